@@ -1,0 +1,232 @@
+"""Command line: ``forensic-app [FILE]`` opens the GUI; subcommands work headless.
+
+Exit codes: 0 success, 2 unusable input (one-line message on stderr), 1 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from . import __version__
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+SUBCOMMANDS = {"analyze", "report", "gui", "data", "train", "evaluate", "-h", "--help", "--version"}
+
+
+def _prepare_env() -> None:
+    """Settings that must precede heavy imports (torch threads, numba cache)."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if "NUMBA_CACHE_DIR" not in os.environ:
+        try:
+            import platformdirs
+
+            os.environ["NUMBA_CACHE_DIR"] = str(Path(platformdirs.user_cache_dir("forensic_app")) / "numba")
+        except Exception:  # noqa: BLE001 - a cache location is an optimisation only
+            pass
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, shown only once work has taken over a second."""
+
+    def __init__(self, enabled: bool, label: str = "", stream=None):
+        self.enabled, self.label = enabled, label
+        self.stream = stream or sys.stderr
+        self.t0 = time.monotonic()
+        self.shown = False
+        self._last = -1
+
+    def __call__(self, progress) -> None:
+        if not self.enabled or time.monotonic() - self.t0 < 1.0:
+            return
+        pct = int(progress.fraction * 100)
+        if pct == self._last:
+            return
+        self._last = pct
+        filled = pct * 30 // 100
+        self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (30 - filled)}] {pct:3d}% {progress.stage:<28}")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _progress_enabled(args) -> bool:
+    if args.progress is not None:
+        return args.progress
+    return sys.stderr.isatty()
+
+
+def _human(result) -> str:
+    lo, hi = result.interval
+    lines = [f"{result.input.file_name}: {result.verdict_words} — probability of AI generation "
+             f"{result.probability_fake:.0%} (range {lo:.0%}–{hi:.0%})",
+             f"  sha256 {result.input.file_sha256}"]
+    for d in result.detectors:
+        lines.append(f"  {d.title}: {d.summary}")
+    for n in result.notes:
+        lines.append(f"  [{n.severity}] {n.text}")
+    return "\n".join(lines)
+
+
+def _cmd_analyze(args) -> int:
+    from .core.analysis import analyze
+
+    results, worst = [], EXIT_OK
+    for f in args.files:
+        bar = ProgressBar(_progress_enabled(args), Path(f).name[:24])
+        try:
+            result = analyze(f, weights_dir=args.weights, on_progress=bar)
+        except Exception as exc:  # sorted into user / internal errors below
+            bar.close()
+            worst = max(worst, _report_error(exc))
+            continue
+        bar.close()
+        results.append(result)
+        if args.report:
+            from .report import write_report
+
+            target = Path(args.report)
+            if len(args.files) > 1:
+                target = target.with_name(f"{target.stem}-{Path(f).stem}{target.suffix or '.pdf'}")
+            try:
+                write_report(result, target, page_size=args.page_size, model_card=_model_card(args.weights),
+                             overwrite=args.force)
+            except Exception as exc:
+                worst = max(worst, _report_error(exc))
+                continue
+            print(f"Report written to {target}", file=sys.stderr)
+    if args.json:
+        payload = [r.to_json_dict() for r in results]
+        if len(args.files) == 1:
+            if payload:
+                print(json.dumps(payload[0], indent=1, ensure_ascii=False))
+        else:
+            print(json.dumps(payload, indent=1, ensure_ascii=False))
+    else:
+        for r in results:
+            print(_human(r))
+    return worst
+
+
+def _model_card(weights: Optional[str]) -> Optional[dict]:
+    from .core.weights import ModelManifest, default_weights_dir
+
+    try:
+        return ModelManifest.load(Path(weights) if weights else default_weights_dir()).model_card or None
+    except Exception:  # noqa: BLE001 - the report says the card is unavailable
+        return None
+
+
+def _cmd_report(args) -> int:
+    args.json, args.report, args.files = False, args.output, [args.file]
+    from .core.analysis import analyze
+    from .report import write_report
+
+    bar = ProgressBar(_progress_enabled(args), Path(args.file).name[:24])
+    try:
+        result = analyze(args.file, weights_dir=args.weights, on_progress=bar)
+        bar.close()
+        out = write_report(result, Path(args.output), page_size=args.page_size, model_card=_model_card(args.weights),
+                           overwrite=args.force)
+    except Exception as exc:
+        bar.close()
+        return _report_error(exc)
+    print(f"Report written to {out}")
+    return EXIT_OK
+
+
+def _cmd_gui(args) -> int:
+    from .gui.app import run_gui
+
+    return run_gui(args.file, screenshot=args.screenshot, weights_dir=args.weights)
+
+
+def _report_error(exc: BaseException) -> int:
+    from .core.errors import ForensicError, UnusableInputError
+
+    if isinstance(exc, ForensicError):
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT if isinstance(exc, UnusableInputError) or type(exc).__name__ == "ReportExistsError" else EXIT_INTERNAL
+    if isinstance(exc, KeyboardInterrupt):
+        print("cancelled", file=sys.stderr)
+        return 130
+    if os.environ.get("FORENSIC_APP_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc)
+    print(f"internal error: {type(exc).__name__}: {exc}. Please report this (set FORENSIC_APP_DEBUG=1 for details).",
+          file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="forensic-app", description="Offline analyzer for AI-generated music. "
+                                "Without a subcommand, opens the desktop app (optionally on FILE).")
+    p.add_argument("--version", action="version", version=f"forensic-app {__version__}")
+    sub = p.add_subparsers(dest="command")
+
+    def common(sp):
+        sp.add_argument("--weights", help="folder with manifest.json (default: the shipped weights/)")
+        g = sp.add_mutually_exclusive_group()
+        g.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
+                       help="always show the progress bar on stderr")
+        g.add_argument("--no-progress", dest="progress", action="store_const", const=False)
+
+    a = sub.add_parser("analyze", help="analyse files, print the verdict (or JSON)")
+    a.add_argument("files", nargs="+", metavar="FILE")
+    a.add_argument("--json", action="store_true", help="print one JSON object per file (a list for several)")
+    a.add_argument("--report", metavar="OUT.pdf", help="also write the recourse report")
+    a.add_argument("--page-size", choices=["A4", "letter"], default="A4")
+    a.add_argument("--force", action="store_true", help="overwrite an existing report")
+    common(a)
+    a.set_defaults(func=_cmd_analyze)
+
+    r = sub.add_parser("report", help="analyse FILE and write the PDF recourse report")
+    r.add_argument("file", metavar="FILE")
+    r.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
+    r.add_argument("--page-size", choices=["A4", "letter"], default="A4")
+    r.add_argument("--force", action="store_true", help="overwrite OUT.pdf if it exists")
+    common(r)
+    r.set_defaults(func=_cmd_report)
+
+    g = sub.add_parser("gui", help="open the desktop app")
+    g.add_argument("file", nargs="?", metavar="FILE")
+    g.add_argument("--screenshot", metavar="OUT.png", help="load FILE, wait for the analysis, save a window grab, exit")
+    g.add_argument("--weights")
+    g.set_defaults(func=_cmd_gui)
+
+    try:
+        from .training.commands import register
+    except ImportError:  # training extras are optional in a frozen app
+        register = None
+    if register is not None:
+        register(sub)
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    _prepare_env()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in SUBCOMMANDS:
+        argv = ["gui", *argv]  # `forensic-app` and `forensic-app FILE` open the window
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[..., int] = args.func
+    try:
+        return int(func(args) or 0)
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

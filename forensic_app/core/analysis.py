@@ -1,0 +1,277 @@
+"""analyze(): one pass over a file, streaming, bounded memory, cancellable.
+
+Decode blocks -> PCM hash/checks -> mono + resample to 44.1 kHz -> STFT frames, shared by
+the heatmap network (tiles of columns with a halo), the display overview and the comb
+detector -> window and track scores -> calibration -> notes -> AnalysisResult.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import shlex
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import torch
+from scipy.ndimage import uniform_filter1d
+
+from .. import __version__
+from .audio import PcmStats, file_sha256, make_input_info, open_audio
+from .calibration import bootstrap_interval
+from .errors import UnusableInputError
+from .notes import NoteInputs, make_notes
+from .progress import CancelToken, Progress, ProgressCallback, StageReporter, check
+from .result import (AnalysisResult, DetectorEvidence, Heatmap, ModelInfo, Provenance, Spectrogram,
+                     WindowScore)
+from .spectrogram import FeatureContract, StreamingFrames, StreamingResampler, frame_edges_s, normalise
+from .weights import LoadedModel, load_model
+
+try:  # the comb detector is optional at import time so a damaged module cannot hide the heatmap
+    from .comb import CombAnalyzer, CombReference, comb_feature
+except ImportError:  # pragma: no cover - only while the comb module is absent
+    CombAnalyzer = None  # type: ignore[assignment]
+
+BLOCK_S = 10.0
+TILE_CELLS = 32
+HALO_CELLS = 2
+WINDOW_CELLS = 4
+OVERVIEW_COLUMNS = 3000
+SILENT_DBFS = -60.0
+
+
+class PatchTiler:
+    """Runs the network over consecutive feature frames in tiles with a halo.
+
+    Output column j covers frames [j*stride, (j+1)*stride); tiles start on multiples of
+    the stride so pooling grids agree with a one-shot run.
+    """
+
+    def __init__(self, model: LoadedModel, tile_cells: int = TILE_CELLS, halo_cells: int = HALO_CELLS):
+        self.net = model.network
+        self.stride = self.net.stride
+        self.tile, self.halo = tile_cells, halo_cells * self.stride
+        self._buf: list[np.ndarray] = []
+        self._buf_start = 0  # absolute frame index of the buffer's first frame
+        self._buf_len = 0
+        self._next_col = 0
+        self.fake: list[np.ndarray] = []  # (F', cols) per tile
+        self.family: list[np.ndarray] = []  # (K, F', cols)
+
+    def add(self, feats: np.ndarray) -> None:
+        if feats.shape[1]:
+            self._buf.append(feats)
+            self._buf_len += feats.shape[1]
+        while self._buf_start + self._buf_len >= (self._next_col + self.tile) * self.stride + self.halo:
+            self._run(self._next_col + self.tile)
+
+    def finish(self) -> None:
+        last_col = (self._buf_start + self._buf_len) // self.stride
+        while self._next_col < last_col:
+            self._run(min(self._next_col + self.tile, last_col))
+
+    def _run(self, end_col: int) -> None:
+        buf = np.concatenate(self._buf, axis=1) if len(self._buf) > 1 else self._buf[0]
+        start = max(0, self._next_col * self.stride - self.halo)
+        stop = min(self._buf_start + self._buf_len, end_col * self.stride + self.halo)
+        x = torch.from_numpy(np.ascontiguousarray(buf[:, start - self._buf_start: stop - self._buf_start]))
+        with torch.inference_mode():
+            fake, fam = self.net(x.unsqueeze(0))
+        off = self._next_col - start // self.stride
+        n = end_col - self._next_col
+        self.fake.append(fake[0, :, off:off + n].numpy())
+        self.family.append(fam[0, :, :, off:off + n].numpy())
+        self._next_col = end_col
+        keep_from = max(0, end_col * self.stride - self.halo)
+        self._buf = [buf[:, keep_from - self._buf_start:]]
+        self._buf_len = self._buf[0].shape[1]
+        self._buf_start = keep_from
+
+    def maps(self, n_bins_out: int, n_families: int) -> tuple[np.ndarray, np.ndarray]:
+        if not self.fake:
+            return np.zeros((n_bins_out, 0), np.float32), np.zeros((n_families, n_bins_out, 0), np.float32)
+        return np.concatenate(self.fake, axis=1), np.concatenate(self.family, axis=2)
+
+
+class OverviewPool:
+    """Max-pools dB frames in time into at most ``max_columns`` columns, streaming."""
+
+    def __init__(self, expected_frames: int, max_columns: int = OVERVIEW_COLUMNS):
+        self.factor = max(1, int(np.ceil(expected_frames / max_columns)))
+        self._rest: Optional[np.ndarray] = None
+        self.cols: list[np.ndarray] = []
+
+    def add(self, db: np.ndarray) -> None:
+        if self._rest is not None:
+            db = np.concatenate([self._rest, db], axis=1)
+        n = db.shape[1] // self.factor * self.factor
+        if n:
+            self.cols.append(db[:, :n].reshape(db.shape[0], -1, self.factor).max(axis=2))
+        self._rest = db[:, n:]
+
+    def result(self, contract: FeatureContract, n_bins: int) -> Spectrogram:
+        if self._rest is not None and self._rest.shape[1]:
+            self.cols.append(self._rest.max(axis=1, keepdims=True))
+            self._rest = None
+        db = np.concatenate(self.cols, axis=1) if self.cols else np.zeros((n_bins, 0), np.float32)
+        edges = frame_edges_s(db.shape[1], contract.hop * self.factor, contract.n_fft, contract.hop, contract.sample_rate)
+        edges[-1] = min(edges[-1], edges[-2] + contract.hop * self.factor / contract.sample_rate)
+        bin_hz = contract.sample_rate / contract.n_fft
+        freq = (np.arange(n_bins + 1) - 0.5).clip(min=0) * bin_hz
+        return Spectrogram(db=db.astype(np.float32), time_edges_s=edges, freq_edges_hz=freq)
+
+
+def effective_bandwidth_hz(mean_power: np.ndarray, bin_hz: float) -> float:
+    """Highest frequency with real content: above both a floor and (loudest band - 80 dB)."""
+    db = 10 * np.log10(np.maximum(mean_power, 1e-20))
+    smooth = uniform_filter1d(db, 5, mode="nearest")
+    ref = np.percentile(smooth[1:], 99)
+    thresh = max(ref - 80.0, -115.0)
+    above = np.nonzero(smooth[1:] > thresh)[0]
+    return float((above[-1] + 1) * bin_hz) if above.size else 0.0
+
+
+def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, settings: Optional[dict[str, Any]] = None,
+            on_progress: Optional[ProgressCallback] = None, cancel: Optional[CancelToken] = None) -> AnalysisResult:
+    """Analyse one audio file. Raises UnusableInputError, ModelError or Cancelled.
+
+    ``on_progress`` may be called from this (any) thread with :class:`Progress`.
+    """
+    path = Path(source)
+    settings = dict(settings or {})
+    if on_progress:
+        on_progress(Progress(0.0, "Opening file"))
+    model = load_model(weights_dir)
+    c = model.manifest.contract
+    with open_audio(path, cancel) as src:
+        file_hash = file_sha256(path, cancel)
+        check(cancel)
+        decode = StageReporter(on_progress, 0.02, 0.9, "Decoding and scanning")
+        stats = PcmStats()
+        n_full = c.n_fft // 2 + 1
+        resampler = StreamingResampler(src.sample_rate, c.sample_rate)
+        framer = StreamingFrames(c.n_fft, c.hop, n_full, c.db_floor)
+        expected_frames = int(src.duration_s * c.sample_rate / c.hop) + 1
+        overview = OverviewPool(expected_frames)
+        power_sum = np.zeros(n_full, np.float64)
+        n_stft = 0
+        comb = None
+        if CombAnalyzer is not None:
+            ref = CombReference.from_json(model.comb_reference_path) if model.comb_reference_path else None
+            comb = CombAnalyzer(c.sample_rate, max_freq_hz=min(src.sample_rate / 2, c.sample_rate / 2), reference=ref)
+        silent_blocks = total_blocks = 0
+        sil_len = max(1, int(0.1 * src.sample_rate))
+        done = 0
+
+        with model.lock:  # one network, one analysis at a time (BatchNorm buffers are read-only, but keep it simple)
+            tiler = PatchTiler(model)
+
+            def consume(y: np.ndarray) -> None:
+                nonlocal n_stft
+                if comb is not None and y.size:
+                    comb.add(y)
+                db = framer.push(y)
+                if db.shape[1]:
+                    overview.add(db)
+                    power_sum[:] += np.power(10.0, db.astype(np.float64) / 10.0).sum(axis=1)
+                    n_stft += db.shape[1]
+                    tiler.add(normalise(db[: c.n_bins], c))
+
+            for block in src.blocks(int(BLOCK_S * src.sample_rate), cancel):
+                stats.update(block, path, done / src.sample_rate, src.sample_rate)
+                mono = block.mean(axis=1)
+                m = mono.size // sil_len * sil_len
+                if m:
+                    rms = np.sqrt(np.mean(mono[:m].reshape(-1, sil_len) ** 2, axis=1) + 1e-20)
+                    silent_blocks += int(np.count_nonzero(20 * np.log10(rms) < SILENT_DBFS))
+                    total_blocks += rms.size
+                consume(resampler.push(block))
+                done += block.shape[0]
+                decode(done / max(src.n_frames, 1))
+            consume(resampler.push(np.zeros((0, src.channels), np.float32), last=True))
+            check(cancel)
+            if stats.n_samples == 0:
+                raise UnusableInputError(f"{path.name}: the file contains no audio (zero length). Check the export settings of the program that made it")
+            if stats.peak == 0.0:
+                raise UnusableInputError(f"{path.name}: the audio is pure digital silence, so there is nothing to analyse. Check that you chose the right file or export")
+            if n_stft < c.patch_frames:
+                need = c.min_samples / c.sample_rate
+                raise UnusableInputError(f"{path.name}: the audio is too short ({src.n_frames / src.sample_rate:.2f} s); "
+                                         f"at least {need:.2f} s is needed. Analyse a longer excerpt")
+            tiler.finish()
+        info = make_input_info(src, file_hash, stats.sha256)
+
+    if on_progress:
+        on_progress(Progress(0.92, "Scoring"))
+    fam_names = model.manifest.families
+    fake_map, fam_map = tiler.maps(c.n_bins // model.network.stride, len(fam_names))
+    stride = model.network.stride
+    n_cols = fake_map.shape[1]
+    time_edges = frame_edges_s(n_cols, c.hop * stride, c.n_fft, c.hop, c.sample_rate)
+    bin_hz = c.sample_rate / c.n_fft
+    freq_edges = np.arange(fake_map.shape[0] + 1) * stride * bin_hz
+    cal = model.calibration
+    heatmap = Heatmap(probabilities=cal.window_probability(fake_map).astype(np.float32),
+                      time_edges_s=time_edges, freq_edges_hz=freq_edges)
+
+    # Windows: groups of WINDOW_CELLS columns; a window's logit is its mean patch logit.
+    col_logit = fake_map.mean(axis=0)
+    w_starts = list(range(0, n_cols, WINDOW_CELLS))
+    w_logits = np.array([col_logit[s:s + WINDOW_CELLS].mean() for s in w_starts])
+    w_probs = cal.window_probability(w_logits)
+    windows = [WindowScore(float(time_edges[s]), float(time_edges[min(s + WINDOW_CELLS, n_cols)]), float(p))
+               for s, p in zip(w_starts, w_probs)]
+
+    bandwidth = effective_bandwidth_hz(power_sum / max(n_stft, 1), bin_hz)
+    comb_ev = comb.finish() if comb is not None else None
+    comb_z = min(comb_feature(comb_ev), cal.comb_z_clip) if comb_ev is not None else 0.0
+
+    def features(mean_logit: float) -> dict[str, float]:
+        return {"cnn_mean_logit": float(mean_logit), "comb_z": float(comb_z)}
+
+    track_logit = float(w_logits.mean())
+    p = cal.track_probability(features(track_logit))
+    interval = bootstrap_interval(w_logits, features, cal)
+    interval = (min(interval[0], p), max(interval[1], p))
+    verdict = cal.verdict(p, interval)
+
+    attribution: dict[str, float] = {}
+    if p >= 0.5 and fam_map.size and len(fam_names) > 1:
+        fl = fam_map.reshape(len(fam_names), -1).mean(axis=1)
+        e = np.exp(fl - fl.max())
+        attribution = {n: float(v) for n, v in zip(fam_names, e / e.sum())}
+
+    detectors = [DetectorEvidence(
+        name="patch_cnn", title="Patch CNN (time-frequency heatmap)", score=track_logit,
+        probability_fake=float(cal.window_probability(np.array([track_logit]))[0]),
+        summary=f"Average patch score over {len(windows)} windows; the highest window scores "
+                f"{max(w_probs):.0%}." if len(windows) else "No complete window.",
+        details={"n_windows": len(windows), "max_window_probability": float(max(w_probs)) if len(windows) else None,
+                 "heatmap_shape": list(fake_map.shape)})]
+    if comb_ev is not None:
+        fp = "not measured" if comb_ev.real_fp_rate is None else f"{comb_ev.real_fp_rate:.1%} of real tracks"
+        detectors.append(DetectorEvidence(
+            name="comb", title="Spectral comb (upsampling artefacts)", score=float(comb_ev.z_score), probability_fake=None,
+            summary=f"Strongest regular line pattern: every {comb_ev.f0_hz:.1f} Hz ({comb_ev.architecture}), "
+                    f"{comb_ev.strength_db:.1f} dB above the floor, z = {comb_ev.z_score:.1f}; as strong or stronger in {fp}.",
+            details={"f0_hz": comb_ev.f0_hz, "architecture": comb_ev.architecture, "n_lines_found": int(len(comb_ev.lines_found_hz))}))
+
+    notes = make_notes(NoteInputs(
+        info=info, probability=p, interval=interval, verdict=verdict, window_probs=np.asarray(w_probs),
+        bandwidth_hz=bandwidth, silent_share=silent_blocks / max(total_blocks, 1),
+        clipped_share=stats.n_clipped / max(stats.n_samples, 1), comb=comb_ev, families=fam_names,
+        model_trained=model.manifest.trained, model_card=model.manifest.model_card,
+        threshold_fake=cal.threshold_fake, threshold_real=cal.threshold_real))
+
+    settings.update({"window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,
+                     "input_contract": c.to_dict(), "effective_bandwidth_hz": round(bandwidth, 1)})
+    minfo = ModelInfo(name=model.manifest.name, version=model.manifest.version, sha256=model.weights_sha256,
+                      calibration_version=cal.version, families=fam_names)
+    prov = Provenance(app_version=__version__, model=minfo, settings=settings,
+                      analysed_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+                      command=f"forensic-app analyze {shlex.quote(str(path))} --json")
+    if on_progress:
+        on_progress(Progress(1.0, "Done"))
+    return AnalysisResult(input=info, probability_fake=p, interval=interval, verdict=verdict, windows=windows,
+                          heatmap=heatmap, overview=overview.result(c, n_full), detectors=detectors, comb=comb_ev,
+                          attribution=attribution, notes=notes, provenance=prov)

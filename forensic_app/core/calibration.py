@@ -1,0 +1,104 @@
+"""Applying calibration: detector scores -> calibrated probability, interval, verdict band.
+
+Calibration is *fitted* in ``training/calibrate.py`` with scikit-learn on validation data
+only; here its parameters are applied from JSON (no pickles). The file is bound to the
+sha256 of the weights it was fitted for (checked in ``weights.load_model``).
+
+Track probability: logistic regression over the track features (patch-CNN mean logit,
+clipped comb z-score) followed by an optional isotonic map. Window probability: Platt
+scaling of the window's mean patch logit. The interval is a bootstrap over windows (see
+README: it says how much the finding depends on which parts of the track are examined).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+
+from .errors import ModelError
+
+
+def sigmoid(x: np.ndarray | float) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -60, 60)))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    version: str
+    model_sha256: str
+    window_a: float
+    window_b: float
+    track_features: tuple[str, ...]
+    track_coef: tuple[float, ...]
+    track_intercept: float
+    isotonic_x: Optional[np.ndarray]
+    isotonic_y: Optional[np.ndarray]
+    threshold_fake: float  # p >= this -> likely_fake (chosen so held-out real music lands there <= 1 %)
+    threshold_real: float  # p <= this -> likely_real
+    comb_z_clip: float
+    raw: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: Path) -> "Calibration":
+        try:
+            d = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls.from_dict(d)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"The calibration file {path} is damaged ({exc}). Reinstall the app") from None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Calibration":
+        iso = d.get("isotonic")
+        return cls(
+            version=str(d["version"]), model_sha256=str(d.get("model_sha256", "")),
+            window_a=float(d["window"]["a"]), window_b=float(d["window"]["b"]),
+            track_features=tuple(d["track"]["features"]), track_coef=tuple(float(c) for c in d["track"]["coef"]),
+            track_intercept=float(d["track"]["intercept"]),
+            isotonic_x=None if not iso else np.asarray(iso["x"], float),
+            isotonic_y=None if not iso else np.asarray(iso["y"], float),
+            threshold_fake=float(d["thresholds"]["likely_fake"]), threshold_real=float(d["thresholds"]["likely_real"]),
+            comb_z_clip=float(d.get("comb", {}).get("z_clip", 12.0)), raw=d,
+        )
+
+    def window_probability(self, logits: np.ndarray) -> np.ndarray:
+        return sigmoid(self.window_a * np.asarray(logits, float) + self.window_b)
+
+    def track_probability(self, features: dict[str, float]) -> float:
+        z = self.track_intercept
+        for name, c in zip(self.track_features, self.track_coef):
+            z += c * float(features.get(name, 0.0))
+        p = float(sigmoid(z))
+        if self.isotonic_x is not None and self.isotonic_y is not None and len(self.isotonic_x) > 1:
+            p = float(np.interp(p, self.isotonic_x, self.isotonic_y))
+        return min(max(p, 0.0), 1.0)
+
+    def verdict(self, p: float, interval: tuple[float, float]) -> str:
+        """Band the probability; an interval that reaches across bands is inconclusive."""
+        lo, hi = interval
+        if p >= self.threshold_fake and lo > self.threshold_real:
+            return "likely_fake"
+        if p <= self.threshold_real and hi < self.threshold_fake:
+            return "likely_real"
+        return "inconclusive"
+
+
+def bootstrap_interval(window_logits: np.ndarray, make_features, calibration: Calibration, *,
+                       n_boot: int = 200, level: float = 0.9, seed: int = 0) -> tuple[float, float]:
+    """Central ``level`` interval of the track probability over window resamples.
+
+    window_logits: (n_windows,) mean patch logits; ``make_features(mean_logit) -> dict``
+    rebuilds the track features with everything else (comb) held fixed.
+    """
+    x = np.asarray(window_logits, float)
+    if x.size == 0:
+        return (0.0, 1.0)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, x.size, size=(n_boot, x.size))
+    means = x[idx].mean(axis=1)
+    probs = np.array([calibration.track_probability(make_features(m)) for m in means])
+    a = (1.0 - level) / 2.0
+    return (float(np.quantile(probs, a)), float(np.quantile(probs, 1.0 - a)))

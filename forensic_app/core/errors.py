@@ -1,0 +1,22 @@
+"""One root exception for everything a user can cause or fix.
+
+Every message is one line that says what is wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class ForensicError(Exception):
+    """Root of all user-facing errors. ``str(err)`` is the message to show."""
+
+
+class UnusableInputError(ForensicError):
+    """The input cannot be analysed (missing, corrupt, silent, too short...). CLI exit code 2."""
+
+
+class ModelError(ForensicError):
+    """Weights, manifest or calibration are missing, corrupt or mismatched."""
+
+
+class Cancelled(Exception):
+    """Raised inside long work when the user cancelled it. Not an error."""

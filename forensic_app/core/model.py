@@ -1,0 +1,72 @@
+"""The patch CNN (after Afchar et al.), built from the manifest's ``architecture``.
+
+Fully convolutional: conv blocks (3x3 conv, batch norm, ReLU, 2x2 max-pool) followed by
+1x1-conv heads applied at every cell of the last feature map. Each output cell is one
+receptive-field-sized patch: ``2**n_blocks`` frames x ``2**n_blocks`` bins of the input.
+Outputs per cell: a real/fake logit and decoder-family logits (attribution).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+
+class PatchCNN(nn.Module):
+    def __init__(self, *, n_bins: int, channels: list[int], hidden: int, n_families: int,
+                 coord_channel: bool = True, kernel: int = 3):
+        super().__init__()
+        self.n_bins = n_bins
+        self.coord_channel = coord_channel
+        layers: list[nn.Module] = []
+        c_in = 2 if coord_channel else 1
+        for c in channels:
+            layers += [nn.Conv2d(c_in, c, kernel, padding=kernel // 2, bias=False), nn.BatchNorm2d(c),
+                       nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+            c_in = c
+        self.features = nn.Sequential(*layers)
+        self.trunk = nn.Sequential(nn.Conv2d(c_in, hidden, 1), nn.ReLU(inplace=True), nn.Dropout2d(0.1))
+        self.fake_head = nn.Conv2d(hidden, 1, 1)
+        self.family_head = nn.Conv2d(hidden, max(n_families, 1), 1)
+        self.stride = 2 ** len(channels)
+        coord = torch.linspace(-1.0, 1.0, n_bins).view(1, 1, n_bins, 1)
+        self.register_buffer("coord", coord, persistent=False)
+
+    @classmethod
+    def from_architecture(cls, arch: dict[str, Any], n_bins: int, n_families: int) -> "PatchCNN":
+        if arch.get("type") != "patch_cnn":
+            raise ValueError(f"unknown architecture type {arch.get('type')!r}")
+        return cls(n_bins=n_bins, channels=list(arch["channels"]), hidden=int(arch["hidden"]),
+                   n_families=n_families, coord_channel=bool(arch.get("coord_channel", True)),
+                   kernel=int(arch.get("kernel", 3)))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """x: (B, n_bins, T) normalised features -> (fake (B, F', T'), family (B, K, F', T')).
+
+        F' = n_bins // stride, T' = T // stride; cell (i, j) sees the patch around
+        bins [i*stride, (i+1)*stride) and frames [j*stride, (j+1)*stride).
+        """
+        x = x.unsqueeze(1)
+        if self.coord_channel:
+            x = torch.cat([x, self.coord.expand(x.shape[0], 1, x.shape[2], x.shape[3])], dim=1)
+        h = self.trunk(self.features(x))
+        return self.fake_head(h)[:, 0], self.family_head(h)
+
+
+def count_flops_per_frame(model: PatchCNN) -> float:
+    """Multiply-adds per input frame (all bins), for cost estimates in benchmarks."""
+    flops = 0.0
+    f = model.n_bins
+    t_scale = 1.0
+    c_in = 2 if model.coord_channel else 1
+    for m in model.features:
+        if isinstance(m, nn.Conv2d):
+            k = m.kernel_size[0] * m.kernel_size[1]
+            flops += f * t_scale * k * c_in * m.out_channels
+            c_in = m.out_channels
+        elif isinstance(m, nn.MaxPool2d):
+            f //= 2
+            t_scale /= 2
+    return flops

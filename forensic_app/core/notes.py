@@ -1,0 +1,117 @@
+"""Confidence notes: plain-language rules over the input and the result.
+
+Each note says what the score can and cannot mean for this input, written for an artist,
+not an engineer. Codes are stable (tests, JSON consumers); texts may improve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+from .result import CombEvidence, InputInfo, Note
+
+SHORT_CLIP_S = 10.0
+BAND_LIMIT_HZ = 15500.0
+SILENT_SHARE = 0.3
+CLIPPED_SHARE = 0.001
+BOUNDARY_MARGIN = 0.1
+
+
+@dataclass
+class NoteInputs:
+    info: InputInfo
+    probability: float
+    interval: tuple[float, float]
+    verdict: str
+    window_probs: np.ndarray
+    bandwidth_hz: float
+    silent_share: float
+    clipped_share: float
+    comb: Optional[CombEvidence]
+    families: tuple[str, ...]
+    model_trained: bool
+    model_card: dict[str, Any] = field(default_factory=dict)
+    threshold_fake: float = 0.9
+    threshold_real: float = 0.2
+
+
+FAMILY_WORDS = {
+    "lyra": "neural speech codecs (Lyra/SoundStream-style)",
+    "hifigan": "GAN vocoders (HiFi-GAN-style)",
+    "griffinlim": "spectrogram inversion (Griffin-Lim, Riffusion-style)",
+    "tconv": "waveform decoders with transposed-convolution upsampling (EnCodec/DAC-style codecs)",
+    "upsample": "decoders with interpolation upsampling",
+}
+
+
+def make_notes(x: NoteInputs) -> list[Note]:
+    notes: list[Note] = []
+    add = lambda code, sev, text: notes.append(Note(code, sev, text))  # noqa: E731
+    info = x.info
+
+    if not x.model_trained:
+        add("untrained_model", "warning",
+            "This copy of the app is running a development model with random weights, not a trained detector. "
+            "Its scores mean nothing; do not use them to judge this track.")
+    if info.duration_s < SHORT_CLIP_S:
+        add("short_clip", "caution",
+            f"The audio is only {info.duration_s:.1f} seconds long. Scores on short excerpts vary more, and the "
+            "line-pattern check needs at least 10 seconds. Analyse the full track if you can.")
+    if info.is_lossy:
+        add("lossy_container", "caution",
+            f"This file is lossy-compressed ({info.format}/{info.subtype}). Compression removes detail and can hide "
+            "or imitate the traces the detector looks for. If you have the original lossless master (WAV/FLAC), "
+            "analyse that instead.")
+    if x.bandwidth_hz < BAND_LIMIT_HZ:
+        add("band_limited", "caution",
+            f"The file has little or no content above {x.bandwidth_hz / 1000:.1f} kHz (typical of MP3s, streaming "
+            "copies or low sample rates). Part of the evidence the detector uses lives above that, so the score is "
+            "less reliable for this file.")
+    if info.sample_rate > 48000:
+        add("high_rate", "info",
+            f"The file is sampled at {info.sample_rate / 1000:g} kHz. It was analysed at 44.1 kHz: content above "
+            "22 kHz was not examined.")
+    if info.channels > 2:
+        add("multichannel", "info",
+            f"The file has {info.channels} channels. They were mixed to mono for analysis; analyse stems "
+            "separately to check each one.")
+    if x.silent_share > SILENT_SHARE:
+        add("silent_share", "caution",
+            f"About {x.silent_share:.0%} of the audio is silent or nearly silent. The score rests on the "
+            "remaining part only.")
+    if x.clipped_share > CLIPPED_SHARE:
+        add("clipping", "caution",
+            f"{x.clipped_share:.2%} of the samples are at full scale (clipped). Heavy clipping adds distortion "
+            "that can affect the score.")
+    lo, hi = x.interval
+    near = min(abs(x.probability - x.threshold_fake), abs(x.probability - x.threshold_real)) < BOUNDARY_MARGIN
+    if near or (lo < x.threshold_real < hi) or (lo < x.threshold_fake < hi):
+        add("near_boundary", "caution",
+            "The score is close to a decision boundary, or its range crosses one: small changes to the file "
+            "(re-encoding, trimming) could move the verdict. Treat it as undecided.")
+    wp = np.asarray(x.window_probs, float)
+    if wp.size >= 4 and np.mean(wp >= 0.8) >= 0.1 and np.mean(wp <= 0.2) >= 0.1:
+        add("windows_disagree", "caution",
+            "Different parts of the track score very differently. This can mean that only part of the track was "
+            "generated or edited, or that some passages are simply unusual for the detector. Listen to the "
+            "highlighted regions before drawing conclusions.")
+    if x.comb is not None and x.comb.real_fp_rate is not None and x.comb.z_score > 4 and x.comb.real_fp_rate > 0.05:
+        add("comb_common_in_real", "info",
+            f"A regular line pattern was found, but patterns this strong also occur in {x.comb.real_fp_rate:.0%} of "
+            "the real music we measured, so on its own it proves little.")
+    if x.verdict != "likely_fake":
+        covered = [FAMILY_WORDS.get(f, f) for f in x.families]
+        add("uncovered_generators", "info",
+            "A low or undecided score is not proof that a person made this track. The detector was trained on "
+            + ("; ".join(covered) if covered else "no generator families")
+            + ". It has not seen most commercial music generators (for example diffusion models with their own "
+            "decoders), so it can miss their output.")
+    if x.verdict == "likely_fake":
+        add("fake_meaning", "info",
+            "This score means the audio carries traces similar to those left by AI decoders in our training data. "
+            "It is not a percentage of AI content, and some production tools (certain effects, codecs, resampling) "
+            "can leave similar traces. Check the highlighted regions and the line-pattern evidence.")
+    return notes

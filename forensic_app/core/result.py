@@ -1,0 +1,220 @@
+"""What an analysis produces. The GUI, the report and the CLI only draw what is here.
+
+Arrays are numpy; everything else is plain data so ``to_json_dict`` is loss-free for the
+CLI contract (heatmap and spectrogram arrays are summarised, not dumped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+VERDICTS = ("likely_real", "inconclusive", "likely_fake")
+VERDICT_WORDS = {
+    "likely_real": "Likely real",
+    "inconclusive": "Inconclusive",
+    "likely_fake": "Likely AI-generated",
+}
+SEVERITIES = ("info", "caution", "warning")
+
+
+@dataclass(frozen=True)
+class InputInfo:
+    """Facts about the file as the user gave it (nothing here is changed by analysis)."""
+
+    path: str
+    file_name: str
+    file_size_bytes: int
+    format: str  # container as libsndfile/ffmpeg names it, e.g. "WAV", "OGG", "MP3"
+    subtype: str  # codec/sample format, e.g. "PCM_16", "VORBIS", "MPEG_LAYER_III", "aac"
+    is_lossy: bool
+    sample_rate: int  # original rate in Hz
+    channels: int  # original channel count
+    duration_s: float
+    n_frames: int  # original sample frames
+    file_sha256: str  # of the file bytes
+    pcm_sha256: str  # of the decoded samples: float32 little-endian, interleaved, original rate
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    """Per-patch fake probability over time and frequency.
+
+    ``probabilities[i, j]`` is the patch centred on frequency row ``i`` (row 0 = lowest
+    frequency) and time column ``j``. Cell ``(i, j)`` covers
+    ``[time_edges_s[j], time_edges_s[j+1]) x [freq_edges_hz[i], freq_edges_hz[i+1])``.
+    """
+
+    probabilities: np.ndarray  # (n_freq_cells, n_time_cells) float32 in 0..1
+    time_edges_s: np.ndarray  # (n_time_cells + 1,)
+    freq_edges_hz: np.ndarray  # (n_freq_cells + 1,)
+
+    def value_at(self, time_s: float, freq_hz: float) -> Optional[float]:
+        j = int(np.searchsorted(self.time_edges_s, time_s, side="right")) - 1
+        i = int(np.searchsorted(self.freq_edges_hz, freq_hz, side="right")) - 1
+        if 0 <= i < self.probabilities.shape[0] and 0 <= j < self.probabilities.shape[1]:
+            return float(self.probabilities[i, j])
+        return None
+
+
+@dataclass(frozen=True)
+class Spectrogram:
+    """A dB magnitude spectrogram for display (an overview, possibly decimated in time)."""
+
+    db: np.ndarray  # (n_freq, n_time) float32, dB re full scale
+    time_edges_s: np.ndarray  # (n_time + 1,)
+    freq_edges_hz: np.ndarray  # (n_freq + 1,)
+
+
+@dataclass(frozen=True)
+class WindowScore:
+    start_s: float
+    end_s: float
+    probability_fake: float
+
+
+@dataclass(frozen=True)
+class Note:
+    code: str  # stable machine id, e.g. "band_limited"
+    severity: str  # one of SEVERITIES
+    text: str  # plain language for an artist
+
+
+@dataclass(frozen=True)
+class CombEvidence:
+    """Long-window spectral-comb evidence (transposed-convolution upsampling artefacts)."""
+
+    architecture: str  # best-matching catalogue entry, human readable
+    f0_hz: float  # spacing of the matched comb
+    strength_db: float  # mean prominence of the comb lines above the spectral floor
+    z_score: float  # against jittered spacings
+    real_fp_rate: Optional[float]  # share of real-corpus tracks with a comb at least this strong
+    freqs_hz: np.ndarray  # (n,) axis of the residual spectrum
+    residual_db: np.ndarray  # (n,) average spectrum minus its median-filtered floor
+    expected_lines_hz: np.ndarray  # (k,) multiples of f0 inside the analysed band
+    lines_found_hz: np.ndarray  # (m,) subset of expected lines that stand out
+    segments: list[dict[str, float]] = field(default_factory=list)  # per >=10-s segment: start_s, end_s, z_score, strength_db
+
+
+@dataclass(frozen=True)
+class DetectorEvidence:
+    """One detector's contribution, before fusion."""
+
+    name: str  # "patch_cnn" | "comb"
+    title: str  # human readable
+    score: float  # the detector's raw track-level score (logit or z)
+    probability_fake: Optional[float]  # its own calibrated probability, if it has one
+    summary: str  # one sentence for people
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    version: str
+    sha256: str  # of the weight file
+    calibration_version: str
+    families: tuple[str, ...] = ()  # decoder families covered in training
+
+
+@dataclass(frozen=True)
+class Provenance:
+    app_version: str
+    model: ModelInfo
+    settings: dict[str, Any]
+    analysed_at: str  # ISO 8601 UTC
+    command: str  # CLI command that reproduces this analysis
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    input: InputInfo
+    probability_fake: float  # calibrated, 0..1
+    interval: tuple[float, float]  # see README "What the interval means"
+    verdict: str  # one of VERDICTS
+    windows: list[WindowScore]
+    heatmap: Heatmap
+    overview: Spectrogram
+    detectors: list[DetectorEvidence]
+    comb: Optional[CombEvidence]
+    attribution: dict[str, float]  # decoder family -> probability, empty when none
+    notes: list[Note]
+    provenance: Provenance
+    robustness: Optional[list[dict[str, Any]]] = None  # [{manipulation, probability_fake}] when run
+
+    @property
+    def verdict_words(self) -> str:
+        return VERDICT_WORDS[self.verdict]
+
+    def top_regions(self, n: int = 5) -> list[WindowScore]:
+        """Highest-scoring windows, best first."""
+        return sorted(self.windows, key=lambda w: -w.probability_fake)[:n]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The CLI's JSON contract (see README)."""
+        info = self.input
+        comb = None
+        if self.comb is not None:
+            c = self.comb
+            comb = {
+                "architecture": c.architecture,
+                "f0_hz": round(c.f0_hz, 4),
+                "strength_db": round(c.strength_db, 3),
+                "z_score": round(c.z_score, 3),
+                "real_fp_rate": c.real_fp_rate,
+                "lines_found_hz": [round(float(x), 2) for x in c.lines_found_hz],
+                "segments": c.segments,
+            }
+        return {
+            "file": info.path,
+            "file_name": info.file_name,
+            "sha256": info.file_sha256,
+            "pcm_sha256": info.pcm_sha256,
+            "format": info.format,
+            "subtype": info.subtype,
+            "file_size_bytes": info.file_size_bytes,
+            "duration_s": round(info.duration_s, 4),
+            "sample_rate": info.sample_rate,
+            "channels": info.channels,
+            "probability_fake": round(self.probability_fake, 6),
+            "interval": [round(self.interval[0], 6), round(self.interval[1], 6)],
+            "verdict": self.verdict,
+            "windows": [
+                {"start_s": round(w.start_s, 4), "end_s": round(w.end_s, 4), "probability_fake": round(w.probability_fake, 6)}
+                for w in self.windows
+            ],
+            "notes": [asdict(n) for n in self.notes],
+            "model": {
+                "name": self.provenance.model.name,
+                "version": self.provenance.model.version,
+                "sha256": self.provenance.model.sha256,
+                "calibration_version": self.provenance.model.calibration_version,
+                "families": list(self.provenance.model.families),
+            },
+            "detectors": [
+                {
+                    "name": d.name,
+                    "title": d.title,
+                    "score": round(d.score, 6),
+                    "probability_fake": None if d.probability_fake is None else round(d.probability_fake, 6),
+                    "summary": d.summary,
+                    "details": d.details,
+                }
+                for d in self.detectors
+            ],
+            "comb": comb,
+            "attribution": {k: round(v, 6) for k, v in self.attribution.items()},
+            "heatmap": {
+                "shape": list(self.heatmap.probabilities.shape),
+                "max": round(float(self.heatmap.probabilities.max(initial=0.0)), 6),
+            },
+            "robustness": self.robustness,
+            "provenance": {
+                "app_version": self.provenance.app_version,
+                "analysed_at": self.provenance.analysed_at,
+                "settings": self.provenance.settings,
+                "command": self.provenance.command,
+            },
+        }

@@ -1,0 +1,161 @@
+"""The ONE feature pipeline shared by training and inference, plus display spectrograms.
+
+Features follow Afchar et al.: mono mix resampled to 44.1 kHz, STFT n_fft 2048 / hop 512
+(Hann, no centring, so frame k covers samples [k*hop, k*hop + n_fft)), magnitude in dB
+re full scale, bins up to 16 kHz, fixed normalisation ``(db - offset) / scale``.
+Every constant comes from the manifest's ``input`` section (:class:`FeatureContract`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Optional
+
+import numpy as np
+import soxr
+
+from .result import Spectrogram
+
+
+@dataclass(frozen=True)
+class FeatureContract:
+    sample_rate: int = 44100
+    n_fft: int = 2048
+    hop: int = 512
+    max_freq_hz: float = 16000.0
+    db_floor: float = -120.0
+    norm_offset_db: float = -60.0
+    norm_scale_db: float = 30.0
+    patch_frames: int = 64  # time extent of one heatmap cell (= network time stride)
+
+    @property
+    def n_bins(self) -> int:
+        return int(self.max_freq_hz * self.n_fft / self.sample_rate) + 1
+
+    @property
+    def frame_s(self) -> float:
+        return self.hop / self.sample_rate
+
+    @property
+    def min_samples(self) -> int:
+        """Shortest input that gives one heatmap column."""
+        return (self.patch_frames - 1) * self.hop + self.n_fft
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "FeatureContract":
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d}
+        return cls(**known)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_WINDOWS: dict[int, np.ndarray] = {}
+
+
+def _window(n_fft: int) -> np.ndarray:
+    if n_fft not in _WINDOWS:
+        _WINDOWS[n_fft] = np.hanning(n_fft + 1)[:-1].astype(np.float32)  # periodic Hann
+    return _WINDOWS[n_fft]
+
+
+def stft_db(x: np.ndarray, n_fft: int, hop: int, n_bins: Optional[int] = None, floor_db: float = -120.0) -> np.ndarray:
+    """Magnitude STFT in dBFS of a mono signal, frames without centring.
+
+    x: (n,) float32 -> (n_bins, n_frames) float32; a full-scale sine reads about 0 dB.
+    """
+    n_frames = 0 if len(x) < n_fft else 1 + (len(x) - n_fft) // hop
+    n_bins = n_bins or n_fft // 2 + 1
+    if n_frames == 0:
+        return np.zeros((n_bins, 0), np.float32)
+    w = _window(n_fft)
+    frames = np.lib.stride_tricks.sliding_window_view(x.astype(np.float32, copy=False), n_fft)[::hop][:n_frames]
+    out = np.empty((n_bins, n_frames), np.float32)
+    step = 2048  # frames per FFT batch bounds temporary memory
+    scale = 2.0 / w.sum()
+    floor = 10.0 ** (floor_db / 20.0)
+    for s in range(0, n_frames, step):
+        spec = np.fft.rfft(frames[s:s + step] * w, axis=1)[:, :n_bins]
+        mag = np.abs(spec).astype(np.float32) * scale
+        out[:, s:s + step] = (20.0 * np.log10(np.maximum(mag, floor))).T
+    return out
+
+
+def normalise(db: np.ndarray, contract: FeatureContract) -> np.ndarray:
+    return ((db - contract.norm_offset_db) / contract.norm_scale_db).astype(np.float32)
+
+
+def compute_features(mono_44k: np.ndarray, contract: FeatureContract) -> np.ndarray:
+    """Network input for a mono signal already at ``contract.sample_rate``.
+
+    (n,) -> (n_bins, n_frames) float32, normalised. Used by training and inference alike.
+    """
+    db = stft_db(mono_44k, contract.n_fft, contract.hop, contract.n_bins, contract.db_floor)
+    return normalise(db, contract)
+
+
+def to_model_rate(samples: np.ndarray, rate: int, contract: FeatureContract) -> np.ndarray:
+    """(n,) or (n, ch) at ``rate`` -> mono (m,) float32 at the contract rate."""
+    mono = samples if samples.ndim == 1 else samples.mean(axis=1)
+    mono = np.ascontiguousarray(mono, dtype=np.float32)
+    if rate != contract.sample_rate:
+        mono = soxr.resample(mono, rate, contract.sample_rate, quality="HQ").astype(np.float32)
+    return mono
+
+
+class StreamingFrames:
+    """Turns consecutive sample blocks into consecutive STFT frames (same as one-shot)."""
+
+    def __init__(self, n_fft: int, hop: int, n_bins: int, floor_db: float):
+        self.n_fft, self.hop, self.n_bins, self.floor_db = n_fft, hop, n_bins, floor_db
+        self._buf = np.zeros(0, np.float32)
+
+    def push(self, x: np.ndarray) -> np.ndarray:
+        buf = np.concatenate([self._buf, x.astype(np.float32, copy=False)])
+        db = stft_db(buf, self.n_fft, self.hop, self.n_bins, self.floor_db)
+        used = db.shape[1] * self.hop
+        self._buf = buf[used:]
+        return db
+
+
+class StreamingResampler:
+    """Mono mix + streaming resampling to the contract rate (bounded memory)."""
+
+    def __init__(self, in_rate: int, out_rate: int):
+        self._stream = None if in_rate == out_rate else soxr.ResampleStream(in_rate, out_rate, 1, dtype="float32", quality="HQ")
+
+    def push(self, block: np.ndarray, last: bool = False) -> np.ndarray:
+        mono = block.mean(axis=1) if block.ndim == 2 else block
+        mono = np.ascontiguousarray(mono, dtype=np.float32)
+        if self._stream is None:
+            return mono
+        return self._stream.resample_chunk(mono, last=last).astype(np.float32, copy=False)
+
+
+def frame_edges_s(n_cells: int, cell_hop: int, n_fft: int, hop: int, rate: int) -> np.ndarray:
+    """Time edges (s) of ``n_cells`` cells of ``cell_hop`` samples each, starting at frame 0.
+
+    A frame is placed at its centre ``k*hop + n_fft/2``, so cell edges are shifted by
+    ``(n_fft - hop) / 2`` samples. Spectrogram and heatmap share this, so they line up.
+    """
+    return (np.arange(n_cells + 1, dtype=np.float64) * cell_hop + (n_fft - hop) / 2.0) / rate
+
+
+def display_spectrogram(mono: np.ndarray, rate: int, *, n_fft: int = 2048, hop: int = 512,
+                        max_columns: Optional[int] = None, floor_db: float = -120.0) -> Spectrogram:
+    """A dB spectrogram of the whole band for showing to people (not a model input).
+
+    mono: (n,) at ``rate``. With ``max_columns``, adjacent frames are max-pooled so short
+    events stay visible. Returns db (n_fft//2+1, n_cols) with time and frequency edges.
+    """
+    db = stft_db(np.asarray(mono, np.float32), n_fft, hop, None, floor_db)
+    factor = 1
+    if max_columns and db.shape[1] > max_columns:
+        factor = int(np.ceil(db.shape[1] / max_columns))
+        n = db.shape[1] // factor * factor
+        db = db[:, :n].reshape(db.shape[0], -1, factor).max(axis=2)
+    n_cols = db.shape[1]
+    time_edges = frame_edges_s(n_cols, hop * factor, n_fft, hop, rate)
+    bin_hz = rate / n_fft
+    freq_edges = (np.arange(db.shape[0] + 1, dtype=np.float64) - 0.5).clip(min=0) * bin_hz
+    return Spectrogram(db=db, time_edges_s=time_edges, freq_edges_hz=freq_edges)

@@ -1,0 +1,159 @@
+"""Model manifest: the single source of truth for the shipped detector.
+
+``weights/manifest.json`` holds the input contract, label order, architecture, decoder
+families, file names with sha256, training description, evaluation figures and the model
+card. Weight files are state dicts loaded with ``weights_only=True`` after their sha256
+is verified; calibration must name the sha256 of the weights it was fitted for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import torch
+
+from .calibration import Calibration
+from .errors import ModelError
+from .model import PatchCNN
+from .spectrogram import FeatureContract
+
+MANIFEST = "manifest.json"
+ENV_WEIGHTS = "FORENSIC_APP_WEIGHTS"
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for b in iter(lambda: f.read(1 << 20), b""):
+            h.update(b)
+    return h.hexdigest()
+
+
+def default_weights_dir() -> Path:
+    """``$FORENSIC_APP_WEIGHTS``, else the bundle's or the source tree's ``weights/``."""
+    env = os.environ.get(ENV_WEIGHTS)
+    if env:
+        return Path(env)
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / "weights"
+    return Path(__file__).resolve().parents[2] / "weights"
+
+
+@dataclass(frozen=True)
+class ModelManifest:
+    directory: Path
+    name: str
+    version: str
+    contract: FeatureContract
+    labels: tuple[str, ...]
+    families: tuple[str, ...]
+    architecture: dict[str, Any]
+    files: dict[str, dict[str, str]]
+    trained: bool
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def model_card(self) -> dict[str, Any]:
+        return self.raw.get("model_card", {})
+
+    def file_path(self, key: str) -> Optional[Path]:
+        entry = self.files.get(key)
+        return None if entry is None else self.directory / entry["path"]
+
+    @classmethod
+    def load(cls, directory: Path) -> "ModelManifest":
+        path = directory / MANIFEST
+        if not path.is_file():
+            raise ModelError(f"No model manifest at {path}. Reinstall the app, or point {ENV_WEIGHTS} to a folder with manifest.json")
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(directory=directory, name=raw["name"], version=raw["version"],
+                       contract=FeatureContract.from_dict(raw["input"]), labels=tuple(raw["labels"]),
+                       families=tuple(raw["families"]), architecture=raw["architecture"],
+                       files=raw["files"], trained=bool(raw.get("trained", False)), raw=raw)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"The model manifest {path} is damaged ({exc}). Reinstall the app") from None
+
+    def verified_path(self, key: str) -> Path:
+        entry = self.files.get(key)
+        if entry is None:
+            raise ModelError(f"The model manifest lists no '{key}' file. Reinstall the app")
+        p = self.directory / entry["path"]
+        if not p.is_file():
+            raise ModelError(f"Model file {p} is missing. Reinstall the app")
+        digest = sha256_of(p)
+        if digest != entry["sha256"]:
+            raise ModelError(f"Model file {p.name} does not match its manifest (sha256 {digest[:12]}..., expected "
+                             f"{entry['sha256'][:12]}...): it was changed or damaged. Reinstall the app")
+        return p
+
+
+@dataclass
+class LoadedModel:
+    manifest: ModelManifest
+    network: PatchCNN
+    calibration: Calibration
+    weights_sha256: str
+    comb_reference_path: Optional[Path]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_CACHE: dict[tuple[str, float], LoadedModel] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_model(directory: Optional[Path | str] = None) -> LoadedModel:
+    """Load (and cache) the manifest, verified weights and matching calibration."""
+    d = Path(directory) if directory is not None else default_weights_dir()
+    key = (str(d.resolve()), (d / MANIFEST).stat().st_mtime if (d / MANIFEST).exists() else 0.0)
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+        manifest = ModelManifest.load(d)
+        wpath = manifest.verified_path("weights")
+        net = PatchCNN.from_architecture(manifest.architecture, manifest.contract.n_bins, len(manifest.families))
+        try:
+            state = torch.load(wpath, map_location="cpu", weights_only=True)
+            net.load_state_dict(state)
+        except Exception as exc:  # a state dict that does not fit the architecture
+            raise ModelError(f"Model weights {wpath.name} do not fit the manifest's architecture ({exc}). Reinstall the app") from None
+        net.eval()
+        weights_sha = manifest.files["weights"]["sha256"]
+        cal = Calibration.load(manifest.verified_path("calibration"))
+        if cal.model_sha256 != weights_sha:
+            raise ModelError(f"The calibration file ({cal.version}) was fitted for other weights "
+                             f"({cal.model_sha256[:12]}...), not {weights_sha[:12]}.... Reinstall the app")
+        comb_ref = manifest.verified_path("comb_reference") if "comb_reference" in manifest.files else None
+        loaded = LoadedModel(manifest, net, cal, weights_sha, comb_ref)
+        _CACHE[key] = loaded
+        return loaded
+
+
+def save_model_bundle(directory: Path, *, network: PatchCNN, manifest: dict[str, Any],
+                      calibration: dict[str, Any], extra_files: Optional[dict[str, Path]] = None) -> Path:
+    """Write weights, calibration (bound to the weights' sha256) and manifest into ``directory``.
+
+    ``manifest`` must hold name, version, input, labels, families, architecture (``files``
+    is filled in here). ``extra_files`` maps manifest keys to files already in ``directory``.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    wpath = directory / "patch_cnn.pt"
+    torch.save({k: v.detach().cpu().contiguous() for k, v in network.state_dict().items()}, wpath)
+    wsha = sha256_of(wpath)
+    cal = dict(calibration, model_sha256=wsha)
+    cpath = directory / "calibration.json"
+    cpath.write_text(json.dumps(cal, indent=1), encoding="utf-8")
+    files = {"weights": {"path": wpath.name, "sha256": wsha}, "calibration": {"path": cpath.name, "sha256": sha256_of(cpath)}}
+    for key, p in (extra_files or {}).items():
+        files[key] = {"path": Path(p).name, "sha256": sha256_of(Path(p))}
+    out = dict(manifest, files=files)
+    (directory / MANIFEST).write_text(json.dumps(out, indent=1), encoding="utf-8")
+    return directory
