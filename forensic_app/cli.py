@@ -77,9 +77,20 @@ def _human(result) -> str:
     return "\n".join(lines)
 
 
+def _refuse_existing_report(args) -> bool:
+    """Check before a long analysis that the report may be written at all."""
+    if args.report and Path(args.report).exists() and not args.force and len(getattr(args, "files", [1])) == 1:
+        print(f"error: {args.report} already exists: pass --force to replace it, or choose another file name",
+              file=sys.stderr)
+        return True
+    return False
+
+
 def _cmd_analyze(args) -> int:
     from .core.analysis import analyze
 
+    if _refuse_existing_report(args):
+        return EXIT_INPUT
     results, worst = [], EXIT_OK
     for f in args.files:
         bar = ProgressBar(_progress_enabled(args), Path(f).name[:24])
@@ -128,6 +139,8 @@ def _model_card(weights: Optional[str]) -> Optional[dict]:
 
 def _cmd_report(args) -> int:
     args.json, args.report, args.files = False, args.output, [args.file]
+    if _refuse_existing_report(args):
+        return EXIT_INPUT
     from .core.analysis import analyze
     from .report import write_report
 
@@ -155,7 +168,8 @@ def _report_error(exc: BaseException) -> int:
 
     if isinstance(exc, ForensicError):
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INPUT if isinstance(exc, UnusableInputError) or type(exc).__name__ == "ReportExistsError" else EXIT_INTERNAL
+        user_fixable = isinstance(exc, UnusableInputError) or type(exc).__name__ in {"ReportExistsError", "ReportError"}
+        return EXIT_INPUT if user_fixable else EXIT_INTERNAL
     if isinstance(exc, KeyboardInterrupt):
         print("cancelled", file=sys.stderr)
         return 130
@@ -204,12 +218,14 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--weights")
     g.set_defaults(func=_cmd_gui)
 
-    try:
-        from .training.commands import register
-    except ImportError:  # training extras are optional in a frozen app
-        register = None
-    if register is not None:
-        register(sub)
+    try:  # training commands are left out of the frozen desktop app
+        from .training.commands import register as register_data
+        from .training.pipeline import register as register_train
+    except ImportError:
+        pass
+    else:
+        register_data(sub)
+        register_train(sub)
     return p
 
 

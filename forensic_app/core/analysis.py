@@ -121,6 +121,15 @@ class OverviewPool:
         return Spectrogram(db=db.astype(np.float32), time_edges_s=edges, freq_edges_hz=freq)
 
 
+def window_logits_from_map(fake_map: np.ndarray) -> np.ndarray:
+    """(F', T') per-cell logits -> (ceil(T' / WINDOW_CELLS),) window logits (mean patch logit).
+
+    Training's calibration uses this same function, so windows mean the same thing there.
+    """
+    col = fake_map.mean(axis=0)
+    return np.array([col[s:s + WINDOW_CELLS].mean() for s in range(0, col.size, WINDOW_CELLS)])
+
+
 def effective_bandwidth_hz(mean_power: np.ndarray, bin_hz: float) -> float:
     """Highest frequency with real content: above both a floor and (loudest band - 80 dB)."""
     db = 10 * np.log10(np.maximum(mean_power, 1e-20))
@@ -129,6 +138,14 @@ def effective_bandwidth_hz(mean_power: np.ndarray, bin_hz: float) -> float:
     thresh = max(ref - 80.0, -115.0)
     above = np.nonzero(smooth[1:] > thresh)[0]
     return float((above[-1] + 1) * bin_hz) if above.size else 0.0
+
+
+def reproduce_command(path: Path, weights_dir: Optional[str | Path]) -> str:
+    """The CLI command that repeats this analysis (names the weights when they are not the shipped ones)."""
+    cmd = f"forensic-app analyze {shlex.quote(str(path))} --json"
+    if weights_dir is not None:
+        cmd += f" --weights {shlex.quote(str(weights_dir))}"
+    return cmd
 
 
 def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, settings: Optional[dict[str, Any]] = None,
@@ -214,10 +231,8 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     heatmap = Heatmap(probabilities=cal.window_probability(fake_map).astype(np.float32),
                       time_edges_s=time_edges, freq_edges_hz=freq_edges)
 
-    # Windows: groups of WINDOW_CELLS columns; a window's logit is its mean patch logit.
-    col_logit = fake_map.mean(axis=0)
+    w_logits = window_logits_from_map(fake_map)
     w_starts = list(range(0, n_cols, WINDOW_CELLS))
-    w_logits = np.array([col_logit[s:s + WINDOW_CELLS].mean() for s in w_starts])
     w_probs = cal.window_probability(w_logits)
     windows = [WindowScore(float(time_edges[s]), float(time_edges[min(s + WINDOW_CELLS, n_cols)]), float(p))
                for s, p in zip(w_starts, w_probs)]
@@ -263,13 +278,14 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
         model_trained=model.manifest.trained, model_card=model.manifest.model_card,
         threshold_fake=cal.threshold_fake, threshold_real=cal.threshold_real))
 
-    settings.update({"window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,
+    settings.update({"threshold_likely_fake": cal.threshold_fake, "threshold_likely_real": cal.threshold_real,
+                     "window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,
                      "input_contract": c.to_dict(), "effective_bandwidth_hz": round(bandwidth, 1)})
     minfo = ModelInfo(name=model.manifest.name, version=model.manifest.version, sha256=model.weights_sha256,
                       calibration_version=cal.version, families=fam_names)
     prov = Provenance(app_version=__version__, model=minfo, settings=settings,
                       analysed_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                      command=f"forensic-app analyze {shlex.quote(str(path))} --json")
+                      command=reproduce_command(path, weights_dir))
     if on_progress:
         on_progress(Progress(1.0, "Done"))
     return AnalysisResult(input=info, probability_fake=p, interval=interval, verdict=verdict, windows=windows,

@@ -70,3 +70,39 @@ def count_flops_per_frame(model: PatchCNN) -> float:
             f //= 2
             t_scale /= 2
     return flops
+
+
+class _FusedBlocks(nn.Module):
+    """Inference form of the conv blocks: BN folded into the conv, max-pool before ReLU.
+
+    Both rewrites are exact: BN in eval mode is a per-channel affine map, and ReLU is
+    monotonic so it commutes with max-pooling (which then touches a quarter of the data).
+    """
+
+    def __init__(self, features: nn.Sequential):
+        super().__init__()
+        convs = []
+        mods = list(features)
+        for i in range(0, len(mods), 4):
+            conv, bn = mods[i], mods[i + 1]
+            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+            fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, padding=conv.padding, bias=True)
+            with torch.no_grad():
+                fused.weight.copy_(conv.weight * scale.view(-1, 1, 1, 1))
+                fused.bias.copy_(bn.bias - bn.running_mean * scale)
+            convs.append(fused)
+        self.convs = nn.ModuleList(convs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for conv in self.convs:
+            x = torch.relu_(torch.max_pool2d(conv(x), 2))
+        return x
+
+
+def fuse_for_inference(model: PatchCNN) -> PatchCNN:
+    """Return an eval-mode copy of ``model`` whose conv blocks are fused (same outputs)."""
+    import copy
+
+    fused = copy.deepcopy(model).eval()
+    fused.features = _FusedBlocks(fused.features)
+    return fused

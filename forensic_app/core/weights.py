@@ -21,7 +21,7 @@ import torch
 
 from .calibration import Calibration
 from .errors import ModelError
-from .model import PatchCNN
+from .model import PatchCNN, fuse_for_inference
 from .spectrogram import FeatureContract
 
 MANIFEST = "manifest.json"
@@ -125,7 +125,7 @@ def load_model(directory: Optional[Path | str] = None) -> LoadedModel:
             net.load_state_dict(state)
         except Exception as exc:  # a state dict that does not fit the architecture
             raise ModelError(f"Model weights {wpath.name} do not fit the manifest's architecture ({exc}). Reinstall the app") from None
-        net.eval()
+        net = fuse_for_inference(net.eval())
         weights_sha = manifest.files["weights"]["sha256"]
         cal = Calibration.load(manifest.verified_path("calibration"))
         if cal.model_sha256 != weights_sha:

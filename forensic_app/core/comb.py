@@ -1,0 +1,503 @@
+"""Long-window spectral-comb evidence of transposed-convolution upsampling.
+
+Decoders that upsample with transposed convolutions leave faint spectral lines at the
+multiples of ``run_rate / P`` (``P`` a partial product of the strides, see
+:mod:`forensic_app.core.comb_catalogue`). A few dB is invisible in one short frame but
+stands out in a spectrum averaged over tens of seconds. The recipe:
+
+1. average power spectrum (Hann window, ``n_fft`` bins, 50 % overlap) over the track and
+   over each ``segment_s`` segment, streaming: memory does not grow with duration;
+2. residual = log spectrum minus its median-filtered floor (``FLOOR_WIDTH_HZ`` wide: wide
+   enough to pass over a line, narrow enough to follow the music's envelope);
+3. comb score of a spacing ``f0`` = mean residual at ``k * f0`` (max over +-1 bin) for the
+   lines inside the analysed band;
+4. z-score against the same score at jittered spacings ``f0 * (1 + d)`` (robust: median and
+   MAD), skipping ratios close to small fractions, where the jittered comb would share
+   lines with the true one;
+5. best z over the catalogue's spacings.
+
+The best z of real music is not 0: it is the maximum over some 36 spacings, and music has
+harmonic partials. ``CombReference`` holds the distribution of best z over real tracks
+(fitted by the training code, per source) and turns a z into a false-positive rate.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence, Union
+
+import numpy as np
+import scipy.fft
+from scipy.ndimage import maximum_filter1d, median_filter
+
+from .comb_catalogue import (
+    CATALOGUE_VERSION,
+    Architecture,
+    CombCandidate,
+    candidate_combs,
+    catalogue_fingerprint,
+)
+from .errors import ModelError
+from .result import CombEvidence
+
+COMB_VERSION = "1"  # bump when the recipe below changes: stored references become invalid
+
+DEFAULT_BAND_HZ = 16000.0  # above this, lossy codecs' low-pass and noise shaping dominate
+FLOOR_WIDTH_HZ = 200.0  # median filter that gives the spectral floor
+MIN_LINE_HZ = 200.0  # lines below this sit among bass partials and window leakage from DC
+MIN_AUDIO_S = 3.0  # less than this gives too few frames to average
+MAX_PLOT_POINTS = 8192  # residual_db / freqs_hz are max-pooled down to at most this
+CLIFF_DB = 20.0  # a floor drop this large within 2 floor widths is a low-pass edge
+SILENCE_MS = 1e-12  # mean square below this (-120 dBFS) is treated as silence
+LINE_MIN_DB = 1.0  # a line must stand at least this far above the floor to be "found"
+LINE_NULL_QUANTILE = 0.995  # ... and above this quantile of jittered-line prominences
+FOUND_LINES_MIN_Z = 4.0  # below this z no line is reported as found (they would be chance)
+FEATURE_CLIP = (-5.0, 20.0)  # range of comb_feature()
+
+
+def _jitters() -> np.ndarray:
+    """Relative spacing offsets for the null distribution (fixed, so results repeat).
+
+    Offsets within 0.4 % of a ratio p/q with q <= 6 are skipped: such a comb shares every
+    q-th line with the true one.
+    """
+    d = np.concatenate([np.linspace(-0.22, -0.02, 80), np.linspace(0.02, 0.22, 80)])
+    ratios = sorted({p / q for q in range(1, 7) for p in range(1, 2 * q + 1)})
+    keep = np.array([all(abs((1 + x) - r) > 0.004 for r in ratios) for x in d])
+    return d[keep]
+
+
+JITTERS = _jitters()
+
+
+def comb_recipe(rate_hz: int = 44100, n_fft: int = 16384, catalogue: Optional[Iterable[Architecture]] = None) -> dict[str, Any]:
+    """The settings a z-score depends on; stored with a :class:`CombReference`."""
+    return {
+        "comb_version": COMB_VERSION,
+        "rate_hz": int(rate_hz),
+        "n_fft": int(n_fft),
+        "floor_width_hz": FLOOR_WIDTH_HZ,
+        "min_line_hz": MIN_LINE_HZ,
+        "n_jitters": int(JITTERS.size),
+        "catalogue_version": CATALOGUE_VERSION,
+        "catalogue": catalogue_fingerprint(catalogue),
+    }
+
+
+# ----------------------------------------------------------------------------- reference
+
+
+@dataclass
+class CombReference:
+    """Best comb z-scores of real-music tracks, per source (e.g. Debian package).
+
+    Fitted by the training code with :func:`fit_reference`; shipped as JSON next to the
+    weights. ``settings`` must equal :func:`comb_recipe` of the analyser that uses it.
+    """
+
+    z_scores_by_source: dict[str, list[float]]  # source -> sorted best z per real track
+    settings: dict[str, Any] = field(default_factory=comb_recipe)
+
+    @property
+    def n_tracks(self) -> int:
+        return sum(len(v) for v in self.z_scores_by_source.values())
+
+    def fp_rate(self, z: float) -> Optional[float]:
+        """Share of all reference tracks with best z >= ``z`` (None when empty)."""
+        all_z = np.concatenate([np.asarray(v, float) for v in self.z_scores_by_source.values()] or [np.zeros(0)])
+        if all_z.size == 0:
+            return None
+        return float(np.mean(all_z >= z))
+
+    def fp_rate_by_source(self, z: float) -> dict[str, float]:
+        """Per-source share of tracks with best z >= ``z``."""
+        return {s: float(np.mean(np.asarray(v, float) >= z)) for s, v in self.z_scores_by_source.items() if len(v)}
+
+    def threshold_for_fp_rate(self, fp_rate: float) -> float:
+        """Smallest z whose pooled false-positive rate is <= ``fp_rate``."""
+        all_z = np.sort(np.concatenate([np.asarray(v, float) for v in self.z_scores_by_source.values()]))
+        if all_z.size == 0:
+            raise ValueError("empty reference")
+        n_allowed = int(math.floor(fp_rate * all_z.size))
+        if n_allowed >= all_z.size:
+            return float(all_z[0])
+        return float(np.nextafter(all_z[all_z.size - 1 - n_allowed], np.inf))
+
+    def to_json(self, path: Union[str, Path]) -> None:
+        data = {
+            "format": "forensic_app.comb_reference",
+            "settings": self.settings,
+            "z_scores_by_source": {s: [round(float(z), 4) for z in v] for s, v in sorted(self.z_scores_by_source.items())},
+        }
+        Path(path).write_text(json.dumps(data, indent=1))
+
+    @classmethod
+    def from_json(cls, path: Union[str, Path]) -> "CombReference":
+        try:
+            data = json.loads(Path(path).read_text())
+            if data.get("format") != "forensic_app.comb_reference":
+                raise ValueError("not a comb reference")
+            z = {str(s): sorted(float(x) for x in v) for s, v in data["z_scores_by_source"].items()}
+            return cls(z_scores_by_source=z, settings=dict(data["settings"]))
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise ModelError(f"Comb reference {path} is unreadable ({err}); reinstall the app's model files.") from err
+
+
+def fit_reference(z_scores_by_source: dict[str, Sequence[float]], *, settings: Optional[dict[str, Any]] = None) -> CombReference:
+    """Build a :class:`CombReference` from best z-scores of real tracks, keyed by source.
+
+    ``settings`` defaults to :func:`comb_recipe` with default arguments; pass the recipe of
+    the analyser that produced the z-scores if it was not the default.
+    """
+    clean = {}
+    for src, zs in z_scores_by_source.items():
+        arr = np.asarray(list(zs), float)
+        arr = arr[np.isfinite(arr)]
+        clean[str(src)] = sorted(arr.tolist())
+    return CombReference(z_scores_by_source=clean, settings=dict(settings or comb_recipe()))
+
+
+# ----------------------------------------------------------------------------- scoring
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """Comb scores of every candidate on one averaged spectrum."""
+
+    z: np.ndarray  # (n_cand,) robust z against jittered spacings; nan when untestable
+    strength_db: np.ndarray  # (n_cand,) score minus median jittered score
+    raw_db: np.ndarray  # (n_cand,) mean prominence at the true lines
+    band_hi_hz: float
+    residual: np.ndarray  # (n_bins_in_band,) dB
+
+
+class _CombScorer:
+    """Precomputed line indices of all candidates and their jittered spacings for one band."""
+
+    def __init__(self, candidates: Sequence[CombCandidate], df_hz: float, band_hi_hz: float):
+        self.candidates = candidates
+        idx_parts, grp_parts = [], []
+        self.lines: list[np.ndarray] = []  # true-line bins per candidate
+        self.null_lines: list[np.ndarray] = []  # jittered-line bins per candidate (pooled)
+        self.valid = np.zeros(len(candidates), bool)
+        n_spacings = 1 + JITTERS.size
+        top_bin = int(math.floor(band_hi_hz / df_hz)) - 1  # +-1 bin tolerance must stay in band
+        for ci, cand in enumerate(candidates):
+            hi = min(band_hi_hz, cand.max_freq_hz - 2 * FLOOR_WIDTH_HZ)
+            spacings = cand.f0_hz * np.concatenate([[1.0], 1.0 + JITTERS])
+            k = np.arange(1, max(1, int(hi // spacings.min())) + 1)
+            freqs = spacings[:, None] * k[None, :]  # (n_spacings, n_k)
+            bins = np.rint(freqs / df_hz).astype(np.int64)
+            keep = (freqs >= MIN_LINE_HZ) & (freqs <= hi) & (bins >= 1) & (bins <= top_bin)
+            true_bins = bins[0][keep[0]]
+            self.lines.append(true_bins)
+            if true_bins.size < 2:
+                self.null_lines.append(np.zeros(0, np.int64))
+                continue
+            self.valid[ci] = True
+            self.null_lines.append(bins[1:][keep[1:]])
+            grp = (ci * n_spacings + np.arange(n_spacings))[:, None] + np.zeros_like(bins)
+            idx_parts.append(bins[keep])
+            grp_parts.append(grp[keep])
+        self.n_spacings = n_spacings
+        self.idx = np.concatenate(idx_parts) if idx_parts else np.zeros(0, np.int64)
+        self.grp = np.concatenate(grp_parts) if grp_parts else np.zeros(0, np.int64)
+        n_groups = len(candidates) * n_spacings
+        self.counts = np.bincount(self.grp, minlength=n_groups).astype(float)
+
+    def score(self, r3: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = len(self.candidates)
+        sums = np.bincount(self.grp, weights=r3[self.idx], minlength=n * self.n_spacings)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            s = (sums / self.counts).reshape(n, self.n_spacings)
+        s0, null = s[:, 0], s[:, 1:]
+        med = np.full(n, np.nan)
+        mad = np.full(n, np.nan)
+        v = self.valid
+        if np.any(v):
+            med[v] = np.nanmedian(null[v], axis=1)
+            mad[v] = 1.4826 * np.nanmedian(np.abs(null[v] - med[v, None]), axis=1)
+        with np.errstate(invalid="ignore"):
+            z = (s0 - med) / np.maximum(mad, 0.01)
+        return z, s0 - med, s0
+
+
+def _log_spectrum(power: np.ndarray) -> np.ndarray:
+    floor = max(float(power.max()) * 1e-13, 1e-30)
+    return 10.0 * np.log10(power + floor)
+
+
+def _find_band_edge(level_db: np.ndarray, df_hz: float, hi_bin: int, width: int) -> int:
+    """Highest usable bin: below the first low-pass cliff (>= CLIFF_DB drop), else ``hi_bin``."""
+    stop = min(level_db.size, hi_bin + 2 * width + 1)
+    floor = median_filter(level_db[:stop], size=width, mode="nearest")
+    start = max(width, int(2000.0 / df_hz))
+    if stop - width <= start:
+        return hi_bin
+    i = np.arange(start, stop - width)
+    drop = floor[i - width] - floor[i + width]
+    hit = np.nonzero(drop > CLIFF_DB)[0]
+    if hit.size == 0:
+        return hi_bin
+    return int(min(hi_bin, i[hit[0]]))
+
+
+class CombAnalyzer:
+    """Streaming comb analysis of one mono track.
+
+    Usage::
+
+        comb = CombAnalyzer(44100, max_freq_hz=clip_band_limit_hz)
+        for block in blocks:          # (n,) float32 mono at rate_hz, any n, in order
+            comb.add(block)
+        evidence = comb.finish()      # CombEvidence, or None for < MIN_AUDIO_S / silence
+
+    Memory is O(n_fft) whatever the duration: only the running spectra of the whole track,
+    the current and previous segment are kept, plus a few floats per finished segment.
+
+    ``max_freq_hz`` is the real band limit of the ORIGINAL input (its Nyquist before any
+    resampling, or a lossy codec's low-pass); the band analysed is
+    ``[MIN_LINE_HZ, min(max_freq_hz, 16 kHz, rate_hz / 2)]``, further cut below any
+    low-pass cliff found in the spectrum itself.
+    """
+
+    def __init__(
+        self,
+        rate_hz: int = 44100,
+        *,
+        n_fft: int = 16384,
+        segment_s: float = 10.0,
+        max_freq_hz: Optional[float] = None,
+        catalogue: Optional[Iterable[Architecture]] = None,
+        reference: Optional[CombReference] = None,
+    ):
+        if n_fft < 1024 or n_fft % 2:
+            raise ValueError("n_fft must be even and >= 1024")
+        self.rate_hz = int(rate_hz)
+        self.n_fft = int(n_fft)
+        self.hop = self.n_fft // 2
+        self.segment_s = float(segment_s)
+        self.df_hz = self.rate_hz / self.n_fft
+        band = min(DEFAULT_BAND_HZ, self.rate_hz / 2.0)
+        if max_freq_hz is not None:
+            band = min(band, float(max_freq_hz))
+        self.band_hi_hz = band
+        self._catalogue = None if catalogue is None else tuple(catalogue)
+        self.candidates = candidate_combs(self._catalogue, max_freq_hz=band, min_line_hz=MIN_LINE_HZ)
+        self.reference = reference
+        if reference is not None:
+            want = comb_recipe(self.rate_hz, self.n_fft, self._catalogue)
+            if reference.settings != want:
+                raise ModelError(
+                    "The comb reference was fitted with other settings "
+                    f"({reference.settings}) than this analysis ({want}); use the matching reference file."
+                )
+        self._width = int(round(FLOOR_WIDTH_HZ / self.df_hz)) | 1  # odd, in bins
+        self._window = _hann(self.n_fft)
+        self._win_power = float(np.sum(self._window.astype(np.float64) ** 2))
+        self._seg_len = max(1, int(round(self.segment_s * self.rate_hz)))
+        self._scorers: dict[int, _CombScorer] = {}
+        n_bins = self.n_fft // 2 + 1
+        self._buf = np.zeros(0, np.float32)
+        self._buf_pos = 0  # absolute sample index of _buf[0] == start of the next frame
+        self._n_seen = 0
+        self._track = np.zeros(n_bins)
+        self._track_frames = 0
+        self._cur = np.zeros(n_bins)  # running sum of the current segment
+        self._cur_frames = 0
+        self._cur_idx = 0
+        self._pending: Optional[tuple[np.ndarray, int, int]] = None  # last complete segment
+        self._done: list[tuple[float, float, Optional[_Scores]]] = []  # start_s, end_s, scores
+
+    # -- streaming
+
+    @property
+    def duration_s(self) -> float:
+        return self._n_seen / self.rate_hz
+
+    def add(self, block: np.ndarray) -> None:
+        """Feed the next ``(n,)`` mono block at ``rate_hz`` (float; any length, even 0)."""
+        x = np.asarray(block, dtype=np.float32)
+        if x.ndim != 1:
+            raise ValueError(f"CombAnalyzer.add expects a mono (n,) block, got shape {x.shape}")
+        if x.size == 0:
+            return
+        if not np.all(np.isfinite(x)):
+            x = np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0)
+        self._n_seen += x.size
+        self._buf = np.concatenate([self._buf, x]) if self._buf.size else x.copy()
+        n_frames = 0 if self._buf.size < self.n_fft else (self._buf.size - self.n_fft) // self.hop + 1
+        chunk = 64  # frames per FFT call: 4 MiB of float32
+        for f0 in range(0, n_frames, chunk):
+            f1 = min(n_frames, f0 + chunk)
+            view = np.lib.stride_tricks.sliding_window_view(self._buf, self.n_fft)[f0 * self.hop : (f1 - 1) * self.hop + 1 : self.hop]
+            spec = scipy.fft.rfft(view * self._window, axis=1, workers=1)
+            power = spec.real.astype(np.float64) ** 2 + spec.imag.astype(np.float64) ** 2
+            starts = self._buf_pos + np.arange(f0, f1) * self.hop
+            self._accumulate(power, starts)
+        if n_frames:
+            self._buf = self._buf[n_frames * self.hop :].copy()
+            self._buf_pos += n_frames * self.hop
+
+    def _accumulate(self, power: np.ndarray, starts: np.ndarray) -> None:
+        self._track += power.sum(axis=0)
+        self._track_frames += power.shape[0]
+        seg = starts // self._seg_len
+        for s in np.unique(seg):
+            if s != self._cur_idx:
+                self._close_segment(int(s))
+            rows = power[seg == s]
+            self._cur += rows.sum(axis=0)
+            self._cur_frames += rows.shape[0]
+
+    def _close_segment(self, next_idx: int) -> None:
+        if self._cur_frames:
+            if self._pending is not None:
+                self._done.append(self._score_segment(*self._pending, end_sample=(self._pending[2] + 1) * self._seg_len))
+            self._pending = (self._cur.copy(), self._cur_frames, self._cur_idx)
+        self._cur[:] = 0.0
+        self._cur_frames = 0
+        self._cur_idx = next_idx
+
+    def _score_segment(self, power_sum: np.ndarray, n_frames: int, idx: int, *, end_sample: int, start_idx: Optional[int] = None) -> tuple[float, float, Optional[_Scores]]:
+        first = idx if start_idx is None else start_idx
+        start_s = first * self._seg_len / self.rate_hz
+        end_s = min(end_sample, self._n_seen) / self.rate_hz
+        return start_s, end_s, self._score(power_sum / n_frames)
+
+    # -- analysis
+
+    def _mean_square(self, mean_power: np.ndarray) -> float:
+        return float(2.0 * mean_power.sum() / (self.n_fft * self._win_power))
+
+    def _scorer(self, hi_bin: int) -> _CombScorer:
+        scorer = self._scorers.get(hi_bin)
+        if scorer is None:
+            if len(self._scorers) > 16:
+                self._scorers.clear()
+            scorer = _CombScorer(self.candidates, self.df_hz, hi_bin * self.df_hz)
+            self._scorers[hi_bin] = scorer
+        return scorer
+
+    def _score(self, mean_power: np.ndarray) -> Optional[_Scores]:
+        """Scores of all candidates on one averaged ``(n_fft//2+1,)`` power spectrum."""
+        if self._mean_square(mean_power) < SILENCE_MS:
+            return None
+        level = _log_spectrum(mean_power)
+        hi_bin = int(math.floor(self.band_hi_hz / self.df_hz))
+        hi_bin = min(hi_bin, level.size - 2)  # never the Nyquist bin
+        hi_bin = _find_band_edge(level, self.df_hz, hi_bin, self._width)
+        band = level[: hi_bin + 1]
+        residual = band - median_filter(band, size=self._width, mode="reflect")
+        r3 = maximum_filter1d(residual, size=3, mode="nearest")
+        scorer = self._scorer(hi_bin)
+        z, strength, raw = scorer.score(r3)
+        return _Scores(z=z, strength_db=strength, raw_db=raw, band_hi_hz=hi_bin * self.df_hz, residual=residual)
+
+    def finish(self) -> Optional[CombEvidence]:
+        """Comb evidence for everything added so far (does not consume the state).
+
+        Returns None when less than MIN_AUDIO_S of audio was added, when it is silent, or
+        when the band is too narrow for any catalogue comb to have two lines in it.
+        """
+        if self._n_seen < MIN_AUDIO_S * self.rate_hz or self._track_frames < 2 or not self.candidates:
+            return None
+        track = self._score(self._track / self._track_frames)
+        if track is None or not np.any(np.isfinite(track.z)):
+            return None
+        best = int(np.nanargmax(track.z))
+        cand = self.candidates[best]
+        scorer = self._scorer(int(round(track.band_hi_hz / self.df_hz)))
+        expected_bins = scorer.lines[best]
+        r3 = maximum_filter1d(track.residual, size=3, mode="nearest")
+        z = float(track.z[best])
+        found = np.zeros(0)
+        if z >= FOUND_LINES_MIN_Z and expected_bins.size:
+            null = r3[scorer.null_lines[best]]
+            thr = max(LINE_MIN_DB, float(np.quantile(null, LINE_NULL_QUANTILE)) if null.size else LINE_MIN_DB)
+            hit = r3[expected_bins] > thr
+            found = _line_freqs(expected_bins[hit], cand.f0_hz, self.df_hz)
+        freqs, resid = _max_pool(np.arange(track.residual.size) * self.df_hz, track.residual, MAX_PLOT_POINTS)
+        real_fp = self.reference.fp_rate(z) if self.reference is not None else None
+        return CombEvidence(
+            architecture=cand.describe(),
+            f0_hz=float(cand.f0_hz),
+            strength_db=float(track.strength_db[best]),
+            z_score=z,
+            real_fp_rate=real_fp,
+            freqs_hz=freqs,
+            residual_db=resid,
+            expected_lines_hz=_line_freqs(expected_bins, cand.f0_hz, self.df_hz),
+            lines_found_hz=found,
+            segments=self._segments(best),
+        )
+
+    def _segments(self, best: int) -> list[dict[str, float]]:
+        done = list(self._done)
+        pending, cur = self._pending, (self._cur, self._cur_frames, self._cur_idx)
+        cur_len = self._n_seen - self._cur_idx * self._seg_len
+        if cur[1] and (pending is None or cur_len >= self._seg_len):
+            if pending is not None:
+                done.append(self._score_segment(*pending, end_sample=(pending[2] + 1) * self._seg_len))
+            done.append(self._score_segment(cur[0], cur[1], cur[2], end_sample=self._n_seen))
+        elif pending is not None:
+            # a short tail joins the previous segment so every segment is >= segment_s
+            merged = pending[0] + cur[0]
+            done.append(self._score_segment(merged, pending[1] + cur[1], cur[2], end_sample=self._n_seen, start_idx=pending[2]))
+        out = []
+        for start_s, end_s, sc in done:
+            if sc is None or not np.isfinite(sc.z[best]):
+                continue  # silent segment or band too narrow: no evidence either way
+            j = int(np.nanargmax(sc.z))
+            out.append(
+                {
+                    "start_s": round(start_s, 3),
+                    "end_s": round(end_s, 3),
+                    "z_score": round(float(sc.z[best]), 3),
+                    "strength_db": round(float(sc.strength_db[best]), 3),
+                    "best_f0_hz": round(float(self.candidates[j].f0_hz), 4),
+                    "best_z_score": round(float(sc.z[j]), 3),
+                }
+            )
+        return out
+
+
+def _hann(n: int) -> np.ndarray:
+    return (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)).astype(np.float32)
+
+
+def _line_freqs(bins: np.ndarray, f0_hz: float, df_hz: float) -> np.ndarray:
+    """Exact multiples of f0 for the given line bins."""
+    if bins.size == 0:
+        return np.zeros(0)
+    return np.rint(bins * df_hz / f0_hz) * f0_hz
+
+
+def _max_pool(freqs: np.ndarray, values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keep at most ``max_points``: the largest value (and its frequency) of each group."""
+    if values.size <= max_points:
+        return freqs.astype(np.float64), values.astype(np.float32)
+    g = int(math.ceil(values.size / max_points))
+    n = int(math.ceil(values.size / g)) * g
+    v = np.full(n, -np.inf)
+    v[: values.size] = values
+    v = v.reshape(-1, g)
+    arg = np.argmax(v, axis=1) + np.arange(v.shape[0]) * g
+    return freqs[arg].astype(np.float64), values[arg].astype(np.float32)
+
+
+def analyze_comb(samples: np.ndarray, rate_hz: int, **kwargs: Any) -> Optional[CombEvidence]:
+    """One-shot helper: ``(n,)`` mono samples -> CombEvidence or None. kwargs go to CombAnalyzer."""
+    analyzer = CombAnalyzer(rate_hz, **kwargs)
+    analyzer.add(samples)
+    return analyzer.finish()
+
+
+def comb_feature(evidence: Optional[CombEvidence]) -> float:
+    """One scalar for fusion: the best z, clipped to FEATURE_CLIP; 0 when there is no evidence."""
+    if evidence is None or not math.isfinite(evidence.z_score):
+        return 0.0
+    return float(np.clip(evidence.z_score, *FEATURE_CLIP))

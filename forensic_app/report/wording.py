@@ -1,0 +1,138 @@
+"""The report's fixed wording and number formatting, kept apart from the layout so the
+text an artist and a reviewer read can be checked in one place."""
+
+from __future__ import annotations
+
+import math
+from typing import Optional
+
+SEVERITY_WORDS = {
+    "info": "For information",
+    "caution": "Caution",
+    "warning": "Warning: weakens the result",
+}
+SEVERITY_COLOURS = {"info": "#2f5d8a", "caution": "#8a5a00", "warning": "#a3161b"}
+
+VERDICT_MEANING = {
+    "likely_real": (
+        "The detector found no clear sign of the neural-decoder artefacts it was trained to "
+        "recognise."
+    ),
+    "inconclusive": (
+        "The evidence is too weak or too mixed to say either way. This result should not be "
+        "used on its own to treat the track as AI-generated."
+    ),
+    "likely_fake": (
+        "The detector found patterns typical of audio produced by (or passed through) a neural "
+        "audio decoder of a kind it was trained on."
+    ),
+}
+
+PROBABILITY_MEANS = (
+    "The calibrated probability is the model's estimate, for the whole track, that its audio "
+    "was produced by or passed through a neural audio generator. \"Calibrated\" means it was "
+    "fitted on labelled reference tracks: among reference tracks that received a value near "
+    "{p:.2f}, {n} in 100 were AI-generated. The interval {lo:.3f} to {hi:.3f} shows how "
+    "uncertain this estimate is; a wide interval means the score could reasonably have been "
+    "quite different."
+)
+
+PROBABILITY_DOES_NOT_MEAN = [
+    "It is <b>not a percentage of AI content</b>: {p:.2f} does not mean that {pct} % of the song "
+    "was made with AI, nor that AI was used for {pct} % of the production.",
+    "It says nothing about who wrote, performed or produced the music, and nothing about AI "
+    "tools used for composition, lyrics or mixing that leave no trace in the sound.",
+    "It is a statistical indication, not proof. Processing such as lossy encoding, heavy "
+    "limiting or some effects can move the score (see the confidence notes and robustness "
+    "sections).",
+]
+
+NOT_PROOF_OF_HUMAN = (
+    "\"No artefacts found\" is <b>not proof of human origin</b>. The model only recognises the "
+    "generator families it was trained on ({families}). A generator of another kind may leave "
+    "no trace that this model knows, so a low score cannot rule it out."
+)
+
+CONTEST_MATERIAL = [
+    "<b>Stems</b>: the separate tracks (vocals, drums, bass, instruments) as exported from "
+    "the session.",
+    "<b>Project files / DAW sessions</b> (e.g. Ableton .als, Logic, Pro Tools, FL Studio, "
+    "Reaper projects) with the plug-ins and samples they use.",
+    "<b>Earlier versions and drafts</b>: demos, rough mixes, pre-master versions, with "
+    "their dates.",
+    "<b>Raw recordings</b>: original takes from microphones or instruments, phone memos, "
+    "rehearsal recordings.",
+    "<b>Timestamps</b>: file creation dates, cloud-storage or e-mail history, studio "
+    "bookings, collaborator messages that date the work.",
+    "Details of the mastering and distribution chain (which service encoded the file, "
+    "any AI-based tools used for mastering, stem separation or restoration), since these "
+    "can leave artefacts of their own.",
+]
+
+REVIEWER_DECISIONS = [
+    "Flag upheld",
+    "Flag withdrawn",
+    "More material requested",
+    "Referred for expert listening",
+]
+
+
+def fmt_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            break
+        size /= 1000
+    human = f"{n:,} bytes" if unit == "bytes" else f"{n:,} bytes ({size:.1f} {unit})"
+    return human
+
+
+def fmt_clock(seconds: float) -> str:
+    """``m:ss.s`` (or ``h:mm:ss.s``) for time ranges a reviewer can find in a player."""
+    if not math.isfinite(seconds):
+        return "?"
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours >= 1:
+        return f"{sign}{int(hours)}:{int(minutes):02d}:{secs:04.1f}"
+    return f"{sign}{int(minutes)}:{secs:04.1f}"
+
+
+def fmt_duration(seconds: float) -> str:
+    return f"{fmt_clock(seconds)} ({seconds:.2f} s)"
+
+
+def fmt_channels(n: int) -> str:
+    names = {1: "mono", 2: "stereo"}
+    return f"{n} ({names[n]})" if n in names else str(n)
+
+
+def fmt_prob(p: Optional[float]) -> str:
+    return "n/a" if p is None else f"{p:.3f}"
+
+
+def fmt_rate(rate: Optional[float]) -> str:
+    """A false-positive rate as a share of real tracks, or "not measured"."""
+    if rate is None:
+        return "not measured"
+    return f"{rate * 100:.1f} % ({rate:.4f})"
+
+
+def fmt_value(value: object) -> str:
+    """Plain data as words: no Python reprs, no scientific notation for ordinary numbers."""
+    if isinstance(value, bool) or value is None:
+        return {True: "yes", False: "no", None: "n/a"}[value]
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, dict):
+        return "; ".join(f"{k} = {fmt_value(v)}" for k, v in value.items()) or "(none)"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(fmt_value(v) for v in value) or "(none)"
+    return str(value)
+
+
+def humanize_key(key: str) -> str:
+    words = str(key).replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]

@@ -1,0 +1,310 @@
+"""Real music for training: Debian game-music packages plus the bundled CC recordings.
+
+Packages are fetched without installing them (``apt-get download`` + ``dpkg-deb -x``)
+into ``<cache>/debs`` and ``<cache>/pkgs``. Tracks are split train / val / test BY
+PACKAGE (one package is roughly one composer or one game's soundtrack) with a fixed seed,
+so a detector is never tested on a composer it was trained on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import re
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import soundfile as sf
+import soxr
+
+SR = 44100
+AUDIO_EXTS = (".ogg", ".oga", ".opus", ".mp3", ".flac", ".wav")
+MIN_TRACK_S = 30.0  # shorter files in music packages are jingles / sound effects
+REAL_CC_DIR = Path("/work/shared/data/real-cc")
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class PackageSpec:
+    name: str
+    licence: str  # short note; the package's copyright file is authoritative
+    low_bitrate: bool = False  # kept on purpose as hard real negatives
+    music_filter: bool = False  # *-data packages: keep only paths containing "music"
+
+
+PACKAGES: tuple[PackageSpec, ...] = (
+    PackageSpec("ufoai-music", "GPL-2 / CC-BY / PD"),
+    PackageSpec("warzone2100-music", "GPL-2+ / CC-BY-SA", low_bitrate=True),
+    PackageSpec("0ad-data", "CC-BY-SA-3.0", music_filter=True),
+    PackageSpec("planetblupi-music-ogg", "CC-BY-SA / GPL", low_bitrate=True),
+    PackageSpec("wesnoth-1.16-music", "GPL-2+"),
+    PackageSpec("naev-data", "CC-BY / CC-BY-SA / GPL", music_filter=True),
+    PackageSpec("supertux-data", "GPL / CC-BY-SA", music_filter=True),
+    PackageSpec("widelands-data", "GPL-2+ / CC-BY-SA", music_filter=True),
+    PackageSpec("hedgewars-data", "GPL-2 / CC-BY", music_filter=True),
+    PackageSpec("nexuiz-music", "GPL-2+"),
+    PackageSpec("singularity-music", "CC-BY-SA / PD"),
+    PackageSpec("supertuxkart-data", "CC-BY-SA / GPL", music_filter=True),
+    PackageSpec("freedroidrpg-data", "GPL-2+ / CC-BY-SA", music_filter=True),
+    PackageSpec("drascula-music", "freeware, redistributable (see copyright)"),
+    PackageSpec("megaglest-data", "CC-BY-SA-3.0", music_filter=True),
+    PackageSpec("openclonk-data", "CC-BY / ISC", music_filter=True),
+    PackageSpec("hyperrogue-music", "CC-BY / PD"),
+    PackageSpec("fretsonfire-songs-muldjord", "GPL-2+ (metal; song+guitar stems summed)"),
+    PackageSpec("fretsonfire-songs-sectoid", "GPL-2+ (rock; song+guitar stems summed)"),
+    PackageSpec("asc-music", "GPL-2+ (MP3 22 kHz)", low_bitrate=True),
+)
+
+# Real-CC tracks forced into TEST: the folk song with vocals (future demo track) + one more.
+# (The 5-s solo trumpet is too short for a 10-s segment, so Vibe Ace (jazz) is the second.)
+TEST_REAL_CC = ("Karissa_Hobbs_-_Lets_Go_Fishin", "Kevin_MacLeod_-_Vibe_Ace")
+
+
+@dataclass(frozen=True)
+class Track:
+    """One piece of music: a file, or several stems summed (fretsonfire songs)."""
+
+    source_package: str
+    stems: tuple[str, ...]
+    duration_s: float
+    licence: str
+    low_bitrate: bool = False
+
+    @property
+    def name(self) -> str:
+        return Path(self.stems[0]).stem if len(self.stems) == 1 else Path(self.stems[0]).parent.name
+
+
+def _run(cmd: Sequence[str], cwd: Optional[Path] = None) -> None:
+    subprocess.run(list(cmd), cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def package_size_mb(name: str) -> Optional[float]:
+    """Download size from ``apt-cache show``; None if the package is unknown."""
+    try:
+        out = subprocess.run(["apt-cache", "show", name], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    m = re.search(r"^Size:\s*(\d+)", out, re.M)
+    return int(m.group(1)) / 1e6 if m else None
+
+
+def fetch_package(spec: PackageSpec, cache_dir: Path, *, max_download_mb: float = 400.0) -> Optional[Path]:
+    """Download and unpack one package under ``cache_dir``; None if skipped or failed."""
+    debs, root = cache_dir / "debs", cache_dir / "pkgs" / spec.name
+    done = root / ".extracted"
+    if done.exists():
+        return root
+    debs.mkdir(parents=True, exist_ok=True)
+    found = sorted(debs.glob(f"{spec.name}_*.deb"))
+    if not found:
+        size = package_size_mb(spec.name)
+        if size is None or size > max_download_mb:
+            return None
+        try:
+            _run(["apt-get", "download", spec.name], cwd=debs)
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        found = sorted(debs.glob(f"{spec.name}_*.deb"))
+        if not found:
+            return None
+    try:
+        _run(["dpkg-deb", "-x", str(found[-1]), str(root)])
+        _extract_zipped_music(root)
+    except (OSError, subprocess.CalledProcessError, zipfile.BadZipFile):
+        return None
+    done.touch()
+    return root
+
+
+def _extract_zipped_music(root: Path) -> None:
+    """Unpack music members of .pk3/.zip archives (Quake-style game data) next to them."""
+    for arc in list(root.rglob("*.pk3")) + list(root.rglob("*.zip")):
+        with zipfile.ZipFile(arc) as zf:
+            for member in zf.namelist():
+                in_music = "music" in member.lower() or "music" in arc.name.lower()
+                if in_music and member.lower().endswith(AUDIO_EXTS):
+                    target = arc.parent / (arc.name + ".d") / member
+                    if not target.exists():
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        with zf.open(member) as src, open(target, "wb") as dst:
+                            dst.write(src.read())
+
+
+def audio_duration_s(path: str) -> float:
+    try:
+        return float(sf.info(path).duration)
+    except Exception:  # noqa: BLE001 - libsndfile cannot read every codec; ask ffprobe
+        try:
+            out = subprocess.run(
+                ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path],
+                capture_output=True, text=True, check=True,
+            ).stdout
+            return float(out.strip())
+        except (OSError, subprocess.CalledProcessError, ValueError):
+            return 0.0
+
+
+def list_tracks(spec: PackageSpec, root: Path) -> list[Track]:
+    """Music tracks of one unpacked package, sorted by path (deterministic)."""
+    # resolve(): some packages symlink the same files into per-language folders
+    files = sorted({
+        str(p.resolve()) for p in root.rglob("*")
+        if p.is_file() and p.suffix.lower() in AUDIO_EXTS and "/doc/" not in str(p)
+    })
+    if spec.music_filter:
+        files = [f for f in files if "music" in f[len(str(root)):].lower()]
+    groups: list[tuple[str, ...]]
+    if spec.name.startswith("fretsonfire"):
+        by_dir: dict[str, list[str]] = {}
+        for f in files:
+            if Path(f).name in ("song.ogg", "guitar.ogg", "rhythm.ogg"):
+                by_dir.setdefault(str(Path(f).parent), []).append(f)
+        groups = [tuple(sorted(v, key=lambda s: Path(s).name != "song.ogg")) for _, v in sorted(by_dir.items())]
+    else:
+        groups = [(f,) for f in files]
+    tracks = []
+    for stems in groups:
+        dur = min(audio_duration_s(s) for s in stems)
+        if dur >= MIN_TRACK_S:
+            tracks.append(Track(spec.name, stems, dur, spec.licence, spec.low_bitrate))
+    return tracks
+
+
+def real_cc_tracks(directory: Path = REAL_CC_DIR) -> list[Track]:
+    """The five bundled CC recordings, each its own source (different performers)."""
+    tracks = []
+    for p in sorted(directory.glob("*.ogg")):
+        lic = p.with_suffix(".txt")
+        note = lic.read_text(errors="replace").splitlines()[0][:80] if lic.exists() else "see licence file"
+        tracks.append(Track(f"real-cc:{p.stem}", (str(p),), audio_duration_s(str(p)), note))
+    return tracks
+
+
+def load_excerpt(track: Track, start_s: float, duration_s: float, sr: int = SR) -> np.ndarray:
+    """Mono float32 excerpt at ``sr``, shape (round(duration_s*sr),); stems are summed."""
+    n_out = int(round(duration_s * sr))
+    total = np.zeros(n_out, np.float32)
+    for stem in track.stems:
+        x, file_sr = _read(stem, start_s, duration_s)
+        if file_sr != sr:
+            x = soxr.resample(x, file_sr, sr, quality="HQ").astype(np.float32)
+        x = x[:n_out]
+        total[: len(x)] += x
+    return total
+
+
+def _read(path: str, start_s: float, duration_s: float) -> tuple[np.ndarray, int]:
+    try:
+        info = sf.info(path)
+        start = int(start_s * info.samplerate)
+        x, file_sr = sf.read(path, start=start, frames=int(duration_s * info.samplerate) + 1,
+                             dtype="float32", always_2d=True)
+        return x.mean(axis=1), file_sr
+    except Exception:  # noqa: BLE001 - fall back to ffmpeg for codecs libsndfile lacks
+        out = subprocess.run(
+            ["ffmpeg", "-v", "error", "-ss", f"{start_s:.3f}", "-t", f"{duration_s + 0.01:.3f}", "-i", path,
+             "-ac", "1", "-ar", str(SR), "-f", "f32le", "-"],
+            capture_output=True, check=True,
+        ).stdout
+        return np.frombuffer(out, np.float32).copy(), SR
+
+
+def assign_splits(sources: Sequence[str], *, low_bitrate: Sequence[str] = (), seed: int = 1234,
+                  fractions: tuple[float, float] = (0.6, 0.2)) -> dict[str, str]:
+    """Map each source package to 'train' | 'val' | 'test' (fixed seed).
+
+    Low-bitrate packages are spread one per split first (hard negatives everywhere);
+    real-cc tracks named in TEST_REAL_CC go to test; the rest are shuffled and cut by
+    ``fractions`` (train, val; test gets the remainder).
+    """
+    rng = random.Random(seed)
+    out: dict[str, str] = {}
+    low = sorted(s for s in sources if s in set(low_bitrate))
+    rng.shuffle(low)
+    for i, s in enumerate(low):
+        out[s] = SPLITS[i % 3]
+    for s in sources:
+        if s.startswith("real-cc:") and s.split(":", 1)[1] in TEST_REAL_CC:
+            out[s] = "test"
+    rest = sorted(s for s in sources if s not in out)
+    cc = [s for s in rest if s.startswith("real-cc:")]
+    pk = [s for s in rest if not s.startswith("real-cc:")]
+    for group in (pk, cc):
+        rng.shuffle(group)
+        n_train = int(round(fractions[0] * len(group)))
+        n_val = max(1 if len(group) >= 3 else 0, int(round(fractions[1] * len(group))))
+        for i, s in enumerate(group):
+            out[s] = "train" if i < n_train else ("val" if i < n_train + n_val else "test")
+    return out
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A window of one track that becomes one (or one pair of) 10-s segments."""
+
+    track: Track
+    start_s: float
+    split: str
+
+    @property
+    def key(self) -> str:
+        h = hashlib.sha1(f"{self.track.stems}|{self.start_s:.2f}".encode()).hexdigest()[:10]
+        return f"{_slug(self.track.source_package)}-{h}"
+
+
+def _slug(s: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", s).strip("-")[:40]
+
+
+def choose_excerpts(tracks: Sequence[Track], n: int, window_s: float, *, seed: int = 0,
+                    skip_s: float = 5.0) -> list[tuple[Track, float]]:
+    """Up to ``n`` non-overlapping windows spread round-robin over the tracks.
+
+    Windows start after ``skip_s`` (fade-ins) and are spaced evenly within each track.
+    """
+    rng = random.Random(seed)
+    per_track: list[list[tuple[Track, float]]] = []
+    for t in tracks:
+        usable = t.duration_s - 2 * skip_s
+        k = int(usable // window_s)
+        if k <= 0:
+            continue
+        starts = [skip_s + i * (usable / k) for i in range(k)]
+        rng.shuffle(starts)
+        per_track.append([(t, s) for s in starts])
+    order = list(range(len(per_track)))
+    rng.shuffle(order)
+    out: list[tuple[Track, float]] = []
+    while len(out) < n and any(per_track):
+        for i in order:
+            if per_track[i] and len(out) < n:
+                out.append(per_track[i].pop())
+    return out
+
+
+def collect_tracks(cache_dir: Path, *, packages: Sequence[PackageSpec] = PACKAGES,
+                   max_download_mb: float = 400.0, include_real_cc: bool = True,
+                   log: Callable[[str], None] = print) -> list[Track]:
+    """Fetch every package (skipping failures and huge ones) and list their tracks."""
+    tracks: list[Track] = []
+    for spec in packages:
+        root = fetch_package(spec, cache_dir, max_download_mb=max_download_mb)
+        if root is None:
+            log(f"corpus: skipped {spec.name} (not downloadable or > {max_download_mb:.0f} MB)")
+            continue
+        found = list_tracks(spec, root)
+        log(f"corpus: {spec.name}: {len(found)} tracks, {sum(t.duration_s for t in found) / 60:.0f} min")
+        tracks.extend(found)
+    if include_real_cc and REAL_CC_DIR.exists():
+        tracks.extend(real_cc_tracks())
+    return tracks
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("FORENSIC_APP_CACHE", "/work/cache/dataset"))

@@ -1,0 +1,113 @@
+"""`forensic-app train`: features -> patch CNN -> calibration -> comb reference -> weights/.
+
+Everything is resumable: features and comb scores are cached next to the dataset, training
+checkpoints every 100 steps. The written manifest records seed, config, data counts, the
+dataset index sha256 and wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime as _dt
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from ..core.spectrogram import FeatureContract
+from ..core.weights import save_model_bundle
+from .features import build_features, read_index
+from .corpus import default_cache_dir
+from .scoring import comb_scores, fit_comb_reference, fit_on_val_rows
+from .train import FAMILIES, TrainConfig, train
+
+MODEL_NAME = "forensic-patchcnn-comb"
+
+
+def data_summary(cache_dir: Path) -> dict:
+    rows = read_index(cache_dir)
+    by = collections.Counter((r["split"], r["label"], r["family"] or "real") for r in rows)
+    gens = collections.Counter((r["split"], r["generator"]) for r in rows if r["label"] == "fake")
+    src = collections.Counter((r["split"], r["source_package"]) for r in rows if r["label"] == "real")
+    idx_sha = hashlib.sha256((cache_dir / "index.csv").read_bytes()).hexdigest()
+    return {
+        "index_sha256": idx_sha,
+        "segments": len(rows),
+        "segment_s": 10.0,
+        "by_split_family": {f"{s}/{f}": n for (s, lab, f), n in sorted(by.items())},
+        "by_split_generator": {f"{s}/{g}": n for (s, g), n in sorted(gens.items())},
+        "real_by_split_source": {f"{s}/{p}": n for (s, p), n in sorted(src.items())},
+        "heldout_generators": sorted({r["generator"] for r in rows if r.get("heldout", "").lower() in {"1", "true", "yes"}}),
+    }
+
+
+def run_train(args) -> int:
+    cache = Path(args.cache_dir)
+    out = Path(args.out)
+    contract = FeatureContract()
+    t0 = time.time()
+    features_dir = build_features(cache, contract)
+    scores = comb_scores(cache, contract)
+    cfg = TrainConfig(steps=args.steps, threads=args.threads, seed=args.seed, batch=args.batch)
+    if args.channels:
+        cfg.channels = [int(c) for c in args.channels.split(",")]
+    run_dir = cache / "runs" / "main"
+    net = train(features_dir, run_dir, cfg, contract)
+    version = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M")
+    cal = fit_on_val_rows(net, features_dir, scores, exclude=[], version=f"cal-{version}")
+    ref = fit_comb_reference(cache, contract, scores)
+    out.mkdir(parents=True, exist_ok=True)
+    ref_path = out / "comb_reference.json"
+    ref.to_json(ref_path)
+    hist = json.loads((run_dir / "train_history.json").read_text())
+    manifest = {
+        "name": MODEL_NAME, "version": f"1.{version}", "trained": True,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "input": contract.to_dict(), "labels": ["real", "fake"], "families": FAMILIES,
+        "architecture": cfg.architecture(),
+        "training": {"config": asdict(cfg), "seed": cfg.seed, "train_wall_s": hist["wall_s"],
+                     "pipeline_wall_s": round(time.time() - t0, 1), "final": hist["history"][-1] if hist["history"] else None,
+                     "data": data_summary(cache),
+                     "recipe": "forensic-app data build; forensic-app train; forensic-app evaluate"},
+    }
+    old = out / "manifest.json"
+    if old.exists():  # keep the evaluation/model card of an earlier run only if it was for these weights
+        manifest["previous_version"] = json.loads(old.read_text()).get("version")
+    for stale in ("patch_cnn.pt", "calibration.json"):
+        (out / stale).unlink(missing_ok=True)
+    save_model_bundle(out, network=net, manifest=manifest, calibration=cal, extra_files={"comb_reference": ref_path})
+    print(f"weights written to {out} (calibration {cal['version']}, thresholds {cal['thresholds']})")
+    return 0
+
+
+def register(sub) -> None:
+    t = sub.add_parser("train", help="train the patch CNN, fit calibration and the comb reference, write weights/")
+    t.add_argument("--cache-dir", default=str(default_cache_dir()))
+    t.add_argument("--out", default="weights")
+    t.add_argument("--steps", type=int, default=2000)
+    t.add_argument("--batch", type=int, default=32)
+    t.add_argument("--threads", type=int, default=1)
+    t.add_argument("--seed", type=int, default=1234)
+    t.add_argument("--channels", help="comma-separated conv widths, e.g. 8,16,32,64,128,128")
+    t.set_defaults(func=run_train)
+    from .evaluate import register as register_eval
+
+    register_eval(sub)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="forensic_app.training.pipeline")
+    sub = p.add_subparsers(dest="command", required=True)
+    register(sub)
+    args = p.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""`forensic-app report` and `analyze --report`: the PDF states what the JSON states; no silent overwrite."""
+
+from __future__ import annotations
+
+import json
+
+from pypdf import PdfReader
+
+from forensic_app.cli import main
+
+
+def pdf_text(path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(str(path)).pages)
+
+
+def test_report_matches_json_and_refuses_overwrite(capsys, make_wav, tiny_weights, tmp_path):
+    wav = make_wav("music", 6.0)
+    out = tmp_path / "report.pdf"
+    assert main(["analyze", str(wav), "--json", "--weights", str(tiny_weights), "--report", str(out), "--no-progress"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    text = pdf_text(out).replace("\n", "")
+    assert d["sha256"] in text
+    assert f"{d['probability_fake']:.3f}" in text
+    before = out.read_bytes()
+    assert main(["report", str(wav), "-o", str(out), "--weights", str(tiny_weights), "--no-progress"]) == 2
+    assert "already exists" in capsys.readouterr().err and out.read_bytes() == before
+    assert main(["report", str(wav), "-o", str(out), "--weights", str(tiny_weights), "--force", "--no-progress"]) == 0
+    assert out.read_bytes() != before

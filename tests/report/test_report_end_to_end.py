@@ -1,0 +1,37 @@
+"""A generated WAV through the real pipeline (tiny random model) into the PDF."""
+
+from __future__ import annotations
+
+from forensic_app.core.analysis import analyze
+from forensic_app.core.result import VERDICT_WORDS
+from forensic_app.core.weights import ModelManifest
+from forensic_app.report import write_report
+
+from ._pdfread import font_report, page_texts, squash, words
+
+
+def test_analysed_wav_report_matches_json(tiny_weights, make_wav, tmp_path):
+    # "/" cannot be in a POSIX file name, so the markup here is an unclosed tag.
+    wav = make_wav("music", seconds=6.0, rate=44100, channels=2, name="Ünïcödé <b>x & 曲.wav")
+    result = analyze(wav, weights_dir=tiny_weights)
+    card = ModelManifest.load(tiny_weights).model_card
+    path = write_report(result, tmp_path / "report.pdf", page_size="letter", model_card=card)
+
+    texts = page_texts(path)
+    text = words(texts)
+    d = result.to_json_dict()
+    assert d["sha256"] in squash(text)
+    assert d["pcm_sha256"] in squash(text)
+    assert f"Calibrated probability: {d['probability_fake']:.3f}" in text
+    assert f"Verdict: {VERDICT_WORDS[d['verdict']]}" in text
+    assert "File name Ünïcödé <b>x & [U+66F2].wav" in text
+    assert "2 (stereo)" in text and "44,100 Hz" in text
+    for note in result.notes:
+        assert " ".join(note.text.split()) in text
+    for value in card.values():
+        if isinstance(value, str):
+            assert " ".join(value.split()) in text
+    for number, page in enumerate(texts, start=1):
+        assert f"page {number} / {len(texts)}" in page
+        assert d["sha256"][:16] in page
+    assert all(f["embedded_truetype"] for f in font_report(path))

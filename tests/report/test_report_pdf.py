@@ -1,0 +1,243 @@
+"""The recourse PDF, read back as a reviewer would: text, pages, fonts, file handling."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pypdf import PdfReader
+
+from forensic_app.core.errors import ForensicError
+from forensic_app.core.result import VERDICT_WORDS
+from forensic_app.report import ReportExistsError, write_report
+from forensic_app.report.pdf import ReportError
+
+from ._factory import MODEL_CARD, ROBUSTNESS, make_comb, make_result
+from ._pdfread import BASE14, font_report, page_texts, squash, text_runs, words
+
+
+@pytest.fixture(scope="module")
+def standard(tmp_path_factory) -> tuple:
+    result = make_result(robustness=ROBUSTNESS)
+    path = write_report(result, tmp_path_factory.mktemp("std") / "report.pdf", model_card=MODEL_CARD)
+    return result, path, page_texts(path)
+
+
+def test_text_matches_the_json_contract(standard):
+    result, path, texts = standard
+    d = result.to_json_dict()
+    text = words(texts)
+    flat = squash(text)
+    assert d["sha256"] in flat
+    assert d["pcm_sha256"] in flat
+    assert d["model"]["sha256"] in flat
+    assert d["model"]["calibration_version"] in text
+    assert f"Calibrated probability: {d['probability_fake']:.3f}" in text
+    assert f"interval {d['interval'][0]:.3f} to {d['interval'][1]:.3f}" in text
+    assert f"Verdict: {VERDICT_WORDS[d['verdict']]}" in text
+    assert d["provenance"]["analysed_at"] in text
+    assert squash(d["provenance"]["command"]) in flat
+
+
+def test_sections_appear_in_the_required_order(standard):
+    _, _, texts = standard
+    text = words(texts)
+    headings = ["1. Identification", "2. The finding in plain words", "3. Evidence",
+                "4. Confidence notes", "5. Robustness", "6. Limitations of the model",
+                "7. How to contest", "8. Reviewer"]
+    positions = [text.index(h) for h in headings]
+    assert positions == sorted(positions)
+    assert "not a percentage of AI content" in text
+    assert "not proof of human origin" in text
+
+
+def test_every_page_has_footer_with_hash_prefix(standard):
+    result, _, texts = standard
+    prefix = result.input.file_sha256[:16]
+    assert len(texts) >= 3
+    for number, text in enumerate(texts, start=1):
+        assert f"page {number} / {len(texts)}" in text
+        assert prefix in text
+
+
+def test_evidence_lists_top_regions_comb_attribution_notes(standard):
+    result, _, texts = standard
+    text = words(texts)
+    # Top region 1 is the 0:14-0:16 window at 0.900 (see _factory.make_windows).
+    assert "1 0:14.0 0:16.0 0.900" in text
+    assert "344.53 Hz" in text
+    assert "1.3 % (0.0130) of real-music reference tracks" in text
+    assert "hifigan 0.710" in text
+    for severity in ("Caution", "Warning: weakens the result", "For information"):
+        assert severity in text
+    assert "MP3 128 kbps re-encode 0.842 -0.031" in text
+    assert "Stems" in text and "Timestamps" in text
+
+
+def test_model_card_is_printed(standard):
+    text = words(standard[2])
+    assert "Solo vocals with pitch correction" in text
+    assert "jamendo 2.1 %" in text
+    assert "Training data" in text
+
+
+def test_missing_parts_are_said_not_hidden(tmp_path):
+    comb = make_comb(np.random.default_rng(1), real_fp_rate=None)
+    path = write_report(make_result(comb=comb, attribution={}, notes=[]), tmp_path / "a.pdf")
+    text = words(page_texts(path))
+    assert "False-positive rate on real music not measured" in text
+    assert "No decoder-family attribution was made" in text
+    assert "No confidence notes were raised" in text
+    assert "This check was not run" in text  # robustness None
+    assert "The model card is unavailable" in text
+
+    path = write_report(make_result(comb=None, robustness=[]), tmp_path / "b.pdf")
+    text = words(page_texts(path))
+    assert "The comb check produced no result" in text
+    assert "produced no manipulated versions" in text
+
+
+def test_markup_in_file_name_prints_literally(tmp_path):
+    name = "<b>x</b>&.mp3"
+    path = write_report(make_result(file_name=name), tmp_path / "r.pdf")
+    text = words(page_texts(path))
+    assert f"File name {name}" in text
+    assert "&amp;" not in text
+
+
+def test_non_ascii_name_prints_and_cjk_falls_back_to_code_point(tmp_path):
+    path = write_report(make_result(file_name="Ünïcödé 曲.wav"), tmp_path / "r.pdf")
+    text = words(page_texts(path))
+    assert "Ünïcödé [U+66F2].wav" in text
+    assert "shown as their Unicode code point" in text
+
+
+def test_long_names_and_hashes_wrap_inside_the_page(tmp_path):
+    name = "a_very_long_file_name_without_any_spaces_" * 6 + ".wav"
+    result = make_result(file_name=name)
+    path = write_report(result, tmp_path / "r.pdf", page_size="letter")
+    assert _page_sizes(path) == {LETTER_PT}
+    assert name in squash("\n".join(page_texts(path)))
+    runs, sizes = text_runs(path)
+    assert runs
+    for run in runs:
+        page_width = sizes[run.page - 1][0]
+        assert run.x >= 0, run
+        assert run.x + run.width <= page_width - 30, run  # inside the 18-mm margin, with slack
+
+
+A4_PT, LETTER_PT = (595.3, 841.9), (612.0, 792.0)
+
+
+def _page_sizes(path: Path) -> set[tuple[float, float]]:
+    return {(round(float(p.mediabox.width), 1), round(float(p.mediabox.height), 1)) for p in PdfReader(str(path)).pages}
+
+
+def test_a4_is_the_default_page_size(standard):
+    assert _page_sizes(standard[1]) == {A4_PT}
+
+
+def test_unknown_page_size_is_a_user_error(tmp_path):
+    with pytest.raises(ReportError, match="A4"):
+        write_report(make_result(), tmp_path / "r.pdf", page_size="A5")
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_fonts_are_embedded_truetype(standard):
+    fonts = font_report(standard[1])
+    assert fonts
+    for font in fonts:
+        assert font["name"].split("+")[-1] not in BASE14, font
+        assert font["subtype"] == "/TrueType", font
+        assert font["embedded_truetype"], font
+    assert any("DejaVuSans" in f["name"] for f in fonts)
+
+
+@pytest.fixture
+def quick_build(monkeypatch):
+    """File-handling tests do not need the real layout: write a stand-in PDF quickly."""
+    import forensic_app.report.pdf as pdf
+
+    def build(result, out, pagesize, model_card):
+        out.write(b"%PDF-1.4 stand-in for " + result.input.file_sha256.encode())
+
+    monkeypatch.setattr(pdf, "_build", build)
+
+
+def test_refuses_to_overwrite_without_permission(tmp_path, quick_build):
+    target = tmp_path / "report.pdf"
+    target.write_bytes(b"earlier report")
+    with pytest.raises(ReportExistsError) as info:
+        write_report(make_result(), target)
+    assert isinstance(info.value, ForensicError)
+    assert "--force" in str(info.value) and "another file name" in str(info.value)
+    assert target.read_bytes() == b"earlier report"
+    assert os.listdir(tmp_path) == ["report.pdf"]
+
+    out = write_report(make_result(), str(target), overwrite=True)
+    assert out == target and isinstance(out, Path)
+    assert target.read_bytes().startswith(b"%PDF")
+    assert os.listdir(tmp_path) == ["report.pdf"]
+
+
+def test_written_report_is_readable_by_others(tmp_path, quick_build):
+    # mkstemp creates 0600 files; a report is meant to be handed to someone.
+    old = os.umask(0o022)
+    try:
+        path = write_report(make_result(), tmp_path / "r.pdf")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    import forensic_app.report.pdf as pdf
+
+    def broken_build(result, out, pagesize, model_card):
+        out.write(b"%PDF-1.4 half a report")
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(pdf, "_build", broken_build)
+    target = tmp_path / "report.pdf"
+    with pytest.raises(RuntimeError):
+        write_report(make_result(), target)
+    assert os.listdir(tmp_path) == []
+
+    target.write_bytes(b"earlier report")
+    with pytest.raises(RuntimeError):
+        write_report(make_result(), target, overwrite=True)
+    assert target.read_bytes() == b"earlier report"
+    assert os.listdir(tmp_path) == ["report.pdf"]
+
+
+def test_missing_folder_is_a_user_error(tmp_path):
+    with pytest.raises(ReportError, match="does not exist"):
+        write_report(make_result(), tmp_path / "nope" / "r.pdf")
+
+
+def test_partial_model_card_says_what_it_does_not_state(tmp_path):
+    card = {"summary": "Untrained test model.", "known_failure_modes": ["Loud masters."],
+            "evaluation": {"auc": 0.91, "eer": 0.12}}
+    path = write_report(make_result(), tmp_path / "r.pdf", model_card=card)
+    text = words(page_texts(path))
+    assert "Known failure modes • Loud masters." in text
+    assert "Untrained test model." in text
+    assert "auc 0.91" in text
+    assert "Not stated in the model card: generator families covered in training; false-positive rates" in text
+
+
+def test_disk_full_is_a_user_error_and_leaves_nothing(tmp_path, monkeypatch):
+    import errno
+
+    import forensic_app.report.pdf as pdf
+
+    def full_disk(result, out, pagesize, model_card):
+        out.write(b"%PDF-1.4 part")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pdf, "_build", full_disk)
+    with pytest.raises(ReportError, match="No space left on device"):
+        write_report(make_result(), tmp_path / "report.pdf")
+    assert os.listdir(tmp_path) == []

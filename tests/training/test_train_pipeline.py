@@ -1,0 +1,104 @@
+"""train -> calibrate -> weights bundle that the engine loads; resume; mismatch refusal."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from forensic_app.core.analysis import analyze
+from forensic_app.core.errors import ModelError
+from forensic_app.core.weights import load_model
+from forensic_app.training.pipeline import main as pipeline_main
+from forensic_app.training.synth import music_like
+
+RATE = 44100
+FIELDS = ["id", "path", "label", "family", "generator", "pair_id", "source_package", "split", "augment", "heldout", "duration_s"]
+
+
+def fake_of(x: np.ndarray, period: int) -> np.ndarray:
+    """A crude 'decoder': zero-order hold every ``period`` samples leaves lines at RATE/period."""
+    held = np.repeat(x[::period], period)[: x.size]
+    return (0.7 * x + 0.3 * held).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def mini_dataset(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("mini_dataset")
+    rows = []
+    k = 0
+    for split, n_pairs in (("train", 4), ("val", 3), ("test", 2)):
+        for i in range(n_pairs):
+            x = music_like(10.0, RATE, seed=100 + k)
+            for label, y in (("real", x), ("fake", fake_of(x, 8))):
+                rid = f"{label}-{split}-{i}"
+                rel = f"segments/{rid}.flac"
+                (root / "segments").mkdir(exist_ok=True)
+                sf.write(str(root / rel), y, RATE, subtype="PCM_16")
+                rows.append({"id": rid, "path": rel, "label": label, "family": "tconv" if label == "fake" else "real",
+                             "generator": "hold8" if label == "fake" else "original", "pair_id": f"p{k}",
+                             "source_package": f"pkg-{split}-{i % 2}", "split": split, "augment": "", "heldout": "0",
+                             "duration_s": "10.0"})
+            k += 1
+    with open(root / "index.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, FIELDS)
+        w.writeheader()
+        w.writerows(rows)
+    return root
+
+
+def test_train_writes_weights_the_engine_loads(mini_dataset, tmp_path, capsys):
+    out = tmp_path / "weights"
+    args = ["train", "--cache-dir", str(mini_dataset), "--out", str(out), "--steps", "6", "--batch", "4",
+            "--channels", "4,4,8,8,8,8"]
+    assert pipeline_main(args) == 0
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["trained"] is True and man["training"]["seed"] == 1234
+    assert man["training"]["data"]["by_split_family"]["train/tconv"] == 4
+    assert set(man["files"]) == {"weights", "calibration", "comb_reference"}
+    model = load_model(out)
+    assert model.calibration.model_sha256 == man["files"]["weights"]["sha256"]
+    assert 0.5 <= model.calibration.threshold_fake <= 0.99
+    wav = tmp_path / "x.wav"
+    sf.write(str(wav), music_like(12.0, RATE, seed=7), RATE)
+    r = analyze(wav, weights_dir=out)
+    assert r.provenance.model.name == man["name"] and "untrained_model" not in {n.code for n in r.notes}
+
+    # Resuming a finished run trains nothing more and gives identical weights.
+    before = (out / "patch_cnn.pt").read_bytes()
+    assert pipeline_main(args) == 0
+    assert "resumed at step 6" in capsys.readouterr().err
+    assert (out / "patch_cnn.pt").read_bytes() == before
+
+
+def test_calibration_for_other_weights_is_refused(mini_dataset, tmp_path, tiny_weights):
+    import shutil
+
+    w = tmp_path / "w"
+    shutil.copytree(tiny_weights, w)
+    cal = json.loads((w / "calibration.json").read_text())
+    cal["model_sha256"] = "0" * 64
+    (w / "calibration.json").write_text(json.dumps(cal))
+    man = json.loads((w / "manifest.json").read_text())
+    import hashlib
+
+    man["files"]["calibration"]["sha256"] = hashlib.sha256((w / "calibration.json").read_bytes()).hexdigest()
+    (w / "manifest.json").write_text(json.dumps(man))
+    with pytest.raises(ModelError, match="fitted for other weights"):
+        load_model(w)
+
+
+def test_tampered_weights_are_refused(tmp_path, tiny_weights):
+    import shutil
+
+    w = tmp_path / "w"
+    shutil.copytree(tiny_weights, w)
+    data = bytearray((w / "patch_cnn.pt").read_bytes())
+    data[-10] ^= 0xFF
+    (w / "patch_cnn.pt").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="does not match its manifest"):
+        load_model(w)
