@@ -12,3 +12,6 @@ Entry point: :func:`forensic_app.gui.app.run_gui`. Modules:
 - ``playback``    sounddevice output, optional (no device is normal)
 - ``main_window`` menus, drag and drop, progress, banner, export
 """
+
+# PySide6 6.12.0 drops references to None on CPython 3.11 and crashes the window:
+# pyproject pins PySide6-Essentials < 6.12.

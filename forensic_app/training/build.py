@@ -46,13 +46,17 @@ class SubsetConfig:
     family_scale: dict  # family -> multiplier on fakes_per_generator (slow families get fewer)
     cap_minutes_per_source: float
     generators: Optional[tuple[str, ...]] = None  # None: the whole catalogue
+    # family -> split -> extra pairs per generator, planned AFTER everything else (drawn
+    # from the other end of each source's windows) so adding them never renames old items
+    extra_fakes: Optional[dict] = None
 
 
 FULL = SubsetConfig(
-    real_per_source={"train": 14, "val": 14, "test": 14},
+    real_per_source={"train": 20, "val": 24, "test": 24},  # val/test: per-source false-positive rates
     fakes_per_generator={"train": 14, "val": 4, "test": 4},
     family_scale={"lyra": 3.0, "hifigan": 1.5, "griffinlim": 0.5, "tconv": 1.0, "upsample": 1.0},
     cap_minutes_per_source=12.0,
+    extra_fakes={"griffinlim": {"train": 10, "val": 3, "test": 3}},
 )
 SMALL = SubsetConfig(
     real_per_source={"train": 1, "val": 1, "test": 1},
@@ -62,7 +66,7 @@ SMALL = SubsetConfig(
     generators=("lyra-6kbps", "tconv-s8.5.4.2-24k", "tconv-s6.5.4.2-24k", "upsample-nearest-s8.5.4.2-24k"),
 )
 # Seconds of one core per item, for the ETA (measured: see generators.measure_speed).
-_COST_S = {"real": 0.4, "lyra": 1.0, "hifigan": 7.0, "griffinlim": 33.0, "tconv": 2.5, "upsample": 1.5}
+_COST_S = {"real": 0.4, "lyra": 1.0, "hifigan": 7.0, "griffinlim": 33.0, "tconv": 4.0, "upsample": 1.5}
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,25 @@ def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optio
     queues = [per_gen[g.name] for g in specs if per_gen[g.name]]
     for r in range(max((len(q) for q in queues), default=0)):
         items.extend(q[r] for q in queues if r < len(q))
+    extra: dict[str, list[Item]] = defaultdict(list)
+    for split in SPLITS:
+        split_sources = [s for s in sources if split_of[s] == split and windows[s]]
+        turn, cursor = 0, Counter()
+        for gen in specs:
+            n = ((config.extra_fakes or {}).get(gen.family) or {}).get(split, 0)
+            if gen.heldout and split == "train":
+                n = 0
+            for _ in range(n):
+                src = split_sources[turn % len(split_sources)]
+                turn += 1
+                track, start = windows[src][-1 - cursor[src] % len(windows[src])]
+                cursor[src] += 1
+                extra[gen.name].append(make(track, start, split, gen))
+    queues = [extra[g.name] for g in specs if extra[g.name]]
+    for r in range(max((len(q) for q in queues), default=0)):
+        items.extend(q[r] for q in queues if r < len(q))
+    seen: set[str] = set()  # a source with few windows can yield the same pair twice
+    items = [it for it in items if not (it.item_id in seen or seen.add(it.item_id))]
     return items, split_of
 
 

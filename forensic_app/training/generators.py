@@ -478,3 +478,12 @@ def measure_speed(spec: GeneratorSpec, *, seconds: float = 10.0, model_dir: Opti
     t0 = time.perf_counter()
     fn(x, np.random.default_rng(0))
     return seconds / (time.perf_counter() - t0)
+
+
+if __name__ == "__main__":  # python -m forensic_app.training.generators: speed table, one core
+    import torch
+
+    torch.set_num_threads(1)
+    for _spec in all_generators():
+        if is_available(_spec):
+            print(f"{_spec.family:10s} {_spec.name:34s} {measure_speed(_spec):6.2f}x real time", flush=True)

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ..core.analysis import window_logits_from_map
-from ..core.comb import FEATURE_CLIP, CombReference, analyze_comb, fit_reference
+from ..core.comb import COMB_VERSION, FEATURE_CLIP, CombReference, analyze_comb, fit_reference
 from ..core.model import PatchCNN, fuse_for_inference
 from ..core.spectrogram import FeatureContract
 from .features import FeatureStore, load_segment, read_index
@@ -51,12 +51,12 @@ def score_features(net: PatchCNN, feats: np.ndarray) -> tuple[float, np.ndarray]
 
 def comb_scores(cache_dir: Path, contract: FeatureContract, *, log=None) -> dict[str, float]:
     """Raw comb z for every segment id (0 when no evidence), cached in ``comb_scores.json``."""
-    path = Path(cache_dir) / "comb_scores.json"
+    path = Path(cache_dir) / f"comb_scores_v{COMB_VERSION}.json"  # z-scores change with the comb recipe
     scores: dict[str, float] = json.loads(path.read_text()) if path.exists() else {}
     rows = [r for r in read_index(cache_dir) if r["id"] not in scores]
     for i, r in enumerate(rows):
         y = load_segment(cache_dir, r, contract)
-        ev = analyze_comb(y, contract.sample_rate)
+        ev = analyze_comb(y, contract.sample_rate, max_freq_hz=contract.sample_rate / 2)
         scores[r["id"]] = float(ev.z_score) if ev is not None and np.isfinite(ev.z_score) else 0.0
         if (i + 1) % 200 == 0 or i + 1 == len(rows):
             path.write_text(json.dumps(scores))

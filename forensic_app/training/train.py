@@ -29,10 +29,10 @@ FAMILIES = ["lyra", "hifigan", "griffinlim", "tconv", "upsample"]
 
 @dataclass
 class TrainConfig:
-    channels: list[int] = field(default_factory=lambda: [8, 16, 32, 64, 128, 128])
+    channels: list[int] = field(default_factory=lambda: [8, 16, 32, 32, 64, 64])
     hidden: int = 64
     crop_frames: int = 128
-    batch: int = 32
+    batch: int = 16
     steps: int = 2000
     lr: float = 2e-3
     weight_decay: float = 1e-4

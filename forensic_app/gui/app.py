@@ -1,0 +1,148 @@
+"""Start the desktop window: ``run_gui(path, screenshot=..., weights_dir=...) -> exit code``."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Optional
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+_FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSansMono.ttf")
+SCREENSHOT_TIMEOUT_MS = 10 * 60 * 1000
+
+
+def bundled_font_dir() -> Optional[Path]:
+    """matplotlib's DejaVu fonts (a dependency), found without importing matplotlib."""
+    spec = importlib.util.find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
+    return folder if folder.is_dir() else None
+
+
+def install_fonts(app: QtWidgets.QApplication) -> Optional[str]:
+    """Register DejaVu Sans and make it the application font; return the family used.
+
+    Machines with few fonts (and Qt's offscreen platform) otherwise draw boxes for glyphs.
+    """
+    folder = bundled_font_dir()
+    family = None
+    if folder is not None:
+        for name in _FONT_FILES:
+            fid = QtGui.QFontDatabase.addApplicationFont(str(folder / name))
+            if fid >= 0 and name == "DejaVuSans.ttf":
+                families = QtGui.QFontDatabase.applicationFontFamilies(fid)
+                family = families[0] if families else None
+    if family:
+        font = QtGui.QFont(family)
+        font.setPointSizeF(9.5)
+        app.setFont(font)
+    return family
+
+
+_QUIET_QT_MESSAGES = ("propagateSizeHints",)  # offscreen-plugin chatter, not a problem
+
+
+def _qt_message_handler(mode, context, message: str) -> None:
+    if any(m in message for m in _QUIET_QT_MESSAGES):
+        return
+    print(message, file=sys.stderr)
+
+
+def ensure_app() -> QtWidgets.QApplication:
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        QtCore.QCoreApplication.setApplicationName("forensic_app")
+        QtCore.QCoreApplication.setOrganizationName("forensic_app")
+        app = QtWidgets.QApplication(sys.argv[:1])
+    install_fonts(app)
+    return app
+
+
+class ExceptionHook:
+    """Show unexpected errors as a message in the window, print the traceback to stderr.
+
+    A bug in a slot must not take the window (and the user's unsaved view) down.
+    """
+
+    def __init__(self, window) -> None:
+        self._window = window
+        self._previous = sys.excepthook
+
+    def __call__(self, exc_type, exc, tb) -> None:
+        traceback.print_exception(exc_type, exc, tb, file=sys.stderr)
+        if issubclass(exc_type, KeyboardInterrupt):
+            QtWidgets.QApplication.quit()
+            return
+        try:
+            self._window.show_error(
+                f"Unexpected problem: {exc_type.__name__}: {exc}. The window is still usable; "
+                "details were printed to the terminal. Please report this.")
+        except Exception:  # noqa: BLE001 - the window may already be gone
+            pass
+
+    def install(self) -> None:
+        sys.excepthook = self
+
+    def uninstall(self) -> None:
+        if sys.excepthook is self:
+            sys.excepthook = self._previous
+
+
+def _save_screenshot(window, out: str) -> bool:
+    QtWidgets.QApplication.processEvents()
+    pixmap = window.grab()
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    return pixmap.save(out, "PNG")
+
+
+def run_gui(path: Optional[str] = None, *, screenshot: Optional[str] = None,
+            weights_dir: Optional[str] = None) -> int:
+    """Open the window (optionally on ``path``). With ``screenshot``: load, wait for the
+    analysis, save a grab of the whole window to that PNG and return 0 (nonzero on failure)."""
+    from .main_window import MainWindow
+
+    if screenshot and not path:
+        print("forensic-app: --screenshot needs a FILE to analyse.", file=sys.stderr)
+        return 2
+    if weights_dir:
+        os.environ.setdefault("FORENSIC_APP_WEIGHTS", str(weights_dir))
+    app = ensure_app()
+    previous_handler = QtCore.qInstallMessageHandler(_qt_message_handler)
+    window = MainWindow(weights_dir=weights_dir)
+    hook = ExceptionHook(window)
+    hook.install()
+    outcome = {"code": 0}
+    try:
+        window.show()
+        if screenshot:
+            def finish(code: int, message: str = "") -> None:
+                if outcome.get("done"):
+                    return
+                outcome["done"] = True
+                if message:
+                    print(f"forensic-app: {message}", file=sys.stderr)
+                if code == 0 and not _save_screenshot(window, screenshot):
+                    print(f"forensic-app: could not write {screenshot}", file=sys.stderr)
+                    code = 1
+                outcome["code"] = code
+                window.close()
+
+            # let the last repaint (heatmap, panel) happen before grabbing
+            window.analysis_finished.connect(lambda _r: QtCore.QTimer.singleShot(300, lambda: finish(0)))
+            window.analysis_failed.connect(lambda msg: finish(2 if window.current_path is None else 1, msg))
+            window.analysis_cancelled.connect(lambda: finish(1, "analysis was cancelled"))
+            QtCore.QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: finish(1, "timed out waiting for the analysis"))
+        if path:
+            window.open_file(path)
+        app.exec()
+    finally:
+        hook.uninstall()
+        QtCore.qInstallMessageHandler(previous_handler)
+        if window.isVisible():
+            window.close()
+    return outcome["code"]

@@ -1,0 +1,69 @@
+"""Value -> colour mapping, kept apart from drawing (as svgui's ColourScale / ColourMapper).
+
+Everything here returns plain numpy lookup tables so it can be tested without a window.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+# Probability colours: calm blue (likely real) -> amber -> red (likely AI-generated).
+# Chosen to stay distinct from the magma/inferno spectrogram maps and readable for the
+# common red-green colour-vision deficiency (blue/amber carries the contrast).
+_PROB_STOPS = np.array([0.0, 0.35, 0.5, 0.65, 1.0])
+_PROB_RGB = np.array(
+    [
+        [40, 110, 220],
+        [70, 180, 230],
+        [245, 235, 110],
+        [250, 150, 40],
+        [230, 30, 40],
+    ],
+    dtype=np.float64,
+)
+# Overlay alpha grows with probability so low-probability patches keep the spectrogram visible.
+_PROB_ALPHA = np.array([25, 50, 140, 205, 235], dtype=np.float64)
+
+VERDICT_COLOURS = {
+    "likely_real": "#2a6fbf",
+    "inconclusive": "#7a6a20",
+    "likely_fake": "#c0392b",
+}
+SEVERITY_COLOURS = {"info": "#2a6fbf", "caution": "#9a6700", "warning": "#c0392b"}
+
+
+def probability_rgba(p: np.ndarray | float, *, with_alpha: bool = True) -> np.ndarray:
+    """RGBA uint8 for probabilities in 0..1 (any shape -> shape + (4,))."""
+    p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+    out = np.empty(p.shape + (4,), dtype=np.uint8)
+    for c in range(3):
+        out[..., c] = np.round(np.interp(p, _PROB_STOPS, _PROB_RGB[:, c]))
+    out[..., 3] = np.round(np.interp(p, _PROB_STOPS, _PROB_ALPHA)) if with_alpha else 255
+    return out
+
+
+def probability_lut(n: int = 256, *, with_alpha: bool = True) -> np.ndarray:
+    """(n, 4) uint8 table for ``ImageItem.setLookupTable`` with levels fixed at (0, 1)."""
+    return probability_rgba(np.linspace(0.0, 1.0, n), with_alpha=with_alpha)
+
+
+def probability_colormap(*, with_alpha: bool = False) -> pg.ColorMap:
+    """The probability colours as a ColorMap (for the colour bar legend)."""
+    rgba = probability_rgba(_PROB_STOPS, with_alpha=with_alpha)
+    return pg.ColorMap(_PROB_STOPS, rgba, name="forensic-probability")
+
+
+def spectrogram_colormap(name: str) -> pg.ColorMap:
+    if name == "grey":
+        return pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)], name="grey")
+    return pg.colormap.get(name)
+
+
+def spectrogram_lut(name: str, n: int = 256) -> np.ndarray:
+    return spectrogram_colormap(name).getLookupTable(0.0, 1.0, n, alpha=False)
+
+
+def probability_hex(p: float) -> str:
+    r, g, b, _ = probability_rgba(float(p), with_alpha=False)
+    return f"#{int(r):02x}{int(g):02x}{int(b):02x}"

@@ -1,0 +1,500 @@
+"""The main window: menus, toolbar, drag and drop, progress, banner, export."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Optional
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..core.result import AnalysisResult
+from . import settings as settings_mod
+from .banner import Banner
+from .playback import Player
+from .scales import format_time
+from .spectrogram_view import AnalysisView
+from .verdict_panel import VerdictPanel
+from .view_controls import ViewControls
+from .workers import AnalysisRunner, Backend, DetailRunner, TaskRunner
+
+APP_TITLE = "forensic_app"
+AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.oga *.opus *.mp3 *.m4a *.aac *.aif *.aiff);;All files (*)"
+
+
+def _report_writer() -> tuple[Optional[Callable[..., Any]], str]:
+    try:
+        from ..report import write_report
+    except ImportError as err:
+        return None, f"Report export is not available in this installation ({err})."
+    return write_report, ""
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    spectrogram_shown = QtCore.Signal()
+    analysis_finished = QtCore.Signal(object)  # AnalysisResult
+    analysis_failed = QtCore.Signal(str)
+    analysis_cancelled = QtCore.Signal()
+    report_written = QtCore.Signal(str)  # path
+    report_failed = QtCore.Signal(str)  # message
+
+    def __init__(self, *, backend: Optional[Backend] = None, weights_dir: Optional[str] = None):
+        super().__init__()
+        self.setWindowTitle(APP_TITLE)
+        self.setAcceptDrops(True)
+        self.settings, settings_problem = settings_mod.load_settings()
+        self.result: Optional[AnalysisResult] = None
+        self.current_path: Optional[str] = None
+        self._duration_s = 0.0
+
+        self.runner = AnalysisRunner(backend or Backend(weights_dir), self)
+        w = self.runner.worker
+        w.loaded.connect(self._on_loaded)
+        w.progressed.connect(self._on_progressed)
+        w.succeeded.connect(self._on_succeeded)
+        w.failed.connect(self._on_failed)
+        w.cancelled.connect(self._on_cancelled)
+        self.tasks = TaskRunner(self)
+        self.tasks.worker.succeeded.connect(self._on_task_succeeded)
+        self.tasks.worker.failed.connect(self._on_task_failed)
+        self._task_messages: dict[int, str] = {}
+        self.detail = DetailRunner(self)
+        self.detail.worker.ready.connect(self._on_detail_ready)
+        self._clip: Any = None
+        self.player = Player(self)
+        self.player.position_changed.connect(self._on_play_position)
+        self.player.state_changed.connect(self._on_play_state)
+        self.player.error.connect(lambda msg: self.show_error(msg))
+        self.write_report, self._report_unavailable = _report_writer()
+
+        self.banner = Banner()
+        self.view = AnalysisView()
+        self.verdict = VerdictPanel()
+        self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.verdict)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([1000, 380])
+        central = QtWidgets.QWidget()
+        lay = QtWidgets.QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.view.cursor_moved.connect(self._on_cursor_moved)
+        self.view.selection_changed.connect(self._on_selection_changed)
+        self.view.detail_wanted.connect(self._on_detail_wanted)
+
+        self.controls = ViewControls(self, self.view, self.settings)
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._apply_settings()
+        self._update_enabled()
+        self.resize(1440, 880)
+        self._restore_geometry()
+        if settings_problem:
+            self.show_info(settings_problem)
+
+    # ================================================================ building
+    def _action(self, text: str, slot: Callable, shortcut: Any = None, *, checkable: bool = False,
+                tip: str = "") -> QtGui.QAction:
+        act = QtGui.QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QtGui.QKeySequence(shortcut))
+        act.setCheckable(checkable)
+        if tip:
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+        act.triggered.connect(slot)
+        self.addAction(act)
+        return act
+
+    def _build_actions(self) -> None:
+        SK = QtGui.QKeySequence.StandardKey
+        self.act_open = self._action("&Open\u2026", self._on_open, SK.Open, tip="Open an audio file to analyse")
+        self.act_export_png = self._action("Export view as &PNG\u2026", self._on_export_png, "Ctrl+E")
+        self.act_export_report = self._action("Export &report\u2026", self._on_export_report, "Ctrl+R")
+        self.act_quit = self._action("&Quit", self.close, SK.Quit)
+        self.act_cancel = self._action("Cancel analysis", self.cancel_analysis, "Ctrl+.")
+        self.act_play = self._action("&Play / pause", self._on_play_pause, "Space")
+        self.act_stop = self._action("&Stop", self._on_stop, "Shift+Space")
+        self.act_play_sel = self._action("Play s&election", self._on_play_selection, "Ctrl+Space")
+        self.act_loop = self._action("&Loop", self._on_loop_toggled, "Ctrl+L", checkable=True)
+        self.act_fit = self._action("&Fit whole track", lambda: self.view.reset_zoom(), "Ctrl+0")
+        self.act_zoom_in = self._action("Zoom &in (time)", lambda: self.view.zoom_time(0.5), "Ctrl+=")
+        self.act_zoom_out = self._action("Zoom &out (time)", lambda: self.view.zoom_time(2.0), "Ctrl+-")
+        self.act_zoom_in_f = self._action("Zoom in (frequency)", lambda: self.view.zoom_freq(0.5), "Ctrl+Shift+=")
+        self.act_zoom_out_f = self._action("Zoom out (frequency)", lambda: self.view.zoom_freq(2.0), "Ctrl+Shift+-")
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addAction(self.act_open)
+        self.recent_menu = m.addMenu("Open &recent")
+        m.addSeparator()
+        m.addAction(self.act_export_png)
+        m.addAction(self.act_export_report)
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = mb.addMenu("&View")
+        self.controls.add_to_menu(m)
+        m.addSeparator()
+        for act in (self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_zoom_in_f, self.act_zoom_out_f):
+            m.addAction(act)
+        m = mb.addMenu("&Playback")
+        for act in (self.act_play, self.act_stop, self.act_play_sel, self.act_loop):
+            m.addAction(act)
+        m = mb.addMenu("&Analysis")
+        m.addAction(self.act_cancel)
+        m = mb.addMenu("&Help")
+        m.addAction("&How to read the results", self._on_help)
+        for menu in mb.findChildren(QtWidgets.QMenu):
+            menu.setToolTipsVisible(True)  # disabled actions say why (no audio device, no report yet)
+        self._rebuild_recent_menu()
+
+    def _build_toolbar(self) -> None:
+        tb = self.addToolBar("Main")
+        tb.setObjectName("main-toolbar")
+        tb.setMovable(False)
+        tb.addAction(self.act_open)
+        tb.addSeparator()
+        for act in (self.act_play, self.act_stop, self.act_play_sel, self.act_loop):
+            tb.addAction(act)
+        tb.addSeparator()
+        self.controls.add_to_toolbar(tb)
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.readout_label = QtWidgets.QLabel("")
+        self.readout_label.setMinimumWidth(200)
+        sb.addWidget(self.readout_label, 1)
+        self.stage_label = QtWidgets.QLabel("")
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFixedWidth(220)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_analysis)
+        for wdg in (self.stage_label, self.progress, self.cancel_button):
+            sb.addPermanentWidget(wdg)
+        self.audio_label = QtWidgets.QLabel("No audio output")
+        self.audio_label.setStyleSheet("color: #707080;")
+        self.audio_label.setToolTip(self.player.unavailable_reason)
+        self.audio_label.setVisible(not self.player.available)
+        sb.addPermanentWidget(self.audio_label)
+        self._set_busy(False)
+
+    # ================================================================ settings
+    def _apply_settings(self) -> None:
+        self.act_loop.setChecked(self.settings.loop)
+        self.player.set_loop(self.settings.loop)
+
+    def _restore_geometry(self) -> None:
+        s = self.settings
+        try:
+            if s.window_geometry:
+                self.restoreGeometry(QtCore.QByteArray.fromBase64(s.window_geometry.encode("ascii")))
+            if s.splitter_state:
+                self.splitter.restoreState(QtCore.QByteArray.fromBase64(s.splitter_state.encode("ascii")))
+        except (ValueError, UnicodeEncodeError):
+            pass
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
+        s.splitter_state = bytes(self.splitter.saveState().toBase64()).decode("ascii")
+        problem = settings_mod.save_settings(s)
+        if problem:
+            self.statusBar().showMessage(problem, 8000)
+
+    def set_freq_scale(self, name: str) -> None:
+        self.controls.set_freq_scale(name)
+
+    def set_colour_map(self, name: str) -> None:
+        self.controls.set_colour_map(name)
+
+    # ================================================================ opening
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_files:
+            act = self.recent_menu.addAction(os.path.basename(path) or path)
+            act.setToolTip(path)
+            act.setStatusTip(path)
+            act.triggered.connect(lambda _=False, p=path: self.open_file(p))
+        self.recent_menu.setEnabled(bool(self.settings.recent_files))
+
+    def _on_open(self) -> None:
+        start = os.path.dirname(self.current_path) if self.current_path else ""
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open a track", start, AUDIO_FILTER)
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: str) -> None:
+        """Show the spectrogram as soon as it is decoded, then run the analysis (cancels any running one)."""
+        path = os.path.abspath(str(path))
+        self.player.stop()
+        self.player.set_clip(None, 0)
+        self.detail.invalidate()
+        self._clip = None
+        self.result = None
+        self.current_path = path
+        self.banner.hide()
+        self.view.clear_track()
+        self.verdict.show_waiting(f"Reading {os.path.basename(path)}\u2026")
+        self.setWindowTitle(f"{os.path.basename(path)} \u2014 {APP_TITLE}")
+        self.settings.add_recent(path)
+        self._rebuild_recent_menu()
+        self.runner.start(path)
+        self._set_busy(True, "Decoding")
+        self._update_enabled()
+
+    def cancel_analysis(self) -> None:
+        if self.progress.isVisible():
+            self.runner.cancel()
+            self.stage_label.setText("Cancelling\u2026")
+            self.cancel_button.setEnabled(False)
+
+    def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
+        if self._dropped_path(ev.mimeData()):
+            ev.acceptProposedAction()
+        else:
+            ev.ignore()
+
+    def dragMoveEvent(self, ev: QtGui.QDragMoveEvent) -> None:
+        if self._dropped_path(ev.mimeData()):
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev: QtGui.QDropEvent) -> None:
+        path = self._dropped_path(ev.mimeData())
+        if path:
+            ev.acceptProposedAction()
+            self.open_file(path)
+
+    @staticmethod
+    def _dropped_path(mime: QtCore.QMimeData) -> Optional[str]:
+        if mime is None or not mime.hasUrls():
+            return None
+        for url in mime.urls():
+            if url.isLocalFile():
+                return url.toLocalFile()
+        return None
+
+    # ================================================================ worker signals
+    def _on_loaded(self, job_id: int, clip: Any, spec: Any) -> None:
+        if not self.runner.is_current(job_id):
+            return
+        self._duration_s = float(clip.info.duration_s)
+        self._clip = clip
+        self.view.set_spectrogram(spec, self._duration_s)
+        self.verdict.show_waiting("Analysing\u2026 the spectrogram is ready to explore meanwhile.")
+        self.verdict.set_input(clip.info)
+        self.player.set_clip(clip.samples, clip.rate)
+        self._update_enabled()
+        self.spectrogram_shown.emit()
+
+    def _on_detail_wanted(self, start_s: float, end_s: float, n_cols: int) -> None:
+        if self._clip is not None:
+            self.detail.request(self._clip.samples, self._clip.rate, start_s, end_s, n_cols)
+
+    def _on_detail_ready(self, request_id: int, spec: Any) -> None:
+        if self.detail.is_current(request_id) and self._clip is not None:
+            self.view.set_detail(spec)
+
+    def _on_progressed(self, job_id: int, fraction: float, stage: str) -> None:
+        if self.runner.is_current(job_id) and self.cancel_button.isEnabled():
+            self.progress.setValue(int(round(1000 * min(max(fraction, 0.0), 1.0))))
+            self.stage_label.setText(stage)
+
+    def _on_succeeded(self, job_id: int, result: AnalysisResult) -> None:
+        if not self.runner.is_current(job_id):
+            return
+        self.result = result
+        self.view.set_heatmap(result.heatmap)
+        self.view.set_windows(result.windows)
+        self.verdict.set_result(result)
+        self._set_busy(False)
+        self.statusBar().showMessage(f"Analysis finished: {result.verdict_words}.", 6000)
+        self._update_enabled()
+        self.analysis_finished.emit(result)
+
+    def _on_failed(self, job_id: int, message: str, stage: str) -> None:
+        if not self.runner.is_current(job_id):
+            return
+        self._set_busy(False)
+        name = os.path.basename(self.current_path or "")
+        if stage == "load":
+            self.view.clear_track()
+            self._clip = None
+            self.current_path = None
+            self.setWindowTitle(APP_TITLE)
+            self.verdict.show_waiting("No track open.")
+            # core messages already start with the file name and say what to do
+            self.show_error(f"Could not open the file. {message}" if name in message
+                            else f"Could not open {name}: {message}")
+        else:
+            self.verdict.show_waiting("The analysis did not complete; the spectrogram is still shown.")
+            self.show_error(f"The analysis did not finish. {message}" if name in message
+                            else f"The analysis of {name} did not finish: {message}")
+        self._update_enabled()
+        self.analysis_failed.emit(message)
+
+    def _on_cancelled(self, job_id: int) -> None:
+        if not self.runner.is_current(job_id):
+            return
+        self._set_busy(False)
+        self.verdict.show_waiting("Analysis cancelled. Open the file again to analyse it.")
+        self.statusBar().showMessage("Analysis cancelled.", 6000)
+        self._update_enabled()
+        self.analysis_cancelled.emit()
+
+    def _set_busy(self, busy: bool, stage: str = "") -> None:
+        self.progress.setValue(0)
+        self.stage_label.setText(stage)
+        for wdg in (self.stage_label, self.progress, self.cancel_button):
+            wdg.setVisible(busy)
+        self.cancel_button.setEnabled(busy)
+        self.act_cancel.setEnabled(busy)
+
+    # ================================================================ messages
+    def show_error(self, message: str) -> None:
+        self.banner.show_message(message, "error")
+
+    def show_info(self, message: str) -> None:
+        self.banner.show_message(message, "info")
+
+    def _on_cursor_moved(self, text: str) -> None:
+        self.readout_label.setText(text)
+
+    def _on_selection_changed(self, sel: Optional[tuple[float, float]]) -> None:
+        if sel is not None:
+            a, b = sel
+            self.statusBar().showMessage(f"Selected {format_time(a, 0.1)}\u2013{format_time(b, 0.1)} "
+                                         f"({b - a:.1f} s). Esc clears.", 5000)
+        self._update_enabled()
+
+    def _on_help(self) -> None:
+        QtWidgets.QMessageBox.information(self, "How to read the results", (
+            "The heatmap colours each time-frequency patch by the detector's probability that it was "
+            "produced by an AI music generator (blue: unlikely, red: likely).\n\n"
+            "The timeline shows the same per time window; click a bar to select it, Shift+drag on the "
+            "spectrogram to select any range.\n\nThe verdict is a calibrated estimate with a plausible "
+            "range, never proof. Read the notes beside it: they say when the estimate is less reliable.\n\n"
+            "Navigation: mouse wheel zooms time, Shift+wheel zooms frequency, drag pans, "
+            "arrow keys pan, +/- zoom, 0 fits the whole track."))
+
+    # ================================================================ playback
+    def _on_play_pause(self) -> None:
+        if self.player.state == "playing":
+            self.player.pause()
+        elif self.player.state == "paused":
+            self.player.play()
+        else:
+            sel = self.view.selection()
+            self.player.play(sel[0] if sel else 0.0, None)
+
+    def _on_stop(self) -> None:
+        self.player.stop()
+
+    def _on_play_selection(self) -> None:
+        sel = self.view.selection()
+        if sel is not None:
+            self.player.play(sel[0], sel[1])
+
+    def _on_loop_toggled(self, checked: bool) -> None:
+        self.settings.loop = bool(checked)
+        self.player.set_loop(bool(checked))
+
+    def _on_play_position(self, t: float) -> None:
+        self.view.set_playhead(None if t < 0 else t)
+
+    def _on_play_state(self, state: str) -> None:
+        self.act_play.setText("&Pause" if state == "playing" else "&Play")
+        self._update_enabled()
+
+    # ================================================================ export
+    def _on_export_png(self) -> None:
+        base = os.path.splitext(os.path.basename(self.current_path or "view"))[0]
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export view as PNG", f"{base}-view.png", "PNG image (*.png)")
+        if path:
+            self.export_view_png(path)
+
+    def export_view_png(self, path: str) -> bool:
+        ok = self.view.grab().save(path, "PNG")
+        if ok:
+            self.statusBar().showMessage(f"View saved to {path}", 6000)
+        else:
+            self.show_error(f"Could not save the image to {path}. Check the folder exists and is writable.")
+        return ok
+
+    def _on_export_report(self) -> None:
+        if self.result is None or self.write_report is None:
+            return
+        base = os.path.splitext(self.result.input.file_name)[0]
+        start = os.path.join(os.path.dirname(self.current_path or ""), f"{base}-forensic-report.pdf")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export report", start, "PDF report (*.pdf)",
+            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            self.export_report_to(path)
+
+    def confirm_overwrite(self, path: str) -> bool:
+        answer = QtWidgets.QMessageBox.question(self, "Replace file?", f"{path} already exists. Replace it?")
+        return answer == QtWidgets.QMessageBox.StandardButton.Yes
+
+    def export_report_to(self, path: str) -> Optional[int]:
+        """Write the report on the task thread; returns the task id, or None if nothing was started."""
+        if self.result is None or self.write_report is None:
+            return None
+        overwrite = os.path.exists(path)
+        if overwrite and not self.confirm_overwrite(path):
+            return None
+        result, write = self.result, self.write_report
+        task = self.tasks.submit(lambda: write(result, path, overwrite=overwrite) or path, "writing the report")
+        self._task_messages[task] = path
+        self.statusBar().showMessage(f"Writing report to {path}\u2026")
+        return task
+
+    def _on_task_succeeded(self, task_id: int, value: Any) -> None:
+        path = self._task_messages.pop(task_id, "")
+        self.statusBar().showMessage(f"Report saved to {path}", 8000)
+        self.report_written.emit(path)
+
+    def _on_task_failed(self, task_id: int, message: str) -> None:
+        self._task_messages.pop(task_id, None)
+        self.statusBar().clearMessage()
+        self.show_error(f"The report could not be written: {message}")
+        self.report_failed.emit(message)
+
+    # ================================================================ state
+    def _update_enabled(self) -> None:
+        has_audio = self.player.has_clip
+        can_play = self.player.available and has_audio
+        has_sel = self.view.selection() is not None
+        why = self.player.unavailable_reason if not self.player.available else (
+            "" if has_audio else "Open a track first.")
+        for act, ok, tip in ((self.act_play, can_play, "Play or pause (Space)"),
+                             (self.act_stop, can_play and self.player.state != "stopped", "Stop (Shift+Space)"),
+                             (self.act_play_sel, can_play and has_sel, "Play the selected range (Ctrl+Space)"),
+                             (self.act_loop, self.player.available, "Loop playback")):
+            act.setEnabled(ok)
+            act.setToolTip(why if (why and not ok) else tip)
+        self.act_export_png.setEnabled(self.current_path is not None)
+        if self.write_report is None:
+            self.act_export_report.setEnabled(False)
+            self.act_export_report.setToolTip(self._report_unavailable)
+            self.act_export_report.setStatusTip(self._report_unavailable)
+        else:
+            self.act_export_report.setEnabled(self.result is not None)
+            self.act_export_report.setToolTip("Write a PDF report of this analysis" if self.result is not None
+                                              else "Available when the analysis has finished.")
+
+    def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        self.player.stop()
+        self.save_settings()
+        self.runner.shutdown()
+        self.detail.shutdown()
+        self.tasks.shutdown()
+        super().closeEvent(ev)

@@ -1,0 +1,276 @@
+"""The verdict in words: calibrated probability with its interval, band, attribution,
+comb evidence (with its residual spectrum), and every confidence note. Never a bare score."""
+
+from __future__ import annotations
+
+import html
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from ..core.result import AnalysisResult, CombEvidence, InputInfo
+from . import colours
+from .scales import format_hz, format_time
+
+_BAND_EXPLANATION = {
+    "likely_real": "The detectors found little of what AI music generators leave behind.",
+    "inconclusive": "The evidence does not point clearly either way. Treat this as no decision.",
+    "likely_fake": "The detectors found traces typical of AI music generators.",
+}
+
+
+def _pct(p: float) -> str:
+    return f"{100.0 * p:.0f}\u202f%"
+
+
+def probability_sentence(result: AnalysisResult) -> str:
+    """The score as a sentence, always with its interval and what it is not."""
+    lo, hi = result.interval
+    return (f"Estimated probability that this track is AI-generated: <b>{_pct(result.probability_fake)}</b> "
+            f"(plausible range {_pct(lo)}\u2013{_pct(hi)}). "
+            "This is a calibrated estimate from statistical detectors, not proof.")
+
+
+def comb_sentence(comb: CombEvidence) -> str:
+    parts = [f"Regularly spaced spectral lines every <b>{comb.f0_hz:.1f} Hz</b> "
+             f"({comb.strength_db:.1f} dB above the spectral floor, z = {comb.z_score:.1f}); "
+             f"closest known upsampling pattern: {html.escape(comb.architecture)}."]
+    if comb.real_fp_rate is not None:
+        share = comb.real_fp_rate
+        if share <= 0:
+            parts.append("No track in our reference set of real music showed a comb this strong.")
+        else:
+            one_in = max(1, round(1.0 / share))
+            parts.append(f"A comb at least this strong occurs in about {_pct(share)} of real music "
+                         f"in our reference set (about 1 track in {one_in}).")
+    else:
+        parts.append("How often real music shows such a comb was not measured for this model.")
+    return " ".join(parts)
+
+
+def input_sentence(info: InputInfo) -> str:
+    lossy = "lossy" if info.is_lossy else "lossless"
+    return (f"{html.escape(info.file_name)} \u2014 {html.escape(info.format)} {html.escape(info.subtype)} ({lossy}), "
+            f"{info.sample_rate} Hz, {info.channels} ch, {format_time(info.duration_s)}; "
+            f"SHA-256 {info.file_sha256[:16]}\u2026")
+
+
+def _label(text: str = "", *, rich: bool = True, selectable: bool = True) -> QtWidgets.QLabel:
+    lab = QtWidgets.QLabel(text)
+    lab.setWordWrap(True)
+    lab.setTextFormat(QtCore.Qt.TextFormat.RichText if rich else QtCore.Qt.TextFormat.PlainText)
+    if selectable:
+        lab.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+    lab.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignTop)
+    return lab
+
+
+def _heading(text: str) -> QtWidgets.QLabel:
+    lab = QtWidgets.QLabel(text)
+    lab.setWordWrap(True)  # an unwrapped heading would set the panel's minimum width
+    font = lab.font()
+    font.setBold(True)
+    lab.setFont(font)
+    lab.setStyleSheet("color: #404050; margin-top: 6px;")
+    return lab
+
+
+class VerdictPanel(QtWidgets.QScrollArea):
+    def __init__(self, parent: Optional[QtWidgets.QWidget] = None):
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setMinimumWidth(300)
+        self.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QtWidgets.QWidget()
+        self.setWidget(body)
+        lay = QtWidgets.QVBoxLayout(body)
+        lay.setContentsMargins(12, 10, 12, 10)
+        lay.setSpacing(4)
+
+        self.verdict_label = QtWidgets.QLabel()
+        font = self.verdict_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.verdict_label.setFont(font)
+        self.verdict_label.setWordWrap(True)
+        self.probability_label = _label()
+        self.meter = _IntervalMeter()
+        self.band_label = _label()
+        lay.addWidget(self.verdict_label)
+        lay.addWidget(self.probability_label)
+        lay.addWidget(self.meter)
+        lay.addWidget(self.band_label)
+
+        lay.addWidget(_heading("What to read with it"))
+        self.notes_label = _label()
+        lay.addWidget(self.notes_label)
+
+        lay.addWidget(_heading("Which generator family?"))
+        self.attribution_label = _label()
+        lay.addWidget(self.attribution_label)
+
+        lay.addWidget(_heading("Spectral comb (upsampling artefacts)"))
+        self.comb_label = _label()
+        lay.addWidget(self.comb_label)
+        self.comb_plot = pg.PlotWidget(background="#ffffff")
+        self.comb_plot.setMinimumHeight(150)
+        self.comb_plot.setMinimumWidth(120)
+        self.comb_plot.setMaximumHeight(190)
+        self.comb_plot.setMenuEnabled(False)
+        self.comb_plot.hideButtons()
+        pi = self.comb_plot.getPlotItem()
+        for name in ("left", "bottom"):
+            ax = pi.getAxis(name)
+            ax.setPen("#606070")
+            ax.setTextPen("#303040")
+        pi.setLabel("left", "dB")
+        pi.setLabel("bottom", "Hz")
+        pi.getAxis("bottom").enableAutoSIPrefix(True)
+        lay.addWidget(self.comb_plot)
+
+        lay.addWidget(_heading("Detectors"))
+        self.detectors_label = _label()
+        lay.addWidget(self.detectors_label)
+
+        lay.addWidget(_heading("File and model"))
+        self.input_label = _label()
+        self.provenance_label = _label()
+        lay.addWidget(self.input_label)
+        lay.addWidget(self.provenance_label)
+        lay.addStretch(1)
+        self.show_waiting("No track open.")
+
+    # ------------------------------------------------------------------
+    def show_waiting(self, message: str) -> None:
+        self.verdict_label.setText("No verdict yet")
+        self.verdict_label.setStyleSheet("color: #606070;")
+        self.probability_label.setText(html.escape(message))
+        self.meter.set_values(None, None)
+        for lab in (self.band_label, self.notes_label, self.attribution_label, self.comb_label,
+                    self.detectors_label, self.input_label, self.provenance_label):
+            lab.setText("\u2014")
+        self.comb_plot.clear()
+        self.comb_plot.hide()
+
+    def set_input(self, info: InputInfo) -> None:
+        self.input_label.setText(input_sentence(info))
+
+    def set_result(self, result: AnalysisResult) -> None:
+        colour = colours.VERDICT_COLOURS.get(result.verdict, "#303040")
+        self.verdict_label.setText(html.escape(result.verdict_words))
+        self.verdict_label.setStyleSheet(f"color: {colour};")
+        self.probability_label.setText(probability_sentence(result))
+        self.meter.set_values(result.probability_fake, result.interval)
+        self.band_label.setText(html.escape(_BAND_EXPLANATION.get(result.verdict, "")))
+        self.notes_label.setText(self._notes_html(result))
+        self.attribution_label.setText(self._attribution_html(result))
+        self._set_comb(result.comb)
+        self.detectors_label.setText(self._detectors_html(result))
+        self.input_label.setText(input_sentence(result.input))
+        m = result.provenance.model
+        self.provenance_label.setText(
+            f"Model {html.escape(m.name)} {html.escape(m.version)} (calibration {html.escape(m.calibration_version)}), "
+            f"forensic_app {html.escape(result.provenance.app_version)}, analysed {html.escape(result.provenance.analysed_at)}.")
+
+    @staticmethod
+    def _notes_html(result: AnalysisResult) -> str:
+        if not result.notes:
+            return "No special conditions were detected for this file."
+        words = {"info": "Note", "caution": "Caution", "warning": "Warning"}
+        rows = []
+        for note in result.notes:
+            c = colours.SEVERITY_COLOURS.get(note.severity, "#303040")
+            rows.append(f"<p style='margin:0 0 4px 0'><b style='color:{c}'>{words.get(note.severity, 'Note')}:</b> "
+                        f"{html.escape(note.text)}</p>")
+        return "".join(rows)
+
+    @staticmethod
+    def _attribution_html(result: AnalysisResult) -> str:
+        if not result.attribution:
+            return "No attribution: the evidence does not single out a known generator family."
+        items = sorted(result.attribution.items(), key=lambda kv: -kv[1])
+        lines = [f"{html.escape(name)}: {_pct(p)}" for name, p in items[:4]]
+        return ("Closest among the families the model was trained on (not an identification):<br>"
+                + "<br>".join(lines))
+
+    @staticmethod
+    def _detectors_html(result: AnalysisResult) -> str:
+        if not result.detectors:
+            return "\u2014"
+        rows = []
+        for d in result.detectors:
+            p = "" if d.probability_fake is None else f" (this detector alone: {_pct(d.probability_fake)})"
+            rows.append(f"<p style='margin:0 0 4px 0'><b>{html.escape(d.title)}</b>{p}: {html.escape(d.summary)}</p>")
+        return "".join(rows)
+
+    def _set_comb(self, comb: Optional[CombEvidence]) -> None:
+        self.comb_plot.clear()
+        if comb is None:
+            self.comb_label.setText("No regular comb of spectral lines was found.")
+            self.comb_plot.hide()
+            return
+        self.comb_label.setText(comb_sentence(comb))
+        self.comb_plot.show()
+        pi = self.comb_plot.getPlotItem()
+        if comb.freqs_hz.size:
+            pi.plot(comb.freqs_hz, comb.residual_db, pen=pg.mkPen("#303848", width=1))
+        for f in comb.expected_lines_hz:
+            pi.addItem(pg.InfiniteLine(pos=float(f), angle=90,
+                                       pen=pg.mkPen(colours.probability_hex(0.9), width=1, style=QtCore.Qt.PenStyle.DashLine)),
+                       ignoreBounds=True)
+        if comb.lines_found_hz.size and comb.freqs_hz.size:
+            y = np.interp(comb.lines_found_hz, comb.freqs_hz, comb.residual_db)
+            pi.plot(comb.lines_found_hz, y, pen=None, symbol="o", symbolSize=6,
+                    symbolBrush=colours.probability_hex(0.95), symbolPen=None)
+        pi.setToolTip(f"Residual spectrum (average minus its floor). Dashed: multiples of {format_hz(comb.f0_hz, 1)}; "
+                      "dots: lines that stand out.")
+
+
+class _IntervalMeter(QtWidgets.QWidget):
+    """A 0..100 % bar with the interval as a band and the estimate as a tick."""
+
+    def __init__(self):
+        super().__init__()
+        self.setMinimumHeight(30)
+        self.setMaximumHeight(34)
+        self._p: Optional[float] = None
+        self._interval: Optional[tuple[float, float]] = None
+
+    def set_values(self, p: Optional[float], interval: Optional[tuple[float, float]]) -> None:
+        self._p, self._interval = p, interval
+        self.update()
+
+    def paintEvent(self, ev) -> None:
+        from PySide6 import QtGui
+
+        painter = QtGui.QPainter(self)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        r = self.rect().adjusted(2, 4, -2, -14)
+        grad = QtGui.QLinearGradient(r.left(), 0, r.right(), 0)
+        for stop in np.linspace(0, 1, 9):
+            grad.setColorAt(float(stop), QtGui.QColor(colours.probability_hex(float(stop))))
+        painter.setOpacity(0.35)
+        painter.fillRect(r, grad)
+        painter.setOpacity(1.0)
+        painter.setPen(QtGui.QColor("#808090"))
+        painter.drawRect(r)
+        if self._interval is not None:
+            lo, hi = self._interval
+            band = QtCore.QRectF(r.left() + lo * r.width(), r.top(), max((hi - lo) * r.width(), 2), r.height())
+            painter.fillRect(band, QtGui.QColor(40, 40, 50, 90))
+        if self._p is not None:
+            x = r.left() + self._p * r.width()
+            painter.setPen(QtGui.QPen(QtGui.QColor("#101018"), 3))
+            painter.drawLine(QtCore.QPointF(x, r.top() - 3), QtCore.QPointF(x, r.bottom() + 3))
+        painter.setPen(QtGui.QColor("#505060"))
+        font = painter.font()
+        font.setPointSizeF(font.pointSizeF() * 0.8)
+        painter.setFont(font)
+        y = self.rect().bottom() - 1
+        painter.drawText(QtCore.QPointF(r.left(), y), "real")
+        text = "AI-generated"
+        w = painter.fontMetrics().horizontalAdvance(text)
+        painter.drawText(QtCore.QPointF(r.right() - w, y), text)
+        painter.end()

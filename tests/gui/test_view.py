@@ -1,0 +1,150 @@
+"""The evidence view: heatmap orientation, scales, readout, timeline selection, axes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui
+
+from forensic_app.core.spectrogram import display_spectrogram
+from forensic_app.gui.axes import FrequencyAxisItem, TimeAxisItem
+from forensic_app.gui.scales import FrequencyScale
+from forensic_app.gui.spectrogram_view import AnalysisView
+from tests.gui.helpers import HOT_FREQ_HZ, HOT_TIME, make_heatmap, make_info, make_result
+
+DURATION_S = 8.0
+RATE = 44100
+
+
+@pytest.fixture
+def view(qtbot):
+    v = AnalysisView()
+    qtbot.addWidget(v)
+    v.resize(900, 600)
+    v.show()
+    t = np.arange(int(DURATION_S * RATE)) / RATE
+    mono = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    v.set_spectrogram(display_spectrogram(mono, RATE), DURATION_S)
+    v.set_heatmap(make_heatmap(DURATION_S))
+    qtbot.waitExposed(v)
+    return v
+
+
+def _hot_and_cold_pixels(v: AnalysisView):
+    img = v.heat_image.image  # row-major: [row, col]
+    rows, cols = np.nonzero(img > 0.9)
+    cold_rows, cold_cols = np.nonzero(img < 0.2)
+    return (rows.mean(), cols.mean()), (cold_rows.mean(), cold_cols.mean())
+
+
+@pytest.mark.parametrize("scale", ["linear", "log", "mel"])
+def test_hot_patch_is_drawn_late_and_high(view, scale):
+    view.set_freq_scale(scale)
+    (hr, hc), _ = _hot_and_cold_pixels(view)
+    # pixel (col, row) -> plot coordinates (seconds, scale units)
+    p = view.heat_image.mapToView(QtCore.QPointF(hc + 0.5, hr + 0.5))
+    freq_hz = float(view._scale.to_hz(p.y()))
+    assert HOT_TIME[0] * DURATION_S < p.x() < DURATION_S
+    assert HOT_FREQ_HZ[0] < freq_hz <= HOT_FREQ_HZ[1]
+    # and in scene coordinates it is the top-right corner of the image item
+    box = view.heat_image.sceneBoundingRect()
+    s = view.heat_image.mapToScene(QtCore.QPointF(hc + 0.5, hr + 0.5))
+    assert s.x() > box.center().x() and s.y() < box.center().y()
+
+
+def test_hot_patch_is_red_on_screen_and_cold_patch_is_not(view, qtbot):
+    view.set_overlay_opacity(1.0)
+    qtbot.wait(50)
+    image = view.grab().toImage()
+    ratio = image.width() / view.width()
+
+    def colour_at(t, f):
+        scene = view.spec_box.mapViewToScene(QtCore.QPointF(t, float(view._scale.to_units(f))))
+        pos = view.mapFromScene(scene)
+        return QtGui.QColor(image.pixel(int(pos.x() * ratio), int(pos.y() * ratio)))
+
+    hot = colour_at(DURATION_S * 0.9, 19000.0)
+    cold = colour_at(DURATION_S * 0.2, 19000.0)
+    assert hot.red() > 150 and hot.red() > hot.blue() + 60, hot.name()
+    assert cold.red() < 120, cold.name()
+
+
+def test_heatmap_toggle_and_fixed_levels(view):
+    assert tuple(view.heat_image.levels) == (0.0, 1.0)
+    view.set_overlay_visible(False)
+    assert not view.heat_image.isVisible()
+    view.set_overlay_visible(True)
+    assert view.heat_image.isVisible()
+
+
+def test_cursor_readout_names_time_frequency_level_and_probability(view):
+    text = view.readout_at(DURATION_S * 0.9, 18000.0)
+    assert "0:07.20" in text and "kHz" in text and "dBFS" in text
+    assert "P(AI) 0.95" in text
+    assert "P(AI) 0.10" in view.readout_at(1.0, 440.0)
+
+
+def test_mouse_over_spectrogram_updates_readout(view, qtbot):
+    seen = []
+    view.cursor_moved.connect(seen.append)
+    scene = view.spec_box.mapViewToScene(QtCore.QPointF(4.0, 440.0))
+    view.scene().sigMouseMoved.emit(scene)
+    assert seen and seen[-1].startswith("0:04") and "440 Hz" in seen[-1]
+
+
+def test_zoom_and_pan_change_the_visible_range(view):
+    view.zoom_time(0.25)
+    (x0, x1), _ = view.spec_box.viewRange()
+    assert x1 - x0 == pytest.approx(DURATION_S / 4, rel=0.05)
+    view.pan_time(0.5)
+    assert view.spec_box.viewRange()[0][0] > x0
+    view.reset_zoom()
+    assert view.spec_box.viewRange()[0] == pytest.approx([0.0, DURATION_S], abs=1e-3)
+    assert view.timeline.vb.viewRange()[0] == pytest.approx([0.0, DURATION_S], abs=1e-3)  # linked
+
+
+def test_clicking_a_timeline_window_selects_its_time_range(view, qtbot):
+    result = make_result(make_info(duration_s=DURATION_S))
+    view.set_windows(result.windows)
+    target = result.windows[6]
+    scene = view.timeline.vb.mapViewToScene(QtCore.QPointF((target.start_s + target.end_s) / 2, 0.05))
+    pos = view.mapFromScene(scene)
+    with qtbot.waitSignal(view.selection_changed, timeout=2000) as sig:
+        qtbot.mouseClick(view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=pos)
+    assert sig.args[0] == pytest.approx((target.start_s, target.end_s))
+    assert view.regions[0].isVisible() and view.regions[0].getRegion() == pytest.approx((target.start_s, target.end_s))
+
+
+def test_axes_speak_minutes_and_kilohertz():
+    t = TimeAxisItem()
+    assert t.tickStrings([0, 65, 600], 1, 5) == ["0:00", "1:05", "10:00"]
+    assert t.tickStrings([1.5], 1, 0.5) == ["0:01.5"]
+    f = FrequencyAxisItem()
+    assert f.tickStrings([500, 5000, 12500], 1, 2500) == ["500 Hz", "5 kHz", "12.5 kHz"]
+    f.set_scale(FrequencyScale("log"))
+    ticks = f.tickValues(np.log10(20), np.log10(22050), 400)[0][1]
+    labels = f.tickStrings(ticks, 1, 1)
+    assert "100 Hz" in labels and "1 kHz" in labels and "10 kHz" in labels
+
+
+def test_keyboard_zooms_and_pans(view, qtbot):
+    view.setFocus()
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_Plus)
+    (x0, x1), _ = view.spec_box.viewRange()
+    assert x1 - x0 == pytest.approx(DURATION_S / 2, rel=0.05)
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_Right)
+    assert view.spec_box.viewRange()[0][0] > x0
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_Up, modifier=QtCore.Qt.KeyboardModifier.ControlModifier)
+    _, (y0, y1) = view.spec_box.viewRange()
+    assert y1 - y0 < 0.6 * 22050
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_0)
+    assert view.spec_box.viewRange()[0] == pytest.approx([0.0, DURATION_S], abs=1e-3)
+
+
+def test_shift_drag_selects_a_time_range(view, qtbot):
+    got = []
+    view.selection_changed.connect(got.append)
+    view.spec_box.sigSelectionDragged.emit(2.0, 3.5, True)
+    assert got[-1] == pytest.approx((2.0, 3.5))
+    qtbot.keyClick(view, QtCore.Qt.Key.Key_Escape)
+    assert view.selection() is None and got[-1] is None

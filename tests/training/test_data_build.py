@@ -1,0 +1,143 @@
+"""`data build --subset small`: content-matched pairs, package splits, resume, comb evidence.
+
+One small build (synthetic music, ~20 s on one core) is shared by the module; it is first
+cancelled after two items and then resumed through the CLI entry point, so the resume
+path is what produces the data every other test reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from collections import defaultdict
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from forensic_app.core.errors import Cancelled
+from forensic_app.core.progress import CancelToken
+from forensic_app.training import augment, build, commands, generators
+
+SR = 44100
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("dataset")
+    token, fractions = CancelToken(), []
+
+    def on_progress(p):
+        fractions.append(p.fraction)
+        if len(fractions) == 2:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        build.build_dataset(cache, subset="small", on_progress=on_progress, cancel=token, log=lambda m: None)
+    rows_after_cancel = build.read_index(cache)
+
+    parser = argparse.ArgumentParser()
+    commands.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["data", "build", "--subset", "small", "--cache-dir", str(cache)])
+    assert args.func(args) == 0
+    return cache, rows_after_cancel, fractions
+
+
+def _pairs(rows):
+    pairs = defaultdict(dict)
+    for r in rows:
+        if r["pair_id"]:
+            pairs[r["pair_id"]][r["label"]] = r
+    return pairs
+
+
+def test_cancel_keeps_finished_items_and_resume_completes(small):
+    cache, rows_after_cancel, fractions = small
+    rows = build.read_index(cache)
+    assert len(rows_after_cancel) == 2  # two plain real segments finished before the cancel
+    assert {r["id"] for r in rows_after_cancel} <= {r["id"] for r in rows}
+    assert len(rows) > 20
+    assert fractions == sorted(fractions) and 0 < fractions[0] < 1
+
+
+def test_every_fake_has_an_aligned_real_twin_of_equal_length(small):
+    cache, _, _ = small
+    rows = build.read_index(cache)
+    assert {r["label"] for r in rows} == {"real", "fake"}
+    pairs = _pairs(rows)
+    assert pairs and all(set(p) == {"fake", "real"} for p in pairs.values())
+    for p in pairs.values():
+        fake, real = (sf.read(cache / p[k]["path"], dtype="float32")[0] for k in ("fake", "real"))
+        assert sf.info(str(cache / p["fake"]["path"])).samplerate == SR
+        assert fake.ndim == 1 and len(fake) == len(real) == 10 * SR
+        assert p["fake"]["split"] == p["real"]["split"] and p["fake"]["augment"] == p["real"]["augment"]
+        assert not np.allclose(fake, real, atol=1e-4)  # the fake really differs
+
+
+def test_splits_are_by_source_package_and_heldout_never_trains(small):
+    cache, _, _ = small
+    rows = build.read_index(cache)
+    split_of = defaultdict(set)
+    for r in rows:
+        split_of[r["source_package"]].add(r["split"])
+    assert all(len(s) == 1 for s in split_of.values()), split_of
+    assert {next(iter(s)) for s in split_of.values()} == {"train", "val", "test"}
+    heldout = [r for r in rows if r["heldout"] == "1"]
+    assert heldout and all(r["split"] != "train" for r in heldout)
+    assert {r["family"] for r in heldout} == {"tconv"}
+
+
+def test_rerun_adds_nothing_and_repairs_a_torn_index(small):
+    cache, _, _ = small
+    index = cache / "index.csv"
+    before = index.read_text()
+    build.build_dataset(cache, subset="small", log=lambda m: None)
+    assert index.read_text() == before
+
+    # simulate a crash: the last pair's twin row never got written and a line is torn
+    rows = list(csv.DictReader(before.splitlines()))
+    last_twin = [r["id"] for r in rows if r["pair_id"] and r["label"] == "real"][-1]
+    kept = [ln for ln in before.splitlines(keepends=True) if not ln.startswith(last_twin + ",")]
+    assert len(kept) == len(rows)  # header + all rows but one
+    index.write_text("".join(kept) + "torn,row")
+    build.build_dataset(cache, subset="small", log=lambda m: None)
+    assert sorted(r["id"] for r in build.read_index(cache)) == sorted(r["id"] for r in rows)
+
+
+def test_tconv_fake_shows_comb_at_rate_over_stride_that_its_twin_lacks():
+    x = build.synthetic_music(7, 12.0)
+    params = dict(strides=(8, 5, 4, 2), run_rate=24000, seed=100)
+    fake, real = generators.codec_pair(x, np.random.default_rng(0), upsample="tconv", **params)
+    assert len(fake) == len(real) == len(x)
+    # lines at multiples of 24000 / 40 = 600 Hz (partial product 5*4*2 of the strides)
+    excess = generators.comb_strength_db(fake, SR, 600.0, band_hz=11000) - generators.comb_strength_db(real, SR, 600.0, band_hz=11000)
+    assert 0.5 < excess < 15
+    # nearest-neighbour upsampling at the same strides leaves no comb
+    fake_nn, real_nn = generators.codec_pair(x, np.random.default_rng(0), upsample="nearest", **params)
+    assert generators.comb_excess_db(fake_nn, real_nn, SR, params["strides"], 24000) < 0.5
+
+
+def test_lyra_fake_is_time_aligned_with_its_twin():
+    pytest.importorskip("ai_edge_litert")
+    if not (generators.DECODERS_DIR / "lyra").is_dir():
+        pytest.skip("Lyra decoders not available")
+    x = build.synthetic_music(11, 6.0)
+    fake, real = generators.lyra_pair(x, np.random.default_rng(0), num_quantizers=30)
+    assert len(fake) == len(real) == len(x)
+    corr = float(np.dot(fake, real) / np.sqrt(np.dot(fake, fake) * np.dot(real, real)))
+    assert corr > 0.5
+    # Lyra's latency was removed at 16 kHz: at most one 16-kHz sample (2.76 at 44.1 kHz) remains
+    assert abs(generators.find_lag(fake, real, 2000)) <= 3
+    assert generators.rms(fake) == pytest.approx(generators.rms(real), rel=1e-3)
+
+
+def test_manipulations_are_deterministic_and_reverb_is_unseen():
+    assert "reverb" in augment.UNSEEN_MANIPULATIONS and "reverb" not in augment.TRAIN_MANIPULATIONS
+    assert set(augment.TRAIN_MANIPULATIONS + augment.UNSEEN_MANIPULATIONS) == set(augment.MANIPULATIONS)
+    x = build.synthetic_music(3, 1.5)
+    for name in ("mp3", "eq", "noise", "reverb", "gain"):
+        a = augment.apply_chain(x, SR, [name], seed=5)
+        b = augment.apply_chain(x, SR, [name], seed=5)
+        assert a.dtype == np.float32 and len(a) == len(x) and np.isfinite(a).all()
+        assert np.array_equal(a, b), name
+        assert not np.allclose(a, x), name
