@@ -28,7 +28,7 @@ from .spectrogram import FeatureContract, StreamingFrames, StreamingResampler, f
 from .weights import LoadedModel, load_model
 
 try:  # the comb detector is optional at import time so a damaged module cannot hide the heatmap
-    from .comb import CombAnalyzer, CombReference, comb_feature
+    from .comb import CombAnalyzer, CombReference, comb_feature, comb_finding
 except ImportError:  # pragma: no cover - only while the comb module is absent
     CombAnalyzer = None  # type: ignore[assignment]
 
@@ -267,8 +267,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
         fp = "not measured" if comb_ev.real_fp_rate is None else f"{comb_ev.real_fp_rate:.1%} of real tracks"
         detectors.append(DetectorEvidence(
             name="comb", title="Spectral comb (upsampling artefacts)", score=float(comb_ev.z_score), probability_fake=None,
-            summary=f"Strongest regular line pattern: every {comb_ev.f0_hz:.1f} Hz ({comb_ev.architecture}), "
-                    f"{comb_ev.strength_db:.1f} dB above the floor, z = {comb_ev.z_score:.1f}; as strong or stronger in {fp}.",
+            summary=f"{comb_finding(comb_ev)} A comb at least this strong occurs in {fp}.",
             details={"f0_hz": comb_ev.f0_hz, "architecture": comb_ev.architecture, "n_lines_found": int(len(comb_ev.lines_found_hz))}))
 
     notes = make_notes(NoteInputs(

@@ -591,3 +591,26 @@ def comb_feature(evidence: Optional[CombEvidence]) -> float:
     if evidence is None or not math.isfinite(evidence.z_score):
         return 0.0
     return float(np.clip(evidence.z_score, *FEATURE_CLIP))
+
+
+def comb_grade(evidence: CombEvidence) -> str:
+    """"strong" (z >= Z_STRONG), "weak" (Z_WEAK <= z < Z_STRONG) or "none"."""
+    z = evidence.z_score
+    if not math.isfinite(z) or z < Z_WEAK:
+        return "none"
+    return "strong" if z >= Z_STRONG else "weak"
+
+
+def comb_finding(evidence: CombEvidence) -> str:
+    """One plain sentence on what the comb check found; never calls chance lines evidence."""
+    grade = comb_grade(evidence)
+    spacing = f"every {evidence.f0_hz:.1f} Hz"
+    if grade == "none":
+        return (f"No regular line pattern stands out: the best candidate ({spacing}, z = {evidence.z_score:.1f}) "
+                "is within what real music shows, so this check found no upsampling artefacts.")
+    if grade == "weak":
+        return (f"A weak regular line pattern {spacing} (z = {evidence.z_score:.1f}, {evidence.strength_db:.1f} dB): "
+                f"suggestive at most. Closest known upsampling pattern: {evidence.architecture}.")
+    return (f"Regularly spaced spectral lines {spacing} stand out (z = {evidence.z_score:.1f}, "
+            f"{evidence.strength_db:.1f} dB above chance spacings), as a decoder with upsampling would leave. "
+            f"Closest known upsampling pattern: {evidence.architecture}.")

@@ -88,14 +88,16 @@ class CombEvidence:
 
     architecture: str  # best-matching catalogue entry, human readable
     f0_hz: float  # spacing of the matched comb
-    strength_db: float  # mean prominence of the comb lines above the spectral floor
+    strength_db: float  # comb line prominence minus the median over jittered spacings (about 0 when no comb)
     z_score: float  # against jittered spacings
     real_fp_rate: Optional[float]  # share of real-corpus tracks with a comb at least this strong
     freqs_hz: np.ndarray  # (n,) axis of the residual spectrum
     residual_db: np.ndarray  # (n,) average spectrum minus its median-filtered floor
     expected_lines_hz: np.ndarray  # (k,) multiples of f0 inside the analysed band
     lines_found_hz: np.ndarray  # (m,) subset of expected lines that stand out
-    segments: list[dict[str, float]] = field(default_factory=list)  # per >=10-s segment: start_s, end_s, z_score, strength_db
+    # per >=10-s segment: start_s, end_s, z_score and strength_db at the track's best spacing,
+    # plus best_f0_hz / best_z_score (the segment's own best spacing)
+    segments: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

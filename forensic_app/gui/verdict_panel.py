@@ -10,6 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
+from ..core.comb import comb_finding
 from ..core.result import AnalysisResult, CombEvidence, InputInfo
 from . import colours
 from .scales import format_hz, format_time
@@ -34,9 +35,7 @@ def probability_sentence(result: AnalysisResult) -> str:
 
 
 def comb_sentence(comb: CombEvidence) -> str:
-    parts = [f"Regularly spaced spectral lines every <b>{comb.f0_hz:.1f} Hz</b> "
-             f"({comb.strength_db:.1f} dB above the spectral floor, z = {comb.z_score:.1f}); "
-             f"closest known upsampling pattern: {html.escape(comb.architecture)}."]
+    parts = [html.escape(comb_finding(comb))]
     if comb.real_fp_rate is not None:
         share = comb.real_fp_rate
         if share <= 0:

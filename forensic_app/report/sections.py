@@ -10,6 +10,7 @@ from __future__ import annotations
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
+from forensic_app.core.comb import comb_finding, comb_grade
 from forensic_app.core.result import VERDICT_WORDS, VERDICTS, AnalysisResult
 
 from . import figures
@@ -198,6 +199,7 @@ def _comb(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
             "spaced lines in the long-term spectrum. The plot shows the average spectrum minus its "
             "smooth floor; dashed lines are where such a comb would lie, circles are lines that "
             "stand out.", s.small),
+        Paragraph(t(comb_finding(c)), s.body),
         _image(fig, width),
     ])]
     rate_words = (
@@ -205,7 +207,7 @@ def _comb(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         f"{fmt_rate(c.real_fp_rate)} of real-music reference tracks show a comb at least this strong"
     )
     rows = [
-        ("Best-matching architecture", t(c.architecture)),
+        ("Best-matching architecture", t(c.architecture) if comb_grade(c) != "none" else "none (no comb stands out)"),
         ("Line spacing", f"{c.f0_hz:.2f} Hz"),
         ("Strength", f"{c.strength_db:.2f} dB above the floor"),
         ("z-score vs. jittered spacings", f"{c.z_score:.2f}"),

@@ -247,3 +247,16 @@ def test_reference_from_other_settings_is_refused(tmp_path):
 
 def test_comb_feature_without_evidence_is_neutral():
     assert comb_feature(None) == 0.0
+
+
+def test_findings_never_call_chance_lines_evidence():
+    from forensic_app.core.comb import Z_STRONG, Z_WEAK, comb_finding, comb_grade
+    from forensic_app.core.result import CombEvidence
+
+    def ev(z):
+        e = np.zeros(0)
+        return CombEvidence("EnCodec-style 24 kHz", 75.0, 1.0, z, None, e, e, e, e)
+
+    assert comb_grade(ev(2.4)) == "none" and comb_finding(ev(2.4)).startswith("No regular line pattern stands out")
+    assert comb_grade(ev((Z_WEAK + Z_STRONG) / 2)) == "weak" and "suggestive at most" in comb_finding(ev(4.5))
+    assert comb_grade(ev(Z_STRONG + 3)) == "strong" and "stand out" in comb_finding(ev(9.0))
