@@ -10,7 +10,6 @@ reliability diagram, the real/fake mixing curve, cost per 3-minute track.
 
 from __future__ import annotations
 
-import argparse
 import collections
 import json
 import sys
@@ -20,12 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core.analysis import window_logits_from_map  # noqa: F401  (documented shared function)
 from ..core.comb import analyze_comb
 from ..core.spectrogram import FeatureContract, compute_features
 from ..core.weights import load_model
 from .augment import MANIPULATIONS, UNSEEN_MANIPULATIONS
-from .features import FeatureStore, build_features, load_segment, read_index
+from .features import FeatureStore, build_features, load_segment
 from .scoring import comb_fusion_feature, comb_scores, fit_on_val_rows, score_features, score_store
 from .train import FAMILIES, TrainConfig, train
 

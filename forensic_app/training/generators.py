@@ -236,7 +236,6 @@ def _make_codec(strides: Sequence[int], upsample: str, *, ch_min: int = 8, ch_ma
     convolutions (kernel 2s, stride s: the overlap pattern that leaves comb lines at
     rate / partial products) or with nearest / linear interpolation + conv (no comb).
     """
-    import torch
     from torch import nn
     from torch.nn import functional as F
 

@@ -12,13 +12,11 @@ import collections
 import datetime as _dt
 import hashlib
 import json
-import os
 import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 
 from ..core.spectrogram import FeatureContract
 from ..core.weights import save_model_bundle
