@@ -16,7 +16,7 @@ from typing import Callable, Optional, Sequence
 from . import __version__
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
-SUBCOMMANDS = {"analyze", "report", "gui", "data", "train", "evaluate", "-h", "--help", "--version"}
+SUBCOMMANDS = {"analyze", "report", "gui", "data", "train", "calibrate", "evaluate", "-h", "--help", "--version"}
 
 
 def _prepare_env() -> None:

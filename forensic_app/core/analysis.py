@@ -239,7 +239,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
 
     bandwidth = effective_bandwidth_hz(power_sum / max(n_stft, 1), bin_hz)
     comb_ev = comb.finish() if comb is not None else None
-    comb_z = min(comb_feature(comb_ev), cal.comb_z_clip) if comb_ev is not None else 0.0
+    comb_z = cal.comb_input(comb_feature(comb_ev))
 
     def features(mean_logit: float) -> dict[str, float]:
         return {"cnn_mean_logit": float(mean_logit), "comb_z": float(comb_z)}

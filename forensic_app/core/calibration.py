@@ -41,6 +41,9 @@ class Calibration:
     threshold_real: float  # p <= this -> likely_real
     comb_z_clip: float
     raw: dict[str, Any]
+    # comb z below this adds nothing to the fused score (real music often reaches z 5-8);
+    # None: the clipped z enters linearly (calibrations fitted before the floor existed)
+    comb_z_floor: Optional[float] = None
 
     @classmethod
     def load(cls, path: Path) -> "Calibration":
@@ -62,7 +65,12 @@ class Calibration:
             isotonic_y=None if not iso else np.asarray(iso["y"], float),
             threshold_fake=float(d["thresholds"]["likely_fake"]), threshold_real=float(d["thresholds"]["likely_real"]),
             comb_z_clip=float(d.get("comb", {}).get("z_clip", 12.0)), raw=d,
+            comb_z_floor=None if d.get("comb", {}).get("z_floor") is None else float(d["comb"]["z_floor"]),
         )
+
+    def comb_input(self, z: Any) -> Any:
+        """The comb term of the track fusion from comb_feature()'s z (scalar or array)."""
+        return comb_term(z, clip=self.comb_z_clip, floor=self.comb_z_floor)
 
     def window_probability(self, logits: np.ndarray) -> np.ndarray:
         return sigmoid(self.window_a * np.asarray(logits, float) + self.window_b)
@@ -84,6 +92,14 @@ class Calibration:
         if p <= self.threshold_real and hi < self.threshold_fake:
             return "likely_real"
         return "inconclusive"
+
+
+def comb_term(z: Any, *, clip: float, floor: Optional[float]) -> Any:
+    """min(z, clip), then minus ``floor`` and cut at 0 when a floor is set (scalar or array)."""
+    v = np.minimum(np.asarray(z, float), clip)
+    if floor is not None:
+        v = np.maximum(v - floor, 0.0)
+    return float(v) if v.ndim == 0 else v
 
 
 def bootstrap_interval(window_logits: np.ndarray, make_features, calibration: Calibration, *,

@@ -28,11 +28,9 @@ harmonic partials. ``CombReference`` holds the distribution of best z over real 
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence, Union
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 import scipy.fft
@@ -45,6 +43,7 @@ from .comb_catalogue import (
     candidate_combs,
     catalogue_fingerprint,
 )
+from .comb_reference import CombReference, fit_reference  # noqa: F401 - re-exported: the public comb API
 from .errors import ModelError
 from .result import CombEvidence
 
@@ -100,82 +99,6 @@ def comb_recipe(rate_hz: int = 44100, n_fft: int = 16384, catalogue: Optional[It
         "catalogue_version": CATALOGUE_VERSION,
         "catalogue": catalogue_fingerprint(catalogue),
     }
-
-
-# ----------------------------------------------------------------------------- reference
-
-
-@dataclass
-class CombReference:
-    """Best comb z-scores of real-music tracks, per source (e.g. Debian package).
-
-    Fitted by the training code with :func:`fit_reference`; shipped as JSON next to the
-    weights. ``settings`` must equal :func:`comb_recipe` of the analyser that uses it.
-    """
-
-    z_scores_by_source: dict[str, list[float]]  # source -> sorted best z per real track
-    settings: dict[str, Any] = field(default_factory=comb_recipe)
-
-    @property
-    def n_tracks(self) -> int:
-        return sum(len(v) for v in self.z_scores_by_source.values())
-
-    def _all_z(self) -> np.ndarray:
-        return np.concatenate([np.asarray(v, float) for v in self.z_scores_by_source.values()] or [np.zeros(0)])
-
-    def fp_rate(self, z: float) -> Optional[float]:
-        """Share of all reference tracks with best z >= ``z`` (None when empty)."""
-        all_z = self._all_z()
-        if all_z.size == 0:
-            return None
-        return float(np.mean(all_z >= z))
-
-    def fp_rate_by_source(self, z: float) -> dict[str, float]:
-        """Per-source share of tracks with best z >= ``z``."""
-        return {s: float(np.mean(np.asarray(v, float) >= z)) for s, v in self.z_scores_by_source.items() if len(v)}
-
-    def threshold_for_fp_rate(self, fp_rate: float) -> float:
-        """Smallest z whose pooled false-positive rate is <= ``fp_rate``."""
-        all_z = np.sort(self._all_z())
-        if all_z.size == 0:
-            raise ValueError("empty reference")
-        n_allowed = int(math.floor(fp_rate * all_z.size))
-        if n_allowed >= all_z.size:
-            return float(all_z[0])
-        return float(np.nextafter(all_z[all_z.size - 1 - n_allowed], np.inf))
-
-    def to_json(self, path: Union[str, Path]) -> None:
-        data = {
-            "format": "forensic_app.comb_reference",
-            "settings": self.settings,
-            "z_scores_by_source": {s: [round(float(z), 4) for z in v] for s, v in sorted(self.z_scores_by_source.items())},
-        }
-        Path(path).write_text(json.dumps(data, indent=1))
-
-    @classmethod
-    def from_json(cls, path: Union[str, Path]) -> "CombReference":
-        try:
-            data = json.loads(Path(path).read_text())
-            if data.get("format") != "forensic_app.comb_reference":
-                raise ValueError("not a comb reference")
-            z = {str(s): sorted(float(x) for x in v) for s, v in data["z_scores_by_source"].items()}
-            return cls(z_scores_by_source=z, settings=dict(data["settings"]))
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            raise ModelError(f"Comb reference {path} is unreadable ({err}); reinstall the app's model files.") from err
-
-
-def fit_reference(z_scores_by_source: dict[str, Sequence[float]], *, settings: Optional[dict[str, Any]] = None) -> CombReference:
-    """Build a :class:`CombReference` from best z-scores of real tracks, keyed by source.
-
-    ``settings`` defaults to :func:`comb_recipe` with default arguments; pass the recipe of
-    the analyser that produced the z-scores if it was not the default.
-    """
-    clean = {}
-    for src, zs in z_scores_by_source.items():
-        arr = np.asarray(list(zs), float)
-        arr = arr[np.isfinite(arr)]
-        clean[str(src)] = sorted(arr.tolist())
-    return CombReference(z_scores_by_source=clean, settings=dict(settings or comb_recipe()))
 
 
 # ----------------------------------------------------------------------------- scoring

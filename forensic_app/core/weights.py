@@ -15,7 +15,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import torch
 
@@ -157,3 +157,20 @@ def save_model_bundle(directory: Path, *, network: PatchCNN, manifest: dict[str,
     out = dict(manifest, files=files)
     (directory / MANIFEST).write_text(json.dumps(out, indent=1), encoding="utf-8")
     return directory
+
+
+def replace_calibration(directory: Path, calibration: dict[str, Any], *, refreshed: Sequence[str] = ()) -> Path:
+    """Refit without retraining: write ``calibration.json`` bound to the weights already in
+    ``directory`` and re-hash it (and the ``refreshed`` manifest keys, rewritten by the caller)."""
+    directory = Path(directory)
+    manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    wsha = manifest["files"]["weights"]["sha256"]
+    if sha256_of(directory / manifest["files"]["weights"]["path"]) != wsha:
+        raise ModelError(f"{directory}: the weights file does not match its manifest; retrain instead of recalibrating")
+    cpath = directory / manifest["files"]["calibration"]["path"]
+    cpath.write_text(json.dumps(dict(calibration, model_sha256=wsha), indent=1), encoding="utf-8")
+    for key in ("calibration", *refreshed):
+        entry = manifest["files"][key]
+        entry["sha256"] = sha256_of(directory / entry["path"])
+    (directory / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return cpath

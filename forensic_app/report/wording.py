@@ -31,8 +31,9 @@ VERDICT_MEANING = {
 PROBABILITY_MEANS = (
     "The calibrated probability is the model's estimate, for the whole track, that its audio "
     "was produced by or passed through a neural audio generator. \"Calibrated\" means it was "
-    "fitted on labelled reference tracks: among reference tracks that received a value near "
-    "{p:.2f}, {n} in 100 were AI-generated. The interval {lo:.3f} to {hi:.3f} shows how "
+    "fitted on labelled reference tracks, about as many AI-generated as real: among those that "
+    "received a value near {p:.2f}, {n} in 100 were AI-generated. Where AI music is rarer than "
+    "that, the same value means a smaller chance. The interval {lo:.3f} to {hi:.3f} shows how "
     "uncertain this estimate is; a wide interval means the score could reasonably have been "
     "quite different."
 )

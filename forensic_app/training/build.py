@@ -49,6 +49,8 @@ class SubsetConfig:
     # family -> split -> extra pairs per generator, planned AFTER everything else (drawn
     # from the other end of each source's windows) so adding them never renames old items
     extra_fakes: Optional[dict] = None
+    # real segments per source package whose split is pinned (corpus.PINNED_SPLITS)
+    pinned_real_per_source: int = 0
 
 
 FULL = SubsetConfig(
@@ -57,6 +59,7 @@ FULL = SubsetConfig(
     family_scale={"lyra": 3.0, "hifigan": 1.5, "griffinlim": 0.5, "tconv": 1.0, "upsample": 1.0},
     cap_minutes_per_source=12.0,
     extra_fakes={"griffinlim": {"train": 10, "val": 3, "test": 3}},
+    pinned_real_per_source=60,
 )
 SMALL = SubsetConfig(
     real_per_source={"train": 1, "val": 1, "test": 1},
@@ -133,8 +136,15 @@ def _cached_tracks(corpus_dir: Path, log: Callable[[str], None]) -> list[Track]:
     """The real corpus track list, cached as JSON (listing durations takes a minute)."""
     cache = corpus_dir / "tracks.json"
     if cache.exists():
-        return [Track(**{**d, "stems": tuple(d["stems"])}) for d in json.loads(cache.read_text())]
-    tracks = corpus.collect_tracks(corpus_dir, log=log)
+        tracks = [Track(**{**d, "stems": tuple(d["stems"])}) for d in json.loads(cache.read_text())]
+        have = {t.source_package for t in tracks}
+        missing = [p for p in corpus.PACKAGES if p.pinned_split and p.name not in have]
+        if not missing:
+            return tracks
+        # packages added to the catalogue after this corpus was listed
+        tracks += corpus.collect_tracks(corpus_dir, packages=missing, include_real_cc=False, log=log)
+    else:
+        tracks = corpus.collect_tracks(corpus_dir, log=log)
     tmp = cache.with_suffix(".tmp")
     tmp.write_text(json.dumps([asdict(t) for t in tracks], indent=0))
     tmp.replace(cache)
@@ -146,7 +156,9 @@ def _cached_tracks(corpus_dir: Path, log: Callable[[str], None]) -> list[Track]:
 def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optional[Sequence[str]] = None,
                seed: int = 1234) -> tuple[list[Item], dict[str, str]]:
     """Deterministic list of work items and the source -> split map."""
-    sources = sorted({t.source_package for t in tracks})
+    all_sources = sorted({t.source_package for t in tracks})
+    pinned = {s: corpus.PINNED_SPLITS[s] for s in all_sources if s in corpus.PINNED_SPLITS}
+    sources = [s for s in all_sources if s not in pinned]
     split_of = corpus.assign_splits(sources, low_bitrate=[t.source_package for t in tracks if t.low_bitrate],
                                     seed=seed)
     cap = int(config.cap_minutes_per_source * 60 // SEGMENT_S)
@@ -213,6 +225,12 @@ def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optio
     queues = [extra[g.name] for g in specs if extra[g.name]]
     for r in range(max((len(q) for q in queues), default=0)):
         items.extend(q[r] for q in queues if r < len(q))
+    for src, split in sorted(pinned.items()):  # real only, after everything else
+        src_tracks = [t for t in tracks if t.source_package == src]
+        wins = corpus.choose_excerpts(src_tracks, cap, WINDOW_S, seed=_seed(src) ^ seed)
+        for track, start in wins[: config.pinned_real_per_source]:
+            items.append(make(track, start, split, None))
+    split_of = {**split_of, **pinned}
     seen: set[str] = set()  # a source with few windows can yield the same pair twice
     items = [it for it in items if not (it.item_id in seen or seen.add(it.item_id))]
     return items, split_of

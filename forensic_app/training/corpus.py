@@ -35,12 +35,18 @@ class PackageSpec:
     licence: str  # short note; the package's copyright file is authoritative
     low_bitrate: bool = False  # kept on purpose as hard real negatives
     music_filter: bool = False  # *-data packages: keep only paths containing "music"
+    # Packages added after the first build get a fixed split and real segments only, so
+    # adding them never moves or renames the items planned from the others.
+    pinned_split: Optional[str] = None
+    max_download_mb: float = 400.0
 
 
 PACKAGES: tuple[PackageSpec, ...] = (
     PackageSpec("ufoai-music", "GPL-2 / CC-BY / PD"),
     PackageSpec("warzone2100-music", "GPL-2+ / CC-BY-SA", low_bitrate=True),
-    PackageSpec("0ad-data", "CC-BY-SA-3.0", music_filter=True),
+    # 0ad-data (1.4 GB) and supertuxkart-data (0.6 GB) were added to widen the real
+    # sources that choose the likely_fake threshold (val) and measure it (test).
+    PackageSpec("0ad-data", "CC-BY-SA-3.0", music_filter=True, pinned_split="val", max_download_mb=1500.0),
     PackageSpec("planetblupi-music-ogg", "CC-BY-SA / GPL", low_bitrate=True),
     PackageSpec("wesnoth-1.16-music", "GPL-2+"),
     PackageSpec("naev-data", "CC-BY / CC-BY-SA / GPL", music_filter=True),
@@ -49,7 +55,8 @@ PACKAGES: tuple[PackageSpec, ...] = (
     PackageSpec("hedgewars-data", "GPL-2 / CC-BY", music_filter=True),
     PackageSpec("nexuiz-music", "GPL-2+"),
     PackageSpec("singularity-music", "CC-BY-SA / PD"),
-    PackageSpec("supertuxkart-data", "CC-BY-SA / GPL", music_filter=True),
+    PackageSpec("supertuxkart-data", "CC-BY-SA / GPL", music_filter=True, pinned_split="test",
+                max_download_mb=700.0),
     PackageSpec("freedroidrpg-data", "GPL-2+ / CC-BY-SA", music_filter=True),
     PackageSpec("drascula-music", "freeware, redistributable (see copyright)"),
     PackageSpec("megaglest-data", "CC-BY-SA-3.0", music_filter=True),
@@ -94,7 +101,7 @@ def package_size_mb(name: str) -> Optional[float]:
     return int(m.group(1)) / 1e6 if m else None
 
 
-def fetch_package(spec: PackageSpec, cache_dir: Path, *, max_download_mb: float = 400.0) -> Optional[Path]:
+def fetch_package(spec: PackageSpec, cache_dir: Path, *, max_download_mb: Optional[float] = None) -> Optional[Path]:
     """Download and unpack one package under ``cache_dir``; None if skipped or failed."""
     debs, root = cache_dir / "debs", cache_dir / "pkgs" / spec.name
     done = root / ".extracted"
@@ -104,7 +111,7 @@ def fetch_package(spec: PackageSpec, cache_dir: Path, *, max_download_mb: float 
     found = sorted(debs.glob(f"{spec.name}_*.deb"))
     if not found:
         size = package_size_mb(spec.name)
-        if size is None or size > max_download_mb:
+        if size is None or size > (max_download_mb if max_download_mb is not None else spec.max_download_mb):
             return None
         try:
             _run(["apt-get", "download", spec.name], cwd=debs)
@@ -289,14 +296,15 @@ def choose_excerpts(tracks: Sequence[Track], n: int, window_s: float, *, seed: i
 
 
 def collect_tracks(cache_dir: Path, *, packages: Sequence[PackageSpec] = PACKAGES,
-                   max_download_mb: float = 400.0, include_real_cc: bool = True,
+                   max_download_mb: Optional[float] = None, include_real_cc: bool = True,
                    log: Callable[[str], None] = print) -> list[Track]:
     """Fetch every package (skipping failures and huge ones) and list their tracks."""
     tracks: list[Track] = []
     for spec in packages:
         root = fetch_package(spec, cache_dir, max_download_mb=max_download_mb)
         if root is None:
-            log(f"corpus: skipped {spec.name} (not downloadable or > {max_download_mb:.0f} MB)")
+            limit = max_download_mb if max_download_mb is not None else spec.max_download_mb
+            log(f"corpus: skipped {spec.name} (not downloadable or > {limit:.0f} MB)")
             continue
         found = list_tracks(spec, root)
         log(f"corpus: {spec.name}: {len(found)} tracks, {sum(t.duration_s for t in found) / 60:.0f} min")
@@ -306,5 +314,14 @@ def collect_tracks(cache_dir: Path, *, packages: Sequence[PackageSpec] = PACKAGE
     return tracks
 
 
+PINNED_SPLITS: dict[str, str] = {p.name: p.pinned_split for p in PACKAGES if p.pinned_split}
+
+
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("FORENSIC_APP_CACHE", "/work/cache/dataset"))
+    """$FORENSIC_APP_CACHE, else the user's cache folder (platformdirs) / dataset."""
+    env = os.environ.get("FORENSIC_APP_CACHE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("forensic_app", appauthor=False)) / "dataset"

@@ -37,7 +37,7 @@ def _auc(pos: np.ndarray, neg: np.ndarray) -> float | None:
 
 
 def _probabilities(cal, track_logit: np.ndarray, comb_z: np.ndarray) -> np.ndarray:
-    cf = comb_fusion_feature(comb_z, cal.comb_z_clip)
+    cf = comb_fusion_feature(comb_z, cal)
     return np.array([cal.track_probability({"cnn_mean_logit": t, "comb_z": c}) for t, c in zip(track_logit, cf)])
 
 
@@ -184,7 +184,7 @@ def lofo(cache, features_dir, scores, contract, rows, y, cz, s_main, args, test)
         if not fam_rows.any():
             continue
         cfg = TrainConfig(steps=args.lofo_steps, threads=args.threads, exclude_families=[fam])
-        net = train(features_dir, cache / "runs" / f"lofo-{fam}", cfg, contract)
+        net = train(features_dir, cache / "runs" / f"lofo-{fam}-s{args.lofo_steps}", cfg, contract)
         cal = Calibration.from_dict(fit_on_val_rows(net, features_dir, scores, exclude=[fam], version=f"lofo-{fam}"))
         sc = score_store(net, test)
         p = _probabilities(cal, sc["track_logit"], cz)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 
 from ..core.spectrogram import FeatureContract
-from ..core.weights import save_model_bundle
+from ..core.model import PatchCNN
+from ..core.weights import ModelManifest, replace_calibration, save_model_bundle
 from .features import build_features, read_index
 from .corpus import default_cache_dir
 from .scoring import comb_scores, fit_comb_reference, fit_on_val_rows
@@ -55,7 +56,8 @@ def run_train(args) -> int:
     cfg = TrainConfig(steps=args.steps, threads=args.threads, seed=args.seed, batch=args.batch)
     if args.channels:
         cfg.channels = [int(c) for c in args.channels.split(",")]
-    run_dir = cache / "runs" / "main"
+    # one folder per configuration: a finished run is never resumed with other settings
+    run_dir = cache / "runs" / (args.run or f"main-c{'.'.join(map(str, cfg.channels))}-s{cfg.steps}-seed{cfg.seed}")
     net = train(features_dir, run_dir, cfg, contract)
     version = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M")
     cal = fit_on_val_rows(net, features_dir, scores, exclude=[], version=f"cal-{version}")
@@ -84,6 +86,26 @@ def run_train(args) -> int:
     return 0
 
 
+def run_calibrate(args) -> int:
+    """Refit calibration and the comb reference of existing weights on the current val split."""
+    import torch
+
+    cache, out = Path(args.cache_dir), Path(args.weights)
+    manifest = ModelManifest.load(out)
+    contract = manifest.contract
+    net = PatchCNN.from_architecture(manifest.architecture, contract.n_bins, len(manifest.families))
+    net.load_state_dict(torch.load(manifest.verified_path("weights"), map_location="cpu", weights_only=True))
+    features_dir = build_features(cache, contract)
+    scores = comb_scores(cache, contract)
+    version = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M")
+    cal = fit_on_val_rows(net.eval(), features_dir, scores, exclude=[], version=f"cal-{version}")
+    fit_comb_reference(cache, contract, scores).to_json(out / "comb_reference.json")
+    replace_calibration(out, cal, refreshed=["comb_reference"])
+    print(f"calibration {cal['version']} written to {out} (thresholds {cal['thresholds']}, "
+          f"{cal['fit']['n_val_real']} validation real segments)")
+    return 0
+
+
 def register(sub) -> None:
     t = sub.add_parser("train", help="train the patch CNN, fit calibration and the comb reference, write weights/")
     t.add_argument("--cache-dir", default=str(default_cache_dir()))
@@ -92,8 +114,13 @@ def register(sub) -> None:
     t.add_argument("--batch", type=int, default=16)
     t.add_argument("--threads", type=int, default=1)
     t.add_argument("--seed", type=int, default=1234)
+    t.add_argument("--run", default=None, help="run folder name under CACHE/runs (default: from the settings)")
     t.add_argument("--channels", help="comma-separated conv widths, e.g. 8,16,32,64,128,128")
     t.set_defaults(func=run_train)
+    c = sub.add_parser("calibrate", help="refit calibration and comb reference of existing weights on the val split")
+    c.add_argument("--cache-dir", default=str(default_cache_dir()))
+    c.add_argument("--weights", default="weights", help="weights folder to recalibrate in place")
+    c.set_defaults(func=run_calibrate)
     from .evaluate import register as register_eval
 
     register_eval(sub)

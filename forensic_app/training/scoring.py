@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..core.analysis import window_logits_from_map
+from ..core.calibration import Calibration, comb_term
 from ..core.comb import COMB_VERSION, FEATURE_CLIP, CombReference, analyze_comb, fit_reference
 from ..core.model import PatchCNN, fuse_for_inference
 from ..core.spectrogram import FeatureContract
@@ -64,37 +65,75 @@ def comb_scores(cache_dir: Path, contract: FeatureContract, *, log=None) -> dict
     return scores
 
 
-def comb_fusion_feature(z: np.ndarray, clip: float) -> np.ndarray:
-    """The comb input to fusion, as analyze() computes it: comb_feature() then the calibration clip."""
-    return np.minimum(np.clip(np.asarray(z, float), *FEATURE_CLIP), clip)
+def comb_fusion_feature(z: np.ndarray, cal: Calibration) -> np.ndarray:
+    """The comb input to fusion, as analyze() computes it: comb_feature() then the calibration's term."""
+    return np.asarray(cal.comb_input(np.clip(np.asarray(z, float), *FEATURE_CLIP)), float)
+
+
+# Target for held-out real music called likely_fake: 1 %. Validation packages differ from the
+# music users bring, so the threshold is a conformal bound at half the target plus a
+# between-package margin (see fit_calibration).
+FAKE_ALPHA = 0.005
+COMB_Z_CLIP = 12.0
+COMB_Z_FLOOR = 5.0  # Z_STRONG: weaker combs are common in real music and add nothing to the score
+
+
+def conformal_threshold(scores: np.ndarray, *, alpha: float) -> float:
+    """Smallest t with P(new >= t) <= alpha for a new score exchangeable with ``scores``
+    (split-conformal: just above the ceil((n+1)(1-alpha))-th smallest; the maximum when n < 1/alpha - 1)."""
+    p = np.sort(np.asarray(scores, float))
+    if p.size == 0:
+        return float("inf")
+    k = min(p.size, int(np.ceil((p.size + 1) * (1 - alpha))))
+    return float(np.nextafter(p[k - 1], np.inf))
+
+
+def package_margin(real_logits: np.ndarray, groups: np.ndarray) -> float:
+    """How far the most fake-looking package's real music stood above every other package
+    (its maximum minus the largest maximum of the rest; 0 with fewer than two packages)."""
+    maxima = sorted((float(np.max(real_logits[groups == g])) for g in np.unique(groups)), reverse=True)
+    return max(0.0, maxima[0] - maxima[1]) if len(maxima) > 1 else 0.0
 
 
 def fit_calibration(track_logit: np.ndarray, comb_z: np.ndarray, labels: np.ndarray,
-                    window_logits: list[np.ndarray], *, comb_z_clip: float = 12.0, version: str) -> dict:
-    """Fit window Platt scaling and the track fusion with scikit-learn on validation data."""
+                    window_logits: list[np.ndarray], *, groups: Optional[np.ndarray] = None,
+                    comb_z_clip: float = COMB_Z_CLIP, comb_z_floor: Optional[float] = COMB_Z_FLOOR,
+                    version: str) -> dict:
+    """Fit window Platt scaling and the track fusion with scikit-learn on validation data.
+
+    likely_fake threshold, on the fused logit of the validation real segments: the conformal
+    bound at FAKE_ALPHA plus package_margin() over their source packages (``groups``), so a
+    new package may sit as far above the others as the worst validation package did.
+    """
     from sklearn.linear_model import LogisticRegression
 
     wl = np.concatenate(window_logits)
     wy = np.concatenate([np.full(w.size, y) for w, y in zip(window_logits, labels)])
     wlr = LogisticRegression(C=1.0).fit(wl[:, None], wy)
-    X = np.column_stack([track_logit, comb_fusion_feature(comb_z, comb_z_clip)])
+    cterm = comb_term(np.clip(np.asarray(comb_z, float), *FEATURE_CLIP), clip=comb_z_clip, floor=comb_z_floor)
+    X = np.column_stack([track_logit, cterm])
     tlr = LogisticRegression(C=1.0).fit(X, labels)
-    p = tlr.predict_proba(X)[:, 1]
-    p_real = p[labels == 0]
-    # likely_fake threshold: held-out real music must land above it at most 1 % of the time;
-    # with few validation tracks take the stricter of the 99.5th percentile and 0.6.
-    t_fake = float(min(0.99, max(0.6, np.quantile(p_real, 0.995) if p_real.size else 0.9)))
+    fused = tlr.decision_function(X)
+    real = labels == 0
+    groups = np.asarray(groups) if groups is not None else np.zeros(labels.size, int)
+    t_conf = conformal_threshold(fused[real], alpha=FAKE_ALPHA)
+    margin = package_margin(fused[real], groups[real]) if real.any() else 0.0
+    t_fake = float(min(0.999, max(0.6, 1.0 / (1.0 + np.exp(-(t_conf + margin)))))) if real.any() else 0.9
     t_real = float(min(0.25, t_fake - 0.2))
+    n_real = int(real.sum())
     return {
         "version": version,
         "method": "sklearn LogisticRegression (Platt) on validation split",
         "window": {"a": float(wlr.coef_[0, 0]), "b": float(wlr.intercept_[0])},
         "track": {"features": ["cnn_mean_logit", "comb_z"], "coef": [float(c) for c in tlr.coef_[0]],
                   "intercept": float(tlr.intercept_[0])},
-        "thresholds": {"likely_fake": t_fake, "likely_real": t_real},
-        "comb": {"z_clip": comb_z_clip},
-        "fit": {"n_val": int(labels.size), "n_val_real": int((labels == 0).sum()),
-                "val_real_fp_at_threshold": float(np.mean(p_real >= t_fake)) if p_real.size else None},
+        "thresholds": {"likely_fake": t_fake, "likely_real": t_real,
+                       "rule": f"conformal bound at {FAKE_ALPHA:.1%} over {n_real} validation real segments "
+                               f"plus a between-package margin of {margin:.2f} logits"},
+        "comb": {"z_clip": comb_z_clip, "z_floor": comb_z_floor},
+        "fit": {"n_val": int(labels.size), "n_val_real": n_real, "n_val_packages": int(np.unique(groups[real]).size),
+                "package_margin_logit": margin,
+                "val_real_fp_at_threshold": float(np.mean(tlr.predict_proba(X)[real, 1] >= t_fake)) if real.any() else None},
     }
 
 
@@ -107,7 +146,8 @@ def fit_comb_reference(cache_dir: Path, contract: FeatureContract, scores: dict[
     return fit_reference(by_source)
 
 
-def fit_on_val_rows(net: PatchCNN, features_dir: Path, scores: dict[str, float], *, exclude: list[str], version: str) -> dict:
+def fit_on_val_rows(net: PatchCNN, features_dir: Path, scores: dict[str, float], *, exclude: list[str], version: str,
+                    **options) -> dict:
     """Score the validation split (minus families in ``exclude``) and fit calibration on it."""
     val = FeatureStore(features_dir, "val")
     keep = np.array([i for i, r in enumerate(val.rows[: len(val)]) if r["family"] not in exclude], int)
@@ -115,4 +155,5 @@ def fit_on_val_rows(net: PatchCNN, features_dir: Path, scores: dict[str, float],
     rows = [val.rows[i] for i in keep]
     labels = np.array([1 if r["label"] == "fake" else 0 for r in rows])
     cz = np.array([scores.get(r["id"], 0.0) for r in rows])
-    return fit_calibration(s["track_logit"], cz, labels, s["window_logits"], version=version)
+    groups = np.array([r["source_package"] for r in rows])
+    return fit_calibration(s["track_logit"], cz, labels, s["window_logits"], groups=groups, version=version, **options)

@@ -11,7 +11,7 @@ import torch
 
 from forensic_app.core.analysis import analyze
 from forensic_app.core.audio import load_audio
-from forensic_app.core.spectrogram import FeatureContract, compute_features
+from forensic_app.core.spectrogram import compute_features
 from forensic_app.core.weights import load_model
 
 

@@ -141,3 +141,24 @@ def test_manipulations_are_deterministic_and_reverb_is_unseen():
         assert a.dtype == np.float32 and len(a) == len(x) and np.isfinite(a).all()
         assert np.array_equal(a, b), name
         assert not np.allclose(a, x), name
+
+
+def test_a_package_added_later_keeps_every_earlier_item_and_gets_real_segments_only(monkeypatch):
+    # plan_items only needs Track metadata (no audio is read while planning)
+    tracks = [build.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 300.0, "test") for i in range(6) for j in range(2)]
+    config = build.SubsetConfig(real_per_source={"train": 2, "val": 2, "test": 2},
+                                fakes_per_generator={"train": 1, "val": 1, "test": 1},
+                                family_scale={}, cap_minutes_per_source=4.0,
+                                generators=("tconv-s8.5.4.2-24k", "upsample-nearest-s8.5.4.2-24k"),
+                                pinned_real_per_source=5)
+    before, split_before = build.plan_items(tracks, config)
+    monkeypatch.setitem(build.corpus.PINNED_SPLITS, "late-pkg", "val")
+    late = [build.Track("late-pkg", (f"/music/late/song-{j}.ogg",), 200.0, "test") for j in range(3)]
+    after, split_after = build.plan_items(tracks + late, config)
+
+    old = {(it.item_id, it.split, it.augment) for it in before}
+    assert old <= {(it.item_id, it.split, it.augment) for it in after}
+    assert {k: v for k, v in split_after.items() if k != "late-pkg"} == split_before
+    added = [it for it in after if it.track.source_package == "late-pkg"]
+    assert len(added) == 5 and all(it.generator is None and it.split == "val" for it in added)
+    assert len(after) == len(before) + 5

@@ -102,3 +102,24 @@ def test_tampered_weights_are_refused(tmp_path, tiny_weights):
     (w / "patch_cnn.pt").write_bytes(bytes(data))
     with pytest.raises(ModelError, match="does not match its manifest"):
         load_model(w)
+
+
+def test_recalibrating_in_place_keeps_weights_and_binds_the_new_calibration(mini_dataset, tmp_path):
+    out = tmp_path / "weights"
+    assert pipeline_main(["train", "--cache-dir", str(mini_dataset), "--out", str(out), "--steps", "4", "--batch", "4",
+                          "--channels", "4,4,8,8,8,8"]) == 0
+    weights_before = (out / "patch_cnn.pt").read_bytes()
+    cal = json.loads((out / "calibration.json").read_text())
+    cal["thresholds"]["likely_fake"] = 0.123  # a stale fit that recalibration must replace
+    (out / "calibration.json").write_text(json.dumps(cal))
+
+    assert pipeline_main(["calibrate", "--cache-dir", str(mini_dataset), "--weights", str(out)]) == 0
+    model = load_model(out)  # verifies every sha256 in the manifest
+    assert (out / "patch_cnn.pt").read_bytes() == weights_before
+    assert model.calibration.threshold_fake >= 0.6 and "margin" in model.calibration.raw["thresholds"]["rule"]
+
+    data = bytearray(weights_before)
+    data[-10] ^= 0xFF
+    (out / "patch_cnn.pt").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="does not match its manifest"):
+        pipeline_main(["calibrate", "--cache-dir", str(mini_dataset), "--weights", str(out)])
