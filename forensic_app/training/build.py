@@ -138,11 +138,18 @@ def _cached_tracks(corpus_dir: Path, log: Callable[[str], None]) -> list[Track]:
     if cache.exists():
         tracks = [Track(**{**d, "stems": tuple(d["stems"])}) for d in json.loads(cache.read_text())]
         have = {t.source_package for t in tracks}
-        missing = [p for p in corpus.PACKAGES if p.pinned_split and p.name not in have]
+        # a package with no listed tracks that was never unpacked was skipped or failed to download
+        missing = [p for p in corpus.PACKAGES
+                   if p.name not in have and not (corpus_dir / "pkgs" / p.name / ".extracted").exists()]
         if not missing:
             return tracks
-        # packages added to the catalogue after this corpus was listed
-        tracks += corpus.collect_tracks(corpus_dir, packages=missing, include_real_cc=False, log=log)
+        if all(p.pinned_split for p in missing):
+            # pinned packages added to the catalogue after this corpus was listed: appended,
+            # so the items already built keep their ids
+            tracks += corpus.collect_tracks(corpus_dir, packages=missing, include_real_cc=False, log=log)
+        else:
+            # a listing made while downloads failed: list everything again
+            tracks = corpus.collect_tracks(corpus_dir, log=log)
     else:
         tracks = corpus.collect_tracks(corpus_dir, log=log)
     tmp = cache.with_suffix(".tmp")

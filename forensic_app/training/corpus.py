@@ -121,6 +121,7 @@ def fetch_package(spec: PackageSpec, cache_dir: Path, *, max_download_mb: Option
         if not found:
             return None
     try:
+        root.mkdir(parents=True, exist_ok=True)  # dpkg-deb creates only the last level
         _run(["dpkg-deb", "-x", str(found[-1]), str(root)])
         _extract_zipped_music(root)
     except (OSError, subprocess.CalledProcessError, zipfile.BadZipFile):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import shutil
+import subprocess
 from collections import defaultdict
 
 import numpy as np
@@ -162,3 +164,46 @@ def test_a_package_added_later_keeps_every_earlier_item_and_gets_real_segments_o
     added = [it for it in after if it.track.source_package == "late-pkg"]
     assert len(added) == 5 and all(it.generator is None and it.split == "val" for it in added)
     assert len(after) == len(before) + 5
+
+
+@pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs Debian's dpkg-deb")
+def test_a_downloaded_package_unpacks_into_a_fresh_cache(tmp_path):
+    # a fresh machine has no pkgs/ folder yet: dpkg-deb -x must still get somewhere to write
+    src = tmp_path / "src"
+    (src / "DEBIAN").mkdir(parents=True)
+    (src / "DEBIAN" / "control").write_text(
+        "Package: tiny-music\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@t.invalid>\nDescription: t\n")
+    music = src / "usr" / "share" / "games" / "tiny" / "music"
+    music.mkdir(parents=True)
+    sf.write(music / "theme.ogg", 0.1 * np.sin(np.arange(SR) * 2 * np.pi * 440 / SR), SR)
+    cache = tmp_path / "corpus"
+    (cache / "debs").mkdir(parents=True)
+    subprocess.run(["dpkg-deb", "-b", str(src), str(cache / "debs" / "tiny-music_1.0_all.deb")],
+                   check=True, capture_output=True)
+    spec = build.corpus.PackageSpec("tiny-music", "test")
+    root = build.corpus.fetch_package(spec, cache)
+    assert root is not None and (root / "usr/share/games/tiny/music/theme.ogg").is_file()
+
+
+def test_a_track_list_made_while_downloads_failed_is_listed_again(monkeypatch, tmp_path):
+    specs = [build.corpus.PackageSpec("pkg-a", "test"), build.corpus.PackageSpec("pkg-b", "test")]
+    monkeypatch.setattr(build.corpus, "PACKAGES", specs)
+    reachable, calls = {"pkg-a"}, []
+
+    def collect(corpus_dir, *, packages=specs, include_real_cc=True, log=print):
+        calls.append([p.name for p in packages])
+        for p in packages:
+            if p.name in reachable:
+                (corpus_dir / "pkgs" / p.name).mkdir(parents=True, exist_ok=True)
+                (corpus_dir / "pkgs" / p.name / ".extracted").touch()
+        return [build.Track(p.name, (f"/m/{p.name}.ogg",), 60.0, "test") for p in packages if p.name in reachable]
+
+    monkeypatch.setattr(build.corpus, "collect_tracks", collect)
+    first = build._cached_tracks(tmp_path, log=lambda m: None)  # pkg-b's download fails
+    assert {t.source_package for t in first} == {"pkg-a"}
+    reachable.add("pkg-b")
+    second = build._cached_tracks(tmp_path, log=lambda m: None)
+    assert {t.source_package for t in second} == {"pkg-a", "pkg-b"}
+    third = build._cached_tracks(tmp_path, log=lambda m: None)
+    assert [t.source_package for t in third] == [t.source_package for t in second]
+    assert len(calls) == 2  # the complete list is reused, not listed a third time
