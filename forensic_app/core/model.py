@@ -61,7 +61,10 @@ def count_flops_per_frame(model: PatchCNN) -> float:
     f = model.n_bins
     t_scale = 1.0
     c_in = 2 if model.coord_channel else 1
-    for m in model.features:
+    feats = model.features
+    # the inference form (_FusedBlocks) pools after every conv
+    mods = [m for conv in feats.convs for m in (conv, nn.MaxPool2d(2))] if isinstance(feats, _FusedBlocks) else feats
+    for m in mods:
         if isinstance(m, nn.Conv2d):
             k = m.kernel_size[0] * m.kernel_size[1]
             flops += f * t_scale * k * c_in * m.out_channels
