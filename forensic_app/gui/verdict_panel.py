@@ -41,9 +41,10 @@ def comb_sentence(comb: CombEvidence) -> str:
         if share <= 0:
             parts.append("No track in our reference set of real music showed a comb this strong.")
         else:
-            one_in = max(1, round(1.0 / share))
+            # "1 in N" reads well only for rare events: 40 % is not "1 track in 2"
+            odds = f" (about 1 track in {round(1.0 / share)})" if share <= 0.2 else ""
             parts.append(f"A comb at least this strong occurs in about {_pct(share)} of real music "
-                         f"in our reference set (about 1 track in {one_in}).")
+                         f"in our reference set{odds}.")
     else:
         parts.append("How often real music shows such a comb was not measured for this model.")
     return " ".join(parts)

@@ -339,14 +339,18 @@ def update_manifest(weights: Path, res: dict[str, Any]) -> None:
     man = json.loads(path.read_text())
     man["evaluation"] = {k: v for k, v in res.items() if k not in ("reliability",)}
     fams = res["fused"]["families"]
+    # key names are the ones the recourse report knows (report/recourse.py _KNOWN); a "rate"
+    # in a key makes the report print the value as a percentage
+    r3 = lambda v: None if v is None else round(float(v), 3)  # noqa: E731
     man["model_card"] = {
         "covered_families": sorted(fams),
-        "detection_by_family": {k: v["detected_likely_fake"] for k, v in fams.items()},
-        "false_positive_by_source": {k: v["fp_likely_fake"] for k, v in res["fused"]["sources"].items()},
-        "lofo": {k: {"fused_detected": v["fused_detected"], "cnn_auc": v["cnn_auc"]} for k, v in res.get("lofo", {}).items()},
-        "robustness": {v["manipulation"]: {"auc": v["auc"], "unseen": v["unseen"]} for v in res["robustness"]},
-        "ece": res["ece"],
         "known_failure_modes": man.get("model_card", {}).get("known_failure_modes", []),
+        "false_positive_rates_by_source": {k: r3(v["fp_likely_fake"]) for k, v in res["fused"]["sources"].items()},
+        "leave_one_family_out": {k: {"fused_detection_rate": r3(v["fused_detected"]), "patch_cnn_auc": r3(v["cnn_auc"])}
+                                 for k, v in res.get("lofo", {}).items()},
+        "detection_rate_by_family": {k: r3(v["detected_likely_fake"]) for k, v in fams.items()},
+        "robustness_auc": {v["manipulation"]: {"auc": r3(v["auc"]), "unseen": v["unseen"]} for v in res["robustness"]},
+        "expected_calibration_error": r3(res["ece"]),
     }
     path.write_text(json.dumps(man, indent=1))
 

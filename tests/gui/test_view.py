@@ -148,3 +148,18 @@ def test_shift_drag_selects_a_time_range(view, qtbot):
     assert got[-1] == pytest.approx((2.0, 3.5))
     qtbot.keyClick(view, QtCore.Qt.Key.Key_Escape)
     assert view.selection() is None and got[-1] is None
+
+
+@pytest.mark.parametrize("share, odds", [(0.012, "about 1 track in 83"), (0.4, None)])
+def test_comb_rarity_in_words_uses_odds_only_for_rare_combs(share, odds):
+    import dataclasses
+
+    from forensic_app.gui.verdict_panel import comb_sentence
+
+    comb = dataclasses.replace(make_result(make_info(duration_s=4.0)).comb, real_fp_rate=share)
+    text = comb_sentence(comb)
+    assert f"about {round(share * 100)}" in text
+    if odds:
+        assert odds in text
+    else:
+        assert "1 track in" not in text  # 40 % is not "1 track in 2"
