@@ -154,7 +154,8 @@ def run_evaluate(args) -> int:
 
     # Leave-one-family-out
     if args.lofo_steps > 0:
-        res["lofo"] = lofo(cache, features_dir, scores, contract, rows, y, cz, s, args, test)
+        res["lofo"] = lofo(cache, features_dir, scores, contract, rows, y, cz, s, args, test,
+                           channels=[int(c) for c in model.manifest.architecture["channels"]])
     # Robustness and mixing curve on a subset of test pairs
     res["robustness"] = robustness(cache, contract, net, cal, rows, args.robust_n)
     res["mixing"] = mixing_curve(cache, contract, net, cal, rows, args.robust_n)
@@ -175,7 +176,9 @@ def run_evaluate(args) -> int:
     return 0
 
 
-def lofo(cache, features_dir, scores, contract, rows, y, cz, s_main, args, test) -> dict[str, Any]:
+def lofo(cache, features_dir, scores, contract, rows, y, cz, s_main, args, test, *,
+         channels: list[int]) -> dict[str, Any]:
+    """Train one model per family without it (same widths as the evaluated model), test on it."""
     from ..core.calibration import Calibration
 
     table = {}
@@ -183,8 +186,9 @@ def lofo(cache, features_dir, scores, contract, rows, y, cz, s_main, args, test)
         fam_rows = np.array([r["family"] == fam for r in rows])
         if not fam_rows.any():
             continue
-        cfg = TrainConfig(steps=args.lofo_steps, threads=args.threads, exclude_families=[fam])
-        net = train(features_dir, cache / "runs" / f"lofo-{fam}-s{args.lofo_steps}", cfg, contract)
+        cfg = TrainConfig(channels=channels, steps=args.lofo_steps, threads=args.threads, exclude_families=[fam])
+        run = f"lofo-{fam}-c{'.'.join(map(str, channels))}-s{args.lofo_steps}"
+        net = train(features_dir, cache / "runs" / run, cfg, contract)
         cal = Calibration.from_dict(fit_on_val_rows(net, features_dir, scores, exclude=[fam], version=f"lofo-{fam}"))
         sc = score_store(net, test)
         p = _probabilities(cal, sc["track_logit"], cz)
