@@ -19,26 +19,21 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from forensic_app.core.model import count_flops_per_frame, fuse_for_inference  # noqa: E402
 from forensic_app.core.spectrogram import FeatureContract  # noqa: E402
 from forensic_app.training.corpus import default_cache_dir  # noqa: E402
-from forensic_app.training.evaluate import _auc  # noqa: E402
+from forensic_app.training.evaluate import auc_by_family  # noqa: E402
 from forensic_app.training.features import FeatureStore, build_features  # noqa: E402
 from forensic_app.training.scoring import score_store  # noqa: E402
-from forensic_app.training.train import FAMILIES, TrainConfig, train  # noqa: E402
+from forensic_app.training.train import FAMILIES, TrainConfig, train, width_tag  # noqa: E402
 
 DEFAULT_WIDTHS = ["4,8,16,16,32,32", "8,16,32,32,64,64", "16,32,64,64,128,128"]
 
 
 def family_aucs(net, store: FeatureStore) -> dict[str, float | None]:
-    rows = store.rows[: len(store)]
-    logit = score_store(net, store)["track_logit"]
-    real = np.array([r["label"] == "real" for r in rows])
-    return {f: _auc(logit[np.array([r["label"] == "fake" and r["family"] == f for r in rows])], logit[real])
-            for f in FAMILIES}
+    return auc_by_family(score_store(net, store)["track_logit"], store.rows[: len(store)])
 
 
 def cnn_seconds_per_3min(net, contract: FeatureContract, repeat: int = 2) -> float:
@@ -74,7 +69,7 @@ def main() -> int:
              "|" + "---|" * (4 + 2 * len(FAMILIES))]
     for w in args.widths:
         cfg = TrainConfig(channels=[int(c) for c in w.split(",")], steps=args.steps, threads=args.threads)
-        net = train(features, cache / "runs" / f"width-c{w.replace(',', '.')}-s{args.steps}", cfg, contract)
+        net = train(features, cache / "runs" / f"width-{width_tag(cfg.channels)}-s{args.steps}", cfg, contract)
         params = sum(p.numel() for p in net.parameters())
         gflop = count_flops_per_frame(net) * 180 * contract.sample_rate / contract.hop / 1e9
         secs = cnn_seconds_per_3min(net, contract)

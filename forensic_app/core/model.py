@@ -57,21 +57,16 @@ class PatchCNN(nn.Module):
 
 def count_flops_per_frame(model: PatchCNN) -> float:
     """Multiply-adds per input frame (all bins), for cost estimates in benchmarks."""
-    flops = 0.0
-    f = model.n_bins
-    t_scale = 1.0
-    c_in = 2 if model.coord_channel else 1
     feats = model.features
-    # the inference form (_FusedBlocks) pools after every conv
-    mods = [m for conv in feats.convs for m in (conv, nn.MaxPool2d(2))] if isinstance(feats, _FusedBlocks) else feats
-    for m in mods:
-        if isinstance(m, nn.Conv2d):
-            k = m.kernel_size[0] * m.kernel_size[1]
-            flops += f * t_scale * k * c_in * m.out_channels
-            c_in = m.out_channels
-        elif isinstance(m, nn.MaxPool2d):
-            f //= 2
-            t_scale /= 2
+    # training form: conv, BN, ReLU, max-pool per block; inference form (_FusedBlocks): conv, pool
+    convs = list(feats.convs) if isinstance(feats, _FusedBlocks) else [m for m in feats if isinstance(m, nn.Conv2d)]
+    flops, f, t_scale = 0.0, model.n_bins, 1.0
+    c_in = 2 if model.coord_channel else 1
+    for conv in convs:
+        flops += f * t_scale * conv.kernel_size[0] * conv.kernel_size[1] * c_in * conv.out_channels
+        c_in = conv.out_channels
+        f //= 2
+        t_scale /= 2
     return flops
 
 

@@ -25,7 +25,14 @@ from ..core.weights import load_model
 from .augment import MANIPULATIONS, UNSEEN_MANIPULATIONS
 from .features import FeatureStore, build_features, load_segment
 from .scoring import comb_fusion_feature, comb_scores, fit_on_val_rows, score_features, score_store
-from .train import FAMILIES, TrainConfig, train
+from .train import FAMILIES, TrainConfig, train, width_tag
+
+
+def auc_by_family(scores: np.ndarray, rows: list[dict]) -> dict[str, float | None]:
+    """AUC of each decoder family's fakes against all real rows (higher score = more fake)."""
+    real = np.array([r["label"] == "real" for r in rows])
+    return {f: _auc(scores[np.array([r["label"] == "fake" and r["family"] == f for r in rows])], scores[real])
+            for f in FAMILIES}
 
 
 def _auc(pos: np.ndarray, neg: np.ndarray) -> float | None:
@@ -135,8 +142,7 @@ def run_evaluate(args) -> int:
                            "n_test": int(len(rows)), "n_test_real": int((y == 0).sum())}
     res["fused"] = detection_tables(rows, p, cal)
     cnn_only = np.array([float(cal.window_probability(np.array([t]))[0]) for t in s["track_logit"]])
-    res["cnn_auc_by_family"] = {f: _auc(cnn_only[(y == 1) & np.array([r["family"] == f for r in rows])], cnn_only[y == 0])
-                                for f in FAMILIES}
+    res["cnn_auc_by_family"] = auc_by_family(cnn_only, rows)
     from ..core.comb import CombReference
 
     ref = CombReference.from_json(model.comb_reference_path) if model.comb_reference_path else None
@@ -187,7 +193,7 @@ def lofo(cache, features_dir, scores, contract, rows, y, cz, s_main, args, test,
         if not fam_rows.any():
             continue
         cfg = TrainConfig(channels=channels, steps=args.lofo_steps, threads=args.threads, exclude_families=[fam])
-        run = f"lofo-{fam}-c{'.'.join(map(str, channels))}-s{args.lofo_steps}"
+        run = f"lofo-{fam}-{width_tag(channels)}-s{args.lofo_steps}"
         net = train(features_dir, cache / "runs" / run, cfg, contract)
         cal = Calibration.from_dict(fit_on_val_rows(net, features_dir, scores, exclude=[fam], version=f"lofo-{fam}"))
         sc = score_store(net, test)

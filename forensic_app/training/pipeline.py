@@ -24,7 +24,7 @@ from ..core.weights import ModelManifest, replace_calibration, save_model_bundle
 from .features import build_features, read_index
 from .corpus import default_cache_dir
 from .scoring import comb_scores, fit_comb_reference, fit_on_val_rows
-from .train import FAMILIES, TrainConfig, train
+from .train import FAMILIES, TrainConfig, train, width_tag
 
 MODEL_NAME = "forensic-patchcnn-comb"
 
@@ -57,7 +57,7 @@ def run_train(args) -> int:
     if args.channels:
         cfg.channels = [int(c) for c in args.channels.split(",")]
     # one folder per configuration: a finished run is never resumed with other settings
-    run_dir = cache / "runs" / (args.run or f"main-c{'.'.join(map(str, cfg.channels))}-s{cfg.steps}-seed{cfg.seed}")
+    run_dir = cache / "runs" / (args.run or f"main-{width_tag(cfg.channels)}-s{cfg.steps}-seed{cfg.seed}")
     net = train(features_dir, run_dir, cfg, contract)
     version = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M")
     cal = fit_on_val_rows(net, features_dir, scores, exclude=[], version=f"cal-{version}")

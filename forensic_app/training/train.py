@@ -26,6 +26,11 @@ from .features import FeatureStore
 FAMILIES = ["lyra", "hifigan", "griffinlim", "tconv", "upsample"]
 
 
+def width_tag(channels: list[int]) -> str:
+    """Conv widths as they appear in run folder names: [4, 8, 16] -> "c4.8.16"."""
+    return "c" + ".".join(map(str, channels))
+
+
 @dataclass
 class TrainConfig:
     # the narrowest width of benchmarks/width_study.py: as accurate as 2x and 4x wider, cheapest
