@@ -51,6 +51,12 @@ class SubsetConfig:
     extra_fakes: Optional[dict] = None
     # real segments per source package whose split is pinned (corpus.PINNED_SPLITS)
     pinned_real_per_source: int = 0
+    # split -> extra real segments per source (every source, pinned ones too), from the
+    # windows after the first cap_minutes_per_source; planned last, so adding them never
+    # renames old items. Real music is cheap to add and the learned detector's main failure
+    # is false positives on unfamiliar real music: these widen training, calibration and the
+    # false-positive measurement without more fakes.
+    extra_real_per_source: Optional[dict] = None
 
 
 FULL = SubsetConfig(
@@ -60,6 +66,7 @@ FULL = SubsetConfig(
     cap_minutes_per_source=12.0,
     extra_fakes={"griffinlim": {"train": 10, "val": 3, "test": 3}},
     pinned_real_per_source=60,
+    extra_real_per_source={"train": 40, "val": 40, "test": 60},
 )
 SMALL = SubsetConfig(
     real_per_source={"train": 1, "val": 1, "test": 1},
@@ -160,9 +167,27 @@ def _cached_tracks(corpus_dir: Path, log: Callable[[str], None]) -> list[Track]:
 
 # ---------------------------------------------------------------- the plan
 
+# Item ids (and so each item's augmentation draw) hash the track's path. Paths under the corpus
+# folder are hashed as if that folder were ID_ROOT, where the shipped corpus was first listed,
+# so a corpus built under any cache folder plans the same items with the same ids.
+ID_ROOT = "/work/cache/dataset/corpus"
+
+
+def _id_path(stem: str, corpus_dir: Optional[Path]) -> str:
+    if corpus_dir is not None:
+        try:
+            return f"{ID_ROOT}/{Path(stem).relative_to(corpus_dir).as_posix()}"
+        except ValueError:
+            pass
+    return stem
+
+
 def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optional[Sequence[str]] = None,
-               seed: int = 1234) -> tuple[list[Item], dict[str, str]]:
-    """Deterministic list of work items and the source -> split map."""
+               seed: int = 1234, corpus_dir: Optional[Path] = None) -> tuple[list[Item], dict[str, str]]:
+    """Deterministic list of work items and the source -> split map.
+
+    ``corpus_dir``: the folder the tracks were unpacked under; ids do not depend on where it is.
+    """
     all_sources = sorted({t.source_package for t in tracks})
     pinned = {s: corpus.PINNED_SPLITS[s] for s in all_sources if s in corpus.PINNED_SPLITS}
     sources = [s for s in all_sources if s not in pinned]
@@ -180,7 +205,8 @@ def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optio
     items: list[Item] = []
 
     def make(track: Track, start: float, split: str, gen: Optional[GeneratorSpec]) -> Item:
-        key = f"{corpus._slug(track.source_package)}-{zlib.crc32(f'{track.stems}|{start:.2f}'.encode()):08x}"
+        stems = tuple(_id_path(st, corpus_dir) for st in track.stems)
+        key = f"{corpus._slug(track.source_package)}-{zlib.crc32(f'{stems}|{start:.2f}'.encode()):08x}"
         item_id = f"{gen.name if gen else 'real'}-{key}"
         rng = np.random.default_rng(_seed(item_id) ^ seed)
         return Item(item_id, track, start, split, gen, tuple(augment.sample_chain(rng)), _seed(item_id + "aug"))
@@ -238,6 +264,18 @@ def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optio
         for track, start in wins[: config.pinned_real_per_source]:
             items.append(make(track, start, split, None))
     split_of = {**split_of, **pinned}
+    for split in SPLITS:  # extra real segments, after everything else
+        n_extra = (config.extra_real_per_source or {}).get(split, 0)
+        for src in all_sources:
+            if n_extra <= 0 or split_of.get(src) != split:
+                continue
+            src_tracks = [t for t in tracks if t.source_package == src]
+            skip = 2.0 if src.startswith("synthetic") and src not in pinned else 5.0
+            # the same seed as the first windows: choose_excerpts' first `cap` windows are
+            # exactly those, so the extras never overlap a window already used
+            wins = corpus.choose_excerpts(src_tracks, cap + n_extra, WINDOW_S, seed=_seed(src) ^ seed, skip_s=skip)
+            for track, start in wins[cap:]:
+                items.append(make(track, start, split, None))
     seen: set[str] = set()  # a source with few windows can yield the same pair twice
     items = [it for it in items if not (it.item_id in seen or seen.add(it.item_id))]
     return items, split_of
@@ -353,11 +391,12 @@ def build_dataset(cache_dir: Optional[Path] = None, *, subset: str = "full", fam
         if unknown:
             raise ValueError(f"unknown families {sorted(unknown)}; choose from {', '.join(generators.FAMILIES)}")
     config = SMALL if subset == "small" else FULL
+    corpus_root = (Path(corpus_dir) if corpus_dir else cache_dir / "corpus").resolve()
     if subset == "small":
         tracks = synthetic_tracks(cache_dir / "synthetic")
     else:
-        tracks = _cached_tracks(Path(corpus_dir) if corpus_dir else cache_dir / "corpus", log)
-    items, split_of = plan_items(tracks, config, families=families)
+        tracks = _cached_tracks(corpus_root, log)
+    items, split_of = plan_items(tracks, config, families=families, corpus_dir=corpus_root)
     _write_sources(cache_dir, tracks, split_of, items)
     index = _Index(cache_dir)
     todo = [it for it in items if it.item_id not in index.done]

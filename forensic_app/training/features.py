@@ -75,17 +75,34 @@ def build_features(cache_dir: Path, contract: FeatureContract, *, splits=("train
         srows = [r for r in rows if r["split"] == split]
         meta_path = out / f"{split}.json"
         shape = (len(srows), contract.n_bins, n_frames)
-        start = 0
+        start, grown_from = 0, None
         if meta_path.exists():
             meta = json.loads(meta_path.read_text())
-            if meta["shape"] == list(shape) and [r["id"] for r in meta["rows"]] == [r["id"] for r in srows]:
+            old_ids, new_ids = [r["id"] for r in meta["rows"]], [r["id"] for r in srows]
+            if meta["shape"] == list(shape) and old_ids == new_ids:
                 start = int(meta["n_done"])
+            elif meta["shape"][1:] == list(shape[1:]) and new_ids[: len(old_ids)] == old_ids:
+                # the builder appended segments: keep the features already computed
+                start, grown_from = int(meta["n_done"]), tuple(meta["shape"])
         if start >= len(srows) and srows:
             continue
-        mode = "r+" if start and (out / f"{split}.f16").exists() else "w+"
         if not srows:
             continue
-        x = np.memmap(out / f"{split}.f16", dtype=np.float16, mode=mode, shape=shape)
+        path = out / f"{split}.f16"
+        if grown_from is not None and start and path.exists():
+            old_path = path.with_suffix(".f16.old")
+            path.replace(old_path)
+            old_x = np.memmap(old_path, dtype=np.float16, mode="r", shape=grown_from)
+            x = np.memmap(path, dtype=np.float16, mode="w+", shape=shape)
+            for i in range(0, start, 256):
+                x[i:min(start, i + 256)] = old_x[i:min(start, i + 256)]
+            x.flush()
+            del old_x
+            meta_path.write_text(json.dumps({"shape": list(shape), "n_done": start, "rows": srows}))
+            old_path.unlink()
+        else:
+            mode = "r+" if start and path.exists() else "w+"
+            x = np.memmap(path, dtype=np.float16, mode=mode, shape=shape)
         t0 = time.time()
         for i in range(start, len(srows)):
             y = load_segment(cache_dir, srows[i], contract)

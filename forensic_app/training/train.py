@@ -9,6 +9,7 @@ fakes also train the family head. A random gain (+-12 dB) is applied in the feat
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -38,7 +39,7 @@ class TrainConfig:
     hidden: int = 64
     crop_frames: int = 128
     batch: int = 16
-    steps: int = 2000
+    steps: int = 3000
     lr: float = 2e-3
     weight_decay: float = 1e-4
     family_weight: float = 0.3
@@ -102,9 +103,14 @@ def train(features_dir: Path, out_dir: Path, cfg: TrainConfig, contract: Feature
     ckpt = out_dir / "checkpoint.pt"
     step, t_train = 0, 0.0
     history: list[dict] = []
+    # the run folder is named by the configuration only: a dataset that grew since the
+    # checkpoint was written must not be "resumed" into a model that never saw the new rows
+    data_id = hashlib.sha256("\n".join(r["id"] for r in rows).encode()).hexdigest()[:16]
     if ckpt.exists():
         state = torch.load(ckpt, map_location="cpu", weights_only=False)  # our own checkpoint: includes RNG state
-        if state["config"] == asdict(cfg):
+        if state.get("data_id") != data_id:  # older checkpoints did not record their data: unknown
+            _log(f"training data changed since {ckpt} was written (or it does not say): starting over", log)
+        elif state["config"] == asdict(cfg):
             net.load_state_dict(state["model"])
             opt.load_state_dict(state["opt"])
             sched.load_state_dict(state["sched"])
@@ -150,10 +156,10 @@ def train(features_dir: Path, out_dir: Path, cfg: TrainConfig, contract: Feature
             run_loss = run_acc = 0.0
             tmp = ckpt.with_suffix(".tmp")
             torch.save({"config": asdict(cfg), "model": net.state_dict(), "opt": opt.state_dict(),
-                        "sched": sched.state_dict(), "step": step, "wall_s": t_train, "history": history,
+                        "sched": sched.state_dict(), "step": step, "data_id": data_id, "wall_s": t_train, "history": history,
                         "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, tmp)
             tmp.replace(ckpt)
-    (out_dir / "train_history.json").write_text(json.dumps({"config": asdict(cfg), "history": history,
+    (out_dir / "train_history.json").write_text(json.dumps({"config": asdict(cfg), "data_id": data_id, "history": history,
                                                              "wall_s": t_train}, indent=1))
     net.eval()
     return net

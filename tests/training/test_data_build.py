@@ -166,6 +166,47 @@ def test_a_package_added_later_keeps_every_earlier_item_and_gets_real_segments_o
     assert len(after) == len(before) + 5
 
 
+def test_item_ids_do_not_depend_on_where_the_corpus_was_unpacked():
+    def tracks_under(root):
+        return [build.Track(f"pkg-{i}", (f"{root}/pkgs/pkg-{i}/music/song-{j}.ogg",), 300.0, "test")
+                for i in range(6) for j in range(2)]
+
+    config = build.SubsetConfig(real_per_source={"train": 2, "val": 2, "test": 2},
+                                fakes_per_generator={"train": 1, "val": 1, "test": 1}, family_scale={},
+                                cap_minutes_per_source=4.0, generators=("tconv-s8.5.4.2-24k",))
+    here, _ = build.plan_items(tracks_under("/home/ann/.cache/forensic_app/corpus"), config,
+                               corpus_dir=build.Path("/home/ann/.cache/forensic_app/corpus"))
+    there, _ = build.plan_items(tracks_under("/mnt/big/fa/corpus"), config, corpus_dir=build.Path("/mnt/big/fa/corpus"))
+    shipped, _ = build.plan_items(tracks_under(build.ID_ROOT), config)  # the shipped build's own paths
+    assert [(it.item_id, it.augment, it.seed) for it in here] == [(it.item_id, it.augment, it.seed) for it in there]
+    assert [it.item_id for it in here] == [it.item_id for it in shipped]
+
+
+def test_extra_real_segments_keep_every_earlier_item_and_never_reuse_a_window(monkeypatch):
+    tracks = [build.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 400.0, "test") for i in range(6) for j in range(2)]
+    tracks += [build.Track("pinned-pkg", (f"/music/pinned/song-{j}.ogg",), 400.0, "test") for j in range(2)]
+    monkeypatch.setitem(build.corpus.PINNED_SPLITS, "pinned-pkg", "test")
+    base = dict(real_per_source={"train": 2, "val": 2, "test": 2}, fakes_per_generator={"train": 1, "val": 1, "test": 1},
+                family_scale={}, cap_minutes_per_source=2.0, generators=("tconv-s8.5.4.2-24k",),
+                pinned_real_per_source=3)
+    before, _ = build.plan_items(tracks, build.SubsetConfig(**base))
+    after, split_of = build.plan_items(tracks, build.SubsetConfig(**base, extra_real_per_source={"train": 4, "val": 0, "test": 3}))
+
+    assert [it.item_id for it in after[: len(before)]] == [it.item_id for it in before]
+    extra = after[len(before):]
+    per_source = defaultdict(int)
+    for it in extra:
+        assert it.generator is None and it.split == split_of[it.track.source_package]
+        per_source[it.track.source_package] += 1
+    assert per_source["pinned-pkg"] == 3 and not any(split_of[s] == "val" for s in per_source)
+    assert {per_source[s] for s in per_source if split_of[s] == "train"} == {4}
+    # an extra window never overlaps a window that any earlier item (real or fake) reads
+    for it in extra:
+        for old in before:
+            if old.track == it.track:
+                assert abs(old.start_s - it.start_s) >= build.WINDOW_S
+
+
 @pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs Debian's dpkg-deb")
 def test_a_downloaded_package_unpacks_into_a_fresh_cache(tmp_path):
     # a fresh machine has no pkgs/ folder yet: dpkg-deb -x must still get somewhere to write

@@ -5,9 +5,40 @@ from __future__ import annotations
 import json
 
 from forensic_app.report import write_report
-from forensic_app.training.evaluate import update_manifest
+from forensic_app.training.evaluate import failure_modes, update_manifest
 from tests.report._factory import make_result
 from tests.report._pdfread import page_texts, words
+
+
+def _evaluation(*, fp_all: float, n_real: int) -> dict:
+    fam = lambda det: {"detected_likely_fake": det, "called_likely_real": 0.0, "mean_p": 0.5, "auc_vs_real": 0.9}  # noqa: E731
+    rob = lambda m, p_real, fp, unseen=False: {"manipulation": m, "auc": 0.8375, "unseen": unseen, "n_pairs": 40,  # noqa: E731
+                                               "real_fp": fp, "mean_p_real": p_real}
+    return {
+        "fused": {"families": {"lyra": fam(0.25), "hifigan": fam(1.0)},
+                  "sources": {"ufoai-music": {"fp_likely_fake": 0.046511627906976744},
+                              "drascula-music": {"fp_likely_fake": 0.0}},
+                  "all_real": {"n": n_real, "fp_likely_fake": fp_all}},
+        "lofo": {"lyra": {"fused_detected": 0.0, "cnn_auc": 0.12659143518518517},
+                 "hifigan": {"fused_detected": 0.5, "cnn_auc": 0.69}},
+        "robustness": [rob("none", 0.19, 0.0), rob("mp3", 0.19, 0.0), rob("pitch_shift", 0.27, 0.05),
+                       rob("reverb", 0.40, 0.1, unseen=True)],
+        "ece": 0.07278038438472505,
+    }
+
+
+def test_failure_modes_follow_the_figures():
+    over = failure_modes(_evaluation(fp_all=0.0135, n_real=296))
+    under = failure_modes(_evaluation(fp_all=0.005, n_real=600))
+    assert "more often than the 1 % aimed at" in over[0] and "(4 of 296)" in over[0]
+    assert "within the 1 % aimed at" in under[0] and "(3 of 600;" in under[0]
+    text = " ".join(under)
+    assert "only 25.0 % of Lyra test fakes were called likely AI-generated" in text  # below half: said
+    assert "HiFi-GAN test fakes" not in text
+    assert "a model that never saw Lyra rated its output more real than real music (AUC 0.13)" in text
+    assert "Pitch shift and reverb move real music towards fake (mean probability 0.19 clean, 0.27-0.40" in text
+    assert "MP3" not in text  # did not move real music
+    assert "after it 4 of 40 real test excerpts" in text  # reverb is the unseen manipulation
 
 
 def test_evaluated_model_card_reaches_the_report_as_percentages(tmp_path):
@@ -15,19 +46,15 @@ def test_evaluated_model_card_reaches_the_report_as_percentages(tmp_path):
     weights.mkdir()
     (weights / "manifest.json").write_text(json.dumps(
         {"name": "m", "model_card": {"known_failure_modes": ["Quiet tracks score high."]}}))
-    res = {
-        "fused": {"families": {"lyra": {"detected_likely_fake": 0.25}, "hifigan": {"detected_likely_fake": 1.0}},
-                  "sources": {"ufoai-music": {"fp_likely_fake": 0.046511627906976744},
-                              "drascula-music": {"fp_likely_fake": 0.0}}},
-        "lofo": {"lyra": {"fused_detected": 0.0, "cnn_auc": 0.12659143518518517}},
-        "robustness": [{"manipulation": "reverb", "auc": 0.8375, "unseen": True}],
-        "ece": 0.07278038438472505,
-    }
+    res = _evaluation(fp_all=0.0135, n_real=296)
     update_manifest(weights, res)
     card = json.loads((weights / "manifest.json").read_text())["model_card"]
     text = words(page_texts(write_report(make_result(), tmp_path / "r.pdf", model_card=card)))
     assert "Not stated in the model card" not in text
-    assert "Quiet tracks score high." in text
+    # the failure modes are written from the figures, not carried over from older weights
+    assert "Quiet tracks score high." not in text
+    assert ("more often than the 1 % aimed at: 1.4 % of test-split real segments (4 of 296), up to 4.7 % for "
+            "one source, ufoai-music") in text
     assert "False-positive rates on real music, by source ufoai-music 4.7 % drascula-music 0.0 %" in text
     assert "lyra 0.0 % 0.127" in text  # held-out detection as a rate, AUC as a number
     assert "0.0465116" not in text and "0.126591" not in text

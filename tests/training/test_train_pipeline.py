@@ -123,3 +123,25 @@ def test_recalibrating_in_place_keeps_weights_and_binds_the_new_calibration(mini
     (out / "patch_cnn.pt").write_bytes(bytes(data))
     with pytest.raises(ModelError, match="does not match its manifest"):
         pipeline_main(["calibrate", "--cache-dir", str(mini_dataset), "--weights", str(out)])
+
+
+def test_a_checkpoint_from_before_the_dataset_grew_is_not_resumed(mini_dataset, tmp_path, capsys):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(mini_dataset, data, ignore=shutil.ignore_patterns("features", "runs", "comb_scores*"))
+    args = ["train", "--cache-dir", str(data), "--out", str(tmp_path / "w"), "--steps", "4", "--batch", "4",
+            "--channels", "4,4,8,8,8,8"]
+    assert pipeline_main(args) == 0
+    with open(data / "index.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    extra = {**next(r for r in rows if r["split"] == "train" and r["label"] == "real"), "id": "real-train-extra"}
+    with open(data / "index.csv", "a", newline="") as f:
+        csv.DictWriter(f, FIELDS).writerow(extra)
+    capsys.readouterr()
+
+    assert pipeline_main(args) == 0
+    err = capsys.readouterr().err
+    assert "training data changed" in err and "resumed at step" not in err
+    man = json.loads((tmp_path / "w" / "manifest.json").read_text())
+    assert man["training"]["data"]["by_split_family"]["train/real"] == 5
