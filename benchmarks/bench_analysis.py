@@ -1,6 +1,7 @@
 """Time a full analysis of a generated 3-minute stereo track; print seconds, x real time, peak RSS.
 
-Usage: python benchmarks/bench_analysis.py [--weights DIR] [--minutes 3] [--repeat 3]
+Usage: python benchmarks/bench_analysis.py [--weights DIR] [--minutes 3] [--repeat 3] [--robustness]
+(--robustness also times one robustness check of the same track, per manipulation.)
 Not a test: figures depend on the machine. The README quotes them with the machine named.
 """
 
@@ -32,6 +33,7 @@ def main() -> int:
     ap.add_argument("--weights", default=None)
     ap.add_argument("--minutes", type=float, default=3.0)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--robustness", action="store_true", help="also time one robustness check")
     args = ap.parse_args()
     rate = 44100
     seconds = args.minutes * 60
@@ -55,6 +57,22 @@ def main() -> int:
             analyze(path, weights_dir=args.weights, on_progress=on_progress)
             if i:
                 times.append(time.perf_counter() - t0)
+        robust: dict[str, float] = {}
+        if args.robustness:
+            from forensic_app.core.robustness import check_robustness
+
+            mark = [time.perf_counter(), None]
+
+            def on_robust(p):
+                now = time.perf_counter()
+                if p.stage != mark[1]:
+                    if mark[1] is not None:
+                        robust[mark[1]] = robust.get(mark[1], 0.0) + now - mark[0]
+                    mark[:] = [now, p.stage]
+
+            t0 = time.perf_counter()
+            check_robustness(path, weights_dir=args.weights, on_progress=on_robust)
+            robust["total"] = time.perf_counter() - t0
     best, med = min(times), float(np.median(times))
     gflop = count_flops_per_frame(model.network) * seconds * rate / 512 / 1e9
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -65,6 +83,10 @@ def main() -> int:
           f"over {args.repeat} runs = {seconds / med:.0f}x real time")
     for stage, s in stages.items():
         print(f"  {stage:<28} {s / args.repeat:.2f} s")
+    if robust:
+        print(f"robustness check of the same track: {robust.pop('total'):.1f} s")
+        for stage, s in robust.items():
+            print(f"  {stage.removeprefix('Robustness check: '):<52} {s:.1f} s")
     print(f"peak RSS: {rss_mb:.0f} MB")
     return 0
 

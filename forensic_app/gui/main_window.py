@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any, Callable, Optional
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from ..core.progress import CancelToken
 from ..core.result import AnalysisResult
 from . import settings as settings_mod
 from .banner import Banner
@@ -36,6 +38,7 @@ class MainWindow(QtWidgets.QMainWindow):
     analysis_cancelled = QtCore.Signal()
     report_written = QtCore.Signal(str)  # path
     report_failed = QtCore.Signal(str)  # message
+    robustness_finished = QtCore.Signal(object)  # the rows; also when cancelled or failed: None
 
     def __init__(self, *, backend: Optional[Backend] = None, weights_dir: Optional[str] = None):
         super().__init__()
@@ -46,7 +49,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.current_path: Optional[str] = None
         self._duration_s = 0.0
 
-        self.runner = AnalysisRunner(backend or Backend(weights_dir), self)
+        self.backend = backend or Backend(weights_dir)
+        self.runner = AnalysisRunner(self.backend, self)
         w = self.runner.worker
         w.loaded.connect(self._on_loaded)
         w.progressed.connect(self._on_progressed)
@@ -56,7 +60,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tasks = TaskRunner(self)
         self.tasks.worker.succeeded.connect(self._on_task_succeeded)
         self.tasks.worker.failed.connect(self._on_task_failed)
+        self.tasks.worker.progressed.connect(self._on_task_progressed)
+        self.tasks.worker.cancelled.connect(self._on_task_cancelled)
         self._task_messages: dict[int, str] = {}
+        # the running robustness check: task id, the result it belongs to, its cancel token
+        self._robust: Optional[tuple[int, AnalysisResult, CancelToken]] = None
         self.detail = DetailRunner(self)
         self.detail.worker.ready.connect(self._on_detail_ready)
         self._clip: Any = None
@@ -119,6 +127,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_export_report = self._action("Export &report\u2026", self._on_export_report, "Ctrl+R")
         self.act_quit = self._action("&Quit", self.close, SK.Quit)
         self.act_cancel = self._action("Cancel analysis", self.cancel_analysis, "Ctrl+.")
+        self.act_robustness = self._action(
+            "Check &robustness", self.check_robustness, "Ctrl+K",
+            tip="Analyse re-encoded and manipulated copies (MP3, Opus, level, pitch, speed, noise) "
+                "to see how far the score moves; takes several times as long as the analysis")
         self.act_play = self._action("&Play / pause", self._on_play_pause, "Space")
         self.act_stop = self._action("&Stop", self._on_stop, "Shift+Space")
         self.act_play_sel = self._action("Play s&election", self._on_play_selection, "Ctrl+Space")
@@ -148,6 +160,7 @@ class MainWindow(QtWidgets.QMainWindow):
         for act in (self.act_play, self.act_stop, self.act_play_sel, self.act_loop):
             m.addAction(act)
         m = mb.addMenu("&Analysis")
+        m.addAction(self.act_robustness)
         m.addAction(self.act_cancel)
         m = mb.addMenu("&Help")
         m.addAction("&How to read the results", self._on_help)
@@ -238,6 +251,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.player.stop()
         self.player.set_clip(None, 0)
         self.detail.invalidate()
+        if self._robust is not None:
+            self._robust[2].cancel()  # its rows belong to the previous track
         self._clip = None
         self.result = None
         self.current_path = path
@@ -254,6 +269,8 @@ class MainWindow(QtWidgets.QMainWindow):
     def cancel_analysis(self) -> None:
         if self.progress.isVisible():
             self.runner.cancel()
+            if self._robust is not None:
+                self._robust[2].cancel()
             self.stage_label.setText("Cancelling\u2026")
             self.cancel_button.setEnabled(False)
 
@@ -452,17 +469,71 @@ class MainWindow(QtWidgets.QMainWindow):
         if overwrite and not self.confirm_overwrite(path):
             return None
         result, write = self.result, self.write_report
-        task = self.tasks.submit(lambda: write(result, path, overwrite=overwrite) or path, "writing the report")
+        task = self.tasks.submit(lambda _progress: write(result, path, overwrite=overwrite) or path, "writing the report")
         self._task_messages[task] = path
         self.statusBar().showMessage(f"Writing report to {path}\u2026")
         return task
 
+    # ================================================================ robustness check
+    def check_robustness(self) -> Optional[int]:
+        """Start the robustness check of the shown result on the task thread; returns its task id."""
+        if self.result is None or self._robust is not None or self.current_path is None:
+            return None
+        token, result, path, backend = CancelToken(), self.result, self.current_path, self.backend
+        task = self.tasks.submit(lambda on_progress: backend.check_robustness(path, on_progress=on_progress, cancel=token),
+                                 "checking robustness")
+        self._robust = (task, result, token)
+        self._set_busy(True, "Robustness check")
+        self.verdict.show_robustness_running()
+        self._update_enabled()
+        return task
+
+    def _is_robust_task(self, task_id: int) -> bool:
+        return self._robust is not None and self._robust[0] == task_id
+
+    def _end_robust_task(self) -> bool:
+        """Forget the running check; True when the window still shows the result it was for."""
+        assert self._robust is not None
+        _, result, _ = self._robust
+        self._robust = None
+        current = self.result is result
+        if current:
+            self._set_busy(False)
+        self._update_enabled()
+        return current
+
+    def _on_task_progressed(self, task_id: int, fraction: float, stage: str) -> None:
+        if self._is_robust_task(task_id) and self._robust[1] is self.result and self.cancel_button.isEnabled():
+            self.progress.setValue(int(round(1000 * min(max(fraction, 0.0), 1.0))))
+            self.stage_label.setText(stage)
+
+    def _on_task_cancelled(self, task_id: int) -> None:
+        if self._is_robust_task(task_id):
+            if self._end_robust_task():
+                self.verdict.set_result(self.result)
+                self.statusBar().showMessage("Robustness check cancelled.", 6000)
+            self.robustness_finished.emit(None)
+
     def _on_task_succeeded(self, task_id: int, value: Any) -> None:
+        if self._is_robust_task(task_id):
+            result = self._robust[1]
+            if self._end_robust_task():
+                self.result = dataclasses.replace(result, robustness=value)
+                self.verdict.set_result(self.result)
+                self.statusBar().showMessage("Robustness check finished: see the panel and the report.", 8000)
+            self.robustness_finished.emit(value)
+            return
         path = self._task_messages.pop(task_id, "")
         self.statusBar().showMessage(f"Report saved to {path}", 8000)
         self.report_written.emit(path)
 
     def _on_task_failed(self, task_id: int, message: str) -> None:
+        if self._is_robust_task(task_id):
+            if self._end_robust_task():
+                self.verdict.set_result(self.result)
+                self.show_error(f"The robustness check did not finish: {message}")
+            self.robustness_finished.emit(None)
+            return
         self._task_messages.pop(task_id, None)
         self.statusBar().clearMessage()
         self.show_error(f"The report could not be written: {message}")
@@ -482,6 +553,8 @@ class MainWindow(QtWidgets.QMainWindow):
             act.setEnabled(ok)
             act.setToolTip(why if (why and not ok) else tip)
         self.act_export_png.setEnabled(self.current_path is not None)
+        busy = self.cancel_button.isEnabled() if hasattr(self, "cancel_button") else False
+        self.act_robustness.setEnabled(self.result is not None and self._robust is None and not busy)
         if self.write_report is None:
             self.act_export_report.setEnabled(False)
             self.act_export_report.setToolTip(self._report_unavailable)
@@ -492,6 +565,8 @@ class MainWindow(QtWidgets.QMainWindow):
                                               else "Available when the analysis has finished.")
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        if self._robust is not None:
+            self._robust[2].cancel()  # do not keep the window waiting for a check nobody will see
         self.player.stop()
         self.save_settings()
         self.runner.shutdown()

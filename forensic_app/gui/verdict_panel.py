@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..core.comb import comb_finding
 from ..core.result import AnalysisResult, CombEvidence, InputInfo
+from ..core.robustness import points_change, reference_probability
 from . import colours
 from .scales import format_hz, format_time
 
@@ -48,6 +49,38 @@ def comb_sentence(comb: CombEvidence) -> str:
     else:
         parts.append("How often real music shows such a comb was not measured for this model.")
     return " ".join(parts)
+
+
+def robustness_html(result: AnalysisResult) -> str:
+    """The robustness rows in words, or how to run the check."""
+    if result.robustness is None:
+        return ("Not checked. <i>Analysis ▸ Check robustness</i> repeats the analysis on re-encoded and "
+                "manipulated copies to show whether the score depends on such processing.")
+    ref = next((r for r in result.robustness if r.get("reference")), None)
+    p0 = reference_probability(result.probability_fake, result.robustness)
+    lines = []
+    for row in result.robustness:
+        p = row.get("probability_fake")
+        if p is None:
+            value = html.escape(row.get("note", "not run"))
+        elif row is ref:
+            value = _pct(p)
+        else:
+            value = f"{_pct(p)} ({points_change(p, p0)})"
+        value = value.replace("\u202f", "&nbsp;")  # Qt may break at a narrow space: "3 / %"
+        lines.append(f"{html.escape(row['manipulation'])}: <b>{value}</b>")
+    moved = [abs(r["probability_fake"] - p0) for r in result.robustness
+             if r.get("probability_fake") is not None and r is not ref]
+    summary = ""
+    if moved:
+        summary = ("<br>The score stayed within 10 points under every manipulation." if max(moved) < 0.1 else
+                   "<br><b>The score moved by 10 points or more under some manipulations: it depends on fragile "
+                   "traces, so give it less weight.</b>")
+    changed = [r["manipulation"] for r in result.robustness
+               if r.get("verdict") and r is not ref and r["verdict"] != result.verdict]
+    if changed:
+        summary += "<br>The verdict changed after: " + html.escape("; ".join(changed)) + "."
+    return "Same analysis on manipulated copies:<br>" + "<br>".join(lines) + summary
 
 
 def input_sentence(info: InputInfo) -> str:
@@ -134,6 +167,10 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.detectors_label = _label()
         lay.addWidget(self.detectors_label)
 
+        lay.addWidget(_heading("Robustness"))
+        self.robustness_label = _label()
+        lay.addWidget(self.robustness_label)
+
         lay.addWidget(_heading("File and model"))
         self.input_label = _label()
         self.provenance_label = _label()
@@ -149,10 +186,13 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.probability_label.setText(html.escape(message))
         self.meter.set_values(None, None)
         for lab in (self.band_label, self.notes_label, self.attribution_label, self.comb_label,
-                    self.detectors_label, self.input_label, self.provenance_label):
+                    self.detectors_label, self.robustness_label, self.input_label, self.provenance_label):
             lab.setText("\u2014")
         self.comb_plot.clear()
         self.comb_plot.hide()
+
+    def show_robustness_running(self) -> None:
+        self.robustness_label.setText("Analysing manipulated copies of the audio… (progress in the status bar)")
 
     def set_input(self, info: InputInfo) -> None:
         self.input_label.setText(input_sentence(info))
@@ -168,6 +208,7 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.attribution_label.setText(self._attribution_html(result))
         self._set_comb(result.comb)
         self.detectors_label.setText(self._detectors_html(result))
+        self.robustness_label.setText(robustness_html(result))
         self.input_label.setText(input_sentence(result.input))
         m = result.provenance.model
         self.provenance_label.setText(

@@ -100,6 +100,11 @@ class Backend:
 
         return analyze(path, weights_dir=self.weights_dir, on_progress=on_progress, cancel=cancel)
 
+    def check_robustness(self, path: str, *, on_progress, cancel):
+        from ..core.robustness import check_robustness
+
+        return check_robustness(path, weights_dir=self.weights_dir, on_progress=on_progress, cancel=cancel)
+
 
 class AnalysisWorker(QtCore.QObject):
     loaded = QtCore.Signal(int, object, object)  # job id, AudioClip, Spectrogram
@@ -251,11 +256,23 @@ class DetailRunner(QtCore.QObject):
 class TaskWorker(QtCore.QObject):
     succeeded = QtCore.Signal(int, object)
     failed = QtCore.Signal(int, str)
+    progressed = QtCore.Signal(int, float, str)  # task id, fraction 0..1, stage words
+    cancelled = QtCore.Signal(int)
 
     @QtCore.Slot(int, object, str)
-    def run(self, task_id: int, fn: Callable[[], Any], what: str) -> None:
+    def run(self, task_id: int, fn: Callable[[Callable[[Progress], None]], Any], what: str) -> None:
+        last = [0.0, ""]
+
+        def on_progress(p: Progress) -> None:  # called on this worker thread
+            now = time.monotonic()
+            if p.stage != last[1] or now - last[0] >= PROGRESS_INTERVAL_S or p.fraction >= 1.0:
+                last[0], last[1] = now, p.stage
+                self.progressed.emit(task_id, float(p.fraction), str(p.stage))
+
         try:
-            self.succeeded.emit(task_id, fn())
+            self.succeeded.emit(task_id, fn(on_progress))
+        except Cancelled:
+            self.cancelled.emit(task_id)
         except ForensicError as err:
             self.failed.emit(task_id, str(err))
         except FileExistsError as err:
@@ -267,7 +284,12 @@ class TaskWorker(QtCore.QObject):
 
 
 class TaskRunner(QtCore.QObject):
-    """Runs one-off jobs (report export) on a second thread, one after another."""
+    """Runs one-off jobs (report export, robustness check) on a second thread, one after another.
+
+    ``submit(fn, what)``: ``fn(on_progress)`` runs on the task thread; its return value
+    arrives in ``worker.succeeded``, progress in ``worker.progressed``, a raised Cancelled
+    in ``worker.cancelled`` and any other error, in words, in ``worker.failed``.
+    """
 
     requested = QtCore.Signal(int, object, str)
 
@@ -278,7 +300,7 @@ class TaskRunner(QtCore.QObject):
         self.requested.connect(self.worker.run)
         self._next = 0
 
-    def submit(self, fn: Callable[[], Any], what: str) -> int:
+    def submit(self, fn: Callable[[Callable[[Progress], None]], Any], what: str) -> int:
         self._next += 1
         self.requested.emit(self._next, fn, what)
         return self._next

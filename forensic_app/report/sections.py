@@ -270,16 +270,24 @@ def robustness(result: AnalysisResult, s: Styles, width: float) -> list[Flowable
         return out
     out.append(Paragraph(
         "The same analysis repeated on manipulated copies of the audio. Large changes mean the score "
-        "depends on processing that a distributor or an encoder could also apply.", s.body))
+        "depends on processing that a distributor or an encoder could also apply: a finding that "
+        "survives them is sturdier, one that vanishes rests on fragile traces.", s.body))
+    reference = next((r for r in result.robustness if r.get("reference")), None)
     p0 = result.probability_fake
-    rows = [cells(["Manipulation", "P(AI)", "Change"], s.cell_bold)]
-    rows.append(cells(["none (the file as given)", f"{p0:.3f}", ""], s.cell))
+    if reference is not None and reference.get("probability_fake") is not None:
+        p0 = float(reference["probability_fake"])  # long tracks: rows compare with the same excerpt
+    rows = [cells(["Manipulation", "P(AI)", "Change", "Verdict"], s.cell_bold)]
+    rows.append(cells(["none (the file as given)", f"{result.probability_fake:.3f}", "", result.verdict_words], s.cell))
     for item in result.robustness:
         prob = item.get("probability_fake")
-        change = "" if prob is None else f"{float(prob) - p0:+.3f}"
+        d = None if prob is None or item is reference else float(prob) - p0
+        change = "" if d is None else ("0.000" if abs(d) < 0.0005 else f"{d:+.3f}")
+        verdict = VERDICT_WORDS.get(item.get("verdict") or "", "")
+        if prob is None:
+            verdict = item.get("note", "not run")
         rows.append([Paragraph(t(item.get("manipulation", "?")), s.cell),
                      Paragraph(fmt_prob(None if prob is None else float(prob)), s.cell),
-                     Paragraph(change, s.cell)])
-    out.append(grid_table(rows, [0.5 * width, 0.15 * width, 0.15 * width]))
+                     Paragraph(change, s.cell), Paragraph(t(verdict), s.cell)])
+    out.append(grid_table(rows, [0.44 * width, 0.11 * width, 0.11 * width, 0.34 * width]))
     return out
 

@@ -91,6 +91,8 @@ class FakeBackend:
         self.gate = gate
         self.fail_with = fail_with
         self.analysis_started = threading.Event()
+        self.robustness_gate: Optional[threading.Event] = None
+        self.robustness_started = threading.Event()
         self.threads: set[str] = set()  # names of the threads each step ran on
 
     def load(self, path, cancel=None):
@@ -115,3 +117,19 @@ class FakeBackend:
             raise self.fail_with
         on_progress(Progress(1.0, "Done"))
         return make_result(clip.info)
+
+    def check_robustness(self, path, *, on_progress, cancel):
+        """Rows like core.robustness gives: the score survives a re-encode, drops after pitch shift.
+        Waits on ``robustness_gate`` when one is set (checking the cancel token)."""
+        self.threads.add(threading.current_thread().name)
+        on_progress(Progress(0.3, "Robustness check: MP3 round trip at 128 kbps"))
+        if self.robustness_gate is not None:
+            self.robustness_started.set()
+            while not self.robustness_gate.wait(0.01):
+                cancel.raise_if_cancelled()
+        cancel.raise_if_cancelled()
+        on_progress(Progress(1.0, "Robustness check finished"))
+        return [{"manipulation": "MP3 round trip at 128 kbps", "probability_fake": 0.81, "verdict": "likely_fake"},
+                {"manipulation": "Pitch shifted up 1 semitone", "probability_fake": 0.35, "verdict": "inconclusive"},
+                {"manipulation": "Opus round trip at 96 kbps (as streaming sites use)", "probability_fake": None,
+                 "verdict": None, "note": "not run: ffmpeg is not installed"}]

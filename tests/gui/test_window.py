@@ -347,3 +347,54 @@ def test_zooming_in_brings_a_finer_spectrogram_and_zooming_out_drops_it(make_win
     assert detail.db.shape[0] == win.view._spec.db.shape[0]  # same frequency rows: lines up
     win.view.reset_zoom()
     qtbot.waitUntil(lambda: not win.view.detail_image.isVisible(), timeout=WAIT_MS)
+
+
+def test_robustness_check_shows_how_the_score_moves_and_reaches_the_report(make_window, make_wav, qtbot, tmp_path):
+    backend = FakeBackend()
+    win = make_window(backend)
+    assert not win.act_robustness.isEnabled()  # nothing analysed yet
+    with qtbot.waitSignal(win.analysis_finished, timeout=WAIT_MS):
+        win.open_file(str(make_wav("music", 3.0)))
+    assert "Not checked" in win.verdict.robustness_label.text() and win.act_robustness.isEnabled()
+    with qtbot.waitSignal(win.robustness_finished, timeout=WAIT_MS):
+        win.act_robustness.trigger()
+    text = win.verdict.robustness_label.text().replace("&nbsp;", " ")
+    assert "MP3 round trip at 128 kbps: <b>81 % (-2.0 points)" in text
+    assert "Pitch shifted up 1 semitone: <b>35 % (-48.0 points)" in text
+    assert "not run: ffmpeg is not installed" in text
+    assert "moved by 10 points or more" in text and "verdict changed after: Pitch shifted up 1 semitone" in text
+    assert len(win.result.robustness) == 3 and not win.progress.isVisible() and win.act_robustness.isEnabled()
+    assert threading.main_thread().name not in backend.threads
+    if win.write_report is not None:
+        from pypdf import PdfReader
+
+        out = tmp_path / "r.pdf"
+        with qtbot.waitSignal(win.report_written, timeout=60000):
+            win.export_report_to(str(out))
+        pdf = " ".join(p.extract_text() for p in PdfReader(str(out)).pages)
+        assert "Pitch shifted up 1 semitone" in pdf and "This check was not run" not in pdf
+
+
+def test_robustness_check_can_be_cancelled_and_is_dropped_for_a_new_track(make_window, make_wav, qtbot):
+    backend = FakeBackend()
+    backend.robustness_gate = threading.Event()
+    win = make_window(backend)
+    with qtbot.waitSignal(win.analysis_finished, timeout=WAIT_MS):
+        win.open_file(str(make_wav("music", 3.0)))
+    win.act_robustness.trigger()
+    assert backend.robustness_started.wait(5)
+    assert win.progress.isVisible() and not win.act_robustness.isEnabled()
+    assert "Analysing manipulated copies" in win.verdict.robustness_label.text()
+    with qtbot.waitSignal(win.robustness_finished, timeout=WAIT_MS):
+        win.cancel_button.click()
+    assert win.result.robustness is None and "Not checked" in win.verdict.robustness_label.text()
+    assert not win.progress.isVisible() and win.act_robustness.isEnabled()
+    assert "cancelled" in win.statusBar().currentMessage()
+
+    backend.robustness_started.clear()
+    win.act_robustness.trigger()
+    assert backend.robustness_started.wait(5)
+    with qtbot.waitSignals([win.robustness_finished, win.analysis_finished], timeout=WAIT_MS):
+        win.open_file(str(make_wav("sine", 3.0)))
+    assert win.result.robustness is None and win.result.input.file_name.startswith("sine")
+    assert "Not checked" in win.verdict.robustness_label.text()

@@ -1,0 +1,181 @@
+"""How the score moves when the audio is re-encoded or lightly manipulated.
+
+Detectors of decoder artefacts are known to be fragile: a lossy round trip, a small pitch
+shift or faint noise can move their score a long way. ``check_robustness`` analyses
+manipulated copies of the audio with the same model and settings (``analyze()`` on temporary
+WAV files) so a person can see whether a finding survives processing that a distributor or
+an encoder could also apply. The user's file is only read.
+
+Each manipulation works on the mono mix (the analysis mixes to mono anyway) at the file's
+own sample rate. Long tracks are checked on their first ``MAX_CHECK_S`` seconds, and then the
+unmanipulated excerpt is analysed too, so every row compares like with like.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import numpy as np
+import soundfile as sf
+
+from .audio import ffmpeg_path, open_audio
+from .progress import CancelToken, Progress, ProgressCallback, check
+
+MAX_CHECK_S = 300.0
+
+
+@dataclass(frozen=True)
+class Manipulation:
+    label: str  # what the report and the window print
+    apply: Callable[[np.ndarray, int], np.ndarray]  # (n,) float32 mono, rate -> (m,) float32
+    needs_ffmpeg: bool = False
+
+
+def _ffmpeg_round_trip(x: np.ndarray, rate: int, encoder: str, ext: str, kbps: int) -> np.ndarray:
+    exe = ffmpeg_path()
+    if exe is None:
+        raise RuntimeError("ffmpeg is not installed")
+    with tempfile.TemporaryDirectory(prefix="fa-robust-") as tmp:
+        src, enc = os.path.join(tmp, "in.wav"), os.path.join(tmp, f"enc.{ext}")
+        sf.write(src, np.clip(x, -1, 1), rate, subtype="FLOAT")
+        out_rate = 48000 if encoder == "libopus" else rate  # Opus only runs at 48 kHz
+        subprocess.run([exe, "-v", "error", "-y", "-i", src, "-c:a", encoder, "-b:a", f"{kbps}k", "-ar", str(out_rate),
+                        enc], check=True, capture_output=True)
+        raw = subprocess.run([exe, "-v", "error", "-i", enc, "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"],
+                             check=True, capture_output=True).stdout
+    y = np.frombuffer(raw, np.float32)
+    return (y[: x.size] if y.size >= x.size else np.pad(y, (0, x.size - y.size))).astype(np.float32)
+
+
+def _gain(x: np.ndarray, rate: int) -> np.ndarray:
+    return (x * 10 ** (-6 / 20)).astype(np.float32)
+
+
+def _pitch_up(x: np.ndarray, rate: int) -> np.ndarray:
+    import librosa
+
+    return librosa.effects.pitch_shift(x, sr=rate, n_steps=1.0).astype(np.float32)
+
+
+def _slower(x: np.ndarray, rate: int) -> np.ndarray:
+    import librosa
+
+    return librosa.effects.time_stretch(x, rate=1 / 1.04).astype(np.float32)
+
+
+def _noise(x: np.ndarray, rate: int) -> np.ndarray:
+    rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
+    noise = np.random.default_rng(0).standard_normal(x.size) * rms * 10 ** (-40 / 20)
+    return (x + noise).astype(np.float32)
+
+
+MANIPULATIONS: tuple[Manipulation, ...] = (
+    Manipulation("MP3 round trip at 128 kbps", lambda x, r: _ffmpeg_round_trip(x, r, "libmp3lame", "mp3", 128), True),
+    Manipulation("Opus round trip at 96 kbps (as streaming sites use)",
+                 lambda x, r: _ffmpeg_round_trip(x, r, "libopus", "ogg", 96), True),
+    Manipulation("Level 6 dB lower", _gain),
+    Manipulation("Pitch shifted up 1 semitone", _pitch_up),
+    Manipulation("Slowed down to 96 % speed (pitch kept)", _slower),
+    Manipulation("White noise 40 dB below the music", _noise),
+)
+
+
+def _span(seconds: float) -> str:
+    return f"{seconds / 60:g} minutes" if seconds >= 120 else f"{seconds:g} s"
+
+
+def _read_mono(path: Path, max_s: float, cancel: Optional[CancelToken]) -> tuple[np.ndarray, int, bool]:
+    """(n,) float32 mono of at most ``max_s`` seconds, the rate, and whether the file was longer."""
+    with open_audio(path, cancel) as src:
+        limit = int(max_s * src.sample_rate)
+        parts, n = [], 0
+        for block in src.blocks(src.sample_rate * 30, cancel):
+            parts.append(block.mean(axis=1))
+            n += block.shape[0]
+            if n >= limit:
+                break
+        x = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        return x[:limit].astype(np.float32), src.sample_rate, src.n_frames > limit
+
+
+def check_robustness(source: str | Path, *, weights_dir: Optional[str | Path] = None,
+                     settings: Optional[dict[str, Any]] = None,
+                     manipulations: tuple[Manipulation, ...] = MANIPULATIONS,
+                     on_progress: Optional[ProgressCallback] = None,
+                     cancel: Optional[CancelToken] = None) -> list[dict[str, Any]]:
+    """Analyse manipulated copies of ``source``; one dict per row, in order:
+
+    ``{"manipulation": label, "probability_fake": float | None, "verdict": str | None}`` plus
+    ``"note"`` when a row could not be run (e.g. ffmpeg missing) or concerns an excerpt, and
+    ``"reference": True`` on the unmanipulated excerpt row of a track longer than MAX_CHECK_S.
+    Raises UnusableInputError for an unreadable file, ModelError, Cancelled.
+    """
+    from .analysis import analyze
+    from .errors import UnusableInputError
+
+    path = Path(source)
+    if on_progress:
+        on_progress(Progress(0.0, "Robustness check: reading the audio"))
+    x, rate, truncated = _read_mono(path, MAX_CHECK_S, cancel)
+    jobs: list[tuple[str, Optional[Manipulation]]] = []
+    if truncated:
+        jobs.append((f"None, first {_span(MAX_CHECK_S)} only (the reference for the rows below)", None))
+    jobs += [(m.label, m) for m in manipulations]
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="fa-robust-") as tmp:
+        for i, (label, m) in enumerate(jobs):
+            check(cancel)
+            lo, hi = (i + 0.02) / len(jobs), (i + 1) / len(jobs)
+            if on_progress:
+                on_progress(Progress(lo, f"Robustness check: {label}"))
+            row: dict[str, Any] = {"manipulation": label, "probability_fake": None, "verdict": None}
+            if m is None:
+                row["reference"] = True  # the unmanipulated excerpt the other rows compare with
+            if truncated:
+                row["note"] = f"first {_span(MAX_CHECK_S)} of the track"
+            try:
+                y = x if m is None else m.apply(x, rate)
+            except (RuntimeError, OSError, subprocess.CalledProcessError, ValueError) as exc:
+                why = "ffmpeg is not installed" if m is not None and m.needs_ffmpeg and ffmpeg_path() is None else str(exc)
+                row["note"] = f"not run: {why}"
+                rows.append(row)
+                continue
+            check(cancel)
+            copy = Path(tmp) / f"manipulated-{i}.wav"
+            sf.write(str(copy), np.clip(y, -1.0, 1.0), rate, subtype="FLOAT")
+
+            def sub(p: Progress, lo=lo, hi=hi, label=label) -> None:
+                if on_progress:
+                    on_progress(Progress(lo + (hi - lo) * p.fraction, f"Robustness check: {label}"))
+
+            try:
+                r = analyze(copy, weights_dir=weights_dir, settings=settings, on_progress=sub, cancel=cancel)
+            except UnusableInputError as exc:  # e.g. a manipulation left too little audio
+                row["note"] = f"not run: {exc}"
+                rows.append(row)
+                continue
+            finally:
+                copy.unlink(missing_ok=True)
+            row["probability_fake"], row["verdict"] = float(r.probability_fake), r.verdict
+            rows.append(row)
+    if on_progress:
+        on_progress(Progress(1.0, "Robustness check finished"))
+    return rows
+
+
+def reference_probability(probability_fake: float, rows: list[dict[str, Any]]) -> float:
+    """What the rows compare with: the excerpt's own score for a long track, else the track's."""
+    ref = next((r for r in rows if r.get("reference")), None)
+    return float(ref["probability_fake"]) if ref is not None and ref.get("probability_fake") is not None \
+        else float(probability_fake)
+
+
+def points_change(p: float, p0: float) -> str:
+    """'+0.4 points' / 'no change' (never '-0.0')."""
+    d = 100.0 * (p - p0)
+    return "no change" if abs(d) < 0.05 else f"{d:+.1f} points"
