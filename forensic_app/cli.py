@@ -221,23 +221,24 @@ def build_parser() -> argparse.ArgumentParser:
                        help="always show the progress bar on stderr")
         g.add_argument("--no-progress", dest="progress", action="store_const", const=False)
 
+    def analysis_options(sp, *, force_help: str):
+        """What analyze and report share: report layout, overwrite, robustness, weights, progress."""
+        sp.add_argument("--page-size", choices=["A4", "letter"], default="A4")
+        sp.add_argument("--force", action="store_true", help=force_help)
+        sp.add_argument("--robustness", action="store_true", help=ROBUSTNESS_HELP)
+        common(sp)
+
     a = sub.add_parser("analyze", help="analyse files, print the verdict (or JSON)")
     a.add_argument("files", nargs="+", metavar="FILE")
     a.add_argument("--json", action="store_true", help="print one JSON object per file (a list for several)")
     a.add_argument("--report", metavar="OUT.pdf", help="also write the recourse report")
-    a.add_argument("--page-size", choices=["A4", "letter"], default="A4")
-    a.add_argument("--force", action="store_true", help="overwrite an existing report")
-    a.add_argument("--robustness", action="store_true", help=ROBUSTNESS_HELP)
-    common(a)
+    analysis_options(a, force_help="overwrite an existing report")
     a.set_defaults(func=_cmd_analyze)
 
     r = sub.add_parser("report", help="analyse FILE and write the PDF recourse report")
     r.add_argument("file", metavar="FILE")
     r.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
-    r.add_argument("--page-size", choices=["A4", "letter"], default="A4")
-    r.add_argument("--force", action="store_true", help="overwrite OUT.pdf if it exists")
-    r.add_argument("--robustness", action="store_true", help=ROBUSTNESS_HELP)
-    common(r)
+    analysis_options(r, force_help="overwrite OUT.pdf if it exists")
     r.set_defaults(func=_cmd_report)
 
     g = sub.add_parser("gui", help="open the desktop app")
