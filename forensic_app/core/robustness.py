@@ -168,9 +168,14 @@ def check_robustness(source: str | Path, *, weights_dir: Optional[str | Path] = 
     return rows
 
 
+def reference_row(rows: list[dict[str, Any]]) -> Optional[dict[str, Any]]:
+    """The unmanipulated-excerpt row of a long track, or None."""
+    return next((r for r in rows if r.get("reference")), None)
+
+
 def reference_probability(probability_fake: float, rows: list[dict[str, Any]]) -> float:
     """What the rows compare with: the excerpt's own score for a long track, else the track's."""
-    ref = next((r for r in rows if r.get("reference")), None)
+    ref = reference_row(rows)
     return float(ref["probability_fake"]) if ref is not None and ref.get("probability_fake") is not None \
         else float(probability_fake)
 

@@ -12,7 +12,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..core.comb import comb_finding
 from ..core.result import AnalysisResult, CombEvidence, InputInfo
-from ..core.robustness import points_change, reference_probability
+from ..core.robustness import points_change, reference_probability, reference_row
 from . import colours
 from .scales import format_hz, format_time
 
@@ -56,7 +56,7 @@ def robustness_html(result: AnalysisResult) -> str:
     if result.robustness is None:
         return ("Not checked. <i>Analysis ▸ Check robustness</i> repeats the analysis on re-encoded and "
                 "manipulated copies to show whether the score depends on such processing.")
-    ref = next((r for r in result.robustness if r.get("reference")), None)
+    ref = reference_row(result.robustness)
     p0 = reference_probability(result.probability_fake, result.robustness)
     lines = []
     for row in result.robustness:

@@ -67,6 +67,20 @@ def display_hop(n_samples: int) -> int:
     return int(min(max(512, -(-n_samples // MAX_COLUMNS)), N_FFT))
 
 
+def throttled_progress(emit: Callable[[float, str], None]) -> Callable[[Progress], None]:
+    """A core ``on_progress`` that passes (fraction, stage words) on at most every
+    PROGRESS_INTERVAL_S, and always on a new stage or the end. Runs on the worker thread."""
+    last = [0.0, ""]
+
+    def on_progress(p: Progress) -> None:
+        now = time.monotonic()
+        if p.stage != last[1] or now - last[0] >= PROGRESS_INTERVAL_S or p.fraction >= 1.0:
+            last[0], last[1] = now, p.stage
+            emit(float(p.fraction), str(p.stage))
+
+    return on_progress
+
+
 def mix_to_mono(samples: np.ndarray) -> np.ndarray:
     """(n, channels) -> (n,) float32; a channel loop is ~10x faster than ``mean(axis=1)``."""
     if samples.ndim == 1:
@@ -132,14 +146,8 @@ class AnalysisWorker(QtCore.QObject):
             cancel.raise_if_cancelled()
             self.loaded.emit(job_id, clip, spec)
             stage = "analysis"
-            last = [0.0, ""]
-
-            def on_progress(p: Progress) -> None:  # called on this worker thread
-                now = time.monotonic()
-                if p.stage != last[1] or now - last[0] >= PROGRESS_INTERVAL_S or p.fraction >= 1.0:
-                    last[0], last[1] = now, p.stage
-                    self.progressed.emit(job_id, LOAD_SHARE + (1.0 - LOAD_SHARE) * float(p.fraction), str(p.stage))
-
+            on_progress = throttled_progress(
+                lambda fraction, words: self.progressed.emit(job_id, LOAD_SHARE + (1.0 - LOAD_SHARE) * fraction, words))
             result = self._backend.analyze(path, clip, on_progress=on_progress, cancel=cancel)
             cancel.raise_if_cancelled()
             self.succeeded.emit(job_id, result)
@@ -261,14 +269,7 @@ class TaskWorker(QtCore.QObject):
 
     @QtCore.Slot(int, object, str)
     def run(self, task_id: int, fn: Callable[[Callable[[Progress], None]], Any], what: str) -> None:
-        last = [0.0, ""]
-
-        def on_progress(p: Progress) -> None:  # called on this worker thread
-            now = time.monotonic()
-            if p.stage != last[1] or now - last[0] >= PROGRESS_INTERVAL_S or p.fraction >= 1.0:
-                last[0], last[1] = now, p.stage
-                self.progressed.emit(task_id, float(p.fraction), str(p.stage))
-
+        on_progress = throttled_progress(lambda fraction, words: self.progressed.emit(task_id, fraction, words))
         try:
             self.succeeded.emit(task_id, fn(on_progress))
         except Cancelled:

@@ -12,6 +12,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from forensic_app.core.comb import comb_finding, comb_grade
 from forensic_app.core.result import VERDICT_WORDS, VERDICTS, AnalysisResult
+from forensic_app.core.robustness import reference_probability, reference_row
 
 from . import figures
 from .fonts import MONO, needs_code_points, para_text as t
@@ -272,10 +273,8 @@ def robustness(result: AnalysisResult, s: Styles, width: float) -> list[Flowable
         "The same analysis repeated on manipulated copies of the audio. Large changes mean the score "
         "depends on processing that a distributor or an encoder could also apply: a finding that "
         "survives them is sturdier, one that vanishes rests on fragile traces.", s.body))
-    reference = next((r for r in result.robustness if r.get("reference")), None)
-    p0 = result.probability_fake
-    if reference is not None and reference.get("probability_fake") is not None:
-        p0 = float(reference["probability_fake"])  # long tracks: rows compare with the same excerpt
+    reference = reference_row(result.robustness)
+    p0 = reference_probability(result.probability_fake, result.robustness)  # long tracks: the same excerpt
     rows = [cells(["Manipulation", "P(AI)", "Change", "Verdict"], s.cell_bold)]
     rows.append(cells(["none (the file as given)", f"{result.probability_fake:.3f}", "", result.verdict_words], s.cell))
     for item in result.robustness:

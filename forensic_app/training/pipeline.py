@@ -110,7 +110,7 @@ def register(sub) -> None:
     t = sub.add_parser("train", help="train the patch CNN, fit calibration and the comb reference, write weights/")
     t.add_argument("--cache-dir", default=str(default_cache_dir()))
     t.add_argument("--out", default="weights")
-    t.add_argument("--steps", type=int, default=3000)
+    t.add_argument("--steps", type=int, default=TrainConfig.steps)
     t.add_argument("--batch", type=int, default=16)
     t.add_argument("--threads", type=int, default=1)
     t.add_argument("--seed", type=int, default=1234)
