@@ -66,9 +66,13 @@ def _progress_enabled(args) -> bool:
 
 
 def _human(result) -> str:
+    from .core.vocabulary import PROBABILITY_LABEL, coverage_line, format_probability, format_range
+
     lo, hi = result.interval
-    lines = [f"{result.input.file_name}: {result.verdict_words} — probability of AI generation "
-             f"{result.probability_fake:.0%} (range {lo:.0%}–{hi:.0%})",
+    lines = [f"{result.input.path}: {result.verdict_words}",
+             f"  {PROBABILITY_LABEL.lower().replace('probability', 'Probability', 1)}: "
+             f"{format_probability(result.probability_fake)} (range {format_range(lo, hi)})",
+             f"  {coverage_line(result.provenance.model.families, result.fakeprint is not None)}",
              f"  sha256 {result.input.file_sha256}"]
     for d in result.detectors:
         lines.append(f"  {d.title}: {d.summary}")
@@ -81,7 +85,7 @@ def _human(result) -> str:
         lines.append("  Robustness (the same analysis on manipulated copies):")
         for row in result.robustness:
             p = row.get("probability_fake")
-            value = row.get("note", "not run") if p is None else f"{p:.0%} ({points_change(p, p0)})"
+            value = row.get("note", "not run") if p is None else f"{format_probability(p)} ({points_change(p, p0)})"
             lines.append(f"    {row['manipulation']}: {value}")
     return "\n".join(lines)
 
@@ -136,7 +140,7 @@ def _cmd_analyze(args) -> int:
                 target = target.with_name(f"{target.stem}-{Path(f).stem}{target.suffix or '.pdf'}")
             try:
                 write_report(result, target, page_size=args.page_size, model_card=_model_card(args.weights),
-                             overwrite=args.force)
+                             overwrite=args.force, include_path=args.show_path)
             except Exception as exc:
                 worst = max(worst, _report_error(exc))
                 continue
@@ -172,7 +176,7 @@ def _cmd_report(args) -> int:
     try:
         result = _analyze_file(args.file, args)
         out = write_report(result, Path(args.output), page_size=args.page_size, model_card=_model_card(args.weights),
-                           overwrite=args.force)
+                           overwrite=args.force, include_path=args.show_path)
     except Exception as exc:
         return _report_error(exc)
     print(f"Report written to {out}")
@@ -226,6 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--page-size", choices=["A4", "letter"], default="A4")
         sp.add_argument("--force", action="store_true", help=force_help)
         sp.add_argument("--robustness", action="store_true", help=ROBUSTNESS_HELP)
+        sp.add_argument("--show-path", action="store_true",
+                        help="print the file's full path in the report (default: its name only; folder names can carry user names)")
         common(sp)
 
     a = sub.add_parser("analyze", help="analyse files, print the verdict (or JSON)")

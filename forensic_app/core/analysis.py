@@ -7,6 +7,7 @@ detector -> window and track scores -> calibration -> notes -> AnalysisResult.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import shlex
 from pathlib import Path
@@ -17,20 +18,18 @@ import torch
 from scipy.ndimage import uniform_filter1d
 
 from .. import __version__
-from .audio import PcmStats, file_sha256, make_input_info, open_audio
+from .audio import Downmix, PcmStats, file_sha256, make_input_info, open_audio
 from .calibration import bootstrap_interval
+from .comb import CombAnalyzer, CombReference, comb_feature, comb_finding
 from .errors import UnusableInputError
+from .fakeprint import FakeprintEvidence, FakeprintStream
+from .fusion import EvidenceRules, decide
 from .notes import NoteInputs, make_notes
 from .progress import CancelToken, Progress, ProgressCallback, StageReporter, check
 from .result import (AnalysisResult, DetectorEvidence, Heatmap, ModelInfo, Provenance, Spectrogram,
                      WindowScore)
 from .spectrogram import FeatureContract, StreamingFrames, StreamingResampler, frame_edges_s, normalise
 from .weights import LoadedModel, load_model
-
-try:  # the comb detector is optional at import time so a damaged module cannot hide the heatmap
-    from .comb import CombAnalyzer, CombReference, comb_feature, comb_finding
-except ImportError:  # pragma: no cover - only while the comb module is absent
-    CombAnalyzer = None  # type: ignore[assignment]
 
 BLOCK_S = 10.0
 TILE_CELLS = 32
@@ -148,6 +147,19 @@ def reproduce_command(path: Path, weights_dir: Optional[str | Path]) -> str:
     return cmd
 
 
+def fakeprint_detector(ev: FakeprintEvidence, p_alone: Optional[float], rules: EvidenceRules) -> DetectorEvidence:
+    """The fakeprint detector's row: its logit, what it alone would say, and its threshold on our real music."""
+    if not ev.measured:
+        summary = f"Not measured: {ev.reason}. This says nothing either way."
+    else:
+        side = "above" if ev.logit >= rules.fakeprint_threshold_logit else "below"
+        summary = (f"Logit {ev.logit:+.1f}, {side} the threshold {rules.fakeprint_threshold_logit:+.1f} set on the real music "
+                   f"we measured (first {ev.seconds_used:.0f} s, 1-8 kHz peak residue).")
+    return DetectorEvidence(name="fakeprint", title="Fakeprint (Suno/Udio, third-party model)", score=ev.logit,
+                            probability_fake=p_alone, summary=summary,
+                            details={"threshold_logit": rules.fakeprint_threshold_logit, **ev.to_dict()})
+
+
 def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, settings: Optional[dict[str, Any]] = None,
             on_progress: Optional[ProgressCallback] = None, cancel: Optional[CancelToken] = None) -> AnalysisResult:
     """Analyse one audio file. Raises UnusableInputError, ModelError or Cancelled.
@@ -172,10 +184,10 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
         overview = OverviewPool(expected_frames)
         power_sum = np.zeros(n_full, np.float64)
         n_stft = 0
-        comb = None
-        if CombAnalyzer is not None:
-            ref = CombReference.from_json(model.comb_reference_path) if model.comb_reference_path else None
-            comb = CombAnalyzer(c.sample_rate, max_freq_hz=min(src.sample_rate / 2, c.sample_rate / 2), reference=ref)
+        ref = CombReference.from_json(model.comb_reference_path) if model.comb_reference_path else None
+        comb = CombAnalyzer(c.sample_rate, max_freq_hz=min(src.sample_rate / 2, c.sample_rate / 2), reference=ref)
+        downmix = Downmix(src.channels)
+        fakeprint = FakeprintStream(src.sample_rate) if model.fakeprint is not None else None
         silent_blocks = total_blocks = 0
         sil_len = max(1, int(0.1 * src.sample_rate))
         done = 0
@@ -185,7 +197,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
 
             def consume(y: np.ndarray) -> None:
                 nonlocal n_stft
-                if comb is not None and y.size:
+                if y.size:
                     comb.add(y)
                 db = framer.push(y)
                 if db.shape[1]:
@@ -196,16 +208,18 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
 
             for block in src.blocks(int(BLOCK_S * src.sample_rate), cancel):
                 stats.update(block, path, done / src.sample_rate, src.sample_rate)
-                mono = block.mean(axis=1)
+                mono = downmix(block)
+                if fakeprint is not None:
+                    fakeprint.add(mono)
                 m = mono.size // sil_len * sil_len
                 if m:
                     rms = np.sqrt(np.mean(mono[:m].reshape(-1, sil_len) ** 2, axis=1) + 1e-20)
                     silent_blocks += int(np.count_nonzero(20 * np.log10(rms) < SILENT_DBFS))
                     total_blocks += rms.size
-                consume(resampler.push(block))
+                consume(resampler.push(mono))
                 done += block.shape[0]
                 decode(done / max(src.n_frames, 1))
-            consume(resampler.push(np.zeros((0, src.channels), np.float32), last=True))
+            consume(resampler.push(np.zeros(0, np.float32), last=True))
             check(cancel)
             if stats.n_samples == 0:
                 raise UnusableInputError(f"{path.name}: the file contains no audio (zero length). Check the export settings of the program that made it")
@@ -238,17 +252,22 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
                for s, p in zip(w_starts, w_probs)]
 
     bandwidth = effective_bandwidth_hz(power_sum / max(n_stft, 1), bin_hz)
-    comb_ev = comb.finish() if comb is not None else None
+    comb_ev = comb.finish()
     comb_z = cal.comb_input(comb_feature(comb_ev))
+    fp_ev = fakeprint.finish(model.fakeprint) if fakeprint is not None else None
 
     def features(mean_logit: float) -> dict[str, float]:
         return {"cnn_mean_logit": float(mean_logit), "comb_z": float(comb_z)}
 
     track_logit = float(w_logits.mean())
-    p = cal.track_probability(features(track_logit))
-    interval = bootstrap_interval(w_logits, features, cal)
-    interval = (min(interval[0], p), max(interval[1], p))
-    verdict = cal.verdict(p, interval)
+    p_learned = cal.track_probability(features(track_logit))
+    interval_learned = bootstrap_interval(w_logits, features, cal)
+    content_s = (total_blocks - silent_blocks) * sil_len / src.sample_rate
+    rules = EvidenceRules.from_calibration(cal)
+    decision = decide(cal, rules, learned_p=p_learned, learned_interval=(min(interval_learned[0], p_learned), max(interval_learned[1], p_learned)),
+                      cnn_logit=track_logit, comb_z=comb_feature(comb_ev) if comb_ev is not None and comb_ev.f0_hz else None,
+                      fakeprint_logit=fp_ev.logit if fp_ev is not None else None, content_s=content_s)
+    p, interval, verdict = decision.probability, decision.interval, decision.verdict
 
     attribution: dict[str, float] = {}
     if p >= 0.5 and fam_map.size and len(fam_names) > 1:
@@ -263,6 +282,8 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
                 f"{max(w_probs):.0%}." if len(windows) else "No complete window.",
         details={"n_windows": len(windows), "max_window_probability": float(max(w_probs)) if len(windows) else None,
                  "heatmap_shape": list(fake_map.shape)})]
+    if fp_ev is not None:
+        detectors.append(fakeprint_detector(fp_ev, decision.by_detector.get("fakeprint"), rules))
     if comb_ev is not None:
         fp = "not measured" if comb_ev.real_fp_rate is None else f"{comb_ev.real_fp_rate:.1%} of real tracks"
         detectors.append(DetectorEvidence(
@@ -271,13 +292,18 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
             details={"f0_hz": comb_ev.f0_hz, "architecture": comb_ev.architecture, "n_lines_found": int(len(comb_ev.lines_found_hz))}))
 
     notes = make_notes(NoteInputs(
+        decision_reasons=decision.reasons, container_notes=src.container_notes, polarity_inverted=downmix.inverted,
+        fakeprint=fp_ev, content_s=content_s,
         info=info, probability=p, interval=interval, verdict=verdict, window_probs=np.asarray(w_probs),
         bandwidth_hz=bandwidth, silent_share=silent_blocks / max(total_blocks, 1),
         clipped_share=stats.n_clipped / max(stats.n_samples, 1), comb=comb_ev, families=fam_names,
         model_trained=model.manifest.trained, model_card=model.manifest.model_card,
         threshold_fake=cal.threshold_fake, threshold_real=cal.threshold_real))
 
-    settings.update({"threshold_likely_fake": cal.threshold_fake, "threshold_likely_real": cal.threshold_real,
+    settings.update({"threshold_likely_fake": cal.threshold_fake, "threshold_no_traces_found": cal.threshold_real,
+                     "evidence_rules": dataclasses.asdict(rules), "probability_by_detector": decision.by_detector,
+                     "content_s": round(content_s, 2), "learned_probability": p_learned,  # the fused CNN+comb probability before any cap
+                     "learned_interval": [min(interval_learned[0], p_learned), max(interval_learned[1], p_learned)],
                      "window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,
                      "input_contract": c.to_dict(), "effective_bandwidth_hz": round(bandwidth, 1)})
     minfo = ModelInfo(name=model.manifest.name, version=model.manifest.version, sha256=model.weights_sha256,
@@ -289,4 +315,6 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
         on_progress(Progress(1.0, "Done"))
     return AnalysisResult(input=info, probability_fake=p, interval=interval, verdict=verdict, windows=windows,
                           heatmap=heatmap, overview=overview.result(c, n_full), detectors=detectors, comb=comb_ev,
-                          attribution=attribution, notes=notes, provenance=prov)
+                          attribution=attribution, notes=notes, provenance=prov, fakeprint=fp_ev,
+                          model_card=dict(model.manifest.model_card or {},
+                                          third_party_models=model.manifest.raw.get("third_party") or []))

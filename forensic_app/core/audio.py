@@ -8,11 +8,11 @@ WAV decoded by ffmpeg when ffmpeg is installed.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
@@ -20,6 +20,7 @@ from typing import Iterator, Optional
 import numpy as np
 import soundfile as sf
 
+from .containers import mp3_has_frame_count, ogg_facts, wav_layout
 from .errors import UnusableInputError
 from .progress import CancelToken, check
 from .result import InputInfo
@@ -28,6 +29,10 @@ LOSSY_SUBTYPES = {"VORBIS", "OPUS", "MPEG_LAYER_I", "MPEG_LAYER_II", "MPEG_LAYER
 FFMPEG_EXTENSIONS = {".m4a", ".aac", ".mp4", ".m4b", ".wma", ".webm", ".mka", ".ac3", ".aiff_ffmpeg"}
 MAX_CHANNELS = 64
 CLIP_LEVEL = 0.999
+# Real recordings run from 8 kHz telephone audio to 768 kHz DXD; a header outside this range
+# is damaged, and resampling from it would cost minutes and gigabytes for a few kB of file.
+MIN_RATE_HZ, MAX_RATE_HZ = 4000, 768000
+MAX_DURATION_S = 24 * 3600.0
 
 
 def _fail(path: Path, what: str, todo: str) -> UnusableInputError:
@@ -66,7 +71,10 @@ def ffmpeg_path() -> Optional[str]:
 class AudioSource:
     """An opened, validated audio file that can be read in blocks.
 
-    ``blocks`` yields float32 arrays of shape (n, channels) at the original rate.
+    ``blocks`` yields float32 arrays of shape (n, channels) at the original rate. ``n_frames``
+    is the header's length until the file has been read to its end, then the exact count.
+    ``exact_length``: the header's length is exact, so a shorter decode means truncation.
+    ``container_notes``: note codes about the container (``unfinalised_wav``, ``chained_ogg``).
     """
 
     path: Path
@@ -76,8 +84,10 @@ class AudioSource:
     sample_rate: int
     channels: int
     n_frames: int
-    _decoded_path: Path  # the file libsndfile reads (a temporary WAV for ffmpeg inputs)
-    _tmpdir: Optional[tempfile.TemporaryDirectory] = None
+    exact_length: bool = True
+    container_notes: tuple[str, ...] = ()
+    _raw: Optional[tuple[int, str]] = None  # (data offset, soundfile subtype) of an unfinalised WAV
+    _ffmpeg: bool = False  # decode through an ffmpeg pipe (no temporary file, no 4 GiB limit)
 
     @property
     def duration_s(self) -> float:
@@ -85,36 +95,121 @@ class AudioSource:
 
     def blocks(self, block_frames: int, cancel: Optional[CancelToken] = None) -> Iterator[np.ndarray]:
         read = 0
+        reader = _ffmpeg_blocks if self._ffmpeg else _soundfile_blocks
         try:
-            with sf.SoundFile(str(self._decoded_path)) as f:
-                while True:
-                    check(cancel)
-                    data = f.read(block_frames, dtype="float32", always_2d=True)
-                    if data.shape[0] == 0:
-                        break
-                    read += data.shape[0]
-                    yield data
+            for data in reader(self, block_frames, cancel):
+                read += data.shape[0]
+                yield data
         except sf.LibsndfileError as exc:
             raise _fail(self.path, f"the file is truncated or corrupt after {read / self.sample_rate:.1f} s ({exc})",
                         "Get an intact copy of the file, or convert it to WAV/FLAC with another program") from None
         except RuntimeError as exc:  # libsndfile reports some decode errors this way
             raise _fail(self.path, f"the file could not be decoded after {read / self.sample_rate:.1f} s ({exc})",
                         "Get an intact copy of the file, or convert it to WAV/FLAC with another program") from None
-        if self.n_frames and read < 0.98 * self.n_frames - self.sample_rate:
+        if self.exact_length and self.n_frames and read < 0.98 * self.n_frames - self.sample_rate:
             raise _fail(self.path, f"the file is truncated: its header promises {self.duration_s:.1f} s but only "
                         f"{read / self.sample_rate:.1f} s could be decoded", "Get a complete copy of the file")
-        self.n_frames = read  # exact count (MP3 headers can be approximate)
+        self.n_frames = read  # exact count (MP3 and ffmpeg lengths are estimates)
 
-    def close(self) -> None:
-        if self._tmpdir is not None:
-            self._tmpdir.cleanup()
-            self._tmpdir = None
+    def close(self) -> None:  # nothing is held open between reads; kept for the context-manager contract
+        pass
 
     def __enter__(self) -> "AudioSource":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+_RAW_BYTES = {"PCM_U8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}
+
+
+class _FileSlice(io.RawIOBase):
+    """A read-only view of ``length`` bytes of a file from ``offset`` (libsndfile's virtual I/O seeks and tells)."""
+
+    def __init__(self, path: Path, offset: int, length: int):
+        self._f = open(path, "rb")
+        self._offset, self._length, self._pos = offset, length, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
+        self._pos = min(max(0, base + pos), self._length)
+        return self._pos
+
+    def readinto(self, buf) -> int:
+        view = memoryview(buf).cast("B")
+        n = min(len(view), self._length - self._pos)
+        self._f.seek(self._offset + self._pos)
+        got = self._f.readinto(view[:n])
+        self._pos += got
+        return got
+
+    def close(self) -> None:
+        self._f.close()
+        super().close()
+
+
+def _soundfile_blocks(src: AudioSource, block_frames: int, cancel: Optional[CancelToken]) -> Iterator[np.ndarray]:
+    if src._raw is not None:
+        offset, subtype = src._raw
+        # an unfinalised WAV: read its PCM as headerless data from the data chunk to the end of the file
+        f = _FileSlice(src.path, offset, src.n_frames * src.channels * _RAW_BYTES[subtype])
+        sfile = sf.SoundFile(f, format="RAW", subtype=subtype, samplerate=src.sample_rate,
+                             channels=src.channels, endian="LITTLE")
+    else:
+        f, sfile = None, sf.SoundFile(str(src.path))
+    try:
+        with sfile:
+            while True:
+                check(cancel)
+                data = sfile.read(block_frames, dtype="float32", always_2d=True)
+                if data.shape[0] == 0:
+                    break
+                yield data
+    finally:
+        if f is not None:
+            f.close()
+
+
+def _ffmpeg_blocks(src: AudioSource, block_frames: int, cancel: Optional[CancelToken]) -> Iterator[np.ndarray]:
+    """float32 blocks from ``ffmpeg ... -f f32le -`` at the first stream's rate and channel count."""
+    exe = ffmpeg_path()
+    if exe is None:
+        raise _fail(src.path, "ffmpeg is needed to decode this file but is no longer installed", "Install ffmpeg and try again")
+    proc = subprocess.Popen([exe, "-nostdin", "-v", "error", "-i", str(src.path), "-vn", "-map", "0:a:0",
+                             "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(src.channels), "-ar", str(src.sample_rate), "-"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    frame_bytes = 4 * src.channels
+    try:
+        rest = b""
+        while True:
+            check(cancel)
+            chunk = proc.stdout.read(block_frames * frame_bytes)
+            if not chunk:
+                break
+            chunk = rest + chunk
+            n = len(chunk) // frame_bytes * frame_bytes
+            rest = chunk[n:]
+            if n:
+                yield np.frombuffer(chunk[:n], dtype="<f4").reshape(-1, src.channels)
+        err = proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
+        if proc.wait() != 0:
+            raise RuntimeError(err[-1] if err else f"ffmpeg stopped with status {proc.returncode}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
 
 
 def _declares_more_data(header_log: str) -> bool:
@@ -133,79 +228,152 @@ def _lossy(fmt: str, subtype: str) -> bool:
     return subtype.upper() in LOSSY_SUBTYPES or fmt.upper() in {"MP3", "MPEG"}
 
 
-def _decode_with_ffmpeg(path: Path, cancel: Optional[CancelToken]) -> AudioSource:
-    exe = ffmpeg_path()
-    if exe is None:
+def _probe_with_ffmpeg(path: Path, notes: tuple[str, ...] = ()) -> AudioSource:
+    """Facts of the first audio stream from ffprobe; decoding happens later, through a pipe."""
+    exe, probe = ffmpeg_path(), shutil.which("ffprobe")
+    if exe is None or probe is None:
         raise _fail(path, "this format (AAC/M4A or similar) needs ffmpeg, which is not installed",
                     "Install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg) or convert the file to WAV/FLAC")
-    codec = "unknown"
-    probe = shutil.which("ffprobe")
-    if probe:
-        out = subprocess.run([probe, "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=codec_name",
-                              "-of", "default=nw=1:nk=1", str(path)], capture_output=True, text=True, timeout=60)
-        codec = out.stdout.strip() or codec
-    tmp = tempfile.TemporaryDirectory(prefix="forensic_app_")
-    wav = Path(tmp.name) / "decoded.wav"
-    proc = subprocess.Popen([exe, "-nostdin", "-v", "error", "-i", str(path), "-vn", "-map", "0:a:0",
-                             "-acodec", "pcm_f32le", "-f", "wav", str(wav)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    out = subprocess.run([probe, "-v", "error", "-select_streams", "a:0", "-show_entries",
+                          "stream=codec_name,sample_rate,channels,duration:format=duration", "-of", "json", str(path)],
+                         capture_output=True, text=True, timeout=120)
+    import json
+
     try:
-        while True:
-            try:
-                _, err = proc.communicate(timeout=0.2)
-                break
-            except subprocess.TimeoutExpired:
-                if cancel is not None and cancel.cancelled:
-                    proc.kill()
-                    proc.communicate()
-                    tmp.cleanup()
-                    check(cancel)
-    except BaseException:
-        tmp.cleanup()
-        raise
-    if proc.returncode != 0 or not wav.exists() or wav.stat().st_size <= 44:
-        tmp.cleanup()
-        msg = (err or b"").decode("utf-8", "replace").strip().splitlines()
+        facts = json.loads(out.stdout or "{}")
+        stream = facts["streams"][0]
+        rate, channels = int(stream["sample_rate"]), int(stream["channels"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        msg = out.stderr.strip().splitlines()
         detail = msg[-1] if msg else "no audio stream"
         raise _fail(path, f"not a readable audio file ({detail})",
-                    "Check that it plays in a media player; if it does, convert it to WAV or FLAC and try again")
-    info = sf.info(str(wav))
+                    "Check that it plays in a media player; if it does, convert it to WAV or FLAC and try again") from None
+    try:
+        duration = float(stream.get("duration") or facts.get("format", {}).get("duration") or 0.0)
+    except ValueError:
+        duration = 0.0
+    codec = str(stream.get("codec_name") or "unknown")
     container = path.suffix.lstrip(".").upper() or "ffmpeg"
-    return AudioSource(path=path, format=container, subtype=codec, is_lossy=codec not in {"flac", "alac", "pcm_s16le", "pcm_s24le", "pcm_f32le", "wavpack", "ape"},
+    return AudioSource(path=path, format=container, subtype=codec,
+                       is_lossy=codec not in {"flac", "alac", "pcm_s16le", "pcm_s24le", "pcm_f32le", "wavpack", "ape"},
+                       sample_rate=rate, channels=channels, n_frames=max(1, int(round(duration * rate))),
+                       exact_length=False, container_notes=notes, _ffmpeg=True)
+
+
+def _open_with_soundfile(p: Path) -> Optional[AudioSource]:
+    """libsndfile's view of the file, corrected by what containers.py reads; None if it cannot read it."""
+    if p.suffix.lower() == ".wav" or p.suffix.lower() == ".wave":
+        layout = wav_layout(p)
+        if layout is not None and layout.unfinalised:
+            return AudioSource(path=p, format="WAV", subtype=layout.subtype, is_lossy=False,
+                               sample_rate=layout.sample_rate, channels=layout.channels,
+                               n_frames=layout.data_bytes // layout.block_align, container_notes=("unfinalised_wav",),
+                               _raw=(layout.data_offset, layout.subtype))
+    try:
+        info = sf.info(str(p))
+    except Exception:  # noqa: BLE001 - libsndfile does not know it
+        return None
+    fmt, subtype = str(info.format), str(info.subtype)
+    if _declares_more_data(info.extra_info or ""):
+        raise _fail(p, "the file is truncated: its header promises more audio than the file holds",
+                    "Get a complete copy of the file (it was probably cut off while copying or downloading)")
+    exact, notes = True, ()
+    if fmt.upper() in {"MP3", "MPEG"} and not mp3_has_frame_count(p):
+        # Without a Xing/Info frame libsndfile's length is an estimate from the first frame's
+        # bitrate, and it stops decoding there: a VBR file would be cut short or called truncated.
+        if ffmpeg_path() is not None:
+            src = _probe_with_ffmpeg(p)
+            src.format, src.subtype, src.is_lossy = fmt, subtype, True
+            return src
+        exact, notes = False, ("mp3_length_estimated",)
+    if fmt.upper() == "OGG":
+        facts = ogg_facts(p)
+        if facts.chained:
+            if ffmpeg_path() is None:
+                raise _fail(p, "this Ogg file holds several chained streams, which need ffmpeg to be read in full",
+                            "Install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg) or convert the file to WAV/FLAC")
+            src = _probe_with_ffmpeg(p, notes=("chained_ogg",))
+            src.format, src.subtype, src.is_lossy = fmt, subtype, True
+            return src
+        if not facts.complete:
+            raise _fail(p, "the file is truncated: its Ogg stream stops without the end-of-stream page",
+                        "Get a complete copy of the file (it was probably cut off while copying or downloading)")
+    return AudioSource(path=p, format=fmt, subtype=subtype, is_lossy=_lossy(fmt, subtype),
                        sample_rate=int(info.samplerate), channels=int(info.channels), n_frames=int(info.frames),
-                       _decoded_path=wav, _tmpdir=tmp)
+                       exact_length=exact, container_notes=notes)
 
 
 def open_audio(path: str | os.PathLike, cancel: Optional[CancelToken] = None) -> AudioSource:
-    """Validate ``path`` and open it for block-wise reading (never for writing)."""
+    """Validate ``path`` and open it for block-wise reading (never for writing).
+
+    Raises UnusableInputError (missing, unreadable, truncated, implausible header, ...).
+    """
     p = Path(path)
     check_path(p)
-    if p.suffix.lower() in FFMPEG_EXTENSIONS:
-        src = _decode_with_ffmpeg(p, cancel)
-    else:
-        try:
-            info = sf.info(str(p))
-        except Exception:  # libsndfile does not know it: ffmpeg may, else a clear message
-            if ffmpeg_path() is not None:
-                src = _decode_with_ffmpeg(p, cancel)
-            else:
-                raise _fail(p, "not a readable audio file (unknown or damaged format)",
-                            "Use WAV, FLAC, OGG, Opus or MP3, or install ffmpeg for other formats") from None
-        else:
-            if _declares_more_data(info.extra_info or ""):
-                raise _fail(p, "the file is truncated: its header promises more audio than the file holds",
-                            "Get a complete copy of the file (it was probably cut off while copying or downloading)")
-            src = AudioSource(path=p, format=str(info.format), subtype=str(info.subtype),
-                              is_lossy=_lossy(str(info.format), str(info.subtype)), sample_rate=int(info.samplerate),
-                              channels=int(info.channels), n_frames=int(info.frames), _decoded_path=p)
-    if src.sample_rate <= 0 or src.channels <= 0 or src.channels > MAX_CHANNELS:
-        src.close()
+    src = None if p.suffix.lower() in FFMPEG_EXTENSIONS else _open_with_soundfile(p)
+    if src is None:
+        if ffmpeg_path() is None and p.suffix.lower() not in FFMPEG_EXTENSIONS:
+            raise _fail(p, "not a readable audio file (unknown or damaged format)",
+                        "Use WAV, FLAC, OGG, Opus or MP3, or install ffmpeg for other formats")
+        src = _probe_with_ffmpeg(p)
+    if src.channels <= 0 or src.channels > MAX_CHANNELS:
         raise _fail(p, f"unsupported audio layout ({src.channels} channels at {src.sample_rate} Hz)",
                     "Export the track as stereo or mono WAV/FLAC and try again")
+    if not MIN_RATE_HZ <= src.sample_rate <= MAX_RATE_HZ:
+        raise _fail(p, f"the header gives an implausible sample rate ({src.sample_rate} Hz; real audio uses "
+                    f"{MIN_RATE_HZ // 1000}-{MAX_RATE_HZ // 1000} kHz), so the file is damaged",
+                    "Get an intact copy, or re-export the track from your audio program")
+    if src.duration_s > MAX_DURATION_S:
+        raise _fail(p, f"the header promises {src.duration_s / 3600:.0f} hours of audio, more than this app analyses "
+                    f"({MAX_DURATION_S / 3600:.0f} h)", "Cut the recording into parts of under 24 hours and analyse those")
     if src.n_frames == 0:
-        src.close()
         raise _fail(p, "the file contains no audio (zero length)", "Check the export settings of the program that made it")
     return src
+
+
+INVERTED_MIX_DB = -20.0  # the plain mix this far below the channels' own level: a channel is polarity-inverted
+
+
+class Downmix:
+    """Mono mix of (n, channels) blocks that an inverted channel cannot cancel.
+
+    A plain mean mixes a stereo file whose right channel is polarity-inverted to near silence.
+    At the first block with content the channels are compared: if their mean lies more than
+    20 dB below their own level, every channel anti-correlated with the first is flipped back
+    (for the rest of the file; ``inverted`` says so). Ordinary stereo, whose channels correlate,
+    is mixed as the mean. Returns (n,) float32.
+    """
+
+    def __init__(self, channels: int):
+        self.channels = channels
+        self.signs: Optional[np.ndarray] = None if channels > 1 else np.ones(1, np.float32)
+        self.inverted = False
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        block = np.asarray(block, np.float32)
+        if block.ndim == 1:
+            return block
+        if self.signs is None:
+            ch_rms = np.sqrt(np.mean(np.square(block, dtype=np.float64), axis=0))
+            if block.shape[0] and ch_rms.max() > 10 ** (-70 / 20):  # decide on content, not on a silent intro
+                mix_rms = float(np.sqrt(np.mean(np.square(block.mean(axis=1), dtype=np.float64))))
+                signs = np.ones(self.channels, np.float32)
+                if mix_rms < ch_rms.mean() * 10 ** (INVERTED_MIX_DB / 20):
+                    ref = block[:, int(np.argmax(ch_rms))]
+                    signs = np.where(block.T @ ref < 0, -1.0, 1.0).astype(np.float32)
+                    self.inverted = bool((signs < 0).any())
+                self.signs = signs
+            else:
+                return block.mean(axis=1)
+        if self.inverted:
+            return (block * self.signs).mean(axis=1)
+        return block.mean(axis=1)
+
+
+def to_mono(samples: np.ndarray) -> np.ndarray:
+    """(n,) or (n, channels) -> (n,) float32, with :class:`Downmix`'s protection against cancelling channels."""
+    samples = np.asarray(samples, np.float32)
+    return samples if samples.ndim == 1 else Downmix(samples.shape[1])(samples)
 
 
 class PcmStats:
@@ -242,9 +410,6 @@ class AudioClip:
     samples: np.ndarray
     rate: int
     info: InputInfo
-
-    def mono(self) -> np.ndarray:
-        return self.samples.mean(axis=1, dtype=np.float32)
 
 
 def load_audio(path: str | os.PathLike, cancel: Optional[CancelToken] = None) -> AudioClip:

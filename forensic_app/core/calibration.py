@@ -38,7 +38,7 @@ class Calibration:
     isotonic_x: Optional[np.ndarray]
     isotonic_y: Optional[np.ndarray]
     threshold_fake: float  # p >= this -> likely_fake (chosen so held-out real music lands there <= 1 %)
-    threshold_real: float  # p <= this -> likely_real
+    threshold_real: float  # p <= this (interval clear of the fake band) -> no_traces_found
     comb_z_clip: float
     raw: dict[str, Any]
     # comb z below this adds nothing to the fused score (real music often reaches z 5-8);
@@ -63,7 +63,7 @@ class Calibration:
             track_intercept=float(d["track"]["intercept"]),
             isotonic_x=None if not iso else np.asarray(iso["x"], float),
             isotonic_y=None if not iso else np.asarray(iso["y"], float),
-            threshold_fake=float(d["thresholds"]["likely_fake"]), threshold_real=float(d["thresholds"]["likely_real"]),
+            threshold_fake=float(d["thresholds"]["likely_fake"]), threshold_real=float(d["thresholds"].get("no_traces_found", d["thresholds"].get("likely_real"))),
             comb_z_clip=float(d.get("comb", {}).get("z_clip", 12.0)), raw=d,
             comb_z_floor=None if d.get("comb", {}).get("z_floor") is None else float(d["comb"]["z_floor"]),
         )
@@ -90,7 +90,7 @@ class Calibration:
         if p >= self.threshold_fake and lo > self.threshold_real:
             return "likely_fake"
         if p <= self.threshold_real and hi < self.threshold_fake:
-            return "likely_real"
+            return "no_traces_found"
         return "inconclusive"
 
 

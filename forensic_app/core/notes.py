@@ -12,6 +12,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .result import CombEvidence, InputInfo, Note
+from .vocabulary import coverage_line
 
 SHORT_CLIP_S = 10.0
 BAND_LIMIT_HZ = 15500.0
@@ -36,14 +37,21 @@ class NoteInputs:
     model_card: dict[str, Any] = field(default_factory=dict)
     threshold_fake: float = 0.9
     threshold_real: float = 0.2
+    decision_reasons: tuple[str, ...] = ()  # from fusion.decide(): "cnn_confounded", "no_content"
+    container_notes: tuple[str, ...] = ()  # from the audio source: "unfinalised_wav", "chained_ogg"
+    polarity_inverted: bool = False
+    fakeprint: Optional[Any] = None  # FakeprintEvidence
+    content_s: Optional[float] = None  # seconds of audio above -60 dBFS
 
 
-FAMILY_WORDS = {
-    "lyra": "neural speech codecs (Lyra/SoundStream-style)",
-    "hifigan": "GAN vocoders (HiFi-GAN-style)",
-    "griffinlim": "spectrogram inversion (Griffin-Lim, Riffusion-style)",
-    "tconv": "waveform decoders with transposed-convolution upsampling (EnCodec/DAC-style codecs)",
-    "upsample": "decoders with interpolation upsampling",
+CONTAINER_NOTES = {
+    "unfinalised_wav": ("info", "The WAV file's size fields were never filled in (an unfinalised recording, e.g. "
+                        "from a recorder that was stopped abruptly). The audio was read to the end of the file."),
+    "mp3_length_estimated": ("caution", "This MP3 does not state its length (no Xing/Info frame) and ffmpeg is not "
+                             "installed, so the decoder had to estimate it: the end of the track may not have been "
+                             "analysed. Install ffmpeg to decode such files in full."),
+    "chained_ogg": ("info", "This Ogg file holds several streams one after another (a chained stream, as stream "
+                    "rips make). All of them were decoded and analysed as one recording."),
 }
 
 
@@ -52,6 +60,28 @@ def make_notes(x: NoteInputs) -> list[Note]:
     add = lambda code, sev, text: notes.append(Note(code, sev, text))  # noqa: E731
     info = x.info
 
+    if "no_content" in x.decision_reasons:
+        add("no_content", "warning",
+            f"Only {x.content_s or 0:.1f} s of the audio rises above -60 dBFS: this is near-silence or room tone, "
+            "with no musical content to examine. No verdict is given; the detectors' readings on such input mean nothing.")
+    if "cnn_confounded" in x.decision_reasons:
+        add("cnn_confounded", "caution",
+            "The patch CNN scored this track high, but synthesizer oscillators (sawtooth, square, detuned pads), "
+            "vocoders and bitcrushers produce the same evenly spaced harmonic texture, and real music made with them "
+            "reaches scores this high. Without support from the line-pattern or fakeprint detectors that score cannot "
+            "show AI generation, so no 'likely AI' verdict is given.")
+    for code in x.container_notes:
+        if code in CONTAINER_NOTES:
+            add(code, *CONTAINER_NOTES[code])
+    if x.polarity_inverted:
+        add("polarity_inverted", "caution",
+            "One channel of this file is polarity-inverted: added together, the channels cancel out (a mono "
+            "player would play near silence). The analysis flipped that channel back before mixing. Check the "
+            "file's export or wiring.")
+    if x.fakeprint is not None and not x.fakeprint.measured and "no_content" not in x.decision_reasons:
+        add("fakeprint_not_measured", "info",
+            f"The fakeprint detector for Suno/Udio output could not measure this file ({x.fakeprint.reason}); "
+            "it contributes nothing to the result.")
     if not x.model_trained:
         add("untrained_model", "warning",
             "This copy of the app is running a development model with random weights, not a trained detector. "
@@ -103,15 +133,13 @@ def make_notes(x: NoteInputs) -> list[Note]:
             f"A regular line pattern was found, but patterns this strong also occur in {x.comb.real_fp_rate:.0%} of "
             "the real music we measured, so on its own it proves little.")
     if x.verdict != "likely_fake":
-        covered = [FAMILY_WORDS.get(f, f) for f in x.families]
         add("uncovered_generators", "info",
-            "A low or undecided score is not proof that a person made this track. The detector was trained on "
-            + ("; ".join(covered) if covered else "no generator families")
-            + ". It has not seen most commercial music generators (for example diffusion models with their own "
-            "decoders), so it can miss their output.")
+            "A low or undecided score is not proof that a person made this track: the detectors only recognise "
+            "the generator kinds they cover, and a generator of another kind can leave no trace they know. "
+            + coverage_line(x.families, x.fakeprint is not None))
     if x.verdict == "likely_fake":
         add("fake_meaning", "info",
-            "This score means the audio carries traces similar to those left by AI decoders in our training data. "
+            "This score means the audio carries traces similar to those left by the AI generators this app covers. "
             "It is not a percentage of AI content, and some production tools (certain effects, codecs, resampling) "
             "can leave similar traces. Check the highlighted regions and the line-pattern evidence.")
     return notes

@@ -11,12 +11,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-VERDICTS = ("likely_real", "inconclusive", "likely_fake")
-VERDICT_WORDS = {
-    "likely_real": "Likely real",
-    "inconclusive": "Inconclusive",
-    "likely_fake": "Likely AI-generated",
-}
+from .vocabulary import VERDICT_WORDS, VERDICTS  # noqa: F401 - re-exported for the GUI, report and CLI
 SEVERITIES = ("info", "caution", "warning")
 
 
@@ -104,9 +99,9 @@ class CombEvidence:
 class DetectorEvidence:
     """One detector's contribution, before fusion."""
 
-    name: str  # "patch_cnn" | "comb"
+    name: str  # "patch_cnn" | "fakeprint" | "comb"
     title: str  # human readable
-    score: float  # the detector's raw track-level score (logit or z)
+    score: Optional[float]  # the detector's raw track-level score (logit or z); None when not measured
     probability_fake: Optional[float]  # its own calibrated probability, if it has one
     summary: str  # one sentence for people
     details: dict[str, Any] = field(default_factory=dict)
@@ -145,6 +140,8 @@ class AnalysisResult:
     notes: list[Note]
     provenance: Provenance
     robustness: Optional[list[dict[str, Any]]] = None  # [{manipulation, probability_fake}] when run
+    fakeprint: Optional[Any] = None  # core.fakeprint.FakeprintEvidence, when the model ships the detector
+    model_card: dict[str, Any] = field(default_factory=dict)  # the manifest's model card (the report's section 6)
 
     @property
     def verdict_words(self) -> str:
@@ -199,7 +196,7 @@ class AnalysisResult:
                 {
                     "name": d.name,
                     "title": d.title,
-                    "score": round(d.score, 6),
+                    "score": None if d.score is None else round(d.score, 6),
                     "probability_fake": None if d.probability_fake is None else round(d.probability_fake, 6),
                     "summary": d.summary,
                     "details": d.details,
@@ -207,6 +204,7 @@ class AnalysisResult:
                 for d in self.detectors
             ],
             "comb": comb,
+            "fakeprint": None if self.fakeprint is None else self.fakeprint.to_dict(),
             "attribution": {k: round(v, 6) for k, v in self.attribution.items()},
             "heatmap": {
                 "shape": list(self.heatmap.probabilities.shape),

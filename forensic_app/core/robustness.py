@@ -23,7 +23,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 import soundfile as sf
 
-from .audio import ffmpeg_path, open_audio
+from .audio import Downmix, ffmpeg_path, open_audio
 from .progress import CancelToken, Progress, ProgressCallback, check
 
 MAX_CHECK_S = 300.0
@@ -36,18 +36,41 @@ class Manipulation:
     needs_ffmpeg: bool = False
 
 
+MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+
+
+def encoder_rate(encoder: str, rate: int) -> int:
+    """The rate a lossy round trip encodes at: Opus runs at 48 kHz only; MP3 at its nine legal
+    rates (the nearest one not above the file's, 48 kHz for hi-res files, as a distributor would)."""
+    if encoder == "libopus":
+        return 48000
+    return max([r for r in MP3_RATES if r <= rate] or [MP3_RATES[0]])
+
+
+class ManipulationError(RuntimeError):
+    """A manipulation could not be run; the message is plain words for the robustness table."""
+
+
+def _run_ffmpeg(cmd: list[str], what: str) -> bytes:
+    proc = subprocess.run(cmd, capture_output=True)
+    if proc.returncode != 0:
+        last = (proc.stderr or b"").decode("utf-8", "replace").strip().splitlines()
+        raise ManipulationError(f"ffmpeg could not {what}" + (f" ({last[-1][:120]})" if last else ""))
+    return proc.stdout
+
+
 def _ffmpeg_round_trip(x: np.ndarray, rate: int, encoder: str, ext: str, kbps: int) -> np.ndarray:
     exe = ffmpeg_path()
     if exe is None:
-        raise RuntimeError("ffmpeg is not installed")
+        raise ManipulationError("ffmpeg is not installed")
     with tempfile.TemporaryDirectory(prefix="fa-robust-") as tmp:
         src, enc = os.path.join(tmp, "in.wav"), os.path.join(tmp, f"enc.{ext}")
         sf.write(src, np.clip(x, -1, 1), rate, subtype="FLOAT")
-        out_rate = 48000 if encoder == "libopus" else rate  # Opus only runs at 48 kHz
-        subprocess.run([exe, "-v", "error", "-y", "-i", src, "-c:a", encoder, "-b:a", f"{kbps}k", "-ar", str(out_rate),
-                        enc], check=True, capture_output=True)
-        raw = subprocess.run([exe, "-v", "error", "-i", enc, "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"],
-                             check=True, capture_output=True).stdout
+        out_rate = encoder_rate(encoder, rate)
+        _run_ffmpeg([exe, "-v", "error", "-y", "-i", src, "-c:a", encoder, "-b:a", f"{kbps}k", "-ar", str(out_rate),
+                     enc], f"encode the audio at {out_rate} Hz")
+        raw = _run_ffmpeg([exe, "-v", "error", "-i", enc, "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"],
+                          "decode the encoded copy")
     y = np.frombuffer(raw, np.float32)
     return (y[: x.size] if y.size >= x.size else np.pad(y, (0, x.size - y.size))).astype(np.float32)
 
@@ -94,8 +117,9 @@ def _read_mono(path: Path, max_s: float, cancel: Optional[CancelToken]) -> tuple
     with open_audio(path, cancel) as src:
         limit = int(max_s * src.sample_rate)
         parts, n = [], 0
+        downmix = Downmix(src.channels)  # the analysis' own mix (inverted channels do not cancel)
         for block in src.blocks(src.sample_rate * 30, cancel):
-            parts.append(block.mean(axis=1))
+            parts.append(downmix(block))
             n += block.shape[0]
             if n >= limit:
                 break
@@ -140,8 +164,13 @@ def check_robustness(source: str | Path, *, weights_dir: Optional[str | Path] = 
                 row["note"] = f"first {_span(MAX_CHECK_S)} of the track"
             try:
                 y = x if m is None else m.apply(x, rate)
-            except (RuntimeError, OSError, subprocess.CalledProcessError, ValueError) as exc:
-                why = "ffmpeg is not installed" if m is not None and m.needs_ffmpeg and ffmpeg_path() is None else str(exc)
+            except (RuntimeError, OSError, ValueError) as exc:
+                if m is not None and m.needs_ffmpeg and ffmpeg_path() is None:
+                    why = "ffmpeg is not installed"
+                elif isinstance(exc, ManipulationError):
+                    why = str(exc)
+                else:  # never a traceback or a command line in the table: what failed, in words
+                    why = f"the manipulation failed on this audio ({type(exc).__name__})"
                 row["note"] = f"not run: {why}"
                 rows.append(row)
                 continue

@@ -21,6 +21,7 @@ import torch
 
 from .calibration import Calibration
 from .errors import ModelError
+from .fakeprint import FakeprintModel
 from .model import PatchCNN, fuse_for_inference
 from .spectrogram import FeatureContract
 
@@ -103,6 +104,7 @@ class LoadedModel:
     calibration: Calibration
     weights_sha256: str
     comb_reference_path: Optional[Path]
+    fakeprint: Optional[FakeprintModel] = None  # the third-party Suno/Udio detector, when the manifest lists it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -132,7 +134,14 @@ def load_model(directory: Optional[Path | str] = None) -> LoadedModel:
             raise ModelError(f"The calibration file ({cal.version}) was fitted for other weights "
                              f"({cal.model_sha256[:12]}...), not {weights_sha[:12]}.... Reinstall the app")
         comb_ref = manifest.verified_path("comb_reference") if "comb_reference" in manifest.files else None
-        loaded = LoadedModel(manifest, net, cal, weights_sha, comb_ref)
+        fakeprint = None
+        if "fakeprint" in manifest.files:
+            fp_path = manifest.verified_path("fakeprint")
+            try:
+                fakeprint = FakeprintModel.load(fp_path)
+            except (OSError, KeyError, ValueError) as exc:
+                raise ModelError(f"The fakeprint model {fp_path.name} is damaged ({exc}). Reinstall the app") from None
+        loaded = LoadedModel(manifest, net, cal, weights_sha, comb_ref, fakeprint)
         _CACHE[key] = loaded
         return loaded
 

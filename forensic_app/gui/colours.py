@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-# Probability colours: calm blue (likely real) -> amber -> red (likely AI-generated).
+# Probability colours: calm blue (no traces) -> amber -> red (likely AI-generated).
 # Chosen to stay distinct from the magma/inferno spectrogram maps and readable for the
 # common red-green colour-vision deficiency (blue/amber carries the contrast).
 _PROB_STOPS = np.array([0.0, 0.35, 0.5, 0.65, 1.0])
@@ -25,11 +25,7 @@ _PROB_RGB = np.array(
 # Overlay alpha grows with probability so low-probability patches keep the spectrogram visible.
 _PROB_ALPHA = np.array([25, 50, 140, 205, 235], dtype=np.float64)
 
-VERDICT_COLOURS = {
-    "likely_real": "#2a6fbf",
-    "inconclusive": "#7a6a20",
-    "likely_fake": "#c0392b",
-}
+from ..core.vocabulary import VERDICT_COLOURS  # noqa: E402,F401 - one palette for window and report
 SEVERITY_COLOURS = {"info": "#2a6fbf", "caution": "#9a6700", "warning": "#c0392b"}
 
 

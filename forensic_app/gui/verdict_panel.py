@@ -13,26 +13,33 @@ from PySide6 import QtCore, QtWidgets
 from ..core.comb import comb_finding
 from ..core.result import AnalysisResult, CombEvidence, InputInfo
 from ..core.robustness import points_change, reference_probability, reference_row
+from ..core.vocabulary import PROBABILITY_LABEL, VERDICT_MEANING, coverage_line, format_probability, format_range
 from . import colours
 from .scales import format_hz, format_time
 
-_BAND_EXPLANATION = {
-    "likely_real": "The detectors found little of what AI music generators leave behind.",
-    "inconclusive": "The evidence does not point clearly either way. Treat this as no decision.",
-    "likely_fake": "The detectors found traces typical of AI music generators.",
-}
-
-
-def _pct(p: float) -> str:
-    return f"{100.0 * p:.0f}\u202f%"
+_pct = format_probability
 
 
 def probability_sentence(result: AnalysisResult) -> str:
     """The score as a sentence, always with its interval and what it is not."""
     lo, hi = result.interval
-    return (f"Estimated probability that this track is AI-generated: <b>{_pct(result.probability_fake)}</b> "
-            f"(plausible range {_pct(lo)}\u2013{_pct(hi)}). "
-            "This is a calibrated estimate from statistical detectors, not proof.")
+    return (f"{PROBABILITY_LABEL}: <b>{_pct(result.probability_fake)}</b> "
+            f"(plausible range {format_range(lo, hi)}). "
+            "An estimate from statistical detectors, not proof.")
+
+
+def coverage_html(result: AnalysisResult) -> str:
+    return html.escape(coverage_line(result.provenance.model.families, result.fakeprint is not None))
+
+
+def fakeprint_sentence(ev) -> str:
+    if ev is None:
+        return "This model does not include the fakeprint detector."
+    if not ev.measured:
+        return html.escape(f"Not measured: {ev.reason}.")
+    tops = ", ".join(format_hz(f, 0) for f, _ in ev.top_bins[:5])
+    return html.escape(f"Logit {ev.logit:+.1f} (first {ev.seconds_used:.0f} s). The bins that weigh most towards "
+                       f"'AI' here: {tops or 'none'}.")
 
 
 def comb_sentence(comb: CombEvidence) -> str:
@@ -110,6 +117,24 @@ def _heading(text: str) -> QtWidgets.QLabel:
     return lab
 
 
+def _small_plot(left: str, bottom: str) -> pg.PlotWidget:
+    plot = pg.PlotWidget(background="#ffffff")
+    plot.setMinimumHeight(150)
+    plot.setMinimumWidth(120)
+    plot.setMaximumHeight(190)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    pi = plot.getPlotItem()
+    for name in ("left", "bottom"):
+        ax = pi.getAxis(name)
+        ax.setPen("#606070")
+        ax.setTextPen("#303040")
+    pi.setLabel("left", left)
+    pi.setLabel("bottom", bottom)
+    pi.getAxis("bottom").enableAutoSIPrefix(True)
+    return plot
+
+
 class VerdictPanel(QtWidgets.QScrollArea):
     def __init__(self, parent: Optional[QtWidgets.QWidget] = None):
         super().__init__(parent)
@@ -131,7 +156,10 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.probability_label = _label()
         self.meter = _IntervalMeter()
         self.band_label = _label()
+        self.coverage_label = _label()
+        self.coverage_label.setStyleSheet("color: #505060;")
         lay.addWidget(self.verdict_label)
+        lay.addWidget(self.coverage_label)
         lay.addWidget(self.probability_label)
         lay.addWidget(self.meter)
         lay.addWidget(self.band_label)
@@ -147,21 +175,14 @@ class VerdictPanel(QtWidgets.QScrollArea):
         lay.addWidget(_heading("Spectral comb (upsampling artefacts)"))
         self.comb_label = _label()
         lay.addWidget(self.comb_label)
-        self.comb_plot = pg.PlotWidget(background="#ffffff")
-        self.comb_plot.setMinimumHeight(150)
-        self.comb_plot.setMinimumWidth(120)
-        self.comb_plot.setMaximumHeight(190)
-        self.comb_plot.setMenuEnabled(False)
-        self.comb_plot.hideButtons()
-        pi = self.comb_plot.getPlotItem()
-        for name in ("left", "bottom"):
-            ax = pi.getAxis(name)
-            ax.setPen("#606070")
-            ax.setTextPen("#303040")
-        pi.setLabel("left", "dB")
-        pi.setLabel("bottom", "Hz")
-        pi.getAxis("bottom").enableAutoSIPrefix(True)
+        self.comb_plot = _small_plot("dB", "Hz")
         lay.addWidget(self.comb_plot)
+
+        lay.addWidget(_heading("Fakeprint (Suno/Udio, third-party model)"))
+        self.fakeprint_label = _label()
+        lay.addWidget(self.fakeprint_label)
+        self.fakeprint_plot = _small_plot("1-8 kHz peak residue (0-1)", "Hz")
+        lay.addWidget(self.fakeprint_plot)
 
         lay.addWidget(_heading("Detectors"))
         self.detectors_label = _label()
@@ -185,11 +206,13 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.verdict_label.setStyleSheet("color: #606070;")
         self.probability_label.setText(html.escape(message))
         self.meter.set_values(None, None)
-        for lab in (self.band_label, self.notes_label, self.attribution_label, self.comb_label,
+        for lab in (self.band_label, self.coverage_label, self.fakeprint_label, self.notes_label, self.attribution_label, self.comb_label,
                     self.detectors_label, self.robustness_label, self.input_label, self.provenance_label):
             lab.setText("\u2014")
         self.comb_plot.clear()
         self.comb_plot.hide()
+        self.fakeprint_plot.clear()
+        self.fakeprint_plot.hide()
 
     def show_robustness_running(self) -> None:
         self.robustness_label.setText("Analysing manipulated copies of the audio… (progress in the status bar)")
@@ -203,7 +226,9 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.verdict_label.setStyleSheet(f"color: {colour};")
         self.probability_label.setText(probability_sentence(result))
         self.meter.set_values(result.probability_fake, result.interval)
-        self.band_label.setText(html.escape(_BAND_EXPLANATION.get(result.verdict, "")))
+        self.band_label.setText(html.escape(VERDICT_MEANING.get(result.verdict, "")))
+        self.coverage_label.setText(coverage_html(result))
+        self._set_fakeprint(result.fakeprint)
         self.notes_label.setText(self._notes_html(result))
         self.attribution_label.setText(self._attribution_html(result))
         self._set_comb(result.comb)
@@ -245,6 +270,22 @@ class VerdictPanel(QtWidgets.QScrollArea):
             p = "" if d.probability_fake is None else f" (this detector alone: {_pct(d.probability_fake)})"
             rows.append(f"<p style='margin:0 0 4px 0'><b>{html.escape(d.title)}</b>{p}: {html.escape(d.summary)}</p>")
         return "".join(rows)
+
+    def _set_fakeprint(self, ev) -> None:
+        self.fakeprint_label.setText(fakeprint_sentence(ev))
+        self.fakeprint_plot.clear()
+        if ev is None or not ev.fakeprint.size or not ev.fakeprint.any():
+            self.fakeprint_plot.hide()
+            return
+        self.fakeprint_plot.show()
+        pi = self.fakeprint_plot.getPlotItem()
+        pi.plot(ev.freqs_hz, ev.fakeprint, pen=pg.mkPen("#303848", width=1))
+        if ev.top_bins:
+            f = np.array([b[0] for b in ev.top_bins])
+            pi.plot(f, np.interp(f, ev.freqs_hz, ev.fakeprint), pen=None, symbol="o", symbolSize=6,
+                    symbolBrush=colours.probability_hex(0.95), symbolPen=None)
+        pi.setToolTip("The track's average 1-8 kHz spectrum minus its lower hull, scaled to 0-1 (the model's input). "
+                      "Dots: the bins that push the logit most towards 'AI'.")
 
     def _set_comb(self, comb: Optional[CombEvidence]) -> None:
         self.comb_plot.clear()
@@ -310,8 +351,8 @@ class _IntervalMeter(QtWidgets.QWidget):
         font.setPointSizeF(font.pointSizeF() * 0.8)
         painter.setFont(font)
         y = self.rect().bottom() - 1
-        painter.drawText(QtCore.QPointF(r.left(), y), "real")
-        text = "AI-generated"
+        painter.drawText(QtCore.QPointF(r.left(), y), "no traces")
+        text = "traces of covered generators"
         w = painter.fontMetrics().horizontalAdvance(text)
         painter.drawText(QtCore.QPointF(r.right() - w, y), text)
         painter.end()

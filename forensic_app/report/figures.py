@@ -235,3 +235,24 @@ def comb_figure(comb: CombEvidence, *, width_in: float) -> PILImage.Image:
               borderaxespad=0.2)
     ax.tick_params(labelsize=8)
     return _raster(fig)
+
+
+def fakeprint_figure(ev, *, width_in: float) -> PILImage.Image:
+    """The fakeprint (1-8 kHz peak residue, 0-1) with the bins that weigh most towards 'AI' circled."""
+    fig = Figure(figsize=(width_in, 2.2), layout="constrained")
+    ax = fig.subplots()
+    freqs = np.asarray(ev.freqs_hz, dtype=float)
+    ax.plot(freqs, np.asarray(ev.fakeprint, dtype=float), color="0.25", lw=0.5, label="fakeprint (peak residue)")
+    if ev.top_bins:
+        f = np.array([b[0] for b in ev.top_bins])
+        ax.scatter(f, np.interp(f, freqs, ev.fakeprint), s=18, facecolors="none", edgecolors="#c0151b", lw=1.1,
+                   zorder=3, label="bins that weigh most towards 'AI'")
+    ax.set_xlabel("Frequency (kHz)")
+    ax.xaxis.set_major_formatter(_KHZ)
+    ax.set_ylabel("Residue (0-1)")
+    ax.set_xlim(float(freqs[0]), float(freqs[-1]))
+    ax.set_ylim(-0.02, 1.05)
+    ax.grid(axis="y", color="0.9", lw=0.6)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=7, frameon=False, borderaxespad=0.2)
+    ax.tick_params(labelsize=8)
+    return _raster(fig)

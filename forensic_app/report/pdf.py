@@ -102,7 +102,7 @@ def _canvas_class(hash_prefix: str, app_version: str, analysed_at: str):
     return NumberedCanvas
 
 
-def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[str, Any]]) -> None:
+def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[str, Any]], include_path: bool) -> None:
     styles = make_styles()
     doc = SimpleDocTemplate(
         out,
@@ -124,13 +124,13 @@ def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[s
                   "the start of the file's SHA-256, so pages cannot be mixed between reports.", styles.small),
         Spacer(1, 4),
     ]
-    story += sections.identification(result, styles, width)
+    story += sections.identification(result, styles, width, include_path=include_path)
     story += sections.finding(result, styles, width)
     story += sections.evidence(result, styles, width)
     story += sections.notes(result, styles, width)
     story += sections.robustness(result, styles, width)
     story += recourse.limitations(model_card, result, styles, width)
-    story += recourse.contest(result, styles, width)
+    story += recourse.contest(result, styles, width, include_path=include_path)
     story += recourse.reviewer(styles, width)
     doc.build(story, canvasmaker=_canvas_class(
         result.input.file_sha256[:HASH_PREFIX_CHARS],
@@ -185,12 +185,14 @@ def write_report(
     page_size: str = "A4",
     model_card: Optional[Mapping[str, Any]] = None,
     overwrite: bool = False,
+    include_path: bool = False,
 ) -> Path:
     """Write the recourse report for ``result`` to ``path`` (PDF) and return that path.
 
-    ``page_size``: "A4" or "letter". ``model_card``: the "model_card" section of
-    ``weights/manifest.json`` (covered families, known failure modes, false-positive rates
-    by source); without it the report says the model card is unavailable.
+    ``page_size``: "A4" or "letter". ``model_card``: overrides ``result.model_card`` (the
+    "model_card" section of ``weights/manifest.json``: covered families, known failure modes,
+    false-positive rates by source). ``include_path``: print the analysed file's full path
+    (folder names can carry user names); by default only its name.
 
     The PDF is written to a temporary file in the same folder and moved into place, so a
     crash never leaves a half-written report. Raises :class:`ReportExistsError` if ``path``
@@ -199,6 +201,15 @@ def write_report(
     """
     path = Path(path)
     pagesize = _page_size(page_size)
+    try:
+        same = path.exists() and Path(result.input.path).exists() and os.path.samefile(path, result.input.path)
+    except OSError:
+        same = False
+    if same or path.resolve() == Path(result.input.path).resolve():
+        raise ReportError(f"{path} is the analysed audio file itself: choose another name for the report "
+                          f"(e.g. {path.with_suffix('.pdf').name if path.suffix.lower() != '.pdf' else path.stem + '-report.pdf'}).")
+    if model_card is None:
+        model_card = result.model_card or None
     if path.is_dir():
         raise ReportError(f"{path} is a folder: give a file name for the report, e.g. {path / 'report.pdf'}.")
     if path.exists() and not overwrite:
@@ -210,7 +221,7 @@ def write_report(
     fd, tmp = _open_temp(folder)
     try:
         with os.fdopen(fd, "wb") as fh:
-            _build(result, fh, pagesize, model_card)
+            _build(result, fh, pagesize, model_card, include_path)
             fh.flush()
             os.fsync(fh.fileno())
         _move_into_place(tmp, path, overwrite)

@@ -104,8 +104,11 @@ def limitations(model_card: Optional[Mapping[str, Any]], result: AnalysisResult,
     return out + [KeepTogether(b) for b in blocks]
 
 
-def contest(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
+def contest(result: AnalysisResult, s: Styles, width: float, *, include_path: bool = False) -> list[Flowable]:
     prov = result.provenance
+    command = prov.command
+    if not include_path:  # the file's name only: folder names can carry user names
+        command = command.replace(result.input.path, result.input.file_name)
     out: list[Flowable] = [Paragraph("7. How to contest this result and reproduce it", s.h1)]
     out.append(Paragraph(
         "If you made this music, material that shows how it was made is the strongest answer to "
@@ -116,7 +119,7 @@ def contest(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         "<b>Reproducing this analysis.</b> Anyone can repeat it offline with forensic_app "
         f"{t(prov.app_version)} and the model weights whose SHA-256 is given in section 1, on the "
         "file whose SHA-256 is given there, by running:", s.body))
-    command = Table([[Paragraph(t(prov.command, MONO, keep_spaces=True), s.mono)]], colWidths=[width])
+    command = Table([[Paragraph(t(command, MONO, keep_spaces=True), s.mono)]], colWidths=[width])
     command.setStyle(table_style([
         ("BACKGROUND", (0, 0), (-1, -1), SHADE),
         ("BOX", (0, 0), (-1, -1), 0.5, RULE),
@@ -126,7 +129,7 @@ def contest(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
     ]))
     out += [command, Spacer(1, 4)]
-    if needs_code_points(prov.command, MONO):
+    if needs_code_points(command, MONO):
         out.append(Paragraph(
             "In this command, each [U+XXXX] stands for the one character with that Unicode code "
             "point, which the report's font cannot draw; type or paste the real character.", s.small))

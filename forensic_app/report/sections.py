@@ -12,6 +12,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from forensic_app.core.comb import comb_finding, comb_grade
 from forensic_app.core.result import VERDICT_WORDS, VERDICTS, AnalysisResult
+from forensic_app.core.vocabulary import PROBABILITY_LABEL, coverage_line, format_probability, format_range
 from forensic_app.core.robustness import reference_probability, reference_row
 
 from . import figures
@@ -54,19 +55,14 @@ def _image(picture, width: float) -> Flowable:
     return _Picture(picture, width)
 
 
-def _families(result: AnalysisResult) -> str:
-    fams = result.provenance.model.families
-    return ", ".join(fams) if fams else "not listed in the model's manifest"
-
-
-def identification(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
+def identification(result: AnalysisResult, s: Styles, width: float, *, include_path: bool = False) -> list[Flowable]:
     info, model = result.input, result.provenance.model
     mono = lambda v: Paragraph(t(v, MONO), s.mono)  # noqa: E731
     plain = lambda v: Paragraph(t(v), s.cell)  # noqa: E731
     kind = "lossy" if info.is_lossy else "lossless"
     rows = [
         ("File name", plain(info.file_name)),
-        ("Analysed path", plain(info.path)),
+        *([("Analysed path", plain(info.path))] if include_path else []),
         ("File size", plain(fmt_bytes(info.file_size_bytes))),
         ("Format", plain(f"{info.format} / {info.subtype} ({kind})")),
         ("Duration", plain(fmt_duration(info.duration_s))),
@@ -79,7 +75,7 @@ def identification(result: AnalysisResult, s: Styles, width: float) -> list[Flow
         ("Model", plain(f"{model.name}, version {model.version}")),
         ("SHA-256 of the model weights", mono(model.sha256)),
         ("Calibration version", plain(model.calibration_version)),
-        ("Generator families covered", plain(_families(result))),
+        ("Generator kinds covered", plain(coverage_line(model.families, result.fakeprint is not None))),
     ]
     table = grid_table([[Paragraph(k, s.cell_bold), v] for k, v in rows],
                        [0.30 * width, 0.70 * width], header=False)
@@ -104,8 +100,9 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         [
             [Paragraph(f'Verdict: <font color="#{colour.hexval()[2:]}">'
                        f"{t(result.verdict_words)}</font>", s.verdict)],
-            [Paragraph(f"<b>Calibrated probability: {p:.3f}</b> &nbsp; (interval {lo:.3f} to {hi:.3f})",
-                       s.body)],
+            [Paragraph(t(coverage_line(result.provenance.model.families, result.fakeprint is not None)), s.small)],
+            [Paragraph(f"<b>{PROBABILITY_LABEL}: {t(format_probability(p))}</b> &nbsp; "
+                       f"(interval {t(format_range(lo, hi))})", s.body)],
             [Paragraph(t(VERDICT_MEANING.get(result.verdict, "")), s.body)],
         ],
         colWidths=[width],
@@ -118,20 +115,21 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         ("TOPPADDING", (0, 0), (0, 0), 7),
         ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
     ]))
-    pct = round(p * 100)
-    in_100 = "fewer than 1" if p < 0.005 else ("nearly all" if p > 0.995 else f"about {pct}")
+    pct = t(format_probability(p))
+    in_100 = "fewer than 1" if p < 0.01 else ("more than 99" if p > 0.99 else f"about {round(p * 100)}")
     out: list[Flowable] = [Paragraph("2. The finding in plain words", s.h1), box, Spacer(1, 6)]
     out.append(Paragraph(
         "<b>The verdict</b> is one of three bands (" + ", ".join(VERDICT_WORDS[v] for v in VERDICTS)
         + "), chosen from the calibrated probability and its interval; \"Inconclusive\" is a real "
         "answer, not a failure.", s.body))
     out.append(Paragraph("<b>What the probability means.</b> " + PROBABILITY_MEANS.format(
-        p=p, n=in_100, lo=lo, hi=hi), s.body))
+        p_words=pct, n=in_100, lo_words=t(format_probability(lo)), hi_words=t(format_probability(hi))), s.body))
     out.append(Paragraph("<b>What it does not mean.</b>", s.body))
     out[-1].keepWithNext = 1
     for line in PROBABILITY_DOES_NOT_MEAN:
         out.append(Paragraph(line.format(p=p, pct=pct), s.bullet, bulletText="•"))
-    out.append(Paragraph(NOT_PROOF_OF_HUMAN.format(families=t(_families(result))), s.body))
+    out.append(Paragraph(NOT_PROOF_OF_HUMAN.format(coverage=t(coverage_line(result.provenance.model.families,
+                                                                         result.fakeprint is not None))), s.body))
     return out
 
 
@@ -175,12 +173,13 @@ def evidence(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
     if result.detectors:
         rows = [cells(["Detector", "Raw score", "P(AI)", "Summary"], s.cell_bold)]
         for d in result.detectors:
-            rows.append([Paragraph(t(d.title), s.cell), Paragraph(f"{d.score:.3f}", s.cell),
+            rows.append([Paragraph(t(d.title), s.cell), Paragraph("not measured" if d.score is None else f"{d.score:.3f}", s.cell),
                          Paragraph(fmt_prob(d.probability_fake), s.cell), Paragraph(t(d.summary), s.cell)])
         out += [Paragraph("3.3 Individual detectors", s.h2),
                 grid_table(rows, [0.22 * width, 0.12 * width, 0.10 * width, 0.56 * width])]
 
     out += _comb(result, s, width)
+    out += _fakeprint(result, s, width)
     out += _attribution(result, s, width)
     return out
 
@@ -228,8 +227,31 @@ def _comb(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
     return out
 
 
+def _fakeprint(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
+    head = Paragraph("3.5 Fakeprint (Suno/Udio; third-party model)", s.h2)
+    ev = result.fakeprint
+    if ev is None:
+        return [head, Paragraph("This model does not include the fakeprint detector.", s.body)]
+    intro = Paragraph(
+        "A logistic regression by Matěj Štágl (MIT licence), trained by its author on Suno and Udio songs "
+        "against FMA real tracks, over the track's <i>fakeprint</i>: the peaks of its average 1-8 kHz "
+        "spectrum above a lower hull (first 5 minutes, 16 kHz). Its decision threshold here was set on our "
+        "real music, not the author's.", s.small)
+    if not ev.measured:
+        return [head, intro, Paragraph(t(f"Not measured: {ev.reason}. This says nothing either way."), s.body)]
+    det = next((d for d in result.detectors if d.name == "fakeprint"), None)
+    thr = det.details.get("threshold_logit") if det is not None else None
+    fig = figures.fakeprint_figure(ev, width_in=width / 72.0)
+    rows = [("Logit", f"{ev.logit:+.2f}" + ("" if thr is None else f" (threshold on our real music {thr:+.2f})")),
+            ("Audio used", f"first {ev.seconds_used:.0f} s"),
+            ("Bins that weigh most towards 'AI'", t(", ".join(f"{f:.0f} Hz ({c:+.2f})" for f, c in ev.top_bins) or "none"))]
+    return [KeepTogether([head, intro, _image(fig, width)]),
+            grid_table([[Paragraph(k, s.cell_bold), Paragraph(v, s.cell)] for k, v in rows],
+                       [0.34 * width, 0.66 * width], header=False)]
+
+
 def _attribution(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
-    out: list[Flowable] = [Paragraph("3.5 Decoder-family attribution", s.h2)]
+    out: list[Flowable] = [Paragraph("3.6 Decoder-family attribution", s.h2)]
     if not result.attribution:
         out.append(Paragraph("No decoder-family attribution was made for this file.", s.body))
         return out

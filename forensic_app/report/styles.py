@@ -8,6 +8,7 @@ from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, Table, TableStyle
 
+from ..core.vocabulary import VERDICT_COLOURS as VERDICT_HEX
 from .fonts import MONO, SANS, SANS_BOLD, register_fonts
 
 INK = colors.HexColor("#1a1a1a")
@@ -15,11 +16,7 @@ MUTED = colors.HexColor("#555555")
 RULE = colors.HexColor("#b8b8b8")
 SHADE = colors.HexColor("#f1f3f6")
 ACCENT = colors.HexColor("#1d3f73")
-VERDICT_COLOURS = {
-    "likely_real": colors.HexColor("#1e6b35"),
-    "inconclusive": colors.HexColor("#8a5a00"),
-    "likely_fake": colors.HexColor("#a3161b"),
-}
+VERDICT_COLOURS = {k: colors.HexColor(v) for k, v in VERDICT_HEX.items()}  # the window's palette
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from typing import Optional
 
+from ..core.vocabulary import VERDICT_MEANING  # noqa: F401 - the report reads the window's wording
+
 SEVERITY_WORDS = {
     "info": "For information",
     "caution": "Caution",
@@ -13,29 +15,15 @@ SEVERITY_WORDS = {
 }
 SEVERITY_COLOURS = {"info": "#2f5d8a", "caution": "#8a5a00", "warning": "#a3161b"}
 
-VERDICT_MEANING = {
-    "likely_real": (
-        "The detector found no clear sign of the neural-decoder artefacts it was trained to "
-        "recognise."
-    ),
-    "inconclusive": (
-        "The evidence is too weak or too mixed to say either way. This result should not be "
-        "used on its own to treat the track as AI-generated."
-    ),
-    "likely_fake": (
-        "The detector found patterns typical of audio produced by (or passed through) a neural "
-        "audio decoder of a kind it was trained on."
-    ),
-}
-
 PROBABILITY_MEANS = (
-    "The calibrated probability is the model's estimate, for the whole track, that its audio "
-    "was produced by or passed through a neural audio generator. \"Calibrated\" means it was "
-    "fitted on labelled reference tracks, about as many AI-generated as real: among those that "
-    "received a value near {p:.2f}, {n} in 100 were AI-generated. Where AI music is rarer than "
-    "that, the same value means a smaller chance. The interval {lo:.3f} to {hi:.3f} shows how "
-    "uncertain this estimate is; a wide interval means the score could reasonably have been "
-    "quite different."
+    "The probability is the app's estimate, for the whole track, that its audio carries traces of "
+    "the generator kinds this app covers (listed below). It is the strongest of three separately "
+    "checked lines of evidence: the patch CNN (calibrated on labelled reference tracks, about as many "
+    "AI-generated as real), the spectral comb and the fakeprint, the last two placed on that scale "
+    "around thresholds set against real music. Among reference tracks that received a value near "
+    "{p_words}, {n} in 100 carried such traces; where AI music is rarer than that, the same value means "
+    "a smaller chance. The interval {lo_words} to {hi_words} shows how much the estimate depends on "
+    "which parts of the track are examined."
 )
 
 PROBABILITY_DOES_NOT_MEAN = [
@@ -49,9 +37,9 @@ PROBABILITY_DOES_NOT_MEAN = [
 ]
 
 NOT_PROOF_OF_HUMAN = (
-    "\"No artefacts found\" is <b>not proof of human origin</b>. The model only recognises the "
-    "generator families it was trained on ({families}). A generator of another kind may leave "
-    "no trace that this model knows, so a low score cannot rule it out."
+    "\"No traces found\" is <b>not proof of human origin</b>. The detectors only recognise the "
+    "generator kinds they cover. {coverage} A generator of another kind may leave no trace that "
+    "these detectors know, so a low score cannot rule it out."
 )
 
 CONTEST_MATERIAL = [

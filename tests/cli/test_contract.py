@@ -56,7 +56,8 @@ def test_human_output_names_verdict_and_hash(capsys, make_wav, tiny_weights):
     p = make_wav("music", 3.0)
     assert main(["analyze", str(p), "--weights", str(tiny_weights), "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert "probability of AI generation" in out and "sha256" in out
+    assert "Probability that the track carries traces of the covered generator kinds" in out and "sha256" in out
+    assert "Covered:" in out and "Not covered:" in out
 
 
 def test_progress_bar_draws_after_a_second(monkeypatch):

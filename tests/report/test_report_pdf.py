@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
+from forensic_app.core.vocabulary import PROBABILITY_LABEL, format_probability, format_range
 from forensic_app.core.errors import ForensicError
 from forensic_app.core.result import VERDICT_WORDS
 from forensic_app.report import ReportExistsError, write_report
@@ -34,11 +36,13 @@ def test_text_matches_the_json_contract(standard):
     assert d["pcm_sha256"] in flat
     assert d["model"]["sha256"] in flat
     assert d["model"]["calibration_version"] in text
-    assert f"Calibrated probability: {d['probability_fake']:.3f}" in text
-    assert f"interval {d['interval'][0]:.3f} to {d['interval'][1]:.3f}" in text
+    assert words([f"{PROBABILITY_LABEL}: {format_probability(d['probability_fake'])}"]) in text
+    assert words([f"interval {format_range(*d['interval'])}"]) in text
     assert f"Verdict: {VERDICT_WORDS[d['verdict']]}" in text
     assert d["provenance"]["analysed_at"] in text
-    assert squash(d["provenance"]["command"]) in flat
+    # the file's name, never its folders (user names), unless the user asks for the path
+    assert squash(d["provenance"]["command"].replace(d["file"], d["file_name"])) in flat
+    assert "/home/artist" not in text
 
 
 def test_sections_appear_in_the_required_order(standard):
@@ -160,7 +164,7 @@ def quick_build(monkeypatch):
     """File-handling tests do not need the real layout: write a stand-in PDF quickly."""
     import forensic_app.report.pdf as pdf
 
-    def build(result, out, pagesize, model_card):
+    def build(result, out, pagesize, model_card, include_path):
         out.write(b"%PDF-1.4 stand-in for " + result.input.file_sha256.encode())
 
     monkeypatch.setattr(pdf, "_build", build)
@@ -195,7 +199,7 @@ def test_written_report_is_readable_by_others(tmp_path, quick_build):
 def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
     import forensic_app.report.pdf as pdf
 
-    def broken_build(result, out, pagesize, model_card):
+    def broken_build(result, out, pagesize, model_card, include_path):
         out.write(b"%PDF-1.4 half a report")
         raise RuntimeError("disk full")
 
@@ -233,7 +237,7 @@ def test_disk_full_is_a_user_error_and_leaves_nothing(tmp_path, monkeypatch):
 
     import forensic_app.report.pdf as pdf
 
-    def full_disk(result, out, pagesize, model_card):
+    def full_disk(result, out, pagesize, model_card, include_path):
         out.write(b"%PDF-1.4 part")
         raise OSError(errno.ENOSPC, "No space left on device")
 
@@ -241,3 +245,21 @@ def test_disk_full_is_a_user_error_and_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(ReportError, match="No space left on device"):
         write_report(make_result(), tmp_path / "report.pdf")
     assert os.listdir(tmp_path) == []
+
+
+def test_full_path_only_when_asked(tmp_path):
+    result = make_result()
+    path = write_report(result, tmp_path / "with-path.pdf", include_path=True)
+    text = words(page_texts(path))
+    assert "Analysed path" in text and squash(result.input.path) in squash(text)
+
+
+def test_never_writes_over_the_analysed_file(tmp_path):
+    audio = tmp_path / "song.wav"
+    audio.write_bytes(b"RIFF audio bytes")
+    result = make_result()
+    result = dataclasses.replace(result, input=dataclasses.replace(result.input, path=str(audio)))
+    with pytest.raises(ReportError) as info:
+        write_report(result, audio, overwrite=True)
+    assert "analysed audio file itself" in str(info.value)
+    assert audio.read_bytes() == b"RIFF audio bytes"

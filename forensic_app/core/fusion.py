@@ -1,0 +1,100 @@
+"""From three detectors' scores to one probability, interval and verdict.
+
+The learned fusion (``Calibration.track_probability``: patch-CNN mean logit + comb z, fitted
+on our synthetic decoder families) gives the comb little weight and reads ordinary
+synthesizer sounds as decoder texture. So the verdict takes the *strongest* of three
+separately grounded lines of evidence, each with a threshold set against real music, per
+source and per kind (orchestral, synth, lo-fi, limited masters...):
+
+- ``learned``: the fused probability; it may reach likely_fake on its own only when the patch
+  CNN's mean logit lies beyond what real synth, vocoder and bitcrusher material reaches
+  (``cnn_confound_logit``). Below that, a high CNN score is capped just under the
+  likely_fake threshold: the evidence cannot tell such sounds from decoder output.
+- ``comb``: z of decoder lines at k·rate/P, mapped so that ``threshold_z`` (its real-music
+  false-positive point) lands on the likely_fake threshold;
+- ``fakeprint``: the third-party Suno/Udio model's logit, mapped the same way around our own
+  real-music threshold ``threshold_logit`` (its author's 0.5 was set on FMA, not here).
+
+A file with too little content (``min_content_s`` of audio above -60 dBFS) gets no verdict
+beyond ``inconclusive``. ``no_traces_found`` means only that none of the covered generator
+kinds left traces; it is never a statement that a person made the track.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .calibration import Calibration, sigmoid
+
+CAP_MARGIN = 0.02  # a capped probability stays this far below the likely_fake threshold
+
+
+@dataclass(frozen=True)
+class EvidenceRules:
+    """Thresholds of the per-detector evidence; from calibration.json's ``evidence`` block."""
+
+    comb_threshold_z: float = 9.0
+    comb_slope: float = 0.8
+    fakeprint_threshold_logit: float = 0.0
+    fakeprint_slope: float = 0.5
+    cnn_confound_logit: float = math.inf  # inf: the learned fusion can never call likely_fake alone
+    min_content_s: float = 3.0
+    rule: str = ""
+
+    @classmethod
+    def from_calibration(cls, cal: Calibration) -> "EvidenceRules":
+        d = dict(cal.raw.get("evidence") or {})
+        kw: dict[str, Any] = {}
+        for name in ("comb_threshold_z", "comb_slope", "fakeprint_threshold_logit", "fakeprint_slope",
+                     "cnn_confound_logit", "min_content_s"):
+            if d.get(name) is not None:
+                kw[name] = float(d[name])
+        return cls(rule=str(d.get("rule", "")), **kw)
+
+
+@dataclass(frozen=True)
+class Decision:
+    probability: float
+    interval: tuple[float, float]
+    verdict: str
+    by_detector: dict[str, Optional[float]]  # probability each line of evidence alone gives (None: not measured)
+    reasons: tuple[str, ...] = field(default=())  # note codes explaining a cap or a withheld verdict
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def _mapped(score: float, threshold: float, slope: float, p_line: float) -> float:
+    """sigmoid with the detector's real-music threshold placed on the likely_fake line ``p_line``."""
+    return float(sigmoid(slope * (score - threshold) + _logit(p_line)))
+
+
+def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_interval: tuple[float, float],
+           cnn_logit: float, comb_z: Optional[float], fakeprint_logit: Optional[float],
+           content_s: float) -> Decision:
+    """Combine the three lines of evidence. ``comb_z`` / ``fakeprint_logit``: None when not measured."""
+    line = cal.threshold_fake
+    reasons: list[str] = []
+    p_learned, (lo, hi) = learned_p, learned_interval
+    if p_learned >= line and cnn_logit < rules.cnn_confound_logit:
+        cap = line - CAP_MARGIN
+        p_learned, lo, hi = min(p_learned, cap), min(lo, cap), min(hi, cap)
+        reasons.append("cnn_confounded")
+    by = {"learned": p_learned,
+          "comb": None if comb_z is None else _mapped(comb_z, rules.comb_threshold_z, rules.comb_slope, line),
+          "fakeprint": None if fakeprint_logit is None else _mapped(fakeprint_logit, rules.fakeprint_threshold_logit,
+                                                                   rules.fakeprint_slope, line)}
+    fixed = [v for k, v in by.items() if k != "learned" and v is not None]
+    p = max([p_learned, *fixed])
+    lo, hi = max([lo, *fixed]), max([hi, *fixed])
+    if content_s < rules.min_content_s:
+        cap = line - CAP_MARGIN
+        p, lo, hi = min(p, cap), min(lo, cap), min(hi, cap)
+        reasons.append("no_content")
+        return Decision(p, (min(lo, p), max(hi, p)), "inconclusive", by, tuple(reasons))
+    interval = (min(lo, p), max(hi, p))
+    return Decision(p, interval, cal.verdict(p, interval), by, tuple(reasons))

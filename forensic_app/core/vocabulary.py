@@ -1,0 +1,76 @@
+"""The words and number formats a person reads, in one place for window, CLI and report.
+
+Rule one of this project: never a verdict the evidence cannot carry. No artefact detector can
+say that a person made a track, so the low band is ``no_traces_found`` ("no traces of the AI
+generators this app covers"), always shown with the coverage, and probabilities are never
+printed as 0 % or 100 %.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+VERDICTS = ("no_traces_found", "inconclusive", "likely_fake")
+VERDICT_WORDS = {
+    "no_traces_found": "No traces of the AI generators this app covers",
+    "inconclusive": "Inconclusive",
+    "likely_fake": "Likely AI-generated",
+}
+VERDICT_MEANING = {
+    "no_traces_found": (
+        "None of the detectors found the traces that the generator kinds this app covers leave behind. "
+        "This is not evidence that a person made the track: generators of other kinds can leave no trace "
+        "that these detectors know."
+    ),
+    "inconclusive": (
+        "The evidence is too weak, too mixed or too easily imitated by ordinary production to say either way. "
+        "This result should not be used on its own to treat the track as AI-generated."
+    ),
+    "likely_fake": (
+        "At least one detector found traces typical of audio produced by (or passed through) an AI generator "
+        "of a kind this app covers, beyond what the real music we measured reaches."
+    ),
+}
+# One verdict palette for window and report: slate (no traces; deliberately not a reassuring green),
+# amber (undecided), red (likely AI).
+VERDICT_COLOURS = {"no_traces_found": "#35608f", "inconclusive": "#8a5a00", "likely_fake": "#b0202a"}
+PROBABILITY_LABEL = "Probability that the track carries traces of the covered generator kinds"
+
+FAMILY_WORDS = {
+    "lyra": "neural speech codecs (Lyra/SoundStream-style)",
+    "hifigan": "GAN vocoders (HiFi-GAN-style)",
+    "griffinlim": "spectrogram inversion (Griffin-Lim, Riffusion-style)",
+    "tconv": "waveform decoders with transposed-convolution upsampling (EnCodec/DAC-style codecs)",
+    "upsample": "decoders with interpolation upsampling",
+}
+FAKEPRINT_COVERAGE = "Suno (up to v5) and Udio (up to v1.5) output, through a third-party model"
+NOT_COVERED = ("diffusion models without a neural decoder, other commercial generators and newer versions of "
+               "the covered ones, and output re-encoded so heavily that the traces are gone")
+
+
+def covered_kinds(families: Iterable[str], has_fakeprint: bool) -> list[str]:
+    kinds = [FAMILY_WORDS.get(f, f) for f in families]
+    if has_fakeprint:
+        kinds.append(FAKEPRINT_COVERAGE)
+    return kinds
+
+
+def coverage_line(families: Iterable[str], has_fakeprint: bool) -> str:
+    """One sentence: which generator kinds are covered, which are not."""
+    kinds = covered_kinds(families, has_fakeprint)
+    return (f"Covered: {'; '.join(kinds) if kinds else 'no generator kinds'}. "
+            f"Not covered: {NOT_COVERED}.")
+
+
+def format_probability(p: float, digits: int = 0) -> str:
+    """0.37 -> '37 %'; never '0 %' or '100 %': '< 1 %' and '> 99 %' instead (narrow no-break space)."""
+    pct = 100.0 * float(p)
+    if pct < 1.0:
+        return "<\u202f1\u202f%"
+    if pct > 99.0:
+        return ">\u202f99\u202f%"
+    return f"{pct:.{digits}f}\u202f%"
+
+
+def format_range(lo: float, hi: float) -> str:
+    return f"{format_probability(lo)} to {format_probability(hi)}"

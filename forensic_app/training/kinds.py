@@ -1,0 +1,194 @@
+"""Human-made sounds that detectors of decoder artefacts mistake for AI: real negatives by kind.
+
+A sawtooth's harmonics form a perfect line comb, a bitcrusher's sample-and-hold leaves images
+of the spectrum at multiples of its hold rate, a limiter flattens the dynamics: ordinary
+production that imitates decoder evidence. Every threshold that decides "likely AI" is set
+against these kinds as well as against real recordings (``benchmarks/evidence_study.py``),
+and the tests generate them to check that none is called likely AI.
+
+Every generator returns (n,) float32 at ``SR`` with peak about 0.7 (``limited`` excepted).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import numpy as np
+import soxr
+
+SR = 44100
+OVERSAMPLE = 8
+
+
+def _midi_hz(m: float) -> float:
+    return 440.0 * 2 ** ((m - 69) / 12)
+
+
+def _norm(x: np.ndarray, peak: float = 0.7) -> np.ndarray:
+    return (peak * x / (np.max(np.abs(x)) + 1e-12)).astype(np.float32)
+
+
+def oscillator(freqs_hz: np.ndarray, shape: str, *, duty: float = 0.5, rate: int = SR) -> np.ndarray:
+    """Naive oscillator run at 8x the rate and decimated (how many soft synths avoid aliasing).
+
+    freqs_hz: (n,) instantaneous frequency per output sample; shape: saw | square | pulse | triangle.
+    """
+    f = np.repeat(np.asarray(freqs_hz, np.float64), OVERSAMPLE) / (rate * OVERSAMPLE)
+    phase = np.cumsum(f) % 1.0
+    if shape == "saw":
+        y = 2 * phase - 1
+    elif shape in ("square", "pulse"):
+        y = np.where(phase < (0.5 if shape == "square" else duty), 1.0, -1.0)
+    elif shape == "triangle":
+        y = 4 * np.abs(phase - 0.5) - 1
+    else:
+        raise ValueError(shape)
+    return soxr.resample(y.astype(np.float32), rate * OVERSAMPLE, rate, quality="HQ")
+
+
+def _notes(pitches: list[float], note_s: float, n: int) -> np.ndarray:
+    per = int(note_s * SR)
+    return np.concatenate([np.full(per, _midi_hz(pitches[i % len(pitches)])) for i in range(n // per + 1)])[:n]
+
+
+def saw_note(seed: int, seconds: float = 10.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    return _norm(oscillator(np.full(n, _midi_hz(rng.integers(33, 81))), "saw"))
+
+
+def square_note(seed: int, seconds: float = 10.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    return _norm(oscillator(np.full(n, _midi_hz(rng.integers(33, 81))), "square"))
+
+
+def detuned_pad(seed: int, seconds: float = 30.0) -> np.ndarray:
+    """Detuned saw pad: four chords, three voices per note at -9, 0, +9 cents, slow attack."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    root = int(rng.integers(45, 57))
+    chords = [[0, 4, 7], [-3, 0, 4], [5, 9, 12], [7, 11, 14]]
+    x = np.zeros(n)
+    per = n // 4
+    for i, ch in enumerate(chords):
+        seg = np.zeros(per)
+        for iv in ch:
+            for cents in (-9, 0, 9):
+                seg += oscillator(np.full(per, _midi_hz(root + iv + cents / 100)), "saw")[:per]
+        env = np.minimum(1.0, np.arange(per) / (0.5 * SR)) * np.minimum(1.0, (per - np.arange(per)) / (0.3 * SR))
+        x[i * per:(i + 1) * per] = seg * env
+    return _norm(x)
+
+
+def saw_arpeggio(seed: int, seconds: float = 30.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    root = int(rng.integers(45, 60))
+    pitches = [root + i for i in rng.choice([0, 3, 5, 7, 10, 12, 15], size=8)]
+    return _norm(oscillator(_notes(pitches, 60 / 130 / 2, n), "saw"))
+
+
+def chiptune(seed: int, seconds: float = 30.0) -> np.ndarray:
+    """Pulse lead (12.5/25 % duty), triangle bass, noise hats: the sound of 8-bit consoles."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    root = int(rng.integers(57, 69))
+    lead = oscillator(_notes([root + i for i in rng.choice([0, 2, 4, 7, 9, 12], 16)], 0.125, n), "pulse",
+                      duty=float(rng.choice([0.125, 0.25])))
+    bass = oscillator(_notes([root - 24, root - 24, root - 17, root - 19], 0.5, n), "triangle")
+    hats = np.zeros(n)
+    for s in range(0, n, int(0.125 * SR)):
+        m = min(n - s, int(0.02 * SR))
+        hats[s:s + m] = rng.choice([-1.0, 1.0], m) * np.exp(-np.arange(m) / (0.004 * SR))
+    return _norm(0.5 * lead + 0.6 * bass + 0.2 * hats)
+
+
+def fm_bells(seed: int, seconds: float = 30.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    x = np.zeros(n)
+    for s in range(0, n, int(0.5 * SR)):
+        m = min(n - s, int(2.0 * SR))
+        t = np.arange(m) / SR
+        f = _midi_hz(int(rng.integers(60, 84)))
+        x[s:s + m] += np.exp(-t * 2) * np.sin(2 * np.pi * f * t + 3 * np.exp(-t * 3) * np.sin(2 * np.pi * 3.5 * f * t))
+    return _norm(x)
+
+
+def vocoder(modulator: np.ndarray, seed: int, n_bands: int = 16) -> np.ndarray:
+    """Channel vocoder: a saw chord carrier shaped by the modulator's band envelopes."""
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng(seed)
+    n = modulator.size
+    root = int(rng.integers(45, 57))
+    carrier = sum(oscillator(np.full(n, _midi_hz(root + iv)), "saw")[:n] for iv in (0, 7, 12, 16))
+    edges = np.geomspace(100, 12000, n_bands + 1)
+    out = np.zeros(n)
+    env_sos = butter(2, 30, fs=SR, output="sos")
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        sos = butter(4, [lo, hi], btype="band", fs=SR, output="sos")
+        env = sosfilt(env_sos, np.abs(sosfilt(sos, modulator)))
+        out += sosfilt(sos, carrier) * env
+    return _norm(out)
+
+
+def bitcrush(x: np.ndarray, hold: int, bits: int) -> np.ndarray:
+    """Sample-and-hold by ``hold`` samples, then rounding to ``bits`` bits (a stock bitcrusher)."""
+    y = np.repeat(x[::hold], hold)[: x.size]
+    q = 2 ** (bits - 1)
+    return (np.round(y * q) / q).astype(np.float32)
+
+
+def limited(x: np.ndarray, drive_db: float = 12.0) -> np.ndarray:
+    """A loudness-war master: +drive, soft clip, then a hard ceiling at -0.1 dBFS."""
+    y = np.tanh(x * 10 ** (drive_db / 20))
+    return np.clip(y, -0.989, 0.989).astype(np.float32)
+
+
+def lofi(x: np.ndarray, seed: int) -> np.ndarray:
+    """Low-passed at 4 kHz with tape wobble and hiss (a 'lo-fi' preset)."""
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(x.size) / SR
+    wob = (0.002 * np.sin(2 * np.pi * 0.7 * t) * SR).astype(np.float64)
+    idx = np.clip(np.arange(x.size) + wob, 0, x.size - 1)
+    y = np.interp(idx, np.arange(x.size), x)
+    y = sosfilt(butter(4, 4000, fs=SR, output="sos"), y)
+    return _norm(y + 10 ** (-45 / 20) * rng.standard_normal(x.size))
+
+
+def room_tone(seed: int, seconds: float = 60.0, level_dbfs: float = -74.0) -> np.ndarray:
+    """Near silence: pink-ish noise at ``level_dbfs`` RMS."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    spec = np.fft.rfft(rng.standard_normal(n))
+    spec /= np.sqrt(np.maximum(np.fft.rfftfreq(n, 1 / SR), 20.0))
+    y = np.fft.irfft(spec, n)
+    return (y * 10 ** (level_dbfs / 20) / (np.sqrt(np.mean(y ** 2)) + 1e-12)).astype(np.float32)
+
+
+SOLO_KINDS: dict[str, Callable[[int], np.ndarray]] = {
+    "synth: saw note": saw_note,
+    "synth: square note": square_note,
+    "synth: detuned saw pad": detuned_pad,
+    "synth: saw arpeggio": saw_arpeggio,
+    "synth: chiptune": chiptune,
+    "synth: FM bells": fm_bells,
+    "near-silence: room tone": room_tone,
+}
+
+
+def derived_kinds(music: np.ndarray, seed: int) -> Iterator[tuple[str, np.ndarray]]:
+    """Kinds made from a piece of real music ``music`` (n,) at SR."""
+    rng = np.random.default_rng(seed)
+    yield "vocoder on real music", vocoder(music, seed)
+    yield "lo-fi: bitcrusher x4 8-bit", bitcrush(music, 4, 8)
+    yield "lo-fi: bitcrusher x2 6-bit", bitcrush(music, 2, 6)
+    yield "lo-fi: tape preset", lofi(music, seed)
+    yield "limited master (+12 dB)", limited(music)
+    pad = detuned_pad(seed, music.size / SR)[: music.size]
+    gain = float(rng.choice([0.5, 1.0]))
+    yield "synth pad mixed into real music", _norm(music / (np.max(np.abs(music)) + 1e-12) + gain * pad / 0.7)

@@ -1,0 +1,143 @@
+"""Files shaped like real users' files that the app used to refuse, cut or misread
+(the handed cases in ../shared/cases, as kinds, on audio generated here)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import struct
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from forensic_app.cli import main
+from forensic_app.core.analysis import analyze
+from forensic_app.core.audio import Downmix, open_audio
+from forensic_app.training.synth import music_like
+
+SR = 44100
+needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+
+
+def duration_of(path) -> float:
+    with open_audio(path) as src:
+        n = sum(b.shape[0] for b in src.blocks(SR * 5))
+        return n / src.sample_rate
+
+
+def wav_with_sizes(path, x: np.ndarray, riff_size: int, data_size: int) -> None:
+    """16-bit stereo PCM WAV whose RIFF/data size fields are what an unfinalised recorder leaves."""
+    data = (np.clip(x, -1, 1) * 32767).astype("<i2").tobytes()
+    fmt = struct.pack("<HHIIHH", 1, 2, SR, SR * 4, 4, 16)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", data_size) + data
+    path.write_bytes(b"RIFF" + struct.pack("<I", riff_size) + body)
+
+
+@pytest.mark.parametrize("size", [0, 0x7FFFFFFF, 0xFFFFFFFF])
+def test_unfinalised_wav_is_read_to_its_end(tmp_path, tiny_weights, size):
+    x = np.repeat(music_like(2.5, SR, 3)[:, None], 2, axis=1)
+    p = tmp_path / f"unfinalised-{size:x}.wav"
+    wav_with_sizes(p, x, size, size)
+    r = analyze(p, weights_dir=tiny_weights)
+    assert r.input.duration_s == pytest.approx(2.5, abs=1e-3)
+    assert "unfinalised_wav" in [n.code for n in r.notes]
+    # the samples are the file's, not its header read as audio
+    with open_audio(p) as src:
+        y = np.concatenate(list(src.blocks(SR)))
+    assert np.abs(y - (np.clip(x, -1, 1) * 32767).astype("<i2") / 32768).max() < 1e-6
+
+
+def test_cut_off_wav_is_still_refused(capsys, tmp_path, tiny_weights):
+    x = np.repeat(music_like(3.0, SR, 3)[:, None], 2, axis=1)
+    p = tmp_path / "cut.wav"
+    full = 3 * SR * 4
+    wav_with_sizes(p, x[: SR], full + 36, full)  # header promises 3 s, file holds 1 s
+    assert main(["analyze", str(p), "--weights", str(tiny_weights), "--no-progress"]) == 2
+    assert "truncated" in capsys.readouterr().err
+
+
+@needs_ffmpeg
+def test_mp3_without_xing_frame_is_analysed_in_full(tmp_path, tiny_weights):
+    import subprocess
+
+    src = tmp_path / "in.wav"
+    sf.write(src, music_like(8.0, SR, 1), SR)
+    mp3 = tmp_path / "vbr.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(src), "-c:a", "libmp3lame", "-q:a", "2", "-write_xing", "0",
+                    str(mp3)], check=True)
+    r = analyze(mp3, weights_dir=tiny_weights)
+    assert r.input.duration_s == pytest.approx(8.0, abs=0.1)
+
+
+@needs_ffmpeg
+def test_chained_ogg_is_decoded_in_full_and_says_so(tmp_path, tiny_weights):
+    a, b = tmp_path / "a.ogg", tmp_path / "b.ogg"
+    sf.write(a, music_like(4.0, SR, 1), SR, format="OGG", subtype="VORBIS")
+    sf.write(b, music_like(3.0, SR, 2), SR, format="OGG", subtype="VORBIS")
+    chained = tmp_path / "chained.ogg"
+    chained.write_bytes(a.read_bytes() + b.read_bytes())
+    before = hashlib.sha256(chained.read_bytes()).hexdigest()
+    r = analyze(chained, weights_dir=tiny_weights)
+    assert r.input.duration_s == pytest.approx(7.0, abs=0.05)
+    assert "chained_ogg" in [n.code for n in r.notes]
+    assert hashlib.sha256(chained.read_bytes()).hexdigest() == before
+
+
+def test_truncated_ogg_is_refused_not_analysed_short(capsys, tmp_path, tiny_weights):
+    p = tmp_path / "song.ogg"
+    sf.write(p, music_like(6.0, SR, 1), SR, format="OGG", subtype="VORBIS")
+    data = p.read_bytes()
+    cut = tmp_path / "cut.ogg"
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    assert main(["analyze", str(cut), "--weights", str(tiny_weights), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "truncated" in err and "Traceback" not in err
+
+
+def test_implausible_rate_is_refused_at_once(capsys, tmp_path, tiny_weights):
+    p = tmp_path / "rate1.wav"
+    sf.write(p, np.zeros(20000, np.float32) + 0.1, 8000, subtype="PCM_16")
+    raw = bytearray(p.read_bytes())
+    struct.pack_into("<II", raw, 24, 1, 2)  # sample rate 1 Hz, byte rate 2
+    p.write_bytes(bytes(raw))
+    t0 = time.monotonic()
+    assert main(["analyze", str(p), "--weights", str(tiny_weights), "--no-progress"]) == 2
+    assert time.monotonic() - t0 < 10  # refused before any resampling (it used to take minutes and GBs)
+    assert "sample rate" in capsys.readouterr().err
+
+
+def test_polarity_inverted_channel_does_not_cancel_the_music(tmp_path, tiny_weights):
+    x = music_like(4.0, SR, 5)
+    p = tmp_path / "right-inverted.wav"
+    sf.write(p, np.stack([x, -x], axis=1), SR, subtype="FLOAT")
+    r = analyze(p, weights_dir=tiny_weights)
+    codes = [n.code for n in r.notes]
+    assert "polarity_inverted" in codes
+    assert not any("silent" in n.text.lower() for n in r.notes)
+    ref = tmp_path / "mono.wav"
+    sf.write(ref, x, SR, subtype="FLOAT")
+    assert r.windows == analyze(ref, weights_dir=tiny_weights).windows  # the same music was analysed
+
+
+def test_ordinary_stereo_is_mixed_as_the_mean():
+    rng = np.random.default_rng(0)
+    left = rng.standard_normal(4000).astype(np.float32)
+    block = np.stack([left, 0.3 * left + 0.1 * rng.standard_normal(4000)], axis=1).astype(np.float32)
+    mix = Downmix(2)
+    assert np.allclose(mix(block), block.mean(axis=1)) and not mix.inverted
+
+
+def test_hi_res_file_robustness_rows_in_plain_words(tmp_path, tiny_weights):
+    from forensic_app.core.robustness import MANIPULATIONS, check_robustness
+
+    p = tmp_path / "hires-384k.wav"
+    rate = 384000
+    sf.write(p, music_like(2.0, rate, 4), rate, subtype="PCM_24")
+    rows = check_robustness(p, weights_dir=tiny_weights, manipulations=MANIPULATIONS[:2])
+    for row in rows:
+        text = str(row.get("note", ""))
+        assert "exit status" not in text and "Command '" not in text
+        if shutil.which("ffmpeg"):
+            assert row["probability_fake"] is not None, row  # MP3 at a legal rate, Opus at 48 kHz
