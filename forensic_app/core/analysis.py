@@ -242,12 +242,17 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     bin_hz = c.sample_rate / c.n_fft
     freq_edges = np.arange(fake_map.shape[0] + 1) * stride * bin_hz
     cal = model.calibration
-    heatmap = Heatmap(probabilities=cal.window_probability(fake_map).astype(np.float32),
+    rules = EvidenceRules.from_calibration(cal)
+    # Heatmap, windows and the CNN's own probability are drawn on a scale anchored at what real
+    # music and synth sounds reach (see fusion.EvidenceRules.cnn_display_shift): raw patch outputs
+    # painted red on a human synth track would read as evidence that is not there.
+    shift = rules.cnn_display_shift(cal)
+    heatmap = Heatmap(probabilities=cal.window_probability(fake_map - shift).astype(np.float32),
                       time_edges_s=time_edges, freq_edges_hz=freq_edges)
 
     w_logits = window_logits_from_map(fake_map)
     w_starts = list(range(0, n_cols, WINDOW_CELLS))
-    w_probs = cal.window_probability(w_logits)
+    w_probs = cal.window_probability(w_logits - shift)
     windows = [WindowScore(float(time_edges[s]), float(time_edges[min(s + WINDOW_CELLS, n_cols)]), float(p))
                for s, p in zip(w_starts, w_probs)]
 
@@ -263,7 +268,6 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     p_learned = cal.track_probability(features(track_logit))
     interval_learned = bootstrap_interval(w_logits, features, cal)
     content_s = (total_blocks - silent_blocks) * sil_len / src.sample_rate
-    rules = EvidenceRules.from_calibration(cal)
     decision = decide(cal, rules, learned_p=p_learned, learned_interval=(min(interval_learned[0], p_learned), max(interval_learned[1], p_learned)),
                       cnn_logit=track_logit, comb_z=comb_feature(comb_ev) if comb_ev is not None and comb_ev.f0_hz else None,
                       fakeprint_logit=fp_ev.logit if fp_ev is not None else None, content_s=content_s)
@@ -277,7 +281,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
 
     detectors = [DetectorEvidence(
         name="patch_cnn", title="Patch CNN (time-frequency heatmap)", score=track_logit,
-        probability_fake=float(cal.window_probability(np.array([track_logit]))[0]),
+        probability_fake=float(cal.window_probability(np.array([track_logit - shift]))[0]),
         summary=f"Average patch score over {len(windows)} windows; the highest window scores "
                 f"{max(w_probs):.0%}." if len(windows) else "No complete window.",
         details={"n_windows": len(windows), "max_window_probability": float(max(w_probs)) if len(windows) else None,
@@ -301,7 +305,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
         threshold_fake=cal.threshold_fake, threshold_real=cal.threshold_real))
 
     settings.update({"threshold_likely_fake": cal.threshold_fake, "threshold_no_traces_found": cal.threshold_real,
-                     "evidence_rules": dataclasses.asdict(rules), "probability_by_detector": decision.by_detector,
+                     "evidence_rules": dataclasses.asdict(rules), "probability_by_detector": decision.by_detector, "cnn_display_shift_logit": round(shift, 4),
                      "content_s": round(content_s, 2), "learned_probability": p_learned,  # the fused CNN+comb probability before any cap
                      "learned_interval": [min(interval_learned[0], p_learned), max(interval_learned[1], p_learned)],
                      "window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,

@@ -43,6 +43,22 @@ class EvidenceRules:
     min_content_s: float = 3.0
     rule: str = ""
 
+    def cnn_display_shift(self, cal: Calibration) -> float:
+        """Logits subtracted from patch and window logits before they are drawn.
+
+        The learned fusion crosses the likely_fake line at a CNN mean logit ``line`` (comb term 0);
+        the CNN alone is evidence only beyond ``cnn_confound_logit``. Shifting by the gap puts that
+        point on the line, so a patch is painted red only where it goes beyond what real music and
+        synth sounds reach. 0 without a fitted confound threshold (older calibrations).
+        """
+        if not math.isfinite(self.cnn_confound_logit) or "cnn_mean_logit" not in cal.track_features:
+            return 0.0
+        coef = cal.track_coef[cal.track_features.index("cnn_mean_logit")]
+        if coef <= 0:
+            return 0.0
+        line = (_logit(cal.threshold_fake) - cal.track_intercept) / coef
+        return max(0.0, self.cnn_confound_logit - line)
+
     @classmethod
     def from_calibration(cls, cal: Calibration) -> "EvidenceRules":
         d = dict(cal.raw.get("evidence") or {})

@@ -12,7 +12,6 @@ from typing import Any, Optional
 import numpy as np
 
 from .result import CombEvidence, InputInfo, Note
-from .vocabulary import coverage_line
 
 SHORT_CLIP_S = 10.0
 BAND_LIMIT_HZ = 15500.0
@@ -135,8 +134,8 @@ def make_notes(x: NoteInputs) -> list[Note]:
     if x.verdict != "likely_fake":
         add("uncovered_generators", "info",
             "A low or undecided score is not proof that a person made this track: the detectors only recognise "
-            "the generator kinds they cover, and a generator of another kind can leave no trace they know. "
-            + coverage_line(x.families, x.fakeprint is not None))
+            "the generator kinds they cover (listed with the verdict), and a generator of another kind can leave "
+            "no trace they know.")
     if x.verdict == "likely_fake":
         add("fake_meaning", "info",
             "This score means the audio carries traces similar to those left by the AI generators this app covers. "

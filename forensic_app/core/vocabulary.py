@@ -73,4 +73,6 @@ def format_probability(p: float, digits: int = 0) -> str:
 
 
 def format_range(lo: float, hi: float) -> str:
-    return f"{format_probability(lo)} to {format_probability(hi)}"
+    """'12 % to 40 %', or 'about 12 %' when both ends print the same."""
+    a, b = format_probability(lo), format_probability(hi)
+    return f"about {a}" if a == b else f"{a} to {b}"

@@ -103,7 +103,7 @@ class AnalysisView(pg.GraphicsLayoutWidget):
 
         # --- colour bars: what the colours mean
         self.heat_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colours.probability_colormap(with_alpha=True),
-                                        label="P(AI-generated) per patch", interactive=False,
+                                        label="Patch evidence (0-1, red = beyond real music)", interactive=False,
                                         width=14, colorMapMenu=False)
         self.db_bar = pg.ColorBarItem(values=self._db_range, colorMap=colours.spectrogram_colormap("magma"),
                                       label="Level (dBFS)", interactive=False, width=14, colorMapMenu=False)
@@ -377,7 +377,7 @@ class AnalysisView(pg.GraphicsLayoutWidget):
                 parts.append(f"{float(spec.db[i, j]):.1f} dBFS")
         if self._heatmap is not None:
             p = self._heatmap.value_at(time_s, freq_hz)
-            parts.append("heatmap: outside analysed area" if p is None else f"heatmap P(AI) {p:.2f}")
+            parts.append("heatmap: outside analysed area" if p is None else f"patch evidence {p:.2f}")
         return "   \u00b7   ".join(parts)
 
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:

@@ -25,7 +25,7 @@ class TimelinePlot(pg.PlotItem):
         self.getAxis("left").setWidth(axis_width_px)
         self.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
         self.getAxis("left").setStyle(hideOverlappingLabels=False)
-        self.setLabel("left", "P(AI) window")
+        self.setLabel("left", "Window evidence")
         self.setLabel("bottom", "Time (m:ss)")
         self.vb.setDefaultPadding(0.0)
         self.vb.setLimits(yMin=-0.05, yMax=1.05)
@@ -83,7 +83,7 @@ class TimelinePlot(pg.PlotItem):
         if w is None:
             return format_time(time_s, 0.01)
         return (f"{format_time(time_s, 0.01)}   \u00b7   window {format_time(w.start_s, 0.1)}\u2013"
-                f"{format_time(w.end_s, 0.1)}   \u00b7   P(AI) {w.probability_fake:.2f}   (click to select)")
+                f"{format_time(w.end_s, 0.1)}   \u00b7   evidence {w.probability_fake:.2f}   (click to select)")
 
     def _on_scene_clicked(self, ev) -> None:
         if ev.button() != QtCore.Qt.MouseButton.LeftButton:

@@ -140,7 +140,7 @@ def build_spectrogram_figure(
         loc="left",
     )
     bar = fig.colorbar(hm, ax=axes[1], pad=0.01, fraction=0.04, ticks=[0, 0.25, 0.5, 0.75, 1.0])
-    bar.set_label("P(AI) of patch", fontsize=8)
+    bar.set_label("Patch evidence (0-1)", fontsize=8)
     bar.ax.tick_params(labelsize=7)
     _time_axis(axes[1], duration_s)
     for ax in axes:
@@ -204,7 +204,7 @@ def timeline_figure(
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=7, frameon=False, borderaxespad=0.2)
     ax.set_ylim(0.0, 1.1)
     ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
-    ax.set_ylabel("P(AI) of window")
+    ax.set_ylabel("Window evidence")
     ax.grid(axis="y", color="0.9", lw=0.6)
     _time_axis(ax, duration_s)
     ax.tick_params(labelsize=8)

@@ -144,9 +144,10 @@ def evidence(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         _image(spec, width),
         Paragraph(
             "Top: the spectrogram (time left to right, pitch bottom to top, louder is darker). "
-            "Bottom: the same spectrogram with the detector's per-patch probability on a fixed "
-            "0 to 1 scale: pale or transparent means low, dark red means high. Each coloured "
-            "cell sits exactly over the time and frequency range the detector looked at.",
+            "Bottom: the same spectrogram with the patch CNN's evidence on a fixed 0 to 1 scale, "
+            "anchored at what real music and synthesizer sounds reach: a patch turns red only "
+            "beyond that. Pale or transparent means low. Each coloured cell sits exactly over the "
+            "time and frequency range the detector looked at.",
             s.small),
     ]))
 
@@ -161,7 +162,7 @@ def evidence(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
                   "listed below.", s.small),
     ]))
     if top:
-        rows = [cells(["Rank", "From", "To", "P(AI) of window"], s.cell_bold)]
+        rows = [cells(["Rank", "From", "To", "Window evidence (0-1)"], s.cell_bold)]
         for rank, w in enumerate(top, start=1):
             rows.append(cells([str(rank), fmt_clock(w.start_s), fmt_clock(w.end_s),
                                fmt_prob(w.probability_fake)], s.cell))

@@ -80,8 +80,8 @@ def test_heatmap_toggle_and_fixed_levels(view):
 def test_cursor_readout_names_time_frequency_level_and_probability(view):
     text = view.readout_at(DURATION_S * 0.9, 18000.0)
     assert "0:07.20" in text and "kHz" in text and "dBFS" in text
-    assert "P(AI) 0.95" in text
-    assert "P(AI) 0.10" in view.readout_at(1.0, 440.0)
+    assert "patch evidence 0.95" in text
+    assert "patch evidence 0.10" in view.readout_at(1.0, 440.0)
 
 
 def test_mouse_over_spectrogram_updates_readout(view, qtbot):
