@@ -18,7 +18,7 @@ import torch
 from scipy.ndimage import uniform_filter1d
 
 from .. import __version__
-from .audio import Downmix, PcmStats, file_sha256, make_input_info, open_audio
+from .audio import Downmix, PcmStats, file_fingerprint, file_sha256, make_input_info, open_audio
 from .calibration import bootstrap_interval
 from .comb import CombAnalyzer, CombReference, comb_feature, comb_finding
 from .errors import UnusableInputError
@@ -173,6 +173,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     model = load_model(weights_dir)
     c = model.manifest.contract
     with open_audio(path, cancel) as src:
+        fingerprint = file_fingerprint(path)
         file_hash = file_sha256(path, cancel)
         check(cancel)
         decode = StageReporter(on_progress, 0.02, 0.9, "Decoding and scanning")
@@ -230,6 +231,13 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
                 raise UnusableInputError(f"{path.name}: the audio is too short ({src.n_frames / src.sample_rate:.2f} s); "
                                          f"at least {need:.2f} s is needed. Analyse a longer excerpt")
             tiler.finish()
+        try:
+            changed = file_fingerprint(path) != fingerprint
+        except OSError:
+            changed = True
+        if changed:
+            raise UnusableInputError(f"{path.name}: the file changed while it was being analysed (it is still being "
+                                     "written, or was replaced). Analyse it again once it is complete")
         info = make_input_info(src, file_hash, stats.sha256)
 
     if on_progress:
@@ -311,7 +319,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
                      "window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,
                      "input_contract": c.to_dict(), "effective_bandwidth_hz": round(bandwidth, 1)})
     minfo = ModelInfo(name=model.manifest.name, version=model.manifest.version, sha256=model.weights_sha256,
-                      calibration_version=cal.version, families=fam_names)
+                      calibration_version=cal.version, families=fam_names, bundle_sha256=model.manifest.bundle_sha256)
     prov = Provenance(app_version=__version__, model=minfo, settings=settings,
                       analysed_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
                       command=reproduce_command(path, weights_dir))

@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -53,14 +54,31 @@ def file_sha256(path: Path, cancel: Optional[CancelToken] = None, chunk: int = 1
 
 def check_path(path: Path) -> None:
     """Raise a user-facing error when ``path`` cannot be an audio file we can read."""
-    if not path.exists():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+        st = path.stat() if exists else None
+    except OSError as exc:  # a folder we may not enter, a name component over 255 bytes, ...
+        raise _fail(path, f"the file cannot be reached ({exc.strerror or exc})",
+                    "Check that the path is right and that your user may open every folder on the way, "
+                    "or copy the file somewhere you can read") from None
+    if not exists:
         raise _fail(path, "file not found", f"Check the path ({path}) and try again")
-    if path.is_dir():
+    if is_dir:
         raise _fail(path, "this is a folder, not an audio file", "Choose an audio file inside it")
     if not os.access(path, os.R_OK):
         raise _fail(path, "permission denied", "Make the file readable for your user (or copy it somewhere you can read) and try again")
-    if path.stat().st_size == 0:
+    if not stat.S_ISREG(st.st_mode):
+        raise _fail(path, "this is not a regular file (a pipe, socket or device)",
+                    "Save the audio to a file first and analyse that file")
+    if st.st_size == 0:
         raise _fail(path, "the file is empty (0 bytes)", "It was probably not copied or downloaded completely; get the file again")
+
+
+def file_fingerprint(path: Path) -> tuple[int, int, int]:
+    """(size, mtime in ns, inode): compared before hashing and after decoding, so a file replaced
+    or still being written in between is not reported with one version's hash and another's verdict."""
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, st.st_ino
 
 
 def ffmpeg_path() -> Optional[str]:

@@ -114,6 +114,7 @@ class ModelInfo:
     sha256: str  # of the weight file
     calibration_version: str
     families: tuple[str, ...] = ()  # decoder families covered in training
+    bundle_sha256: str = ""  # of the sealed manifest, which lists every model file's sha256 (weights.bundle_digest)
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,7 @@ class AnalysisResult:
                 "version": self.provenance.model.version,
                 "sha256": self.provenance.model.sha256,
                 "calibration_version": self.provenance.model.calibration_version,
+                "bundle_sha256": self.provenance.model.bundle_sha256,
                 "families": list(self.provenance.model.families),
             },
             "detectors": [

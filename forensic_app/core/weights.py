@@ -48,6 +48,29 @@ def default_weights_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "weights"
 
 
+SEAL_KEY = "bundle_sha256"
+
+
+def bundle_digest(raw: dict[str, Any]) -> str:
+    """sha256 of the manifest's content (canonical JSON without the seal itself).
+
+    The manifest lists the sha256 of every weight, calibration and reference file, so this one
+    hash identifies the whole model bundle: the report prints it, and an edited manifest (a
+    changed normalisation or threshold) no longer matches its seal.
+    """
+    body = {k: v for k, v in raw.items() if k != SEAL_KEY}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def write_manifest(directory: Path, raw: dict[str, Any]) -> Path:
+    """Seal (``bundle_sha256``) and write ``manifest.json``: the one way manifests are written."""
+    raw = dict(raw)
+    raw[SEAL_KEY] = bundle_digest(raw)
+    path = Path(directory) / MANIFEST
+    path.write_text(json.dumps(raw, indent=1, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 @dataclass(frozen=True)
 class ModelManifest:
     directory: Path
@@ -64,6 +87,10 @@ class ModelManifest:
     @property
     def model_card(self) -> dict[str, Any]:
         return self.raw.get("model_card", {})
+
+    @property
+    def bundle_sha256(self) -> str:
+        return bundle_digest(self.raw)
 
     def file_path(self, key: str) -> Optional[Path]:
         entry = self.files.get(key)
@@ -82,6 +109,12 @@ class ModelManifest:
                        files=raw["files"], trained=bool(raw.get("trained", False)), raw=raw)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"The model manifest {path} is damaged ({exc}). Reinstall the app") from None
+
+    def __post_init__(self) -> None:
+        sealed = self.raw.get(SEAL_KEY)
+        if sealed is not None and sealed != bundle_digest(self.raw):
+            raise ModelError(f"The model manifest {self.directory / MANIFEST} was edited after it was sealed (its content "
+                             "no longer matches its bundle_sha256), so results could not be trusted. Reinstall the app")
 
     def verified_path(self, key: str) -> Path:
         entry = self.files.get(key)
@@ -126,7 +159,8 @@ def load_model(directory: Optional[Path | str] = None) -> LoadedModel:
             state = torch.load(wpath, map_location="cpu", weights_only=True)
             net.load_state_dict(state)
         except Exception as exc:  # a state dict that does not fit the architecture
-            raise ModelError(f"Model weights {wpath.name} do not fit the manifest's architecture ({exc}). Reinstall the app") from None
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]  # torch's advice runs to many lines
+            raise ModelError(f"Model weights {wpath.name} do not fit the manifest's architecture ({first}). Reinstall the app") from None
         net = fuse_for_inference(net.eval())
         weights_sha = manifest.files["weights"]["sha256"]
         cal = Calibration.load(manifest.verified_path("calibration"))
@@ -163,8 +197,7 @@ def save_model_bundle(directory: Path, *, network: PatchCNN, manifest: dict[str,
     files = {"weights": {"path": wpath.name, "sha256": wsha}, "calibration": {"path": cpath.name, "sha256": sha256_of(cpath)}}
     for key, p in (extra_files or {}).items():
         files[key] = {"path": Path(p).name, "sha256": sha256_of(Path(p))}
-    out = dict(manifest, files=files)
-    (directory / MANIFEST).write_text(json.dumps(out, indent=1), encoding="utf-8")
+    write_manifest(directory, dict(manifest, files=files))
     return directory
 
 
@@ -181,5 +214,5 @@ def replace_calibration(directory: Path, calibration: dict[str, Any], *, refresh
     for key in ("calibration", *refreshed):
         entry = manifest["files"][key]
         entry["sha256"] = sha256_of(directory / entry["path"])
-    (directory / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    write_manifest(directory, manifest)
     return cpath

@@ -139,6 +139,21 @@ def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[s
     ))
 
 
+STALE_PART_S = 3600.0
+
+
+def _remove_stale_parts(folder: Path) -> None:
+    """Temporary reports left by a killed run (older than an hour: no live writer keeps one that long)."""
+    import time
+
+    try:
+        for part in folder.glob(".forensic-report-*.pdf.part"):
+            if time.time() - part.stat().st_mtime > STALE_PART_S:
+                part.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 def _open_temp(folder: Path) -> tuple[int, str]:
     """A new file next to the target. Not ``mkstemp``: its 0600 mode would make the report
     private; ``os.open(..., 0o666)`` lets the user's umask decide, as for any saved file."""
@@ -218,6 +233,7 @@ def write_report(
     if not folder.is_dir():
         raise ReportError(f"The folder {folder} does not exist: create it or choose another location.")
     register_fonts()
+    _remove_stale_parts(folder)
     fd, tmp = _open_temp(folder)
     try:
         with os.fdopen(fd, "wb") as fh:

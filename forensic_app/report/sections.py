@@ -74,6 +74,7 @@ def identification(result: AnalysisResult, s: Styles, width: float, *, include_p
         ("App version", plain(f"forensic_app {result.provenance.app_version}")),
         ("Model", plain(f"{model.name}, version {model.version}")),
         ("SHA-256 of the model weights", mono(model.sha256)),
+        ("SHA-256 of the model bundle", mono(model.bundle_sha256 or "not recorded")),
         ("Calibration version", plain(model.calibration_version)),
         ("Generator kinds covered", plain(coverage_line(model.families, result.fakeprint is not None))),
     ]

@@ -422,6 +422,8 @@ def failure_modes(res: dict[str, Any]) -> list[str]:
 
 
 def update_manifest(weights: Path, res: dict[str, Any]) -> None:
+    from ..core.weights import write_manifest
+
     path = weights / "manifest.json"
     man = json.loads(path.read_text())
     man["evaluation"] = {k: v for k, v in res.items() if k not in ("reliability",)}
@@ -439,7 +441,7 @@ def update_manifest(weights: Path, res: dict[str, Any]) -> None:
         "robustness_auc": {v["manipulation"]: {"auc": r3(v["auc"]), "unseen": v["unseen"]} for v in res["robustness"]},
         "expected_calibration_error": r3(res["ece"]),
     }
-    path.write_text(json.dumps(man, indent=1))
+    write_manifest(weights, man)
 
 
 def register(sub) -> None:

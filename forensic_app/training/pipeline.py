@@ -12,6 +12,7 @@ import collections
 import datetime as _dt
 import hashlib
 import json
+import shutil
 import sys
 import time
 from dataclasses import asdict
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from ..core.spectrogram import FeatureContract
 from ..core.model import PatchCNN
-from ..core.weights import ModelManifest, replace_calibration, save_model_bundle
+from ..core.weights import ModelManifest, default_weights_dir, replace_calibration, save_model_bundle
 from .features import build_features, read_index
 from .corpus import default_cache_dir
 from .scoring import comb_scores, fit_comb_reference, fit_on_val_rows
@@ -81,7 +82,18 @@ def run_train(args) -> int:
         manifest["previous_version"] = json.loads(old.read_text()).get("version")
     for stale in ("patch_cnn.pt", "calibration.json"):
         (out / stale).unlink(missing_ok=True)
-    save_model_bundle(out, network=net, manifest=manifest, calibration=cal, extra_files={"comb_reference": ref_path})
+    extra = {"comb_reference": ref_path}
+    shipped = default_weights_dir()
+    shipped_manifest = json.loads((shipped / "manifest.json").read_text(encoding="utf-8"))
+    for key in ("fakeprint", "fakeprint_licence"):  # the third-party detector travels with every new bundle
+        entry = shipped_manifest.get("files", {}).get(key)
+        if entry and (shipped / entry["path"]).is_file() and shipped.resolve() != out.resolve():
+            shutil.copy2(shipped / entry["path"], out / entry["path"])
+        if entry:
+            extra[key] = out / entry["path"]
+    if shipped_manifest.get("third_party"):
+        manifest["third_party"] = shipped_manifest["third_party"]
+    save_model_bundle(out, network=net, manifest=manifest, calibration=cal, extra_files=extra)
     print(f"weights written to {out} (calibration {cal['version']}, thresholds {cal['thresholds']})")
     return 0
 

@@ -141,3 +141,81 @@ def test_hi_res_file_robustness_rows_in_plain_words(tmp_path, tiny_weights):
         assert "exit status" not in text and "Command '" not in text
         if shutil.which("ffmpeg"):
             assert row["probability_fake"] is not None, row  # MP3 at a legal rate, Opus at 48 kHz
+
+
+def test_an_edited_manifest_is_refused(tmp_path):
+    import json
+
+    from forensic_app.core.errors import ModelError
+    from forensic_app.core.weights import default_weights_dir, load_model
+
+    copy = tmp_path / "weights"
+    shutil.copytree(default_weights_dir(), copy)
+    raw = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    raw["input"]["norm_scale_db"] = float(raw["input"]["norm_scale_db"]) + 10  # one edited number
+    (copy / "manifest.json").write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(ModelError, match="edited after it was sealed"):
+        load_model(copy)
+
+
+def test_report_identifies_the_model_bundle(tmp_path):
+    from forensic_app.core.weights import load_model
+
+    p = tmp_path / "music.wav"
+    sf.write(p, music_like(3.0, SR, 2), SR)
+    r = analyze(p)
+    assert r.provenance.model.bundle_sha256 == load_model().manifest.bundle_sha256
+    assert r.to_json_dict()["model"]["bundle_sha256"] == r.provenance.model.bundle_sha256
+
+
+def test_unreachable_paths_are_input_errors_not_crashes(capsys, tmp_path, tiny_weights):
+    long_name = tmp_path / ("x" * 300 + ".wav")  # a name component over 255 bytes
+    assert main(["analyze", str(long_name), "--weights", str(tiny_weights), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot be reached" in err and "internal error" not in err
+
+
+def test_a_pipe_is_not_called_empty(capsys, tmp_path, tiny_weights):
+    import os
+
+    fifo = tmp_path / "stream.wav"
+    os.mkfifo(fifo)
+    assert main(["analyze", str(fifo), "--weights", str(tiny_weights), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "not a regular file" in err and "0 bytes" not in err
+
+
+def test_a_file_replaced_during_analysis_is_refused(tmp_path, tiny_weights, monkeypatch):
+    from forensic_app.core import analysis as analysis_mod
+    from forensic_app.core.errors import UnusableInputError
+
+    p = tmp_path / "music.wav"
+    sf.write(p, music_like(3.0, SR, 2), SR)
+    real = analysis_mod.file_fingerprint
+    calls = []
+
+    def replaced_after_first_look(path):
+        calls.append(path)
+        if len(calls) == 2:  # after decoding: another version was written in between
+            sf.write(p, music_like(3.5, SR, 3), SR)
+        return real(path)
+
+    monkeypatch.setattr(analysis_mod, "file_fingerprint", replaced_after_first_look)
+    with pytest.raises(UnusableInputError, match="changed while it was being analysed"):
+        analyze(p, weights_dir=tiny_weights)
+
+
+def test_a_killed_reports_leftover_is_removed_on_the_next_write(tmp_path):
+    import os
+
+    from forensic_app.report import write_report
+    from tests.report._factory import make_result
+
+    stale = tmp_path / ".forensic-report-deadbeef0000.pdf.part"
+    stale.write_bytes(b"%PDF half")
+    old = time.time() - 7200
+    os.utime(stale, (old, old))
+    fresh = tmp_path / ".forensic-report-0123456789ab.pdf.part"  # another writer's, still in progress
+    fresh.write_bytes(b"%PDF writing")
+    write_report(make_result(), tmp_path / "report.pdf")
+    assert not stale.exists() and fresh.exists()
