@@ -18,6 +18,7 @@ from . import colours
 from .scales import format_hz, format_time
 
 _pct = format_probability
+MAX_DRAWN_LINES = 24
 
 
 def probability_sentence(result: AnalysisResult) -> str:
@@ -132,6 +133,7 @@ def _small_plot(left: str, bottom: str) -> pg.PlotWidget:
     pi.setLabel("left", left)
     pi.setLabel("bottom", bottom)
     pi.getAxis("bottom").enableAutoSIPrefix(True)
+    plot.setMouseEnabled(x=False, y=False)  # the panel scrolls with the wheel; a plot must not swallow it and zoom away
     return plot
 
 
@@ -298,7 +300,8 @@ class VerdictPanel(QtWidgets.QScrollArea):
         pi = self.comb_plot.getPlotItem()
         if comb.freqs_hz.size:
             pi.plot(comb.freqs_hz, comb.residual_db, pen=pg.mkPen("#303848", width=1))
-        for f in comb.expected_lines_hz:
+        # a dense comb (every 21-50 Hz) would draw as a solid wall: mark the first lines only
+        for f in comb.expected_lines_hz[:MAX_DRAWN_LINES]:
             pi.addItem(pg.InfiniteLine(pos=float(f), angle=90,
                                        pen=pg.mkPen(colours.probability_hex(0.9), width=1, style=QtCore.Qt.PenStyle.DashLine)),
                        ignoreBounds=True)

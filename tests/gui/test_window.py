@@ -86,6 +86,15 @@ def test_corrupt_file_shows_a_message_and_the_window_stays_usable(make_window, m
     assert not win.banner.isVisible()
 
 
+def test_a_missing_file_is_explained_and_not_added_to_recent_files(make_window, tmp_path, qtbot):
+    win = make_window()
+    gone = tmp_path / "moved-away.wav"
+    with qtbot.waitSignal(win.analysis_failed, timeout=WAIT_MS):
+        win.open_file(str(gone))
+    assert "not found" in win.banner.label.text()
+    assert str(gone) not in win.settings.recent_files
+
+
 def test_model_error_keeps_the_spectrogram_and_explains(make_window, make_wav, qtbot):
     win = make_window(FakeBackend(fail_with=ModelError("The model weights are missing. Reinstall the app.")))
     with qtbot.waitSignal(win.analysis_failed, timeout=WAIT_MS):
