@@ -43,6 +43,24 @@ FAMILY_WORDS = {
     "tconv": "waveform decoders with transposed-convolution upsampling (EnCodec/DAC-style codecs)",
     "upsample": "decoders with interpolation upsampling",
 }
+SHORT_NAMES = {
+    "lyra": "Lyra (neural speech codec)", "hifigan": "HiFi-GAN (GAN vocoder)", "griffinlim": "Griffin-Lim (spectrogram inversion)",
+    "tconv": "transposed-convolution decoders (EnCodec/DAC-style)", "upsample": "interpolation-upsampling decoders",
+    "pitch_shift": "pitch shift", "time_stretch": "time stretch", "mp3": "MP3", "aac": "AAC", "opus": "Opus",
+    "vorbis": "Vorbis", "eq": "EQ", "none": "none",
+}
+
+
+def display_name(key: str) -> str:
+    """Internal names (family keys, 'real-cc:Artist_-_Title', 'pitch_shift') in words for people."""
+    key = str(key)
+    if key in SHORT_NAMES:
+        return SHORT_NAMES[key]
+    if key.startswith("real-cc:"):
+        return key.split(":", 1)[1].replace("_-_", " – ").replace("_", " ") + " (CC recording)"
+    return key.replace("_", " ")
+
+
 FAKEPRINT_COVERAGE = "Suno (up to v5) and Udio (up to v1.5) output, through a third-party model"
 NOT_COVERED = ("diffusion models without a neural decoder, other commercial generators and newer versions of "
                "the covered ones, and output re-encoded so heavily that the traces are gone")

@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtWidgets
 from ..core.comb import comb_finding
 from ..core.result import AnalysisResult, CombEvidence, InputInfo
 from ..core.robustness import points_change, reference_probability, reference_row
-from ..core.vocabulary import PROBABILITY_LABEL, VERDICT_MEANING, coverage_line, format_probability, format_range
+from ..core.vocabulary import PROBABILITY_LABEL, display_name, VERDICT_MEANING, coverage_line, format_probability, format_range
 from . import colours
 from .scales import format_hz, format_time
 
@@ -259,7 +259,7 @@ class VerdictPanel(QtWidgets.QScrollArea):
         if not result.attribution:
             return "No attribution: the evidence does not single out a known generator family."
         items = sorted(result.attribution.items(), key=lambda kv: -kv[1])
-        lines = [f"{html.escape(name)}: {_pct(p)}" for name, p in items[:4]]
+        lines = [f"{html.escape(display_name(name))}: {_pct(p)}" for name, p in items[:4]]
         return ("Closest among the families the model was trained on (not an identification):<br>"
                 + "<br>".join(lines))
 

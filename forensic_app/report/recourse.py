@@ -13,6 +13,7 @@ from typing import Any, Mapping, Optional
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from forensic_app.core.result import AnalysisResult
+from forensic_app.core.vocabulary import display_name
 
 from .fonts import MONO, needs_code_points, para_text as t
 from .styles import MUTED, RULE, SHADE, Styles, cells, grid_table, table_style
@@ -48,11 +49,11 @@ def _render(key: str, value: Any, s: Styles, width: float, depth: int = 0) -> li
             cols = list(dict.fromkeys(k for v in value.values() for k in v))
             rows = [cells([""] + [t(humanize_key(c)) for c in cols], s.cell_bold)]
             for name, v in value.items():
-                rows.append([Paragraph(t(name), s.cell)] + [Paragraph(t(_fmt(c, v.get(c, ""))), s.cell) for c in cols])
+                rows.append([Paragraph(t(display_name(name)), s.cell)] + [Paragraph(t(_fmt(c, v.get(c, ""))), s.cell) for c in cols])
             n = len(cols) + 1
             return [grid_table(rows, [width / n] * n)]
         if value and all(not isinstance(v, (Mapping, list, tuple)) for v in value.values()):
-            rows = [[Paragraph(t(humanize_key(k) if depth else k), s.cell),
+            rows = [[Paragraph(t(humanize_key(k) if depth else display_name(k)), s.cell),
                      Paragraph(t(_fmt(key if _is_rate_key(key) else str(k), v)), s.cell)] for k, v in value.items()]
             return [grid_table(rows, [0.6 * width, 0.3 * width], header=False)]
         out: list[Flowable] = []
@@ -69,7 +70,8 @@ def _render(key: str, value: Any, s: Styles, width: float, depth: int = 0) -> li
             for v in value:
                 rows.append([Paragraph(t(_fmt(c, v.get(c, ""))), s.cell) for c in cols])
             return [grid_table(rows, [width / len(cols)] * len(cols))]
-        return [Paragraph(t(_fmt(key, v)), s.bullet, bulletText="•") for v in value]
+        return [Paragraph(t(_fmt(key, display_name(v) if isinstance(v, str) and " " not in v else v)), s.bullet,
+                          bulletText="•") for v in value]
     return [Paragraph(t(_fmt(key, value)), s.body)]
 
 
@@ -144,7 +146,8 @@ def contest(result: AnalysisResult, s: Styles, width: float, *, include_path: bo
 
 def reviewer(s: Styles, width: float) -> list[Flowable]:
     label_w = 0.28 * width
-    fields = [["Reviewer name", ""], ["Organisation / role", ""], ["Date of review", ""]]
+    fields = [["Artist", ""], ["Title", ""], ["ISRC", ""], ["Platform and case number", ""],
+              ["Reviewer name", ""], ["Organisation / role", ""], ["Date of review", ""]]
     decisions = [[Paragraph("Decision" if i == 0 else "", s.cell_bold), Paragraph(f"☐ &nbsp;{d}", s.body)]
                  for i, d in enumerate(REVIEWER_DECISIONS)]
     ident = Table([[Paragraph(k, s.cell_bold), v] for k, v in fields] + decisions,

@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from forensic_app.core.comb import comb_finding, comb_grade
 from forensic_app.core.result import VERDICT_WORDS, VERDICTS, AnalysisResult
-from forensic_app.core.vocabulary import PROBABILITY_LABEL, coverage_line, format_probability, format_range
+from forensic_app.core.vocabulary import PROBABILITY_LABEL, display_name, coverage_line, format_probability, format_range
 from forensic_app.core.robustness import reference_probability, reference_row
 
 from . import figures
@@ -263,7 +263,7 @@ def _attribution(result: AnalysisResult, s: Styles, width: float) -> list[Flowab
         s.small))
     rows = [cells(["Decoder family", "Probability"], s.cell_bold)]
     for fam, prob in sorted(result.attribution.items(), key=lambda kv: -kv[1]):
-        rows.append([Paragraph(t(fam), s.cell), Paragraph(fmt_prob(prob), s.cell)])
+        rows.append([Paragraph(t(display_name(fam)), s.cell), Paragraph(fmt_prob(prob), s.cell)])
     out.append(grid_table(rows, [0.5 * width, 0.2 * width]))
     return [KeepTogether(out)]
 
