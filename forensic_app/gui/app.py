@@ -11,6 +11,8 @@ from typing import Optional
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from .geometry import PREFERRED_SIZE
+
 _FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSansMono.ttf")
 SCREENSHOT_TIMEOUT_MS = 10 * 60 * 1000
 
@@ -93,6 +95,42 @@ class ExceptionHook:
             sys.excepthook = self._previous
 
 
+def show_splash(app: QtWidgets.QApplication) -> QtWidgets.QSplashScreen:
+    """A drawn start-up card (no image file to lose), shown while the window's modules load."""
+    from .. import __version__
+
+    ratio = app.primaryScreen().devicePixelRatio() if app.primaryScreen() else 1.0
+    pixmap = QtGui.QPixmap(int(440 * ratio), int(170 * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(QtGui.QColor("#1d2433"))
+    painter = QtGui.QPainter(pixmap)
+    painter.setPen(QtGui.QColor("#f0f0f5"))
+    title = QtGui.QFont(app.font())
+    title.setPointSizeF(20)
+    title.setBold(True)
+    painter.setFont(title)
+    painter.drawText(QtCore.QRectF(24, 22, 400, 40), "forensic_app")
+    small = QtGui.QFont(app.font())
+    small.setPointSizeF(10)
+    painter.setFont(small)
+    painter.setPen(QtGui.QColor("#b8c0d8"))
+    painter.drawText(QtCore.QRectF(24, 64, 400, 24), f"Offline analyzer for AI-generated music \u00b7 {__version__}")
+    painter.end()
+    splash = QtWidgets.QSplashScreen(pixmap)
+    splash.showMessage("Starting\u2026", QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignBottom,
+                       QtGui.QColor("#f0f0f5"))
+    splash.show()
+    app.processEvents()
+    return splash
+
+
+def splash_message(splash: Optional[QtWidgets.QSplashScreen], text: str) -> None:
+    if splash is not None:
+        splash.showMessage(f"  {text}", QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignBottom,
+                           QtGui.QColor("#f0f0f5"))
+        QtWidgets.QApplication.processEvents()
+
+
 def _save_screenshot(window, out: str) -> bool:
     QtWidgets.QApplication.processEvents()
     pixmap = window.grab()
@@ -104,8 +142,6 @@ def run_gui(path: Optional[str] = None, *, screenshot: Optional[str] = None,
             weights_dir: Optional[str] = None) -> int:
     """Open the window (optionally on ``path``). With ``screenshot``: load, wait for the
     analysis, save a grab of the whole window to that PNG and return 0 (nonzero on failure)."""
-    from .main_window import MainWindow
-
     if screenshot and not path:
         print("forensic-app: --screenshot needs a FILE to analyse.", file=sys.stderr)
         return 2
@@ -113,12 +149,22 @@ def run_gui(path: Optional[str] = None, *, screenshot: Optional[str] = None,
         os.environ.setdefault("FORENSIC_APP_WEIGHTS", str(weights_dir))
     app = ensure_app()
     previous_handler = QtCore.qInstallMessageHandler(_qt_message_handler)
+    # the window's modules (pyqtgraph, scipy, the core) take seconds on a cold start: show a sign of life
+    splash = show_splash(app)
+    splash_message(splash, "Loading the window\u2026")
+    from .main_window import MainWindow
+
     window = MainWindow(weights_dir=weights_dir)
     hook = ExceptionHook(window)
     hook.install()
     outcome = {"code": 0}
     try:
         window.show()
+        if screenshot and app.platformName() == "offscreen":
+            window.resize(*PREFERRED_SIZE)  # the offscreen "screen" is imaginary: grab at the designed size
+        splash.finish(window)
+        if not path:
+            window.offer_demo()
         if screenshot:
             def finish(code: int, message: str = "") -> None:
                 if outcome.get("done"):
