@@ -40,6 +40,7 @@ class AboutInfo:
     model_name: str = ""
     model_version: str = ""
     calibration_version: str = ""
+    weights_licence: str = ""  # manifest["license"] when the manifest names one
     problem: str = ""  # why the model part could not be read
     third_party: list[ThirdParty] = field(default_factory=list)
     demo_credits: str = ""
@@ -102,6 +103,7 @@ def gather(directory: Optional[Path | str] = None) -> AboutInfo:
         manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
         info.model_name, info.model_version = str(manifest.get("name", "")), str(manifest.get("version", ""))
         info.third_party = third_party_entries(manifest, d)
+        info.weights_licence = _text(manifest, "license", "licence")
         cal_file = manifest.get("files", {}).get("calibration", {}).get("path")
         if cal_file:
             cal = json.loads((d / cal_file).read_text(encoding="utf-8"))

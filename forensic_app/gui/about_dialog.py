@@ -37,7 +37,8 @@ def about_html(info: AboutInfo) -> str:
              "<p>Offline analyzer for AI-generated music. Nothing leaves your machine.</p>",
              f"<table>{table}</table>",
              "<h4>Licences</h4>",
-             f"<p><b>The app</b> (code and the detector weights trained by this project): {e(info.app_licence)}.</p>"]
+             f"<p><b>The app</b>: {e(info.app_licence)}. <b>Its detector weights</b> (trained by this project): "
+             f"{e(info.weights_licence) if info.weights_licence else 'shipped with the app, under its licence'}.</p>"]
     if info.third_party:
         for tp in info.third_party:
             bits = [f"<b>{e(tp.name)}</b> (third-party model)"]
