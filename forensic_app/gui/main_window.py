@@ -400,7 +400,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def offer_demo(self) -> bool:
         """First start without a file: offer the demo track in the banner (once; non-blocking)."""
-        if self.settings.demo_offered or self.current_path is not None or resources.demo_track() is None:
+        if (self.settings.demo_offered or self.current_path is not None or resources.demo_track() is None
+                or self.banner.isVisible()):  # a message about the settings file comes first; offer next time
             return False
         self.settings.demo_offered = True
         self.banner.show_message(
