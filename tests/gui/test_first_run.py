@@ -101,3 +101,21 @@ def test_about_lists_a_third_party_model_from_the_manifest(tmp_path, make_window
     assert "missing" not in text
     assert "calibration" in text.lower()  # no calibration file here: said, not crashed
     dialog.close()
+
+
+def test_splash_shows_before_the_heavy_modules_load(tmp_path):
+    """run_gui puts the splash up before pyqtgraph, scipy, torch and the window's modules are imported."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys, forensic_app.gui.app as a\n"
+            "def fake(app):\n"
+            "    heavy = [m for m in ('pyqtgraph', 'scipy', 'torch', 'forensic_app.gui.main_window') if m in sys.modules]\n"
+            "    print('HEAVY:', *heavy); sys.exit(0)\n"
+            "a.show_splash = fake\n"
+            "a.run_gui(None)\n")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FORENSIC_APP_CONFIG_DIR=str(tmp_path))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("HEAVY:", 1)[1].split() == []
