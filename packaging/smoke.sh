@@ -55,7 +55,7 @@ check_log report "$OUT/report.log"
 if [ "$(head -c 5 "$OUT/report.pdf" 2>/dev/null)" = "%PDF-" ]; then
   if command -v pdftotext >/dev/null; then
     sha=$(sha256sum "$DEMO" | cut -c1-12)
-    pdftotext "$OUT/report.pdf" - | grep -q "$sha" && ok "report $OUT/report.pdf (carries the demo's sha256 $sha...)" \
+    pdftotext "$OUT/report.pdf" "$OUT/report.txt" && grep -q "$sha" "$OUT/report.txt" && ok "report $OUT/report.pdf (carries the demo's sha256 $sha...)" \
       || fail "report text lacks the file's sha256 $sha"
   else ok "report $OUT/report.pdf"; fi
 else fail "no PDF report"; fi

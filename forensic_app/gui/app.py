@@ -95,8 +95,11 @@ class ExceptionHook:
             sys.excepthook = self._previous
 
 
-def show_splash(app: QtWidgets.QApplication) -> QtWidgets.QSplashScreen:
-    """A drawn start-up card (no image file to lose), shown while the window's modules load."""
+HEADLESS_PLATFORMS = ("offscreen", "minimal")
+
+
+def splash_pixmap(app: QtWidgets.QApplication) -> QtGui.QPixmap:
+    """The start-up card, drawn (no image file to lose)."""
     from .. import __version__
 
     ratio = app.primaryScreen().devicePixelRatio() if app.primaryScreen() else 1.0
@@ -116,7 +119,15 @@ def show_splash(app: QtWidgets.QApplication) -> QtWidgets.QSplashScreen:
     painter.setPen(QtGui.QColor("#b8c0d8"))
     painter.drawText(QtCore.QRectF(24, 64, 400, 24), f"Offline analyzer for AI-generated music \u00b7 {__version__}")
     painter.end()
-    splash = QtWidgets.QSplashScreen(pixmap)
+    return pixmap
+
+
+def show_splash(app: QtWidgets.QApplication) -> Optional[QtWidgets.QSplashScreen]:
+    """Show the start-up card while the window's modules load; None where nobody can see it
+    (offscreen: QSplashScreen.show() waits about 1 s there for an exposure that never comes)."""
+    if app.platformName() in HEADLESS_PLATFORMS:
+        return None
+    splash = QtWidgets.QSplashScreen(splash_pixmap(app))
     splash.showMessage("Starting\u2026", QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignBottom,
                        QtGui.QColor("#f0f0f5"))
     splash.show()
@@ -129,6 +140,26 @@ def splash_message(splash: Optional[QtWidgets.QSplashScreen], text: str) -> None
         splash.showMessage(f"  {text}", QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignBottom,
                            QtGui.QColor("#f0f0f5"))
         QtWidgets.QApplication.processEvents()
+
+
+def seconds_since_process_start() -> Optional[float]:
+    """Wall time since this process started (Linux: from /proc), for start-up timings; else None."""
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            start_ticks = int(f.read().rsplit(b")", 1)[1].split()[19])
+        with open("/proc/uptime", "rb") as f:
+            uptime_s = float(f.read().split()[0])
+        return uptime_s - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _log_startup(what: str) -> None:
+    """With FORENSIC_APP_DEBUG set, say on stderr when each start-up step was reached."""
+    if os.environ.get("FORENSIC_APP_DEBUG"):
+        t = seconds_since_process_start()
+        print(f"forensic-app: {what} at {t:.2f} s after the process started" if t is not None
+              else f"forensic-app: {what}", file=sys.stderr)
 
 
 def _save_screenshot(window, out: str) -> bool:
@@ -151,6 +182,7 @@ def run_gui(path: Optional[str] = None, *, screenshot: Optional[str] = None,
     previous_handler = QtCore.qInstallMessageHandler(_qt_message_handler)
     # the window's modules (pyqtgraph, scipy, the core) take seconds on a cold start: show a sign of life
     splash = show_splash(app)
+    _log_startup("splash shown" if splash is not None else "no splash on this platform")
     splash_message(splash, "Loading the window\u2026")
     from .main_window import MainWindow
 
@@ -162,7 +194,9 @@ def run_gui(path: Optional[str] = None, *, screenshot: Optional[str] = None,
         window.show()
         if screenshot and app.platformName() == "offscreen":
             window.resize(*PREFERRED_SIZE)  # the offscreen "screen" is imaginary: grab at the designed size
-        splash.finish(window)
+        if splash is not None:
+            splash.finish(window)
+        _log_startup("window shown")
         if not path:
             window.offer_demo()
         if screenshot:
