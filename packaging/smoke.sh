@@ -50,6 +50,17 @@ if [ "$(head -c 4 "$OUT/window.png" 2>/dev/null | tail -c 3)" = "PNG" ]; then
   ok "window screenshot $OUT/window.png (start, analysis and grab in $(secs_since "$start") s)"
 else fail "no PNG screenshot"; fi
 
+if command -v xvfb-run >/dev/null; then  # the real window system too: xcb on a small virtual screen
+  FORENSIC_APP_DEBUG=1 xvfb-run -a -s "-screen 0 1024x700x24" env -u QT_QPA_PLATFORM -u WAYLAND_DISPLAY \
+    "$APP" gui "$DEMO" --screenshot "$OUT/window-xcb.png" >"$OUT/xcb.log" 2>&1 || fail "gui on xcb (Xvfb) exited $?"
+  check_log "gui on xcb" "$OUT/xcb.log"
+  if [ "$(head -c 4 "$OUT/window-xcb.png" 2>/dev/null | tail -c 3)" = "PNG" ]; then
+    ok "xcb window on a 1024x700 screen: $OUT/window-xcb.png; $(grep -o '[a-z ]* shown at [0-9.]* s' "$OUT/xcb.log" | paste -sd ';')"
+  else fail "no screenshot from the xcb window"; fi
+else
+  echo "smoke: skipped the xcb window (no xvfb-run; packaging/install-deps.sh installs it)"
+fi
+
 "$APP" report "$DEMO" -o "$OUT/report.pdf" --force --no-progress >"$OUT/report.log" 2>&1 || fail "report exited $?"
 check_log report "$OUT/report.log"
 if [ "$(head -c 5 "$OUT/report.pdf" 2>/dev/null)" = "%PDF-" ]; then

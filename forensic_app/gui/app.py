@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Optional
@@ -122,24 +123,57 @@ def splash_pixmap(app: QtWidgets.QApplication) -> QtGui.QPixmap:
     return pixmap
 
 
-def show_splash(app: QtWidgets.QApplication) -> Optional[QtWidgets.QSplashScreen]:
-    """Show the start-up card while the window's modules load; None where nobody can see it
-    (offscreen: QSplashScreen.show() waits about 1 s there for an exposure that never comes)."""
+class Splash(QtWidgets.QLabel):
+    """The start-up card in a frameless window, with a one-line status under the title.
+
+    Not QSplashScreen: its show() blocked for its full 1-s exposure timeout here (Qt 6.11 on
+    xcb under Xvfb, and offscreen), although a plain window is exposed within milliseconds.
+    """
+
+    def __init__(self, pixmap: QtGui.QPixmap) -> None:
+        flags = (QtCore.Qt.WindowType.SplashScreen | QtCore.Qt.WindowType.FramelessWindowHint
+                 | QtCore.Qt.WindowType.WindowStaysOnTopHint)
+        super().__init__(None, flags)
+        self._base = pixmap
+        self.setPixmap(pixmap)
+        screen = QtGui.QGuiApplication.primaryScreen()
+        if screen is not None:
+            size = pixmap.deviceIndependentSize().toSize()
+            self.move(screen.availableGeometry().center() - QtCore.QPoint(size.width() // 2, size.height() // 2))
+
+    def show_message(self, text: str) -> None:
+        pixmap = QtGui.QPixmap(self._base)
+        painter = QtGui.QPainter(pixmap)
+        painter.setPen(QtGui.QColor("#f0f0f5"))
+        size = pixmap.deviceIndependentSize()
+        painter.drawText(QtCore.QRectF(24, size.height() - 36, size.width() - 48, 24),
+                         int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter), text)
+        painter.end()
+        self.setPixmap(pixmap)
+        self.repaint()
+        QtWidgets.QApplication.processEvents()
+
+    def finish(self, window: QtWidgets.QWidget) -> None:
+        self.close()
+        self.deleteLater()
+
+
+def show_splash(app: QtWidgets.QApplication) -> Optional[Splash]:
+    """Show the start-up card while the window's modules load; None where nobody can see it."""
     if app.platformName() in HEADLESS_PLATFORMS:
         return None
-    splash = QtWidgets.QSplashScreen(splash_pixmap(app))
-    splash.showMessage("Starting\u2026", QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignBottom,
-                       QtGui.QColor("#f0f0f5"))
+    splash = Splash(splash_pixmap(app))
     splash.show()
-    app.processEvents()
+    deadline = time.monotonic() + 0.3  # let it be mapped and painted before the imports block the thread
+    while splash.windowHandle() is not None and not splash.windowHandle().isExposed() and time.monotonic() < deadline:
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    splash.show_message("Starting\u2026")
     return splash
 
 
-def splash_message(splash: Optional[QtWidgets.QSplashScreen], text: str) -> None:
+def splash_message(splash: Optional[Splash], text: str) -> None:
     if splash is not None:
-        splash.showMessage(f"  {text}", QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignBottom,
-                           QtGui.QColor("#f0f0f5"))
-        QtWidgets.QApplication.processEvents()
+        splash.show_message(text)
 
 
 def seconds_since_process_start() -> Optional[float]:
