@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 unusable input (one-line message on stderr), 1 internal
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -184,6 +185,12 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_gui(args) -> int:
+    from .gui.display import display_problem
+
+    problem = display_problem()
+    if problem:  # instead of Qt's abort (exit 134) when there is no screen
+        print(problem, file=sys.stderr)
+        return EXIT_INPUT
     from .gui.app import run_gui
 
     return run_gui(args.file, screenshot=args.screenshot, weights_dir=args.weights)
@@ -212,7 +219,8 @@ ROBUSTNESS_HELP = ("also analyse manipulated copies (MP3/Opus round trips, level
                    "how the score moves; about 15x the analysis time (~30 s for 3 minutes on 2 cores)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
+    """The whole command line; ``training=False`` only lists the training commands (no torch import)."""
     p = argparse.ArgumentParser(prog="forensic-app", description="Offline analyzer for AI-generated music. "
                                 "Without a subcommand, opens the desktop app (optionally on FILE).")
     p.add_argument("--version", action="version", version=f"forensic-app {__version__}")
@@ -253,15 +261,30 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--weights")
     g.set_defaults(func=_cmd_gui)
 
-    try:  # training commands are left out of the frozen desktop app
-        from .training.commands import register as register_data
-        from .training.pipeline import register as register_train
-    except ImportError:
-        pass
-    else:
-        register_data(sub)
-        register_train(sub)
+    _add_training_commands(sub, full=training)
     return p
+
+
+# Training needs torch and the training code to define its options; they are imported only
+# when one of these commands runs, so that --help and --version answer at once.
+TRAINING_COMMANDS = {"data": "build the training / calibration dataset",
+                     "train": "train the patch CNN, fit calibration and the comb reference, write weights/",
+                     "calibrate": "refit calibration and comb reference of existing weights on the val split",
+                     "evaluate": "reproduce the model card's figures from the test split"}
+
+
+def _add_training_commands(sub, *, full: bool) -> None:
+    if importlib.util.find_spec(f"{__package__}.training") is None:
+        return  # left out of the frozen desktop app
+    if not full:
+        for name, text in TRAINING_COMMANDS.items():
+            sub.add_parser(name, help=text, add_help=False)  # listed in --help; parsed by the full parser
+        return
+    from .training.commands import register as register_data
+    from .training.pipeline import register as register_train
+
+    register_data(sub)
+    register_train(sub)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -269,7 +292,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in SUBCOMMANDS:
         argv = ["gui", *argv]  # `forensic-app` and `forensic-app FILE` open the window
-    parser = build_parser()
+    parser = build_parser(training=argv[0] in TRAINING_COMMANDS)
     args = parser.parse_args(argv)
     func: Callable[..., int] = args.func
     try:

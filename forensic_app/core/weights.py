@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any, Optional, Sequence
 
 import torch
 
+from ..resources import ENV_WEIGHTS, weights_dir
 from .calibration import Calibration
 from .errors import ModelError
 from .fakeprint import FakeprintModel
@@ -26,7 +25,6 @@ from .model import PatchCNN, fuse_for_inference
 from .spectrogram import FeatureContract
 
 MANIFEST = "manifest.json"
-ENV_WEIGHTS = "FORENSIC_APP_WEIGHTS"
 
 
 def sha256_of(path: Path) -> str:
@@ -38,14 +36,8 @@ def sha256_of(path: Path) -> str:
 
 
 def default_weights_dir() -> Path:
-    """``$FORENSIC_APP_WEIGHTS``, else the bundle's or the source tree's ``weights/``."""
-    env = os.environ.get(ENV_WEIGHTS)
-    if env:
-        return Path(env)
-    frozen = getattr(sys, "_MEIPASS", None)
-    if frozen:
-        return Path(frozen) / "weights"
-    return Path(__file__).resolve().parents[2] / "weights"
+    """``$FORENSIC_APP_WEIGHTS``, else the shipped ``weights/`` (wheel, bundle or source tree)."""
+    return weights_dir()
 
 
 SEAL_KEY = "bundle_sha256"

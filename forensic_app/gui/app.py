@@ -5,11 +5,14 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Optional
 
 from PySide6 import QtCore, QtGui, QtWidgets
+
+from .geometry import PREFERRED_SIZE
 
 _FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSansMono.ttf")
 SCREENSHOT_TIMEOUT_MS = 10 * 60 * 1000
@@ -93,6 +96,106 @@ class ExceptionHook:
             sys.excepthook = self._previous
 
 
+HEADLESS_PLATFORMS = ("offscreen", "minimal")
+
+
+def splash_pixmap(app: QtWidgets.QApplication) -> QtGui.QPixmap:
+    """The start-up card, drawn (no image file to lose)."""
+    from .. import __version__
+
+    ratio = app.primaryScreen().devicePixelRatio() if app.primaryScreen() else 1.0
+    pixmap = QtGui.QPixmap(int(440 * ratio), int(170 * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(QtGui.QColor("#1d2433"))
+    painter = QtGui.QPainter(pixmap)
+    painter.setPen(QtGui.QColor("#f0f0f5"))
+    title = QtGui.QFont(app.font())
+    title.setPointSizeF(20)
+    title.setBold(True)
+    painter.setFont(title)
+    painter.drawText(QtCore.QRectF(24, 22, 400, 40), "forensic_app")
+    small = QtGui.QFont(app.font())
+    small.setPointSizeF(10)
+    painter.setFont(small)
+    painter.setPen(QtGui.QColor("#b8c0d8"))
+    painter.drawText(QtCore.QRectF(24, 64, 400, 24), f"Offline analyzer for AI-generated music \u00b7 {__version__}")
+    painter.end()
+    return pixmap
+
+
+class Splash(QtWidgets.QLabel):
+    """The start-up card in a frameless window, with a one-line status under the title.
+
+    Not QSplashScreen: its show() blocked for its full 1-s exposure timeout here (Qt 6.11 on
+    xcb under Xvfb, and offscreen), although a plain window is exposed within milliseconds.
+    """
+
+    def __init__(self, pixmap: QtGui.QPixmap) -> None:
+        flags = (QtCore.Qt.WindowType.SplashScreen | QtCore.Qt.WindowType.FramelessWindowHint
+                 | QtCore.Qt.WindowType.WindowStaysOnTopHint)
+        super().__init__(None, flags)
+        self._base = pixmap
+        self.setPixmap(pixmap)
+        screen = QtGui.QGuiApplication.primaryScreen()
+        if screen is not None:
+            size = pixmap.deviceIndependentSize().toSize()
+            self.move(screen.availableGeometry().center() - QtCore.QPoint(size.width() // 2, size.height() // 2))
+
+    def show_message(self, text: str) -> None:
+        pixmap = QtGui.QPixmap(self._base)
+        painter = QtGui.QPainter(pixmap)
+        painter.setPen(QtGui.QColor("#f0f0f5"))
+        size = pixmap.deviceIndependentSize()
+        painter.drawText(QtCore.QRectF(24, size.height() - 36, size.width() - 48, 24),
+                         int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter), text)
+        painter.end()
+        self.setPixmap(pixmap)
+        self.repaint()
+        QtWidgets.QApplication.processEvents()
+
+    def finish(self, window: QtWidgets.QWidget) -> None:
+        self.close()
+        self.deleteLater()
+
+
+def show_splash(app: QtWidgets.QApplication) -> Optional[Splash]:
+    """Show the start-up card while the window's modules load; None where nobody can see it."""
+    if app.platformName() in HEADLESS_PLATFORMS:
+        return None
+    splash = Splash(splash_pixmap(app))
+    splash.show()
+    deadline = time.monotonic() + 0.3  # let it be mapped and painted before the imports block the thread
+    while splash.windowHandle() is not None and not splash.windowHandle().isExposed() and time.monotonic() < deadline:
+        app.processEvents(QtCore.QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    splash.show_message("Starting\u2026")
+    return splash
+
+
+def splash_message(splash: Optional[Splash], text: str) -> None:
+    if splash is not None:
+        splash.show_message(text)
+
+
+def seconds_since_process_start() -> Optional[float]:
+    """Wall time since this process started (Linux: from /proc), for start-up timings; else None."""
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            start_ticks = int(f.read().rsplit(b")", 1)[1].split()[19])
+        with open("/proc/uptime", "rb") as f:
+            uptime_s = float(f.read().split()[0])
+        return uptime_s - start_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _log_startup(what: str) -> None:
+    """With FORENSIC_APP_DEBUG set, say on stderr when each start-up step was reached."""
+    if os.environ.get("FORENSIC_APP_DEBUG"):
+        t = seconds_since_process_start()
+        print(f"forensic-app: {what} at {t:.2f} s after the process started" if t is not None
+              else f"forensic-app: {what}", file=sys.stderr)
+
+
 def _save_screenshot(window, out: str) -> bool:
     QtWidgets.QApplication.processEvents()
     pixmap = window.grab()
@@ -104,8 +207,6 @@ def run_gui(path: Optional[str] = None, *, screenshot: Optional[str] = None,
             weights_dir: Optional[str] = None) -> int:
     """Open the window (optionally on ``path``). With ``screenshot``: load, wait for the
     analysis, save a grab of the whole window to that PNG and return 0 (nonzero on failure)."""
-    from .main_window import MainWindow
-
     if screenshot and not path:
         print("forensic-app: --screenshot needs a FILE to analyse.", file=sys.stderr)
         return 2
@@ -113,12 +214,25 @@ def run_gui(path: Optional[str] = None, *, screenshot: Optional[str] = None,
         os.environ.setdefault("FORENSIC_APP_WEIGHTS", str(weights_dir))
     app = ensure_app()
     previous_handler = QtCore.qInstallMessageHandler(_qt_message_handler)
+    # the window's modules (pyqtgraph, scipy, the core) take seconds on a cold start: show a sign of life
+    splash = show_splash(app)
+    _log_startup("splash shown" if splash is not None else "no splash on this platform")
+    splash_message(splash, "Loading the window\u2026")
+    from .main_window import MainWindow
+
     window = MainWindow(weights_dir=weights_dir)
     hook = ExceptionHook(window)
     hook.install()
     outcome = {"code": 0}
     try:
         window.show()
+        if screenshot and app.platformName() == "offscreen":
+            window.resize(*PREFERRED_SIZE)  # the offscreen "screen" is imaginary: grab at the designed size
+        if splash is not None:
+            splash.finish(window)
+        _log_startup("window shown")
+        if not path:
+            window.offer_demo()
         if screenshot:
             def finish(code: int, message: str = "") -> None:
                 if outcome.get("done"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable, Optional
+
 from PySide6 import QtCore, QtWidgets
 
 
@@ -22,13 +24,29 @@ class Banner(QtWidgets.QFrame):
         close.setText("Dismiss")
         close.setAutoRaise(True)
         close.clicked.connect(self.hide)
+        self.action_button = QtWidgets.QPushButton()
+        self.action_button.clicked.connect(self._on_action)
+        self.action_button.hide()
         lay.addWidget(self.label, 1)
+        lay.addWidget(self.action_button)
         lay.addWidget(close)
         self.kind = ""
+        self._action: Optional[Callable[[], None]] = None
         self.hide()
 
-    def show_message(self, text: str, kind: str = "error") -> None:
+    def show_message(self, text: str, kind: str = "error", *,
+                     action: Optional[tuple[str, Callable[[], None]]] = None) -> None:
+        """Show ``text``; ``action`` = (button label, callback) adds a button that also dismisses."""
         self.kind = kind
         self.setStyleSheet(f"QFrame{{{self.STYLES[kind]}}} QLabel{{border:none;}}")
         self.label.setText(text)
+        self._action = action[1] if action else None
+        self.action_button.setText(action[0] if action else "")
+        self.action_button.setVisible(action is not None)
         self.show()
+
+    def _on_action(self) -> None:
+        callback, self._action = self._action, None
+        self.hide()
+        if callback is not None:
+            callback()

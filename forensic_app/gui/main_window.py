@@ -10,6 +10,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.progress import CancelToken
 from ..core.result import AnalysisResult
+from .. import resources
+from . import geometry
 from . import settings as settings_mod
 from .banner import Banner
 from .playback import Player
@@ -101,7 +103,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_status_bar()
         self._apply_settings()
         self._update_enabled()
-        self.resize(1440, 880)
         self._restore_geometry()
         if settings_problem:
             self.show_info(settings_problem)
@@ -164,6 +165,10 @@ class MainWindow(QtWidgets.QMainWindow):
         m.addAction(self.act_cancel)
         m = mb.addMenu("&Help")
         m.addAction("&How to read the results", self._on_help)
+        self.act_demo = m.addAction("Open the &demo track", self.open_demo)
+        self.act_demo.setEnabled(resources.demo_track() is not None)
+        m.addSeparator()
+        m.addAction("&About forensic_app", self.show_about)
         for menu in mb.findChildren(QtWidgets.QMenu):
             menu.setToolTipsVisible(True)  # disabled actions say why (no audio device, no report yet)
         self._rebuild_recent_menu()
@@ -207,9 +212,9 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _restore_geometry(self) -> None:
         s = self.settings
+        self._clamped_after_show = False
+        geometry.place_window(self, s.window_geometries, s.window_geometry)
         try:
-            if s.window_geometry:
-                self.restoreGeometry(QtCore.QByteArray.fromBase64(s.window_geometry.encode("ascii")))
             if s.splitter_state:
                 self.splitter.restoreState(QtCore.QByteArray.fromBase64(s.splitter_state.encode("ascii")))
         except (ValueError, UnicodeEncodeError):
@@ -217,7 +222,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def save_settings(self) -> None:
         s = self.settings
-        s.window_geometry = bytes(self.saveGeometry().toBase64()).decode("ascii")
+        key, s.window_geometry = geometry.saved_geometry(self)
+        s.window_geometries[key] = s.window_geometry
         s.splitter_state = bytes(self.splitter.saveState().toBase64()).decode("ascii")
         problem = settings_mod.save_settings(s)
         if problem:
@@ -393,6 +399,34 @@ class MainWindow(QtWidgets.QMainWindow):
                                          f"({b - a:.1f} s). Esc clears.", 5000)
         self._update_enabled()
 
+    def offer_demo(self) -> bool:
+        """First start without a file: offer the demo track in the banner (once; non-blocking)."""
+        if (self.settings.demo_offered or self.current_path is not None or resources.demo_track() is None
+                or self.banner.isVisible()):  # a message about the settings file comes first; offer next time
+            return False
+        self.settings.demo_offered = True
+        self.banner.show_message(
+            "Welcome. New to forensic_app? Open the demo track (a real song with vocals, 30 s) to see an "
+            "analysis, or open your own file with File > Open or by dropping it here.", "info",
+            action=("Open demo track", self.open_demo))
+        return True
+
+    def open_demo(self) -> None:
+        track = resources.demo_track()
+        if track is None:
+            self.show_error("This installation has no demo track. Open one of your own files with File > Open.")
+        else:
+            self.open_file(str(track))
+
+    def show_about(self) -> QtWidgets.QDialog:
+        from .about_dialog import AboutDialog
+
+        dialog = AboutDialog(self, weights_dir=getattr(self.backend, "weights_dir", None))
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()  # non-modal: tests and screenshots never block on it
+        self._about = dialog
+        return dialog
+
     def _on_help(self) -> None:
         QtWidgets.QMessageBox.information(self, "How to read the results", (
             "The heatmap colours each time-frequency patch by the detector's probability that it was "
@@ -564,6 +598,12 @@ class MainWindow(QtWidgets.QMainWindow):
             self.act_export_report.setEnabled(self.result is not None)
             self.act_export_report.setToolTip("Write a PDF report of this analysis" if self.result is not None
                                               else "Available when the analysis has finished.")
+
+    def showEvent(self, ev: QtGui.QShowEvent) -> None:
+        super().showEvent(ev)
+        if not self._clamped_after_show:  # the frame's size is known only once the window is shown
+            self._clamped_after_show = True
+            geometry.clamp_to_screen(self)
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
         if self._robust is not None:

@@ -31,10 +31,12 @@ class Settings:
     overlay_opacity: float = 0.7
     overlay_visible: bool = True
     loop: bool = False
-    window_geometry: str = ""  # QMainWindow.saveGeometry() as base64
+    window_geometry: str = ""  # QMainWindow.saveGeometry() as base64, the last screen used
+    window_geometries: dict[str, str] = field(default_factory=dict)  # the same per screen ("name WxH")
     window_state: str = ""  # QMainWindow.saveState() as base64
     splitter_state: str = ""
     recent_files: list[str] = field(default_factory=list)
+    demo_offered: bool = False  # the first start without a file offers the demo track, once
 
     def add_recent(self, path: str) -> None:
         path = os.path.abspath(path)
@@ -54,6 +56,8 @@ class Settings:
             self.db_floor, self.db_ceiling = d.db_floor, d.db_ceiling
         self.overlay_opacity = float(min(max(self.overlay_opacity, 0.0), 1.0))
         self.recent_files = [str(p) for p in self.recent_files if isinstance(p, str)][:MAX_RECENT]
+        self.window_geometries = {k: v for k, v in self.window_geometries.items()
+                                  if isinstance(k, str) and isinstance(v, str)}
         return self
 
 
@@ -87,7 +91,7 @@ def load_settings() -> tuple[Settings, Optional[str]]:
                 raise ValueError(f"{name} must be true or false")
             if isinstance(default, float) and not isinstance(value, (int, float)):
                 raise ValueError(f"{name} must be a number")
-            if isinstance(default, (str, list)) and not isinstance(value, type(default)):
+            if isinstance(default, (str, list, dict)) and not isinstance(value, type(default)):
                 raise ValueError(f"{name} has the wrong type")
             values[name] = value
         return Settings(**values).validated(), None

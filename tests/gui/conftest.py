@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 
-os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any Qt import
+# Before any Qt import. The offscreen plugin's default screen is 800x800 and the window fits
+# itself to its screen: give the tests a common desktop size instead.
+_SCREEN = os.path.join(tempfile.mkdtemp(prefix="forensic-qt-"), "screens.json")
+with open(_SCREEN, "w") as _f:
+    json.dump({"screens": [{"name": "test-1920x1080", "x": 0, "y": 0, "width": 1920, "height": 1080,
+                            "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}, _f)
+os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 
 import pytest
 
