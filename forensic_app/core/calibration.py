@@ -63,7 +63,7 @@ class Calibration:
             track_intercept=float(d["track"]["intercept"]),
             isotonic_x=None if not iso else np.asarray(iso["x"], float),
             isotonic_y=None if not iso else np.asarray(iso["y"], float),
-            threshold_fake=float(d["thresholds"]["likely_fake"]), threshold_real=float(d["thresholds"].get("no_traces_found", d["thresholds"].get("likely_real"))),
+            threshold_fake=float(d["thresholds"]["likely_fake"]), threshold_real=float(d["thresholds"]["no_traces_found"]),
             comb_z_clip=float(d.get("comb", {}).get("z_clip", 12.0)), raw=d,
             comb_z_floor=None if d.get("comb", {}).get("z_floor") is None else float(d["comb"]["z_floor"]),
         )

@@ -68,7 +68,7 @@ def detection_tables(rows, p, cal) -> dict[str, Any]:
         for k, v in sorted(d.items()):
             v = np.array(v)
             table[k] = {"n": int(v.size), "detected_likely_fake": _rate(v >= cal.threshold_fake),
-                        "called_likely_real": _rate(v <= cal.threshold_real),
+                        "called_no_traces_found": _rate(v <= cal.threshold_real),
                         "mean_p": float(v.mean()), "auc_vs_real": _auc(v, reals)}
     for k, v in sorted(src.items()):
         v = np.array(v)
@@ -138,7 +138,7 @@ def run_evaluate(args) -> int:
     y = np.array([1 if r["label"] == "fake" else 0 for r in rows])
     res: dict[str, Any] = {"model": model.manifest.name, "version": model.manifest.version,
                            "weights_sha256": model.weights_sha256, "calibration": cal.version,
-                           "thresholds": {"likely_fake": cal.threshold_fake, "likely_real": cal.threshold_real},
+                           "thresholds": {"likely_fake": cal.threshold_fake, "no_traces_found": cal.threshold_real},
                            "n_test": int(len(rows)), "n_test_real": int((y == 0).sum())}
     res["fused"] = detection_tables(rows, p, cal)
     cnn_only = np.array([float(cal.window_probability(np.array([t]))[0]) for t in s["track_logit"]])
@@ -304,12 +304,12 @@ def _f(v) -> str:
 def markdown(res: dict[str, Any]) -> str:
     L = [f"# Evaluation of {res['model']} {res['version']}", "",
          f"Test split: {res['n_test']} ten-second segments ({res['n_test_real']} real). Thresholds: likely_fake >= "
-         f"{res['thresholds']['likely_fake']:.3f}, likely_real <= {res['thresholds']['likely_real']:.3f}. "
+         f"{res['thresholds']['likely_fake']:.3f}, no_traces_found <= {res['thresholds']['no_traces_found']:.3f}. "
          f"Figures are claims about this split only.", "",
          "## Detection by decoder family (fused, test split)", "",
-         "| family | n | likely_fake | called likely_real | mean p | AUC vs real | patch-CNN-only AUC |", "|---|---|---|---|---|---|---|"]
+         "| family | n | likely_fake | called no_traces_found | mean p | AUC vs real | patch-CNN-only AUC |", "|---|---|---|---|---|---|---|"]
     for k, v in res["fused"]["families"].items():
-        L.append(f"| {k} | {v['n']} | {_pct(v['detected_likely_fake'])} | {_pct(v['called_likely_real'])} | {v['mean_p']:.3f} | "
+        L.append(f"| {k} | {v['n']} | {_pct(v['detected_likely_fake'])} | {_pct(v['called_no_traces_found'])} | {v['mean_p']:.3f} | "
                  f"{_f(v['auc_vs_real'])} | {_f(res['cnn_auc_by_family'].get(k))} |")
     L += ["", "## Detection by generator", "", "| generator | n | likely_fake | mean p | AUC |", "|---|---|---|---|---|"]
     for k, v in res["fused"]["generators"].items():
@@ -380,7 +380,7 @@ def failure_modes(res: dict[str, Any]) -> list[str]:
     if low:
         parts = ", ".join(f"{_pct(v)} of {_SHORT.get(f, f)}" for f, v in sorted(low.items(), key=lambda kv: kv[1]))
         out.append(f"The likely_fake threshold is set for few false positives, so many fakes stay below it: only {parts} "
-                   "test fakes were called likely AI-generated. 'Inconclusive' or 'likely real' does not clear a track.")
+                   "test fakes were called likely AI-generated. 'Inconclusive' or 'no traces found' does not clear a track.")
     out.append("Trained on 10-second segments of mostly instrumental game music (Debian packages) and two CC "
                "recordings: real music with vocals is scarce, so watch false positives on vocal-heavy tracks.")
     out.append("Fakes come from speech codecs (Lyra), a speech vocoder (HiFi-GAN), Griffin-Lim inversion and the "
@@ -395,7 +395,7 @@ def failure_modes(res: dict[str, Any]) -> list[str]:
         for f, a in sorted(below.items(), key=lambda kv: kv[1]):
             txt += (f"; a model that never saw {_SHORT.get(f, f)} rated its output more real than real music "
                     f"(AUC {a:.2f})")
-        out.append(txt + ": an unfamiliar generator tends to come out likely real.")
+        out.append(txt + ": an unfamiliar generator tends to come out as 'no traces found'.")
     rob = {r["manipulation"]: r for r in res.get("robustness") or []}
     if "none" in rob and len(rob) > 1:
         clean = rob["none"]["mean_p_real"]

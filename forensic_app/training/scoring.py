@@ -127,7 +127,7 @@ def fit_calibration(track_logit: np.ndarray, comb_z: np.ndarray, labels: np.ndar
         "window": {"a": float(wlr.coef_[0, 0]), "b": float(wlr.intercept_[0])},
         "track": {"features": ["cnn_mean_logit", "comb_z"], "coef": [float(c) for c in tlr.coef_[0]],
                   "intercept": float(tlr.intercept_[0])},
-        "thresholds": {"likely_fake": t_fake, "likely_real": t_real,
+        "thresholds": {"likely_fake": t_fake, "no_traces_found": t_real,
                        "rule": f"conformal bound at {FAKE_ALPHA:.1%} over {n_real} validation real segments "
                                f"plus a between-package margin of {margin:.2f} logits"},
         "comb": {"z_clip": comb_z_clip, "z_floor": comb_z_floor},

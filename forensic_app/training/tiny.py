@@ -32,7 +32,7 @@ def write_tiny_model(directory: Path, *, seed: int = 0) -> Path:
     calibration = {
         "version": "cal-tiny-0", "window": {"a": 1.0, "b": 0.0},
         "track": {"features": ["cnn_mean_logit", "comb_z"], "coef": [1.0, 0.0], "intercept": 0.0},
-        "thresholds": {"likely_fake": 0.9, "likely_real": 0.2}, "comb": {"z_clip": 12.0},
+        "thresholds": {"likely_fake": 0.9, "no_traces_found": 0.2}, "comb": {"z_clip": 12.0},
     }
     return save_model_bundle(Path(directory), network=net, manifest=manifest, calibration=calibration)
 

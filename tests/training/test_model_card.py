@@ -11,7 +11,7 @@ from tests.report._pdfread import page_texts, words
 
 
 def _evaluation(*, fp_all: float, n_real: int) -> dict:
-    fam = lambda det: {"detected_likely_fake": det, "called_likely_real": 0.0, "mean_p": 0.5, "auc_vs_real": 0.9}  # noqa: E731
+    fam = lambda det: {"detected_likely_fake": det, "called_no_traces_found": 0.0, "mean_p": 0.5, "auc_vs_real": 0.9}  # noqa: E731
     rob = lambda m, p_real, fp, unseen=False: {"manipulation": m, "auc": 0.8375, "unseen": unseen, "n_pairs": 40,  # noqa: E731
                                                "real_fp": fp, "mean_p_real": p_real}
     return {

@@ -1,0 +1,68 @@
+"""The verdict rules: strongest evidence wins, but only evidence real music cannot produce."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from forensic_app.core.fusion import EvidenceRules, decide
+from forensic_app.core.weights import load_model
+
+RULES = EvidenceRules(comb_threshold_z=12.0, fakeprint_threshold_logit=3.0, cnn_confound_logit=3.0)
+
+
+@pytest.fixture(scope="module")
+def cal():
+    return load_model().calibration
+
+
+def run(cal, *, learned=0.05, cnn=-1.0, comb=None, fp=None, content=60.0, rules=RULES):
+    return decide(cal, rules, learned_p=learned, learned_interval=(learned * 0.8, min(1.0, learned * 1.2)),
+                  cnn_logit=cnn, comb_z=comb, fakeprint_logit=fp, content_s=content)
+
+
+def test_cnn_alone_within_what_synths_reach_is_capped_below_the_line(cal):
+    d = run(cal, learned=0.999, cnn=2.5)
+    assert d.verdict == "inconclusive" and d.probability < cal.threshold_fake
+    assert "cnn_confounded" in d.reasons
+
+
+def test_cnn_beyond_what_synths_reach_can_call_likely_fake(cal):
+    d = run(cal, learned=0.999, cnn=3.5)
+    assert d.verdict == "likely_fake" and not d.reasons
+
+
+@pytest.mark.parametrize("comb, fp", [(14.0, None), (None, 6.0)])
+def test_a_strong_comb_or_fakeprint_is_never_outvoted_by_a_cnn_that_saw_nothing(cal, comb, fp):
+    d = run(cal, learned=0.01, cnn=-2.0, comb=comb, fp=fp)
+    assert d.verdict == "likely_fake" and d.probability >= cal.threshold_fake
+    assert d.interval[0] >= cal.threshold_fake - 1e-9
+
+
+def test_evidence_below_its_real_music_threshold_does_not_decide(cal):
+    d = run(cal, learned=0.01, cnn=-2.0, comb=8.0, fp=-1.0)
+    assert d.verdict != "likely_fake"
+
+
+def test_probability_is_monotone_in_every_detector(cal):
+    base = run(cal, learned=0.3, cnn=0.0, comb=5.0, fp=-5.0).probability
+    assert run(cal, learned=0.3, cnn=0.0, comb=9.0, fp=-5.0).probability >= base
+    assert run(cal, learned=0.3, cnn=0.0, comb=5.0, fp=0.0).probability >= base
+    assert run(cal, learned=0.5, cnn=0.5, comb=5.0, fp=-5.0).probability >= base
+
+
+def test_no_content_never_gets_a_verdict(cal):
+    d = run(cal, learned=0.01, cnn=-2.0, comb=14.0, fp=6.0, content=0.4)
+    assert d.verdict == "inconclusive" and "no_content" in d.reasons
+    assert d.probability < cal.threshold_fake
+
+
+def test_low_evidence_is_no_traces_found_not_likely_real(cal):
+    d = run(cal, learned=0.02, cnn=-2.0, comb=2.0, fp=-20.0)
+    assert d.verdict == "no_traces_found"
+
+
+def test_shipped_calibration_has_fitted_evidence_rules():
+    rules = EvidenceRules.from_calibration(load_model().calibration)
+    assert math.isfinite(rules.cnn_confound_logit) and rules.rule
