@@ -16,7 +16,7 @@ from typing import Callable, Optional, Sequence
 from . import __version__
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
-SUBCOMMANDS = {"analyze", "report", "gui", "data", "train", "calibrate", "evaluate", "-h", "--help", "--version"}
+SUBCOMMANDS = {"analyze", "batch", "report", "gui", "data", "train", "calibrate", "evaluate", "-h", "--help", "--version"}
 
 
 def _prepare_env() -> None:
@@ -246,6 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--screenshot", metavar="OUT.png", help="load FILE, wait for the analysis, save a window grab, exit")
     g.add_argument("--weights")
     g.set_defaults(func=_cmd_gui)
+
+    from .batch.command import register as register_batch
+
+    register_batch(sub)
 
     try:  # training commands are left out of the frozen desktop app
         from .training.commands import register as register_data
