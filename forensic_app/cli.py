@@ -67,7 +67,7 @@ def _progress_enabled(args) -> bool:
 
 def _human(result) -> str:
     lo, hi = result.interval
-    lines = [f"{result.input.file_name}: {result.verdict_words} — probability of AI generation "
+    lines = [f"{os.path.abspath(result.input.path)}: {result.verdict_words} — probability of AI generation "
              f"{result.probability_fake:.0%} (range {lo:.0%}–{hi:.0%})",
              f"  sha256 {result.input.file_sha256}"]
     for d in result.detectors:
@@ -120,20 +120,23 @@ def _refuse_existing_report(args) -> bool:
 def _cmd_analyze(args) -> int:
     if _refuse_existing_report(args):
         return EXIT_INPUT
-    results, worst = [], EXIT_OK
+    results, worst = [], EXIT_OK  # results: AnalysisResult, or an error object for the --json list
     for f in args.files:
         try:
             result = _analyze_file(f, args)
         except Exception as exc:  # sorted into user / internal errors below
-            worst = max(worst, _report_error(exc))
+            code = _report_error(exc)
+            worst = max(worst, code)
+            results.append({"file": os.path.abspath(f), "error": _error_text(exc), "exit": code})
             continue
         results.append(result)
         if args.report:
             from .report import write_report
 
             target = Path(args.report)
-            if len(args.files) > 1:
-                target = target.with_name(f"{target.stem}-{Path(f).stem}{target.suffix or '.pdf'}")
+            if len(args.files) > 1:  # the hash prefix keeps two song.wav from different folders apart
+                target = target.with_name(f"{target.stem}-{Path(f).stem}-{result.input.file_sha256[:12]}"
+                                          f"{target.suffix or '.pdf'}")
             try:
                 write_report(result, target, page_size=args.page_size, model_card=_model_card(args.weights),
                              overwrite=args.force)
@@ -142,15 +145,16 @@ def _cmd_analyze(args) -> int:
                 continue
             print(f"Report written to {target}", file=sys.stderr)
     if args.json:
-        payload = [r.to_json_dict() for r in results]
+        payload = [r if isinstance(r, dict) else r.to_json_dict() for r in results]
         if len(args.files) == 1:
-            if payload:
+            if not isinstance(results[0], dict):  # one file that failed: only the line on stderr
                 print(json.dumps(payload[0], indent=1, ensure_ascii=False))
         else:
             print(json.dumps(payload, indent=1, ensure_ascii=False))
     else:
         for r in results:
-            print(_human(r))
+            if not isinstance(r, dict):
+                print(_human(r))
     return worst
 
 
@@ -183,6 +187,15 @@ def _cmd_gui(args) -> int:
     from .gui.app import run_gui
 
     return run_gui(args.file, screenshot=args.screenshot, weights_dir=args.weights)
+
+
+def _error_text(exc: BaseException) -> str:
+    """The reason an error object in ``analyze --json`` carries (the stderr line without its prefix)."""
+    from .core.errors import ForensicError
+
+    if isinstance(exc, ForensicError):
+        return str(exc)
+    return f"internal error: {type(exc).__name__}: {exc}"
 
 
 def _report_error(exc: BaseException) -> int:
