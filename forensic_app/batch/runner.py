@@ -176,7 +176,7 @@ class DaskExecutor:
         self.client = Client(address, set_as_default=False)
         threads = sum(self.client.nthreads().values()) or 1
         self.capacity = 2 * threads
-        self._ac = as_completed()
+        self._ac = as_completed(loop=self.client.loop)
         self._jobs: dict[str, Job] = {}
 
     @property
