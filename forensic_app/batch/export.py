@@ -77,6 +77,16 @@ def write_csv(store: Store, run: int, target: str | Path) -> None:
             w.writerow(csv_record(row, detectors))
 
 
+def write_rows_csv(rows: list[dict[str, Any]], target: str | Path) -> None:
+    """Rows already in memory (the window's table) -> the same CSV columns as :func:`write_csv`."""
+    detectors = sorted({d for r in rows for d in r["detectors"]})
+    with _atomic_text(target) as f:
+        w = csv.writer(f)
+        w.writerow(BASE_COLUMNS + [f"score_{d}" for d in detectors] + TAIL_COLUMNS)
+        for row in rows:
+            w.writerow(csv_record(row, detectors))
+
+
 def jsonl_record(row: dict[str, Any]) -> dict[str, Any]:
     keys = ("path", "status", "verdict", "probability_fake", "interval", "sha256", "duplicate_of", "detectors",
             "notes", "model", "duration_s", "report", "error")

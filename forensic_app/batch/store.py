@@ -70,6 +70,7 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")  # in WAL: durable against a killed process
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        self.current_run: Optional[int] = None  # set by begin_run
 
     def close(self) -> None:
         self.db.close()
@@ -98,7 +99,8 @@ class Store:
         with self.transaction():
             cur = self.db.execute("INSERT INTO runs (started_at, args) VALUES (?, ?)",
                                   (_now(), json.dumps(args, ensure_ascii=False)))
-        return int(cur.lastrowid)
+        self.current_run = int(cur.lastrowid)
+        return self.current_run
 
     def end_run(self, run: int) -> None:
         with self.transaction():
@@ -180,14 +182,20 @@ class Store:
             "ORDER BY e.detector", (run,)).fetchall()
         return [r[0] for r in rows]
 
+    _ROW_QUERY = (
+        "SELECT f.path, f.ord, f.sha256, f.size_bytes, f.reason AS file_reason, r.*, "
+        "  (SELECT g.path FROM files g WHERE g.run = f.run AND g.sha256 = f.sha256 ORDER BY g.ord LIMIT 1) AS first "
+        "FROM files f LEFT JOIN results r ON r.sha256 = f.sha256 ")
+
+    def file_row(self, run: int, path: str) -> Optional[dict[str, Any]]:
+        """One file's row, as :meth:`iter_rows` gives it."""
+        r = self.db.execute(self._ROW_QUERY + "WHERE f.run = ? AND f.path = ?", (run, path)).fetchone()
+        return None if r is None else self._row(r)
+
     def iter_rows(self, run: int, page: int = 256) -> Iterator[dict[str, Any]]:
         """The run's table, one dict per input file in discovery order (see README, "batch")."""
         last = -1
-        query = (
-            "SELECT f.path, f.ord, f.sha256, f.size_bytes, f.reason AS file_reason, r.*, "
-            "  (SELECT g.path FROM files g WHERE g.run = f.run AND g.sha256 = f.sha256 ORDER BY g.ord LIMIT 1) AS first "
-            "FROM files f LEFT JOIN results r ON r.sha256 = f.sha256 "
-            "WHERE f.run = ? AND f.ord > ? ORDER BY f.ord LIMIT ?")
+        query = self._ROW_QUERY + "WHERE f.run = ? AND f.ord > ? ORDER BY f.ord LIMIT ?"
         while True:
             rows = self.db.execute(query, (run, last, page)).fetchall()
             if not rows:
