@@ -115,6 +115,16 @@ def cmd_batch(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         store.close()
         return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001 - e.g. no Dask scheduler at --scheduler: one line, no traceback
+        progress.close()
+        if os.environ.get("FORENSIC_APP_DEBUG"):
+            import traceback
+
+            traceback.print_exception(exc)
+        print(f"error: the batch stopped: {type(exc).__name__}: {exc}. Finished files are kept in {store_path}; "
+              f"fix the cause and run again with --resume (set FORENSIC_APP_DEBUG=1 for details)", file=sys.stderr)
+        store.close()
+        return EXIT_INTERNAL
     finally:
         progress.close()
     with store:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures as cf
+from concurrent.futures.process import BrokenProcessPool
 import hashlib
 import json
 import multiprocessing as mp
@@ -103,7 +104,12 @@ class InlineExecutor:
 
 
 class PoolExecutor:
-    """Local worker processes. Spawned (never forked: the GUI has threads, torch has pools)."""
+    """Local worker processes. Spawned (never forked: the GUI has threads, torch has pools).
+
+    A worker that dies (out of memory, a crash in a decoder) breaks the whole pool, and the
+    pool cannot tell whose file did it: every file then in the pool counts one attempt and
+    goes to a fresh pool; a file past ``retries`` attempts becomes an error row.
+    """
 
     def __init__(self, jobs: int, options: BatchOptions):
         self.jobs, self.options = jobs, options
@@ -113,6 +119,7 @@ class PoolExecutor:
         self._threads = max(1, (os.cpu_count() or 1) // jobs)
         self._futures: dict[cf.Future, Job] = {}
         self._attempts: collections.Counter[str] = collections.Counter()
+        self._ready: collections.deque[dict[str, Any]] = collections.deque()  # rows settled by a crash
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
@@ -121,13 +128,13 @@ class PoolExecutor:
 
     @property
     def in_flight(self) -> int:
-        return len(self._futures)
+        return len(self._futures) + len(self._ready)
 
     def submit(self, job: Job) -> None:
         self._futures[self._pool.submit(analyse_file, job)] = job
 
     def wait_one(self) -> dict[str, Any]:
-        while True:
+        while not self._ready:
             done = next((f for f in self._futures if f.done()), None)
             if done is None:
                 cf.wait(list(self._futures), return_when=cf.FIRST_COMPLETED)
@@ -135,28 +142,31 @@ class PoolExecutor:
             job = self._futures.pop(done)
             try:
                 return done.result()
-            except cf.process.BrokenProcessPool:
-                self._restart_after_crash(job)
-                if self._attempts[job.path] > self.options.retries:
-                    return _crash_row(job, f"the worker process died while analysing this file "
-                                           f"({self._attempts[job.path]} times); it may be too large for the memory")
-                self._futures[self._pool.submit(analyse_file, job)] = job
+            except BrokenProcessPool:
+                self._restart_after_crash([job, *self._futures.values()])
+        return self._ready.popleft()
 
-    def _restart_after_crash(self, job: Job) -> None:
-        """A dead worker breaks the whole pool: count the attempt, start a new pool, resubmit the others."""
-        self._attempts[job.path] += 1
-        others = list(self._futures.values())
+    def _restart_after_crash(self, jobs: list[Job]) -> None:
+        """A dead worker broke the pool: a fresh pool gets every file that was in it, but one
+        that has used up its attempts becomes an error row."""
         self._futures.clear()
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = self._new_pool()
-        for other in others:
-            self._futures[self._pool.submit(analyse_file, other)] = other
+        for job in jobs:
+            self._attempts[job.path] += 1
+            if self._attempts[job.path] > self.options.retries:
+                self._ready.append(_crash_row(job, f"a worker process died while this file was being analysed "
+                                                   f"({self._attempts[job.path]} times); it may need more memory "
+                                                   f"than a worker has (try fewer --jobs)"))
+            else:
+                self._futures[self._pool.submit(analyse_file, job)] = job
 
     def cancel(self) -> None:
         self._event.set()  # running analyses stop at their next block
         for f in self._futures:
             f.cancel()
         self._futures.clear()
+        self._ready.clear()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

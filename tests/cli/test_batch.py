@@ -258,3 +258,26 @@ def test_discovery_order_and_unmatched_glob(tmp_path):
     assert [Path(e.path).name for e in entries] == ["a.wav", "b.wav", "*.flac"]
     assert entries[2].reason and "matched no file" in entries[2].reason
     assert list(discover([f"@{tmp_path / 'nolist.txt'}"]))[0].reason.startswith("list file could not be read")
+
+
+def test_a_worker_killed_mid_batch_does_not_lose_files(tmp_path, tiny_weights):
+    import multiprocessing
+
+    files = [write(tmp_path / "in" / f"t{i}.wav", seed=i, seconds=8.0) for i in range(6)]
+    killed = []
+
+    def kill_a_worker(_event):
+        children = [p for p in multiprocessing.active_children() if p.pid]
+        if not killed and children:
+            os.kill(children[0].pid, signal.SIGKILL)
+            killed.append(children[0].pid)
+
+    with Store(tmp_path / "s.sqlite") as store:
+        run = run_batch([str(tmp_path / "in")], store, BatchOptions(jobs=2, weights_dir=str(tiny_weights)),
+                        on_file=kill_a_worker)
+        rows = list(store.iter_rows(run))
+        workers = store.worker_stats(run)
+    assert killed
+    assert len(workers) >= 3  # the broken pool was replaced by a fresh one, which finished the files
+    assert [r["path"] for r in rows] == [str(p) for p in files]
+    assert all(r["status"] == "analysed" for r in rows), [r["error"] for r in rows]
