@@ -281,3 +281,39 @@ def test_a_worker_killed_mid_batch_does_not_lose_files(tmp_path, tiny_weights):
     assert len(workers) >= 3  # the broken pool was replaced by a fresh one, which finished the files
     assert [r["path"] for r in rows] == [str(p) for p in files]
     assert all(r["status"] == "analysed" for r in rows), [r["error"] for r in rows]
+
+
+def test_the_batch_package_imports_neither_qt_nor_torch():
+    code = ("import sys, forensic_app.batch, forensic_app.batch.runner, forensic_app.batch.export, "
+            "forensic_app.batch.command; "
+            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken6', 'torch'))]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_main_process_memory_does_not_grow_with_the_number_of_files(tmp_path, monkeypatch):
+    """Rows go to the store as they settle; nothing per file is kept (checked with a stand-in analysis)."""
+    import tracemalloc
+
+    import forensic_app.batch.runner as runner_mod
+
+    def fake_analyse(job, cancel=None):
+        return {"path": job.path, "sha256": job.sha256, "outcome": "analysed", "verdict": f"v{len(job.path) % 3}",
+                "probability_fake": 0.5, "interval": [0.4, 0.6], "duration_s": 1.0, "notes": ["a", "b"],
+                "detectors": [{"name": "x", "score": 1.0, "probability_fake": None}], "model": {"name": "m"}}
+
+    monkeypatch.setattr(runner_mod, "analyse_file", fake_analyse)
+    peaks = []
+    for n in (200, 2000):
+        folder = tmp_path / f"in{n}"
+        folder.mkdir()
+        for i in range(n):
+            (folder / f"f{i:05d}.wav").write_bytes(b"%d" % i)
+        tracemalloc.start()
+        with Store(tmp_path / f"s{n}.sqlite") as store:
+            run = run_batch([str(folder)], store, BatchOptions())
+            assert store.counts(run)["analysed"] == n
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] - peaks[0] < 600_000, peaks  # < 350 bytes per extra file (a folder listing is kept by os.walk)
