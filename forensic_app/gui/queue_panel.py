@@ -118,7 +118,8 @@ class QueueFilter(QtCore.QSortFilterProxyModel):
 
 class BatchWorker(QtCore.QObject):
     started = QtCore.Signal(int)  # number of files
-    settled = QtCore.Signal(object)  # a row dict
+    settled = QtCore.Signal(object)  # a row dict, once per input file
+    refreshed = QtCore.Signal(object)  # a row dict again, when it learnt more (a duplicate's verdict)
     finished = QtCore.Signal(int, bool)  # run id, cancelled
     failed = QtCore.Signal(str)
 
@@ -136,7 +137,7 @@ class BatchWorker(QtCore.QObject):
                 run = run_batch(inputs, store, options, on_started=self.started.emit, on_file=on_file, cancel=cancel)
                 for row in store.iter_rows(run):  # duplicates now know their verdict
                     if row.get("duplicate_of"):
-                        self.settled.emit(row)
+                        self.refreshed.emit(row)
             self.finished.emit(run, cancel.cancelled)
         except Exception as err:  # noqa: BLE001 - a bug must not kill the thread or the window
             self.failed.emit(describe_unexpected(err, "running the queue"))
@@ -160,6 +161,7 @@ class QueuePanel(QtWidgets.QWidget):
         self.requested.connect(self.worker.run)
         self.worker.started.connect(self._on_started)
         self.worker.settled.connect(self._on_settled)
+        self.worker.refreshed.connect(self._on_refreshed)
         self.worker.finished.connect(self._on_finished)
         self.worker.failed.connect(self._on_failed)
 
@@ -263,15 +265,16 @@ class QueuePanel(QtWidgets.QWidget):
         self.status_label.setText(f"Analysing {total} files\u2026")
 
     def _on_settled(self, row: dict) -> None:
-        known = row["path"] in self.model._index
+        self._on_refreshed(row)
+        self._done += 1
+        self.progress.setValue(self._done)
+        self.status_label.setText(f"{self._done} of {self._total} files: {self.summary()}")
+
+    def _on_refreshed(self, row: dict) -> None:
         self.model.upsert(row)
         v = row.get("verdict")
         if v and self.verdict_combo.findData(v) < 0:
             self.verdict_combo.addItem(verdict_words(v), v)
-        if not known:
-            self._done += 1
-            self.progress.setValue(self._done)
-            self.status_label.setText(f"{self._done} of {self._total} files: {self.summary()}")
 
     def summary(self) -> str:
         counts: dict[str, int] = {}

@@ -81,6 +81,7 @@ def test_queue_cancel_leaves_the_rest_and_a_second_batch_reuses_results(make_win
     with qtbot.waitSignal(panel.batch_finished, timeout=WAIT_MS):
         panel.add_paths([str(tmp_path / "inbox")])
     assert panel.model.rowCount() == 9
+    assert panel.progress.value() == panel.progress.maximum() == 9  # files known from the first batch count too
     assert not panel.cancel_button.isEnabled()
 
 
