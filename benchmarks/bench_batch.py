@@ -4,8 +4,9 @@ Usage: python benchmarks/bench_batch.py [--tracks 20] [--minutes 3] [--jobs 1 2]
 
 Each run is the real command in a fresh process with a fresh store (start-up, model load and
 worker spawn included), as a moderator would start it. Prints, per --jobs: wall seconds, files
-per hour, x real time, the warm per-track time measured inside the workers, and each worker's
-peak RSS. The tracks are distinct (no duplicates): four generated songs, each varied in level
+per hour, x real time, the warm per-track time measured inside the workers, each worker's
+peak RSS, and the CPU seconds the batch used (which, unlike wall time, hardly depends on what
+else runs on the machine). The tracks are distinct (no duplicates): four generated songs, each varied in level
 and offset. Not a test: figures depend on the machine and on what else runs on it (the load
 average is printed).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -49,16 +51,19 @@ def run_batch(folder: Path, jobs: int, weights: str | None, work: Path) -> dict:
            "-o", str(work / f"jobs{jobs}.csv"), "--no-progress"]
     if weights:
         cmd += ["--weights", weights]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the batch and its workers, once all have exited
+    cpu_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"batch --jobs {jobs} failed ({proc.returncode}):\n{proc.stderr}")
     db = sqlite3.connect(str(store))
     workers = db.execute("SELECT worker, COUNT(*), AVG(elapsed_s), MAX(peak_rss_mb) FROM results GROUP BY worker").fetchall()
     warm = db.execute("SELECT elapsed_s FROM results ORDER BY finished_at").fetchall()
     db.close()
-    return {"wall_s": wall, "workers": workers, "per_track_s": [w[0] for w in warm]}
+    return {"wall_s": wall, "cpu_s": cpu_s, "workers": workers, "per_track_s": [w[0] for w in warm]}
 
 
 def main() -> int:
@@ -85,6 +90,11 @@ def main() -> int:
             print(f"--jobs {jobs}: {wall:.1f} s wall for {args.tracks} tracks ({audio_s / 60:.0f} min of audio): "
                   f"{3600 * args.tracks / wall:,.0f} files/hour, {audio_s / wall:.0f}x real time; "
                   f"warm per-track {np.mean(warm):.2f} s (median {np.median(warm):.2f} s) inside the worker")
+            cpu_per_track = r["cpu_s"] / args.tracks
+            print(f"    CPU time {r['cpu_s']:.0f} s in all ({cpu_per_track:.2f} CPU-s per track, start-up included); "
+                  f"what the CPU time alone allows on {os.cpu_count()} idle cores: "
+                  f"{3600 * os.cpu_count() / cpu_per_track:,.0f} files/hour, "
+                  f"{os.cpu_count() * audio_s / args.tracks / cpu_per_track:.0f}x real time")
             for worker, n, mean_s, rss in r["workers"]:
                 print(f"    worker {worker}: {n} files, {mean_s:.2f} s each, peak RSS {rss:.0f} MB")
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
