@@ -17,7 +17,7 @@ from typing import Callable, Optional, Sequence
 from . import __version__
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
-SUBCOMMANDS = {"analyze", "report", "gui", "data", "train", "calibrate", "evaluate", "-h", "--help", "--version"}
+SUBCOMMANDS = {"analyze", "batch", "report", "gui", "data", "train", "calibrate", "evaluate", "-h", "--help", "--version"}
 
 
 def _prepare_env() -> None:
@@ -70,7 +70,7 @@ def _human(result) -> str:
     from .core.vocabulary import PROBABILITY_LABEL, coverage_line, format_probability, format_range
 
     lo, hi = result.interval
-    lines = [f"{result.input.path}: {result.verdict_words}",
+    lines = [f"{os.path.abspath(result.input.path)}: {result.verdict_words}",
              f"  {PROBABILITY_LABEL.lower().replace('probability', 'Probability', 1)}: "
              f"{format_probability(result.probability_fake)} (range {format_range(lo, hi)})",
              f"  {coverage_line(result.provenance.model.families, result.fakeprint is not None)}",
@@ -125,20 +125,23 @@ def _refuse_existing_report(args) -> bool:
 def _cmd_analyze(args) -> int:
     if _refuse_existing_report(args):
         return EXIT_INPUT
-    results, worst = [], EXIT_OK
+    results, worst = [], EXIT_OK  # results: AnalysisResult, or an error object for the --json list
     for f in args.files:
         try:
             result = _analyze_file(f, args)
         except Exception as exc:  # sorted into user / internal errors below
-            worst = max(worst, _report_error(exc))
+            code = _report_error(exc)
+            worst = max(worst, code)
+            results.append({"file": os.path.abspath(f), "error": _error_text(exc), "exit": code})
             continue
         results.append(result)
         if args.report:
             from .report import write_report
 
             target = Path(args.report)
-            if len(args.files) > 1:
-                target = target.with_name(f"{target.stem}-{Path(f).stem}{target.suffix or '.pdf'}")
+            if len(args.files) > 1:  # the hash prefix keeps two song.wav from different folders apart
+                target = target.with_name(f"{target.stem}-{Path(f).stem}-{result.input.file_sha256[:12]}"
+                                          f"{target.suffix or '.pdf'}")
             try:
                 write_report(result, target, page_size=args.page_size, model_card=_model_card(args.weights),
                              overwrite=args.force, include_path=args.show_path)
@@ -147,15 +150,16 @@ def _cmd_analyze(args) -> int:
                 continue
             print(f"Report written to {target}", file=sys.stderr)
     if args.json:
-        payload = [r.to_json_dict() for r in results]
+        payload = [r if isinstance(r, dict) else r.to_json_dict() for r in results]
         if len(args.files) == 1:
-            if payload:
+            if not isinstance(results[0], dict):  # one file that failed: only the line on stderr
                 print(json.dumps(payload[0], indent=1, ensure_ascii=False))
         else:
             print(json.dumps(payload, indent=1, ensure_ascii=False))
     else:
         for r in results:
-            print(_human(r))
+            if not isinstance(r, dict):
+                print(_human(r))
     return worst
 
 
@@ -194,6 +198,15 @@ def _cmd_gui(args) -> int:
     from .gui.app import run_gui
 
     return run_gui(args.file, screenshot=args.screenshot, weights_dir=args.weights)
+
+
+def _error_text(exc: BaseException) -> str:
+    """The reason an error object in ``analyze --json`` carries (the stderr line without its prefix)."""
+    from .core.errors import ForensicError
+
+    if isinstance(exc, ForensicError):
+        return str(exc)
+    return f"internal error: {type(exc).__name__}: {exc}"
 
 
 def _report_error(exc: BaseException) -> int:
@@ -261,6 +274,9 @@ def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
     g.add_argument("--weights")
     g.set_defaults(func=_cmd_gui)
 
+    from .batch.command import register as register_batch
+
+    register_batch(sub)
     _add_training_commands(sub, full=training)
     return p
 

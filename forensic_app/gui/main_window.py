@@ -15,6 +15,7 @@ from . import geometry
 from . import settings as settings_mod
 from .banner import Banner
 from .playback import Player
+from .queue_panel import QueuePanel
 from .scales import format_time
 from .spectrogram_view import AnalysisView
 from .verdict_panel import VerdictPanel
@@ -75,6 +76,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.player.state_changed.connect(self._on_play_state)
         self.player.error.connect(lambda msg: self.show_error(msg))
         self.write_report, self._report_unavailable = _report_writer()
+        self.queue_panel: Optional[QueuePanel] = None  # made on first use (it has its own thread)
+        self.queue_dock: Optional[QtWidgets.QDockWidget] = None
 
         self.banner = Banner()
         self.view = AnalysisView()
@@ -126,6 +129,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.act_open = self._action("&Open\u2026", self._on_open, SK.Open, tip="Open an audio file to analyse")
         self.act_export_png = self._action("Export view as &PNG\u2026", self._on_export_png, "Ctrl+E")
         self.act_export_report = self._action("Export &report\u2026", self._on_export_report, "Ctrl+R")
+        self.act_queue = self._action("&Queue\u2026", self.show_queue, "Ctrl+Shift+Q",
+                                      tip="Analyse many files or a folder in the background and review the verdicts")
         self.act_quit = self._action("&Quit", self.close, SK.Quit)
         self.act_cancel = self._action("Cancel analysis", self.cancel_analysis, "Ctrl+.")
         self.act_robustness = self._action(
@@ -150,6 +155,8 @@ class MainWindow(QtWidgets.QMainWindow):
         m.addSeparator()
         m.addAction(self.act_export_png)
         m.addAction(self.act_export_report)
+        m.addSeparator()
+        m.addAction(self.act_queue)
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&View")
@@ -295,7 +302,11 @@ class MainWindow(QtWidgets.QMainWindow):
         path = self._dropped_path(ev.mimeData())
         if path:
             ev.acceptProposedAction()
-            self.open_file(path)
+            paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
+            if len(paths) > 1 or os.path.isdir(path):  # several files or a folder: the Queue
+                self.show_queue().add_paths(paths)
+            else:
+                self.open_file(path)
 
     @staticmethod
     def _dropped_path(mime: QtCore.QMimeData) -> Optional[str]:
@@ -305,6 +316,20 @@ class MainWindow(QtWidgets.QMainWindow):
             if url.isLocalFile():
                 return url.toLocalFile()
         return None
+
+    def show_queue(self) -> QueuePanel:
+        """Show the Queue panel (a dock under the view), making it on first use."""
+        if self.queue_panel is None:
+            self.queue_panel = QueuePanel(store_path=settings_mod.config_dir() / "queue.sqlite",
+                                          weights_dir=getattr(self.backend, "weights_dir", None))
+            self.queue_panel.open_requested.connect(self.open_file)
+            self.queue_dock = QtWidgets.QDockWidget("Queue", self)
+            self.queue_dock.setObjectName("queue-dock")
+            self.queue_dock.setWidget(self.queue_panel)
+            self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.queue_dock)
+        self.queue_dock.show()
+        self.queue_dock.raise_()
+        return self.queue_panel
 
     # ================================================================ worker signals
     def _on_loaded(self, job_id: int, clip: Any, spec: Any) -> None:
@@ -613,4 +638,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self.runner.shutdown()
         self.detail.shutdown()
         self.tasks.shutdown()
+        if self.queue_panel is not None:
+            self.queue_panel.shutdown()
         super().closeEvent(ev)

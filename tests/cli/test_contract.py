@@ -48,8 +48,21 @@ def test_several_files_give_a_list_and_bad_ones_exit_2(capsys, make_wav, tiny_we
     out, err = capsys.readouterr()
     assert code == 2
     d = json.loads(out)
-    assert [x["file"] for x in d] == [str(a), str(b)]
+    assert [x["file"] for x in d] == [str(a), str(missing), str(b)]  # the bad file keeps its place in the list
+    assert d[1]["exit"] == 2 and "missing.wav: file not found" in d[1]["error"] and set(d[1]) == {"file", "error", "exit"}
+    assert "verdict" in d[0] and "verdict" in d[2]
     assert "missing.wav: file not found" in err
+
+
+def test_human_output_names_full_paths(capsys, make_wav, tiny_weights, tmp_path, monkeypatch):
+    for sub in ("x", "y"):
+        (tmp_path / sub).mkdir()
+    a = make_wav("music", 3.0, name="x/song.wav")
+    b = make_wav("noise", 3.0, name="y/song.wav")
+    monkeypatch.chdir(tmp_path)
+    assert main(["analyze", "x/song.wav", "y/song.wav", "--weights", str(tiny_weights), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert f"{a}: " in out and f"{b}: " in out
 
 
 def test_human_output_names_verdict_and_hash(capsys, make_wav, tiny_weights):
@@ -96,3 +109,16 @@ def test_headless_side_never_imports_qt():
             "print(bad); sys.exit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_reports_for_two_files_of_the_same_name_do_not_overwrite(capsys, make_wav, tiny_weights, tmp_path, monkeypatch):
+    written = []
+    monkeypatch.setattr("forensic_app.report.write_report",
+                        lambda result, path, **kw: written.append(path) or path)
+    for sub in ("x", "y"):
+        (tmp_path / sub).mkdir()
+    a = make_wav("music", 3.0, name="x/song.wav")
+    b = make_wav("noise", 3.0, name="y/song.wav")
+    assert main(["analyze", str(a), str(b), "--report", str(tmp_path / "r.pdf"), "--weights", str(tiny_weights),
+                 "--no-progress"]) == 0
+    assert len(set(written)) == 2 and all(p.name.startswith("r-song-") for p in written)

@@ -1,0 +1,152 @@
+"""``forensic-app batch``: the command-line face of :func:`run_batch` (one progress bar, a summary).
+
+Exit codes: 0 every file analysed, 3 some files unusable (the count is printed; the rows say
+why), 1 internal error (in the batch or for some file), 130 interrupted (``--resume`` goes on).
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_SOME_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+HELP = ("analyse many files (folders, @lists, globs) into an SQLite store, CSV and JSON lines; "
+        "resumable, parallel, or on a Dask cluster")
+
+
+def register(subparsers) -> None:
+    b = subparsers.add_parser("batch", help=HELP, description=HELP + ". Every input becomes exactly one row; a file "
+                              "that cannot be analysed becomes a row with the reason.")
+    b.add_argument("inputs", nargs="+", metavar="PATH",
+                   help="audio file, folder (recursive), @list.txt (one path per line) or glob ('music/**/*.mp3')")
+    b.add_argument("-o", "--output", metavar="results.csv", help="write the table as CSV ('-' for stdout)")
+    b.add_argument("--jsonl", metavar="results.jsonl", help="write one JSON object per file")
+    b.add_argument("--reports", metavar="DIR", help="also write a PDF report per analysed file (<name>-<sha256 prefix>.pdf)")
+    b.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes on this machine (default 1)")
+    b.add_argument("--resume", action="store_true",
+                   help="continue the batch in --store: files with a result are not analysed again")
+    b.add_argument("--store", metavar="FILE.sqlite",
+                   help="where results are kept (default: beside -o / --jsonl, else ./forensic-batch.sqlite)")
+    b.add_argument("--scheduler", metavar="ADDRESS", help="run on a dask.distributed cluster (tcp://host:8786)")
+    b.add_argument("--retries", type=int, default=2, help="extra attempts for a file whose worker died (default 2)")
+    b.add_argument("--page-size", choices=["A4", "letter"], default="A4")
+    b.add_argument("--weights", help="folder with manifest.json (default: the shipped weights/)")
+    g = b.add_mutually_exclusive_group()
+    g.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
+                   help="always show the progress bar on stderr")
+    g.add_argument("--no-progress", dest="progress", action="store_const", const=False)
+    b.set_defaults(func=cmd_batch)
+
+
+def default_store(args) -> Path:
+    if args.store:
+        return Path(args.store)
+    for out in (args.output, args.jsonl):
+        if out and out != "-":
+            return Path(out).with_suffix(".sqlite")
+    return Path("forensic-batch.sqlite")
+
+
+class ProgressDisplay:
+    """One tqdm bar over the files, with counts per verdict (whatever verdicts the core returns)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.bar: Any = None
+
+    def started(self, total: int) -> None:
+        if self.enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="file", file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
+
+    def file_done(self, event) -> None:
+        key = event.verdict if event.status == "analysed" and event.verdict else event.status
+        self.counts[key] += 1
+        if self.bar is not None:
+            self.bar.set_postfix_str(" ".join(f"{k}={v}" for k, v in sorted(self.counts.items())), refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_batch(args) -> int:
+    from ..core.errors import ForensicError
+    from .export import summary_lines, write_csv, write_jsonl
+    from .runner import BatchOptions, run_batch
+    from .store import Store, StoreInUseError
+
+    if args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_INPUT
+    store_path = default_store(args)
+    options = BatchOptions(jobs=args.jobs, weights_dir=args.weights, reports_dir=args.reports, page_size=args.page_size,
+                           resume=args.resume, scheduler=args.scheduler, retries=max(0, args.retries))
+    progress = ProgressDisplay(sys.stderr.isatty() if args.progress is None else args.progress)
+    t0 = time.monotonic()
+    try:
+        store = Store(store_path)
+    except Exception as exc:  # noqa: BLE001 - sqlite3.DatabaseError, OSError
+        print(f"error: cannot open the store {store_path} ({exc}); choose another --store", file=sys.stderr)
+        return EXIT_INPUT
+    run: Optional[int] = None
+    try:
+        run = run_batch(args.inputs, store, options, on_started=progress.started, on_file=progress.file_done,
+                        exclude=[o for o in (args.output, args.jsonl) if o and o != "-"])
+    except StoreInUseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        progress.close()
+        print(f"interrupted: finished files are kept in {store_path}; run the same command with --resume to go on",
+              file=sys.stderr)
+        store.close()
+        return EXIT_INTERRUPTED
+    except ForensicError as exc:
+        progress.close()
+        print(f"error: {exc}", file=sys.stderr)
+        store.close()
+        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001 - e.g. no Dask scheduler at --scheduler: one line, no traceback
+        progress.close()
+        if os.environ.get("FORENSIC_APP_DEBUG"):
+            import traceback
+
+            traceback.print_exception(exc)
+        print(f"error: the batch stopped: {type(exc).__name__}: {exc}. Finished files are kept in {store_path}; "
+              f"fix the cause and run again with --resume (set FORENSIC_APP_DEBUG=1 for details)", file=sys.stderr)
+        store.close()
+        return EXIT_INTERNAL
+    finally:
+        progress.close()
+    with store:
+        try:
+            if args.output:
+                write_csv(store, run, args.output)
+            if args.jsonl:
+                write_jsonl(store, run, args.jsonl)
+        except OSError as exc:
+            print(f"error: could not write {exc.filename or 'the results'}: {exc.strerror or exc}. The results are "
+                  f"kept in {store_path}; run again with --resume and another -o/--jsonl", file=sys.stderr)
+            return EXIT_INTERNAL
+        counts = store.counts(run)
+        audio_s = store.audio_seconds_analysed(run)
+    out = sys.stderr if args.output == "-" or args.jsonl == "-" else sys.stdout
+    print("\n".join(summary_lines(counts, time.monotonic() - t0, audio_s)), file=out)
+    print(f"store: {os.path.abspath(store_path)}", file=out)
+    if counts.get("error"):
+        print(f"{counts['error']} file(s) failed with an internal error (see the 'error' column); "
+              f"--resume retries them", file=sys.stderr)
+        return EXIT_INTERNAL
+    if counts.get("unusable"):
+        print(f"{counts['unusable']} file(s) could not be analysed (see the 'error' column)", file=sys.stderr)
+        return EXIT_SOME_UNUSABLE
+    return EXIT_OK

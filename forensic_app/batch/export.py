@@ -1,0 +1,121 @@
+"""The run's rows out of the store: CSV, JSON lines, and the summary table.
+
+Rows stream from SQLite a page at a time; files are written to a temporary name beside the
+target and renamed, so an interrupted export never leaves half a CSV under the real name.
+Detector columns follow whatever detectors the results name (``score_<name>``), and verdict
+counts whatever verdict strings appear: the core decides both.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+from .store import STATUSES, Store
+
+BASE_COLUMNS = ["path", "status", "verdict", "probability_fake", "interval_low", "interval_high", "sha256",
+                "duplicate_of"]
+TAIL_COLUMNS = ["note_codes", "model_name", "model_version", "calibration_version", "duration_s", "report", "error"]
+
+
+@contextmanager
+def _atomic_text(target: str | Path) -> Iterator[IO[str]]:
+    """``-`` is stdout; anything else is written to a temporary file and renamed into place."""
+    if str(target) == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=str(target.parent))
+    try:
+        with io.open(fd, "w", encoding="utf-8", newline="") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def csv_columns(store: Store, run: int) -> list[str]:
+    return BASE_COLUMNS + [f"score_{d}" for d in store.detector_names(run)] + TAIL_COLUMNS
+
+
+def _fmt(x: Any) -> Any:
+    if isinstance(x, float):
+        return f"{x:.6g}"
+    return "" if x is None else x
+
+
+def csv_record(row: dict[str, Any], detectors: list[str]) -> list[Any]:
+    lo, hi = row["interval"] or (None, None)
+    model = row["model"] or {}
+    out = [row["path"], row["status"], row["verdict"], row["probability_fake"], lo, hi, row["sha256"],
+           row["duplicate_of"]]
+    out += [(row["detectors"].get(d) or {}).get("score") for d in detectors]
+    out += [";".join(row["notes"]), model.get("name"), model.get("version"), model.get("calibration_version"),
+            row["duration_s"], row["report"], row["error"]]
+    return [_fmt(x) for x in out]
+
+
+def write_csv(store: Store, run: int, target: str | Path) -> None:
+    columns = csv_columns(store, run)
+    detectors = [c[len("score_"):] for c in columns if c.startswith("score_")]
+    with _atomic_text(target) as f:
+        w = csv.writer(f)
+        w.writerow(columns)
+        for row in store.iter_rows(run):
+            w.writerow(csv_record(row, detectors))
+
+
+def write_rows_csv(rows: list[dict[str, Any]], target: str | Path) -> None:
+    """Rows already in memory (the window's table) -> the same CSV columns as :func:`write_csv`."""
+    detectors = sorted({d for r in rows for d in r["detectors"]})
+    with _atomic_text(target) as f:
+        w = csv.writer(f)
+        w.writerow(BASE_COLUMNS + [f"score_{d}" for d in detectors] + TAIL_COLUMNS)
+        for row in rows:
+            w.writerow(csv_record(row, detectors))
+
+
+def jsonl_record(row: dict[str, Any]) -> dict[str, Any]:
+    keys = ("path", "status", "verdict", "probability_fake", "interval", "sha256", "duplicate_of", "detectors",
+            "notes", "model", "duration_s", "report", "error")
+    return {k: row[k] for k in keys}
+
+
+def write_jsonl(store: Store, run: int, target: str | Path) -> None:
+    with _atomic_text(target) as f:
+        for row in store.iter_rows(run):
+            f.write(json.dumps(jsonl_record(row), ensure_ascii=False) + "\n")
+
+
+def summary_lines(counts: dict[str, int], elapsed_s: float, audio_s: float | None = None) -> list[str]:
+    """A plain-text table: files per verdict, then unusable / errors / pending, duplicates, speed."""
+    total = counts.get("files", 0)
+    rows: list[tuple[str, int]] = sorted(((k[len("verdict:"):], v) for k, v in counts.items()
+                                          if k.startswith("verdict:")), key=lambda kv: (-kv[1], kv[0]))
+    rows += [(s, counts[s]) for s in STATUSES if s != "analysed" and counts.get(s)]
+    width = max([len(k) for k, _ in rows] + [len("files"), len("duplicates")])
+    lines = [f"{'files':<{width}}  {total:>7}"]
+    lines += [f"{k:<{width}}  {v:>7}  {v / max(total, 1):6.1%}" for k, v in rows]
+    if counts.get("duplicates"):
+        lines.append(f"{'duplicates':<{width}}  {counts['duplicates']:>7}  (same bytes as an earlier file; analysed once)")
+    if counts.get("resumed"):
+        lines.append(f"{'resumed':<{width}}  {counts['resumed']:>7}  (result already in the store; not analysed again)")
+    settled_now = total - counts.get("resumed", 0) - counts.get("pending", 0)
+    if elapsed_s > 0 and settled_now > 0:
+        speed = f"{elapsed_s:.1f} s for {settled_now} files, {3600 * settled_now / elapsed_s:,.0f} files/hour"
+        if audio_s:
+            speed += f", {audio_s / elapsed_s:.0f}x real time"
+        lines.append(speed)
+    return lines

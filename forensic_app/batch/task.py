@@ -1,0 +1,152 @@
+"""The one task every executor runs: analyse one file, return a plain row.
+
+It runs in a local worker process, in a Dask worker on another machine, or in the main process
+(``--jobs 1``); it only calls :func:`forensic_app.core.analysis.analyze`, so scores are the
+same everywhere. The model is loaded once per process: ``core.weights.load_model`` caches it
+per weights folder, and :func:`init_worker` loads it before the first file arrives.
+
+A row is plain data (str, float, lists, dicts) so it pickles cheaply and the main process can
+write it to the store without importing torch. Every failure becomes a row: ``outcome`` is
+``unusable`` for input the user can fix (UnusableInputError) and ``error`` for anything else.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+_STATE: dict[str, Any] = {"threads_set": False, "cancel_event": None}
+
+
+@dataclass(frozen=True)
+class Job:
+    path: str
+    sha256: str
+    weights_dir: Optional[str] = None
+    reports_dir: Optional[str] = None
+    page_size: str = "A4"
+    torch_threads: Optional[int] = None  # set once per process when given
+
+
+class EventCancel:
+    """A CancelToken look-alike over a multiprocessing Event shared with the main process."""
+
+    def __init__(self, event: Any):
+        self._event = event
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def raise_if_cancelled(self) -> None:
+        if self._event.is_set():
+            from ..core.errors import Cancelled
+
+            raise Cancelled()
+
+
+def report_name(path: str, sha256: str) -> str:
+    """``<stem>-<sha256[:12]>.pdf``: two ``song.wav`` from different folders never collide, and the
+    same content always gets the same name."""
+    stem = re.sub(r"[^\w.-]+", "_", Path(path).stem, flags=re.UNICODE).strip("._")[:80] or "track"
+    return f"{stem}-{sha256[:12]}.pdf"
+
+
+def _set_threads(n: Optional[int]) -> None:
+    if n and not _STATE["threads_set"]:
+        import torch
+
+        torch.set_num_threads(max(1, int(n)))
+        _STATE["threads_set"] = True
+
+
+def init_worker(weights_dir: Optional[str], torch_threads: Optional[int], cancel_event: Any = None) -> None:
+    """Process-pool initializer: threads, the shared cancel flag, and the model loaded once."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    _STATE["cancel_event"] = cancel_event
+    _set_threads(torch_threads)
+    try:
+        from ..core.weights import load_model
+
+        load_model(weights_dir)
+    except Exception:  # noqa: BLE001 - the first task reports the problem as its row
+        pass
+
+
+def _peak_rss_mb() -> Optional[float]:
+    try:
+        import resource
+
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return round(kb / (1024.0 * 1024.0) if sys.platform == "darwin" else kb / 1024.0, 1)
+    except (ImportError, OSError):
+        return None
+
+
+def _model_card(weights_dir: Optional[str]) -> Optional[dict]:
+    from ..core.weights import ModelManifest, default_weights_dir
+
+    try:
+        return ModelManifest.load(Path(weights_dir) if weights_dir else default_weights_dir()).model_card or None
+    except Exception:  # noqa: BLE001 - the report says the card is unavailable
+        return None
+
+
+def analyse_file(job: Job, cancel: Any = None) -> dict[str, Any]:
+    """Analyse ``job.path``; always returns a row (see module docstring), never raises except Cancelled.
+
+    ``cancel``: a CancelToken (in-process runs); worker processes use the event from init_worker.
+    """
+    from ..core.errors import Cancelled, UnusableInputError
+
+    t0 = time.perf_counter()
+    _set_threads(job.torch_threads)
+    if cancel is None and _STATE.get("cancel_event") is not None:
+        cancel = EventCancel(_STATE["cancel_event"])
+    row: dict[str, Any] = {"path": job.path, "sha256": job.sha256, "worker": f"{socket.gethostname()}:{os.getpid()}"}
+    try:
+        from ..core.analysis import analyze
+
+        result = analyze(job.path, weights_dir=job.weights_dir, cancel=cancel)
+        m = result.provenance.model
+        row.update(
+            outcome="analysed", verdict=result.verdict, probability_fake=float(result.probability_fake),
+            interval=[float(result.interval[0]), float(result.interval[1])], duration_s=float(result.input.duration_s),
+            notes=[n.code for n in result.notes],
+            detectors=[{"name": d.name, "score": float(d.score),
+                        "probability_fake": None if d.probability_fake is None else float(d.probability_fake)}
+                       for d in result.detectors],
+            model={"name": m.name, "version": m.version, "sha256": m.sha256, "calibration_version": m.calibration_version})
+        if result.input.file_sha256 != job.sha256:
+            row.update(outcome="error", reason="the file changed while the batch ran (its sha256 differs from the one "
+                                               "listed); run the batch again with --resume")
+        elif job.reports_dir:
+            from ..report import write_report
+
+            target = Path(job.reports_dir) / report_name(job.path, job.sha256)
+            try:
+                write_report(result, target, page_size=job.page_size, model_card=_model_card(job.weights_dir),
+                             overwrite=True)
+                row["report"] = str(target)
+            except Exception as exc:  # noqa: BLE001 - the verdict stands; the row says why there is no report
+                row.update(outcome="error", reason=f"the report could not be written to {target}: {exc}")
+    except Cancelled:
+        raise
+    except UnusableInputError as exc:
+        row.update(outcome="unusable", reason=str(exc))
+    except MemoryError:
+        row.update(outcome="error", reason="not enough memory to analyse this file; run with fewer --jobs")
+    except Exception as exc:  # noqa: BLE001 - one bad file must never stop the batch
+        from ..core.errors import ForensicError
+
+        kind = "" if isinstance(exc, ForensicError) else f"internal error: {type(exc).__name__}: "
+        row.update(outcome="error", reason=f"{kind}{exc}")
+    row["elapsed_s"] = round(time.perf_counter() - t0, 4)
+    row["peak_rss_mb"] = _peak_rss_mb()
+    return row

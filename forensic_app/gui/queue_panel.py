@@ -1,0 +1,335 @@
+"""The Queue panel: many files in the background, a sortable table of verdicts, flagged ones first.
+
+A thin shell over the headless batch runner (forensic_app.batch): one worker QObject on its
+own QThread runs ``run_batch`` into a store in the user config folder, so files analysed
+before (same bytes, same model) come back at once. Rows arrive through queued signals; the
+table is a plain model behind a QSortFilterProxyModel (sorted by probability, highest first;
+filtered by text and verdict). Double-click opens a track in the main view.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Optional
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..core.progress import CancelToken
+from ..core.result import VERDICT_WORDS
+from .workers import _start_thread, describe_unexpected
+
+COLUMNS = ("File", "Verdict", "Probability", "Range", "Status", "Folder")
+SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+PATH_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2
+ALL = "All verdicts"
+
+
+def verdict_words(verdict: Optional[str]) -> str:
+    """Words for a verdict; one the GUI has not heard of yet is shown as it comes."""
+    if not verdict:
+        return ""
+    return VERDICT_WORDS.get(verdict, verdict.replace("_", " ").capitalize())
+
+
+class QueueModel(QtCore.QAbstractTableModel):
+    """One row per input file: the batch's row dicts (see Store.iter_rows), updated in place."""
+
+    def __init__(self, parent: Optional[QtCore.QObject] = None):
+        super().__init__(parent)
+        self.rows: list[dict[str, Any]] = []
+        self._index: dict[str, int] = {}
+
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == QtCore.Qt.Orientation.Horizontal and role == QtCore.Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def upsert(self, row: dict[str, Any]) -> None:
+        i = self._index.get(row["path"])
+        if i is None:
+            self.beginInsertRows(QtCore.QModelIndex(), len(self.rows), len(self.rows))
+            self._index[row["path"]] = len(self.rows)
+            self.rows.append(row)
+            self.endInsertRows()
+        else:
+            self.rows[i] = row
+            self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self.rows, self._index = [], {}
+        self.endResetModel()
+
+    def data(self, index: QtCore.QModelIndex, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        r, col = self.rows[index.row()], index.column()
+        p = r.get("probability_fake")
+        if role == PATH_ROLE:
+            return r["path"]
+        if role == SORT_ROLE:  # numbers sort as numbers; rows without a score sink below every score
+            if col == 2:
+                return -1.0 if p is None else float(p)
+            return self.data(index).lower()
+        if role == QtCore.Qt.ItemDataRole.ToolTipRole:
+            return r.get("error") or r["path"]
+        if role != QtCore.Qt.ItemDataRole.DisplayRole:
+            return None
+        status = r["status"] if not r.get("duplicate_of") else f"duplicate of {os.path.basename(r['duplicate_of'])}"
+        if r.get("error"):
+            status = f"{r['status']}: {r['error']}"
+        lo, hi = r.get("interval") or (None, None)
+        return (os.path.basename(r["path"]), verdict_words(r.get("verdict")),
+                "" if p is None else f"{p:.0%}", "" if lo is None else f"{lo:.0%}\u2013{hi:.0%}",
+                status, os.path.dirname(r["path"]))[col]
+
+
+class QueueFilter(QtCore.QSortFilterProxyModel):
+    """Text in any column, and optionally one verdict."""
+
+    def __init__(self, parent: Optional[QtCore.QObject] = None):
+        super().__init__(parent)
+        self.verdict: Optional[str] = None
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(QtCore.Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(-1)
+
+    def set_verdict(self, verdict: Optional[str]) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.10; invalidateFilter() is deprecated there
+            self.beginFilterChange()
+            self.verdict = verdict
+            self.endFilterChange(QtCore.QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.verdict = verdict
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QtCore.QModelIndex) -> bool:  # noqa: N802
+        if self.verdict and self.sourceModel().rows[source_row].get("verdict") != self.verdict:
+            return False
+        return super().filterAcceptsRow(source_row, source_parent)
+
+
+class BatchWorker(QtCore.QObject):
+    started = QtCore.Signal(int)  # number of files
+    settled = QtCore.Signal(object)  # a row dict, once per input file
+    refreshed = QtCore.Signal(object)  # a row dict again, when it learnt more (a duplicate's verdict)
+    finished = QtCore.Signal(int, bool)  # run id, cancelled
+    failed = QtCore.Signal(str)
+
+    @QtCore.Slot(object, str, object, object)
+    def run(self, inputs: list, store_path: str, options: Any, cancel: CancelToken) -> None:
+        from ..batch import Store, run_batch
+
+        try:
+            with Store(store_path) as store:
+                def on_file(event) -> None:
+                    row = store.file_row(store.current_run, event.path)
+                    if row is not None:
+                        self.settled.emit(row)
+
+                run = run_batch(inputs, store, options, on_started=self.started.emit, on_file=on_file, cancel=cancel)
+                for row in store.iter_rows(run):  # duplicates now know their verdict
+                    if row.get("duplicate_of"):
+                        self.refreshed.emit(row)
+            self.finished.emit(run, cancel.cancelled)
+        except Exception as err:  # noqa: BLE001 - a bug must not kill the thread or the window
+            self.failed.emit(describe_unexpected(err, "running the queue"))
+
+
+class QueuePanel(QtWidgets.QWidget):
+    open_requested = QtCore.Signal(str)  # path
+    batch_finished = QtCore.Signal(int)  # run id (also when cancelled)
+    requested = QtCore.Signal(object, str, object, object)
+
+    def __init__(self, *, store_path: Path, weights_dir: Optional[str] = None, jobs: int = 1,
+                 parent: Optional[QtWidgets.QWidget] = None):
+        super().__init__(parent)
+        self.store_path, self.weights_dir, self.jobs = Path(store_path), weights_dir, jobs
+        self.run_id: Optional[int] = None
+        self._waiting: list[str] = []  # inputs added while a batch runs
+        self._token: Optional[CancelToken] = None
+        self._done = self._total = 0
+        self.worker = BatchWorker()
+        self.thread = _start_thread("forensic-queue", self.worker)
+        self.requested.connect(self.worker.run)
+        self.worker.started.connect(self._on_started)
+        self.worker.settled.connect(self._on_settled)
+        self.worker.refreshed.connect(self._on_refreshed)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.failed.connect(self._on_failed)
+
+        self.model = QueueModel(self)
+        self.proxy = QueueFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QtWidgets.QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(2, QtCore.Qt.SortOrder.DescendingOrder)  # flagged first
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((220, 150, 90, 100, 220)):
+            self.table.setColumnWidth(col, width)
+        self.table.doubleClicked.connect(self._on_double_clicked)
+
+        self.add_files_button = QtWidgets.QPushButton("Add files\u2026")
+        self.add_files_button.clicked.connect(self._on_add_files)
+        self.add_folder_button = QtWidgets.QPushButton("Add folder\u2026")
+        self.add_folder_button.clicked.connect(self._on_add_folder)
+        self.cancel_button = QtWidgets.QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.export_button = QtWidgets.QPushButton("Export CSV\u2026")
+        self.export_button.setToolTip("Save the rows shown (as filtered and sorted) as CSV")
+        self.export_button.clicked.connect(self._on_export)
+        self.progress = QtWidgets.QProgressBar()
+        self.progress.setFormat("%v / %m files")
+        self.status_label = QtWidgets.QLabel("Add files or a folder to analyse them in the background.")
+        self.filter_edit = QtWidgets.QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter by name, folder or reason")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        self.verdict_combo = QtWidgets.QComboBox()
+        self.verdict_combo.addItem(ALL, None)
+        self.verdict_combo.currentIndexChanged.connect(
+            lambda _i: self.proxy.set_verdict(self.verdict_combo.currentData()))
+
+        top = QtWidgets.QHBoxLayout()
+        for w in (self.add_files_button, self.add_folder_button, self.cancel_button, self.progress):
+            top.addWidget(w)
+        top.addWidget(self.export_button)
+        filters = QtWidgets.QHBoxLayout()
+        filters.addWidget(self.filter_edit, 1)
+        filters.addWidget(self.verdict_combo)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.status_label)
+        lay.addLayout(filters)
+        lay.addWidget(self.table, 1)
+        self._set_running(False)
+
+    # ------------------------------------------------------------ running
+    @property
+    def running(self) -> bool:
+        return self._token is not None
+
+    def add_paths(self, paths: list[str]) -> None:
+        """Queue files or folders; they start at once, or when the running batch ends."""
+        self._waiting.extend(str(p) for p in paths)
+        if not self.running:
+            self._start_next()
+
+    def _start_next(self) -> None:
+        if not self._waiting:
+            return
+        from ..batch import BatchOptions
+
+        inputs, self._waiting = self._waiting, []
+        self._token = CancelToken()
+        # resume: the store keeps earlier results, so a file seen before is not analysed again
+        options = BatchOptions(jobs=self.jobs, weights_dir=self.weights_dir, resume=True)
+        self._done = 0
+        self.status_label.setText("Looking for files\u2026")
+        self._set_running(True)
+        self.requested.emit(inputs, str(self.store_path), options, self._token)
+
+    def cancel(self) -> None:
+        self._waiting.clear()
+        if self._token is not None:
+            self._token.cancel()
+            self.status_label.setText("Cancelling\u2026")
+            self.cancel_button.setEnabled(False)
+
+    def shutdown(self) -> None:
+        """Cancel and wait for the thread (the window is closing)."""
+        self.cancel()
+        self.thread.quit()
+        self.thread.wait()
+
+    def _set_running(self, running: bool) -> None:
+        self.cancel_button.setEnabled(running)
+        self.progress.setVisible(running)
+
+    # ------------------------------------------------------------ worker signals
+    def _on_started(self, total: int) -> None:
+        self._total = total
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(0)
+        self.status_label.setText(f"Analysing {total} files\u2026")
+
+    def _on_settled(self, row: dict) -> None:
+        self._on_refreshed(row)
+        self._done += 1
+        self.progress.setValue(self._done)
+        self.status_label.setText(f"{self._done} of {self._total} files: {self.summary()}")
+
+    def _on_refreshed(self, row: dict) -> None:
+        self.model.upsert(row)
+        v = row.get("verdict")
+        if v and self.verdict_combo.findData(v) < 0:
+            self.verdict_combo.addItem(verdict_words(v), v)
+
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for r in self.model.rows:
+            key = verdict_words(r["verdict"]) if r.get("verdict") else r["status"]
+            counts[key] = counts.get(key, 0) + 1
+        return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+    def _on_finished(self, run: int, cancelled: bool) -> None:
+        self.run_id = run
+        self._token = None
+        self._set_running(False)
+        self.status_label.setText(("Cancelled. " if cancelled else "Done. ") + self.summary())
+        for col in (0, 1):
+            self.table.resizeColumnToContents(col)
+        self.batch_finished.emit(run)
+        self._start_next()
+
+    def _on_failed(self, message: str) -> None:
+        self._token = None
+        self._set_running(False)
+        self.status_label.setText(message)
+        self.batch_finished.emit(-1)
+
+    # ------------------------------------------------------------ user actions
+    def _on_add_files(self) -> None:
+        paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self, "Add files to the queue")
+        if paths:
+            self.add_paths(paths)
+
+    def _on_add_folder(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Add a folder to the queue")
+        if folder:
+            self.add_paths([folder])
+
+    def _on_double_clicked(self, index: QtCore.QModelIndex) -> None:
+        path = self.proxy.data(index, PATH_ROLE)
+        if path:
+            self.open_requested.emit(path)
+
+    def _on_export(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the queue as CSV", "queue.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def export_csv(self, path: str) -> bool:
+        """The rows the table shows (filter and order as on screen), with the columns of ``batch -o``."""
+        from ..batch.export import write_rows_csv
+
+        rows = [self.model.rows[self.proxy.mapToSource(self.proxy.index(i, 0)).row()]
+                for i in range(self.proxy.rowCount())]
+        try:
+            write_rows_csv(rows, path)
+        except OSError as err:
+            self.status_label.setText(f"Could not write {path}: {err.strerror or err}.")
+            return False
+        self.status_label.setText(f"Exported {len(rows)} rows to {path}")
+        return True

@@ -1,0 +1,100 @@
+"""The Queue panel: a folder analysed in the background, flagged files first, filter, export, open, cancel."""
+
+from __future__ import annotations
+
+import csv
+
+import soundfile as sf
+from PySide6 import QtCore
+
+from forensic_app.gui.queue_panel import PATH_ROLE
+from tests.conftest import signal
+
+WAIT_MS = 60000
+
+
+def make_folder(root, n, seconds=3.0):
+    (root / "sub").mkdir(parents=True)
+    paths = []
+    for i in range(n):
+        p = root / ("sub" if i % 2 else "") / f"track{i}.wav"
+        sf.write(str(p), signal("noise" if i % 2 else "music", seconds, 44100, 1, seed=i), 44100, subtype="PCM_16")
+        paths.append(p)
+    (root / "cover.txt").write_text("not audio")
+    return paths
+
+
+def test_queue_runs_a_folder_and_shows_flagged_first(make_window, qtbot, tmp_path, tiny_weights):
+    win = make_window()
+    panel = win.show_queue()
+    assert win.queue_dock.isVisible()
+    panel.weights_dir = str(tiny_weights)
+    files = make_folder(tmp_path / "inbox", 4)
+    with qtbot.waitSignal(panel.batch_finished, timeout=WAIT_MS):
+        panel.add_paths([str(tmp_path / "inbox")])
+    assert panel.model.rowCount() == 5
+    shown = [panel.proxy.data(panel.proxy.index(i, 2)) for i in range(panel.proxy.rowCount())]
+    probs = [float(s.rstrip("%")) for s in shown if s]
+    assert probs == sorted(probs, reverse=True) and shown[-1] == ""  # highest first, the unusable file last
+    assert "not a readable audio file" in panel.proxy.data(panel.proxy.index(4, 4))
+    assert "of 5 files" in panel.status_label.text() or "Done" in panel.status_label.text()
+    # filter by text, then by verdict
+    panel.filter_edit.setText("cover")
+    assert panel.proxy.rowCount() == 1
+    panel.filter_edit.clear()
+    verdict = panel.model.rows[0]["verdict"] or panel.model.rows[1]["verdict"]
+    panel.verdict_combo.setCurrentIndex(panel.verdict_combo.findData(verdict))
+    assert 0 < panel.proxy.rowCount() <= 4
+    assert all(panel.model.rows[panel.proxy.mapToSource(panel.proxy.index(i, 0)).row()]["verdict"] == verdict
+               for i in range(panel.proxy.rowCount()))
+    panel.verdict_combo.setCurrentIndex(0)
+    # export what is shown
+    out = tmp_path / "queue.csv"
+    assert panel.export_csv(str(out))
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 5 and {r["path"] for r in rows} == {*map(str, files), str(tmp_path / "inbox" / "cover.txt")}
+    assert "score_patch_cnn" in rows[0]
+    panel.grab().save(str(tmp_path / "queue.png"))
+    # double-click opens the track in the main view
+    index = panel.proxy.index(0, 0)
+    with qtbot.waitSignal(win.spectrogram_shown, timeout=WAIT_MS):
+        panel.table.doubleClicked.emit(index)
+    assert win.current_path == panel.proxy.data(index, PATH_ROLE)
+
+
+def test_queue_cancel_leaves_the_rest_and_a_second_batch_reuses_results(make_window, qtbot, tmp_path, tiny_weights):
+    win = make_window()
+    panel = win.show_queue()
+    panel.weights_dir = str(tiny_weights)
+    make_folder(tmp_path / "inbox", 8, seconds=6.0)
+
+    def cancel_after_first(_row):  # runs on the worker thread, as soon as the first file settles
+        panel._token.cancel()
+
+    panel.worker.settled.connect(cancel_after_first, QtCore.Qt.ConnectionType.DirectConnection)
+    with qtbot.waitSignal(panel.batch_finished, timeout=WAIT_MS):
+        panel.add_paths([str(tmp_path / "inbox")])
+    assert "Cancelled" in panel.status_label.text()
+    assert 1 <= panel.model.rowCount() < 9
+    panel.worker.settled.disconnect(cancel_after_first)
+    with qtbot.waitSignal(panel.batch_finished, timeout=WAIT_MS):
+        panel.add_paths([str(tmp_path / "inbox")])
+    assert panel.model.rowCount() == 9
+    assert panel.progress.value() == panel.progress.maximum() == 9  # files known from the first batch count too
+    assert not panel.cancel_button.isEnabled()
+
+
+def test_dropping_a_folder_queues_it(make_window, qtbot, tmp_path, tiny_weights):
+    from PySide6 import QtGui
+
+    win = make_window()
+    win.show_queue().weights_dir = str(tiny_weights)
+    make_folder(tmp_path / "inbox", 2)
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(tmp_path / "inbox"))])
+    drop = QtGui.QDropEvent(QtCore.QPointF(50, 50), QtCore.Qt.DropAction.CopyAction, mime,
+                            QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(win.queue_panel.batch_finished, timeout=WAIT_MS):
+        win.dropEvent(drop)
+    assert win.queue_panel.model.rowCount() == 3 and win.current_path is None
