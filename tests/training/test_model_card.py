@@ -56,5 +56,5 @@ def test_evaluated_model_card_reaches_the_report_as_percentages(tmp_path):
     assert ("more often than the 1 % aimed at: 1.4 % of test-split real segments (4 of 296), up to 4.7 % for "
             "one source, ufoai-music") in text
     assert "False-positive rates on real music, by source ufoai-music 4.7 % drascula-music 0.0 %" in text
-    assert "lyra 0.0 % 0.127" in text  # held-out detection as a rate, AUC as a number
+    assert "Lyra (neural speech codec) 0.0 % 0.127" in text  # held-out detection as a rate, AUC as a number
     assert "0.0465116" not in text and "0.126591" not in text

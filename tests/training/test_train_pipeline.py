@@ -59,7 +59,8 @@ def test_train_writes_weights_the_engine_loads(mini_dataset, tmp_path, capsys):
     man = json.loads((out / "manifest.json").read_text())
     assert man["trained"] is True and man["training"]["seed"] == 1234
     assert man["training"]["data"]["by_split_family"]["train/tconv"] == 4
-    assert set(man["files"]) == {"weights", "calibration", "comb_reference"}
+    # the third-party fakeprint detector travels with every retrained bundle
+    assert set(man["files"]) == {"weights", "calibration", "comb_reference", "fakeprint", "fakeprint_licence"}
     model = load_model(out)
     assert model.calibration.model_sha256 == man["files"]["weights"]["sha256"]
     assert 0.5 <= model.calibration.threshold_fake <= 0.99
@@ -87,7 +88,9 @@ def test_calibration_for_other_weights_is_refused(mini_dataset, tmp_path, tiny_w
     import hashlib
 
     man["files"]["calibration"]["sha256"] = hashlib.sha256((w / "calibration.json").read_bytes()).hexdigest()
-    (w / "manifest.json").write_text(json.dumps(man))
+    from forensic_app.core.weights import write_manifest
+
+    write_manifest(w, man)  # even a consistently re-sealed bundle cannot pair a calibration with other weights
     with pytest.raises(ModelError, match="fitted for other weights"):
         load_model(w)
 
