@@ -20,6 +20,7 @@ from scipy.ndimage import uniform_filter1d
 from .. import __version__
 from .audio import Downmix, PcmStats, file_fingerprint, file_sha256, make_input_info, open_audio
 from .calibration import bootstrap_interval
+from .content import Stationarity
 from .comb import CombAnalyzer, CombReference, comb_feature, comb_finding
 from .errors import UnusableInputError
 from .fakeprint import FakeprintEvidence, FakeprintStream
@@ -188,6 +189,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
         ref = CombReference.from_json(model.comb_reference_path) if model.comb_reference_path else None
         comb = CombAnalyzer(c.sample_rate, max_freq_hz=min(src.sample_rate / 2, c.sample_rate / 2), reference=ref)
         downmix = Downmix(src.channels)
+        stationarity = Stationarity(n_full, c.sample_rate / c.n_fft, c.sample_rate / c.hop)
         fakeprint = FakeprintStream(src.sample_rate) if model.fakeprint is not None else None
         silent_blocks = total_blocks = 0
         sil_len = max(1, int(0.1 * src.sample_rate))
@@ -203,6 +205,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
                 db = framer.push(y)
                 if db.shape[1]:
                     overview.add(db)
+                    stationarity.add(db)
                     power_sum[:] += np.power(10.0, db.astype(np.float64) / 10.0).sum(axis=1)
                     n_stft += db.shape[1]
                     tiler.add(normalise(db[: c.n_bins], c))
@@ -278,7 +281,8 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     content_s = (total_blocks - silent_blocks) * sil_len / src.sample_rate
     decision = decide(cal, rules, learned_p=p_learned, learned_interval=(min(interval_learned[0], p_learned), max(interval_learned[1], p_learned)),
                       cnn_logit=track_logit, comb_z=comb_feature(comb_ev) if comb_ev is not None and comb_ev.f0_hz else None,
-                      fakeprint_logit=fp_ev.logit if fp_ev is not None else None, content_s=content_s)
+                      fakeprint_logit=fp_ev.logit if fp_ev is not None else None, content_s=content_s,
+                      stationarity=stationarity.value)
     p, interval, verdict = decision.probability, decision.interval, decision.verdict
 
     attribution: dict[str, float] = {}
@@ -314,7 +318,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
 
     settings.update({"threshold_likely_fake": cal.threshold_fake, "threshold_no_traces_found": cal.threshold_real,
                      "evidence_rules": dataclasses.asdict(rules), "probability_by_detector": decision.by_detector, "cnn_display_shift_logit": round(shift, 4),
-                     "content_s": round(content_s, 2), "learned_probability": p_learned,  # the fused CNN+comb probability before any cap
+                     "content_s": round(content_s, 2), "stationarity": stationarity.value, "learned_probability": p_learned,  # the fused CNN+comb probability before any cap
                      "learned_interval": [min(interval_learned[0], p_learned), max(interval_learned[1], p_learned)],
                      "window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,
                      "input_contract": c.to_dict(), "effective_bandwidth_hz": round(bandwidth, 1)})

@@ -7,9 +7,11 @@ separately grounded lines of evidence, each with a threshold set against real mu
 source and per kind (orchestral, synth, lo-fi, limited masters...):
 
 - ``learned``: the fused probability; it may reach likely_fake on its own only when the patch
-  CNN's mean logit lies beyond what real synth, vocoder and bitcrusher material reaches
-  (``cnn_confound_logit``). Below that, a high CNN score is capped just under the
-  likely_fake threshold: the evidence cannot tell such sounds from decoder output.
+  CNN's mean logit lies beyond what real music and real-negative kinds (synth pads under
+  music, vocoders, bitcrushers, lo-fi, limited masters) reach (``cnn_confound_logit``), and
+  never for held tones (``content.Stationarity`` >= ``static_threshold``: single synth notes,
+  held pads), on which the CNN's score means nothing. Otherwise a high CNN score is capped
+  just under the likely_fake threshold: the evidence cannot tell such sounds from decoder output.
 - ``comb``: z of decoder lines at k·rate/P, mapped so that ``threshold_z`` (its real-music
   false-positive point) lands on the likely_fake threshold;
 - ``fakeprint``: the third-party Suno/Udio model's logit, mapped the same way around our own
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .calibration import Calibration, sigmoid
+from .content import STATIC_THRESHOLD
 
 CAP_MARGIN = 0.02  # a capped probability stays this far below the likely_fake threshold
 
@@ -40,6 +43,7 @@ class EvidenceRules:
     fakeprint_threshold_logit: float = 0.0
     fakeprint_slope: float = 0.5
     cnn_confound_logit: float = math.inf  # inf: the learned fusion can never call likely_fake alone
+    static_threshold: float = STATIC_THRESHOLD  # content.Stationarity at or above: held tones, CNN is no evidence
     min_content_s: float = 3.0
     rule: str = ""
 
@@ -64,7 +68,7 @@ class EvidenceRules:
         d = dict(cal.raw.get("evidence") or {})
         kw: dict[str, Any] = {}
         for name in ("comb_threshold_z", "comb_slope", "fakeprint_threshold_logit", "fakeprint_slope",
-                     "cnn_confound_logit", "min_content_s"):
+                     "cnn_confound_logit", "static_threshold", "min_content_s"):
             if d.get(name) is not None:
                 kw[name] = float(d[name])
         return cls(rule=str(d.get("rule", "")), **kw)
@@ -91,12 +95,14 @@ def _mapped(score: float, threshold: float, slope: float, p_line: float) -> floa
 
 def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_interval: tuple[float, float],
            cnn_logit: float, comb_z: Optional[float], fakeprint_logit: Optional[float],
-           content_s: float) -> Decision:
-    """Combine the three lines of evidence. ``comb_z`` / ``fakeprint_logit``: None when not measured."""
+           content_s: float, stationarity: Optional[float] = None) -> Decision:
+    """Combine the three lines of evidence. ``comb_z`` / ``fakeprint_logit``: None when not measured;
+    ``stationarity``: content.Stationarity's value (None: too short to tell)."""
     line = cal.threshold_fake
     reasons: list[str] = []
     p_learned, (lo, hi) = learned_p, learned_interval
-    if p_learned >= line and cnn_logit < rules.cnn_confound_logit:
+    held_tone = stationarity is not None and stationarity >= rules.static_threshold
+    if p_learned >= line and (held_tone or cnn_logit < rules.cnn_confound_logit):
         cap = line - CAP_MARGIN
         p_learned, lo, hi = min(p_learned, cap), min(lo, cap), min(hi, cap)
         reasons.append("cnn_confounded")

@@ -65,7 +65,7 @@ def make_notes(x: NoteInputs) -> list[Note]:
             "with no musical content to examine. No verdict is given; the detectors' readings on such input mean nothing.")
     if "cnn_confounded" in x.decision_reasons:
         add("cnn_confounded", "caution",
-            "The patch CNN scored this track high, but synthesizer oscillators (sawtooth, square, detuned pads), "
+            "The patch CNN scored this track high, but held synthesizer tones (sawtooth, square, detuned pads), "
             "vocoders and bitcrushers produce the same evenly spaced harmonic texture, and real music made with them "
             "reaches scores this high. Without support from the line-pattern or fakeprint detectors that score cannot "
             "show AI generation, so no 'likely AI' verdict is given.")
