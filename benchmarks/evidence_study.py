@@ -30,9 +30,9 @@ from forensic_app.core.comb import comb_feature  # noqa: E402
 from forensic_app.training import corpus, generators, kinds  # noqa: E402
 
 OUT = ROOT / "reports" / "evaluation" / "evidence_rows.jsonl"
-TRACKS_PER_SOURCE = 10
+TRACKS_PER_SOURCE = 6
 KIND_SEEDS = (0, 1, 2)  # seeds 0-1 fit, 2 measures
-FAKE_EXCERPTS = 4
+FAKE_EXCERPTS = 2
 FAKE_GENERATORS = ("tconv", "upsample", "lyra", "hifigan")
 
 
@@ -43,7 +43,7 @@ def row_of(result, **meta) -> dict:
                 fakeprint=det.get("fakeprint"), learned=result.provenance.settings["learned_probability"],
                 learned_interval=result.provenance.settings["learned_interval"],
                 content_s=result.provenance.settings["content_s"],
-                duration_s=result.input.duration_s)
+                duration_s=result.input.duration_s, stationarity=result.provenance.settings.get("stationarity"))
 
 
 def _analyze_array(x: np.ndarray, sr: int = kinds.SR):
@@ -51,6 +51,45 @@ def _analyze_array(x: np.ndarray, sr: int = kinds.SR):
         p = Path(tmp) / "x.wav"
         sf.write(p, np.clip(x, -1, 1), sr, subtype="FLOAT")
         return analyze(p)
+
+
+def _excerpts(by_src: dict) -> list:
+    excerpts = []
+    for src, ts in sorted(by_src.items()):
+        t = ts[len(ts) // 2]
+        excerpts.append((src, corpus.load_excerpt(t, min(30.0, max(0.0, t.duration_s / 2 - 15)), 30.0)))
+    return excerpts
+
+
+def _collect_kinds(emit, excerpts) -> None:
+    for seed in KIND_SEEDS:
+        for name, fn in kinds.SOLO_KINDS.items():
+            emit(f"kind|{name}|{seed}", lambda fn=fn, seed=seed, name=name: row_of(
+                _analyze_array(fn(seed)), group="kind", source=name, seed=seed))
+        src, x = excerpts[seed * 5 % len(excerpts)]
+        for name, y in kinds.derived_kinds(x, seed):
+            emit(f"kind|{name}|{seed}", lambda y=y, name=name, seed=seed, src=src: row_of(
+                _analyze_array(y), group="kind", source=name, seed=seed, music=src))
+
+
+def collect_kinds(out: Path) -> None:
+    """The kinds again, into their own file (rows with every field the current analysis records)."""
+    done = {json.loads(line)["id"] for line in out.read_text().splitlines() if line.strip()} if out.exists() else set()
+    tracks = corpus.collect_tracks(corpus.default_cache_dir(), max_download_mb=700, log=lambda m: None)
+    by_src: dict[str, list] = {}
+    for t in tracks:
+        by_src.setdefault(t.source_package, []).append(t)
+    with open(out, "a") as f:
+        def emit(rid, make):
+            if rid in done:
+                return
+            row = make()
+            row["id"] = rid
+            f.write(json.dumps(row) + "\n")
+            f.flush()
+            print(rid, row.get("cnn"), row.get("stationarity"), flush=True)
+
+        _collect_kinds(emit, _excerpts(by_src))
 
 
 def collect(out: Path) -> None:
@@ -80,20 +119,8 @@ def collect(out: Path) -> None:
     for src, ts in sorted(by_src.items()):
         for t in ts[:TRACKS_PER_SOURCE]:
             emit(f"real|{src}|{t.name}", lambda t=t, src=src: row_of(analyze(t.stems[0]), group="real", source=src))
-    # kinds
-    excerpts = []
-    for i, (src, ts) in enumerate(sorted(by_src.items())):
-        t = ts[len(ts) // 2]
-        x = corpus.load_excerpt(t, min(30.0, max(0.0, t.duration_s / 2 - 15)), 30.0)
-        excerpts.append((src, x))
-    for seed in KIND_SEEDS:
-        for name, fn in kinds.SOLO_KINDS.items():
-            emit(f"kind|{name}|{seed}", lambda fn=fn, seed=seed, name=name: row_of(
-                _analyze_array(fn(seed)), group="kind", source=name, seed=seed))
-        src, x = excerpts[seed * 5 % len(excerpts)]
-        for name, y in kinds.derived_kinds(x, seed):
-            emit(f"kind|{name}|{seed}", lambda y=y, name=name, seed=seed, src=src: row_of(
-                _analyze_array(y), group="kind", source=name, seed=seed, music=src))
+    excerpts = _excerpts(by_src)
+    _collect_kinds(emit, excerpts)
     # decoder output, content-matched: excerpts from several sources through each generator
     rng = np.random.default_rng(0)
     specs = [s for s in generators.all_generators() if s.family in FAKE_GENERATORS and generators.is_available(s)]
@@ -113,14 +140,46 @@ def collect(out: Path) -> None:
     f.close()
 
 
+SWEEP_MIDI = range(33, 86, 2)  # A1 .. C#6 in whole tones: the CNN's response to a saw depends on its pitch
+
+
+def collect_sweep(out: Path) -> None:
+    """Single saw and square notes over the keyboard, 5 s (the length of a sample preview) and 15 s.
+    Notes at even list positions join the fitting set (seed 0), the others the measuring set (seed 2)."""
+    done = set()
+    if out.exists():
+        done = {json.loads(line)["id"] for line in out.read_text().splitlines() if line.strip()}
+    with open(out, "a") as f:
+        for i, midi in enumerate(SWEEP_MIDI):
+            for shape in ("saw", "square"):
+                for seconds in (5.0, 15.0):
+                    rid = f"kind|synth: {shape} note sweep|{midi}|{seconds:g}"
+                    if rid in done:
+                        continue
+                    n = int(seconds * kinds.SR)
+                    x = kinds._norm(kinds.oscillator(np.full(n, kinds._midi_hz(midi)), shape))
+                    row = row_of(_analyze_array(x), group="kind", source=f"synth: {shape} note (pitch sweep)",
+                                 seed=0 if i % 2 == 0 else 2, midi=midi, seconds=seconds)
+                    row["id"] = rid
+                    f.write(json.dumps(row) + "\n")
+                    f.flush()
+                    print(rid, row["cnn"], row["comb"], row["fakeprint"], flush=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("command", choices=["collect", "fit"])
+    ap.add_argument("command", choices=["collect", "kinds", "sweep", "fit"])
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--write-calibration", action="store_true")
     a = ap.parse_args(argv)
     if a.command == "collect":
         collect(a.out)
+        return 0
+    if a.command == "kinds":
+        collect_kinds(a.out.with_name("evidence_kind_rows.jsonl"))
+        return 0
+    if a.command == "sweep":
+        collect_sweep(a.out.with_name("evidence_sweep_rows.jsonl"))
         return 0
     from evidence_fit import fit  # noqa: E402 - beside this script
 

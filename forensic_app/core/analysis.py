@@ -286,7 +286,9 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     p, interval, verdict = decision.probability, decision.interval, decision.verdict
 
     attribution: dict[str, float] = {}
-    if p >= 0.5 and fam_map.size and len(fam_names) > 1:
+    # which family the CNN's texture resembles means something only where the CNN is admissible
+    # evidence (a held synth tone is not "tconv")
+    if verdict == "likely_fake" and "cnn_confounded" not in decision.reasons and fam_map.size and len(fam_names) > 1:
         fl = fam_map.reshape(len(fam_names), -1).mean(axis=1)
         e = np.exp(fl - fl.max())
         attribution = {n: float(v) for n, v in zip(fam_names, e / e.sum())}

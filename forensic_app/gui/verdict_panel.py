@@ -17,7 +17,10 @@ from ..core.vocabulary import PROBABILITY_LABEL, display_name, VERDICT_MEANING, 
 from . import colours
 from .scales import format_hz, format_time
 
-_pct = format_probability
+def _pct(p: float) -> str:
+    """format_probability for rich text: '< 1 %' must not read as a tag."""
+    return html.escape(format_probability(p))
+
 MAX_DRAWN_LINES = 24
 
 
@@ -25,7 +28,7 @@ def probability_sentence(result: AnalysisResult) -> str:
     """The score as a sentence, always with its interval and what it is not."""
     lo, hi = result.interval
     return (f"{PROBABILITY_LABEL}: <b>{_pct(result.probability_fake)}</b> "
-            f"(plausible range {format_range(lo, hi)}). "
+            f"(plausible range {html.escape(format_range(lo, hi))}). "
             "An estimate from statistical detectors, not proof.")
 
 

@@ -163,3 +163,19 @@ def test_comb_rarity_in_words_uses_odds_only_for_rare_combs(share, odds):
         assert odds in text
     else:
         assert "1 track in" not in text  # 40 % is not "1 track in 2"
+
+
+def test_panel_never_prints_0_or_100_percent_and_names_the_coverage(qtbot):
+    from forensic_app.gui.verdict_panel import VerdictPanel
+    from tests.gui.helpers import make_info, make_result
+
+    panel = VerdictPanel()
+    qtbot.addWidget(panel)
+    panel.set_result(make_result(make_info(), probability=0.003, verdict="no_traces_found"))
+    doc = QtGui.QTextDocument()
+    doc.setHtml(panel.probability_label.text())
+    text = " ".join(doc.toPlainText().replace("\u202f", " ").replace("\xa0", " ").split())
+    assert ": < 1 % (plausible range < 1 % to 8 %)" in text and " 0 %" not in text
+    assert panel.verdict_label.text() == "No traces of the AI generators this app covers"
+    assert "Covered:" in panel.coverage_label.text() and "Not covered:" in panel.coverage_label.text()
+    assert "(this detector alone: &lt;" in panel.detectors_label.text()
