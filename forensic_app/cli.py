@@ -151,9 +151,8 @@ def _cmd_analyze(args) -> int:
             print(f"Report written to {target}", file=sys.stderr)
     if args.json:
         payload = [r if isinstance(r, dict) else r.to_json_dict() for r in results]
-        if len(args.files) == 1:
-            if not isinstance(results[0], dict):  # one file that failed: only the line on stderr
-                print(json.dumps(payload[0], indent=1, ensure_ascii=False))
+        if len(args.files) == 1:  # one object, also when the file was unusable (an error object)
+            print(json.dumps(payload[0], indent=1, ensure_ascii=False))
         else:
             print(json.dumps(payload, indent=1, ensure_ascii=False))
     else:
@@ -303,8 +302,19 @@ def _add_training_commands(sub, *, full: bool) -> None:
     register_train(sub)
 
 
+def _tolerant_streams() -> None:
+    """File names that are not valid UTF-8 (lone surrogates after decoding) print as \\udcXX escapes,
+    which keeps --json valid, instead of a UnicodeEncodeError traceback after the analysis."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):  # a replaced stream (tests, pipes of other kinds)
+            pass
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     _prepare_env()
+    _tolerant_streams()
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in SUBCOMMANDS:
         argv = ["gui", *argv]  # `forensic-app` and `forensic-app FILE` open the window
@@ -312,10 +322,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     func: Callable[..., int] = args.func
     try:
-        return int(func(args) or 0)
+        code = int(func(args) or 0)
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `forensic-app analyze ... | head`: the reader left; not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -184,7 +184,7 @@ def _soundfile_blocks(src: AudioSource, block_frames: int, cancel: Optional[Canc
         sfile = sf.SoundFile(f, format="RAW", subtype=subtype, samplerate=src.sample_rate,
                              channels=src.channels, endian="LITTLE")
     else:
-        f, sfile = None, sf.SoundFile(str(src.path))
+        f, sfile = None, sf.SoundFile(os.fsencode(src.path))
     try:
         with sfile:
             while True:
@@ -263,7 +263,7 @@ def _probe_with_ffmpeg(path: Path, notes: tuple[str, ...] = ()) -> AudioSource:
         rate, channels = int(stream["sample_rate"]), int(stream["channels"])
     except (ValueError, KeyError, IndexError, TypeError):
         msg = out.stderr.strip().splitlines()
-        detail = msg[-1] if msg else "no audio stream"
+        detail = msg[-1].replace(f"{path}: ", "") if msg else "no audio stream"  # ffprobe prefixes the full path
         raise _fail(path, f"not a readable audio file ({detail})",
                     "Check that it plays in a media player; if it does, convert it to WAV or FLAC and try again") from None
     try:
@@ -288,7 +288,7 @@ def _open_with_soundfile(p: Path) -> Optional[AudioSource]:
                                n_frames=layout.data_bytes // layout.block_align, container_notes=("unfinalised_wav",),
                                _raw=(layout.data_offset, layout.subtype))
     try:
-        info = sf.info(str(p))
+        info = sf.info(os.fsencode(p))
     except Exception:  # noqa: BLE001 - libsndfile does not know it
         return None
     fmt, subtype = str(info.format), str(info.subtype)

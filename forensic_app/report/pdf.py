@@ -102,6 +102,12 @@ def _canvas_class(hash_prefix: str, app_version: str, analysed_at: str):
     return NumberedCanvas
 
 
+def _metadata_text(value: str) -> str:
+    """PDF metadata must be encodable: a file name that is not valid UTF-8 (lone surrogates after
+    decoding) keeps its undecodable bytes as \\xNN escapes."""
+    return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[str, Any]], include_path: bool) -> None:
     styles = make_styles()
     doc = SimpleDocTemplate(
@@ -111,7 +117,7 @@ def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[s
         rightMargin=MARGIN_X,
         topMargin=MARGIN_TOP,
         bottomMargin=MARGIN_BOTTOM,
-        title=f"Recourse report: {result.input.file_name}",
+        title=f"Recourse report: {_metadata_text(result.input.file_name)}",
         author=f"forensic_app {result.provenance.app_version}",
         subject=f"AI-music analysis of file sha256 {result.input.file_sha256}",
         creator="forensic_app",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -24,7 +25,8 @@ def run(capsys, *argv):
 def expect_unusable(capsys, path, weights, *words):
     code, out, err = run(capsys, path, "--weights", weights)
     assert code == 2, err
-    assert out == ""
+    obj = json.loads(out)  # --json prints an error object, so a script never gets an empty answer
+    assert obj["exit"] == 2 and obj["error"] and obj["file"] == os.path.abspath(str(path))
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, err  # one line, no traceback
     assert "Traceback" not in err
@@ -167,3 +169,29 @@ def test_m4a_through_ffmpeg(capsys, make_wav, tiny_weights):
     d = json.loads(out)
     assert d["channels"] == 2 and d["sample_rate"] == 44100 and d["subtype"] == "aac"
     assert "lossy_container" in {n["code"] for n in d["notes"]}
+
+
+def test_analyze_piped_into_head_ends_quietly(make_wav, tiny_weights):
+    import sys
+
+    p = make_wav("music", 3.0)
+    cmd = (f"{sys.executable} -m forensic_app analyze {p} {p} --json --no-progress --weights {tiny_weights} "
+           "| head -c 10")
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+
+
+def test_non_utf8_file_name_gives_valid_json(tmp_path, make_wav, tiny_weights):
+    import sys
+
+    src = make_wav("music", 3.0)
+    name = os.fsencode(tmp_path) + b"/caf\xe9-latin1.wav"  # a Latin-1 name on a UTF-8 system
+    with open(name, "wb") as f:
+        f.write(src.read_bytes())
+    env = dict(os.environ, PYTHONIOENCODING="utf-8:strict", LC_ALL="C.UTF-8")
+    proc = subprocess.run([sys.executable, "-m", "forensic_app", "analyze", name, "--json", "--no-progress",
+                           "--weights", str(tiny_weights)], capture_output=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout.decode("utf-8"))  # valid UTF-8 and valid JSON
+    assert d["verdict"] in ("no_traces_found", "inconclusive", "likely_fake")
+    assert d["format"] == "WAV" and d["subtype"] == "PCM_16"  # read by libsndfile, not sent round through ffmpeg

@@ -263,3 +263,11 @@ def test_never_writes_over_the_analysed_file(tmp_path):
         write_report(result, audio, overwrite=True)
     assert "analysed audio file itself" in str(info.value)
     assert audio.read_bytes() == b"RIFF audio bytes"
+
+
+def test_non_utf8_file_name_does_not_break_the_report(tmp_path):
+    result = make_result()
+    name = "caf\udce9.wav"  # a Latin-1 byte in a UTF-8 file system, as Python decodes it
+    result = dataclasses.replace(result, input=dataclasses.replace(result.input, file_name=name, path="/x/" + name))
+    text = words(page_texts(write_report(result, tmp_path / "r.pdf")))
+    assert "caf[U+DCE9].wav" in text
