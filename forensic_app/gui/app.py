@@ -248,7 +248,7 @@ def run_gui(path: Optional[str] = None, *, screenshot: Optional[str] = None,
 
             # let the last repaint (heatmap, panel) happen before grabbing
             window.analysis_finished.connect(lambda _r: QtCore.QTimer.singleShot(300, lambda: finish(0)))
-            window.analysis_failed.connect(lambda msg: finish(2 if window.current_path is None else 1, msg))
+            window.analysis_failed.connect(lambda msg: finish(getattr(window, "failure_exit_code", 1), msg))
             window.analysis_cancelled.connect(lambda: finish(1, "analysis was cancelled"))
             QtCore.QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: finish(1, "timed out waiting for the analysis"))
         if path:

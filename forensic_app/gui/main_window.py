@@ -373,8 +373,9 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self.runner.is_current(job_id):
             return
         self._set_busy(False)
+        self.failure_exit_code = 2 if stage.endswith("-input") else 1  # what `gui --screenshot` exits with
         name = os.path.basename(self.current_path or "")
-        if stage == "load":
+        if stage.startswith("load"):
             self.view.clear_track()
             self._clip = None
             self.current_path = None

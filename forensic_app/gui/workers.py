@@ -124,7 +124,7 @@ class AnalysisWorker(QtCore.QObject):
     loaded = QtCore.Signal(int, object, object)  # job id, AudioClip, Spectrogram
     progressed = QtCore.Signal(int, float, str)  # job id, fraction 0..1, stage words
     succeeded = QtCore.Signal(int, object)  # job id, AnalysisResult
-    failed = QtCore.Signal(int, str, str)  # job id, message, "load" | "analysis"
+    failed = QtCore.Signal(int, str, str)  # job id, message, "load" | "analysis", + "-input" for unusable input
     cancelled = QtCore.Signal(int)
 
     def __init__(self, backend: Backend):
@@ -154,7 +154,10 @@ class AnalysisWorker(QtCore.QObject):
         except Cancelled:
             self.cancelled.emit(job_id)
         except ForensicError as err:
-            self.failed.emit(job_id, str(err), stage)
+            from ..core.errors import UnusableInputError
+
+            # "-input": the user's file cannot be used (the CLI's exit 2), not a fault of the app
+            self.failed.emit(job_id, str(err), stage + ("-input" if isinstance(err, UnusableInputError) else ""))
         except MemoryError:
             self.failed.emit(job_id, "Not enough memory to analyse this file. Close other programs or try a shorter excerpt.", stage)
         except Exception as err:  # noqa: BLE001 - a bug must not kill the thread or the window

@@ -342,6 +342,21 @@ def test_run_gui_screenshot_of_a_bad_file_fails_with_a_message(tmp_path, tiny_we
     assert not (tmp_path / "x.png").exists()
 
 
+def test_run_gui_screenshot_exits_2_for_input_found_unusable_during_analysis(tmp_path, make_wav, tiny_weights,
+                                                                            isolated_settings):
+    """Pure digital silence decodes fine (the spectrogram appears) and is refused by the analysis:
+    the same exit code as the CLI's, 2, not an internal error."""
+    import os
+    import subprocess
+
+    silent = make_wav("silence", 3.0)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FORENSIC_APP_CONFIG_DIR=str(isolated_settings))
+    proc = subprocess.run(_run_gui_script(silent, tmp_path / "x.png", tiny_weights), env=env,
+                          capture_output=True, text=True, timeout=120, cwd=os.getcwd())
+    assert proc.returncode == 2, proc.stderr
+    assert "silence" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_zooming_in_brings_a_finer_spectrogram_and_zooming_out_drops_it(make_window, make_wav, qtbot):
     win = make_window()
     with qtbot.waitSignal(win.analysis_finished, timeout=WAIT_MS):
