@@ -7,11 +7,13 @@ WAV decoded by ffmpeg when ffmpeg is installed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import re
 import stat
+import sys
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -139,6 +141,34 @@ class AudioSource:
         self.close()
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr(enabled: bool = True):
+    """libmpg123 prints warnings ("Xing stream size off by more than 1 %") straight to file
+    descriptor 2, past Python: hide them while libsndfile opens an MP3. Our own message says
+    what matters."""
+    if not enabled:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _is_mp3(path: Path) -> bool:
+    return path.suffix.lower() in (".mp3", ".mpga", ".mp2")
+
+
 _RAW_BYTES = {"PCM_U8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}
 
 
@@ -184,7 +214,8 @@ def _soundfile_blocks(src: AudioSource, block_frames: int, cancel: Optional[Canc
         sfile = sf.SoundFile(f, format="RAW", subtype=subtype, samplerate=src.sample_rate,
                              channels=src.channels, endian="LITTLE")
     else:
-        f, sfile = None, sf.SoundFile(os.fsencode(src.path))
+        with _quiet_native_stderr(_is_mp3(src.path)):
+            f, sfile = None, sf.SoundFile(os.fsencode(src.path))
     try:
         with sfile:
             while True:
@@ -288,7 +319,8 @@ def _open_with_soundfile(p: Path) -> Optional[AudioSource]:
                                n_frames=layout.data_bytes // layout.block_align, container_notes=("unfinalised_wav",),
                                _raw=(layout.data_offset, layout.subtype))
     try:
-        info = sf.info(os.fsencode(p))
+        with _quiet_native_stderr(_is_mp3(p)):
+            info = sf.info(os.fsencode(p))
     except Exception:  # noqa: BLE001 - libsndfile does not know it
         return None
     fmt, subtype = str(info.format), str(info.subtype)

@@ -219,3 +219,21 @@ def test_a_killed_reports_leftover_is_removed_on_the_next_write(tmp_path):
     fresh.write_bytes(b"%PDF writing")
     write_report(make_result(), tmp_path / "report.pdf")
     assert not stale.exists() and fresh.exists()
+
+
+@needs_ffmpeg
+def test_truncated_mp3_message_is_ours_alone(tmp_path, tiny_weights):
+    import subprocess
+    import sys
+
+    src = tmp_path / "in.wav"
+    sf.write(src, music_like(6.0, SR, 2), SR)
+    mp3 = tmp_path / "song.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(src), "-c:a", "libmp3lame", str(mp3)], check=True)
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(mp3.read_bytes()[: mp3.stat().st_size // 2])
+    proc = subprocess.run([sys.executable, "-m", "forensic_app", "analyze", str(cut), "--weights", str(tiny_weights),
+                           "--no-progress"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "truncated" in lines[0], proc.stderr  # no decoder library's own warnings
