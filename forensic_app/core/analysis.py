@@ -25,6 +25,7 @@ from .comb import CombAnalyzer, CombReference, comb_feature, comb_finding
 from .errors import UnusableInputError
 from .fakeprint import FakeprintEvidence, FakeprintStream
 from .fusion import EvidenceRules, decide
+from .vocabulary import format_probability
 from .notes import NoteInputs, make_notes
 from .progress import CancelToken, Progress, ProgressCallback, StageReporter, check
 from .result import (AnalysisResult, DetectorEvidence, Heatmap, ModelInfo, Provenance, Spectrogram,
@@ -138,6 +139,15 @@ def effective_bandwidth_hz(mean_power: np.ndarray, bin_hz: float) -> float:
     thresh = max(ref - 80.0, -115.0)
     above = np.nonzero(smooth[1:] > thresh)[0]
     return float((above[-1] + 1) * bin_hz) if above.size else 0.0
+
+
+def tail_words(duration_s: float, windows: list[WindowScore]) -> str:
+    """Says when the end of the audio is shorter than one patch and so has no window of its own."""
+    tail = duration_s - windows[-1].end_s if windows else 0.0
+    if tail < 0.05:
+        return ""
+    return (f" The last {tail:.1f} s is shorter than one patch and has no window of its own "
+            "(the comb and fakeprint detectors include it).")
 
 
 def reproduce_command(path: Path, weights_dir: Optional[str | Path]) -> str:
@@ -296,8 +306,8 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     detectors = [DetectorEvidence(
         name="patch_cnn", title="Patch CNN (time-frequency heatmap)", score=track_logit,
         probability_fake=float(cal.window_probability(np.array([track_logit - shift]))[0]),
-        summary=f"Average patch score over {len(windows)} windows; the highest window scores "
-                f"{max(w_probs):.0%}." if len(windows) else "No complete window.",
+        summary=(f"Average patch score over {len(windows)} windows; the highest window's evidence is "
+                 f"{format_probability(max(w_probs))}." + tail_words(info.duration_s, windows)) if len(windows) else "No complete window.",
         details={"n_windows": len(windows), "max_window_probability": float(max(w_probs)) if len(windows) else None,
                  "heatmap_shape": list(fake_map.shape)})]
     if fp_ev is not None:

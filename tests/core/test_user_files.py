@@ -237,3 +237,12 @@ def test_truncated_mp3_message_is_ours_alone(tmp_path, tiny_weights):
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "truncated" in lines[0], proc.stderr  # no decoder library's own warnings
+
+
+def test_an_unscored_tail_is_said(tmp_path, tiny_weights):
+    p = tmp_path / "music.wav"
+    sf.write(p, music_like(6.5, SR, 3), SR)
+    r = analyze(p, weights_dir=tiny_weights)
+    tail = r.input.duration_s - r.windows[-1].end_s
+    cnn = {d.name: d for d in r.detectors}["patch_cnn"]
+    assert tail > 0.05 and f"The last {tail:.1f} s is shorter than one patch" in cnn.summary
