@@ -119,7 +119,7 @@ def analyse_file(job: Job, cancel: Any = None) -> dict[str, Any]:
             outcome="analysed", verdict=result.verdict, probability_fake=float(result.probability_fake),
             interval=[float(result.interval[0]), float(result.interval[1])], duration_s=float(result.input.duration_s),
             notes=[n.code for n in result.notes],
-            detectors=[{"name": d.name, "score": float(d.score),
+            detectors=[{"name": d.name, "score": None if d.score is None else float(d.score),
                         "probability_fake": None if d.probability_fake is None else float(d.probability_fake)}
                        for d in result.detectors],
             model={"name": m.name, "version": m.version, "sha256": m.sha256, "calibration_version": m.calibration_version})

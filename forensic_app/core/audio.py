@@ -294,7 +294,8 @@ def _probe_with_ffmpeg(path: Path, notes: tuple[str, ...] = ()) -> AudioSource:
         rate, channels = int(stream["sample_rate"]), int(stream["channels"])
     except (ValueError, KeyError, IndexError, TypeError):
         msg = out.stderr.strip().splitlines()
-        detail = msg[-1].replace(f"{path}: ", "") if msg else "no audio stream"  # ffprobe prefixes the full path
+        # ffprobe prefixes the full path, and its own "[mjpeg @ 0x55...]" tags mean nothing to people
+        detail = re.sub(r"^\[[^\]]* @ 0x[0-9a-f]+\]\s*", "", msg[-1].replace(f"{path}: ", "")) if msg else "no audio stream"
         raise _fail(path, f"not a readable audio file ({detail})",
                     "Check that it plays in a media player; if it does, convert it to WAV or FLAC and try again") from None
     try:

@@ -114,7 +114,9 @@ def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_
     p = max([p_learned, *fixed])
     lo, hi = max([lo, *fixed]), max([hi, *fixed])
     if content_s < rules.min_content_s:
-        cap = line - CAP_MARGIN
+        # Nothing to examine: the readings mean nothing, so the probability stays at the bottom of
+        # the undecided band (a moderator's queue, sorted by probability, does not put room tone on top)
+        cap = min(cal.threshold_real + 0.01, line - CAP_MARGIN)
         p, lo, hi = min(p, cap), min(lo, cap), min(hi, cap)
         reasons.append("no_content")
         return Decision(p, (min(lo, p), max(hi, p)), "inconclusive", by, tuple(reasons))

@@ -16,6 +16,11 @@ VERDICT_WORDS = {
     "inconclusive": "Inconclusive",
     "likely_fake": "Likely AI-generated",
 }
+VERDICT_SHORT = {  # for tables (the queue): the same meaning, fewer words
+    "no_traces_found": "No traces found",
+    "inconclusive": "Inconclusive",
+    "likely_fake": "Likely AI-generated",
+}
 VERDICT_MEANING = {
     "no_traces_found": (
         "None of the detectors found the traces that the generator kinds this app covers leave behind. "

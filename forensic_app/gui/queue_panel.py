@@ -16,7 +16,7 @@ from typing import Any, Optional
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.progress import CancelToken
-from ..core.result import VERDICT_WORDS
+from ..core.vocabulary import VERDICT_SHORT, format_probability, format_range
 from .workers import _start_thread, describe_unexpected
 
 COLUMNS = ("File", "Verdict", "Probability", "Range", "Status", "Folder")
@@ -29,7 +29,7 @@ def verdict_words(verdict: Optional[str]) -> str:
     """Words for a verdict; one the GUI has not heard of yet is shown as it comes."""
     if not verdict:
         return ""
-    return VERDICT_WORDS.get(verdict, verdict.replace("_", " ").capitalize())
+    return VERDICT_SHORT.get(verdict, verdict.replace("_", " ").capitalize())
 
 
 class QueueModel(QtCore.QAbstractTableModel):
@@ -87,7 +87,7 @@ class QueueModel(QtCore.QAbstractTableModel):
             status = f"{r['status']}: {r['error']}"
         lo, hi = r.get("interval") or (None, None)
         return (os.path.basename(r["path"]), verdict_words(r.get("verdict")),
-                "" if p is None else f"{p:.0%}", "" if lo is None else f"{lo:.0%}\u2013{hi:.0%}",
+                "" if p is None else format_probability(p), "" if lo is None else format_range(lo, hi),
                 status, os.path.dirname(r["path"]))[col]
 
 

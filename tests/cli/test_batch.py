@@ -317,3 +317,19 @@ def test_main_process_memory_does_not_grow_with_the_number_of_files(tmp_path, mo
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     assert peaks[1] - peaks[0] < 600_000, peaks  # < 350 bytes per extra file (a folder listing is kept by os.walk)
+
+
+def test_a_file_a_detector_could_not_measure_is_an_analysed_row(tmp_path, capsys):
+    """Room tone: the fakeprint reports 'not measured' (no score); the row is analysed, not an error."""
+    from forensic_app.training.kinds import room_tone
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    sf.write(folder / "room_tone.wav", room_tone(1, 12.0), 44100)
+    out = tmp_path / "out.csv"
+    code = main(["batch", str(folder), "-o", str(out), "--no-progress"])  # the shipped model, with the fakeprint
+    err = capsys.readouterr().err
+    assert code == 0, err
+    row = read_csv(out)[0]
+    assert row["verdict"] == "inconclusive" and not row.get("error")
+    assert row["score_fakeprint"] == ""

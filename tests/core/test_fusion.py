@@ -55,7 +55,7 @@ def test_probability_is_monotone_in_every_detector(cal):
 def test_no_content_never_gets_a_verdict(cal):
     d = run(cal, learned=0.01, cnn=-2.0, comb=14.0, fp=6.0, content=0.4)
     assert d.verdict == "inconclusive" and "no_content" in d.reasons
-    assert d.probability < cal.threshold_fake
+    assert d.probability <= cal.threshold_real + 0.01  # not sorted above real evidence in a queue
 
 
 def test_low_evidence_is_no_traces_found_not_likely_real(cal):
