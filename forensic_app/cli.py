@@ -143,7 +143,7 @@ def _cmd_analyze(args) -> int:
                 target = target.with_name(f"{target.stem}-{Path(f).stem}-{result.input.file_sha256[:12]}"
                                           f"{target.suffix or '.pdf'}")
             try:
-                write_report(result, target, page_size=args.page_size, model_card=_model_card(args.weights),
+                write_report(result, target, page_size=args.page_size,
                              overwrite=args.force, include_path=args.show_path)
             except Exception as exc:
                 worst = max(worst, _report_error(exc))
@@ -162,15 +162,6 @@ def _cmd_analyze(args) -> int:
     return worst
 
 
-def _model_card(weights: Optional[str]) -> Optional[dict]:
-    from .core.weights import ModelManifest, default_weights_dir
-
-    try:
-        return ModelManifest.load(Path(weights) if weights else default_weights_dir()).model_card or None
-    except Exception:  # noqa: BLE001 - the report says the card is unavailable
-        return None
-
-
 def _cmd_report(args) -> int:
     args.json, args.report, args.files = False, args.output, [args.file]
     if _refuse_existing_report(args):
@@ -179,7 +170,7 @@ def _cmd_report(args) -> int:
 
     try:
         result = _analyze_file(args.file, args)
-        out = write_report(result, Path(args.output), page_size=args.page_size, model_card=_model_card(args.weights),
+        out = write_report(result, Path(args.output), page_size=args.page_size,
                            overwrite=args.force, include_path=args.show_path)
     except Exception as exc:
         return _report_error(exc)

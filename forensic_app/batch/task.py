@@ -34,23 +34,6 @@ class Job:
     torch_threads: Optional[int] = None  # set once per process when given
 
 
-class EventCancel:
-    """A CancelToken look-alike over a multiprocessing Event shared with the main process."""
-
-    def __init__(self, event: Any):
-        self._event = event
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def raise_if_cancelled(self) -> None:
-        if self._event.is_set():
-            from ..core.errors import Cancelled
-
-            raise Cancelled()
-
-
 def report_name(path: str, sha256: str) -> str:
     """``<stem>-<sha256[:12]>.pdf``: two ``song.wav`` from different folders never collide, and the
     same content always gets the same name."""
@@ -89,26 +72,18 @@ def _peak_rss_mb() -> Optional[float]:
         return None
 
 
-def _model_card(weights_dir: Optional[str]) -> Optional[dict]:
-    from ..core.weights import ModelManifest, default_weights_dir
-
-    try:
-        return ModelManifest.load(Path(weights_dir) if weights_dir else default_weights_dir()).model_card or None
-    except Exception:  # noqa: BLE001 - the report says the card is unavailable
-        return None
-
-
 def analyse_file(job: Job, cancel: Any = None) -> dict[str, Any]:
     """Analyse ``job.path``; always returns a row (see module docstring), never raises except Cancelled.
 
     ``cancel``: a CancelToken (in-process runs); worker processes use the event from init_worker.
     """
     from ..core.errors import Cancelled, UnusableInputError
+    from ..core.progress import CancelToken
 
     t0 = time.perf_counter()
     _set_threads(job.torch_threads)
     if cancel is None and _STATE.get("cancel_event") is not None:
-        cancel = EventCancel(_STATE["cancel_event"])
+        cancel = CancelToken(_STATE["cancel_event"])  # shared with the main process
     row: dict[str, Any] = {"path": job.path, "sha256": job.sha256, "worker": f"{socket.gethostname()}:{os.getpid()}"}
     try:
         from ..core.analysis import analyze
@@ -131,8 +106,7 @@ def analyse_file(job: Job, cancel: Any = None) -> dict[str, Any]:
 
             target = Path(job.reports_dir) / report_name(job.path, job.sha256)
             try:
-                write_report(result, target, page_size=job.page_size, model_card=_model_card(job.weights_dir),
-                             overwrite=True)
+                write_report(result, target, page_size=job.page_size, overwrite=True)
                 row["report"] = str(target)
             except Exception as exc:  # noqa: BLE001 - the verdict stands; the row says why there is no report
                 row.update(outcome="error", reason=f"the report could not be written to {target}: {exc}")

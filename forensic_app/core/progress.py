@@ -25,8 +25,10 @@ ProgressCallback = Callable[[Progress], None]
 class CancelToken:
     """Thread-safe flag checked between chunks of work."""
 
-    def __init__(self) -> None:
-        self._event = threading.Event()
+    def __init__(self, event: Optional[object] = None) -> None:
+        """``event``: any object with set()/is_set(), e.g. a multiprocessing Event shared with
+        worker processes (the batch); a new threading.Event by default."""
+        self._event = event if event is not None else threading.Event()
 
     def cancel(self) -> None:
         self._event.set()

@@ -36,3 +36,21 @@ def test_analysed_wav_report_matches_json(tiny_weights, make_wav, tmp_path):
         assert f"page {number} / {len(texts)}" in page
         assert d["sha256"][:16] in page
     assert all(f["embedded_truetype"] for f in font_report(path))
+
+
+def test_the_report_needs_nothing_but_the_result(tmp_path):
+    """The window calls write_report(result, path) with nothing else: the model card (section 6)
+    and the third-party model's origin come with the analysis, as in the CLI's report."""
+    import numpy as np
+    import soundfile as sf
+
+    from forensic_app.core.analysis import analyze
+    from forensic_app.report import write_report
+    from forensic_app.training.synth import music_like
+
+    wav = tmp_path / "song.wav"
+    sf.write(wav, np.stack([music_like(12.0, 44100, 2)] * 2, axis=1), 44100)
+    text = words(page_texts(write_report(analyze(wav), tmp_path / "r.pdf")))
+    assert "The model card is unavailable" not in text
+    assert "Known failure modes" in text and "lofcz" in text and "MIT" in text
+    assert "SHA-256 of the model bundle" in text
