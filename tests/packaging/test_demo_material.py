@@ -1,0 +1,40 @@
+"""The bundled demo shows each verdict: the real excerpt, a decoded copy, and a splice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from forensic_app.core.analysis import analyze
+from forensic_app.resources import data_dir
+
+DEMO = "karissa_hobbs-lets_go_fishin-excerpt"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return data_dir("demo")
+
+
+def _path(demo, suffix: str):
+    return demo / f"{DEMO}{suffix}.flac"
+
+
+def test_real_song_no_traces(demo):
+    assert analyze(_path(demo, "")).verdict == "no_traces_found"
+
+
+def test_decoded_copy_is_likely_ai(demo):
+    assert analyze(_path(demo, "-through-hifigan")).verdict == "likely_fake"
+
+
+def test_splice_lights_up_where_it_is(demo):
+    r = analyze(_path(demo, "-spliced"))
+    assert r.verdict != "likely_fake"  # six seconds of thirty do not make the track AI-generated...
+    hot = [w for w in r.windows if w.probability_fake > 0.5]
+    assert hot and all(11.0 <= w.start_s and w.end_s <= 19.0 for w in hot)  # ...but the heatmap shows where
+    assert "windows_disagree" in [n.code for n in r.notes]
+    h = r.heatmap
+    col_t = 0.5 * (h.time_edges_s[:-1] + h.time_edges_s[1:])
+    inside = (col_t > 12.5) & (col_t < 17.5)
+    assert np.median(h.probabilities[:, inside]) > 0.5 > np.median(h.probabilities[:, ~inside])
