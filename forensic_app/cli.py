@@ -125,7 +125,7 @@ def _refuse_existing_report(args) -> bool:
 def _cmd_analyze(args) -> int:
     if _refuse_existing_report(args):
         return EXIT_INPUT
-    results, worst = [], EXIT_OK  # results: AnalysisResult, or an error object for the --json list
+    results, worst = [], EXIT_OK  # what is printed per file: JSON object, text, or an error object
     for f in args.files:
         try:
             result = _analyze_file(f, args)
@@ -134,7 +134,9 @@ def _cmd_analyze(args) -> int:
             worst = max(worst, code)
             results.append({"file": os.path.abspath(f), "error": _error_text(exc), "exit": code})
             continue
-        results.append(result)
+        # keep only what is printed (the JSON object or the text), not the result's arrays:
+        # memory stays flat however many files are given
+        results.append(result.to_json_dict() if args.json else _human(result))
         if args.report:
             from .report import write_report
 
@@ -149,8 +151,9 @@ def _cmd_analyze(args) -> int:
                 worst = max(worst, _report_error(exc))
                 continue
             print(f"Report written to {target}", file=sys.stderr)
+        del result
     if args.json:
-        payload = [r if isinstance(r, dict) else r.to_json_dict() for r in results]
+        payload = results
         if len(args.files) == 1:  # one object, also when the file was unusable (an error object)
             print(json.dumps(payload[0], indent=1, ensure_ascii=False))
         else:
@@ -158,7 +161,7 @@ def _cmd_analyze(args) -> int:
     else:
         for r in results:
             if not isinstance(r, dict):
-                print(_human(r))
+                print(r)
     return worst
 
 

@@ -122,3 +122,26 @@ def test_reports_for_two_files_of_the_same_name_do_not_overwrite(capsys, make_wa
     assert main(["analyze", str(a), str(b), "--report", str(tmp_path / "r.pdf"), "--weights", str(tiny_weights),
                  "--no-progress"]) == 0
     assert len(set(written)) == 2 and all(p.name.startswith("r-song-") for p in written)
+
+
+def test_analyze_of_many_files_keeps_no_results_alive(capsys, make_wav, tiny_weights, monkeypatch):
+    """Only what is printed is kept per file, so 1,000 tracks do not need 1,000 results in memory."""
+    import gc
+    import weakref
+
+    import forensic_app.cli as cli
+
+    refs = []
+    real = cli._analyze_file
+
+    def tracked(f, args):
+        r = real(f, args)
+        refs.append(weakref.ref(r))
+        return r
+
+    monkeypatch.setattr(cli, "_analyze_file", tracked)
+    files = [str(make_wav("music", 3.0, name=f"t{i}.wav")) for i in range(3)]
+    assert main(["analyze", *files, "--json", "--weights", str(tiny_weights), "--no-progress"]) == 0
+    gc.collect()
+    assert len(refs) == 3 and all(ref() is None for ref in refs[:-1])
+    assert len(json.loads(capsys.readouterr().out)) == 3
