@@ -2,7 +2,7 @@
 
 ``register(subparsers)`` is called by the app's cli.py with argparse's ``add_subparsers()``
 result; each leaf sets ``func=lambda args: exit_code``. Standalone:
-``python -m forensic_app.training.commands build --cache-dir /work/cache/dataset``.
+``python -m forensic_app.training.commands build --cache-dir DIR``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
     from .generators import FAMILIES
 
     parser.add_argument("--cache-dir", type=Path, default=None,
-                        help="where segments and index.csv go (default: $FORENSIC_APP_CACHE or /work/cache/dataset)")
+                        help="where segments and index.csv go (default: $FORENSIC_APP_CACHE, else the user cache folder)")
     parser.add_argument("--subset", choices=("small", "full"), default="full",
                         help="small: synthetic music, 4 generators, under a minute; full: Debian music, all generators")
     parser.add_argument("--families", nargs="+", choices=FAMILIES, default=None,

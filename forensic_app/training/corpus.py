@@ -25,7 +25,14 @@ import soxr
 SR = 44100
 AUDIO_EXTS = (".ogg", ".oga", ".opus", ".mp3", ".flac", ".wav")
 MIN_TRACK_S = 30.0  # shorter files in music packages are jingles / sound effects
-REAL_CC_DIR = Path("/work/shared/data/real-cc")
+def shared_dir() -> Path:
+    """The handed training material (decoders, CC recordings): ``$FORENSIC_APP_SHARED``, else
+    ``../shared`` beside the repository (the project's layout)."""
+    env = os.environ.get("FORENSIC_APP_SHARED")
+    return Path(env) if env else Path(__file__).resolve().parents[3] / "shared"
+
+
+REAL_CC_DIR = shared_dir() / "data" / "real-cc"
 SPLITS = ("train", "val", "test")
 
 

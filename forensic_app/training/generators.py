@@ -20,8 +20,10 @@ import soxr
 from scipy.ndimage import median_filter
 from scipy.signal import welch
 
+from .corpus import shared_dir  # one place knows where the handed material is
+
 SR = 44100
-DECODERS_DIR = Path("/work/shared/decoders")
+DECODERS_DIR = shared_dir() / "decoders"  # $FORENSIC_APP_SHARED/decoders, default ../shared/decoders
 
 PairFn = Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
