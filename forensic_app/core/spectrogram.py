@@ -14,6 +14,7 @@ from typing import Any, Optional
 import numpy as np
 import soxr
 
+from .audio import to_mono
 from .result import Spectrogram
 
 
@@ -96,8 +97,7 @@ def compute_features(mono_44k: np.ndarray, contract: FeatureContract) -> np.ndar
 
 def to_model_rate(samples: np.ndarray, rate: int, contract: FeatureContract) -> np.ndarray:
     """(n,) or (n, ch) at ``rate`` -> mono (m,) float32 at the contract rate."""
-    mono = samples if samples.ndim == 1 else samples.mean(axis=1)
-    mono = np.ascontiguousarray(mono, dtype=np.float32)
+    mono = np.ascontiguousarray(to_mono(samples), dtype=np.float32)
     if rate != contract.sample_rate:
         mono = soxr.resample(mono, rate, contract.sample_rate, quality="HQ").astype(np.float32)
     return mono
@@ -125,7 +125,7 @@ class StreamingResampler:
         self._stream = None if in_rate == out_rate else soxr.ResampleStream(in_rate, out_rate, 1, dtype="float32", quality="HQ")
 
     def push(self, block: np.ndarray, last: bool = False) -> np.ndarray:
-        mono = block.mean(axis=1) if block.ndim == 2 else block
+        mono = to_mono(block)
         mono = np.ascontiguousarray(mono, dtype=np.float32)
         if self._stream is None:
             return mono

@@ -17,6 +17,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 from PySide6 import QtCore
 
+from ..core.audio import to_mono
 from ..core.errors import Cancelled, ForensicError
 from ..core.progress import CancelToken, Progress
 
@@ -81,18 +82,6 @@ def throttled_progress(emit: Callable[[float, str], None]) -> Callable[[Progress
     return on_progress
 
 
-def mix_to_mono(samples: np.ndarray) -> np.ndarray:
-    """(n, channels) -> (n,) float32; a channel loop is ~10x faster than ``mean(axis=1)``."""
-    if samples.ndim == 1:
-        return np.ascontiguousarray(samples, dtype=np.float32)
-    mono = samples[:, 0].astype(np.float32, copy=True)
-    for c in range(1, samples.shape[1]):
-        mono += samples[:, c]
-    if samples.shape[1] > 1:
-        mono *= np.float32(1.0 / samples.shape[1])
-    return mono
-
-
 class Backend:
     """The core functions the window needs. Tests replace it with a fake of the same shape."""
 
@@ -142,7 +131,7 @@ class AnalysisWorker(QtCore.QObject):
             clip = self._backend.load(path, cancel)
             cancel.raise_if_cancelled()
             self.progressed.emit(job_id, LOAD_SHARE / 2, "Drawing the spectrogram")
-            spec = self._backend.display_spectrogram(mix_to_mono(np.asarray(clip.samples)), clip.rate)
+            spec = self._backend.display_spectrogram(to_mono(np.asarray(clip.samples)), clip.rate)
             cancel.raise_if_cancelled()
             self.loaded.emit(job_id, clip, spec)
             stage = "analysis"
@@ -223,7 +212,7 @@ class DetailWorker(QtCore.QObject):
             s1 = int(min(len(samples), end_s * rate))
             if s1 - s0 < N_FFT:
                 return
-            mono = mix_to_mono(np.asarray(samples[s0:s1]))
+            mono = to_mono(np.asarray(samples[s0:s1]))
             hop = int(min(max(64, (s1 - s0) // max(n_cols, 1)), 512))
             spec = display_spectrogram(mono, rate, n_fft=N_FFT, hop=hop, max_columns=max(n_cols, 16))
             spec = type(spec)(db=spec.db, time_edges_s=spec.time_edges_s + s0 / rate, freq_edges_hz=spec.freq_edges_hz)

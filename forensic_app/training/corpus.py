@@ -22,6 +22,8 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from ..core.audio import to_mono
+
 SR = 44100
 AUDIO_EXTS = (".ogg", ".oga", ".opus", ".mp3", ".flac", ".wav")
 MIN_TRACK_S = 30.0  # shorter files in music packages are jingles / sound effects
@@ -220,7 +222,7 @@ def _read(path: str, start_s: float, duration_s: float) -> tuple[np.ndarray, int
         start = int(start_s * info.samplerate)
         x, file_sr = sf.read(path, start=start, frames=int(duration_s * info.samplerate) + 1,
                              dtype="float32", always_2d=True)
-        return x.mean(axis=1), file_sr
+        return to_mono(x), file_sr
     except Exception:  # noqa: BLE001 - fall back to ffmpeg for codecs libsndfile lacks
         out = subprocess.run(
             ["ffmpeg", "-v", "error", "-ss", f"{start_s:.3f}", "-t", f"{duration_s + 0.01:.3f}", "-i", path,
