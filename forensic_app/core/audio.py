@@ -382,6 +382,7 @@ def open_audio(path: str | os.PathLike, cancel: Optional[CancelToken] = None) ->
     return src
 
 
+DECIDE_FRAMES = 1 << 19  # about 11 s at 48 kHz
 INVERTED_MIX_DB = -20.0  # the plain mix this far below the channels' own level: a channel is polarity-inverted
 
 
@@ -415,13 +416,14 @@ class Downmix:
         if block.ndim == 1:
             return block
         if self.signs is None:
-            ch_rms = np.sqrt(np.mean(np.square(block, dtype=np.float64), axis=0))
-            if block.shape[0] and ch_rms.max() > 10 ** (-70 / 20):  # decide on content, not on a silent intro
-                mix_rms = float(np.sqrt(np.mean(np.square(mean_channels(block), dtype=np.float64))))
+            head = block[:DECIDE_FRAMES]  # decide on a bounded stretch: a whole file in one call stays cheap
+            ch_rms = np.sqrt(np.mean(np.square(head, dtype=np.float64), axis=0))
+            if head.shape[0] and ch_rms.max() > 10 ** (-70 / 20):  # decide on content, not on a silent intro
+                mix_rms = float(np.sqrt(np.mean(np.square(mean_channels(head), dtype=np.float64))))
                 signs = np.ones(self.channels, np.float32)
                 if mix_rms < ch_rms.mean() * 10 ** (INVERTED_MIX_DB / 20):
-                    ref = block[:, int(np.argmax(ch_rms))]
-                    signs = np.where(block.T @ ref < 0, -1.0, 1.0).astype(np.float32)
+                    ref = head[:, int(np.argmax(ch_rms))]
+                    signs = np.where(head.T @ ref < 0, -1.0, 1.0).astype(np.float32)
                     self.inverted = bool((signs < 0).any())
                 self.signs = signs
             else:
@@ -474,19 +476,27 @@ class AudioClip:
 
 
 def load_audio(path: str | os.PathLike, cancel: Optional[CancelToken] = None) -> AudioClip:
-    """Load a whole file (for display, playback and training). Raises UnusableInputError."""
+    """Load a whole file (for display, playback and training). Raises UnusableInputError.
+
+    Samples go straight into one buffer of the header's length (grown only when the length was
+    an estimate), so the peak is the decoded size once, not twice (blocks + their concatenation).
+    """
     p = Path(path)
     with open_audio(p, cancel) as src:
         stats = PcmStats()
-        parts = []
+        samples = np.empty((max(src.n_frames, 1), src.channels), np.float32)
         done = 0
         for block in src.blocks(src.sample_rate * 30, cancel):
             stats.update(block, p, done / src.sample_rate, src.sample_rate)
-            parts.append(block)
+            if done + block.shape[0] > samples.shape[0]:  # the length was an estimate
+                grown = np.empty((max(done + block.shape[0], int(samples.shape[0] * 1.5)), src.channels), np.float32)
+                grown[:done] = samples[:done]
+                samples = grown
+            samples[done:done + block.shape[0]] = block
             done += block.shape[0]
-        samples = np.concatenate(parts) if parts else np.zeros((0, src.channels), np.float32)
-        if samples.shape[0] == 0:
+        if done == 0:
             raise _fail(p, "the file contains no audio (zero length)", "Check the export settings of the program that made it")
+        samples = samples[:done] if done == samples.shape[0] else samples[:done].copy()
         info = make_input_info(src, file_sha256(p, cancel), stats.sha256)
     return AudioClip(samples=samples, rate=src.sample_rate, info=info)
 
