@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import re
 import stat
@@ -286,8 +287,6 @@ def _probe_with_ffmpeg(path: Path, notes: tuple[str, ...] = ()) -> AudioSource:
     out = subprocess.run([probe, "-v", "error", "-select_streams", "a:0", "-show_entries",
                           "stream=codec_name,sample_rate,channels,duration:format=duration", "-of", "json", str(path)],
                          capture_output=True, text=True, timeout=120)
-    import json
-
     try:
         facts = json.loads(out.stdout or "{}")
         stream = facts["streams"][0]

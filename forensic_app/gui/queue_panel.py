@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from ..core.progress import CancelToken
 from ..core.vocabulary import VERDICT_SHORT, format_probability, format_range

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forensic_app.core.vocabulary import PROBABILITY_LABEL, format_probability, format_range
+from forensic_app.core.vocabulary import PROBABILITY_LABEL, format_probability
 from forensic_app.core.analysis import analyze
 from forensic_app.core.result import VERDICT_WORDS
 from forensic_app.core.weights import ModelManifest
