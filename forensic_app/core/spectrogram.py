@@ -14,7 +14,7 @@ from typing import Any, Optional
 import numpy as np
 import soxr
 
-from .audio import to_mono
+from .mono import to_mono
 from .result import Spectrogram
 
 

@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 from PySide6 import QtCore
 
-from ..core.audio import to_mono
+from ..core.mono import to_mono
 from ..core.errors import Cancelled, ForensicError
 from ..core.progress import CancelToken, Progress
 

@@ -22,7 +22,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from ..core.audio import to_mono
+from ..core.mono import to_mono
 
 SR = 44100
 AUDIO_EXTS = (".ogg", ".oga", ".opus", ".mp3", ".flac", ".wav")
