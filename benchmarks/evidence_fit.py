@@ -148,4 +148,18 @@ def fit(rows_path: Path, write: bool = False) -> int:
         from forensic_app.core.weights import replace_calibration
 
         replace_calibration(ROOT / "weights", {k: v for k, v in cal.items() if k != "model_sha256"})
+        from forensic_app.core.weights import write_manifest
+
+        man = json.loads((ROOT / "weights" / "manifest.json").read_text(encoding="utf-8"))
+        lf = lambda rs: f"{sum(r['verdict'] == 'likely_fake' for r in rs)} of {len(rs)}"  # noqa: E731
+        man.setdefault("model_card", {})["measured_with_the_evidence_rules"] = {
+            "real tracks called likely AI-generated (all sources)": lf(real),
+            "real tracks called likely AI-generated (held-out test sources)": lf(test_real),
+            "generated real-negative kinds called likely AI-generated (synth, vocoder, bitcrusher, lo-fi, limited, "
+            "near-silence)": lf(kinds_),
+            **{f"decoder output called likely AI-generated: {fam}": lf([r for r in fakes if r.get("family") == fam])
+               for fam in sorted({r.get("family") for r in fakes})},
+            "Suno / Udio": "not measured here (no such audio reachable); see the fakeprint's own figures",
+        }
+        write_manifest(ROOT / "weights", man)
     return 0

@@ -67,12 +67,13 @@ def _progress_enabled(args) -> bool:
 
 
 def _human(result) -> str:
-    from .core.vocabulary import PROBABILITY_LABEL, coverage_line, format_probability, format_range
+    from .core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, coverage_line, format_probability, format_range
 
     lo, hi = result.interval
     lines = [f"{os.path.abspath(result.input.path)}: {result.verdict_words}",
              f"  {PROBABILITY_LABEL.lower().replace('probability', 'Probability', 1)}: "
-             f"{format_probability(result.probability_fake)} (range {format_range(lo, hi)})",
+             f"{format_probability(result.probability_fake)}"
+             + (f". {HELD_WORDS[result.held]}" if result.held else f" (range {format_range(lo, hi)})"),
              f"  {coverage_line(result.provenance.model.families, result.fakeprint is not None)}",
              f"  sha256 {result.input.file_sha256}"]
     for d in result.detectors:

@@ -39,6 +39,7 @@ HALO_CELLS = 2
 WINDOW_CELLS = 4
 OVERVIEW_COLUMNS = 3000
 SILENT_DBFS = -60.0
+HELD_DISPLAY = 0.3  # patch/window values shown at most, where the CNN's reading is no evidence
 
 
 class PatchTiler:
@@ -268,14 +269,8 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     # music and synth sounds reach (see fusion.EvidenceRules.cnn_display_shift): raw patch outputs
     # painted red on a human synth track would read as evidence that is not there.
     shift = rules.cnn_display_shift(cal)
-    heatmap = Heatmap(probabilities=cal.window_probability(fake_map - shift).astype(np.float32),
-                      time_edges_s=time_edges, freq_edges_hz=freq_edges)
-
     w_logits = window_logits_from_map(fake_map)
     w_starts = list(range(0, n_cols, WINDOW_CELLS))
-    w_probs = cal.window_probability(w_logits - shift)
-    windows = [WindowScore(float(time_edges[s]), float(time_edges[min(s + WINDOW_CELLS, n_cols)]), float(p))
-               for s, p in zip(w_starts, w_probs)]
 
     bandwidth = effective_bandwidth_hz(power_sum / max(n_stft, 1), bin_hz)
     comb_ev = comb.finish()
@@ -292,8 +287,16 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     decision = decide(cal, rules, learned_p=p_learned, learned_interval=(min(interval_learned[0], p_learned), max(interval_learned[1], p_learned)),
                       cnn_logit=track_logit, comb_z=comb_feature(comb_ev) if comb_ev is not None and comb_ev.f0_hz else None,
                       fakeprint_logit=fp_ev.logit if fp_ev is not None else None, content_s=content_s,
-                      stationarity=stationarity.value)
+                      stationarity=stationarity.value, duration_s=src.duration_s)
     p, interval, verdict = decision.probability, decision.interval, decision.verdict
+    # where the CNN's reading is no evidence (held tones, within what synth sounds reach, no content),
+    # its patches and windows are not painted as evidence either
+    display_cap = HELD_DISPLAY if decision.reasons else 1.0
+    heatmap = Heatmap(probabilities=np.minimum(cal.window_probability(fake_map - shift), display_cap).astype(np.float32),
+                      time_edges_s=time_edges, freq_edges_hz=freq_edges)
+    w_probs = np.minimum(cal.window_probability(w_logits - shift), display_cap)
+    windows = [WindowScore(float(time_edges[s]), float(time_edges[min(s + WINDOW_CELLS, n_cols)]), float(q))
+               for s, q in zip(w_starts, w_probs)]
 
     attribution: dict[str, float] = {}
     # which family the CNN's texture resembles means something only where the CNN is admissible
@@ -305,7 +308,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
 
     detectors = [DetectorEvidence(
         name="patch_cnn", title="Patch CNN (time-frequency heatmap)", score=track_logit,
-        probability_fake=float(cal.window_probability(np.array([track_logit - shift]))[0]),
+        probability_fake=float(min(cal.window_probability(np.array([track_logit - shift]))[0], display_cap)),
         summary=(f"Average patch score over {len(windows)} windows; the highest window's evidence is "
                  f"{format_probability(max(w_probs))}." + tail_words(info.duration_s, windows)) if len(windows) else "No complete window.",
         details={"n_windows": len(windows), "max_window_probability": float(max(w_probs)) if len(windows) else None,
@@ -322,6 +325,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     notes = make_notes(NoteInputs(
         decision_reasons=decision.reasons, container_notes=src.container_notes, polarity_inverted=downmix.inverted,
         fakeprint=fp_ev, content_s=content_s,
+        held_tone=stationarity.value is not None and stationarity.value >= rules.static_threshold,
         info=info, probability=p, interval=interval, verdict=verdict, window_probs=np.asarray(w_probs),
         bandwidth_hz=bandwidth, silent_share=silent_blocks / max(total_blocks, 1),
         clipped_share=stats.n_clipped / max(stats.n_samples, 1), comb=comb_ev, families=fam_names,

@@ -122,8 +122,8 @@ def score_fakeprint(mono_16k: np.ndarray, model: FakeprintModel, n_top: int = 8)
                                  0.0, x.size / RATE_HZ, freqs, empty, ())
     fp, share = fakeprint_of(mean_spectrum_db(x))
     if share < MIN_MEASURED_SHARE or fp.max() < 0.5:
-        return FakeprintEvidence(None, "the audio between 1 and 8 kHz is too quiet for this detector "
-                                 f"(only {share:.0%} of it lies above its -45 dB floor)", share, x.size / RATE_HZ,
+        return FakeprintEvidence(None, "the audio between 1 and 8 kHz is too quiet for this detector: only "
+                                 f"{share:.0%} of it lies above its -45 dB floor", share, x.size / RATE_HZ,
                                  freqs, fp, ())
     contrib = fp * model.weights
     order = np.argsort(-contrib)[:n_top]

@@ -95,9 +95,10 @@ def _mapped(score: float, threshold: float, slope: float, p_line: float) -> floa
 
 def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_interval: tuple[float, float],
            cnn_logit: float, comb_z: Optional[float], fakeprint_logit: Optional[float],
-           content_s: float, stationarity: Optional[float] = None) -> Decision:
+           content_s: float, stationarity: Optional[float] = None, duration_s: float = math.inf) -> Decision:
     """Combine the three lines of evidence. ``comb_z`` / ``fakeprint_logit``: None when not measured;
-    ``stationarity``: content.Stationarity's value (None: too short to tell)."""
+    ``stationarity``: content.Stationarity's value (None: too short to tell); ``content_s`` of
+    ``duration_s`` seconds rise above -60 dBFS (under 3 s, or under half of a short file: no content)."""
     line = cal.threshold_fake
     reasons: list[str] = []
     p_learned, (lo, hi) = learned_p, learned_interval
@@ -113,7 +114,7 @@ def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_
     fixed = [v for k, v in by.items() if k != "learned" and v is not None]
     p = max([p_learned, *fixed])
     lo, hi = max([lo, *fixed]), max([hi, *fixed])
-    if content_s < rules.min_content_s:
+    if content_s < min(rules.min_content_s, 0.5 * duration_s):
         # Nothing to examine: the readings mean nothing, so the probability stays at the bottom of
         # the undecided band (a moderator's queue, sorted by probability, does not put room tone on top)
         cap = min(cal.threshold_real + 0.01, line - CAP_MARGIN)

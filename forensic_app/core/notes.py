@@ -41,6 +41,7 @@ class NoteInputs:
     polarity_inverted: bool = False
     fakeprint: Optional[Any] = None  # FakeprintEvidence
     content_s: Optional[float] = None  # seconds of audio above -60 dBFS
+    held_tone: bool = False  # content.Stationarity at or above its threshold
 
 
 CONTAINER_NOTES = {
@@ -62,8 +63,9 @@ def make_notes(x: NoteInputs) -> list[Note]:
     if "no_content" in x.decision_reasons:
         add("no_content", "warning",
             f"Only {x.content_s or 0:.1f} s of the audio rises above -60 dBFS: this is near-silence or room tone, "
-            "with no musical content to examine. No verdict is given; the detectors' readings on such input mean nothing.")
-    if "cnn_confounded" in x.decision_reasons:
+            "with no musical content to examine. The detectors' readings on such input mean nothing, so the result "
+            "stays 'inconclusive' whatever they read.")
+    elif "cnn_confounded" in x.decision_reasons:
         add("cnn_confounded", "caution",
             "The patch CNN scored this track high, but held synthesizer tones (sawtooth, square, detuned pads), "
             "vocoders and bitcrushers produce the same evenly spaced harmonic texture, and real music made with them "
@@ -107,7 +109,12 @@ def make_notes(x: NoteInputs) -> list[Note]:
         add("multichannel", "info",
             f"The file has {info.channels} channels. They were mixed to mono for analysis; analyse stems "
             "separately to check each one.")
-    if x.silent_share > SILENT_SHARE:
+    if x.held_tone:
+        add("held_tone", "info",
+            "This audio is a held tone: the same partials from one second to the next, as a single synthesizer note "
+            "or a held pad makes. Its partials also form the evenly spaced lines the comb detector looks for, so "
+            "neither the patch CNN nor the comb can tell anything about who made it.")
+    if x.silent_share > SILENT_SHARE and "no_content" not in x.decision_reasons:
         add("silent_share", "caution",
             f"About {x.silent_share:.0%} of the audio is silent or nearly silent. The score rests on the "
             "remaining part only.")
@@ -117,7 +124,7 @@ def make_notes(x: NoteInputs) -> list[Note]:
             "that can affect the score.")
     lo, hi = x.interval
     near = min(abs(x.probability - x.threshold_fake), abs(x.probability - x.threshold_real)) < BOUNDARY_MARGIN
-    if near or (lo < x.threshold_real < hi) or (lo < x.threshold_fake < hi):
+    if (near or (lo < x.threshold_real < hi) or (lo < x.threshold_fake < hi)) and not x.decision_reasons:
         add("near_boundary", "caution",
             "The score is close to a decision boundary, or its range crosses one: small changes to the file "
             "(re-encoding, trimming) could move the verdict. Treat it as undecided.")

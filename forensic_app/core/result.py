@@ -148,6 +148,13 @@ class AnalysisResult:
     def verdict_words(self) -> str:
         return VERDICT_WORDS[self.verdict]
 
+    @property
+    def held(self) -> Optional[str]:
+        """Why the probability is held at a fixed point rather than estimated (a note code), or None."""
+        from .vocabulary import held_reason
+
+        return held_reason(n.code for n in self.notes)
+
     def top_regions(self, n: int = 5) -> list[WindowScore]:
         """Highest-scoring windows, best first."""
         return sorted(self.windows, key=lambda w: -w.probability_fake)[:n]

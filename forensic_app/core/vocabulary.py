@@ -39,6 +39,22 @@ VERDICT_MEANING = {
 # One verdict palette for window and report: slate (no traces; deliberately not a reassuring green),
 # amber (undecided), red (likely AI).
 VERDICT_COLOURS = {"no_traces_found": "#35608f", "inconclusive": "#8a5a00", "likely_fake": "#b0202a"}
+# When the evidence cannot carry a probability (fusion.decide's reasons), the value shown is held
+# at a fixed point and says so instead of reading as a calibrated estimate.
+HELD_WORDS = {
+    "no_content": ("This value is held at the bottom of the undecided range: there is no musical content to "
+                   "examine, so it is not an estimate of anything."),
+    "cnn_confounded": ("This value is held just below the 'likely AI-generated' line: on this kind of sound the "
+                       "patch CNN's high reading is not evidence, so it is not a calibrated estimate."),
+}
+
+
+def held_reason(note_codes) -> str | None:
+    """The reason a result's probability is held (see HELD_WORDS), from its note codes; None if it is not."""
+    codes = set(note_codes)
+    return next((c for c in HELD_WORDS if c in codes), None)
+
+
 PROBABILITY_LABEL = "Probability that the track carries traces of the covered generator kinds"
 
 FAMILY_WORDS = {

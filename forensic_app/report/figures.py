@@ -135,7 +135,7 @@ def build_spectrogram_figure(
         hm = ScalarMappable(norm=PROBABILITY_NORM, cmap=HEATMAP_CMAP)
         axes[1].text(0.5, 0.5, "no heatmap cells", transform=axes[1].transAxes, ha="center")
     axes[1].set_title(
-        "Detector heatmap over the spectrogram (probability per time-frequency patch)",
+        "Patch evidence over the spectrogram (0-1; red only beyond what real music reaches)",
         fontsize=10,
         loc="left",
     )

@@ -64,6 +64,14 @@ def _render(key: str, value: Any, s: Styles, width: float, depth: int = 0) -> li
     if isinstance(value, (list, tuple)):
         if not value:
             return [Paragraph("(none listed)", s.body)]
+        if all(isinstance(v, Mapping) for v in value) and len({k for v in value for k in v}) > 5:
+            # wide records (a third-party model's description): one key/value table each, readable
+            out: list[Flowable] = []
+            for v in value:
+                rows = [[Paragraph(t(humanize_key(k)), s.cell_bold), Paragraph(t(fmt_value(x)), s.cell)]
+                        for k, x in v.items()]
+                out += [grid_table(rows, [0.28 * width, 0.72 * width], header=False), Spacer(1, 4)]
+            return out
         if all(isinstance(v, Mapping) for v in value):
             cols = list(dict.fromkeys(k for v in value for k in v))
             rows = [cells([t(humanize_key(c)) for c in cols], s.cell_bold)]
@@ -108,9 +116,9 @@ def limitations(model_card: Optional[Mapping[str, Any]], result: AnalysisResult,
 
 def contest(result: AnalysisResult, s: Styles, width: float, *, include_path: bool = False) -> list[Flowable]:
     prov = result.provenance
-    command = prov.command
+    cmd_text = prov.command
     if not include_path:  # the file's name only: folder names can carry user names
-        command = command.replace(result.input.path, result.input.file_name)
+        cmd_text = cmd_text.replace(result.input.path, result.input.file_name)
     out: list[Flowable] = [Paragraph("7. How to contest this result and reproduce it", s.h1)]
     out.append(Paragraph(
         "If you made this music, material that shows how it was made is the strongest answer to "
@@ -121,7 +129,7 @@ def contest(result: AnalysisResult, s: Styles, width: float, *, include_path: bo
         "<b>Reproducing this analysis.</b> Anyone can repeat it offline with forensic_app "
         f"{t(prov.app_version)} and the model weights whose SHA-256 is given in section 1, on the "
         "file whose SHA-256 is given there, by running:", s.body))
-    command = Table([[Paragraph(t(command, MONO, keep_spaces=True), s.mono)]], colWidths=[width])
+    command = Table([[Paragraph(t(cmd_text, MONO, keep_spaces=True), s.mono)]], colWidths=[width])
     command.setStyle(table_style([
         ("BACKGROUND", (0, 0), (-1, -1), SHADE),
         ("BOX", (0, 0), (-1, -1), 0.5, RULE),
@@ -131,7 +139,7 @@ def contest(result: AnalysisResult, s: Styles, width: float, *, include_path: bo
         ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
     ]))
     out += [command, Spacer(1, 4)]
-    if needs_code_points(command, MONO):
+    if needs_code_points(cmd_text, MONO):
         out.append(Paragraph(
             "In this command, each [U+XXXX] stands for the one character with that Unicode code "
             "point, which the report's font cannot draw; type or paste the real character.", s.small))
@@ -145,7 +153,7 @@ def contest(result: AnalysisResult, s: Styles, width: float, *, include_path: bo
 
 
 def reviewer(s: Styles, width: float) -> list[Flowable]:
-    label_w = 0.28 * width
+    label_w = 0.36 * width
     fields = [["Artist", ""], ["Title", ""], ["ISRC", ""], ["Platform and case number", ""],
               ["Reviewer name", ""], ["Organisation / role", ""], ["Date of review", ""]]
     decisions = [[Paragraph("Decision" if i == 0 else "", s.cell_bold), Paragraph(f"☐ &nbsp;{d}", s.body)]

@@ -12,8 +12,8 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from forensic_app.core.comb import comb_finding, comb_grade
 from forensic_app.core.result import VERDICT_WORDS, VERDICTS, AnalysisResult
-from forensic_app.core.vocabulary import PROBABILITY_LABEL, display_name, coverage_line, format_probability, format_range
-from forensic_app.core.robustness import reference_probability, reference_row
+from forensic_app.core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, coverage_line, format_probability, format_range
+from forensic_app.core.robustness import points_change, reference_probability, reference_row
 
 from . import figures
 from .fonts import MONO, needs_code_points, para_text as t
@@ -103,7 +103,8 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
                        f"{t(result.verdict_words)}</font>", s.verdict)],
             [Paragraph(t(coverage_line(result.provenance.model.families, result.fakeprint is not None)), s.small)],
             [Paragraph(f"<b>{PROBABILITY_LABEL}: {t(format_probability(p))}</b> &nbsp; "
-                       f"(interval {t(format_range(lo, hi))})", s.body)],
+                       + (t(HELD_WORDS[result.held]) if result.held else f"(interval {t(format_range(lo, hi))})"),
+                       s.body)],
             [Paragraph(t(VERDICT_MEANING.get(result.verdict, "")), s.body)],
         ],
         colWidths=[width],
@@ -123,14 +124,17 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         "<b>The verdict</b> is one of three bands (" + ", ".join(VERDICT_WORDS[v] for v in VERDICTS)
         + "), chosen from the calibrated probability and its interval; \"Inconclusive\" is a real "
         "answer, not a failure.", s.body))
-    out.append(Paragraph("<b>What the probability means.</b> " + PROBABILITY_MEANS.format(
-        p_words=pct, n=in_100, lo_words=t(format_probability(lo)), hi_words=t(format_probability(hi))), s.body))
+    if result.held:  # a held value is not an estimate: no calibration story for it
+        out.append(Paragraph("<b>What the probability means here.</b> " + t(HELD_WORDS[result.held])
+                             + " The notes in section 4 say why.", s.body))
+    else:
+        out.append(Paragraph("<b>What the probability means.</b> " + PROBABILITY_MEANS.format(
+            p_words=pct, n=in_100, lo_words=t(format_probability(lo)), hi_words=t(format_probability(hi))), s.body))
     out.append(Paragraph("<b>What it does not mean.</b>", s.body))
     out[-1].keepWithNext = 1
     for line in PROBABILITY_DOES_NOT_MEAN:
         out.append(Paragraph(line.format(p=p, pct=pct), s.bullet, bulletText="•"))
-    out.append(Paragraph(NOT_PROOF_OF_HUMAN.format(coverage=t(coverage_line(result.provenance.model.families,
-                                                                         result.fakeprint is not None))), s.body))
+    out.append(Paragraph(NOT_PROOF_OF_HUMAN, s.body))
     return out
 
 
@@ -152,7 +156,7 @@ def evidence(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
             s.small),
     ]))
 
-    top = result.top_regions()
+    top = [w for w in result.top_regions() if w.probability_fake >= 0.5]  # ranking zeros would read as findings
     timeline = figures.timeline_figure(result.windows, top, probability_fake=result.probability_fake,
                                        duration_s=duration, width_in=width_in)
     out.append(KeepTogether([
@@ -162,18 +166,20 @@ def evidence(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
                   "probability the detector gave it; the numbers mark the highest-scoring windows "
                   "listed below.", s.small),
     ]))
+    if result.windows and not top:
+        out.append(Paragraph("No window's evidence reaches 50 %: no region of the track stands out.", s.body))
     if top:
-        rows = [cells(["Rank", "From", "To", "Window evidence (0-1)"], s.cell_bold)]
+        rows = [cells(["Rank", "From", "To", "Window evidence"], s.cell_bold)]
         for rank, w in enumerate(top, start=1):
             rows.append(cells([str(rank), fmt_clock(w.start_s), fmt_clock(w.end_s),
                                fmt_prob(w.probability_fake)], s.cell))
         out.append(KeepTogether([Spacer(1, 4), Paragraph("Highest-scoring regions (minutes:seconds)", s.h2),
                                  grid_table(rows, [0.12 * width, 0.22 * width, 0.22 * width, 0.25 * width])]))
-    else:
+    elif not result.windows:
         out.append(Paragraph("No per-window scores were produced.", s.body))
 
     if result.detectors:
-        rows = [cells(["Detector", "Raw score", "P(AI)", "Summary"], s.cell_bold)]
+        rows = [cells(["Detector", "Raw score", "Alone", "Summary"], s.cell_bold)]
         for d in result.detectors:
             rows.append([Paragraph(t(d.title), s.cell), Paragraph("not measured" if d.score is None else f"{d.score:.3f}", s.cell),
                          Paragraph(fmt_prob(d.probability_fake), s.cell), Paragraph(t(d.summary), s.cell)])
@@ -299,12 +305,12 @@ def robustness(result: AnalysisResult, s: Styles, width: float) -> list[Flowable
         "survives them is sturdier, one that vanishes rests on fragile traces.", s.body))
     reference = reference_row(result.robustness)
     p0 = reference_probability(result.probability_fake, result.robustness)  # long tracks: the same excerpt
-    rows = [cells(["Manipulation", "P(AI)", "Change", "Verdict"], s.cell_bold)]
-    rows.append(cells(["none (the file as given)", f"{result.probability_fake:.3f}", "", result.verdict_words], s.cell))
+    rows = [cells(["Manipulation", "Probability", "Change", "Verdict"], s.cell_bold)]
+    rows.append(cells(["none (the file as given)", fmt_prob(result.probability_fake), "", result.verdict_words], s.cell))
     for item in result.robustness:
         prob = item.get("probability_fake")
         d = None if prob is None or item is reference else float(prob) - p0
-        change = "" if d is None else ("0.000" if abs(d) < 0.0005 else f"{d:+.3f}")
+        change = "" if d is None else points_change(float(prob), p0)
         verdict = VERDICT_WORDS.get(item.get("verdict") or "", "")
         if prob is None:
             verdict = item.get("note", "not run")

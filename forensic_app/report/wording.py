@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Optional
 
-from ..core.vocabulary import VERDICT_MEANING  # noqa: F401 - the report reads the window's wording
+from ..core.vocabulary import VERDICT_MEANING, format_probability  # noqa: F401 - the window's wording
 
 SEVERITY_WORDS = {
     "info": "For information",
@@ -27,8 +27,8 @@ PROBABILITY_MEANS = (
 )
 
 PROBABILITY_DOES_NOT_MEAN = [
-    "It is <b>not a percentage of AI content</b>: {p:.2f} does not mean that {pct} % of the song "
-    "was made with AI, nor that AI was used for {pct} % of the production.",
+    "It is <b>not a percentage of AI content</b>: {pct} does not mean that {pct} of the song "
+    "was made with AI, nor that AI was used for {pct} of the production.",
     "It says nothing about who wrote, performed or produced the music, and nothing about AI "
     "tools used for composition, lyrics or mixing that leave no trace in the sound.",
     "It is a statistical indication, not proof. Processing such as lossy encoding, heavy "
@@ -37,9 +37,9 @@ PROBABILITY_DOES_NOT_MEAN = [
 ]
 
 NOT_PROOF_OF_HUMAN = (
-    "\"No traces found\" is <b>not proof of human origin</b>. The detectors only recognise the "
-    "generator kinds they cover. {coverage} A generator of another kind may leave no trace that "
-    "these detectors know, so a low score cannot rule it out."
+    "A low or undecided result is <b>not proof of human origin</b>. The detectors only recognise "
+    "the generator kinds they cover (listed in the box above). A generator of another kind may "
+    "leave no trace that these detectors know, so a low score cannot rule it out."
 )
 
 CONTEST_MATERIAL = [
@@ -99,7 +99,8 @@ def fmt_channels(n: int) -> str:
 
 
 def fmt_prob(p: Optional[float]) -> str:
-    return "n/a" if p is None else f"{p:.3f}"
+    """A probability as people read it: '37 %', never '0 %' or '100 %' (see core.vocabulary)."""
+    return "n/a" if p is None else format_probability(p)
 
 
 def fmt_rate(rate: Optional[float]) -> str:
@@ -122,6 +123,11 @@ def fmt_value(value: object) -> str:
     return str(value)
 
 
+_ACRONYMS = {"auc": "AUC", "cnn": "CNN", "fp": "FP", "ece": "ECE", "mp3": "MP3", "aac": "AAC", "sha256": "SHA-256"}
+
+
 def humanize_key(key: str) -> str:
-    words = str(key).replace("_", " ").replace("-", " ").strip()
-    return words[:1].upper() + words[1:]
+    words = str(key).replace("_", " ").replace("-", " ").strip().split()
+    words = [_ACRONYMS.get(w.lower(), w) for w in words]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]

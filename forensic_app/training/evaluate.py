@@ -379,7 +379,7 @@ def failure_modes(res: dict[str, Any]) -> list[str]:
            if v["detected_likely_fake"] is not None and v["detected_likely_fake"] < 0.5}
     if low:
         parts = ", ".join(f"{_pct(v)} of {_SHORT.get(f, f)}" for f, v in sorted(low.items(), key=lambda kv: kv[1]))
-        out.append(f"The likely_fake threshold is set for few false positives, so many fakes stay below it: only {parts} "
+        out.append(f"The 'likely AI-generated' threshold is set for few false positives, so many fakes stay below it: only {parts} "
                    "test fakes were called likely AI-generated. 'Inconclusive' or 'no traces found' does not clear a track.")
     out.append("Trained on 10-second segments of mostly instrumental game music (Debian packages) and two CC "
                "recordings: real music with vocals is scarce, so watch false positives on vocal-heavy tracks.")

@@ -43,6 +43,7 @@ def test_never_likely_ai(tmp_path, name):
     assert r.verdict != "likely_fake", (name, r.probability_fake, [d.score for d in r.detectors])
     codes = [n.code for n in r.notes]
     if r.provenance.settings["learned_probability"] >= r.provenance.settings["threshold_likely_fake"]:
-        assert "cnn_confounded" in codes  # the user is told why a high CNN score is not a verdict
+        # the user is told why a high CNN score is not a verdict
+        assert "cnn_confounded" in codes or "no_content" in codes
     if name.startswith("room tone"):
         assert "no_content" in codes and r.verdict == "inconclusive"

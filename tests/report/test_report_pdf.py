@@ -70,13 +70,13 @@ def test_evidence_lists_top_regions_comb_attribution_notes(standard):
     result, _, texts = standard
     text = words(texts)
     # Top region 1 is the 0:14-0:16 window at 0.900 (see _factory.make_windows).
-    assert "1 0:14.0 0:16.0 0.900" in text
+    assert "1 0:14.0 0:16.0 90 %" in text
     assert "344.53 Hz" in text
     assert "1.3 % (0.0130) of real-music reference tracks" in text
-    assert "HiFi-GAN (GAN vocoder) 0.710" in text and "tconv" not in text  # names for people, not internal keys
+    assert "HiFi-GAN (GAN vocoder) 71 %" in text and "tconv" not in text  # names for people, not internal keys
     for severity in ("Caution", "Warning: weakens the result", "For information"):
         assert severity in text
-    assert "MP3 128 kbps re-encode 0.842 -0.031" in text
+    assert "MP3 128 kbps re-encode 84 % -3.1 points" in text
     assert "Stems" in text and "Timestamps" in text
 
 
