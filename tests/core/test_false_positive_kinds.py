@@ -47,3 +47,27 @@ def test_never_likely_ai(tmp_path, name):
         assert "cnn_confounded" in codes or "no_content" in codes
     if name.startswith("room tone"):
         assert "no_content" in codes and r.verdict == "inconclusive"
+
+
+def test_a_held_value_says_so_and_is_not_painted_as_evidence(tmp_path):
+    from forensic_app.report import write_report
+    from forensic_app.core.vocabulary import HELD_WORDS
+    from tests.report._pdfread import page_texts, words
+
+    p = tmp_path / "pad.wav"
+    sf.write(p, kinds.detuned_pad(31, 20.0), SR, subtype="PCM_16")
+    r = analyze(p)
+    assert r.held == "cnn_confounded" and r.verdict == "inconclusive"
+    assert max(w.probability_fake for w in r.windows) <= 0.3 + 1e-6 and float(r.heatmap.probabilities.max()) <= 0.3 + 1e-6
+    codes = [n.code for n in r.notes]
+    assert "held_tone" in codes and "near_boundary" not in codes and not r.attribution
+    text = words(page_texts(write_report(r, tmp_path / "r.pdf")))
+    assert words([HELD_WORDS["cnn_confounded"]]) in text
+    assert "What the probability means." not in text and "% %" not in text
+
+
+def test_a_short_loud_clip_is_not_called_silence(tmp_path):
+    p = tmp_path / "short.wav"
+    sf.write(p, _music(2.0, 32), SR)
+    r = analyze(p)
+    assert "no_content" not in [n.code for n in r.notes] and r.held is None
