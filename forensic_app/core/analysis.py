@@ -216,8 +216,9 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
                 db = framer.push(y)
                 if db.shape[1]:
                     overview.add(db)
-                    stationarity.add(db)
-                    power_sum[:] += np.power(10.0, db.astype(np.float64) / 10.0).sum(axis=1)
+                    power = np.power(10.0, db.astype(np.float64) / 10.0)
+                    power_sum[:] += power.sum(axis=1)
+                    stationarity.add_power(power)
                     n_stft += db.shape[1]
                     tiler.add(normalise(db[: c.n_bins], c))
 

@@ -39,7 +39,12 @@ class Stationarity:
         self._corr: list[float] = []
 
     def add(self, db: np.ndarray) -> None:
-        power = np.power(10.0, db[self._band].astype(np.float64) / 10.0)
+        """dB frames (n_bins, n)."""
+        self.add_power(np.power(10.0, db.astype(np.float64) / 10.0))
+
+    def add_power(self, power: np.ndarray) -> None:
+        """The same frames as linear power (n_bins, n), when the caller has them already."""
+        power = power[self._band]
         i = 0
         while i < power.shape[1]:
             take = min(self._per_s - self._n, power.shape[1] - i)
