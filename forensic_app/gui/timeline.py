@@ -14,6 +14,9 @@ from .axes import TimeAxisItem
 from .scales import format_time
 
 
+MIN_BAR = 0.03  # drawn height of windows whose evidence is lower (the value itself is in the tooltip)
+
+
 class TimelinePlot(pg.PlotItem):
     window_clicked = QtCore.Signal(float, float)  # start_s, end_s
 
@@ -63,7 +66,9 @@ class TimelinePlot(pg.PlotItem):
         probs = np.array([w.probability_fake for w in self._windows])
         rgba = colours.probability_rgba(probs, with_alpha=False)
         brushes = [pg.mkBrush(*map(int, c)) for c in rgba]
-        self._bars = pg.BarGraphItem(x0=starts, x1=shown_ends, y0=np.zeros_like(probs), y1=probs,
+        # a window with next to no evidence still shows as a low bar (a 0-height bar reads as missing data)
+        heights = np.maximum(probs, MIN_BAR)
+        self._bars = pg.BarGraphItem(x0=starts, x1=shown_ends, y0=np.zeros_like(probs), y1=heights,
                                      brushes=brushes, pen=pg.mkPen(20, 20, 26, 200, width=1))
         self.addItem(self._bars)
         self._bars.setZValue(5)

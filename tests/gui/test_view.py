@@ -179,3 +179,13 @@ def test_panel_never_prints_0_or_100_percent_and_names_the_coverage(qtbot):
     assert panel.verdict_label.text() == "No traces of the AI generators this app covers"
     assert "Covered:" in panel.coverage_label.text() and "Not covered:" in panel.coverage_label.text()
     assert "(this detector alone: &lt;" in panel.detectors_label.text()
+
+
+def test_windows_without_evidence_still_show_as_bars(qtbot):
+    from forensic_app.core.result import WindowScore
+    from forensic_app.gui.timeline import MIN_BAR, TimelinePlot
+
+    plot = TimelinePlot(axis_width_px=60)
+    plot.set_windows([WindowScore(0.0, 3.0, 0.0), WindowScore(3.0, 6.0, 0.7)])
+    heights = plot._bars.opts["y1"]
+    assert heights[0] == pytest.approx(MIN_BAR) and heights[1] == pytest.approx(0.7)
