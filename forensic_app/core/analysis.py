@@ -292,7 +292,8 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     p, interval, verdict = decision.probability, decision.interval, decision.verdict
     # where the CNN's reading is no evidence (held tones, within what synth sounds reach, no content),
     # its patches and windows are not painted as evidence either
-    display_cap = HELD_DISPLAY if decision.reasons else 1.0
+    held_tone = stationarity.value is not None and stationarity.value >= rules.static_threshold
+    display_cap = HELD_DISPLAY if decision.reasons or held_tone else 1.0
     heatmap = Heatmap(probabilities=np.minimum(cal.window_probability(fake_map - shift), display_cap).astype(np.float32),
                       time_edges_s=time_edges, freq_edges_hz=freq_edges)
     w_probs = np.minimum(cal.window_probability(w_logits - shift), display_cap)
@@ -326,7 +327,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     notes = make_notes(NoteInputs(
         decision_reasons=decision.reasons, container_notes=src.container_notes, polarity_inverted=downmix.inverted,
         fakeprint=fp_ev, content_s=content_s,
-        held_tone=stationarity.value is not None and stationarity.value >= rules.static_threshold,
+        held_tone=held_tone,
         info=info, probability=p, interval=interval, verdict=verdict, window_probs=np.asarray(w_probs),
         bandwidth_hz=bandwidth, silent_share=silent_blocks / max(total_blocks, 1),
         clipped_share=stats.n_clipped / max(stats.n_samples, 1), comb=comb_ev, families=fam_names,
