@@ -102,7 +102,8 @@ def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_
     line = cal.threshold_fake
     reasons: list[str] = []
     p_learned, (lo, hi) = learned_p, learned_interval
-    held_tone = stationarity is not None and stationarity >= rules.static_threshold
+    # too short to tell whether it is a held tone: the CNN may not decide either
+    held_tone = stationarity is None or stationarity >= rules.static_threshold
     if p_learned >= line and (held_tone or cnn_logit < rules.cnn_confound_logit):
         cap = line - CAP_MARGIN
         p_learned, lo, hi = min(p_learned, cap), min(lo, cap), min(hi, cap)

@@ -170,7 +170,65 @@ def room_tone(seed: int, seconds: float = 60.0, level_dbfs: float = -74.0) -> np
     return (y * 10 ** (level_dbfs / 20) / (np.sqrt(np.mean(y ** 2)) + 1e-12)).astype(np.float32)
 
 
+def supersaw_chords(seed: int, seconds: float = 20.0) -> np.ndarray:
+    """Five detuned saws per note (-12..+12 cents), a new chord every beat: trance and EDM pads."""
+    rng = np.random.default_rng(seed)
+    n, beat = int(seconds * SR), int(rng.uniform(0.35, 0.6) * SR)
+    roots = [int(r) for r in rng.integers(45, 57, size=4)]
+    y = np.zeros(n)
+    for k in range(n // beat + 1):
+        seg = slice(k * beat, min(n, (k + 1) * beat))
+        m = seg.stop - seg.start
+        if m <= 0:
+            break
+        for iv in (0, 4, 7, 12):
+            for cents in (-12, -5, 0, 5, 12):
+                y[seg] += oscillator(np.full(m, _midi_hz(roots[k % 4] + iv + cents / 100)), "saw")[:m]
+    return _norm(y)
+
+
+def swept_saw_melody(seed: int, seconds: float = 20.0) -> np.ndarray:
+    """A saw melody through a low-pass whose cutoff an LFO sweeps (a classic subtractive patch)."""
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    x = oscillator(_notes([int(p) for p in rng.integers(45, 64, size=8)], 0.5, n), "saw")
+    out = np.zeros(n)
+    step = SR // 10
+    for i in range(0, n, step):
+        fc = 300 + 2500 * (0.5 + 0.5 * np.sin(2 * np.pi * i / SR / 4))
+        out[i:i + step] = sosfilt(butter(2, fc, fs=SR, output="sos"), x[i:i + step])
+    return _norm(out)
+
+
+def pulse_note(seed: int, seconds: float = 10.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SR)
+    return _norm(oscillator(np.full(n, _midi_hz(int(rng.integers(45, 86)))), "pulse",
+                            duty=float(rng.choice([0.125, 0.25]))))
+
+
+def vocoder_melody(modulator: np.ndarray, seed: int) -> np.ndarray:
+    """Channel vocoder whose saw carrier plays a melody (the robot-voice lead)."""
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng(seed)
+    n = modulator.size
+    carrier = oscillator(_notes([int(p) for p in rng.integers(43, 60, size=4)], 1.0, n), "saw")[:n]
+    out = np.zeros(n)
+    env_sos = butter(2, 30, fs=SR, output="sos")
+    for lo, hi in zip(np.geomspace(100, 12000, 17)[:-1], np.geomspace(100, 12000, 17)[1:]):
+        sos = butter(4, [lo, hi], btype="band", fs=SR, output="sos")
+        out += sosfilt(sos, carrier) * sosfilt(env_sos, np.abs(sosfilt(sos, modulator)))
+    return _norm(out)
+
+
 SOLO_KINDS: dict[str, Callable[[int], np.ndarray]] = {
+    "synth: supersaw chords": supersaw_chords,
+    "synth: swept saw melody": swept_saw_melody,
+    "synth: pulse note": pulse_note,
+    "synth: short square note (3 s)": lambda seed: square_note(seed + 100, 3.0),
     "synth: saw note": saw_note,
     "synth: square note": square_note,
     "synth: detuned saw pad": detuned_pad,
@@ -185,6 +243,7 @@ def derived_kinds(music: np.ndarray, seed: int) -> Iterator[tuple[str, np.ndarra
     """Kinds made from a piece of real music ``music`` (n,) at SR."""
     rng = np.random.default_rng(seed)
     yield "vocoder on real music", vocoder(music, seed)
+    yield "vocoder with a moving carrier on real music", vocoder_melody(music, seed)
     yield "lo-fi: bitcrusher x4 8-bit", bitcrush(music, 4, 8)
     yield "lo-fi: bitcrusher x2 6-bit", bitcrush(music, 2, 6)
     yield "lo-fi: tape preset", lofi(music, seed)

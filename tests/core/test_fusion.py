@@ -17,9 +17,9 @@ def cal():
     return load_model().calibration
 
 
-def run(cal, *, learned=0.05, cnn=-1.0, comb=None, fp=None, content=60.0, rules=RULES):
+def run(cal, *, learned=0.05, cnn=-1.0, comb=None, fp=None, content=60.0, rules=RULES, stationarity=0.5):
     return decide(cal, rules, learned_p=learned, learned_interval=(learned * 0.8, min(1.0, learned * 1.2)),
-                  cnn_logit=cnn, comb_z=comb, fakeprint_logit=fp, content_s=content)
+                  cnn_logit=cnn, comb_z=comb, fakeprint_logit=fp, content_s=content, stationarity=stationarity)
 
 
 def test_cnn_alone_within_what_synths_reach_is_capped_below_the_line(cal):
@@ -31,6 +31,12 @@ def test_cnn_alone_within_what_synths_reach_is_capped_below_the_line(cal):
 def test_cnn_beyond_what_synths_reach_can_call_likely_fake(cal):
     d = run(cal, learned=0.999, cnn=3.5)
     assert d.verdict == "likely_fake" and not d.reasons
+
+
+@pytest.mark.parametrize("stationarity", [0.99, None])
+def test_cnn_never_decides_on_held_tones_or_clips_too_short_to_tell(cal, stationarity):
+    d = run(cal, learned=0.999, cnn=9.0, stationarity=stationarity)
+    assert d.verdict == "inconclusive" and "cnn_confounded" in d.reasons
 
 
 @pytest.mark.parametrize("comb, fp", [(14.0, None), (None, 6.0)])
