@@ -24,6 +24,10 @@ def _music(seconds: float, seed: int) -> np.ndarray:
 KINDS = {
     "one sawtooth note": lambda: kinds.saw_note(21, 6.0),
     "one square note": lambda: kinds.square_note(22, 6.0),
+    "a 3-second square note (too short to tell it is held)": lambda: kinds.oscillator(
+        np.full(3 * SR, kinds._midi_hz(85)), "square") * 0.7,
+    "supersaw chords": lambda: kinds.supersaw_chords(33, 15.0),
+    "vocoder with a moving carrier": lambda: kinds.vocoder_melody(_music(12.0, 34), 34),
     "detuned saw pad": lambda: kinds.detuned_pad(23, 20.0),
     "saw arpeggio": lambda: kinds.saw_arpeggio(24, 15.0),
     "chiptune": lambda: kinds.chiptune(25, 15.0),
