@@ -33,11 +33,16 @@ TRACKS_PER_SOURCE = 6
 KIND_SEEDS = (0, 1, 2)  # seeds 0-1 fit, 2 measures
 FAKE_EXCERPTS = 2
 FAKE_GENERATORS = ("tconv", "upsample", "lyra", "hifigan")
+TCONV_STRENGTHS_DB = ((2.0, 5.0), (5.0, 10.0))  # line strength above the music: realistic, and strong
 
 
 def row_of(result, **meta) -> dict:
     det = {d.name: d.score for d in result.detectors}
+    comb_ev = result.comb
+    coverage = (len(comb_ev.lines_found_hz) / max(1, len(comb_ev.expected_lines_hz))) if comb_ev is not None else None
     return dict(meta, verdict=result.verdict, p=result.probability_fake, cnn=det.get("patch_cnn"),
+                comb_coverage=coverage, comb_f0=None if comb_ev is None else comb_ev.f0_hz,
+                comb_n_expected=None if comb_ev is None else len(comb_ev.expected_lines_hz),
                 comb=comb_feature(result.comb) if result.comb is not None and result.comb.f0_hz else None,
                 fakeprint=det.get("fakeprint"), learned=result.provenance.settings["learned_probability"],
                 learned_interval=result.provenance.settings["learned_interval"],
@@ -126,16 +131,21 @@ def collect(out: Path) -> None:
     for k in range(FAKE_EXCERPTS):
         src, x = excerpts[(3 * k + 1) % len(excerpts)]
         for spec in specs:
-            def make(spec=spec, x=x, src=src):
-                fn = generators.make_pair_fn(spec)
-                if spec.family == "tconv":
-                    fake, _ = generators.codec_pair(x, rng, strides=tuple(spec.params["strides"]), run_rate=spec.params["run_rate"],
-                                                    upsample="tconv", seed=spec.params["seed"], target_db=(2.0, 5.0))
-                else:
-                    fake, _ = fn(x, rng)
-                return row_of(_analyze_array(fake), group="fake", source=src, generator=spec.name, family=spec.family,
-                              heldout=spec.heldout)
-            emit(f"fake|{spec.name}|{k}", make)
+            strengths = TCONV_STRENGTHS_DB if spec.family == "tconv" else (None,)
+            for db in strengths:
+                def make(spec=spec, x=x, src=src, db=db):
+                    fn = generators.make_pair_fn(spec)
+                    if spec.family == "tconv":
+                        fake, _ = generators.codec_pair(x, rng, strides=tuple(spec.params["strides"]),
+                                                        run_rate=spec.params["run_rate"], upsample="tconv",
+                                                        seed=spec.params["seed"], target_db=db)
+                    else:
+                        fake, _ = fn(x, rng)
+                    name = spec.name if db is None or db == (2.0, 5.0) else f"{spec.name} @{db[0]:g}-{db[1]:g} dB"
+                    return row_of(_analyze_array(fake), group="fake", source=src, generator=name, family=spec.family,
+                                  heldout=spec.heldout)
+                suffix = "" if db is None or db == (2.0, 5.0) else f"@{db[0]:g}-{db[1]:g}"
+                emit(f"fake|{spec.name}{suffix}|{k}", make)
     f.close()
 
 
