@@ -73,7 +73,7 @@ def _human(result) -> str:
     lines = [f"{os.path.abspath(result.input.path)}: {result.verdict_words}",
              f"  {PROBABILITY_LABEL.lower().replace('probability', 'Probability', 1)}: "
              f"{format_probability(result.probability_fake)}"
-             + (f". {HELD_WORDS[result.held]}" if result.held else f" (range {format_range(lo, hi)})"),
+             + (f". {HELD_WORDS[result.held]}" if result.held else f" (plausible range {format_range(lo, hi)})"),
              f"  {coverage_line(result.provenance.model.families, result.fakeprint is not None)}",
              f"  sha256 {result.input.file_sha256}"]
     for d in result.detectors:

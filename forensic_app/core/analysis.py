@@ -318,7 +318,9 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     if fp_ev is not None:
         detectors.append(fakeprint_detector(fp_ev, decision.by_detector.get("fakeprint"), rules))
     if comb_ev is not None:
-        fp = "not measured" if comb_ev.real_fp_rate is None else f"{comb_ev.real_fp_rate:.1%} of real tracks"
+        fp = ("not measured" if comb_ev.real_fp_rate is None else
+              "none of the real tracks we measured" if comb_ev.real_fp_rate == 0 else
+              f"{format_probability(comb_ev.real_fp_rate, 1)} of the real tracks we measured")
         detectors.append(DetectorEvidence(
             name="comb", title="Spectral comb (upsampling artefacts)", score=float(comb_ev.z_score), probability_fake=None,
             summary=f"{comb_finding(comb_ev)} A comb at least this strong occurs in {fp}.",

@@ -102,9 +102,14 @@ def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_
     line = cal.threshold_fake
     reasons: list[str] = []
     p_learned, (lo, hi) = learned_p, learned_interval
-    # too short to tell whether it is a held tone: the CNN may not decide either
-    held_tone = stationarity is None or stationarity >= rules.static_threshold
-    if p_learned >= line and (held_tone or cnn_logit < rules.cnn_confound_logit):
+    held_tone = stationarity is not None and stationarity >= rules.static_threshold
+    too_short = stationarity is None  # too short to tell whether it is a held tone: the CNN may not decide either
+    if held_tone and p_learned > cal.threshold_real:
+        # on a held tone the CNN's reading means nothing: held at the bottom of the undecided band
+        cap = min(cal.threshold_real + 0.01, line - CAP_MARGIN)
+        p_learned, lo, hi = min(p_learned, cap), min(lo, cap), min(hi, cap)
+        reasons.append("held_tone")
+    elif p_learned >= line and (too_short or cnn_logit < rules.cnn_confound_logit):
         cap = line - CAP_MARGIN
         p_learned, lo, hi = min(p_learned, cap), min(lo, cap), min(hi, cap)
         reasons.append("cnn_confounded")

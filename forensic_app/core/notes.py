@@ -65,9 +65,9 @@ def make_notes(x: NoteInputs) -> list[Note]:
             f"Only {x.content_s or 0:.1f} s of the audio rises above -60 dBFS: this is near-silence or room tone, "
             "with no musical content to examine. The detectors' readings on such input mean nothing, so the result "
             "stays 'inconclusive' whatever they read.")
-    elif "cnn_confounded" in x.decision_reasons:
+    elif "cnn_confounded" in x.decision_reasons and not x.held_tone:
         add("cnn_confounded", "caution",
-            "The patch CNN scored this track high, but held synthesizer tones (sawtooth, square, detuned pads), "
+            "The patch CNN's average reading on this track is high, but held synthesizer tones (sawtooth, square, detuned pads), "
             "vocoders and bitcrushers produce the same evenly spaced harmonic texture, and real music made with them "
             "reaches scores this high. Without support from the line-pattern or fakeprint detectors that score cannot "
             "show AI generation, so no 'likely AI' verdict is given.")
@@ -112,8 +112,8 @@ def make_notes(x: NoteInputs) -> list[Note]:
     if x.held_tone:
         add("held_tone", "info",
             "This audio is a held tone: the same partials from one second to the next, as a single synthesizer note "
-            "or a held pad makes. Its partials also form the evenly spaced lines the comb detector looks for, so "
-            "neither the patch CNN nor the comb can tell anything about who made it.")
+            "or a held pad makes. Such partials can also form evenly spaced lines like those the comb detector looks "
+            "for, so neither the patch CNN nor the comb can tell anything about who made it.")
     if x.silent_share > SILENT_SHARE and "no_content" not in x.decision_reasons:
         add("silent_share", "caution",
             f"About {x.silent_share:.0%} of the audio is silent or nearly silent. The score rests on the "

@@ -44,8 +44,11 @@ VERDICT_COLOURS = {"no_traces_found": "#35608f", "inconclusive": "#8a5a00", "lik
 HELD_WORDS = {
     "no_content": ("This value is held at the bottom of the undecided range: there is no musical content to "
                    "examine, so it is not an estimate of anything."),
-    "cnn_confounded": ("This value is held just below the 'likely AI-generated' line: on this kind of sound the "
-                       "patch CNN's high reading is not evidence, so it is not a calibrated estimate."),
+    "held_tone": ("This value is held at the bottom of the undecided range: the audio is a held tone, on which "
+                  "the detectors' readings are not evidence, so it is not an estimate of anything."),
+    "cnn_confounded": ("This value is held just below the 'likely AI-generated' line: on its own, the patch CNN's "
+                       "high reading is within what real music and synthesizer sounds reach, so it is not evidence "
+                       "and not a calibrated estimate."),
 }
 
 
@@ -112,6 +115,14 @@ def format_probability(p: float, digits: int = 0) -> str:
 
 
 def format_range(lo: float, hi: float) -> str:
-    """'12 % to 40 %', or 'about 12 %' when both ends print the same."""
+    """'12 % to 40 %', or 'about 12 %' when both ends print the same ('> 99 %' stays as it is)."""
     a, b = format_probability(lo), format_probability(hi)
-    return f"about {a}" if a == b else f"{a} to {b}"
+    if a == b:
+        return a if a[0] in "<>" else f"about {a}"
+    return f"{a} to {b}"
+
+
+def probability_words(p: float) -> str:
+    """For sentences: 'less than 1 %', 'more than 99 %', else format_probability."""
+    text = format_probability(p)
+    return text.replace("<\u202f", "less than ").replace(">\u202f", "more than ")

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from forensic_app.core.result import CombEvidence, Heatmap, Spectrogram, WindowScore
+from forensic_app.core.vocabulary import format_probability
 
 DPI = 200
 SPECTROGRAM_DPI = 160  # the overview has more columns than the page has dots anyway
@@ -191,7 +192,7 @@ def timeline_figure(
     else:
         ax.text(0.5, 0.5, "no windows", transform=ax.transAxes, ha="center")
     ax.axhline(probability_fake, color="#1d3f73", ls="--", lw=0.9,
-               label=f"whole-track probability {probability_fake:.3f}")
+               label=f"whole-track probability {format_probability(probability_fake)}")
     if top:
         from matplotlib.patches import Patch
 

@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from forensic_app.core.comb import comb_finding, comb_grade
 from forensic_app.core.result import VERDICT_WORDS, VERDICTS, AnalysisResult
-from forensic_app.core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, coverage_line, format_probability, format_range
+from forensic_app.core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, probability_words, coverage_line, format_probability, format_range
 from forensic_app.core.robustness import points_change, reference_probability, reference_row
 
 from . import figures
@@ -102,9 +102,9 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
             [Paragraph(f'Verdict: <font color="#{colour.hexval()[2:]}">'
                        f"{t(result.verdict_words)}</font>", s.verdict)],
             [Paragraph(t(coverage_line(result.provenance.model.families, result.fakeprint is not None)), s.small)],
-            [Paragraph(f"<b>{PROBABILITY_LABEL}: {t(format_probability(p))}</b> &nbsp; "
-                       + (t(HELD_WORDS[result.held]) if result.held else f"(interval {t(format_range(lo, hi))})"),
-                       s.body)],
+            [Paragraph(f"<b>{PROBABILITY_LABEL}: {t(format_probability(p))}</b>"
+                       + (". " + t(HELD_WORDS[result.held]) if result.held
+                          else f" &nbsp; (plausible range {t(format_range(lo, hi))})"), s.body)],
             [Paragraph(t(VERDICT_MEANING.get(result.verdict, "")), s.body)],
         ],
         colWidths=[width],
@@ -117,7 +117,7 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         ("TOPPADDING", (0, 0), (0, 0), 7),
         ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
     ]))
-    pct = t(format_probability(p))
+    pct = t(probability_words(p))
     in_100 = "fewer than 1" if p < 0.01 else ("more than 99" if p > 0.99 else f"about {round(p * 100)}")
     out: list[Flowable] = [Paragraph("2. The finding in plain words", s.h1), box, Spacer(1, 6)]
     out.append(Paragraph(
@@ -125,11 +125,11 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         + "), chosen from the calibrated probability and its interval; \"Inconclusive\" is a real "
         "answer, not a failure.", s.body))
     if result.held:  # a held value is not an estimate: no calibration story for it
-        out.append(Paragraph("<b>What the probability means here.</b> " + t(HELD_WORDS[result.held])
-                             + " The notes in section 4 say why.", s.body))
+        out.append(Paragraph("<b>What the probability means here.</b> Nothing beyond what the box above says: "
+                             "it is held, not estimated. The notes in section 4 say why.", s.body))
     else:
         out.append(Paragraph("<b>What the probability means.</b> " + PROBABILITY_MEANS.format(
-            p_words=pct, n=in_100, lo_words=t(format_probability(lo)), hi_words=t(format_probability(hi))), s.body))
+            p_words=pct, n=in_100, lo_words=t(probability_words(lo)), hi_words=t(probability_words(hi))), s.body))
     out.append(Paragraph("<b>What it does not mean.</b>", s.body))
     out[-1].keepWithNext = 1
     for line in PROBABILITY_DOES_NOT_MEAN:

@@ -17,7 +17,7 @@ SEVERITY_COLOURS = {"info": "#2f5d8a", "caution": "#8a5a00", "warning": "#a3161b
 
 PROBABILITY_MEANS = (
     "The probability is the app's estimate, for the whole track, that its audio carries traces of "
-    "the generator kinds this app covers (listed below). It is the strongest of three separately "
+    "the generator kinds this app covers (listed in the box above). It is the strongest of three separately "
     "checked lines of evidence: the patch CNN (calibrated on labelled reference tracks, about as many "
     "AI-generated as real), the spectral comb and the fakeprint, the last two placed on that scale "
     "around thresholds set against real music. Among reference tracks that received a value near "
@@ -107,6 +107,8 @@ def fmt_rate(rate: Optional[float]) -> str:
     """A false-positive rate as a share of real tracks, or "not measured"."""
     if rate is None:
         return "not measured"
+    if rate == 0:
+        return "none"
     return f"{rate * 100:.1f} % ({rate:.4f})"
 
 

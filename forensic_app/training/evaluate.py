@@ -385,7 +385,8 @@ def failure_modes(res: dict[str, Any]) -> list[str]:
                "recordings: real music with vocals is scarce, so watch false positives on vocal-heavy tracks.")
     out.append("Fakes come from speech codecs (Lyra), a speech vocoder (HiFi-GAN), Griffin-Lim inversion and the "
                "project's own random/briefly trained upsampling decoders mixed into real audio. Commercial music "
-               "generators (Suno, Udio, MusicGen, Stable Audio...) were never seen: a low score says nothing about them.")
+               "generators (Suno, Udio, MusicGen, Stable Audio...) were never seen by the patch CNN and the comb (only the "
+               "third-party fakeprint model covers Suno and Udio): for them a low score says little.")
     lofo = {f: v["cnn_auc"] for f, v in (res.get("lofo") or {}).items() if v.get("cnn_auc") is not None}
     if lofo:
         below = {f: a for f, a in lofo.items() if a < 0.4}  # clearly under chance, not just at it

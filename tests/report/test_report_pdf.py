@@ -37,7 +37,7 @@ def test_text_matches_the_json_contract(standard):
     assert d["model"]["sha256"] in flat
     assert d["model"]["calibration_version"] in text
     assert words([f"{PROBABILITY_LABEL}: {format_probability(d['probability_fake'])}"]) in text
-    assert words([f"interval {format_range(*d['interval'])}"]) in text
+    assert words([f"plausible range {format_range(*d['interval'])}"]) in text
     assert f"Verdict: {VERDICT_WORDS[d['verdict']]}" in text
     assert d["provenance"]["analysed_at"] in text
     # the file's name, never its folders (user names), unless the user asks for the path
