@@ -311,8 +311,9 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     detectors = [DetectorEvidence(
         name="patch_cnn", title="Patch CNN (time-frequency heatmap)", score=track_logit,
         probability_fake=float(min(cal.window_probability(np.array([track_logit - shift]))[0], display_cap)),
-        summary=(f"Average patch score over {len(windows)} windows; the highest window's evidence is "
-                 f"{format_probability(max(w_probs))}." + tail_words(info.duration_s, windows)) if len(windows) else "No complete window.",
+        summary=(f"Window evidence averages {format_probability(float(np.mean(w_probs)))} over {len(windows)} "
+                 f"window{'s' if len(windows) != 1 else ''}; the highest is {format_probability(max(w_probs))}."
+                 + tail_words(info.duration_s, windows)) if len(windows) else "No complete window.",
         details={"n_windows": len(windows), "max_window_probability": float(max(w_probs)) if len(windows) else None,
                  "heatmap_shape": list(fake_map.shape)})]
     if fp_ev is not None:
@@ -323,7 +324,8 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
               f"{format_probability(comb_ev.real_fp_rate, 1)} of the real tracks we measured")
         detectors.append(DetectorEvidence(
             name="comb", title="Spectral comb (upsampling artefacts)", score=float(comb_ev.z_score), probability_fake=None,
-            summary=f"{comb_finding(comb_ev)} A comb at least this strong occurs in {fp}.",
+            summary=f"{comb_finding(comb_ev)} A comb at least this strong occurs in {fp}. On its own the comb "
+                    f"decides only from z {rules.comb_threshold_z:g}, beyond what real music and synth sounds reached.",
             details={"f0_hz": comb_ev.f0_hz, "architecture": comb_ev.architecture, "n_lines_found": int(len(comb_ev.lines_found_hz))}))
 
     notes = make_notes(NoteInputs(
