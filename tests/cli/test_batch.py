@@ -264,9 +264,12 @@ def test_a_worker_killed_mid_batch_does_not_lose_files(tmp_path, tiny_weights):
 
     files = [write(tmp_path / "in" / f"t{i}.wav", seed=i, seconds=8.0) for i in range(6)]
     killed = []
+    # Only this batch's workers: a process left from an earlier test (a pool shutting down, a
+    # cluster's nanny) is also a child of this process, and killing it would test nothing.
+    before = {p.pid for p in multiprocessing.active_children()}
 
     def kill_a_worker(_event):
-        children = [p for p in multiprocessing.active_children() if p.pid]
+        children = [p for p in multiprocessing.active_children() if p.pid and p.pid not in before]
         if not killed and children:
             os.kill(children[0].pid, signal.SIGKILL)
             killed.append(children[0].pid)
