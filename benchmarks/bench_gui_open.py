@@ -1,6 +1,6 @@
-"""Time to first spectrogram for a generated 3-minute track, and the longest GUI-thread stall.
+"""Time to first spectrogram for a generated track, the longest GUI-thread stall, peak memory.
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui_open.py [--seconds 180] [--weights DIR]
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_gui_open.py [--seconds 180] [--rate 44100] [--weights DIR]
 
 Without --weights the analysis step is a stand-in that returns at once (so the numbers are
 the GUI's: decode, display spectrogram, drawing); with --weights the real pipeline runs.
@@ -23,26 +23,39 @@ import soundfile as sf
 
 
 def synth_track(path: Path, seconds: float, rate: int = 44100) -> None:
-    """Decaying harmonic notes and a little noise, stereo 16-bit WAV."""
+    """Decaying harmonic notes and a little noise, stereo 16-bit WAV, written 10 s at a time
+    (so making a long track does not count in this process' peak memory)."""
     rng = np.random.default_rng(0)
-    n = int(seconds * rate)
-    out = np.zeros(n, np.float32)
     note = int(0.25 * rate)
     t = np.arange(2 * note) / rate
     env = np.exp(-t * 6).astype(np.float32)
-    for start in range(0, n, note):
-        f0 = 110.0 * 2 ** (rng.integers(0, 30) / 12)
-        tone = sum(np.sin(2 * np.pi * f0 * h * t) / h for h in range(1, 10) if f0 * h < rate / 2).astype(np.float32)
-        seg = (0.1 * env * tone)[: n - start]
-        out[start:start + seg.size] += seg
-    out += 0.002 * rng.standard_normal(n).astype(np.float32)
-    stereo = np.stack([out, 0.8 * out], axis=1)
-    sf.write(str(path), stereo / np.abs(stereo).max() * 0.8, rate, subtype="PCM_16")
+    block = 40 * note
+    n = int(seconds * rate)
+    with sf.SoundFile(str(path), "w", rate, 2, "PCM_16") as f:
+        tail = np.zeros(note, np.float32)
+        for b0 in range(0, n, block):
+            out = np.zeros(block + 2 * note, np.float32)
+            out[:note] += tail
+            for start in range(0, block, note):
+                f0 = 110.0 * 2 ** (rng.integers(0, 30) / 12)
+                tone = sum(np.sin(2 * np.pi * f0 * h * t) / h for h in range(1, 10) if f0 * h < rate / 2)
+                out[start:start + 2 * note] += (0.05 * env * tone).astype(np.float32)
+            out += 0.002 * rng.standard_normal(out.size).astype(np.float32)
+            tail = out[block:block + note].copy()
+            m = min(block, n - b0)
+            f.write(np.stack([out[:m], 0.8 * out[:m]], axis=1).clip(-1, 1))
+
+
+def peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=180.0)
+    ap.add_argument("--rate", type=int, default=44100)
     ap.add_argument("--weights", default=None, help="weights dir: run the real analysis")
     ap.add_argument("--verbose", action="store_true", help="list stalls over 50 ms")
     args = ap.parse_args()
@@ -60,15 +73,16 @@ def main() -> int:
     from forensic_app.gui.workers import Backend
 
     class StandIn(Backend):
-        def analyze(self, path, clip, *, on_progress, cancel):
+        def analyze(self, audio, *, on_progress, cancel):
             from tests.gui.helpers import make_result
 
-            return make_result(clip.info)
+            return make_result(audio.info)
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["FORENSIC_APP_CONFIG_DIR"] = tmp
-        track = Path(tmp) / f"music-{int(args.seconds)}s-44100-2-16.wav"
-        synth_track(track, args.seconds)
+        track = Path(tmp) / f"music-{int(args.seconds)}s-{args.rate}-2-16.wav"
+        synth_track(track, args.seconds, args.rate)
+        rss_before = peak_rss_mb()
         app = ensure_app()
         backend = Backend(args.weights) if args.weights else StandIn()
         win = MainWindow(backend=backend)
@@ -107,7 +121,9 @@ def main() -> int:
         heartbeat.stop()
         gaps = np.diff(np.array(beats)) * 1000.0
         win.close()
-        print(f"track: {args.seconds:.0f} s stereo 44.1 kHz WAV; analysis: {'real' if args.weights else 'stand-in'}")
+        print(f"track: {args.seconds:.0f} s stereo {args.rate / 1000:g} kHz WAV; analysis: {'real' if args.weights else 'stand-in'}")
+        print(f"peak memory (RSS) of the app: {peak_rss_mb():.0f} MB (before opening the track: {rss_before:.0f} MB; "
+              f"the decoded track alone would be {args.seconds * args.rate * 2 * 4 / 1e6:.0f} MB)")
         print(f"time to first spectrogram (data on screen): {marks['painted'] - t0:.3f} s")
         print(f"  first paint of the image (GUI thread):    {(marks['painted'] - marks['paint_start']) * 1000:.0f} ms")
         if "finished" in marks:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import shlex
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Optional
 
@@ -22,15 +23,15 @@ from .audio import Downmix, PcmStats, file_fingerprint, file_sha256, make_input_
 from .calibration import bootstrap_interval
 from .content import Stationarity
 from .comb import CombAnalyzer, CombReference, comb_feature, comb_finding
+from .decoded import PcmSource
 from .errors import UnusableInputError
 from .fakeprint import FakeprintEvidence, FakeprintStream
 from .fusion import EvidenceRules, decide
 from .vocabulary import format_probability
 from .notes import NoteInputs, make_notes
 from .progress import CancelToken, Progress, ProgressCallback, StageReporter, check
-from .result import (AnalysisResult, DetectorEvidence, Heatmap, ModelInfo, Provenance, Spectrogram,
-                     WindowScore)
-from .spectrogram import FeatureContract, StreamingFrames, StreamingResampler, frame_edges_s, normalise
+from .result import (AnalysisResult, DetectorEvidence, Heatmap, ModelInfo, Provenance, WindowScore)
+from .spectrogram import StreamingFrames, StreamingResampler, TimeMaxPool, frame_edges_s, normalise
 from .weights import LoadedModel, load_model
 
 BLOCK_S = 10.0
@@ -95,34 +96,6 @@ class PatchTiler:
         return np.concatenate(self.fake, axis=1), np.concatenate(self.family, axis=2)
 
 
-class OverviewPool:
-    """Max-pools dB frames in time into at most ``max_columns`` columns, streaming."""
-
-    def __init__(self, expected_frames: int, max_columns: int = OVERVIEW_COLUMNS):
-        self.factor = max(1, int(np.ceil(expected_frames / max_columns)))
-        self._rest: Optional[np.ndarray] = None
-        self.cols: list[np.ndarray] = []
-
-    def add(self, db: np.ndarray) -> None:
-        if self._rest is not None:
-            db = np.concatenate([self._rest, db], axis=1)
-        n = db.shape[1] // self.factor * self.factor
-        if n:
-            self.cols.append(db[:, :n].reshape(db.shape[0], -1, self.factor).max(axis=2))
-        self._rest = db[:, n:]
-
-    def result(self, contract: FeatureContract, n_bins: int) -> Spectrogram:
-        if self._rest is not None and self._rest.shape[1]:
-            self.cols.append(self._rest.max(axis=1, keepdims=True))
-            self._rest = None
-        db = np.concatenate(self.cols, axis=1) if self.cols else np.zeros((n_bins, 0), np.float32)
-        edges = frame_edges_s(db.shape[1], contract.hop * self.factor, contract.n_fft, contract.hop, contract.sample_rate)
-        edges[-1] = min(edges[-1], edges[-2] + contract.hop * self.factor / contract.sample_rate)
-        bin_hz = contract.sample_rate / contract.n_fft
-        freq = (np.arange(n_bins + 1) - 0.5).clip(min=0) * bin_hz
-        return Spectrogram(db=db.astype(np.float32), time_edges_s=edges, freq_edges_hz=freq)
-
-
 def window_logits_from_map(fake_map: np.ndarray) -> np.ndarray:
     """(F', T') per-cell logits -> (ceil(T' / WINDOW_CELLS),) window logits (mean patch logit).
 
@@ -172,21 +145,25 @@ def fakeprint_detector(ev: FakeprintEvidence, p_alone: Optional[float], rules: E
                             details={"threshold_logit": rules.fakeprint_threshold_logit, **ev.to_dict()})
 
 
-def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, settings: Optional[dict[str, Any]] = None,
+def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path] = None, settings: Optional[dict[str, Any]] = None,
             on_progress: Optional[ProgressCallback] = None, cancel: Optional[CancelToken] = None) -> AnalysisResult:
     """Analyse one audio file. Raises UnusableInputError, ModelError or Cancelled.
 
-    ``on_progress`` may be called from this (any) thread with :class:`Progress`.
+    ``source``: a path (decoded here, block by block), or a :class:`~.decoded.PcmSource` whose
+    blocks are analysed as they are (the window's decoded copy, a robustness variant in
+    memory): the same scoring either way. ``on_progress`` may be called from this (any)
+    thread with :class:`Progress`.
     """
-    path = Path(source)
+    decoded = source if isinstance(source, PcmSource) else None
+    path = decoded.path if decoded is not None else Path(source)
     settings = dict(settings or {})
     if on_progress:
         on_progress(Progress(0.0, "Opening file"))
     model = load_model(weights_dir)
     c = model.manifest.contract
-    with open_audio(path, cancel) as src:
-        fingerprint = file_fingerprint(path)
-        file_hash = file_sha256(path, cancel)
+    with (nullcontext(decoded) if decoded is not None else open_audio(path, cancel)) as src:
+        fingerprint = decoded.fingerprint if decoded is not None else file_fingerprint(path)
+        file_hash = decoded.file_sha256 if decoded is not None else file_sha256(path, cancel)
         check(cancel)
         decode = StageReporter(on_progress, 0.02, 0.9, "Decoding and scanning")
         stats = PcmStats()
@@ -194,7 +171,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
         resampler = StreamingResampler(src.sample_rate, c.sample_rate)
         framer = StreamingFrames(c.n_fft, c.hop, n_full, c.db_floor)
         expected_frames = int(src.duration_s * c.sample_rate / c.hop) + 1
-        overview = OverviewPool(expected_frames)
+        overview = TimeMaxPool(expected_frames, OVERVIEW_COLUMNS)
         power_sum = np.zeros(n_full, np.float64)
         n_stft = 0
         ref = CombReference.from_json(model.comb_reference_path) if model.comb_reference_path else None
@@ -247,13 +224,13 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
                                          f"at least {need:.2f} s is needed. Analyse a longer excerpt")
             tiler.finish()
         try:
-            changed = file_fingerprint(path) != fingerprint
+            changed = fingerprint is not None and file_fingerprint(path) != fingerprint
         except OSError:
             changed = True
         if changed:
             raise UnusableInputError(f"{path.name}: the file changed while it was being analysed (it is still being "
                                      "written, or was replaced). Analyse it again once it is complete")
-        info = make_input_info(src, file_hash, stats.sha256)
+        info = make_input_info(src if decoded is None else decoded.source, file_hash or "", stats.sha256)
 
     if on_progress:
         on_progress(Progress(0.92, "Scoring"))
@@ -352,7 +329,7 @@ def analyze(source: str | Path, *, weights_dir: Optional[str | Path] = None, set
     if on_progress:
         on_progress(Progress(1.0, "Done"))
     return AnalysisResult(input=info, probability_fake=p, interval=interval, verdict=verdict, windows=windows,
-                          heatmap=heatmap, overview=overview.result(c, n_full), detectors=detectors, comb=comb_ev,
+                          heatmap=heatmap, overview=overview.spectrogram(c.n_fft, c.hop, c.sample_rate, n_full), detectors=detectors, comb=comb_ev,
                           attribution=attribution, notes=notes, provenance=prov, fakeprint=fp_ev,
                           model_card=dict(model.manifest.model_card or {},
                                           third_party_models=model.manifest.raw.get("third_party") or []))

@@ -2,8 +2,8 @@
 
 Detectors of decoder artefacts are known to be fragile: a lossy round trip, a small pitch
 shift or faint noise can move their score a long way. ``check_robustness`` analyses
-manipulated copies of the audio with the same model and settings (``analyze()`` on temporary
-WAV files) so a person can see whether a finding survives processing that a distributor or
+manipulated copies of the audio with the same model and settings (``analyze()`` on each copy
+in memory, through the same reader as a file; nothing is written to disk) so a person can see whether a finding survives processing that a distributor or
 an encoder could also apply. The user's file is only read.
 
 Each manipulation works on the mono mix (the analysis mixes to mono anyway) at the file's
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from contextlib import nullcontext
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ import numpy as np
 import soundfile as sf
 
 from .audio import Downmix, ffmpeg_path, open_audio
+from .decoded import ArraySource, PcmSource
 from .progress import CancelToken, Progress, ProgressCallback, check
 
 MAX_CHECK_S = 300.0
@@ -112,9 +114,9 @@ def _span(seconds: float) -> str:
     return f"{seconds / 60:g} minutes" if seconds >= 120 else f"{seconds:g} s"
 
 
-def _read_mono(path: Path, max_s: float, cancel: Optional[CancelToken]) -> tuple[np.ndarray, int, bool]:
+def _read_mono(source: str | Path | PcmSource, max_s: float, cancel: Optional[CancelToken]) -> tuple[np.ndarray, int, bool]:
     """(n,) float32 mono of at most ``max_s`` seconds, the rate, and whether the file was longer."""
-    with open_audio(path, cancel) as src:
+    with nullcontext(source) if isinstance(source, PcmSource) else open_audio(source, cancel) as src:
         limit = int(max_s * src.sample_rate)
         parts, n = [], 0
         downmix = Downmix(src.channels)  # the analysis' own mix (inverted channels do not cancel)
@@ -127,7 +129,7 @@ def _read_mono(path: Path, max_s: float, cancel: Optional[CancelToken]) -> tuple
         return x[:limit].astype(np.float32), src.sample_rate, src.n_frames > limit
 
 
-def check_robustness(source: str | Path, *, weights_dir: Optional[str | Path] = None,
+def check_robustness(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path] = None,
                      settings: Optional[dict[str, Any]] = None,
                      manipulations: tuple[Manipulation, ...] = MANIPULATIONS,
                      on_progress: Optional[ProgressCallback] = None,
@@ -142,56 +144,52 @@ def check_robustness(source: str | Path, *, weights_dir: Optional[str | Path] = 
     from .analysis import analyze
     from .errors import UnusableInputError
 
-    path = Path(source)
+    path = source.path if isinstance(source, PcmSource) else Path(source)
     if on_progress:
         on_progress(Progress(0.0, "Robustness check: reading the audio"))
-    x, rate, truncated = _read_mono(path, MAX_CHECK_S, cancel)
+    x, rate, truncated = _read_mono(source, MAX_CHECK_S, cancel)
     jobs: list[tuple[str, Optional[Manipulation]]] = []
     if truncated:
         jobs.append((f"None, first {_span(MAX_CHECK_S)} only (the reference for the rows below)", None))
     jobs += [(m.label, m) for m in manipulations]
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="fa-robust-") as tmp:
-        for i, (label, m) in enumerate(jobs):
-            check(cancel)
-            lo, hi = (i + 0.02) / len(jobs), (i + 1) / len(jobs)
-            if on_progress:
-                on_progress(Progress(lo, f"Robustness check: {label}"))
-            row: dict[str, Any] = {"manipulation": label, "probability_fake": None, "verdict": None}
-            if m is None:
-                row["reference"] = True  # the unmanipulated excerpt the other rows compare with
-            if truncated:
-                row["note"] = f"first {_span(MAX_CHECK_S)} of the track"
-            try:
-                y = x if m is None else m.apply(x, rate)
-            except (RuntimeError, OSError, ValueError) as exc:
-                if m is not None and m.needs_ffmpeg and ffmpeg_path() is None:
-                    why = "ffmpeg is not installed"
-                elif isinstance(exc, ManipulationError):
-                    why = str(exc)
-                else:  # never a traceback or a command line in the table: what failed, in words
-                    why = f"the manipulation failed on this audio ({type(exc).__name__})"
-                row["note"] = f"not run: {why}"
-                rows.append(row)
-                continue
-            check(cancel)
-            copy = Path(tmp) / f"manipulated-{i}.wav"
-            sf.write(str(copy), np.clip(y, -1.0, 1.0), rate, subtype="FLOAT")
-
-            def sub(p: Progress, lo=lo, hi=hi, label=label) -> None:
-                if on_progress:
-                    on_progress(Progress(lo + (hi - lo) * p.fraction, f"Robustness check: {label}"))
-
-            try:
-                r = analyze(copy, weights_dir=weights_dir, settings=settings, on_progress=sub, cancel=cancel)
-            except UnusableInputError as exc:  # e.g. a manipulation left too little audio
-                row["note"] = f"not run: {exc}"
-                rows.append(row)
-                continue
-            finally:
-                copy.unlink(missing_ok=True)
-            row["probability_fake"], row["verdict"] = float(r.probability_fake), r.verdict
+    for i, (label, m) in enumerate(jobs):
+        check(cancel)
+        lo, hi = (i + 0.02) / len(jobs), (i + 1) / len(jobs)
+        if on_progress:
+            on_progress(Progress(lo, f"Robustness check: {label}"))
+        row: dict[str, Any] = {"manipulation": label, "probability_fake": None, "verdict": None}
+        if m is None:
+            row["reference"] = True  # the unmanipulated excerpt the other rows compare with
+        if truncated:
+            row["note"] = f"first {_span(MAX_CHECK_S)} of the track"
+        try:
+            y = x if m is None else m.apply(x, rate)
+        except (RuntimeError, OSError, ValueError) as exc:
+            if m is not None and m.needs_ffmpeg and ffmpeg_path() is None:
+                why = "ffmpeg is not installed"
+            elif isinstance(exc, ManipulationError):
+                why = str(exc)
+            else:  # never a traceback or a command line in the table: what failed, in words
+                why = f"the manipulation failed on this audio ({type(exc).__name__})"
+            row["note"] = f"not run: {why}"
             rows.append(row)
+            continue
+        check(cancel)
+        copy = ArraySource(np.clip(y, -1.0, 1.0), rate, path)
+
+        def sub(p: Progress, lo=lo, hi=hi, label=label) -> None:
+            if on_progress:
+                on_progress(Progress(lo + (hi - lo) * p.fraction, f"Robustness check: {label}"))
+
+        try:
+            r = analyze(copy, weights_dir=weights_dir, settings=settings, on_progress=sub, cancel=cancel)
+        except UnusableInputError as exc:  # e.g. a manipulation left too little audio
+            row["note"] = f"not run: {exc}"
+            rows.append(row)
+            continue
+        row["probability_fake"], row["verdict"] = float(r.probability_fake), r.verdict
+        rows.append(row)
     if on_progress:
         on_progress(Progress(1.0, "Robustness check finished"))
     return rows

@@ -70,7 +70,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._robust: Optional[tuple[int, AnalysisResult, CancelToken]] = None
         self.detail = DetailRunner(self)
         self.detail.worker.ready.connect(self._on_detail_ready)
-        self._clip: Any = None
+        self._audio: Any = None  # the open file decoded to disk (core.decoded.DecodedAudio)
         self.player = Player(self)
         self.player.position_changed.connect(self._on_play_position)
         self.player.state_changed.connect(self._on_play_state)
@@ -262,11 +262,11 @@ class MainWindow(QtWidgets.QMainWindow):
         """Show the spectrogram as soon as it is decoded, then run the analysis (cancels any running one)."""
         path = os.path.abspath(str(path))
         self.player.stop()
-        self.player.set_clip(None, 0)
+        self.player.set_source(None)
         self.detail.invalidate()
         if self._robust is not None:
             self._robust[2].cancel()  # its rows belong to the previous track
-        self._clip = None
+        self._audio = None
         self.result = None
         self.current_path = path
         self.banner.hide()
@@ -332,24 +332,24 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.queue_panel
 
     # ================================================================ worker signals
-    def _on_loaded(self, job_id: int, clip: Any, spec: Any) -> None:
+    def _on_loaded(self, job_id: int, audio: Any, spec: Any) -> None:
         if not self.runner.is_current(job_id):
             return
-        self._duration_s = float(clip.info.duration_s)
-        self._clip = clip
+        self._duration_s = float(audio.info.duration_s)
+        self._audio = audio
         self.view.set_spectrogram(spec, self._duration_s)
         self.verdict.show_waiting("Analysing\u2026 the spectrogram is ready to explore meanwhile.")
-        self.verdict.set_input(clip.info)
-        self.player.set_clip(clip.samples, clip.rate)
+        self.verdict.set_input(audio.info)
+        self.player.set_source(audio)
         self._update_enabled()
         self.spectrogram_shown.emit()
 
     def _on_detail_wanted(self, start_s: float, end_s: float, n_cols: int) -> None:
-        if self._clip is not None:
-            self.detail.request(self._clip.samples, self._clip.rate, start_s, end_s, n_cols)
+        if self._audio is not None:
+            self.detail.request(self._audio, start_s, end_s, n_cols)
 
     def _on_detail_ready(self, request_id: int, spec: Any) -> None:
-        if self.detail.is_current(request_id) and self._clip is not None:
+        if self.detail.is_current(request_id) and self._audio is not None:
             self.view.set_detail(spec)
 
     def _on_progressed(self, job_id: int, fraction: float, stage: str) -> None:
@@ -377,7 +377,7 @@ class MainWindow(QtWidgets.QMainWindow):
         name = os.path.basename(self.current_path or "")
         if stage.startswith("load"):
             self.view.clear_track()
-            self._clip = None
+            self._audio = None
             self.current_path = None
             self.setWindowTitle(APP_TITLE)
             self.verdict.show_waiting("No track open.")
@@ -538,10 +538,10 @@ class MainWindow(QtWidgets.QMainWindow):
     # ================================================================ robustness check
     def check_robustness(self) -> Optional[int]:
         """Start the robustness check of the shown result on the task thread; returns its task id."""
-        if self.result is None or self._robust is not None or self.current_path is None:
+        if self.result is None or self._robust is not None or self._audio is None:
             return None
-        token, result, path, backend = CancelToken(), self.result, self.current_path, self.backend
-        task = self.tasks.submit(lambda on_progress: backend.check_robustness(path, on_progress=on_progress, cancel=token),
+        token, result, audio, backend = CancelToken(), self.result, self._audio, self.backend
+        task = self.tasks.submit(lambda on_progress: backend.check_robustness(audio, on_progress=on_progress, cancel=token),
                                  "checking robustness")
         self._robust = (task, result, token)
         self._set_busy(True, "Robustness check")
@@ -602,7 +602,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # ================================================================ state
     def _update_enabled(self) -> None:
-        has_audio = self.player.has_clip
+        has_audio = self.player.has_audio
         can_play = self.player.available and has_audio
         has_sel = self.view.selection() is not None
         why = self.player.unavailable_reason if not self.player.available else (

@@ -1,7 +1,9 @@
 """Playback through sounddevice. Optional: no PortAudio or no output device is normal.
 
 The PortAudio callback runs on its own thread and only copies samples and advances an
-integer position; the GUI polls that position with a QTimer to move the playhead.
+integer position; the GUI polls that position with a QTimer to move the playhead. Samples
+come from a reader (the window's decoded copy on disk), a quarter second at a time, so a
+two-hour file plays without being held in memory.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 from PySide6 import QtCore
 
 POLL_MS = 33
+READ_AHEAD_S = 0.25  # the callback reads this much from the decoded copy at a time
 
 
 def _import_sounddevice() -> Any:
@@ -46,7 +49,11 @@ class Player(QtCore.QObject):
     def __init__(self, parent: Optional[QtCore.QObject] = None):
         super().__init__(parent)
         self._sd, self.unavailable_reason = probe_output()
-        self._frames: Optional[np.ndarray] = None
+        self._source: Any = None  # has read(start, n) -> (n, channels) float32, n_frames, channels, rate
+        self._n = 0
+        self._channels = 0
+        self._buf = np.zeros((0, 1), np.float32)  # read-ahead: frames [_buf_start, _buf_start + len(_buf))
+        self._buf_start = 0
         self._rate = 0
         self._stream = None
         self._lock = threading.Lock()
@@ -65,22 +72,21 @@ class Player(QtCore.QObject):
         return self._sd is not None
 
     @property
-    def has_clip(self) -> bool:
-        return self._frames is not None
+    def has_audio(self) -> bool:
+        return self._source is not None
 
     @property
     def position_s(self) -> float:
         return self._pos / self._rate if self._rate else 0.0
 
-    def set_clip(self, samples: Optional[np.ndarray], rate: int) -> None:
+    def set_source(self, source: Any) -> None:
+        """Play from ``source`` (``read(start, n)``, ``n_frames``, ``channels``, ``rate``), or nothing (None)."""
         self.stop()
-        if samples is None:
-            self._frames, self._rate = None, 0
-            return
-        frames = np.asarray(samples, dtype=np.float32)
-        if frames.ndim == 1:
-            frames = frames[:, None]
-        self._frames, self._rate = np.ascontiguousarray(frames), int(rate)
+        self._source = source
+        self._rate = int(source.rate) if source is not None else 0
+        self._n = int(source.n_frames) if source is not None else 0
+        self._channels = int(source.channels) if source is not None else 0
+        self._buf, self._buf_start = np.zeros((0, max(1, self._channels)), np.float32), 0
         self._pos = 0
 
     def set_loop(self, loop: bool) -> None:
@@ -88,11 +94,11 @@ class Player(QtCore.QObject):
 
     def play(self, start_s: Optional[float] = None, end_s: Optional[float] = None) -> None:
         """Play from ``start_s`` (default: where it paused) to ``end_s`` (default: the end)."""
-        if not self.available or self._frames is None:
+        if not self.available or self._source is None:
             return
         resume = start_s is None and end_s is None and self.state == "paused"
         self._close_stream()
-        n = len(self._frames)
+        n = self._n
         if not resume:  # a paused selection resumes within the same selection
             self._start = 0 if start_s is None else int(np.clip(start_s * self._rate, 0, n))
             self._end = n if end_s is None else int(np.clip(end_s * self._rate, 0, n))
@@ -102,7 +108,7 @@ class Player(QtCore.QObject):
         self._finished = False
         try:
             device = self._sd.query_devices(kind="output")
-            channels = max(1, min(self._frames.shape[1], int(device["max_output_channels"])))
+            channels = max(1, min(self._channels, int(device["max_output_channels"])))
             self._stream = self._sd.OutputStream(samplerate=self._rate, channels=channels, dtype="float32",
                                                  callback=self._callback, finished_callback=self._on_finished)
             self._stream.start()
@@ -135,8 +141,16 @@ class Player(QtCore.QObject):
         self.position_changed.emit(-1.0)
 
     # ----------------------------------------------------------- audio thread
+    def _frames_at(self, pos: int, n: int) -> np.ndarray:
+        """Up to ``n`` frames from ``pos``, from the read-ahead buffer (refilled from the source)."""
+        off = pos - self._buf_start
+        if off < 0 or off + n > len(self._buf):
+            self._buf = self._source.read(pos, max(n, int(READ_AHEAD_S * self._rate)))
+            self._buf_start, off = pos, 0
+        return self._buf[off:off + n]
+
     def _callback(self, outdata, n_frames, time_info, status) -> None:
-        frames, ch = self._frames, outdata.shape[1]
+        ch = outdata.shape[1]
         written = 0
         while written < n_frames:
             take = min(n_frames - written, self._end - self._pos)
@@ -146,7 +160,11 @@ class Player(QtCore.QObject):
                     continue
                 outdata[written:] = 0
                 raise self._sd.CallbackStop()
-            chunk = frames[self._pos:self._pos + take]
+            chunk = self._frames_at(self._pos, take)
+            if len(chunk) == 0:  # the source ended early: stop rather than spin
+                outdata[written:] = 0
+                raise self._sd.CallbackStop()
+            take = len(chunk)
             outdata[written:written + take] = chunk[:, :ch] if chunk.shape[1] >= ch else chunk[:, :1]
             written += take
             self._pos += take

@@ -14,10 +14,8 @@ import traceback
 import weakref
 from typing import Any, Callable, Optional
 
-import numpy as np
 from PySide6 import QtCore
 
-from ..core.mono import to_mono
 from ..core.errors import Cancelled, ForensicError
 from ..core.progress import CancelToken, Progress
 
@@ -54,18 +52,7 @@ def describe_unexpected(err: BaseException, what: str) -> str:
     return f"Unexpected problem while {what}: {type(err).__name__}: {err}. Please report this with the file you used."
 
 
-MAX_COLUMNS = 2048  # about a screen wide: zooming in computes finer detail (DetailWorker)
-N_FFT = 2048
-
-
-def display_hop(n_samples: int) -> int:
-    """A hop that gives about MAX_COLUMNS frames, between 512 and n_fft.
-
-    Computing every 512-sample frame and max-pooling costs ~1.2 s for a 3-minute track on one
-    core; frames spaced to the columns we can show cost a quarter of that. Up to a hop of
-    n_fft the frames still cover every sample; longer tracks are max-pooled on top.
-    """
-    return int(min(max(512, -(-n_samples // MAX_COLUMNS)), N_FFT))
+DETAIL_BLOCK_FRAMES = 1 << 20  # the detail view reads the decoded copy in blocks this long (bounded memory)
 
 
 def throttled_progress(emit: Callable[[float, str], None]) -> Callable[[Progress], None]:
@@ -88,29 +75,26 @@ class Backend:
     def __init__(self, weights_dir: Optional[str] = None):
         self.weights_dir = weights_dir
 
-    def load(self, path: str, cancel: Optional[CancelToken] = None):
-        from ..core.audio import load_audio
+    def load(self, path: str, cancel: Optional[CancelToken] = None,
+             on_fraction: Optional[Callable[[float], None]] = None):
+        """The file decoded once to disk (:class:`~forensic_app.core.decoded.DecodedAudio`), with its overview."""
+        from ..core.decoded import decode_to_disk
 
-        return load_audio(path, cancel)
+        return decode_to_disk(path, cancel, on_fraction)
 
-    def display_spectrogram(self, mono: np.ndarray, rate: int):
-        from ..core.spectrogram import display_spectrogram
-
-        return display_spectrogram(mono, rate, hop=display_hop(len(mono)), max_columns=MAX_COLUMNS)
-
-    def analyze(self, path: str, clip: Any, *, on_progress, cancel):
+    def analyze(self, audio: Any, *, on_progress, cancel):
         from ..core.analysis import analyze
 
-        return analyze(path, weights_dir=self.weights_dir, on_progress=on_progress, cancel=cancel)
+        return analyze(audio, weights_dir=self.weights_dir, on_progress=on_progress, cancel=cancel)
 
-    def check_robustness(self, path: str, *, on_progress, cancel):
+    def check_robustness(self, audio: Any, *, on_progress, cancel):
         from ..core.robustness import check_robustness
 
-        return check_robustness(path, weights_dir=self.weights_dir, on_progress=on_progress, cancel=cancel)
+        return check_robustness(audio, weights_dir=self.weights_dir, on_progress=on_progress, cancel=cancel)
 
 
 class AnalysisWorker(QtCore.QObject):
-    loaded = QtCore.Signal(int, object, object)  # job id, AudioClip, Spectrogram
+    loaded = QtCore.Signal(int, object, object)  # job id, DecodedAudio, its overview Spectrogram
     progressed = QtCore.Signal(int, float, str)  # job id, fraction 0..1, stage words
     succeeded = QtCore.Signal(int, object)  # job id, AnalysisResult
     failed = QtCore.Signal(int, str, str)  # job id, message, "load" | "analysis", + "-input" for unusable input
@@ -128,16 +112,14 @@ class AnalysisWorker(QtCore.QObject):
         stage = "load"
         try:
             self.progressed.emit(job_id, 0.0, "Decoding")
-            clip = self._backend.load(path, cancel)
+            decoding = throttled_progress(lambda fraction, words: self.progressed.emit(job_id, LOAD_SHARE * fraction, words))
+            audio = self._backend.load(path, cancel, lambda f: decoding(Progress(f, "Decoding")))
             cancel.raise_if_cancelled()
-            self.progressed.emit(job_id, LOAD_SHARE / 2, "Drawing the spectrogram")
-            spec = self._backend.display_spectrogram(to_mono(np.asarray(clip.samples)), clip.rate)
-            cancel.raise_if_cancelled()
-            self.loaded.emit(job_id, clip, spec)
+            self.loaded.emit(job_id, audio, audio.overview)
             stage = "analysis"
             on_progress = throttled_progress(
                 lambda fraction, words: self.progressed.emit(job_id, LOAD_SHARE + (1.0 - LOAD_SHARE) * fraction, words))
-            result = self._backend.analyze(path, clip, on_progress=on_progress, cancel=cancel)
+            result = self._backend.analyze(audio, on_progress=on_progress, cancel=cancel)
             cancel.raise_if_cancelled()
             self.succeeded.emit(job_id, result)
         except Cancelled:
@@ -201,20 +183,24 @@ class DetailWorker(QtCore.QObject):
         super().__init__()
         self.latest = 0  # written by the GUI thread; an int store is atomic under the GIL
 
-    @QtCore.Slot(int, object, int, float, float, int)
-    def run(self, request_id: int, samples: np.ndarray, rate: int, start_s: float, end_s: float, n_cols: int) -> None:
+    @QtCore.Slot(int, object, float, float, int)
+    def run(self, request_id: int, audio: Any, start_s: float, end_s: float, n_cols: int) -> None:
         if request_id != self.latest:
             return  # superseded while queued
         try:
-            from ..core.spectrogram import display_spectrogram
+            from ..core.spectrogram import DISPLAY_N_FFT, StreamingDisplaySpectrogram
 
+            rate = audio.rate
             s0 = int(max(0.0, start_s) * rate)
-            s1 = int(min(len(samples), end_s * rate))
-            if s1 - s0 < N_FFT:
+            s1 = int(min(audio.n_frames, end_s * rate))
+            if s1 - s0 < DISPLAY_N_FFT:
                 return
-            mono = to_mono(np.asarray(samples[s0:s1]))
-            hop = int(min(max(64, (s1 - s0) // max(n_cols, 1)), 512))
-            spec = display_spectrogram(mono, rate, n_fft=N_FFT, hop=hop, max_columns=max(n_cols, 16))
+            stream = StreamingDisplaySpectrogram(rate, s1 - s0, n_fft=DISPLAY_N_FFT, max_columns=max(n_cols, 16), min_hop=64)
+            for start in range(s0, s1, DETAIL_BLOCK_FRAMES):  # bounded memory however long the range
+                if request_id != self.latest:
+                    return
+                stream.push(audio.mono(start, min(DETAIL_BLOCK_FRAMES, s1 - start)))
+            spec = stream.result()
             spec = type(spec)(db=spec.db, time_edges_s=spec.time_edges_s + s0 / rate, freq_edges_hz=spec.freq_edges_hz)
         except Exception as err:  # noqa: BLE001 - detail is a nicety: never take the window down
             describe_unexpected(err, "drawing the zoomed-in spectrogram")
@@ -224,7 +210,7 @@ class DetailWorker(QtCore.QObject):
 
 
 class DetailRunner(QtCore.QObject):
-    requested = QtCore.Signal(int, object, int, float, float, int)
+    requested = QtCore.Signal(int, object, float, float, int)
 
     def __init__(self, parent: Optional[QtCore.QObject] = None):
         super().__init__(parent)
@@ -233,10 +219,11 @@ class DetailRunner(QtCore.QObject):
         self.requested.connect(self.worker.run)
         self._next = 0
 
-    def request(self, samples: np.ndarray, rate: int, start_s: float, end_s: float, n_cols: int) -> int:
+    def request(self, audio: Any, start_s: float, end_s: float, n_cols: int) -> int:
+        """Ask for a finer spectrogram of [start_s, end_s] of ``audio`` (a DecodedAudio) in ``n_cols`` columns."""
         self._next += 1
         self.worker.latest = self._next
-        self.requested.emit(self._next, samples, int(rate), float(start_s), float(end_s), int(n_cols))
+        self.requested.emit(self._next, audio, float(start_s), float(end_s), int(n_cols))
         return self._next
 
     def is_current(self, request_id: int) -> bool:

@@ -7,7 +7,6 @@ from typing import Optional
 
 import numpy as np
 
-from forensic_app.core.audio import load_audio
 from forensic_app.core.progress import Progress
 from forensic_app.core.result import (
     AnalysisResult,
@@ -95,17 +94,13 @@ class FakeBackend:
         self.robustness_started = threading.Event()
         self.threads: set[str] = set()  # names of the threads each step ran on
 
-    def load(self, path, cancel=None):
-        self.threads.add(threading.current_thread().name)
-        return load_audio(path, cancel)
-
-    def display_spectrogram(self, mono, rate):
+    def load(self, path, cancel=None, on_fraction=None):
         self.threads.add(threading.current_thread().name)
         from forensic_app.gui.workers import Backend
 
-        return Backend().display_spectrogram(mono, rate)
+        return Backend().load(path, cancel, on_fraction)
 
-    def analyze(self, path, clip, *, on_progress, cancel):
+    def analyze(self, audio, *, on_progress, cancel):
         self.threads.add(threading.current_thread().name)
         self.analysis_started.set()
         on_progress(Progress(0.1, "Scoring patches"))
@@ -116,9 +111,9 @@ class FakeBackend:
         if self.fail_with is not None:
             raise self.fail_with
         on_progress(Progress(1.0, "Done"))
-        return make_result(clip.info)
+        return make_result(audio.info)
 
-    def check_robustness(self, path, *, on_progress, cancel):
+    def check_robustness(self, audio, *, on_progress, cancel):
         """Rows like core.robustness gives: the score survives a re-encode, drops after pitch shift.
         Waits on ``robustness_gate`` when one is set (checking the cancel token)."""
         self.threads.add(threading.current_thread().name)
