@@ -38,11 +38,13 @@ class TimeAxisItem(pg.AxisItem):
 
 
 class FrequencyAxisItem(pg.AxisItem):
-    """Left axis labelled in Hz / kHz; positions are in scale units (see ``scales``)."""
+    """An axis labelled in Hz / kHz (left by default); positions are in scale units (see ``scales``)."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__("left", *args, **kwargs)
+    def __init__(self, *args, orientation: str = "left", **kwargs):
+        super().__init__(orientation, *args, **kwargs)
         self.scale_ = FrequencyScale("linear")
+        # room one label needs along the axis: its height on a vertical axis, its width ("12.5 kHz") across
+        self._label_px = (28, 45) if orientation in ("left", "right") else (64, 70)
 
     def set_scale(self, scale: FrequencyScale) -> None:
         self.scale_ = scale
@@ -53,8 +55,8 @@ class FrequencyAxisItem(pg.AxisItem):
         if self.scale_.name == "linear":
             levels = super().tickValues(minVal, maxVal, size)
             # pyqtgraph labels minor ticks too when there is room: 22 labels at 1 kHz steps
-            # is noise, so keep the minor level only while labels stay ~45 px apart
-            max_labels = max(2, int(size / 45))
+            # is noise, so keep the minor level only while labels keep their room
+            max_labels = max(2, int(size / self._label_px[1]))
             kept, count = [], 0
             for spacing, values in levels:
                 count += len(values)
@@ -63,7 +65,7 @@ class FrequencyAxisItem(pg.AxisItem):
                 kept.append((spacing, values))
             return kept
         lo_hz, hi_hz = (float(x) for x in self.scale_.to_hz([minVal, maxVal]))
-        ticks_hz = nice_hz_ticks(self.scale_, lo_hz, hi_hz, max(2, int(size / 28)))
+        ticks_hz = nice_hz_ticks(self.scale_, lo_hz, hi_hz, max(2, int(size / self._label_px[0])))
         return [(1.0, [float(self.scale_.to_units(f)) for f in ticks_hz])]
 
     def tickStrings(self, values, scale, spacing):

@@ -28,6 +28,16 @@ _PROB_ALPHA = np.array([25, 50, 140, 205, 235], dtype=np.float64)
 from ..core.vocabulary import VERDICT_COLOURS  # noqa: E402,F401 - one palette for window and report
 SEVERITY_COLOURS = {"info": "#2a6fbf", "caution": "#9a6700", "warning": "#c0392b"}
 
+# The evidence lanes (spectrogram, waveform, spectrum at cursor) share a dark background. Colour
+# there means evidence, so the audio itself is drawn in neutral greys: a waveform or spectrum
+# in blue or red would read as "no traces" or "likely AI".
+PLOT_BACKGROUND = "#15151a"
+PLAYHEAD = "#ffffff"
+WAVEFORM_PEAK = "#7c7c8c"  # min..max band
+WAVEFORM_RMS = "#c4c4d0"  # RMS band inside it
+WAVEFORM_AXIS = "#3a3a46"  # each channel's zero line
+SPECTRUM_LINE = "#d0d0d8"
+
 
 def probability_rgba(p: np.ndarray | float, *, with_alpha: bool = True) -> np.ndarray:
     """RGBA uint8 for probabilities in 0..1 (any shape -> shape + (4,))."""
