@@ -17,7 +17,7 @@ from typing import Callable, Optional, Sequence
 from . import __version__
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
-SUBCOMMANDS = {"analyze", "batch", "report", "gui", "data", "train", "calibrate", "evaluate", "-h", "--help", "--version"}
+SUBCOMMANDS = {"analyze", "batch", "case", "report", "gui", "data", "train", "calibrate", "evaluate", "-h", "--help", "--version"}
 
 
 def _prepare_env() -> None:
@@ -271,6 +271,9 @@ def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
     from .batch.command import register as register_batch
 
     register_batch(sub)
+    from .case.command import register as register_case
+
+    register_case(sub)
     _add_training_commands(sub, full=training)
     return p
 

@@ -9,7 +9,7 @@ so the same colour means the same probability everywhere in the report.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 from PIL import Image as PILImage
@@ -37,6 +37,7 @@ HEATMAP_CMAP = LinearSegmentedColormap.from_list(
 )
 SPECTROGRAM_CMAP = "Greys"  # loud = dark on white paper
 SPECTROGRAM_RANGE_DB = 70.0
+REGION_COLOUR = "#1565c0"  # annotation rectangles: blue, apart from the heatmap's yellow-red
 _KHZ = FuncFormatter(lambda v, _pos: f"{v / 1000:g}")
 
 
@@ -95,10 +96,33 @@ def spectrogram_figure(
     *,
     duration_s: float,
     width_in: float,
+    regions: Sequence["Region"] = (),
 ) -> PILImage.Image:
     """:func:`build_spectrogram_figure` as an image."""
-    return _raster(build_spectrogram_figure(overview, heatmap, duration_s=duration_s, width_in=width_in),
-                dpi=SPECTROGRAM_DPI)
+    fig = build_spectrogram_figure(overview, heatmap, duration_s=duration_s, width_in=width_in)
+    if regions:
+        draw_regions(fig.axes[:2], regions)
+    return _raster(fig, dpi=SPECTROGRAM_DPI)
+
+
+# (label, start_s, end_s, low_hz or None, high_hz or None): a marked region (a case annotation)
+Region = tuple[str, float, float, Optional[float], Optional[float]]
+
+
+def draw_regions(axes, regions: Sequence[Region]) -> None:
+    """Outline each region on each of ``axes`` (time on x, Hz on y), labelled at its top left.
+    A region without a frequency range spans the whole height."""
+    from matplotlib.patches import Rectangle
+
+    for ax in axes:
+        y0, y1 = ax.get_ylim()
+        for label, start, end, low, high in regions:
+            lo = y0 if low is None else float(low)
+            hi = y1 if high is None else float(high)
+            ax.add_patch(Rectangle((start, lo), end - start, hi - lo, fill=False, ec=REGION_COLOUR, lw=1.2,
+                                   ls=(0, (4, 2)), zorder=5))
+            ax.text(start, min(hi, y1), label, color=REGION_COLOUR, fontsize=7, fontweight="bold", va="top",
+                    ha="left", zorder=6, clip_on=True, bbox=dict(facecolor="white", alpha=0.8, lw=0, pad=1.0))
 
 
 def build_spectrogram_figure(

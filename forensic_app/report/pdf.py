@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any, Mapping, Optional, Union
+from typing import IO, Any, Callable, Mapping, Optional, Union
 
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, letter
@@ -44,7 +44,7 @@ class ReportExistsError(ReportError):
     """The output file exists and overwriting was not asked for."""
 
 
-def _page_size(name: str) -> tuple[float, float]:
+def page_size_points(name: str) -> tuple[float, float]:
     try:
         return PAGE_SIZES[str(name).strip().lower()]
     except KeyError:
@@ -56,8 +56,13 @@ def _exists_message(path: Path) -> str:
             "or choose another file name.")
 
 
-def _canvas_class(hash_prefix: str, app_version: str, analysed_at: str):
-    """A canvas that holds pages back until the end, so each can say "page x / y"."""
+REPORT_HEADER = "Recourse report: AI-music analysis"
+
+
+def canvas_class(hash_prefix: str, app_version: str, analysed_at: str, *, header: str = REPORT_HEADER,
+                 hash_label: str = "file sha256", date_words: str = "analysed"):
+    """A canvas that holds pages back until the end, so each can say "page x / y"; every page
+    carries ``header``, the app version and date, and ``hash_label`` with ``hash_prefix``."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -89,12 +94,12 @@ def _canvas_class(hash_prefix: str, app_version: str, analysed_at: str):
             self.line(MARGIN_X, 12 * mm, width - MARGIN_X, 12 * mm)
             self.setFillColor(MUTED)
             self.setFont(SANS_BOLD, 8)
-            self.drawString(MARGIN_X, height - 11.5 * mm, "Recourse report: AI-music analysis")
+            self.drawString(MARGIN_X, height - 11.5 * mm, header)
             self.setFont(SANS, 8)
             self.drawRightString(width - MARGIN_X, height - 11.5 * mm,
-                                 plain_text(f"forensic_app {app_version} · analysed {analysed_at}"))
+                                 plain_text(f"forensic_app {app_version} · {date_words} {analysed_at}"))
             self.setFont(MONO, 8)
-            self.drawString(MARGIN_X, 8 * mm, f"file sha256 {hash_prefix}…")
+            self.drawString(MARGIN_X, 8 * mm, f"{hash_label} {hash_prefix}…")
             self.setFont(SANS, 8)
             self.drawRightString(width - MARGIN_X, 8 * mm, f"page {number} / {total}")
             self.restoreState()
@@ -102,7 +107,7 @@ def _canvas_class(hash_prefix: str, app_version: str, analysed_at: str):
     return NumberedCanvas
 
 
-def _metadata_text(value: str) -> str:
+def metadata_text(value: str) -> str:
     """PDF metadata must be encodable: a file name that is not valid UTF-8 (lone surrogates after
     decoding) keeps its undecodable bytes as \\xNN escapes."""
     return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -117,7 +122,7 @@ def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[s
         rightMargin=MARGIN_X,
         topMargin=MARGIN_TOP,
         bottomMargin=MARGIN_BOTTOM,
-        title=f"Recourse report: {_metadata_text(result.input.file_name)}",
+        title=f"Recourse report: {metadata_text(result.input.file_name)}",
         author=f"forensic_app {result.provenance.app_version}",
         subject=f"AI-music analysis of file sha256 {result.input.file_sha256}",
         creator="forensic_app",
@@ -138,7 +143,7 @@ def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[s
     story += recourse.limitations(model_card, result, styles, width)
     story += recourse.contest(result, styles, width, include_path=include_path)
     story += recourse.reviewer(styles, width)
-    doc.build(story, canvasmaker=_canvas_class(
+    doc.build(story, canvasmaker=canvas_class(
         result.input.file_sha256[:HASH_PREFIX_CHARS],
         result.provenance.app_version,
         result.provenance.analysed_at,
@@ -221,7 +226,7 @@ def write_report(
     fix.
     """
     path = Path(path)
-    pagesize = _page_size(page_size)
+    pagesize = page_size_points(page_size)
     try:
         same = path.exists() and Path(result.input.path).exists() and os.path.samefile(path, result.input.path)
     except OSError:
@@ -231,6 +236,16 @@ def write_report(
                           f"(e.g. {path.with_suffix('.pdf').name if path.suffix.lower() != '.pdf' else path.stem + '-report.pdf'}).")
     if model_card is None:
         model_card = result.model_card or None
+    return write_pdf_atomically(path, lambda fh: _build(result, fh, pagesize, model_card, include_path),
+                                overwrite=overwrite)
+
+
+def write_pdf_atomically(path: Union[str, os.PathLike], build: Callable[[IO[bytes]], None], *,
+                         overwrite: bool = False) -> Path:
+    """Call ``build(fh)`` on a temporary file beside ``path``, then move it into place: a crash never
+    leaves a half-written PDF. Raises :class:`ReportExistsError` if ``path`` exists and ``overwrite``
+    is false, :class:`ReportError` for a folder, a missing folder or a failed write."""
+    path = Path(path)
     if path.is_dir():
         raise ReportError(f"{path} is a folder: give a file name for the report, e.g. {path / 'report.pdf'}.")
     if path.exists() and not overwrite:
@@ -243,7 +258,7 @@ def write_report(
     fd, tmp = _open_temp(folder)
     try:
         with os.fdopen(fd, "wb") as fh:
-            _build(result, fh, pagesize, model_card, include_path)
+            build(fh)
             fh.flush()
             os.fsync(fh.fileno())
         _move_into_place(tmp, path, overwrite)

@@ -84,8 +84,8 @@ def _render(key: str, value: Any, s: Styles, width: float, depth: int = 0) -> li
 
 
 def limitations(model_card: Optional[Mapping[str, Any]], result: AnalysisResult, s: Styles,
-                width: float) -> list[Flowable]:
-    out: list[Flowable] = [Paragraph("6. Limitations of the model, as measured", s.h1)]
+                width: float, *, heading: str = "6. Limitations of the model, as measured") -> list[Flowable]:
+    out: list[Flowable] = [Paragraph(heading, s.h1)]
     if not model_card:
         out.append(Paragraph(
             "The model card is unavailable for this report, so the measured limitations of the "

@@ -7,6 +7,8 @@ so a reviewer can check the PDF against the CLI's JSON.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
@@ -138,11 +140,14 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
     return out
 
 
-def evidence(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
+def evidence(result: AnalysisResult, s: Styles, width: float, *,
+             regions: Sequence[figures.Region] = ()) -> list[Flowable]:
+    """Section 3. ``regions``: marked regions to outline on the spectrogram (a case's annotations)."""
     width_in = width / 72.0
     duration = max(result.input.duration_s, float(result.overview.time_edges_s[-1]) if len(result.overview.time_edges_s) else 0.0)
     out: list[Flowable] = []
-    spec = figures.spectrogram_figure(result.overview, result.heatmap, duration_s=duration, width_in=width_in)
+    spec = figures.spectrogram_figure(result.overview, result.heatmap, duration_s=duration, width_in=width_in,
+                                      regions=regions)
     out.append(KeepTogether([
         Paragraph("3. Evidence", s.h1),  # inside: keepWithNext does not hold across a KeepTogether
         Paragraph("3.1 Where in the sound the detector reacted", s.h2),

@@ -1,0 +1,146 @@
+"""A faithful, JSON-able round trip of :class:`AnalysisResult`, for the case file.
+
+``AnalysisResult.to_json_dict`` is the CLI's contract and summarises the arrays; a case must
+bring the whole result back (heatmap, overview spectrogram, windows, detectors, comb and
+fakeprint curves, notes, provenance, model card) so that reopening it never re-analyses.
+
+Arrays are stored as ``{"dtype", "shape", "zlib_b64"}``: little-endian bytes, zlib-compressed,
+base64 text. Every array keeps its own dtype (lossless) except the overview spectrogram's dB
+values, stored as float16 (about 0.03 dB of rounding at -60 dB; the overview is only drawn).
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from dataclasses import asdict
+from typing import Any, Mapping, Optional
+
+import numpy as np
+
+from forensic_app.core.fakeprint import FakeprintEvidence
+from forensic_app.core.result import (
+    AnalysisResult,
+    CombEvidence,
+    DetectorEvidence,
+    Heatmap,
+    InputInfo,
+    ModelInfo,
+    Note,
+    Provenance,
+    Spectrogram,
+    WindowScore,
+)
+
+OVERVIEW_DTYPE = "float16"
+_ALLOWED_DTYPES = {"float16", "float32", "float64", "int32", "int64", "uint8", "bool"}
+
+
+def encode_array(a: np.ndarray, dtype: Optional[str] = None) -> dict[str, Any]:
+    """``a`` (any shape) -> ``{"dtype", "shape", "zlib_b64"}``, cast to ``dtype`` if given."""
+    arr = np.asarray(a)
+    if dtype is not None:
+        arr = arr.astype(dtype)
+    arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<"))
+    return {"dtype": arr.dtype.name, "shape": list(arr.shape),
+            "zlib_b64": base64.b64encode(zlib.compress(arr.tobytes(), 6)).decode("ascii")}
+
+
+def decode_array(d: Mapping[str, Any]) -> np.ndarray:
+    """The reverse of :func:`encode_array`. Raises ValueError for anything malformed."""
+    dtype = str(d["dtype"])
+    if dtype not in _ALLOWED_DTYPES:
+        raise ValueError(f"unknown array type {dtype!r}")
+    shape = tuple(int(n) for n in d["shape"])
+    raw = zlib.decompress(base64.b64decode(d["zlib_b64"], validate=True))
+    arr = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"))
+    if arr.size != int(np.prod(shape, dtype=np.int64)):
+        raise ValueError(f"array of {arr.size} values cannot have the shape {list(shape)}")
+    return arr.reshape(shape).astype(np.dtype(dtype), copy=True)  # native byte order, writeable
+
+
+def _comb_to(c: CombEvidence) -> dict[str, Any]:
+    return {"architecture": c.architecture, "f0_hz": c.f0_hz, "strength_db": c.strength_db, "z_score": c.z_score,
+            "real_fp_rate": c.real_fp_rate, "freqs_hz": encode_array(c.freqs_hz),
+            "residual_db": encode_array(c.residual_db), "expected_lines_hz": encode_array(c.expected_lines_hz),
+            "lines_found_hz": encode_array(c.lines_found_hz), "segments": list(c.segments)}
+
+
+def _comb_from(d: Mapping[str, Any]) -> CombEvidence:
+    return CombEvidence(architecture=d["architecture"], f0_hz=float(d["f0_hz"]), strength_db=float(d["strength_db"]),
+                        z_score=float(d["z_score"]), real_fp_rate=d["real_fp_rate"],
+                        freqs_hz=decode_array(d["freqs_hz"]), residual_db=decode_array(d["residual_db"]),
+                        expected_lines_hz=decode_array(d["expected_lines_hz"]),
+                        lines_found_hz=decode_array(d["lines_found_hz"]), segments=list(d["segments"]))
+
+
+def _fakeprint_to(f: FakeprintEvidence) -> dict[str, Any]:
+    return {"logit": f.logit, "reason": f.reason, "measured_share": f.measured_share, "seconds_used": f.seconds_used,
+            "freqs_hz": encode_array(f.freqs_hz), "fakeprint": encode_array(f.fakeprint),
+            "top_bins": [[float(a), float(b)] for a, b in f.top_bins]}
+
+
+def _fakeprint_from(d: Mapping[str, Any]) -> FakeprintEvidence:
+    return FakeprintEvidence(logit=d["logit"], reason=d["reason"], measured_share=float(d["measured_share"]),
+                             seconds_used=float(d["seconds_used"]), freqs_hz=decode_array(d["freqs_hz"]),
+                             fakeprint=decode_array(d["fakeprint"]),
+                             top_bins=tuple((float(a), float(b)) for a, b in d["top_bins"]))
+
+
+def result_to_document(result: AnalysisResult) -> dict[str, Any]:
+    """Everything in ``result`` as JSON-able data (see the module docstring for arrays)."""
+    r = result
+    prov = r.provenance
+    return {
+        "input": asdict(r.input),
+        "probability_fake": r.probability_fake,
+        "interval": [r.interval[0], r.interval[1]],
+        "verdict": r.verdict,
+        "windows": [[w.start_s, w.end_s, w.probability_fake] for w in r.windows],
+        "heatmap": {"probabilities": encode_array(r.heatmap.probabilities),
+                    "time_edges_s": encode_array(r.heatmap.time_edges_s),
+                    "freq_edges_hz": encode_array(r.heatmap.freq_edges_hz)},
+        "overview": {"db": encode_array(r.overview.db, OVERVIEW_DTYPE),
+                     "time_edges_s": encode_array(r.overview.time_edges_s),
+                     "freq_edges_hz": encode_array(r.overview.freq_edges_hz)},
+        "detectors": [asdict(d) for d in r.detectors],
+        "comb": None if r.comb is None else _comb_to(r.comb),
+        "attribution": dict(r.attribution),
+        "notes": [asdict(n) for n in r.notes],
+        "provenance": {"app_version": prov.app_version, "model": {**asdict(prov.model), "families": list(prov.model.families)},
+                       "settings": prov.settings, "analysed_at": prov.analysed_at, "command": prov.command},
+        "robustness": r.robustness,
+        "fakeprint": None if r.fakeprint is None else _fakeprint_to(r.fakeprint),
+        "model_card": r.model_card,
+    }
+
+
+def result_from_document(d: Mapping[str, Any]) -> AnalysisResult:
+    """The reverse of :func:`result_to_document`.
+
+    Raises KeyError, TypeError or ValueError when ``d`` is incomplete or malformed (the case
+    loader turns these into a :class:`~forensic_app.case.document.CaseFileError`).
+    """
+    hm, ov, prov = d["heatmap"], d["overview"], d["provenance"]
+    overview_db = decode_array(ov["db"]).astype(np.float32)
+    model = dict(prov["model"])
+    model["families"] = tuple(model.get("families", ()))
+    return AnalysisResult(
+        input=InputInfo(**d["input"]),
+        probability_fake=float(d["probability_fake"]),
+        interval=(float(d["interval"][0]), float(d["interval"][1])),
+        verdict=str(d["verdict"]),
+        windows=[WindowScore(float(a), float(b), float(p)) for a, b, p in d["windows"]],
+        heatmap=Heatmap(decode_array(hm["probabilities"]), decode_array(hm["time_edges_s"]),
+                        decode_array(hm["freq_edges_hz"])),
+        overview=Spectrogram(overview_db, decode_array(ov["time_edges_s"]), decode_array(ov["freq_edges_hz"])),
+        detectors=[DetectorEvidence(**x) for x in d["detectors"]],
+        comb=None if d["comb"] is None else _comb_from(d["comb"]),
+        attribution={str(k): float(v) for k, v in d["attribution"].items()},
+        notes=[Note(**n) for n in d["notes"]],
+        provenance=Provenance(app_version=prov["app_version"], model=ModelInfo(**model), settings=prov["settings"],
+                              analysed_at=prov["analysed_at"], command=prov["command"]),
+        robustness=d.get("robustness"),
+        fakeprint=None if d.get("fakeprint") is None else _fakeprint_from(d["fakeprint"]),
+        model_card=d.get("model_card") or {},
+    )
