@@ -263,8 +263,9 @@ def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
     r.set_defaults(func=_cmd_report)
 
     g = sub.add_parser("gui", help="open the desktop app")
-    g.add_argument("file", nargs="?", metavar="FILE")
-    g.add_argument("--screenshot", metavar="OUT.png", help="load FILE, wait for the analysis, save a window grab, exit")
+    g.add_argument("file", nargs="*", metavar="FILE",
+                   help="an audio file; several files (stems, versions) or a .facase open as one case, lane by lane")
+    g.add_argument("--screenshot", metavar="OUT.png", help="load FILE(s), wait for the analysis, save a window grab, exit")
     g.add_argument("--weights")
     g.set_defaults(func=_cmd_gui)
 

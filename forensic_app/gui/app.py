@@ -8,7 +8,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -203,10 +203,71 @@ def _save_screenshot(window, out: str) -> bool:
     return pixmap.save(out, "PNG")
 
 
-def run_gui(path: Optional[str] = None, *, screenshot: Optional[str] = None,
+def _run_case(paths: list[str], *, screenshot: Optional[str], weights_dir: Optional[str]) -> int:
+    """The case window on several files or one saved case (see :func:`run_gui`)."""
+    if weights_dir:
+        os.environ.setdefault("FORENSIC_APP_WEIGHTS", str(weights_dir))
+    if paths[0].endswith(".facase"):
+        from ..case.document import CaseFileError, load_case
+
+        try:
+            load_case(paths[0])
+        except CaseFileError as err:
+            print(f"forensic-app: {err}", file=sys.stderr)
+            return 2
+    app = ensure_app()
+    splash = show_splash(app)
+    splash_message(splash, "Loading the case window\u2026")
+    from .case_window import CaseWindow
+    from .workers import Backend
+
+    window = CaseWindow(backend=Backend(weights_dir))
+    hook = ExceptionHook(window)
+    hook.install()
+    outcome = {"code": 0}
+    try:
+        window.show()
+        if splash is not None:
+            splash.finish(window)
+        if screenshot:
+            def finish(code: int, message: str = "") -> None:
+                if outcome.get("done"):
+                    return
+                outcome["done"] = True
+                if message:
+                    print(f"forensic-app: {message}", file=sys.stderr)
+                if code == 0 and not _save_screenshot(window, screenshot):
+                    print(f"forensic-app: could not write {screenshot}", file=sys.stderr)
+                    code = 1
+                outcome["code"] = code
+                window.dirty = False  # a screenshot run saves nothing and asks nothing
+                window.close()
+
+            window.case_ready.connect(lambda: QtCore.QTimer.singleShot(300, lambda: finish(0)))
+            QtCore.QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: finish(1, "timed out waiting for the analysis"))
+        if paths[0].endswith(".facase"):
+            if not window.open_case(paths[0]):
+                return 2
+        else:
+            window.add_files(paths)
+        app.exec()
+    finally:
+        hook.uninstall()
+        if window.isVisible():
+            window.dirty = False
+            window.close()
+    return outcome["code"]
+
+
+def run_gui(path: "Optional[str] | Sequence[str]" = None, *, screenshot: Optional[str] = None,
             weights_dir: Optional[str] = None) -> int:
-    """Open the window (optionally on ``path``). With ``screenshot``: load, wait for the
-    analysis, save a grab of the whole window to that PNG and return 0 (nonzero on failure)."""
+    """Open the window (optionally on ``path``; several paths or a ``.facase`` open the case
+    window). With ``screenshot``: load, wait for the analysis, save a grab of the whole window
+    to that PNG and return 0 (nonzero on failure)."""
+    paths = [path] if isinstance(path, str) else list(path or [])
+    if len(paths) > 1 or (paths and paths[0].endswith(".facase")):
+        return _run_case(paths, screenshot=screenshot, weights_dir=weights_dir)
+    path = paths[0] if paths else None
     if screenshot and not path:
         print("forensic-app: --screenshot needs a FILE to analyse.", file=sys.stderr)
         return 2

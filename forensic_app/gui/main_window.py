@@ -23,6 +23,7 @@ from .view_controls import ViewControls
 from .workers import AnalysisRunner, Backend, DetailRunner, TaskRunner
 
 APP_TITLE = "forensic_app"
+CASE_MAX_DROP = 8  # more dropped files than this go to the Queue without asking
 AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.oga *.opus *.mp3 *.m4a *.aac *.aif *.aiff);;All files (*)"
 
 
@@ -157,6 +158,8 @@ class MainWindow(QtWidgets.QMainWindow):
         m.addAction(self.act_export_report)
         m.addSeparator()
         m.addAction(self.act_queue)
+        m.addAction("&New case (stems or versions)…", self._on_new_case, QtGui.QKeySequence("Ctrl+Shift+N"))
+        m.addAction("Open &case…", self._on_open_case, QtGui.QKeySequence("Ctrl+Shift+O"))
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&View")
@@ -303,10 +306,55 @@ class MainWindow(QtWidgets.QMainWindow):
         if path:
             ev.acceptProposedAction()
             paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
-            if len(paths) > 1 or os.path.isdir(path):  # several files or a folder: the Queue
+            if os.path.isdir(path) or len(paths) > CASE_MAX_DROP:  # a folder or many files: the Queue
                 self.show_queue().add_paths(paths)
+            elif len(paths) > 1:  # a few files: stems or versions side by side, or the queue
+                choice = self.ask_case_or_queue(len(paths))
+                if choice == "case":
+                    self.open_case_window(paths)
+                elif choice == "queue":
+                    self.show_queue().add_paths(paths)
+            elif path.endswith(".facase"):
+                self.open_case_window(case_path=path)
             else:
                 self.open_file(path)
+
+    def ask_case_or_queue(self, n: int) -> str:
+        """"case", "queue" or "" (cancelled): what to do with several dropped files."""
+        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, "Several files",
+                                    f"Open the {n} files side by side as one case (stems or versions of a track), "
+                                    "or add them to the Queue to review each on its own?", parent=self)
+        case = box.addButton("Open as a case", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
+        queue = box.addButton("Add to the Queue", QtWidgets.QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(case)
+        box.exec()
+        return "case" if box.clickedButton() is case else "queue" if box.clickedButton() is queue else ""
+
+    def open_case_window(self, paths: Optional[list[str]] = None, case_path: Optional[str] = None):
+        """A case window (lanes side by side) on ``paths`` or a saved ``case_path``; returns it."""
+        from .case_window import CaseWindow
+
+        win = CaseWindow(backend=self.backend)
+        self._case_windows = [w for w in getattr(self, "_case_windows", []) if w.isVisible()] + [win]
+        win.show()
+        if case_path:
+            win.open_case(case_path)
+        elif paths:
+            win.add_files(paths)
+        return win
+
+    def _on_new_case(self) -> None:
+        paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self, "New case: choose the stems or versions", "", AUDIO_FILTER)
+        if paths:
+            self.open_case_window(paths)
+
+    def _on_open_case(self) -> None:
+        from .case_window import CASE_FILTER
+
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open case", "", CASE_FILTER)
+        if path:
+            self.open_case_window(case_path=path)
 
     @staticmethod
     def _dropped_path(mime: QtCore.QMimeData) -> Optional[str]:

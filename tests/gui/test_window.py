@@ -422,3 +422,22 @@ def test_robustness_check_can_be_cancelled_and_is_dropped_for_a_new_track(make_w
         win.open_file(str(make_wav("sine", 3.0)))
     assert win.result.robustness is None and win.result.input.file_name.startswith("sine")
     assert "Not checked" in win.verdict.robustness_label.text()
+
+
+def test_playback_plays_the_file_s_own_samples_from_the_decoded_copy(make_window, make_wav, qtbot, monkeypatch):
+    import numpy as np
+    import soundfile as sf
+
+    _FakeSd.streams = []
+    monkeypatch.setattr(playback, "_import_sounddevice", lambda: _FakeSd)
+    win = make_window()
+    path = make_wav("music", 3.0, 44100, 2)
+    with qtbot.waitSignal(win.analysis_finished, timeout=WAIT_MS):
+        win.open_file(str(path))
+    assert not any(isinstance(v, np.ndarray) and v.size >= 3 * 44100 for v in vars(win).values())  # no whole decode held
+    x, _ = sf.read(str(path), dtype="float32", always_2d=True)
+    win.player.play(1.0, 2.5)
+    out = np.zeros((30000, 2), np.float32)  # more than the read-ahead: the copy is read again mid-callback
+    _FakeSd.streams[-1].callback(out, len(out), None, None)
+    assert np.array_equal(out, x[44100:44100 + 30000])
+    win.act_stop.trigger()

@@ -1,0 +1,279 @@
+"""One lane of a case: a file's spectrogram, heatmap, timeline, optional waveform and verdict.
+
+A lane shows its file on the case's time axis: a file that runs ``offset_s`` later than the
+reference lane is drawn ``offset_s`` earlier, so the same music lines up across lanes. The
+lane holds its analysis, its display overview and a handle on its decoded copy on disk
+(:class:`~forensic_app.core.decoded.DecodedAudio`), never the decoded samples themselves, so
+many long lanes stay within bounded memory. :class:`MixSource` mixes the audible lanes for
+playback, reading each from disk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from ..core.result import AnalysisResult, Spectrogram
+from ..core.vocabulary import VERDICT_COLOURS, format_probability, format_range
+from ..core.waveform import WaveformOverview
+from .spectrogram_view import AXIS_WIDTH_PX, AnalysisView
+from .waveform_view import WaveformPlot
+
+LANE_HEIGHT_PX = 330
+WAVEFORM_HEIGHT_PX = 150
+WAVEFORM_BLOCK_FRAMES = 1 << 20
+
+
+def shifted(item: Any, by_s: float) -> Any:
+    """A Spectrogram, Heatmap or list of WindowScore moved ``by_s`` seconds on the time axis."""
+    if by_s == 0.0 or item is None:
+        return item
+    if isinstance(item, list):
+        return [dataclasses.replace(w, start_s=w.start_s + by_s, end_s=w.end_s + by_s) for w in item]
+    return dataclasses.replace(item, time_edges_s=np.asarray(item.time_edges_s) + by_s)
+
+
+class LaneWidget(QtWidgets.QFrame):
+    """Header (label, verdict, separated-stem flag, mute/solo, status) above an AnalysisView.
+
+    Signals carry case time (seconds on the shared axis). ``lane_id`` names the case lane.
+    """
+
+    mute_toggled = QtCore.Signal()
+    separated_toggled = QtCore.Signal(str, bool)  # lane id, flag
+    clicked_at = QtCore.Signal(str, float)  # lane id, case time: the spectrum-at-cursor plot follows it
+    hovered_at = QtCore.Signal(float)  # case time, or -1 when the pointer leaves
+    selection_made = QtCore.Signal(str, object)  # lane id, (start, end) in case time or None
+
+    def __init__(self, lane_id: str, label: str, file_name: str, parent: Optional[QtWidgets.QWidget] = None):
+        super().__init__(parent)
+        self.lane_id, self.label, self.file_name = lane_id, label, file_name
+        self.offset_s = 0.0
+        self.audio: Any = None
+        self.result: Optional[AnalysisResult] = None
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        self.setObjectName(f"lane-{lane_id}")
+
+        self.title = QtWidgets.QLabel()
+        self.title.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.title.setMinimumWidth(80)  # long names give way to the verdict, never push it off screen
+        self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.verdict_chip = QtWidgets.QLabel("waiting")
+        self.verdict_chip.setStyleSheet("padding: 1px 8px; border-radius: 6px; background: #3a3a44; color: white;")
+        self.status = QtWidgets.QLabel()
+        self.status.setStyleSheet("color: #9a9aa8;")
+        self.separated = QtWidgets.QCheckBox("separated stem")
+        self.separated.setToolTip("Tick when this stem was made by a source separator rather than exported from the "
+                                  "project: a separator leaves artefacts of its own, which the report then points out.")
+        self.separated.toggled.connect(lambda on: self.separated_toggled.emit(self.lane_id, on))
+        self.mute = self._toggle("M", "Mute this lane in playback")
+        self.solo = self._toggle("S", "Solo: play only the soloed lanes")
+        header = QtWidgets.QHBoxLayout()
+        header.setContentsMargins(6, 3, 6, 0)
+        header.addWidget(self.title, 3)
+        header.addWidget(self.verdict_chip)
+        header.addWidget(self.status, 2)
+        self.status.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        for w in (self.separated, self.mute, self.solo):
+            header.addWidget(w)
+
+        self.view = AnalysisView()
+        self.view.placeholder.setText("Decoding\u2026")
+        self.view.setMinimumHeight(LANE_HEIGHT_PX - 40)
+        self.view.spec_plot.hideAxis("bottom")  # the window-evidence strip below carries the time axis
+        self.waveform: Optional[WaveformPlot] = None
+        self.view.selection_changed.connect(lambda sel: self.selection_made.emit(self.lane_id, sel))
+        self.view.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.view.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.cursor_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#9ad0ff", width=1, style=QtCore.Qt.PenStyle.DashLine))
+        self.cursor_line.setZValue(25)
+        self.cursor_line.hide()
+        self.view.spec_plot.addItem(self.cursor_line, ignoreBounds=True)
+        self._annotation_items: list[Any] = []
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(2)
+        layout.addLayout(header)
+        layout.addWidget(self.view, 1)
+        self.setMinimumHeight(LANE_HEIGHT_PX)
+        self._refresh_title()
+
+    def _toggle(self, text: str, tip: str) -> QtWidgets.QToolButton:
+        b = QtWidgets.QToolButton()
+        b.setText(text)
+        b.setCheckable(True)
+        b.setToolTip(tip)
+        b.setAccessibleName(tip)
+        b.toggled.connect(lambda _on: self.mute_toggled.emit())
+        return b
+
+    def _refresh_title(self) -> None:
+        offset = "" if self.offset_s == 0 else f" <span style='color:#9a9aa8'>(shifted {-self.offset_s:+.3f} s to line up)</span>"
+        self.title.setText(f"<b>{self.label}</b> <span style='color:#9a9aa8'>{self.file_name}</span>{offset}")
+
+    # ------------------------------------------------------------------ data
+    def set_label(self, label: str) -> None:
+        self.label = label
+        self._refresh_title()
+
+    def set_offset(self, offset_s: float) -> None:
+        """Draw the lane ``offset_s`` earlier (its content runs that much later than the reference's)."""
+        self.offset_s = float(offset_s)
+        self._refresh_title()
+        if self.audio is not None:
+            self.view.set_spectrogram(shifted(self.audio.overview, -self.offset_s), self.duration_s)
+            self.view.clear_detail()
+        if self.result is not None:
+            self._draw_result()
+        if self.waveform is not None and self.audio is not None:
+            self.waveform.set_overview(self._waveform_envelope())
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.audio.info.duration_s) if self.audio is not None else 0.0
+
+    def set_audio(self, audio: Any) -> None:
+        self.audio = audio
+        self.view.set_spectrogram(shifted(audio.overview, -self.offset_s), audio.info.duration_s - self.offset_s)
+        if self.waveform is not None:
+            self.waveform.set_overview(self._waveform_envelope())
+
+    def set_result(self, result: AnalysisResult) -> None:
+        self.result = result
+        self._draw_result()
+
+    def _draw_result(self) -> None:
+        r = self.result
+        self.view.set_heatmap(shifted(r.heatmap, -self.offset_s))
+        self.view.set_windows(shifted(list(r.windows), -self.offset_s))
+        lo, hi = r.interval
+        self.verdict_chip.setText(f"{r.verdict_words} \u00b7 {format_probability(r.probability_fake)}")
+        self.verdict_chip.setToolTip(f"Plausible range {format_range(lo, hi)}")
+        self.verdict_chip.setStyleSheet("padding: 1px 8px; border-radius: 6px; color: white; "
+                                        f"background: {VERDICT_COLOURS.get(r.verdict, '#3a3a44')};")
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def set_failed(self, message: str) -> None:
+        self.verdict_chip.setText("not analysed")
+        self.verdict_chip.setStyleSheet("padding: 1px 8px; border-radius: 6px; background: #5a2a2a; color: white;")
+        self.status.setText(message)
+        self.status.setToolTip(message)
+
+    # ------------------------------------------------------------------ waveform lane
+    def _waveform_envelope(self):
+        builder = WaveformOverview(self.audio.rate, self.audio.channels)
+        for start in range(0, self.audio.n_frames, WAVEFORM_BLOCK_FRAMES):
+            builder.push(self.audio.read(start, WAVEFORM_BLOCK_FRAMES))
+        return shifted(builder.result(), -self.offset_s)
+
+    def show_waveform(self, on: bool) -> None:
+        if on and self.waveform is None:
+            self.waveform = WaveformPlot(axis_width_px=AXIS_WIDTH_PX)
+            self.view.addItem(self.waveform, row=2, col=0)
+            self.waveform.link_x(self.view.spec_plot)
+            self.view.ci.layout.setRowStretchFactor(2, 2)
+            self.view.timeline.hideAxis("bottom")
+            self.setMinimumHeight(LANE_HEIGHT_PX + WAVEFORM_HEIGHT_PX)
+            if self.audio is not None:
+                self.waveform.set_overview(self._waveform_envelope())
+        elif not on and self.waveform is not None:
+            self.view.removeItem(self.waveform)
+            self.waveform = None
+            self.view.timeline.showAxis("bottom")
+            self.setMinimumHeight(LANE_HEIGHT_PX)
+
+    # ------------------------------------------------------------------ cursor, annotations
+    def set_cursor(self, t_case: Optional[float]) -> None:
+        if t_case is None or t_case < 0:
+            self.cursor_line.hide()
+        else:
+            self.cursor_line.setValue(t_case)
+            self.cursor_line.show()
+        if self.waveform is not None:
+            self.waveform.set_cursor(None if t_case is None or t_case < 0 else t_case)
+
+    def _on_mouse_moved(self, pos) -> None:
+        if self.view.spec_box.sceneBoundingRect().contains(pos):
+            self.hovered_at.emit(float(self.view.spec_box.mapSceneToView(pos).x()))
+        else:
+            self.hovered_at.emit(-1.0)
+
+    def _on_mouse_clicked(self, ev) -> None:
+        pos = ev.scenePos()
+        if self.view.spec_box.sceneBoundingRect().contains(pos) and not ev.double():
+            self.clicked_at.emit(self.lane_id, float(self.view.spec_box.mapSceneToView(pos).x()))
+
+    def set_annotations(self, marks: list[tuple[str, float, float, Optional[float], Optional[float]]]) -> None:
+        """Draw (text, start, end, low_hz, high_hz) regions, times on the case axis."""
+        for item in self._annotation_items:
+            self.view.spec_plot.removeItem(item)
+        self._annotation_items = []
+        for text, a, b, lo, hi in marks:
+            region = pg.LinearRegionItem((a, b), movable=False, brush=pg.mkBrush(120, 200, 255, 28),
+                                         pen=pg.mkPen("#78c8ff", width=1))
+            region.setZValue(15)
+            label = pg.TextItem(text, color="#bfe4ff", anchor=(0, 0), fill=pg.mkBrush(20, 30, 40, 170))
+            label.setZValue(16)
+            y = self.view._freq_units_range()[1]
+            label.setPos(a, y)
+            items: list[Any] = [region, label]
+            if lo is not None and hi is not None:
+                box = QtWidgets.QGraphicsRectItem(a, float(self.view._scale.to_units(lo)), b - a,
+                                                  float(self.view._scale.to_units(hi) - self.view._scale.to_units(lo)))
+                box.setPen(pg.mkPen("#78c8ff", width=1.5))
+                box.setZValue(16)
+                items.append(box)
+            for item in items:
+                self.view.spec_plot.addItem(item, ignoreBounds=True)
+            self._annotation_items += items
+
+
+class MixSource:
+    """The audible lanes mixed for playback, on the case time axis, read from disk as played.
+
+    ``read(start, n)`` -> (n, channels) float32 at ``rate``: the sum of each lane's frames at
+    case time (start / rate) (lane time = case time + the lane's offset), clipped to ±1. Lanes
+    at another sample rate than the first audible one are left out (``left_out`` names them).
+    """
+
+    def __init__(self, lanes: list[LaneWidget]):
+        ready = [lane for lane in lanes if lane.audio is not None]
+        soloed = [lane for lane in ready if lane.solo.isChecked()]
+        audible = soloed or [lane for lane in ready if not lane.mute.isChecked()]
+        self.rate = audible[0].audio.rate if audible else 44100
+        self.lanes = [lane for lane in audible if lane.audio.rate == self.rate]
+        self.left_out = [lane.label for lane in audible if lane.audio.rate != self.rate]
+        self.channels = max([lane.audio.channels for lane in self.lanes] + [1])
+        self.channels = min(self.channels, 2)
+        ends = [lane.audio.n_frames - int(round(lane.offset_s * self.rate)) for lane in self.lanes]
+        self.n_frames = max(ends + [0])
+
+    def read(self, start: int, n: int) -> np.ndarray:
+        n = max(0, min(int(n), self.n_frames - int(start)))
+        out = np.zeros((n, self.channels), np.float32)
+        for lane in self.lanes:
+            s = int(start) + int(round(lane.offset_s * self.rate))
+            skip = max(0, -s)
+            block = lane.audio.read(max(0, s), n - skip)
+            if block.shape[0] == 0:
+                continue
+            block = block[:, :self.channels] if block.shape[1] >= self.channels else np.repeat(block[:, :1], self.channels, axis=1)
+            out[skip:skip + block.shape[0]] += block
+        np.clip(out, -1.0, 1.0, out=out)
+        return out
+
+
+def detail_in_lane_time(start_s: float, end_s: float, offset_s: float) -> tuple[float, float]:
+    """A case-time range as the lane's own time range (what its decoded copy is read at)."""
+    return start_s + offset_s, end_s + offset_s
+
+
+def spectrogram_in_case_time(spec: Spectrogram, offset_s: float) -> Spectrogram:
+    return shifted(spec, -offset_s)

@@ -1,0 +1,162 @@
+"""The case side panel: the finding in one sentence, the per-lane summary table, annotations, decision.
+
+It shows what :func:`forensic_app.case.summary.summarize` says and edits the case's
+annotations and reviewer decision in place; the window saves the case.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..case.document import DECISION_WORDS, DECISIONS, Annotation, Case, now_iso
+from ..case.summary import summarize
+from ..core.vocabulary import VERDICT_COLOURS
+from .scales import format_time
+
+COLUMNS = ("Lane", "Verdict", "Probability", "Range", "Patch CNN", "Comb", "Fakeprint")
+
+
+class CasePanel(QtWidgets.QWidget):
+    """``changed`` fires when the user edits the decision or removes an annotation."""
+
+    changed = QtCore.Signal()
+    annotation_activated = QtCore.Signal(int)  # index into case.annotations: the window zooms to it
+
+    def __init__(self, parent: Optional[QtWidgets.QWidget] = None):
+        super().__init__(parent)
+        self.case: Optional[Case] = None
+        self.finding = QtWidgets.QLabel("Add files to the case: File \u25b8 Add files\u2026")
+        self.finding.setWordWrap(True)
+        self.finding.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.finding.setStyleSheet("font-size: 11pt; padding: 4px;")
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setMaximumSectionSize(260)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
+        self.notes = QtWidgets.QLabel()
+        self.notes.setWordWrap(True)
+        self.notes.setStyleSheet("color: #b8b8c4;")
+
+        self.annotations = QtWidgets.QListWidget()
+        self.annotations.itemActivated.connect(lambda item: self.annotation_activated.emit(self.annotations.row(item)))
+        self.remove_button = QtWidgets.QPushButton("Remove")
+        self.remove_button.setToolTip("Remove the selected annotation")
+        self.remove_button.clicked.connect(self.remove_selected_annotation)
+        hint = QtWidgets.QLabel("Shift+drag on a lane to select, then Case \u25b8 Annotate selection (Ctrl+M).")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #9a9aa8;")
+
+        self.decision = QtWidgets.QComboBox()
+        for key in DECISIONS:
+            self.decision.addItem(DECISION_WORDS.get(key, key), key)
+        self.reviewer = QtWidgets.QLineEdit()
+        self.reviewer.setPlaceholderText("Reviewer")
+        self.reason = QtWidgets.QPlainTextEdit()
+        self.reason.setPlaceholderText("Why (kept in the case file and printed in the case report)")
+        self.reason.setMaximumHeight(70)
+        self.decided = QtWidgets.QLabel()
+        self.decided.setStyleSheet("color: #9a9aa8;")
+        self.decision.activated.connect(self._on_decision_edited)
+        self.reviewer.editingFinished.connect(self._on_decision_edited)
+        self.reason.textChanged.connect(self._on_decision_edited)
+
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.addWidget(self._heading("Finding"))
+        layout.addWidget(self.finding)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(self.notes)
+        layout.addWidget(self._heading("Annotations"))
+        layout.addWidget(self.annotations, 1)
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(hint, 1)
+        row.addWidget(self.remove_button)
+        layout.addLayout(row)
+        layout.addWidget(self._heading("Reviewer decision"))
+        form = QtWidgets.QFormLayout()
+        form.addRow("Decision", self.decision)
+        form.addRow("Reviewer", self.reviewer)
+        form.addRow("Reason", self.reason)
+        layout.addLayout(form)
+        layout.addWidget(self.decided)
+        self._loading = False
+        self.setMinimumWidth(420)
+
+    @staticmethod
+    def _heading(text: str) -> QtWidgets.QLabel:
+        label = QtWidgets.QLabel(text)
+        label.setStyleSheet("font-weight: bold; margin-top: 6px;")
+        return label
+
+    def set_case(self, case: Case) -> None:
+        self.case = case
+        self._loading = True
+        try:
+            d = case.decision
+            self.decision.setCurrentIndex(max(0, self.decision.findData(d.status)))
+            self.reviewer.setText(d.reviewer)
+            self.reason.setPlainText(d.text)
+        finally:
+            self._loading = False
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Redraw the finding, the table and the annotation list from the case."""
+        case = self.case
+        if case is None:
+            return
+        if case.lanes:
+            summary = summarize(case)
+            self.finding.setText(summary.sentence)
+            self.notes.setText("\n\n".join(summary.notes))
+            self.table.setRowCount(len(summary.rows))
+            for i, row in enumerate(summary.rows):
+                values = (f"{row.label}{' (separated)' if row.separated else ''}", row.verdict_clause, row.probability,
+                          row.interval, row.cnn, row.comb, row.fakeprint)
+                for j, value in enumerate(values):
+                    item = QtWidgets.QTableWidgetItem(value)
+                    item.setToolTip(f"{row.file_name}: {value}")
+                    if j == 1 and row.verdict in VERDICT_COLOURS:
+                        item.setForeground(QtGui.QBrush(QtGui.QColor("white")))
+                        item.setBackground(QtGui.QBrush(QtGui.QColor(VERDICT_COLOURS[row.verdict])))
+                    self.table.setItem(i, j, item)
+            self.table.resizeColumnsToContents()
+        labels = {lane.lane_id: lane.label for lane in case.lanes}
+        self.annotations.clear()
+        for a in case.annotations:
+            where = labels.get(a.lane, "whole case") if a.lane else "whole case"
+            freq = f", {a.low_hz:.0f}-{a.high_hz:.0f} Hz" if a.low_hz is not None and a.high_hz is not None else ""
+            self.annotations.addItem(f"{where} {format_time(a.start_s, 0.1)}-{format_time(a.end_s, 0.1)}{freq}: {a.text}")
+        self.remove_button.setEnabled(bool(case.annotations))
+        d = case.decision
+        self.decided.setText(f"Decided {d.decided_at}" if d.decided_at else "")
+
+    def add_annotation(self, annotation: Annotation) -> None:
+        if self.case is not None:
+            self.case.annotations.append(annotation)
+            self.refresh()
+            self.changed.emit()
+
+    def remove_selected_annotation(self) -> None:
+        row = self.annotations.currentRow()
+        if self.case is not None and 0 <= row < len(self.case.annotations):
+            del self.case.annotations[row]
+            self.refresh()
+            self.changed.emit()
+
+    def _on_decision_edited(self, *_args) -> None:
+        if self._loading or self.case is None:
+            return
+        d = self.case.decision
+        status, text, reviewer = self.decision.currentData(), self.reason.toPlainText(), self.reviewer.text().strip()
+        if (status, text, reviewer) == (d.status, d.text, d.reviewer):
+            return
+        d.status, d.text, d.reviewer, d.decided_at = status, text, reviewer, now_iso()
+        self.decided.setText(f"Decided {d.decided_at}")
+        self.changed.emit()

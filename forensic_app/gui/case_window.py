@@ -1,0 +1,503 @@
+"""The case window: several files (stems, versions) as lanes on one time axis.
+
+Each lane decodes its file once to disk and is analysed on its own thread (the model runs
+one analysis at a time); a reopened case reuses each saved analysis when the file's hash and
+the model are unchanged, and otherwise analyses again and says why. Zoom and pan are shared,
+the cursor is drawn in every lane, playback mixes the audible lanes (mute/solo), a click
+shows the spectrum at that moment, and the side panel holds the finding, the per-lane
+table, annotations and the reviewer's decision. The case is saved as a ``.facase`` file.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Optional
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..case.document import Annotation, Case, CaseFile, CaseFileError, load_case, save_case
+from ..core.spectrum import spectrum_at
+from .case_lane import LaneWidget, MixSource, detail_in_lane_time, spectrogram_in_case_time
+from .case_panel import CasePanel
+from .main_window import AUDIO_FILTER
+from .playback import Player
+from .spectrum_plot import SpectrumPlot
+from .workers import AnalysisRunner, Backend, DetailRunner, TaskRunner
+
+CASE_FILTER = "Forensic case (*.facase)"
+COMB_LINES_SHOWN = 40
+
+
+class _SavedAnalysis(Backend):
+    """The lane's saved analysis when its file and the model are what they were; else a new one."""
+
+    def __init__(self, backend: Backend, saved: Any, model_ok: bool, on_status: Callable[[str], None]):
+        super().__init__(backend.weights_dir)
+        self._backend, self._saved, self._model_ok, self._on_status = backend, saved, model_ok, on_status
+
+    def load(self, path, cancel=None, on_fraction=None):
+        return self._backend.load(path, cancel, on_fraction)
+
+    def analyze(self, audio, *, on_progress, cancel):
+        if self._saved is not None and audio.info.file_sha256 == self._saved.input.file_sha256 and self._model_ok:
+            self._on_status("saved analysis (file and model unchanged)")
+            return self._saved
+        if self._saved is not None:
+            self._on_status("the file changed since the case was saved: analysed again"
+                            if audio.info.file_sha256 != self._saved.input.file_sha256
+                            else "the model changed since the case was saved: analysed again")
+        return self._backend.analyze(audio, on_progress=on_progress, cancel=cancel)
+
+
+class _LaneRelay(QtCore.QObject):
+    """Receives one lane's worker signals on the GUI thread and hands them to the window."""
+
+    def __init__(self, window: "CaseWindow", widget: LaneWidget, detail: DetailRunner):
+        super().__init__(window)
+        self.window, self.widget, self.detail = window, widget, detail
+
+    @QtCore.Slot(int, object, object)
+    def loaded(self, _job: int, audio: Any, _spec: Any) -> None:
+        self.window._on_loaded(self.widget, audio)
+
+    @QtCore.Slot(int, float, str)
+    def progressed(self, _job: int, fraction: float, stage: str) -> None:
+        if self.widget.result is None:
+            self.widget.set_status(f"{stage} {int(100 * fraction)} %")
+
+    @QtCore.Slot(int, object)
+    def succeeded(self, _job: int, result: Any) -> None:
+        self.window._on_result(self.widget, result)
+
+    @QtCore.Slot(int, str, str)
+    def failed(self, _job: int, message: str, _stage: str) -> None:
+        self.window._on_lane_failed(self.widget, message)
+
+    @QtCore.Slot(float, float, int)
+    def detail_wanted(self, start_s: float, end_s: float, n_cols: int) -> None:
+        w = self.widget
+        if w.audio is not None:
+            self.detail.request(w.audio, *detail_in_lane_time(start_s, end_s, w.offset_s), n_cols)
+
+    @QtCore.Slot(int, object)
+    def detail_ready(self, request_id: int, spec: Any) -> None:
+        if self.detail.is_current(request_id):
+            self.widget.view.set_detail(spectrogram_in_case_time(spec, self.widget.offset_s))
+
+
+class CaseWindow(QtWidgets.QMainWindow):
+    case_ready = QtCore.Signal()  # every lane has a result or an error
+
+    def __init__(self, *, backend: Optional[Backend] = None, weights_dir: Optional[str] = None):
+        super().__init__()
+        self.backend = backend or Backend(weights_dir)
+        self.case = Case()
+        self.case_path: Optional[str] = None
+        self.dirty = False
+        self.lanes: list[LaneWidget] = []
+        self._runners: dict[str, tuple[AnalysisRunner, DetailRunner]] = {}
+        self._pending: set[str] = set()
+        self._selection: Optional[tuple[str, tuple[float, float]]] = None
+        self.tasks = TaskRunner(self)
+        self.tasks.worker.succeeded.connect(self._on_task_done)
+        self.tasks.worker.failed.connect(lambda _t, msg: self.show_error(msg))
+        self._task_done: dict[int, Callable[[Any], None]] = {}
+        self.player = Player(self)
+        self.player.position_changed.connect(self._on_play_position)
+
+        self.lane_box = QtWidgets.QWidget()
+        self.lane_layout = QtWidgets.QVBoxLayout(self.lane_box)
+        self.lane_layout.setContentsMargins(0, 0, 0, 0)
+        self.lane_layout.addStretch(1)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(self.lane_box)
+        self.spectrum = SpectrumPlot()
+        self.spectrum.setMinimumHeight(160)
+        self.spectrum.plot.setTitle("Spectrum: click a lane to see its spectrum at that moment")
+        self.spectrum.plot.setXRange(0, 22050, padding=0)
+        split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        split.addWidget(scroll)
+        split.addWidget(self.spectrum)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        split.setSizes([720, 200])
+        self.split = split
+        self.setCentralWidget(split)
+        self.panel = CasePanel()
+        self.panel.changed.connect(self._on_case_edited)
+        self.panel.annotation_activated.connect(self.zoom_to_annotation)
+        dock = QtWidgets.QDockWidget("Case", self)
+        dock.setObjectName("case-panel")
+        dock.setWidget(self.panel)
+        dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self._build_menus()
+        self.setAcceptDrops(True)
+        self.resize(1500, 950)
+        self.panel.set_case(self.case)
+        self._update_title()
+
+    # ------------------------------------------------------------------ menus
+    def _act(self, menu: QtWidgets.QMenu, text: str, slot: Callable, shortcut: Any = None, *,
+             checkable: bool = False) -> QtGui.QAction:
+        act = menu.addAction(text)
+        if shortcut is not None:
+            act.setShortcut(QtGui.QKeySequence(shortcut))
+        act.setCheckable(checkable)
+        act.triggered.connect(slot)
+        return act
+
+    def _build_menus(self) -> None:
+        SK = QtGui.QKeySequence.StandardKey
+        bar = self.menuBar()
+        m = bar.addMenu("&File")
+        self.act_add = self._act(m, "&Add files\u2026", self._on_add_files, SK.Open)
+        self.act_open = self._act(m, "Open &case\u2026", self._on_open_case, "Ctrl+Shift+O")
+        self.act_save = self._act(m, "&Save case", self.save, SK.Save)
+        self.act_save_as = self._act(m, "Save case &as\u2026", lambda: self.save(ask=True), SK.SaveAs)
+        self.act_relink = self._act(m, "&Relink missing files\u2026", self._on_relink)
+        self.act_report = self._act(m, "Export case &report\u2026", self._on_export_report, "Ctrl+R")
+        m.addSeparator()
+        self._act(m, "&Close", self.close, SK.Close)
+        m = bar.addMenu("&Case")
+        self.act_annotate = self._act(m, "Annotate &selection\u2026", self._on_annotate, "Ctrl+M")
+        self.act_align = self._act(m, "&Align lanes to the first (cross-correlation)", self._on_align)
+        m = bar.addMenu("&View")
+        self.act_waveform = self._act(m, "&Waveform lanes", self._on_waveform, "Ctrl+W", checkable=True)
+        self._act(m, "&Fit whole case", lambda: self.lanes and self.lanes[0].view.reset_zoom(), "Ctrl+0")
+        m = bar.addMenu("&Playback")
+        self.act_play = self._act(m, "&Play / pause", self._on_play_pause, "Space")
+        self._act(m, "&Stop", self.player.stop, "Shift+Space")
+
+    # ------------------------------------------------------------------ lanes
+    def add_files(self, paths: list[str]) -> None:
+        """Add each file as a lane (labelled from its name), decode and analyse it."""
+        from ..case.build import default_label
+
+        for p in paths:
+            lane = CaseFile(lane_id=self.case.new_lane_id(), path=os.path.abspath(p), sha256="", size_bytes=0,
+                            label=default_label(p))
+            self.case.lanes.append(lane)
+            self._start_lane(lane, None, True)
+        self._on_case_edited()
+
+    def open_case(self, path: str) -> bool:
+        """Show a saved case; lanes whose file or model changed are analysed again (and say so)."""
+        from ..case.reconcile import current_model
+
+        try:
+            case = load_case(path)
+        except CaseFileError as err:
+            self.show_error(str(err))
+            return False
+        self._clear_lanes()
+        self.case, self.case_path = case, path
+        try:
+            now = current_model(self.backend.weights_dir)
+        except Exception:  # noqa: BLE001 - a missing model shows up as each lane's analysis error
+            now = None
+        for lane in case.lanes:
+            m = lane.result.provenance.model if lane.result is not None else None
+            model_ok = now is not None and m is not None and (m.sha256, m.calibration_version) == (now.sha256, now.calibration_version)
+            self._start_lane(lane, lane.result, model_ok)
+        self.panel.set_case(case)
+        self.dirty = False
+        self._update_title()
+        return True
+
+    def _start_lane(self, lane: CaseFile, saved: Any, model_ok: bool) -> None:
+        widget = LaneWidget(lane.lane_id, lane.label, os.path.basename(lane.path))
+        widget.separated.setChecked(lane.separated)
+        widget.offset_s = lane.offset_s
+        widget.mute_toggled.connect(self._rebuild_mix)
+        widget.separated_toggled.connect(self._on_separated)
+        widget.clicked_at.connect(self.show_spectrum)
+        widget.hovered_at.connect(self._on_hover)
+        widget.selection_made.connect(self._on_selection)
+        if self.lanes:
+            widget.view.spec_plot.setXLink(self.lanes[0].view.spec_plot)
+        widget.show_waveform(self.act_waveform.isChecked())
+        self.lane_layout.insertWidget(self.lane_layout.count() - 1, widget)
+        self.lanes.append(widget)
+        backend = _SavedAnalysis(self.backend, saved, model_ok, widget.set_status)
+        runner, detail = AnalysisRunner(backend, self), DetailRunner(self)
+        relay = _LaneRelay(self, widget, detail)  # a GUI-thread QObject: worker signals reach it queued
+        runner.worker.loaded.connect(relay.loaded)
+        runner.worker.progressed.connect(relay.progressed)
+        runner.worker.succeeded.connect(relay.succeeded)
+        runner.worker.failed.connect(relay.failed)
+        widget.view.detail_wanted.connect(relay.detail_wanted)
+        detail.worker.ready.connect(relay.detail_ready)
+        self._runners[lane.lane_id] = (runner, detail)
+        self._pending.add(lane.lane_id)
+        runner.start(lane.path)
+
+    def _lane(self, widget: LaneWidget) -> CaseFile:
+        return self.case.lane(widget.lane_id)
+
+    def _on_loaded(self, widget: LaneWidget, audio: Any) -> None:
+        widget.set_audio(audio)
+        self._draw_annotations()
+        self._rebuild_mix()
+
+    def _on_result(self, widget: LaneWidget, result: Any) -> None:
+        widget.set_result(result)
+        lane = self._lane(widget)
+        if lane.result is not result:
+            lane.result, lane.sha256, lane.size_bytes = result, result.input.file_sha256, result.input.file_size_bytes
+            self.dirty = True
+            self._update_title()
+        if not widget.status.text().startswith(("saved", "the file", "the model")):
+            widget.set_status("")
+        self._lane_settled(widget)
+
+    def _on_lane_failed(self, widget: LaneWidget, message: str) -> None:
+        missing = not os.path.exists(self._lane(widget).path)
+        widget.set_failed(message + (" Use File \u25b8 Relink missing files\u2026 to find it by its hash." if missing else ""))
+        self._lane_settled(widget)
+
+    def _lane_settled(self, widget: LaneWidget) -> None:
+        self._pending.discard(widget.lane_id)
+        self.panel.refresh()
+        if not self._pending:
+            self.statusBar().showMessage("Every lane is analysed.", 5000)
+            if self.spectrum.spectrum is None:
+                self.show_strongest_evidence()
+            self.case_ready.emit()
+
+    def show_strongest_evidence(self) -> None:
+        """The spectrum of the lane with the highest probability, in the middle of its strongest window."""
+        analysed = [w for w in self.lanes if w.result is not None and w.audio is not None and w.result.windows]
+        if analysed:
+            w = max(analysed, key=lambda lane: lane.result.probability_fake)
+            top = max(w.result.windows, key=lambda win: win.probability_fake)
+            self.show_spectrum(w.lane_id, (top.start_s + top.end_s) / 2 - w.offset_s)
+
+    def _clear_lanes(self) -> None:
+        self.player.set_source(None)
+        for runner, detail in self._runners.values():
+            runner.shutdown()
+            detail.shutdown()
+        self._runners.clear()
+        self._pending.clear()
+        for w in self.lanes:
+            w.view.close()
+            w.deleteLater()
+        self.lanes = []
+
+    # ------------------------------------------------------------------ interaction
+    def _on_hover(self, t: float) -> None:
+        for w in self.lanes:
+            w.set_cursor(t if t >= 0 else None)
+
+    def show_spectrum(self, lane_id: str, t_case: float) -> None:
+        w = next((w for w in self.lanes if w.lane_id == lane_id), None)
+        if w is None or w.audio is None:
+            return
+        a = w.audio
+        spec = spectrum_at(a.read, a.rate, a.n_frames, max(0.0, t_case + w.offset_s))
+        f0 = w.result.comb.f0_hz if w.result is not None and w.result.comb is not None else None
+        # mark the comb's first lines only: hundreds of lines across the band would hide the spectrum
+        self.spectrum.set_spectrum(spec, t_case, comb_f0_hz=f0,
+                                   comb_max_hz=None if f0 is None else min(a.rate / 2, f0 * COMB_LINES_SHOWN))
+        self.spectrum.plot.setTitle(f"{w.label}: {self.spectrum.title()}")
+
+    def _on_selection(self, lane_id: str, sel: Any) -> None:
+        self._selection = (lane_id, sel) if sel else None
+
+    def _on_annotate(self) -> None:
+        if self._selection is None:
+            self.show_error("Select a time range first: Shift+drag across a lane.")
+            return
+        lane_id, (a, b) = self._selection
+        text, ok = QtWidgets.QInputDialog.getText(self, "Annotate selection", "Note for this region:")
+        if ok and text.strip():
+            self.annotate(lane_id, a, b, text.strip())
+
+    def annotate(self, lane_id: Optional[str], start_case_s: float, end_case_s: float, text: str) -> Annotation:
+        """Add an annotation over a case-time range of one lane (None: the whole case)."""
+        offset = self.case.lane(lane_id).offset_s if lane_id else 0.0
+        a = Annotation(start_s=start_case_s + offset, end_s=end_case_s + offset, text=text, lane=lane_id)
+        self.panel.add_annotation(a)
+        return a
+
+    def _draw_annotations(self) -> None:
+        numbered = list(enumerate(self.case.annotations, 1))
+        for w in self.lanes:
+            marks = []
+            for n, a in numbered:
+                if a.lane in (None, w.lane_id):
+                    shift = w.offset_s if a.lane else 0.0
+                    marks.append((f"{n}. {a.text}", a.start_s - shift, a.end_s - shift, a.low_hz, a.high_hz))
+            w.set_annotations(marks)
+
+    def zoom_to_annotation(self, index: int) -> None:
+        if 0 <= index < len(self.case.annotations) and self.lanes:
+            a = self.case.annotations[index]
+            shift = self.case.lane(a.lane).offset_s if a.lane else 0.0
+            pad = max(0.5, 0.2 * (a.end_s - a.start_s))
+            self.lanes[0].view.spec_box.setXRange(a.start_s - shift - pad, a.end_s - shift + pad, padding=0)
+
+    def _on_separated(self, lane_id: str, on: bool) -> None:
+        self.case.lane(lane_id).separated = on
+        self._on_case_edited()
+
+    def _on_case_edited(self) -> None:
+        self.dirty = True
+        self._draw_annotations()
+        self.panel.refresh()
+        self._update_title()
+
+    def _on_waveform(self, on: bool) -> None:
+        for w in self.lanes:
+            w.show_waveform(on)
+
+    def _on_align(self) -> None:
+        from ..case.build import align_lanes
+
+        case = self.case
+
+        def done(words: dict[str, str]) -> None:
+            for w in self.lanes:
+                w.set_offset(case.lane(w.lane_id).offset_s)
+                w.set_status(words.get(w.lane_id, "reference lane" if w is self.lanes[0] else ""))
+            self._on_case_edited()
+            self._rebuild_mix()
+
+        self._submit(lambda _p: align_lanes(case), "aligning the lanes", done)
+        self.statusBar().showMessage("Aligning the lanes by cross-correlation\u2026")
+
+    # ------------------------------------------------------------------ playback
+    def _rebuild_mix(self) -> None:
+        at = self.player.position_s if self.player.state == "playing" else None
+        mix = MixSource(self.lanes)
+        self.player.set_source(mix if mix.lanes else None)
+        if mix.left_out:
+            self.statusBar().showMessage(f"Not in the mix (another sample rate; solo to listen): {', '.join(mix.left_out)}", 8000)
+        if at is not None:
+            self.player.play(at)
+
+    def _on_play_pause(self) -> None:
+        self.player.toggle()
+
+    def _on_play_position(self, t: float) -> None:
+        for w in self.lanes:
+            w.view.set_playhead(t if t >= 0 else None)
+
+    # ------------------------------------------------------------------ files
+    def _on_add_files(self) -> None:
+        paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self, "Add files to the case", "", AUDIO_FILTER)
+        if paths:
+            self.add_files(paths)
+
+    def _on_open_case(self) -> None:
+        if not self.confirm_discard():
+            return
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open case", "", CASE_FILTER)
+        if path:
+            self.open_case(path)
+
+    def save(self, ask: bool = False, path: Optional[str] = None) -> bool:
+        path = path or (None if ask else self.case_path)
+        if path is None:
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save case", "case.facase", CASE_FILTER)
+            if not path:
+                return False
+            if not path.endswith(".facase"):
+                path += ".facase"
+        try:
+            save_case(self.case, path)
+        except (CaseFileError, OSError) as err:
+            self.show_error(f"The case could not be saved: {err}")
+            return False
+        self.case_path, self.dirty = path, False
+        self._update_title()
+        self.statusBar().showMessage(f"Case saved to {path}", 6000)
+        return True
+
+    def _on_relink(self) -> None:
+        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Find moved files in this folder (by their hash)")
+        if folder:
+            self.relink(folder)
+
+    def relink(self, folder: str) -> None:
+        from ..case.reconcile import relink
+
+        found = relink(self.case, folder)
+        if not found:
+            self.show_error(f"None of the missing files is in {folder} (compared by SHA-256).")
+            return
+        for w in self.lanes:
+            if w.lane_id in found:
+                runner, _detail = self._runners[w.lane_id]
+                w.file_name = os.path.basename(found[w.lane_id])
+                w.set_label(w.label)
+                w.set_status("relinked by hash")
+                self._pending.add(w.lane_id)
+                runner.start(found[w.lane_id])
+        self._on_case_edited()
+
+    def _on_export_report(self) -> None:
+        start = os.path.splitext(self.case_path or "case")[0] + "-report.pdf"
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export case report", start, "PDF report (*.pdf)")
+        if path:
+            self.export_report(path, overwrite=os.path.exists(path))
+
+    def export_report(self, path: str, overwrite: bool = False) -> int:
+        from ..case.report import write_case_report
+
+        case = self.case
+        return self._submit(lambda _p: write_case_report(case, path, overwrite=overwrite), "writing the case report",
+                            lambda out: self.statusBar().showMessage(f"Case report written to {out}", 8000))
+
+    def _submit(self, fn: Callable[[Any], Any], what: str, done: Callable[[Any], None]) -> int:
+        task = self.tasks.submit(fn, what)
+        self._task_done[task] = done
+        return task
+
+    def _on_task_done(self, task: int, value: Any) -> None:
+        done = self._task_done.pop(task, None)
+        if done is not None:
+            done(value)
+
+    # ------------------------------------------------------------------ window
+    def _update_title(self) -> None:
+        name = os.path.basename(self.case_path) if self.case_path else "Untitled case"
+        self.setWindowTitle(f"{name}{' *' if self.dirty else ''} \u2014 forensic_app case ({len(self.case.lanes)} files)")
+
+    def show_error(self, message: str) -> None:
+        QtWidgets.QMessageBox.warning(self, "forensic_app", message)
+
+    def confirm_discard(self) -> bool:
+        if not self.dirty or not self.case.lanes:
+            return True
+        answer = QtWidgets.QMessageBox.question(
+            self, "Unsaved case", "The case has unsaved changes. Save them first?",
+            QtWidgets.QMessageBox.StandardButton.Save | QtWidgets.QMessageBox.StandardButton.Discard
+            | QtWidgets.QMessageBox.StandardButton.Cancel)
+        if answer == QtWidgets.QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QtWidgets.QMessageBox.StandardButton.Discard
+
+    def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
+        if ev.mimeData().hasUrls():
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev: QtGui.QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
+        if len(paths) == 1 and paths[0].endswith(".facase"):
+            if self.confirm_discard():
+                self.open_case(paths[0])
+        elif paths:
+            self.add_files(paths)
+
+    def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
+        if not self.confirm_discard():
+            ev.ignore()
+            return
+        self._clear_lanes()
+        self.player.stop()
+        self.tasks.shutdown()
+        super().closeEvent(ev)

@@ -1,0 +1,195 @@
+"""The case window: stems side by side, the decoded stem lit, saved and reopened unchanged."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from forensic_app.gui.case_lane import MixSource
+from forensic_app.gui.case_window import CaseWindow
+from forensic_app.gui.workers import Backend
+from forensic_app.resources import data_dir
+from forensic_app.training.synth import music_like
+
+WAIT_MS = 120_000
+RATE = 44100
+SECONDS = 8.0
+
+
+def write_stems(folder: Path) -> dict[str, Path]:
+    """vocals: the bundled demo's HiFi-GAN-decoded excerpt; drums, bass, other: clean, generated here."""
+    folder.mkdir(parents=True, exist_ok=True)
+    n = int(SECONDS * RATE)
+    decoded, rate = sf.read(data_dir("demo") / "karissa_hobbs-lets_go_fishin-excerpt-through-hifigan.flac",
+                            dtype="float32", frames=n)
+    assert rate == RATE
+    t = np.arange(n) / RATE
+    rng = np.random.default_rng(0)
+    stems = {"vocals": decoded,
+             "drums": (0.3 * np.exp(-(t % 0.5) * 30) * rng.standard_normal(n)).astype(np.float32),
+             "bass": (0.5 * np.sin(2 * np.pi * 55.0 * t) * np.exp(-(t % 0.5) * 3)).astype(np.float32),
+             "other": music_like(SECONDS, RATE, 1)}
+    out = {}
+    for name, x in stems.items():
+        out[name] = folder / f"{name}.wav"
+        sf.write(str(out[name]), x, RATE, subtype="PCM_16")
+    return out
+
+
+class CountingBackend(Backend):
+    def __init__(self):
+        super().__init__(None)
+        self.analysed: list[str] = []
+
+    def analyze(self, audio, *, on_progress, cancel):
+        self.analysed.append(audio.path.name)
+        return super().analyze(audio, on_progress=on_progress, cancel=cancel)
+
+
+@pytest.fixture
+def case_window(qtbot):
+    windows = []
+
+    def make(backend=None):
+        win = CaseWindow(backend=backend or CountingBackend())
+        qtbot.addWidget(win)
+        win.show()
+        windows.append(win)
+        return win
+
+    yield make
+    for win in windows:
+        win.dirty = False
+        win.close()
+
+
+def test_four_stems_light_the_decoded_lane_and_the_finding_names_it(case_window, qtbot, tmp_path):
+    stems = write_stems(tmp_path / "stems")
+    win = case_window()
+    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
+        win.add_files([str(stems[k]) for k in ("vocals", "drums", "bass", "other")])
+    chips = {w.label: w.verdict_chip.text() for w in win.lanes}
+    assert chips["vocals"].startswith("Likely AI-generated"), chips
+    for other in ("drums", "bass", "other"):
+        assert chips[other].startswith("No traces of the AI generators this app covers"), chips
+    finding = win.panel.finding.text()
+    assert finding.startswith("vocals:") and "likely AI" in finding
+    assert "drums, bass, other: no traces" in finding
+    assert [win.panel.table.item(i, 0).text() for i in range(4)] == ["vocals", "drums", "bass", "other"]
+    # the spectrum below shows the strongest evidence: the vocals lane, with its comb marked
+    assert win.spectrum.spectrum is not None and win.spectrum.title().startswith("vocals: Spectrum at")
+    # zoom is shared: every lane shows the same time range
+    win.lanes[0].view.spec_box.setXRange(2.0, 3.0, padding=0)
+    assert all(np.allclose(w.view.time_range(), (2.0, 3.0), atol=1e-6) for w in win.lanes)
+    # the lanes hold their decoded copies on disk, not the samples
+    assert all(type(w.audio).__name__ == "DecodedAudio" for w in win.lanes)
+
+
+def test_a_case_round_trips_and_reopens_without_analysing_again(case_window, qtbot, tmp_path):
+    stems = write_stems(tmp_path / "stems")
+    win = case_window()
+    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
+        win.add_files([str(stems["vocals"]), str(stems["bass"])])
+    vocals = win.lanes[0]
+    vocals.separated.setChecked(True)
+    win.annotate(vocals.lane_id, 1.0, 2.5, "breath noise has no decoder texture")
+    win.panel.decision.setCurrentIndex(win.panel.decision.findData("escalate"))
+    win.panel.decision.activated.emit(win.panel.decision.currentIndex())
+    assert win.dirty and win.windowTitle().startswith("Untitled case *")
+    case_file = tmp_path / "single.facase"
+    assert win.save(path=str(case_file)) and not win.dirty
+    before = [(w.label, w.result.probability_fake, w.verdict_chip.text()) for w in win.lanes]
+
+    backend = CountingBackend()
+    again = case_window(backend)
+    with qtbot.waitSignal(again.case_ready, timeout=WAIT_MS):
+        assert again.open_case(str(case_file))
+    assert backend.analysed == []  # same files, same model: the saved analyses are shown
+    assert [(w.label, w.result.probability_fake, w.verdict_chip.text()) for w in again.lanes] == before
+    assert all(w.status.text().startswith("saved analysis") for w in again.lanes)
+    assert again.lanes[0].separated.isChecked()
+    assert again.case.decision.status == "escalate"
+    assert again.panel.annotations.item(0).text().endswith("breath noise has no decoder texture")
+    assert "separated" in again.panel.notes.text()
+    assert len(again.lanes[0]._annotation_items) >= 2 and not again.lanes[1]._annotation_items  # drawn on its lane
+
+
+def test_a_file_changed_since_saving_is_analysed_again_and_says_so(case_window, qtbot, tmp_path):
+    stems = write_stems(tmp_path / "stems")
+    win = case_window()
+    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
+        win.add_files([str(stems["drums"]), str(stems["bass"])])
+    case_file = tmp_path / "c.facase"
+    win.save(path=str(case_file))
+    x, rate = sf.read(str(stems["bass"]), dtype="float32")
+    sf.write(str(stems["bass"]), 0.5 * x, rate, subtype="PCM_16")  # the bass was re-exported quieter
+
+    backend = CountingBackend()
+    again = case_window(backend)
+    with qtbot.waitSignal(again.case_ready, timeout=WAIT_MS):
+        again.open_case(str(case_file))
+    assert backend.analysed == ["bass.wav"]
+    assert again.lanes[1].status.text() == "the file changed since the case was saved: analysed again"
+    assert again.dirty  # the new analysis is not saved until the user saves
+
+
+def test_a_moved_file_is_named_and_relinked_by_its_hash(case_window, qtbot, tmp_path):
+    stems = write_stems(tmp_path / "stems")
+    win = case_window()
+    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
+        win.add_files([str(stems["drums"]), str(stems["other"])])
+    case_file = tmp_path / "c.facase"
+    win.save(path=str(case_file))
+    moved = tmp_path / "elsewhere" / "renamed other.wav"
+    moved.parent.mkdir()
+    shutil.move(stems["other"], moved)
+
+    again = case_window()
+    with qtbot.waitSignal(again.case_ready, timeout=WAIT_MS):
+        again.open_case(str(case_file))
+    lane = again.lanes[1]
+    assert lane.verdict_chip.text() == "not analysed" and "Relink" in lane.status.text()
+    with qtbot.waitSignal(again.case_ready, timeout=WAIT_MS):
+        again.relink(str(tmp_path / "elsewhere"))
+    assert again.case.lanes[1].path == str(moved)
+    assert lane.status.text().startswith("saved analysis")  # same bytes: the saved analysis stands
+
+
+def test_playback_mixes_the_audible_lanes_on_the_case_time_axis(case_window, qtbot, tmp_path):
+    stems = write_stems(tmp_path / "stems")
+    win = case_window(Backend(None))
+    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
+        win.add_files([str(stems["drums"]), str(stems["bass"])])
+    drums, _ = sf.read(str(stems["drums"]), dtype="float32", always_2d=True)
+    bass, _ = sf.read(str(stems["bass"]), dtype="float32", always_2d=True)
+    mix = MixSource(win.lanes)
+    assert np.allclose(mix.read(RATE, 1000)[:, 0], np.clip(drums[RATE:RATE + 1000, 0] + bass[RATE:RATE + 1000, 0], -1, 1), atol=1e-6)
+    win.lanes[1].solo.setChecked(True)
+    assert np.array_equal(MixSource(win.lanes).read(RATE, 1000)[:, 0], bass[RATE:RATE + 1000, 0])
+    win.lanes[1].solo.setChecked(False)
+    win.lanes[1].mute.setChecked(True)
+    assert np.array_equal(MixSource(win.lanes).read(RATE, 1000)[:, 0], drums[RATE:RATE + 1000, 0])
+    win.lanes[1].mute.setChecked(False)
+    win.lanes[1].offset_s = 0.5  # the bass runs half a second later: case time t plays its t + 0.5 s
+    got = MixSource(win.lanes).read(RATE, 1000)[:, 0] - drums[RATE:RATE + 1000, 0]
+    assert np.allclose(got, bass[RATE + RATE // 2:RATE + RATE // 2 + 1000, 0], atol=1e-6)
+
+
+def test_the_case_report_from_the_window_names_every_lane(case_window, qtbot, tmp_path):
+    import subprocess
+
+    stems = write_stems(tmp_path / "stems")
+    win = case_window()
+    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
+        win.add_files([str(stems["vocals"]), str(stems["drums"])])
+    win.annotate(None, 0.5, 1.5, "count-in")
+    out = tmp_path / "case.pdf"
+    with qtbot.waitSignal(win.tasks.worker.succeeded, timeout=WAIT_MS):
+        win.export_report(str(out))
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True).stdout
+    assert "vocals" in text and "drums" in text and "count-in" in text
+    assert "likely AI-generated" in text
