@@ -1,7 +1,7 @@
 """Cases: several files (stems or versions of one track) analysed together. Headless (no Qt).
 
 ``document`` is the ``.facase`` file (lanes with their full results, annotations, one reviewer
-decision), ``resultdoc`` the faithful JSON round trip of an AnalysisResult, ``reconcile`` what
+decision), ``resultdoc`` the faithful JSON round trip of an AnalysisResult, ``reopen`` what
 changed since a case was saved (and relinking moved files), ``align`` offsets between versions,
 ``summary`` the finding in words, ``build`` making and refreshing a case, ``report`` its PDF and
 ``command`` the ``forensic-app case`` subcommand.
@@ -21,7 +21,7 @@ _WHERE = {
     "DECISIONS": "document", "DECISION_WORDS": "document", "FORMAT_NAME": "document", "FORMAT_VERSION": "document",
     "SUFFIX": "document", "Annotation": "document", "Case": "document", "CaseFile": "document",
     "CaseFileError": "document", "Decision": "document", "load_case": "document", "save_case": "document",
-    "LaneStatus": "reconcile", "current_model": "reconcile", "reconcile": "reconcile", "relink": "reconcile",
+    "LaneStatus": "reopen", "current_model": "reopen", "reconcile": "reopen", "relink": "reopen",
     "result_from_document": "resultdoc", "result_to_document": "resultdoc",
     "CaseSummary": "summary", "LaneEvidence": "summary", "summarize": "summary",
     "write_case_report": "report",

@@ -14,7 +14,7 @@ from forensic_app.core.progress import CancelToken, Progress, ProgressCallback, 
 
 from .align import AlignmentError, find_offset
 from .document import Case, CaseFile
-from .reconcile import LaneStatus, reconcile
+from .reopen import LaneStatus, reconcile
 
 PathLike = Union[str, os.PathLike]
 

@@ -99,7 +99,7 @@ def _new(args, progress: _LaneProgress):
 def _reopen(args, progress: _LaneProgress):
     from .build import refresh_case
     from .document import load_case
-    from .reconcile import reconcile, relink
+    from .reopen import reconcile, relink
 
     case = load_case(args.case)
     changed = False

@@ -7,7 +7,7 @@ user marked it as a separated stem, its alignment offset, and the full
 :class:`~forensic_app.core.result.AnalysisResult` (see :mod:`.resultdoc`); for the case:
 region annotations, one reviewer decision, the app version that saved it and the model
 versions its results were made with. Reopening a case never re-analyses anything: see
-:mod:`.reconcile` for what changed since.
+:mod:`.reopen` for what changed since.
 
 Times are seconds, frequencies Hz, timestamps ISO 8601 UTC strings.
 """
