@@ -29,23 +29,29 @@ COMB_LINES_SHOWN = 40
 
 
 class _SavedAnalysis(Backend):
-    """The lane's saved analysis when its file and the model are what they were; else a new one."""
+    """The lane's saved analysis when its file and the model are what they were; else a new one.
 
-    def __init__(self, backend: Backend, saved: Any, model_ok: bool, on_status: Callable[[str], None]):
+    Runs on the lane's worker thread: ``note`` (words for the lane's status, read by the GUI
+    when the result arrives) is all it leaves behind; it never touches a widget.
+    """
+
+    def __init__(self, backend: Backend, saved: Any, model_ok: bool):
         super().__init__(backend.weights_dir)
-        self._backend, self._saved, self._model_ok, self._on_status = backend, saved, model_ok, on_status
+        self._backend, self._saved, self._model_ok = backend, saved, model_ok
+        self.note = ""
 
     def load(self, path, cancel=None, on_fraction=None):
         return self._backend.load(path, cancel, on_fraction)
 
     def analyze(self, audio, *, on_progress, cancel):
-        if self._saved is not None and audio.info.file_sha256 == self._saved.input.file_sha256 and self._model_ok:
-            self._on_status("saved analysis (file and model unchanged)")
-            return self._saved
-        if self._saved is not None:
-            self._on_status("the file changed since the case was saved: analysed again"
-                            if audio.info.file_sha256 != self._saved.input.file_sha256
-                            else "the model changed since the case was saved: analysed again")
+        saved = self._saved
+        if saved is not None and audio.info.file_sha256 == saved.input.file_sha256 and self._model_ok:
+            self.note = "saved analysis (file and model unchanged)"
+            return saved
+        if saved is not None:
+            self.note = ("the file changed since the case was saved: analysed again"
+                         if audio.info.file_sha256 != saved.input.file_sha256
+                         else "the model changed since the case was saved: analysed again")
         return self._backend.analyze(audio, on_progress=on_progress, cancel=cancel)
 
 
@@ -96,11 +102,12 @@ class CaseWindow(QtWidgets.QMainWindow):
         self.dirty = False
         self.lanes: list[LaneWidget] = []
         self._runners: dict[str, tuple[AnalysisRunner, DetailRunner]] = {}
+        self._notes: dict[str, _SavedAnalysis] = {}  # lane id -> its backend, whose note says what was reused
         self._pending: set[str] = set()
         self._selection: Optional[tuple[str, tuple[float, float]]] = None
         self.tasks = TaskRunner(self)
         self.tasks.worker.succeeded.connect(self._on_task_done)
-        self.tasks.worker.failed.connect(lambda _t, msg: self.show_error(msg))
+        self.tasks.worker.failed.connect(self._on_task_failed)
         self._task_done: dict[int, Callable[[Any], None]] = {}
         self.player = Player(self)
         self.player.position_changed.connect(self._on_play_position)
@@ -185,7 +192,7 @@ class CaseWindow(QtWidgets.QMainWindow):
 
     def open_case(self, path: str) -> bool:
         """Show a saved case; lanes whose file or model changed are analysed again (and say so)."""
-        from ..case.reconcile import current_model
+        from ..case.reopen import current_model
 
         try:
             case = load_case(path)
@@ -221,7 +228,8 @@ class CaseWindow(QtWidgets.QMainWindow):
         widget.show_waveform(self.act_waveform.isChecked())
         self.lane_layout.insertWidget(self.lane_layout.count() - 1, widget)
         self.lanes.append(widget)
-        backend = _SavedAnalysis(self.backend, saved, model_ok, widget.set_status)
+        backend = _SavedAnalysis(self.backend, saved, model_ok)
+        self._notes[lane.lane_id] = backend
         runner, detail = AnalysisRunner(backend, self), DetailRunner(self)
         relay = _LaneRelay(self, widget, detail)  # a GUI-thread QObject: worker signals reach it queued
         runner.worker.loaded.connect(relay.loaded)
@@ -249,8 +257,7 @@ class CaseWindow(QtWidgets.QMainWindow):
             lane.result, lane.sha256, lane.size_bytes = result, result.input.file_sha256, result.input.file_size_bytes
             self.dirty = True
             self._update_title()
-        if not widget.status.text().startswith(("saved", "the file", "the model")):
-            widget.set_status("")
+        widget.set_status(self._notes[widget.lane_id].note)
         self._lane_settled(widget)
 
     def _on_lane_failed(self, widget: LaneWidget, message: str) -> None:
@@ -281,6 +288,7 @@ class CaseWindow(QtWidgets.QMainWindow):
             runner.shutdown()
             detail.shutdown()
         self._runners.clear()
+        self._notes.clear()
         self._pending.clear()
         for w in self.lanes:
             w.view.close()
@@ -423,7 +431,7 @@ class CaseWindow(QtWidgets.QMainWindow):
             self.relink(folder)
 
     def relink(self, folder: str) -> None:
-        from ..case.reconcile import relink
+        from ..case.reopen import relink
 
         found = relink(self.case, folder)
         if not found:
@@ -456,6 +464,11 @@ class CaseWindow(QtWidgets.QMainWindow):
         task = self.tasks.submit(fn, what)
         self._task_done[task] = done
         return task
+
+    def _on_task_failed(self, task: int, message: str) -> None:
+        self._task_done.pop(task, None)
+        self.statusBar().clearMessage()
+        self.show_error(message)
 
     def _on_task_done(self, task: int, value: Any) -> None:
         done = self._task_done.pop(task, None)
