@@ -61,3 +61,20 @@ def make_wav(tmp_path) -> Callable[..., Path]:
         return path
 
     return _make
+
+
+@pytest.fixture
+def count_analyze(monkeypatch) -> list[str]:
+    """The paths core.analysis.analyze (the only scoring function of analyze, batch and case) is called
+    with, in order: ``str(path)`` per call."""
+    import forensic_app.core.analysis as analysis_mod
+
+    calls: list[str] = []
+    real = analysis_mod.analyze
+
+    def counting(path, **kwargs):
+        calls.append(str(path))
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(analysis_mod, "analyze", counting)
+    return calls

@@ -125,7 +125,7 @@ def _annotations_section(case: Case, s: Styles, width: float) -> list[Flowable]:
     numbers = _annotation_numbers(case)
     rows = [cells(["", "Lane", "From-to (m:ss)", "Frequency", "Note", "By, when (UTC)"], s.cell_bold)]
     rows += [_annotation_row(numbers[id(a)], a, case, s) for a in case.annotations]
-    return [head, grid_table(rows, [w * width for w in (0.06, 0.13, 0.17, 0.13, 0.33, 0.18)]),
+    return [head, grid_table(rows, [w * width for w in (0.06, 0.13, 0.17, 0.16, 0.30, 0.18)]),
             Paragraph("Each region is outlined (dashed, with its number) on the spectrogram of the lanes it concerns.",
                       s.small)]
 
@@ -170,9 +170,9 @@ def _build(case: Case, out: IO[bytes], pagesize, include_path: bool) -> None:
     if first is not None:
         story += [PageBreak()] + recourse.limitations(first.model_card or None, first, s, width,
                                                       heading="Limitations of the model, as measured")
-    saved = case.saved_at or now_iso()
-    doc.build(story, canvasmaker=canvas_class(case_digest(case)[:HASH_PREFIX_CHARS], __version__, saved, header=HEADER,
-                                              hash_label="case sha256", date_words="case saved"))
+    doc.build(story, canvasmaker=canvas_class(case_digest(case)[:HASH_PREFIX_CHARS], __version__,
+                                              case.saved_at or now_iso(), header=HEADER, hash_label="case sha256",
+                                              date_words="case saved" if case.saved_at else "report made"))
 
 
 def write_case_report(case: Case, path: Union[str, os.PathLike], *, page_size: str = "A4", overwrite: bool = False,

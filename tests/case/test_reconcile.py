@@ -6,7 +6,6 @@ import shutil
 
 import soundfile as sf
 
-import forensic_app.core.analysis as analysis_mod
 from forensic_app.case import load_case, new_case, reconcile, refresh_case, relink, save_case
 
 
@@ -15,28 +14,16 @@ def _case(paths, **kwargs):
                     labels={str(p): k for k, p in paths.items()}, **kwargs)
 
 
-def _count_analyze(monkeypatch) -> list[str]:
-    calls: list[str] = []
-    real = analysis_mod.analyze
-
-    def counting(path, **kwargs):
-        calls.append(str(path))
-        return real(path, **kwargs)
-
-    monkeypatch.setattr(analysis_mod, "analyze", counting)
-    return calls
-
-
-def test_an_unchanged_case_is_ok_and_nothing_is_analysed(stem_case, tmp_path, monkeypatch):
+def test_an_unchanged_case_is_ok_and_nothing_is_analysed(stem_case, tmp_path, count_analyze):
     path = save_case(stem_case, tmp_path / "c.facase")
-    calls = _count_analyze(monkeypatch)
+    calls = count_analyze
     statuses = reconcile(load_case(path))
     assert [s.state for s in statuses] == ["ok"] * 4
     assert not any(s.needs_analysis for s in statuses)
     assert calls == []
 
 
-def test_a_file_changed_after_saving_is_reported_and_only_it_is_analysed_again(own_stems, tmp_path, monkeypatch):
+def test_a_file_changed_after_saving_is_reported_and_only_it_is_analysed_again(own_stems, tmp_path, count_analyze):
     path = save_case(_case(own_stems), tmp_path / "c.facase")
     x, rate = sf.read(own_stems["bass"], dtype="float32")
     sf.write(own_stems["bass"], x * 0.5, rate, subtype="PCM_16")  # same length, same size, other bytes
@@ -47,7 +34,8 @@ def test_a_file_changed_after_saving_is_reported_and_only_it_is_analysed_again(o
     assert bass.needs_analysis
     assert bass.message.startswith("bass: bass.wav changed since it was analysed")
     assert "must be analysed again" in bass.message
-    calls = _count_analyze(monkeypatch)
+    calls = count_analyze
+    calls.clear()
     old_sha = case.lanes[2].sha256
     refresh_case(case, statuses=statuses)
     assert calls == [str(own_stems["bass"])]

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 
-import forensic_app.core.analysis as analysis_mod
 from forensic_app.batch import BatchOptions, Store, run_batch
 from forensic_app.batch.discover import discover
 from forensic_app.batch.task import report_name
@@ -33,20 +32,6 @@ def write(path: Path, kind: str = "noise", seconds: float = 3.0, seed: int = 0, 
 def read_csv(path: Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
-
-
-@pytest.fixture
-def count_analyze(monkeypatch):
-    """Counts calls of core.analysis.analyze (the batch's only scoring function), per path."""
-    calls: list[str] = []
-    real = analysis_mod.analyze
-
-    def counting(path, **kwargs):
-        calls.append(str(path))
-        return real(path, **kwargs)
-
-    monkeypatch.setattr(analysis_mod, "analyze", counting)
-    return calls
 
 
 def test_folders_lists_globs_and_bad_files_all_become_rows(tmp_path, tiny_weights, capsys, count_analyze):
