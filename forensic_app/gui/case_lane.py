@@ -19,13 +19,14 @@ from PySide6 import QtCore, QtWidgets
 
 from ..core.result import AnalysisResult, Spectrogram
 from ..core.vocabulary import VERDICT_COLOURS, format_probability, format_range
-from ..core.waveform import WaveformOverview
+from ..core.waveform import WaveformOverview, envelope_from_reader
 from .spectrogram_view import AXIS_WIDTH_PX, AnalysisView
 from .waveform_view import WaveformPlot
 
-LANE_HEIGHT_PX = 330
+LANE_HEIGHT_PX = 250
 WAVEFORM_HEIGHT_PX = 150
 WAVEFORM_BLOCK_FRAMES = 1 << 20
+WAVEFORM_DETAIL_MAX_S = 600.0  # finer envelopes are read (on the GUI thread) for views up to this long
 
 
 def shifted(item: Any, by_s: float) -> Any:
@@ -85,6 +86,8 @@ class LaneWidget(QtWidgets.QFrame):
         self.view.placeholder.setText("Decoding\u2026")
         self.view.setMinimumHeight(LANE_HEIGHT_PX - 40)
         self.view.spec_plot.hideAxis("bottom")  # the window-evidence strip below carries the time axis
+        self.view.timeline.setLabel("left", "Windows")  # short: a lane is low, and the axis titles would overlap
+        self.view.ci.layout.setRowStretchFactor(0, 3)
         self.waveform: Optional[WaveformPlot] = None
         self.view.selection_changed.connect(lambda sel: self.selection_made.emit(self.lane_id, sel))
         self.view.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -178,6 +181,7 @@ class LaneWidget(QtWidgets.QFrame):
             self.waveform = WaveformPlot(axis_width_px=AXIS_WIDTH_PX)
             self.view.addItem(self.waveform, row=2, col=0)
             self.waveform.link_x(self.view.spec_plot)
+            self.waveform.x_range_changed.connect(self._on_waveform_range)
             self.view.ci.layout.setRowStretchFactor(2, 2)
             self.view.timeline.hideAxis("bottom")
             self.setMinimumHeight(LANE_HEIGHT_PX + WAVEFORM_HEIGHT_PX)
@@ -188,6 +192,19 @@ class LaneWidget(QtWidgets.QFrame):
             self.waveform = None
             self.view.timeline.showAxis("bottom")
             self.setMinimumHeight(LANE_HEIGHT_PX)
+
+    def _on_waveform_range(self, start_s: float, end_s: float) -> None:
+        """Zoomed in: a finer envelope of the visible range, read from the decoded copy."""
+        if self.waveform is None or self.audio is None or end_s - start_s > WAVEFORM_DETAIL_MAX_S:
+            return
+        n = self.waveform.detail_columns(start_s, end_s)
+        if n:
+            a = self.audio
+            lo, hi = detail_in_lane_time(start_s, end_s, self.offset_s)
+            lo, hi = max(0.0, lo), min(hi, a.n_frames / a.rate)
+            if hi > lo:
+                self.waveform.set_detail(shifted(envelope_from_reader(a.read, a.rate, a.n_frames, lo, hi, n),
+                                                 -self.offset_s))
 
     # ------------------------------------------------------------------ cursor, annotations
     def set_cursor(self, t_case: Optional[float]) -> None:

@@ -17,7 +17,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..case.document import Annotation, Case, CaseFile, CaseFileError, load_case, save_case
 from ..core.spectrum import spectrum_at
-from .case_lane import LaneWidget, MixSource, detail_in_lane_time, spectrogram_in_case_time
+from .case_jobs import LaneRelay, SavedAnalysis
+from .case_lane import LaneWidget, MixSource
 from .case_panel import CasePanel
 from .main_window import AUDIO_FILTER
 from .playback import Player
@@ -26,69 +27,6 @@ from .workers import AnalysisRunner, Backend, DetailRunner, TaskRunner
 
 CASE_FILTER = "Forensic case (*.facase)"
 COMB_LINES_SHOWN = 40
-
-
-class _SavedAnalysis(Backend):
-    """The lane's saved analysis when its file and the model are what they were; else a new one.
-
-    Runs on the lane's worker thread: ``note`` (words for the lane's status, read by the GUI
-    when the result arrives) is all it leaves behind; it never touches a widget.
-    """
-
-    def __init__(self, backend: Backend, saved: Any, model_ok: bool):
-        super().__init__(backend.weights_dir)
-        self._backend, self._saved, self._model_ok = backend, saved, model_ok
-        self.note = ""
-
-    def load(self, path, cancel=None, on_fraction=None):
-        return self._backend.load(path, cancel, on_fraction)
-
-    def analyze(self, audio, *, on_progress, cancel):
-        saved = self._saved
-        if saved is not None and audio.info.file_sha256 == saved.input.file_sha256 and self._model_ok:
-            self.note = "saved analysis (file and model unchanged)"
-            return saved
-        if saved is not None:
-            self.note = ("the file changed since the case was saved: analysed again"
-                         if audio.info.file_sha256 != saved.input.file_sha256
-                         else "the model changed since the case was saved: analysed again")
-        return self._backend.analyze(audio, on_progress=on_progress, cancel=cancel)
-
-
-class _LaneRelay(QtCore.QObject):
-    """Receives one lane's worker signals on the GUI thread and hands them to the window."""
-
-    def __init__(self, window: "CaseWindow", widget: LaneWidget, detail: DetailRunner):
-        super().__init__(window)
-        self.window, self.widget, self.detail = window, widget, detail
-
-    @QtCore.Slot(int, object, object)
-    def loaded(self, _job: int, audio: Any, _spec: Any) -> None:
-        self.window._on_loaded(self.widget, audio)
-
-    @QtCore.Slot(int, float, str)
-    def progressed(self, _job: int, fraction: float, stage: str) -> None:
-        if self.widget.result is None:
-            self.widget.set_status(f"{stage} {int(100 * fraction)} %")
-
-    @QtCore.Slot(int, object)
-    def succeeded(self, _job: int, result: Any) -> None:
-        self.window._on_result(self.widget, result)
-
-    @QtCore.Slot(int, str, str)
-    def failed(self, _job: int, message: str, _stage: str) -> None:
-        self.window._on_lane_failed(self.widget, message)
-
-    @QtCore.Slot(float, float, int)
-    def detail_wanted(self, start_s: float, end_s: float, n_cols: int) -> None:
-        w = self.widget
-        if w.audio is not None:
-            self.detail.request(w.audio, *detail_in_lane_time(start_s, end_s, w.offset_s), n_cols)
-
-    @QtCore.Slot(int, object)
-    def detail_ready(self, request_id: int, spec: Any) -> None:
-        if self.detail.is_current(request_id):
-            self.widget.view.set_detail(spectrogram_in_case_time(spec, self.widget.offset_s))
 
 
 class CaseWindow(QtWidgets.QMainWindow):
@@ -102,7 +40,7 @@ class CaseWindow(QtWidgets.QMainWindow):
         self.dirty = False
         self.lanes: list[LaneWidget] = []
         self._runners: dict[str, tuple[AnalysisRunner, DetailRunner]] = {}
-        self._notes: dict[str, _SavedAnalysis] = {}  # lane id -> its backend, whose note says what was reused
+        self._notes: dict[str, SavedAnalysis] = {}  # lane id -> its backend, whose note says what was reused
         self._pending: set[str] = set()
         self._selection: Optional[tuple[str, tuple[float, float]]] = None
         self.tasks = TaskRunner(self)
@@ -228,10 +166,10 @@ class CaseWindow(QtWidgets.QMainWindow):
         widget.show_waveform(self.act_waveform.isChecked())
         self.lane_layout.insertWidget(self.lane_layout.count() - 1, widget)
         self.lanes.append(widget)
-        backend = _SavedAnalysis(self.backend, saved, model_ok)
+        backend = SavedAnalysis(self.backend, saved, model_ok)
         self._notes[lane.lane_id] = backend
         runner, detail = AnalysisRunner(backend, self), DetailRunner(self)
-        relay = _LaneRelay(self, widget, detail)  # a GUI-thread QObject: worker signals reach it queued
+        relay = LaneRelay(self, widget, detail)  # a GUI-thread QObject: worker signals reach it queued
         runner.worker.loaded.connect(relay.loaded)
         runner.worker.progressed.connect(relay.progressed)
         runner.worker.succeeded.connect(relay.succeeded)

@@ -11,7 +11,7 @@ from forensic_app.case import AlignmentError, align_signals, find_offset
 from forensic_app.case.align import ALIGN_RATE_HZ
 from forensic_app.training.synth import music_like
 
-from .conftest import bass, drums
+from tests.stems import bass, drums
 
 RATE = 44100
 

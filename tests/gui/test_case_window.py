@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,32 +11,9 @@ import soundfile as sf
 from forensic_app.gui.case_lane import MixSource
 from forensic_app.gui.case_window import CaseWindow
 from forensic_app.gui.workers import Backend
-from forensic_app.resources import data_dir
-from forensic_app.training.synth import music_like
+from tests.stems import RATE, SECONDS, write_stems
 
 WAIT_MS = 120_000
-RATE = 44100
-SECONDS = 8.0
-
-
-def write_stems(folder: Path) -> dict[str, Path]:
-    """vocals: the bundled demo's HiFi-GAN-decoded excerpt; drums, bass, other: clean, generated here."""
-    folder.mkdir(parents=True, exist_ok=True)
-    n = int(SECONDS * RATE)
-    decoded, rate = sf.read(data_dir("demo") / "karissa_hobbs-lets_go_fishin-excerpt-through-hifigan.flac",
-                            dtype="float32", frames=n)
-    assert rate == RATE
-    t = np.arange(n) / RATE
-    rng = np.random.default_rng(0)
-    stems = {"vocals": decoded,
-             "drums": (0.3 * np.exp(-(t % 0.5) * 30) * rng.standard_normal(n)).astype(np.float32),
-             "bass": (0.5 * np.sin(2 * np.pi * 55.0 * t) * np.exp(-(t % 0.5) * 3)).astype(np.float32),
-             "other": music_like(SECONDS, RATE, 1)}
-    out = {}
-    for name, x in stems.items():
-        out[name] = folder / f"{name}.wav"
-        sf.write(str(out[name]), x, RATE, subtype="PCM_16")
-    return out
 
 
 class CountingBackend(Backend):
@@ -215,3 +191,21 @@ def test_the_command_line_opens_several_files_as_a_case(tmp_path):
     r = subprocess.run([sys.executable, "-m", "forensic_app", "gui", str(future)], capture_output=True, text=True,
                        env=env, timeout=120)
     assert r.returncode == 2 and "update the app" in r.stderr
+
+
+def test_waveform_lanes_follow_the_zoom_with_a_finer_envelope(case_window, qtbot, tmp_path):
+    stems = write_stems(tmp_path / "stems")
+    win = case_window()
+    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
+        win.add_files([str(stems["drums"]), str(stems["bass"])])
+    win.act_waveform.trigger()
+    lane = win.lanes[1]
+    assert lane.waveform is not None and lane.waveform.overview is not None
+    overview_cols = lane.waveform.overview.n_columns
+    win.lanes[0].view.spec_box.setXRange(2.0, 2.05, padding=0)  # 50 ms: finer than the overview
+    qtbot.waitUntil(lambda: lane.waveform.detail is not None, timeout=5000)
+    d = lane.waveform.detail
+    assert d.start_s <= 2.0 + 1e-3 and d.end_s >= 2.05 - 1e-3
+    assert d.n_columns / (d.end_s - d.start_s) > 10 * overview_cols / SECONDS
+    win.act_waveform.trigger()
+    assert all(w.waveform is None for w in win.lanes)

@@ -1,0 +1,67 @@
+"""The README's case screenshots: four stems (the vocals through HiFi-GAN) in the case window, and
+page 1 of their case report.
+
+    QT_QPA_PLATFORM=offscreen python packaging/make_case_screenshot.py [OUT_DIR]   (default resources/screenshots)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> int:
+    from PySide6 import QtCore
+
+    from forensic_app.gui.app import ensure_app
+    from forensic_app.gui.case_window import CaseWindow
+    from tests.stems import write_stems
+
+    out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "resources" / "screenshots")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["FORENSIC_APP_CONFIG_DIR"] = tmp
+        stems = write_stems(Path(tmp) / "stems")
+        app = ensure_app()
+        win = CaseWindow()
+        win.resize(1500, 1320)
+        win.show()
+
+        def ready() -> None:
+            vocals = win.lanes[0]
+            vocals.separated.setChecked(True)
+            win.annotate(vocals.lane_id, 3.0, 6.0, "comb lines through the sustained vowel")
+            panel = win.panel
+            panel.decision.setCurrentIndex(panel.decision.findData("escalate"))
+            panel.reviewer.setText("A&R review")
+            panel.reason.setPlainText("Vocal stem shows decoder lines; ask the artist for the session files.")
+            win.show_spectrum(vocals.lane_id, 4.5)
+            QtCore.QTimer.singleShot(600, finish)
+
+        def finish() -> None:
+            win.grab().save(str(out_dir / "case.png"))
+            pdf = Path(tmp) / "case.pdf"
+            from forensic_app.case.report import write_case_report
+
+            write_case_report(win.case, pdf)
+            subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                            str(out_dir / "case-report")], check=True)
+            win.dirty = False
+            win.close()
+            app.quit()
+
+        win.case_ready.connect(ready)
+        win.add_files([str(stems[k]) for k in ("vocals", "drums", "bass", "other")])
+        app.exec()
+    print(f"wrote {out_dir / 'case.png'} and {out_dir / 'case-report.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
