@@ -203,6 +203,26 @@ def _save_screenshot(window, out: str) -> bool:
     return pixmap.save(out, "PNG")
 
 
+def _screenshot_finisher(window, screenshot: str, outcome: dict):
+    """``finish(code, message="")``: once only, grab ``window`` to ``screenshot`` (when code is 0),
+    record the exit code in ``outcome["code"]`` and close the window (a case saves nothing, asks nothing)."""
+
+    def finish(code: int, message: str = "") -> None:
+        if outcome.get("done"):
+            return
+        outcome["done"] = True
+        if message:
+            print(f"forensic-app: {message}", file=sys.stderr)
+        if code == 0 and not _save_screenshot(window, screenshot):
+            print(f"forensic-app: could not write {screenshot}", file=sys.stderr)
+            code = 1
+        outcome["code"] = code
+        window.dirty = False
+        window.close()
+
+    return finish
+
+
 def _run_case(paths: list[str], *, screenshot: Optional[str], weights_dir: Optional[str]) -> int:
     """The case window on several files or one saved case (see :func:`run_gui`)."""
     if weights_dir:
@@ -230,19 +250,7 @@ def _run_case(paths: list[str], *, screenshot: Optional[str], weights_dir: Optio
         if splash is not None:
             splash.finish(window)
         if screenshot:
-            def finish(code: int, message: str = "") -> None:
-                if outcome.get("done"):
-                    return
-                outcome["done"] = True
-                if message:
-                    print(f"forensic-app: {message}", file=sys.stderr)
-                if code == 0 and not _save_screenshot(window, screenshot):
-                    print(f"forensic-app: could not write {screenshot}", file=sys.stderr)
-                    code = 1
-                outcome["code"] = code
-                window.dirty = False  # a screenshot run saves nothing and asks nothing
-                window.close()
-
+            finish = _screenshot_finisher(window, screenshot, outcome)
             window.case_ready.connect(lambda: QtCore.QTimer.singleShot(300, lambda: finish(0)))
             QtCore.QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: finish(1, "timed out waiting for the analysis"))
         if paths[0].endswith(".facase"):
@@ -295,18 +303,7 @@ def run_gui(path: "Optional[str] | Sequence[str]" = None, *, screenshot: Optiona
         if not path:
             window.offer_demo()
         if screenshot:
-            def finish(code: int, message: str = "") -> None:
-                if outcome.get("done"):
-                    return
-                outcome["done"] = True
-                if message:
-                    print(f"forensic-app: {message}", file=sys.stderr)
-                if code == 0 and not _save_screenshot(window, screenshot):
-                    print(f"forensic-app: could not write {screenshot}", file=sys.stderr)
-                    code = 1
-                outcome["code"] = code
-                window.close()
-
+            finish = _screenshot_finisher(window, screenshot, outcome)
             # let the last repaint (heatmap, panel) happen before grabbing
             window.analysis_finished.connect(lambda _r: QtCore.QTimer.singleShot(300, lambda: finish(0)))
             window.analysis_failed.connect(lambda msg: finish(getattr(window, "failure_exit_code", 1), msg))
