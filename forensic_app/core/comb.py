@@ -29,29 +29,36 @@ harmonic partials. ``CombReference`` holds the distribution of best z over real 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, Optional
 
 import numpy as np
 import scipy.fft
-from scipy.ndimage import maximum_filter1d, median_filter
+from scipy.ndimage import median_filter
 
 from .comb_catalogue import (
     CATALOGUE_VERSION,
     Architecture,
-    CombCandidate,
     candidate_combs,
     catalogue_fingerprint,
 )
 from .comb_reference import CombReference, fit_reference  # noqa: F401 - re-exported: the public comb API
+from .comb_scoring import (  # noqa: F401 - the recipe's constants are part of the public comb API
+    FLOOR_WIDTH_HZ,
+    JITTERS,
+    MIN_LINE_HZ,
+    SUB_BAND_LO_HZ,
+    SUB_BAND_MIN_F0_HZ,
+    SUB_BAND_MIN_LINES,
+    CombScorer,
+    Scores,
+    line_prominence,
+)
 from .errors import ModelError
 from .result import CombEvidence
 
 COMB_VERSION = "2"  # bump when the recipe below changes: stored references become invalid
 
 DEFAULT_BAND_HZ = 16000.0  # above this, lossy codecs' low-pass and noise shaping dominate
-FLOOR_WIDTH_HZ = 200.0  # median filter that gives the spectral floor
-MIN_LINE_HZ = 200.0  # lines below this sit among bass partials and window leakage from DC
 MIN_AUDIO_S = 3.0  # less than this gives too few frames to average
 MAX_PLOT_POINTS = 8192  # residual_db / freqs_hz are max-pooled down to at most this
 CLIFF_DB = 20.0  # a floor drop this large within 4 floor widths is a low-pass edge
@@ -65,24 +72,6 @@ Z_WEAK = 4.0  # "weak comb evidence"
 Z_STRONG = 5.0  # "comb evidence"
 FOUND_LINES_MIN_Z = Z_WEAK  # below this z no line is reported as found (they would be chance)
 FEATURE_CLIP = (-5.0, 20.0)  # range of comb_feature()
-SUB_BAND_LO_HZ = (4000.0, 8000.0)  # each comb is also tested on its lines above these only
-SUB_BAND_MIN_LINES = 3  # ... when at least this many lines lie there
-SUB_BAND_MIN_F0_HZ = 200.0  # ... and the comb is not dense
-
-
-def _jitters() -> np.ndarray:
-    """Relative spacing offsets for the null distribution (fixed, so results repeat).
-
-    Offsets within 0.4 % of a ratio p/q with q <= 6 are skipped: such a comb shares every
-    q-th line with the true one.
-    """
-    d = np.concatenate([np.linspace(-0.22, -0.02, 80), np.linspace(0.02, 0.22, 80)])
-    ratios = sorted({p / q for q in range(1, 7) for p in range(1, 2 * q + 1)})
-    keep = np.array([all(abs((1 + x) - r) > 0.004 for r in ratios) for x in d])
-    return d[keep]
-
-
-JITTERS = _jitters()
 
 
 def comb_recipe(rate_hz: int = 44100, n_fft: int = 16384, catalogue: Optional[Iterable[Architecture]] = None) -> dict[str, Any]:
@@ -99,98 +88,6 @@ def comb_recipe(rate_hz: int = 44100, n_fft: int = 16384, catalogue: Optional[It
         "catalogue_version": CATALOGUE_VERSION,
         "catalogue": catalogue_fingerprint(catalogue),
     }
-
-
-# ----------------------------------------------------------------------------- scoring
-
-
-@dataclass(frozen=True)
-class _Scores:
-    """Comb scores of every candidate on one averaged spectrum."""
-
-    z: np.ndarray  # (n_cand,) robust z against jittered spacings (best sub-band); nan when untestable
-    strength_db: np.ndarray  # (n_cand,) score minus median jittered score, same sub-band
-    test: np.ndarray  # (n_cand,) index of the scorer test (candidate, sub-band) that gave z
-    band_hi_hz: float
-    residual: np.ndarray  # (n_bins_in_band,) dB
-
-
-class _CombScorer:
-    """Precomputed line indices of all candidates and their jittered spacings for one band.
-
-    Each candidate is tested on its lines in the whole band and, where enough lines lie
-    there, on the lines above each of SUB_BAND_LO_HZ only: music buries the low lines of
-    a comb and the upper ones may be all that shows (the average over all lines would
-    drown them). The candidate's z is the best of its tests.
-    """
-
-    def __init__(self, candidates: Sequence[CombCandidate], df_hz: float, band_hi_hz: float):
-        self.candidates = candidates
-        idx_parts, grp_parts = [], []
-        self.lines: list[np.ndarray] = []  # true-line bins per candidate, whole band
-        self.test_cand: list[int] = []  # per test: candidate index
-        self.test_lo_hz: list[float] = []  # per test: lowest line frequency
-        n_spacings = 1 + JITTERS.size
-        top_bin = int(math.floor(band_hi_hz / df_hz)) - 1  # +-1 bin tolerance must stay in band
-        for ci, cand in enumerate(candidates):
-            hi = min(band_hi_hz, cand.max_freq_hz - 2 * FLOOR_WIDTH_HZ)
-            spacings = cand.f0_hz * np.concatenate([[1.0], 1.0 + JITTERS])
-            k = np.arange(1, max(1, int(hi // spacings.min())) + 1)
-            freqs = spacings[:, None] * k[None, :]  # (n_spacings, n_k)
-            bins = np.rint(freqs / df_hz).astype(np.int64)
-            in_band = (freqs <= hi) & (bins >= 1) & (bins <= top_bin)
-            self.lines.append(bins[0][in_band[0] & (freqs[0] >= MIN_LINE_HZ)])
-            # dense combs have jittered nulls that overlap their own lines: whole band only
-            sub_bands = SUB_BAND_LO_HZ if cand.f0_hz >= SUB_BAND_MIN_F0_HZ else ()
-            for lo in (MIN_LINE_HZ, *sub_bands):
-                keep = in_band & (freqs >= lo)
-                n_true = int(keep[0].sum())
-                if n_true < (2 if lo == MIN_LINE_HZ else SUB_BAND_MIN_LINES):
-                    continue
-                if lo != MIN_LINE_HZ and n_true == self.lines[ci].size:
-                    continue  # same lines as the whole-band test
-                t = len(self.test_cand)
-                self.test_cand.append(ci)
-                self.test_lo_hz.append(float(lo))
-                grp = (t * n_spacings + np.arange(n_spacings))[:, None] + np.zeros_like(bins)
-                idx_parts.append(bins[keep])
-                grp_parts.append(grp[keep])
-        self.n_spacings = n_spacings
-        self.n_tests = len(self.test_cand)
-        self.idx = np.concatenate(idx_parts) if idx_parts else np.zeros(0, np.int64)
-        self.grp = np.concatenate(grp_parts) if grp_parts else np.zeros(0, np.int64)
-        self.counts = np.bincount(self.grp, minlength=self.n_tests * n_spacings).astype(float)
-
-    def null_lines(self, test: int) -> np.ndarray:
-        """Bins of all jittered lines of one test (pooled)."""
-        g0 = test * self.n_spacings
-        return self.idx[(self.grp > g0) & (self.grp < g0 + self.n_spacings)]
-
-    def score(self, prominence: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per candidate: best z over its tests, the strength and the test index."""
-        n_c = len(self.candidates)
-        z_c = np.full(n_c, np.nan)
-        strength_c = np.full(n_c, np.nan)
-        test_c = np.full(n_c, -1)
-        if self.n_tests == 0:
-            return z_c, strength_c, test_c
-        sums = np.bincount(self.grp, weights=prominence[self.idx], minlength=self.n_tests * self.n_spacings)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            s = (sums / self.counts).reshape(self.n_tests, self.n_spacings)
-            s0, null = s[:, 0], s[:, 1:]
-            med = np.nanmedian(null, axis=1)
-            # scale: the larger of the MAD and the 80th-percentile spread (both sigma for a
-            # normal null). The MAD alone ignores a heavy upper tail, which music with a
-            # forest of partials has (up to 20 % of random combs hit several of them); the
-            # quantile still ignores the rare jittered combs that cross a decoder's other combs.
-            mad = 1.4826 * np.nanmedian(np.abs(null - med[:, None]), axis=1)
-            q80 = (np.nanquantile(null, 0.8, axis=1) - med) / 0.8416
-            scale = np.maximum(np.maximum(mad, q80), 0.01)
-            z = (s0 - med) / scale
-        for t, ci in enumerate(self.test_cand):
-            if np.isfinite(z[t]) and not z[t] <= z_c[ci]:
-                z_c[ci], strength_c[ci], test_c[ci] = z[t], s0[t] - med[t], t
-        return z_c, strength_c, test_c
 
 
 def _log_spectrum(power: np.ndarray) -> np.ndarray:
@@ -273,7 +170,7 @@ class CombAnalyzer:
         self._window = _hann(self.n_fft)
         self._win_power = float(np.sum(self._window.astype(np.float64) ** 2))
         self._seg_len = max(1, int(round(self.segment_s * self.rate_hz)))
-        self._scorers: dict[int, _CombScorer] = {}
+        self._scorers: dict[int, CombScorer] = {}
         n_bins = self.n_fft // 2 + 1
         self._buf = np.zeros(0, np.float32)
         self._buf_pos = 0  # absolute sample index of _buf[0] == start of the next frame
@@ -351,16 +248,16 @@ class CombAnalyzer:
     def _mean_square(self, mean_power: np.ndarray) -> float:
         return float(2.0 * mean_power.sum() / (self.n_fft * self._win_power))
 
-    def _scorer(self, hi_bin: int) -> _CombScorer:
+    def _scorer(self, hi_bin: int) -> CombScorer:
         scorer = self._scorers.get(hi_bin)
         if scorer is None:
             if len(self._scorers) >= 4:  # ~10 MB each
                 self._scorers.pop(next(iter(self._scorers)))
-            scorer = _CombScorer(self.candidates, self.df_hz, hi_bin * self.df_hz)
+            scorer = CombScorer(self.candidates, self.df_hz, hi_bin * self.df_hz)
             self._scorers[hi_bin] = scorer
         return scorer
 
-    def _score(self, mean_power: np.ndarray) -> Optional[_Scores]:
+    def _score(self, mean_power: np.ndarray) -> Optional[Scores]:
         """Scores of all candidates on one averaged ``(n_fft//2+1,)`` power spectrum."""
         if self._mean_square(mean_power) < SILENCE_MS:
             return None
@@ -372,9 +269,9 @@ class CombAnalyzer:
             hi_bin = edge_bin - edge_bin % 32
         band = level[: hi_bin + 1]
         residual = band - median_filter(band, size=self._width, mode="reflect")
-        r3 = _line_prominence(residual)
+        r3 = line_prominence(residual)
         z, strength, test = self._scorer(hi_bin).score(r3)
-        return _Scores(z=z, strength_db=strength, test=test, band_hi_hz=hi_bin * self.df_hz, residual=residual)
+        return Scores(z=z, strength_db=strength, test=test, band_hi_hz=hi_bin * self.df_hz, residual=residual)
 
     def finish(self) -> Optional[CombEvidence]:
         """Comb evidence for everything added so far (does not consume the state).
@@ -408,7 +305,7 @@ class CombAnalyzer:
         cand = self.candidates[best]
         scorer = self._scorer(int(round(track.band_hi_hz / self.df_hz)))
         expected_bins = scorer.lines[best]
-        r3 = _line_prominence(track.residual)
+        r3 = line_prominence(track.residual)
         z = float(track.z[best])
         found = np.zeros(0)
         if z >= FOUND_LINES_MIN_Z and expected_bins.size:
@@ -460,22 +357,6 @@ class CombAnalyzer:
                 }
             )
         return out
-
-
-def _line_prominence(residual: np.ndarray) -> np.ndarray:
-    """Height of a NARROW line at each bin: max over +-1 bin minus the mean of its flanks.
-
-    Upsampling lines are exact and stationary, so they are as narrow as the window's main
-    lobe (+-2 bins); music partials averaged over seconds are broadened by vibrato and
-    pitch changes and have raised flanks. Flanks: 4..6 bins either side (clear of the
-    main lobe, inside the closest comb spacing of 8 bins).
-    """
-    peak = maximum_filter1d(residual, size=3, mode="nearest")
-    kernel = np.zeros(13)
-    kernel[[0, 1, 2, 10, 11, 12]] = 1.0 / 6.0
-    flank = np.convolve(np.pad(residual, 6, mode="reflect"), kernel, mode="valid")
-    flank_env = np.maximum(flank, 0.0)
-    return peak - flank_env
 
 
 def _hann(n: int) -> np.ndarray:
