@@ -36,7 +36,7 @@ def main() -> int:
         def ready() -> None:
             vocals = win.lanes[0]
             vocals.separated.setChecked(True)
-            win.annotate(vocals.lane_id, 3.0, 6.0, "comb lines through the sustained vowel")
+            win.annotate(vocals.lane_id, 3.0, 6.0, "decoder texture up to 12 kHz", 2000.0, 12000.0)
             panel = win.panel
             panel.decision.setCurrentIndex(panel.decision.findData("escalate"))
             panel.reviewer.setText("A&R review")

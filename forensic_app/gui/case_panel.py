@@ -18,6 +18,46 @@ from .scales import format_time
 COLUMNS = ("Lane", "Verdict", "Probability", "Range", "Patch CNN", "Comb", "Fakeprint")
 
 
+class AnnotationDialog(QtWidgets.QDialog):
+    """The note for a selected region and, optionally, the frequency band it concerns (Hz)."""
+
+    def __init__(self, parent: Optional[QtWidgets.QWidget] = None, nyquist_hz: float = 22050.0):
+        super().__init__(parent)
+        self.setWindowTitle("Annotate selection")
+        self.note = QtWidgets.QLineEdit()
+        self.note.setPlaceholderText("What you see here, e.g. \"lines every 86 Hz during the chorus\"")
+        self.band = QtWidgets.QCheckBox("Only a frequency band")
+        self.low, self.high = QtWidgets.QDoubleSpinBox(), QtWidgets.QDoubleSpinBox()
+        for box, value in ((self.low, 4000.0), (self.high, min(12000.0, nyquist_hz))):
+            box.setRange(0.0, nyquist_hz)
+            box.setDecimals(0)
+            box.setSuffix(" Hz")
+            box.setValue(value)
+            box.setEnabled(False)
+            self.band.toggled.connect(box.setEnabled)
+        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
+                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QtWidgets.QFormLayout(self)
+        form.addRow("Note", self.note)
+        form.addRow(self.band)
+        form.addRow("From", self.low)
+        form.addRow("To", self.high)
+        form.addRow(buttons)
+        self.resize(460, self.sizeHint().height())
+
+    def text(self) -> str:
+        return self.note.text().strip()
+
+    def band_hz(self) -> tuple[Optional[float], Optional[float]]:
+        """(low, high) in Hz, or (None, None) when the note is about all frequencies."""
+        if not self.band.isChecked():
+            return None, None
+        lo, hi = sorted((self.low.value(), self.high.value()))
+        return (lo, hi) if hi > lo else (None, None)
+
+
 class CasePanel(QtWidgets.QWidget):
     """``changed`` fires when the user edits the decision or removes an annotation."""
 

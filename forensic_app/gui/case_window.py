@@ -19,7 +19,7 @@ from ..case.document import Annotation, Case, CaseFile, CaseFileError, load_case
 from ..core.spectrum import spectrum_at
 from .case_jobs import LaneRelay, SavedAnalysis
 from .case_lane import LaneWidget, MixSource
-from .case_panel import CasePanel
+from .case_panel import AnnotationDialog, CasePanel
 from .main_window import AUDIO_FILTER
 from .playback import Player
 from .spectrum_plot import SpectrumPlot
@@ -258,14 +258,21 @@ class CaseWindow(QtWidgets.QMainWindow):
             self.show_error("Select a time range first: Shift+drag across a lane.")
             return
         lane_id, (a, b) = self._selection
-        text, ok = QtWidgets.QInputDialog.getText(self, "Annotate selection", "Note for this region:")
-        if ok and text.strip():
-            self.annotate(lane_id, a, b, text.strip())
+        dialog = AnnotationDialog(self, nyquist_hz=self._nyquist(lane_id))
+        if dialog.exec() and dialog.text():
+            self.annotate(lane_id, a, b, dialog.text(), *dialog.band_hz())
 
-    def annotate(self, lane_id: Optional[str], start_case_s: float, end_case_s: float, text: str) -> Annotation:
-        """Add an annotation over a case-time range of one lane (None: the whole case)."""
+    def _nyquist(self, lane_id: str) -> float:
+        w = next((w for w in self.lanes if w.lane_id == lane_id), None)
+        return w.audio.rate / 2 if w is not None and w.audio is not None else 22050.0
+
+    def annotate(self, lane_id: Optional[str], start_case_s: float, end_case_s: float, text: str,
+                 low_hz: Optional[float] = None, high_hz: Optional[float] = None) -> Annotation:
+        """Add an annotation over a case-time range of one lane (None: the whole case), optionally
+        limited to ``low_hz``..``high_hz``."""
         offset = self.case.lane(lane_id).offset_s if lane_id else 0.0
-        a = Annotation(start_s=start_case_s + offset, end_s=end_case_s + offset, text=text, lane=lane_id)
+        a = Annotation(start_s=start_case_s + offset, end_s=end_case_s + offset, text=text, lane=lane_id,
+                       low_hz=low_hz, high_hz=high_hz)
         self.panel.add_annotation(a)
         return a
 

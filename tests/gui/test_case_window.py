@@ -209,3 +209,27 @@ def test_waveform_lanes_follow_the_zoom_with_a_finer_envelope(case_window, qtbot
     assert d.n_columns / (d.end_s - d.start_s) > 10 * overview_cols / SECONDS
     win.act_waveform.trigger()
     assert all(w.waveform is None for w in win.lanes)
+
+
+def test_an_annotation_can_be_limited_to_a_frequency_band(case_window, qtbot, tmp_path):
+    from forensic_app.gui.case_panel import AnnotationDialog
+
+    dialog = AnnotationDialog(nyquist_hz=22050.0)
+    dialog.note.setText("  lines above 8 kHz ")
+    dialog.band.setChecked(True)
+    dialog.low.setValue(12000.0)
+    dialog.high.setValue(8000.0)  # typed the wrong way round: still one band
+    assert dialog.text() == "lines above 8 kHz" and dialog.band_hz() == (8000.0, 12000.0)
+    dialog.band.setChecked(False)
+    assert dialog.band_hz() == (None, None) and not dialog.low.isEnabled()
+
+    stems = write_stems(tmp_path / "stems")
+    win = case_window()
+    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
+        win.add_files([str(stems["vocals"])])
+    lane = win.lanes[0]
+    win.annotate(lane.lane_id, 1.0, 2.0, "whole band")
+    assert len(lane._annotation_items) == 2  # region and label
+    win.annotate(lane.lane_id, 3.0, 4.0, "lines above 8 kHz", 8000.0, 12000.0)
+    assert len(lane._annotation_items) == 5  # + region, label and the band's box
+    assert win.panel.annotations.item(1).text() == "vocals 0:03.0-0:04.0, 8000-12000 Hz: lines above 8 kHz"
