@@ -70,6 +70,16 @@ def count_flops_per_frame(model: PatchCNN) -> float:
     return flops
 
 
+def max_pool_2x2(x: torch.Tensor) -> torch.Tensor:
+    """``torch.max_pool2d(x, 2)`` for (B, C, H, W), exactly (odd edges dropped the same way),
+    as two strided maxima: about 7x faster on CPU, where the pooling kernel for NCHW tensors
+    took as long as the convolutions themselves (measured on 16 x 744 x 1100 maps, one thread)."""
+    h, w = x.shape[2] // 2 * 2, x.shape[3] // 2 * 2
+    x = x[:, :, :h, :w]
+    rows = torch.maximum(x[:, :, 0::2, :], x[:, :, 1::2, :])
+    return torch.maximum(rows[:, :, :, 0::2], rows[:, :, :, 1::2])
+
+
 class _FusedBlocks(nn.Module):
     """Inference form of the conv blocks: BN folded into the conv, max-pool before ReLU.
 
@@ -93,7 +103,7 @@ class _FusedBlocks(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for conv in self.convs:
-            x = torch.relu_(torch.max_pool2d(conv(x), 2))
+            x = torch.relu_(max_pool_2x2(conv(x)))
         return x
 
 

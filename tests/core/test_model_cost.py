@@ -18,3 +18,13 @@ def test_multiply_adds_count_every_conv_and_agree_for_the_fused_net():
     x = torch.randn(1, 64, 64)
     with torch.inference_mode():
         assert torch.allclose(net(x)[0], fused(x)[0], atol=1e-5)
+
+
+def test_the_inference_max_pool_is_torch_s_max_pool_exactly():
+    import torch
+
+    from forensic_app.core.model import max_pool_2x2
+
+    for shape in [(2, 3, 7, 9), (1, 1, 2, 2), (1, 4, 5, 4), (1, 16, 64, 33)]:
+        x = torch.randn(*shape)
+        assert torch.equal(max_pool_2x2(x), torch.max_pool2d(x, 2)), shape
