@@ -80,7 +80,7 @@ def _parse_labels(items: list[str]) -> dict[str, str]:
 
 
 def _new(args, progress: _LaneProgress):
-    from .build import new_case
+    from .build import default_label, new_case
 
     target = Path(args.case)
     if target.exists() and not args.force:
@@ -89,8 +89,15 @@ def _new(args, progress: _LaneProgress):
     labels = _parse_labels(args.label)
     files = [os.path.abspath(f) for f in args.files]
     files += [p for p in labels if p not in files]
-    by_label = {v: k for k, v in labels.items()}
-    separated = [by_label.get(x, os.path.abspath(x)) for x in args.separated]
+    by_label = {default_label(f): f for f in files}
+    by_label.update({v: k for k, v in labels.items()})
+    separated = []
+    for x in args.separated:  # a lane's label (given or taken from the file name) or one of the files
+        path = by_label.get(x, os.path.abspath(x))
+        if path not in files:
+            raise ValueError(f"--separated {x!r} names no file of this case: give a lane's label "
+                             f"({', '.join(sorted(by_label))}) or one of the files")
+        separated.append(path)
     _say(f"Analysing {len(files)} file(s) into {target}")
     return new_case(files, labels=labels, separated=separated, weights_dir=args.weights, title=args.title,
                     on_progress=progress)
@@ -112,6 +119,9 @@ def _reopen(args, progress: _LaneProgress):
         if s.state != "ok":
             _say(s.message)
     todo = [s for s in statuses if s.needs_analysis]
+    kept = [s for s in statuses if s.state == "ok"]
+    if kept:
+        _say(f"From the saved analyses (same file bytes, same model): {', '.join(s.label for s in kept)}")
     if todo:
         _say(f"Analysing again: {', '.join(s.label for s in todo)} (the other lanes keep their saved results)")
         refresh_case(case, weights_dir=args.weights, statuses=todo, on_progress=progress)

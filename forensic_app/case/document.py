@@ -258,6 +258,8 @@ def load_case(path: Union[str, os.PathLike]) -> Case:
     try:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CaseFileError(f"{name} is not a case file (it is not JSON text: {exc}). Open a {SUFFIX} file saved "
-                            "by forensic_app; a case cut short by a crash can be made again from the audio files.") from None
+        where = exc.start if isinstance(exc, UnicodeDecodeError) else exc.pos
+        raise CaseFileError(f"{name} is not a case file, or a damaged one (it stops being readable text at byte "
+                            f"{where:,} of {len(raw):,}). Open a {SUFFIX} file saved by forensic_app; a case cut "
+                            "short by a crash can be made again from the audio files.") from None
     return case_from_document(doc, source=name)

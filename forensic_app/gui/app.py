@@ -204,16 +204,16 @@ def _save_screenshot(window, out: str) -> bool:
 
 
 def _screenshot_finisher(window, screenshot: str, outcome: dict):
-    """``finish(code, message="")``: once only, grab ``window`` to ``screenshot`` (when code is 0),
+    """``finish(code, message="", grab=False)``: once only, grab ``window`` to ``screenshot`` (when code is 0, or ``grab``),
     record the exit code in ``outcome["code"]`` and close the window (a case saves nothing, asks nothing)."""
 
-    def finish(code: int, message: str = "") -> None:
+    def finish(code: int, message: str = "", grab: bool = False) -> None:
         if outcome.get("done"):
             return
         outcome["done"] = True
         if message:
             print(f"forensic-app: {message}", file=sys.stderr)
-        if code == 0 and not _save_screenshot(window, screenshot):
+        if (code == 0 or grab) and not _save_screenshot(window, screenshot):
             print(f"forensic-app: could not write {screenshot}", file=sys.stderr)
             code = 1
         outcome["code"] = code
@@ -251,7 +251,18 @@ def _run_case(paths: list[str], *, screenshot: Optional[str], weights_dir: Optio
             splash.finish(window)
         if screenshot:
             finish = _screenshot_finisher(window, screenshot, outcome)
-            window.case_ready.connect(lambda: QtCore.QTimer.singleShot(300, lambda: finish(0)))
+            if app.platformName() == "offscreen":  # an imaginary screen: grab tall enough for four lanes
+                window.resize(1500, 1320)
+
+            def ready() -> None:
+                failed = window.failed_lanes()
+                if failed:  # the grab shows each lane's message; the exit code says it
+                    QtCore.QTimer.singleShot(300, lambda: finish(2, f"could not read {', '.join(failed)}: "
+                                                                    "see the lane's message in the screenshot", grab=True))
+                    return
+                QtCore.QTimer.singleShot(300, lambda: finish(0))
+
+            window.case_ready.connect(ready)
             QtCore.QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: finish(1, "timed out waiting for the analysis"))
         if paths[0].endswith(".facase"):
             if not window.open_case(paths[0]):

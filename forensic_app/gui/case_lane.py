@@ -77,8 +77,10 @@ class LaneWidget(QtWidgets.QFrame):
         header.setContentsMargins(6, 3, 6, 0)
         header.addWidget(self.title, 3)
         header.addWidget(self.verdict_chip)
-        header.addWidget(self.status, 2)
-        self.status.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        header.addStretch(1)
+        self.status.setWordWrap(True)  # its own row: what was reused, re-analysed or went wrong, in full
+        self.status.setContentsMargins(8, 0, 6, 0)
+        self.status.hide()
         for w in (self.separated, self.mute, self.solo):
             header.addWidget(w)
 
@@ -86,6 +88,7 @@ class LaneWidget(QtWidgets.QFrame):
         self.view.placeholder.setText("Decoding\u2026")
         self.view.setMinimumHeight(LANE_HEIGHT_PX - 40)
         self.view.spec_plot.hideAxis("bottom")  # the window-evidence strip below carries the time axis
+        self.view.heat_bar.setLabel("right", "Patch evidence (0-1)")  # the full legend is in the single-track view
         self.view.timeline.setLabel("left", "Windows")  # short: a lane is low, and the axis titles would overlap
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.waveform: Optional[WaveformPlot] = None
@@ -102,6 +105,7 @@ class LaneWidget(QtWidgets.QFrame):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(2)
         layout.addLayout(header)
+        layout.addWidget(self.status)
         layout.addWidget(self.view, 1)
         self.setMinimumHeight(LANE_HEIGHT_PX)
         self._refresh_title()
@@ -160,14 +164,24 @@ class LaneWidget(QtWidgets.QFrame):
         self.verdict_chip.setStyleSheet("padding: 1px 8px; border-radius: 6px; color: white; "
                                         f"background: {VERDICT_COLOURS.get(r.verdict, '#3a3a44')};")
 
-    def set_status(self, text: str) -> None:
+    def set_status(self, text: str, *, problem: bool = False) -> None:
         self.status.setText(text)
+        self.status.setToolTip(text)
+        self.status.setStyleSheet("color: #e08080;" if problem else "color: #9a9aa8;")
+        self.status.setVisible(bool(text))
 
     def set_failed(self, message: str) -> None:
+        """The file could not be read and there is no saved analysis to show."""
         self.verdict_chip.setText("not analysed")
         self.verdict_chip.setStyleSheet("padding: 1px 8px; border-radius: 6px; background: #5a2a2a; color: white;")
-        self.status.setText(message)
-        self.status.setToolTip(message)
+        self.view.placeholder.setText("")
+        self.set_status(message, problem=True)
+
+    def show_saved_only(self, result: AnalysisResult, message: str) -> None:
+        """The file is gone but the case holds its analysis: show that (no playback, no zoom detail)."""
+        self.view.set_spectrogram(shifted(result.overview, -self.offset_s), result.input.duration_s - self.offset_s)
+        self.set_result(result)
+        self.set_status(message, problem=True)
 
     # ------------------------------------------------------------------ waveform lane
     def _waveform_envelope(self):

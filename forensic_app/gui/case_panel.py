@@ -82,7 +82,7 @@ class CasePanel(QtWidgets.QWidget):
         self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         self.notes = QtWidgets.QLabel()
         self.notes.setWordWrap(True)
-        self.notes.setStyleSheet("color: #b8b8c4;")
+        self.notes.setStyleSheet("font-size: 9pt;")
 
         self.annotations = QtWidgets.QListWidget()
         self.annotations.itemActivated.connect(lambda item: self.annotation_activated.emit(self.annotations.row(item)))

@@ -42,6 +42,7 @@ class CaseWindow(QtWidgets.QMainWindow):
         self._runners: dict[str, tuple[AnalysisRunner, DetailRunner]] = {}
         self._notes: dict[str, SavedAnalysis] = {}  # lane id -> its backend, whose note says what was reused
         self._pending: set[str] = set()
+        self._failed: set[str] = set()  # lane ids whose file could not be read
         self._selection: Optional[tuple[str, tuple[float, float]]] = None
         self.tasks = TaskRunner(self)
         self.tasks.worker.succeeded.connect(self._on_task_done)
@@ -199,15 +200,28 @@ class CaseWindow(QtWidgets.QMainWindow):
         self._lane_settled(widget)
 
     def _on_lane_failed(self, widget: LaneWidget, message: str) -> None:
-        missing = not os.path.exists(self._lane(widget).path)
-        widget.set_failed(message + (" Use File \u25b8 Relink missing files\u2026 to find it by its hash." if missing else ""))
+        lane = self._lane(widget)
+        relink = " File \u25b8 Relink missing files\u2026 finds it by its hash." if not os.path.exists(lane.path) else ""
+        if lane.result is not None:  # a saved case: its analysis still stands for the bytes it was made from
+            widget.show_saved_only(lane.result, f"{message} Showing the saved analysis (no playback, no zoomed "
+                                                f"detail).{relink}")
+        else:
+            widget.set_failed(message + relink)
+        self._failed.add(widget.lane_id)
         self._lane_settled(widget)
+
+    def failed_lanes(self) -> list[str]:
+        """Labels of the lanes whose file could not be read (with or without a saved analysis)."""
+        return [w.label for w in self.lanes if w.lane_id in self._failed]
 
     def _lane_settled(self, widget: LaneWidget) -> None:
         self._pending.discard(widget.lane_id)
         self.panel.refresh()
         if not self._pending:
-            self.statusBar().showMessage("Every lane is analysed.", 5000)
+            failed = self.failed_lanes()
+            self.statusBar().showMessage(
+                f"Could not read: {', '.join(failed)} (see the lane)." if failed else
+                "Every lane is ready.", 0 if failed else 5000)
             if self.spectrum.spectrum is None:
                 self.show_strongest_evidence()
             self.case_ready.emit()
@@ -227,6 +241,7 @@ class CaseWindow(QtWidgets.QMainWindow):
             detail.shutdown()
         self._runners.clear()
         self._notes.clear()
+        self._failed.clear()
         self._pending.clear()
         for w in self.lanes:
             w.view.close()
@@ -248,7 +263,8 @@ class CaseWindow(QtWidgets.QMainWindow):
         # mark the comb's first lines only: hundreds of lines across the band would hide the spectrum
         self.spectrum.set_spectrum(spec, t_case, comb_f0_hz=f0,
                                    comb_max_hz=None if f0 is None else min(a.rate / 2, f0 * COMB_LINES_SHOWN))
-        self.spectrum.plot.setTitle(f"{w.label}: {self.spectrum.title()}")
+        comb = f" \u00b7 dashed: where the comb's lines fall (every {f0:.1f} Hz)" if f0 else ""
+        self.spectrum.plot.setTitle(f"{w.label}: {self.spectrum.title()}{comb}")
 
     def _on_selection(self, lane_id: str, sel: Any) -> None:
         self._selection = (lane_id, sel) if sel else None
@@ -388,6 +404,7 @@ class CaseWindow(QtWidgets.QMainWindow):
                 w.file_name = os.path.basename(found[w.lane_id])
                 w.set_label(w.label)
                 w.set_status("relinked by hash")
+                self._failed.discard(w.lane_id)
                 self._pending.add(w.lane_id)
                 runner.start(found[w.lane_id])
         self._on_case_edited()

@@ -49,6 +49,7 @@ def test_a_case_is_written_with_its_report_and_reopened_without_analysis(own_ste
     assert main(["case", str(case_path), "--report", str(report2), "--no-progress"]) == 0, capsys.readouterr().err
     out, err = capsys.readouterr()
     assert calls == [] and "Analysing again" not in err
+    assert "From the saved analyses (same file bytes, same model): lead vocal, drums, bass, other" in err
     assert "Lane 1 of 4: lead vocal" in pdf_text(report2)
 
     x, rate = sf.read(own_stems["other"], dtype="float32")
@@ -108,3 +109,15 @@ def test_align_sets_the_offsets(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "master runs 1.50" in err and "later than the reference" in err
     assert abs(load_case(case_path).lanes[1].offset_s - 1.5) < 0.005
+
+
+def test_separated_takes_the_label_taken_from_the_file_name(own_stems, tmp_path, capsys):
+    """The README's example: no --label, so the vocals lane is called after vocals.wav."""
+    case_path = tmp_path / "c.facase"
+    files = [str(own_stems["vocals"]), str(own_stems["drums"])]
+    assert main(["case", str(case_path), *files, "--separated", "vocals", "--no-progress"]) == 0, capsys.readouterr().err
+    assert [f.separated for f in load_case(case_path).lanes] == [True, False]
+    code = main(["case", str(tmp_path / "d.facase"), *files, "--separated", "vocal", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--separated 'vocal' names no file of this case" in err and "drums, vocals" in err
+    assert not (tmp_path / "d.facase").exists()

@@ -127,7 +127,7 @@ def test_a_moved_file_is_named_and_relinked_by_its_hash(case_window, qtbot, tmp_
     with qtbot.waitSignal(again.case_ready, timeout=WAIT_MS):
         again.open_case(str(case_file))
     lane = again.lanes[1]
-    assert lane.verdict_chip.text() == "not analysed" and "Relink" in lane.status.text()
+    assert "Showing the saved analysis" in lane.status.text() and "Relink" in lane.status.text()
     with qtbot.waitSignal(again.case_ready, timeout=WAIT_MS):
         again.relink(str(tmp_path / "elsewhere"))
     assert again.case.lanes[1].path == str(moved)
@@ -233,3 +233,30 @@ def test_an_annotation_can_be_limited_to_a_frequency_band(case_window, qtbot, tm
     win.annotate(lane.lane_id, 3.0, 4.0, "lines above 8 kHz", 8000.0, 12000.0)
     assert len(lane._annotation_items) == 5  # + region, label and the band's box
     assert win.panel.annotations.item(1).text() == "vocals 0:03.0-0:04.0, 8000-12000 Hz: lines above 8 kHz"
+
+
+def test_a_missing_file_shows_its_saved_analysis_and_says_how_to_find_it(case_window, qtbot, tmp_path):
+    stems = write_stems(tmp_path / "stems")
+    win = case_window()
+    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
+        win.add_files([str(stems["vocals"]), str(stems["drums"])])
+    case_file = tmp_path / "c.facase"
+    win.save(path=str(case_file))
+    stems["drums"].unlink()
+
+    again = case_window()
+    with qtbot.waitSignal(again.case_ready, timeout=WAIT_MS):
+        again.open_case(str(case_file))
+    lane = again.lanes[1]
+    assert lane.verdict_chip.text().startswith("No traces of the AI generators this app covers")  # the saved analysis
+    assert lane.view._spec is not None and lane.view._heatmap is not None
+    status = lane.status.text()
+    assert "drums.wav" in status and "Showing the saved analysis" in status and "Relink missing files" in status
+    assert again.failed_lanes() == ["drums"]
+    assert again.statusBar().currentMessage() == "Could not read: drums (see the lane)."
+
+    fresh = case_window()  # a new case with a file that is not there: no verdict, and the reason in the lane
+    with qtbot.waitSignal(fresh.case_ready, timeout=WAIT_MS):
+        fresh.add_files([str(stems["vocals"]), str(tmp_path / "stems" / "drums.wav")])
+    assert fresh.lanes[1].verdict_chip.text() == "not analysed"
+    assert "file not found" in fresh.lanes[1].status.text() and fresh.lanes[1].view.placeholder.textItem.toPlainText() == ""
