@@ -99,7 +99,7 @@ def test_a_case_from_a_newer_app_says_to_update(tmp_path):
 
 @pytest.mark.parametrize("content, words", [
     (b"\x00\x01binary garbage\xff", "not a case file, or a damaged one (it stops being readable text at byte 16 of 17)"),
-    (b'{"format": "forensic_app case", "format_version": 1, "lanes": [', "stops being readable text at byte 61 of 61"),
+    (b'{"format": "forensic_app case", "format_version": 1, "lanes": [', "stops being readable text at byte 63 of 63"),
     (b'{"name": "a playlist", "tracks": []}', "not a forensic_app case file"),
     (b'{"format": "forensic_app case", "format_version": 1, "lanes": []}', "field 'annotations' is missing"),
 ])
