@@ -88,7 +88,7 @@ class LaneWidget(QtWidgets.QFrame):
         self.view.placeholder.setText("Decoding\u2026")
         self.view.setMinimumHeight(LANE_HEIGHT_PX - 40)
         self.view.spec_plot.hideAxis("bottom")  # the window-evidence strip below carries the time axis
-        self.view.heat_bar.setLabel("right", "Patch evidence (0-1)")  # the full legend is in the single-track view
+        self.view.heat_bar.getAxis("left").setLabel("Patch evidence")  # the full legend: the single-track view
         self.view.timeline.setLabel("left", "Windows")  # short: a lane is low, and the axis titles would overlap
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.waveform: Optional[WaveformPlot] = None
@@ -109,6 +109,13 @@ class LaneWidget(QtWidgets.QFrame):
         layout.addWidget(self.view, 1)
         self.setMinimumHeight(LANE_HEIGHT_PX)
         self._refresh_title()
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt's name
+        """As low as allowed: lanes share the height evenly and scroll, rather than growing to the view's hint."""
+        return QtCore.QSize(super().sizeHint().width(), self.minimumHeight())
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return False  # the wrapped status line would otherwise make the lane ask for its view's full hint
 
     def _toggle(self, text: str, tip: str) -> QtWidgets.QToolButton:
         b = QtWidgets.QToolButton()

@@ -201,6 +201,7 @@ class CaseWindow(QtWidgets.QMainWindow):
 
     def _on_lane_failed(self, widget: LaneWidget, message: str) -> None:
         lane = self._lane(widget)
+        message = message.rstrip(". ") + "."
         relink = " File \u25b8 Relink missing files\u2026 finds it by its hash." if not os.path.exists(lane.path) else ""
         if lane.result is not None:  # a saved case: its analysis still stands for the bytes it was made from
             widget.show_saved_only(lane.result, f"{message} Showing the saved analysis (no playback, no zoomed "
