@@ -2,7 +2,8 @@
 # Smoke test of the frozen one-folder app (after `pyinstaller packaging/forensic_app.spec`):
 # from another folder, with a fresh settings folder, it must
 #   answer --version, analyse the bundled demo (JSON with a verdict), open the window offscreen
-#   on the demo, wait for the analysis and write a screenshot, write the PDF report, and refuse
+#   on the demo, wait for the analysis and write a screenshot, write the PDF report, open two demo
+#   versions as a case (window screenshot, .facase file and case report), and refuse
 #   the window cleanly (exit 2) without a display;
 # and nothing may print a missing module, a missing Qt plugin or a traceback.
 # Usage: bash packaging/smoke.sh [dist/forensic-app] [OUT_DIR]    (exit 0: all good)
@@ -70,6 +71,23 @@ if [ "$(head -c 5 "$OUT/report.pdf" 2>/dev/null)" = "%PDF-" ]; then
       || fail "report text lacks the file's sha256 $sha"
   else ok "report $OUT/report.pdf"; fi
 else fail "no PDF report"; fi
+
+# a case: the demo's versions as lanes, in the case window and as a .facase with its report
+VERSIONS=$(find "$APP_DIR" -path '*_bundled/demo/*.flac' | sort | head -2)
+if [ "$(echo "$VERSIONS" | wc -l)" = 2 ]; then
+  # shellcheck disable=SC2086
+  QT_QPA_PLATFORM=offscreen "$APP" gui $VERSIONS --screenshot "$OUT/case.png" >"$OUT/case-gui.log" 2>&1 \
+    || fail "case window (gui FILE FILE --screenshot) exited $?"
+  check_log "case window" "$OUT/case-gui.log"
+  [ "$(head -c 4 "$OUT/case.png" 2>/dev/null | tail -c 3)" = "PNG" ] && ok "case window screenshot $OUT/case.png" \
+    || fail "no case window screenshot"
+  # shellcheck disable=SC2086
+  "$APP" case "$OUT/demo.facase" $VERSIONS --report "$OUT/case.pdf" --force --no-progress >"$OUT/case.log" 2>&1 \
+    || fail "case exited $?"
+  check_log case "$OUT/case.log"
+  [ "$(head -c 5 "$OUT/case.pdf" 2>/dev/null)" = "%PDF-" ] && ok "case file and report: $(head -1 "$OUT/case.log")" \
+    || fail "no case report"
+else fail "fewer than two demo versions in the bundle"; fi
 
 env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$APP" gui >"$OUT/nodisplay.log" 2>&1
 code=$?
