@@ -67,12 +67,14 @@ def _detector(result: AnalysisResult, name: str) -> Optional[DetectorEvidence]:
 
 
 def _cnn_text(result: AnalysisResult) -> tuple[str, bool]:
+    """What the patch CNN alone would say, in words (its raw score is in the lane's report)."""
     d = _detector(result, "patch_cnn")
     if d is None or d.score is None:
         return "not measured", False
     high = d.probability_fake is not None and d.probability_fake >= 0.5 and result.held != "cnn_confounded"
-    alone = "" if d.probability_fake is None else f", alone {format_probability(d.probability_fake)}"
-    return f"logit {d.score:+.2f}{alone}", high
+    if d.probability_fake is None:
+        return "measured", high
+    return f"{format_probability(d.probability_fake)} on its own", high
 
 
 def _comb_text(result: AnalysisResult) -> tuple[str, Optional[str]]:
@@ -81,10 +83,10 @@ def _comb_text(result: AnalysisResult) -> tuple[str, Optional[str]]:
         return "not run", None
     grade = comb_grade(c)
     if grade == "strong":
-        return f"lines every {c.f0_hz:.1f} Hz (z {c.z_score:.1f})", f"comb every {c.f0_hz:.0f} Hz"
+        return f"lines every {c.f0_hz:.1f} Hz", f"comb every {c.f0_hz:.0f} Hz"
     if grade == "weak":
-        return f"weak lines every {c.f0_hz:.1f} Hz (z {c.z_score:.1f})", f"weak comb every {c.f0_hz:.0f} Hz"
-    return f"none stands out (best z {c.z_score:.1f})", None
+        return f"faint lines every {c.f0_hz:.1f} Hz", f"weak comb every {c.f0_hz:.0f} Hz"
+    return "no line pattern stands out", None
 
 
 def _fakeprint_text(result: AnalysisResult) -> tuple[str, bool]:
@@ -95,8 +97,9 @@ def _fakeprint_text(result: AnalysisResult) -> tuple[str, bool]:
         return "not measured", False
     thr = None if d is None else d.details.get("threshold_logit")
     high = thr is not None and ev.logit >= float(thr)
-    side = "" if thr is None else (" (above its threshold)" if high else " (below its threshold)")
-    return f"logit {ev.logit:+.1f}{side}", high
+    if thr is None:
+        return "measured", high
+    return ("above its threshold: like Suno/Udio output" if high else "below its threshold"), high
 
 
 def lane_evidence(lane: CaseFile) -> LaneEvidence:

@@ -158,7 +158,7 @@ class CasePanel(QtWidgets.QWidget):
             self.table.setRowCount(len(summary.rows))
             for i, row in enumerate(summary.rows):
                 values = (f"{row.label}{' (separated)' if row.separated else ''}", row.verdict_clause, row.probability,
-                          row.interval, row.cnn, row.comb, row.fakeprint)
+                          row.interval or row.probability, row.cnn, row.comb, row.fakeprint)
                 for j, value in enumerate(values):
                     item = QtWidgets.QTableWidgetItem(value)
                     item.setToolTip(f"{row.file_name}: {value}")
