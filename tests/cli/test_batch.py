@@ -254,10 +254,12 @@ def test_a_worker_killed_mid_batch_does_not_lose_files(tmp_path, tiny_weights):
     before = {p.pid for p in multiprocessing.active_children()}
 
     def kill_a_worker(_event):
+        # every worker of the pool, so that it breaks whichever of them holds the files in flight
         children = [p for p in multiprocessing.active_children() if p.pid and p.pid not in before]
         if not killed and children:
-            os.kill(children[0].pid, signal.SIGKILL)
-            killed.append(children[0].pid)
+            for child in children:
+                os.kill(child.pid, signal.SIGKILL)
+                killed.append(child.pid)
 
     with Store(tmp_path / "s.sqlite") as store:
         run = run_batch([str(tmp_path / "in")], store, BatchOptions(jobs=2, weights_dir=str(tiny_weights)),
