@@ -267,7 +267,8 @@ def test_a_worker_killed_mid_batch_does_not_lose_files(tmp_path, tiny_weights):
         rows = list(store.iter_rows(run))
         workers = store.worker_stats(run)
     assert killed
-    assert len(workers) >= 3  # the broken pool was replaced by a fresh one, which finished the files
+    fresh = [w for w in workers if int(w["worker"].rsplit(":", 1)[1]) not in killed]
+    assert fresh and sum(w["files"] for w in fresh) >= 1  # a fresh pool's worker finished the files
     assert [r["path"] for r in rows] == [str(p) for p in files]
     assert all(r["status"] == "analysed" for r in rows), [r["error"] for r in rows]
 
