@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import IO, Union
 
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from forensic_app import __version__
 from forensic_app.report import recourse, sections
@@ -27,6 +27,8 @@ from forensic_app.report.wording import fmt_clock
 
 from .document import Annotation, Case, CaseFile, now_iso
 from .summary import CaseSummary, summarize
+
+LANE_MIN_SPACE_PT = 400.0  # about half an A4 page
 
 HEADER = "Case report: AI-music analysis of several files"
 HASH_PREFIX_CHARS = 16
@@ -132,7 +134,8 @@ def _annotations_section(case: Case, s: Styles, width: float) -> list[Flowable]:
 
 def _lane_part(case: Case, index: int, s: Styles, width: float, include_path: bool) -> list[Flowable]:
     lane = case.lanes[index]
-    head = [PageBreak(), Paragraph(t(f"Lane {index + 1} of {len(case.lanes)}: {lane.label}"), s.title),
+    # a lane starts a new page unless more than half a page is left (no page holding one short section)
+    head = [CondPageBreak(LANE_MIN_SPACE_PT), Paragraph(t(f"Lane {index + 1} of {len(case.lanes)}: {lane.label}"), s.title),
             Paragraph(t(f"{lane.name}. Sections 1-5 below are this file's own analysis, as in the single-file "
                         "recourse report."), s.small)]
     if lane.separated:
