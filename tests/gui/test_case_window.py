@@ -42,11 +42,25 @@ def case_window(qtbot):
         win.close()
 
 
+def analysed(case_window, qtbot, files, backend=None) -> CaseWindow:
+    """A case window on ``files`` once every lane is ready."""
+    win = case_window(backend)
+    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
+        win.add_files([str(f) for f in files])
+    return win
+
+
+def reopened(case_window, qtbot, case_file, backend=None) -> CaseWindow:
+    """A case window on a saved case once every lane is ready (asserting that it opened)."""
+    win = case_window(backend)
+    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
+        assert win.open_case(str(case_file))
+    return win
+
+
 def test_four_stems_light_the_decoded_lane_and_the_finding_names_it(case_window, qtbot, tmp_path):
     stems = write_stems(tmp_path / "stems")
-    win = case_window()
-    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
-        win.add_files([str(stems[k]) for k in ("vocals", "drums", "bass", "other")])
+    win = analysed(case_window, qtbot, [str(stems[k]) for k in ("vocals", "drums", "bass", "other")])
     chips = {w.label: w.verdict_chip.text() for w in win.lanes}
     assert chips["vocals"].startswith("Likely AI-generated"), chips
     for other in ("drums", "bass", "other"):
@@ -66,9 +80,7 @@ def test_four_stems_light_the_decoded_lane_and_the_finding_names_it(case_window,
 
 def test_a_case_round_trips_and_reopens_without_analysing_again(case_window, qtbot, tmp_path):
     stems = write_stems(tmp_path / "stems")
-    win = case_window()
-    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
-        win.add_files([str(stems["vocals"]), str(stems["bass"])])
+    win = analysed(case_window, qtbot, [str(stems["vocals"]), str(stems["bass"])])
     vocals = win.lanes[0]
     vocals.separated.setChecked(True)
     win.annotate(vocals.lane_id, 1.0, 2.5, "breath noise has no decoder texture")
@@ -80,9 +92,7 @@ def test_a_case_round_trips_and_reopens_without_analysing_again(case_window, qtb
     before = [(w.label, w.result.probability_fake, w.verdict_chip.text()) for w in win.lanes]
 
     backend = CountingBackend()
-    again = case_window(backend)
-    with qtbot.waitSignal(again.case_ready, timeout=WAIT_MS):
-        assert again.open_case(str(case_file))
+    again = reopened(case_window, qtbot, case_file, backend=backend)
     assert backend.analysed == []  # same files, same model: the saved analyses are shown
     assert [(w.label, w.result.probability_fake, w.verdict_chip.text()) for w in again.lanes] == before
     assert all(w.status.text().startswith("saved analysis") for w in again.lanes)
@@ -95,18 +105,14 @@ def test_a_case_round_trips_and_reopens_without_analysing_again(case_window, qtb
 
 def test_a_file_changed_since_saving_is_analysed_again_and_says_so(case_window, qtbot, tmp_path):
     stems = write_stems(tmp_path / "stems")
-    win = case_window()
-    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
-        win.add_files([str(stems["drums"]), str(stems["bass"])])
+    win = analysed(case_window, qtbot, [str(stems["drums"]), str(stems["bass"])])
     case_file = tmp_path / "c.facase"
     win.save(path=str(case_file))
     x, rate = sf.read(str(stems["bass"]), dtype="float32")
     sf.write(str(stems["bass"]), 0.5 * x, rate, subtype="PCM_16")  # the bass was re-exported quieter
 
     backend = CountingBackend()
-    again = case_window(backend)
-    with qtbot.waitSignal(again.case_ready, timeout=WAIT_MS):
-        again.open_case(str(case_file))
+    again = reopened(case_window, qtbot, case_file, backend=backend)
     assert backend.analysed == ["bass.wav"]
     assert again.lanes[1].status.text() == "the file changed since the case was saved: analysed again"
     assert again.dirty  # the new analysis is not saved until the user saves
@@ -114,18 +120,14 @@ def test_a_file_changed_since_saving_is_analysed_again_and_says_so(case_window, 
 
 def test_a_moved_file_is_named_and_relinked_by_its_hash(case_window, qtbot, tmp_path):
     stems = write_stems(tmp_path / "stems")
-    win = case_window()
-    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
-        win.add_files([str(stems["drums"]), str(stems["other"])])
+    win = analysed(case_window, qtbot, [str(stems["drums"]), str(stems["other"])])
     case_file = tmp_path / "c.facase"
     win.save(path=str(case_file))
     moved = tmp_path / "elsewhere" / "renamed other.wav"
     moved.parent.mkdir()
     shutil.move(stems["other"], moved)
 
-    again = case_window()
-    with qtbot.waitSignal(again.case_ready, timeout=WAIT_MS):
-        again.open_case(str(case_file))
+    again = reopened(case_window, qtbot, case_file)
     lane = again.lanes[1]
     assert "Showing the saved analysis" in lane.status.text() and "Relink" in lane.status.text()
     with qtbot.waitSignal(again.case_ready, timeout=WAIT_MS):
@@ -136,9 +138,7 @@ def test_a_moved_file_is_named_and_relinked_by_its_hash(case_window, qtbot, tmp_
 
 def test_playback_mixes_the_audible_lanes_on_the_case_time_axis(case_window, qtbot, tmp_path):
     stems = write_stems(tmp_path / "stems")
-    win = case_window(Backend(None))
-    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
-        win.add_files([str(stems["drums"]), str(stems["bass"])])
+    win = analysed(case_window, qtbot, [str(stems["drums"]), str(stems["bass"])], backend=Backend(None))
     drums, _ = sf.read(str(stems["drums"]), dtype="float32", always_2d=True)
     bass, _ = sf.read(str(stems["bass"]), dtype="float32", always_2d=True)
     mix = MixSource(win.lanes)
@@ -159,9 +159,7 @@ def test_the_case_report_from_the_window_names_every_lane(case_window, qtbot, tm
     import subprocess
 
     stems = write_stems(tmp_path / "stems")
-    win = case_window()
-    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
-        win.add_files([str(stems["vocals"]), str(stems["drums"])])
+    win = analysed(case_window, qtbot, [str(stems["vocals"]), str(stems["drums"])])
     win.annotate(None, 0.5, 1.5, "count-in")
     out = tmp_path / "case.pdf"
     win.export_report(str(out))
@@ -195,9 +193,7 @@ def test_the_command_line_opens_several_files_as_a_case(tmp_path):
 
 def test_waveform_lanes_follow_the_zoom_with_a_finer_envelope(case_window, qtbot, tmp_path):
     stems = write_stems(tmp_path / "stems")
-    win = case_window()
-    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
-        win.add_files([str(stems["drums"]), str(stems["bass"])])
+    win = analysed(case_window, qtbot, [str(stems["drums"]), str(stems["bass"])])
     win.act_waveform.trigger()
     lane = win.lanes[1]
     assert lane.waveform is not None and lane.waveform.overview is not None
@@ -224,9 +220,7 @@ def test_an_annotation_can_be_limited_to_a_frequency_band(case_window, qtbot, tm
     assert dialog.band_hz() == (None, None) and not dialog.low.isEnabled()
 
     stems = write_stems(tmp_path / "stems")
-    win = case_window()
-    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
-        win.add_files([str(stems["vocals"])])
+    win = analysed(case_window, qtbot, [str(stems["vocals"])])
     lane = win.lanes[0]
     win.annotate(lane.lane_id, 1.0, 2.0, "whole band")
     assert len(lane._annotation_items) == 2  # region and label
@@ -237,16 +231,12 @@ def test_an_annotation_can_be_limited_to_a_frequency_band(case_window, qtbot, tm
 
 def test_a_missing_file_shows_its_saved_analysis_and_says_how_to_find_it(case_window, qtbot, tmp_path):
     stems = write_stems(tmp_path / "stems")
-    win = case_window()
-    with qtbot.waitSignal(win.case_ready, timeout=WAIT_MS):
-        win.add_files([str(stems["vocals"]), str(stems["drums"])])
+    win = analysed(case_window, qtbot, [str(stems["vocals"]), str(stems["drums"])])
     case_file = tmp_path / "c.facase"
     win.save(path=str(case_file))
     stems["drums"].unlink()
 
-    again = case_window()
-    with qtbot.waitSignal(again.case_ready, timeout=WAIT_MS):
-        again.open_case(str(case_file))
+    again = reopened(case_window, qtbot, case_file)
     lane = again.lanes[1]
     assert lane.verdict_chip.text().startswith("No traces of the AI generators this app covers")  # the saved analysis
     assert lane.view._spec is not None and lane.view._heatmap is not None
@@ -255,8 +245,7 @@ def test_a_missing_file_shows_its_saved_analysis_and_says_how_to_find_it(case_wi
     assert again.failed_lanes() == ["drums"]
     assert again.statusBar().currentMessage() == "Could not read: drums (see the lane)."
 
-    fresh = case_window()  # a new case with a file that is not there: no verdict, and the reason in the lane
-    with qtbot.waitSignal(fresh.case_ready, timeout=WAIT_MS):
-        fresh.add_files([str(stems["vocals"]), str(tmp_path / "stems" / "drums.wav")])
+    # a new case with a file that is not there: no verdict, and the reason in the lane
+    fresh = analysed(case_window, qtbot, [stems["vocals"], tmp_path / "stems" / "drums.wav"])
     assert fresh.lanes[1].verdict_chip.text() == "not analysed"
     assert "file not found" in fresh.lanes[1].status.text() and fresh.lanes[1].view.placeholder.textItem.toPlainText() == ""
