@@ -260,3 +260,28 @@ def test_findings_never_call_chance_lines_evidence():
     assert comb_grade(ev(2.4)) == "none" and comb_finding(ev(2.4)).startswith("No regular line pattern stands out")
     assert comb_grade(ev((Z_WEAK + Z_STRONG) / 2)) == "weak" and "suggestive at most" in comb_finding(ev(4.5))
     assert comb_grade(ev(Z_STRONG + 3)) == "strong" and "stand out" in comb_finding(ev(9.0))
+
+
+def test_the_vectorised_null_statistics_give_the_nan_aware_recipe_s_z():
+    """Without gaps in the null the scorer takes vectorised medians and quantiles; they must
+    give the z of the nan-aware recipe (which it keeps for nulls with gaps)."""
+    from forensic_app.core.comb_scoring import CombScorer, line_prominence
+
+    rng = np.random.default_rng(3)
+    df = RATE / 16384
+    scorer = CombScorer(candidate_combs(max_freq_hz=16000.0), df, 16000.0)
+    prom = line_prominence(rng.standard_normal(int(16000 / df) + 8))
+    z, _, _ = scorer.score(prom)
+
+    sums = np.bincount(scorer.grp, weights=prom[scorer.idx], minlength=scorer.n_tests * scorer.n_spacings)
+    s = (sums / scorer.counts).reshape(scorer.n_tests, scorer.n_spacings)
+    null = s[:, 1:]
+    assert not np.isnan(null).any()  # this null has no gaps: the vectorised path ran
+    med = np.nanmedian(null, axis=1)
+    scale = np.maximum(np.maximum(1.4826 * np.nanmedian(np.abs(null - med[:, None]), axis=1),
+                                  (np.nanquantile(null, 0.8, axis=1) - med) / 0.8416), 0.01)
+    z_ref = (s[:, 0] - med) / scale
+    best = {}
+    for t, ci in enumerate(scorer.test_cand):
+        best[ci] = max(best.get(ci, -np.inf), z_ref[t])
+    assert np.allclose([z[ci] for ci in best], list(best.values()))
