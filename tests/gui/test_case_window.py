@@ -249,3 +249,19 @@ def test_a_missing_file_shows_its_saved_analysis_and_says_how_to_find_it(case_wi
     fresh = analysed(case_window, qtbot, [stems["vocals"], tmp_path / "stems" / "drums.wav"])
     assert fresh.lanes[1].verdict_chip.text() == "not analysed"
     assert "file not found" in fresh.lanes[1].status.text() and fresh.lanes[1].view.placeholder.textItem.toPlainText() == ""
+
+
+def test_align_lines_a_master_up_with_its_demo_and_shows_the_shift(case_window, qtbot, tmp_path):
+    from tests.case.test_align import demo_and_master
+
+    demo, master = demo_and_master(tmp_path, 1.234)  # the master has 1.234 s more lead-in, at 48 kHz
+    win = analysed(case_window, qtbot, [demo, master])
+    win.act_align.trigger()
+    lane = win.lanes[1]
+    qtbot.waitUntil(lambda: lane.offset_s != 0.0, timeout=WAIT_MS)
+    assert abs(lane.offset_s - 1.234) < 0.005 and abs(win.case.lanes[1].offset_s - lane.offset_s) < 1e-9
+    assert "shifted -1.23" in lane.title.text()
+    assert "runs 1.23" in lane.status.text() and "later than the reference" in lane.status.text()
+    assert abs(lane.view._spec.time_edges_s[0] + 1.234) < 0.06  # drawn earlier, so the music lines up
+    assert win.lanes[0].status.text() == "reference lane"
+    assert "master" in win.statusBar().currentMessage()  # 48 kHz beside 44.1 kHz: left out of the mix, and said
