@@ -226,19 +226,20 @@ ROBUSTNESS_HELP = ("also analyse manipulated copies (MP3/Opus round trips, level
                    "how the score moves; about 15x the analysis time (~30 s for 3 minutes on 2 cores)")
 
 
+def common_options(sp, progress_help: str = "always show the progress bar on stderr") -> None:
+    """--weights and --progress/--no-progress, as every analysing subcommand takes them."""
+    sp.add_argument("--weights", help="folder with manifest.json (default: the shipped weights/)")
+    g = sp.add_mutually_exclusive_group()
+    g.add_argument("--progress", dest="progress", action="store_const", const=True, default=None, help=progress_help)
+    g.add_argument("--no-progress", dest="progress", action="store_const", const=False)
+
+
 def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
     """The whole command line; ``training=False`` only lists the training commands (no torch import)."""
     p = argparse.ArgumentParser(prog="forensic-app", description="Offline analyzer for AI-generated music. "
                                 "Without a subcommand, opens the desktop app (optionally on FILE).")
     p.add_argument("--version", action="version", version=f"forensic-app {__version__}")
     sub = p.add_subparsers(dest="command")
-
-    def common(sp):
-        sp.add_argument("--weights", help="folder with manifest.json (default: the shipped weights/)")
-        g = sp.add_mutually_exclusive_group()
-        g.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
-                       help="always show the progress bar on stderr")
-        g.add_argument("--no-progress", dest="progress", action="store_const", const=False)
 
     def analysis_options(sp, *, force_help: str):
         """What analyze and report share: report layout, overwrite, robustness, weights, progress."""
@@ -247,7 +248,7 @@ def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
         sp.add_argument("--robustness", action="store_true", help=ROBUSTNESS_HELP)
         sp.add_argument("--show-path", action="store_true",
                         help="print the file's full path in the report (default: its name only; folder names can carry user names)")
-        common(sp)
+        common_options(sp)
 
     a = sub.add_parser("analyze", help="analyse files, print the verdict (or JSON)")
     a.add_argument("files", nargs="+", metavar="FILE")
@@ -271,10 +272,10 @@ def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
 
     from .batch.command import register as register_batch
 
-    register_batch(sub)
+    register_batch(sub, common_options)
     from .case.command import register as register_case
 
-    register_case(sub)
+    register_case(sub, common_options)
     _add_training_commands(sub, full=training)
     return p
 

@@ -19,7 +19,8 @@ HELP = ("analyse many files (folders, @lists, globs) into an SQLite store, CSV a
         "resumable, parallel, or on a Dask cluster")
 
 
-def register(subparsers) -> None:
+def register(subparsers, common_options) -> None:
+    """Add the subcommand; ``common_options(parser[, progress_help])`` is the CLI's --weights/--progress."""
     b = subparsers.add_parser("batch", help=HELP, description=HELP + ". Every input becomes exactly one row; a file "
                               "that cannot be analysed becomes a row with the reason.")
     b.add_argument("inputs", nargs="+", metavar="PATH",
@@ -35,11 +36,7 @@ def register(subparsers) -> None:
     b.add_argument("--scheduler", metavar="ADDRESS", help="run on a dask.distributed cluster (tcp://host:8786)")
     b.add_argument("--retries", type=int, default=2, help="extra attempts for a file whose worker died (default 2)")
     b.add_argument("--page-size", choices=["A4", "letter"], default="A4")
-    b.add_argument("--weights", help="folder with manifest.json (default: the shipped weights/)")
-    g = b.add_mutually_exclusive_group()
-    g.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
-                   help="always show the progress bar on stderr")
-    g.add_argument("--no-progress", dest="progress", action="store_const", const=False)
+    common_options(b)
     b.set_defaults(func=cmd_batch)
 
 

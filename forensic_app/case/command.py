@@ -21,7 +21,8 @@ EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 HELP = "analyse stems or versions of one track together into a case file (.facase), or report on a saved case"
 
 
-def register(subparsers) -> None:
+def register(subparsers, common_options) -> None:
+    """Add the subcommand; ``common_options(parser[, progress_help])`` is the CLI's --weights/--progress."""
     c = subparsers.add_parser("case", help=HELP, description=HELP + ". Without FILEs, opens CASE and writes its "
                               "report from the saved analyses (files that changed are analysed again).")
     c.add_argument("case", metavar="CASE.facase")
@@ -37,11 +38,7 @@ def register(subparsers) -> None:
     c.add_argument("--force", action="store_true", help="replace an existing case file (new case) or report")
     c.add_argument("--page-size", choices=["A4", "letter"], default="A4")
     c.add_argument("--show-path", action="store_true", help="print the files' full paths in the report")
-    c.add_argument("--weights", help="folder with manifest.json (default: the shipped weights/)")
-    g = c.add_mutually_exclusive_group()
-    g.add_argument("--progress", dest="progress", action="store_const", const=True, default=None,
-                   help="always show per-file progress on stderr")
-    g.add_argument("--no-progress", dest="progress", action="store_const", const=False)
+    common_options(c, "always show per-file progress on stderr")
     c.set_defaults(func=cmd_case)
 
 
