@@ -227,19 +227,13 @@ def frame_edges_s(n_cells: int, cell_hop: int, n_fft: int, hop: int, rate: int) 
 
 def display_spectrogram(mono: np.ndarray, rate: int, *, n_fft: int = 2048, hop: int = 512,
                         max_columns: Optional[int] = None, floor_db: float = -120.0) -> Spectrogram:
-    """A dB spectrogram of the whole band for showing to people (not a model input).
+    """A dB spectrogram of the whole band for showing to people (not a model input), in one go.
 
-    mono: (n,) at ``rate``. With ``max_columns``, adjacent frames are max-pooled so short
-    events stay visible. Returns db (n_fft//2+1, n_cols) with time and frequency edges.
+    mono: (n,) at ``rate``. With ``max_columns``, adjacent frames are max-pooled (as the
+    streaming overview pools them) so short events stay visible. Returns db (n_fft//2+1,
+    n_cols) with time and frequency edges.
     """
     db = stft_db(np.asarray(mono, np.float32), n_fft, hop, None, floor_db)
-    factor = 1
-    if max_columns and db.shape[1] > max_columns:
-        factor = int(np.ceil(db.shape[1] / max_columns))
-        n = db.shape[1] // factor * factor
-        db = max_pool_columns(db[:, :n], factor)
-    n_cols = db.shape[1]
-    time_edges = frame_edges_s(n_cols, hop * factor, n_fft, hop, rate)
-    bin_hz = rate / n_fft
-    freq_edges = (np.arange(db.shape[0] + 1, dtype=np.float64) - 0.5).clip(min=0) * bin_hz
-    return Spectrogram(db=db, time_edges_s=time_edges, freq_edges_hz=freq_edges)
+    pool = TimeMaxPool(db.shape[1], max_columns or max(db.shape[1], 1))
+    pool.add(db)
+    return pool.spectrogram(n_fft, hop, rate, n_fft // 2 + 1)
