@@ -50,8 +50,6 @@ class Player(QtCore.QObject):
         super().__init__(parent)
         self._sd, self.unavailable_reason = probe_output()
         self._source: Any = None  # has read(start, n) -> (n, channels) float32, n_frames, channels, rate
-        self._n = 0
-        self._channels = 0
         self._buf = np.zeros((0, 1), np.float32)  # read-ahead: frames [_buf_start, _buf_start + len(_buf))
         self._buf_start = 0
         self._rate = 0
@@ -84,9 +82,7 @@ class Player(QtCore.QObject):
         self.stop()
         self._source = source
         self._rate = int(source.rate) if source is not None else 0
-        self._n = int(source.n_frames) if source is not None else 0
-        self._channels = int(source.channels) if source is not None else 0
-        self._buf, self._buf_start = np.zeros((0, max(1, self._channels)), np.float32), 0
+        self._buf, self._buf_start = np.zeros((0, 1), np.float32), 0
         self._pos = 0
 
     def set_loop(self, loop: bool) -> None:
@@ -98,7 +94,7 @@ class Player(QtCore.QObject):
             return
         resume = start_s is None and end_s is None and self.state == "paused"
         self._close_stream()
-        n = self._n
+        n = int(self._source.n_frames)
         if not resume:  # a paused selection resumes within the same selection
             self._start = 0 if start_s is None else int(np.clip(start_s * self._rate, 0, n))
             self._end = n if end_s is None else int(np.clip(end_s * self._rate, 0, n))
@@ -108,7 +104,7 @@ class Player(QtCore.QObject):
         self._finished = False
         try:
             device = self._sd.query_devices(kind="output")
-            channels = max(1, min(self._channels, int(device["max_output_channels"])))
+            channels = max(1, min(int(self._source.channels), int(device["max_output_channels"])))
             self._stream = self._sd.OutputStream(samplerate=self._rate, channels=channels, dtype="float32",
                                                  callback=self._callback, finished_callback=self._on_finished)
             self._stream.start()
