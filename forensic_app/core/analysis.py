@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
-import torch
 from scipy.ndimage import uniform_filter1d
 
 from .. import __version__
@@ -32,68 +31,14 @@ from .notes import NoteInputs, make_notes
 from .progress import CancelToken, Progress, ProgressCallback, StageReporter, check
 from .result import (AnalysisResult, DetectorEvidence, Heatmap, ModelInfo, Provenance, WindowScore)
 from .spectrogram import StreamingFrames, StreamingResampler, TimeMaxPool, frame_edges_s, normalise
-from .weights import LoadedModel, load_model
+from .tiling import HALO_CELLS, TILE_CELLS, BackgroundRunner, PatchTiler, pipelined
+from .weights import load_model
 
 BLOCK_S = 10.0
-TILE_CELLS = 32
-HALO_CELLS = 2
 WINDOW_CELLS = 4
 OVERVIEW_COLUMNS = 3000
 SILENT_DBFS = -60.0
 HELD_DISPLAY = 0.3  # patch/window values shown at most, where the CNN's reading is no evidence
-
-
-class PatchTiler:
-    """Runs the network over consecutive feature frames in tiles with a halo.
-
-    Output column j covers frames [j*stride, (j+1)*stride); tiles start on multiples of
-    the stride so pooling grids agree with a one-shot run.
-    """
-
-    def __init__(self, model: LoadedModel, tile_cells: int = TILE_CELLS, halo_cells: int = HALO_CELLS):
-        self.net = model.network
-        self.stride = self.net.stride
-        self.tile, self.halo = tile_cells, halo_cells * self.stride
-        self._buf: list[np.ndarray] = []
-        self._buf_start = 0  # absolute frame index of the buffer's first frame
-        self._buf_len = 0
-        self._next_col = 0
-        self.fake: list[np.ndarray] = []  # (F', cols) per tile
-        self.family: list[np.ndarray] = []  # (K, F', cols)
-
-    def add(self, feats: np.ndarray) -> None:
-        if feats.shape[1]:
-            self._buf.append(feats)
-            self._buf_len += feats.shape[1]
-        while self._buf_start + self._buf_len >= (self._next_col + self.tile) * self.stride + self.halo:
-            self._run(self._next_col + self.tile)
-
-    def finish(self) -> None:
-        last_col = (self._buf_start + self._buf_len) // self.stride
-        while self._next_col < last_col:
-            self._run(min(self._next_col + self.tile, last_col))
-
-    def _run(self, end_col: int) -> None:
-        buf = np.concatenate(self._buf, axis=1) if len(self._buf) > 1 else self._buf[0]
-        start = max(0, self._next_col * self.stride - self.halo)
-        stop = min(self._buf_start + self._buf_len, end_col * self.stride + self.halo)
-        x = torch.from_numpy(np.ascontiguousarray(buf[:, start - self._buf_start: stop - self._buf_start]))
-        with torch.inference_mode():
-            fake, fam = self.net(x.unsqueeze(0))
-        off = self._next_col - start // self.stride
-        n = end_col - self._next_col
-        self.fake.append(fake[0, :, off:off + n].numpy())
-        self.family.append(fam[0, :, :, off:off + n].numpy())
-        self._next_col = end_col
-        keep_from = max(0, end_col * self.stride - self.halo)
-        self._buf = [buf[:, keep_from - self._buf_start:]]
-        self._buf_len = self._buf[0].shape[1]
-        self._buf_start = keep_from
-
-    def maps(self, n_bins_out: int, n_families: int) -> tuple[np.ndarray, np.ndarray]:
-        if not self.fake:
-            return np.zeros((n_bins_out, 0), np.float32), np.zeros((n_families, n_bins_out, 0), np.float32)
-        return np.concatenate(self.fake, axis=1), np.concatenate(self.family, axis=2)
 
 
 def window_logits_from_map(fake_map: np.ndarray) -> np.ndarray:
@@ -183,21 +128,22 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
         sil_len = max(1, int(0.1 * src.sample_rate))
         done = 0
 
-        with model.lock:  # one network, one analysis at a time (BatchNorm buffers are read-only, but keep it simple)
+        # one network, one analysis at a time (BatchNorm buffers are read-only, but keep it simple);
+        # the network runs on a second core where this process has one, in the same order
+        with model.lock, BackgroundRunner(pipelined()) as network:
             tiler = PatchTiler(model)
 
             def consume(y: np.ndarray) -> None:
                 nonlocal n_stft
                 if y.size:
                     comb.add(y)
-                db = framer.push(y)
+                db, power = framer.push_with_power(y)
                 if db.shape[1]:
                     overview.add(db)
-                    power = np.power(10.0, db.astype(np.float64) / 10.0)
-                    power_sum[:] += power.sum(axis=1)
+                    power_sum[:] += power.sum(axis=1, dtype=np.float64)
                     stationarity.add_power(power)
                     n_stft += db.shape[1]
-                    tiler.add(normalise(db[: c.n_bins], c))
+                    network.submit(tiler.add, normalise(db[: c.n_bins], c))
 
             for block in src.blocks(int(BLOCK_S * src.sample_rate), cancel):
                 stats.update(block, path, done / src.sample_rate, src.sample_rate)
@@ -222,6 +168,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
                 need = c.min_samples / c.sample_rate
                 raise UnusableInputError(f"{path.name}: the audio is too short ({src.n_frames / src.sample_rate:.2f} s); "
                                          f"at least {need:.2f} s is needed. Analyse a longer excerpt")
+            network.join()
             tiler.finish()
         try:
             changed = fingerprint is not None and file_fingerprint(path) != fingerprint

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -392,17 +393,22 @@ class PcmStats:
         self.n_clipped = 0
 
     def update(self, block: np.ndarray, path: Path, offset_s: float, rate: int) -> None:
-        finite = np.isfinite(block)
-        if not finite.all():
+        """Take the next (n, channels) float32 block at ``offset_s`` into the file.
+        Raises UnusableInputError at the first NaN or infinity."""
+        if not block.size:
+            return
+        hi, lo = float(block.max()), float(block.min())  # NaN and infinity propagate
+        if not (math.isfinite(hi) and math.isfinite(lo)):
+            finite = np.isfinite(block)
             where = offset_s + int(np.argmin(finite.all(axis=1))) / rate
             raise _fail(path, f"the audio contains invalid sample values (NaN or infinity) at {where:.1f} s",
                         "Re-export the track from your audio program; the file is damaged")
-        self._h.update(np.ascontiguousarray(block, dtype="<f4").tobytes())
-        if block.size:
-            a = np.abs(block)
-            self.peak = max(self.peak, float(a.max()))
-            self.n_clipped += int(np.count_nonzero(a >= CLIP_LEVEL))
-            self.n_samples += block.size
+        self._h.update(np.ascontiguousarray(block, dtype="<f4"))  # the buffer itself, no bytes copy
+        peak = max(hi, -lo)
+        self.peak = max(self.peak, peak)
+        if peak >= CLIP_LEVEL:
+            self.n_clipped += int(np.count_nonzero(np.abs(block) >= CLIP_LEVEL))
+        self.n_samples += block.size
 
     @property
     def sha256(self) -> str:

@@ -52,6 +52,7 @@ from .comb_scoring import (  # noqa: F401 - the recipe's constants are part of t
     CombScorer,
     Scores,
     line_prominence,
+    scorer_for,
 )
 from .errors import ModelError
 from .result import CombEvidence
@@ -170,7 +171,6 @@ class CombAnalyzer:
         self._window = _hann(self.n_fft)
         self._win_power = float(np.sum(self._window.astype(np.float64) ** 2))
         self._seg_len = max(1, int(round(self.segment_s * self.rate_hz)))
-        self._scorers: dict[int, CombScorer] = {}
         n_bins = self.n_fft // 2 + 1
         self._buf = np.zeros(0, np.float32)
         self._buf_pos = 0  # absolute sample index of _buf[0] == start of the next frame
@@ -207,7 +207,8 @@ class CombAnalyzer:
             f1 = min(n_frames, f0 + chunk)
             view = np.lib.stride_tricks.sliding_window_view(self._buf, self.n_fft)[f0 * self.hop : (f1 - 1) * self.hop + 1 : self.hop]
             spec = scipy.fft.rfft(view * self._window, axis=1, workers=1)
-            power = spec.real.astype(np.float64) ** 2 + spec.imag.astype(np.float64) ** 2
+            power = np.square(spec.real, dtype=np.float64)
+            power += np.square(spec.imag, dtype=np.float64)
             starts = self._buf_pos + np.arange(f0, f1) * self.hop
             self._accumulate(power, starts)
         if n_frames:
@@ -215,15 +216,18 @@ class CombAnalyzer:
             self._buf_pos += n_frames * self.hop
 
     def _accumulate(self, power: np.ndarray, starts: np.ndarray) -> None:
-        self._track += power.sum(axis=0)
+        """Add (n_frames, n_bins) power frames starting at sample ``starts`` (ascending) to the
+        track's and their segments' sums (each segment a run of rows: slices, no copies)."""
         self._track_frames += power.shape[0]
         seg = starts // self._seg_len
-        for s in np.unique(seg):
-            if s != self._cur_idx:
-                self._close_segment(int(s))
-            rows = power[seg == s]
-            self._cur += rows.sum(axis=0)
-            self._cur_frames += rows.shape[0]
+        cuts = np.flatnonzero(np.diff(seg)) + 1
+        for a, b in zip(np.r_[0, cuts], np.r_[cuts, seg.size]):
+            if seg[a] != self._cur_idx:
+                self._close_segment(int(seg[a]))
+            rows = power[a:b].sum(axis=0)
+            self._track += rows
+            self._cur += rows
+            self._cur_frames += b - a
 
     def _close_segment(self, next_idx: int) -> None:
         if self._cur_frames:
@@ -249,13 +253,7 @@ class CombAnalyzer:
         return float(2.0 * mean_power.sum() / (self.n_fft * self._win_power))
 
     def _scorer(self, hi_bin: int) -> CombScorer:
-        scorer = self._scorers.get(hi_bin)
-        if scorer is None:
-            if len(self._scorers) >= 4:  # ~10 MB each
-                self._scorers.pop(next(iter(self._scorers)))
-            scorer = CombScorer(self.candidates, self.df_hz, hi_bin * self.df_hz)
-            self._scorers[hi_bin] = scorer
-        return scorer
+        return scorer_for(tuple(self.candidates), self.df_hz, hi_bin * self.df_hz)
 
     def _score(self, mean_power: np.ndarray) -> Optional[Scores]:
         """Scores of all candidates on one averaged ``(n_fft//2+1,)`` power spectrum."""

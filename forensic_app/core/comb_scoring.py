@@ -9,11 +9,13 @@ the training code's reference fitting.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+import scipy.sparse
 from scipy.ndimage import maximum_filter1d
 
 from .comb_catalogue import CombCandidate
@@ -96,6 +98,14 @@ class CombScorer:
         self.idx = np.concatenate(idx_parts) if idx_parts else np.zeros(0, np.int64)
         self.grp = np.concatenate(grp_parts) if grp_parts else np.zeros(0, np.int64)
         self.counts = np.bincount(self.grp, minlength=self.n_tests * n_spacings).astype(float)
+        # every spacing's mean line prominence is one sparse row: (n_tests * n_spacings, bins) @ prominence,
+        # 5x faster than gathering and bincounting the lines on each call
+        with np.errstate(divide="ignore"):
+            weights = 1.0 / self.counts[self.grp]
+        self._n_cols = int(self.idx.max()) + 1 if self.idx.size else 0
+        self._mean = scipy.sparse.csr_matrix((weights, (self.grp, self.idx)),
+                                             shape=(self.n_tests * n_spacings, self._n_cols))
+        self._empty = self.counts == 0
 
     def null_lines(self, test: int) -> np.ndarray:
         """Bins of all jittered lines of one test (pooled)."""
@@ -110,9 +120,10 @@ class CombScorer:
         test_c = np.full(n_c, -1)
         if self.n_tests == 0:
             return z_c, strength_c, test_c
-        sums = np.bincount(self.grp, weights=prominence[self.idx], minlength=self.n_tests * self.n_spacings)
+        means = self._mean @ prominence[: self._n_cols]
+        means[self._empty] = np.nan
         with np.errstate(invalid="ignore", divide="ignore"):
-            s = (sums / self.counts).reshape(self.n_tests, self.n_spacings)
+            s = means.reshape(self.n_tests, self.n_spacings)
             s0, null = s[:, 0], s[:, 1:]
             # the nan-aware reductions loop row by row; nulls without gaps (the usual case) take
             # the vectorised ones, which give the same numbers
@@ -146,3 +157,9 @@ def line_prominence(residual: np.ndarray) -> np.ndarray:
     flank = np.convolve(np.pad(residual, 6, mode="reflect"), kernel, mode="valid")
     flank_env = np.maximum(flank, 0.0)
     return peak - flank_env
+
+
+@functools.lru_cache(maxsize=8)  # ~15 MB each; one per band edge seen, shared by every analysis of the process
+def scorer_for(candidates: tuple[CombCandidate, ...], df_hz: float, band_hi_hz: float) -> CombScorer:
+    """The (cached) :class:`CombScorer` of these candidates on this band."""
+    return CombScorer(candidates, df_hz, band_hi_hz)

@@ -31,9 +31,10 @@ class Stationarity:
 
     def __init__(self, n_bins: int, bin_hz: float, frames_per_s: float):
         freqs = np.arange(n_bins) * bin_hz
-        self._band = (freqs >= F_LO_HZ) & (freqs <= F_HI_HZ)
+        inside = np.flatnonzero((freqs >= F_LO_HZ) & (freqs <= F_HI_HZ))
+        self._band = slice(int(inside[0]), int(inside[-1]) + 1)  # a view, not a copy of every frame
         self._per_s = max(1, int(round(frames_per_s)))
-        self._acc = np.zeros(int(self._band.sum()))
+        self._acc = np.zeros(self._band.stop - self._band.start)
         self._n = 0
         self._prev: Optional[np.ndarray] = None
         self._corr: list[float] = []
@@ -48,7 +49,7 @@ class Stationarity:
         i = 0
         while i < power.shape[1]:
             take = min(self._per_s - self._n, power.shape[1] - i)
-            self._acc += power[:, i:i + take].sum(axis=1)
+            self._acc += power[:, i:i + take].sum(axis=1, dtype=np.float64)
             self._n += take
             i += take
             if self._n == self._per_s:

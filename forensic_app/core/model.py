@@ -48,9 +48,19 @@ class PatchCNN(nn.Module):
         F' = n_bins // stride, T' = T // stride; cell (i, j) sees the patch around
         bins [i*stride, (i+1)*stride) and frames [j*stride, (j+1)*stride).
         """
-        x = x.unsqueeze(1)
         if self.coord_channel:
-            x = torch.cat([x, self.coord.expand(x.shape[0], 1, x.shape[2], x.shape[3])], dim=1)
+            b, f, t = x.shape
+            if isinstance(self.features, _FusedBlocks):
+                # channels-last weights: give them channels-last input, built in place (the first
+                # convolution takes half the time it takes on an NCHW input it must convert; same outputs)
+                h = torch.empty((b, f, t, 2), dtype=x.dtype).permute(0, 3, 1, 2)
+                h[:, 0] = x
+                h[:, 1] = self.coord[:, 0].expand(b, f, t)
+                x = h
+            else:
+                x = torch.cat([x.unsqueeze(1), self.coord.expand(b, 1, f, t)], dim=1)
+        else:
+            x = x.unsqueeze(1)
         h = self.trunk(self.features(x))
         return self.fake_head(h)[:, 0], self.family_head(h)
 

@@ -61,27 +61,43 @@ def _window(n_fft: int) -> np.ndarray:
     return _WINDOWS[n_fft]
 
 
-def stft_db(x: np.ndarray, n_fft: int, hop: int, n_bins: Optional[int] = None, floor_db: float = -120.0) -> np.ndarray:
-    """Magnitude STFT in dBFS of a mono signal, frames without centring (scipy's pocketfft on
+def stft_power(x: np.ndarray, n_fft: int, hop: int, n_bins: Optional[int] = None) -> np.ndarray:
+    """Power STFT of a mono signal re full scale, frames without centring (scipy's pocketfft on
     float32 frames: 3.5x numpy's here, equal to float rounding).
 
-    x: (n,) float32 -> (n_bins, n_frames) float32; a full-scale sine reads about 0 dB.
+    x: (n,) float32 -> (n_bins, n_frames) float32; a full-scale sine reads about 1.0.
     """
     n_frames = 0 if len(x) < n_fft else 1 + (len(x) - n_fft) // hop
     n_bins = n_bins or n_fft // 2 + 1
     if n_frames == 0:
         return np.zeros((n_bins, 0), np.float32)
     w = _window(n_fft)
+    w = w * np.float32(2.0 / w.sum())  # the amplitude scale rides on the window: one pass less
     frames = np.lib.stride_tricks.sliding_window_view(x.astype(np.float32, copy=False), n_fft)[::hop][:n_frames]
     out = np.empty((n_bins, n_frames), np.float32)
-    step = 2048  # frames per FFT batch bounds temporary memory
-    scale = 2.0 / w.sum()
-    floor = 10.0 ** (floor_db / 20.0)
+    step = 128  # frames per FFT batch: 1 MB temporaries stay in cache (a quarter faster than 2048 here)
     for s in range(0, n_frames, step):
         spec = scipy.fft.rfft(frames[s:s + step] * w, axis=1)[:, :n_bins]  # float32 in, complex64 out
-        mag = np.abs(spec).astype(np.float32) * scale
-        out[:, s:s + step] = (20.0 * np.log10(np.maximum(mag, floor))).T
+        re, im = spec.real, spec.imag
+        power = re * re
+        power += im * im
+        out[:, s:s + step] = power.T
     return out
+
+
+def power_to_db(power: np.ndarray, floor_db: float = -120.0) -> np.ndarray:
+    """(..) linear power -> dB, floored at ``floor_db``. The power is floored IN PLACE as well,
+    so both describe the same frames."""
+    np.maximum(power, np.float32(10.0 ** (floor_db / 10.0)), out=power)
+    return 10.0 * np.log10(power)
+
+
+def stft_db(x: np.ndarray, n_fft: int, hop: int, n_bins: Optional[int] = None, floor_db: float = -120.0) -> np.ndarray:
+    """Magnitude STFT in dBFS of a mono signal (``stft_power`` in dB, floored at ``floor_db``).
+
+    x: (n,) float32 -> (n_bins, n_frames) float32; a full-scale sine reads about 0 dB.
+    """
+    return power_to_db(stft_power(x, n_fft, hop, n_bins), floor_db)
 
 
 def normalise(db: np.ndarray, contract: FeatureContract) -> np.ndarray:
@@ -113,11 +129,16 @@ class StreamingFrames:
         self._buf = np.zeros(0, np.float32)
 
     def push(self, x: np.ndarray) -> np.ndarray:
+        """(n,) samples -> (n_bins, n_new_frames) dB."""
+        return self.push_with_power(x)[0]
+
+    def push_with_power(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(n,) samples -> the new frames in dB and as linear power (both floored), (n_bins, n_new_frames)."""
         buf = np.concatenate([self._buf, x.astype(np.float32, copy=False)])
-        db = stft_db(buf, self.n_fft, self.hop, self.n_bins, self.floor_db)
-        used = db.shape[1] * self.hop
-        self._buf = buf[used:]
-        return db
+        power = stft_power(buf, self.n_fft, self.hop, self.n_bins)
+        db = power_to_db(power, self.floor_db)
+        self._buf = buf[db.shape[1] * self.hop:]
+        return db, power
 
 
 class StreamingResampler:
