@@ -19,13 +19,13 @@ from scipy.ndimage import uniform_filter1d
 
 from .. import __version__
 from .audio import Downmix, PcmStats, file_fingerprint, file_sha256, make_input_info, open_audio
-from .calibration import bootstrap_interval
-from .content import Stationarity
-from .comb import CombAnalyzer, CombReference, comb_feature, comb_finding
+from .content import ContentMeter, Stationarity
+from .comb import CombAnalyzer, CombReference, comb_finding
 from .decoded import PcmSource
 from .errors import UnusableInputError
 from .fakeprint import FakeprintEvidence, FakeprintStream
-from .fusion import EvidenceRules, decide
+from .fusion import EvidenceRules
+from .scoring import WINDOW_CELLS, Readings, score_track, window_logits_from_map
 from .vocabulary import format_probability
 from .notes import NoteInputs, make_notes
 from .progress import CancelToken, Progress, ProgressCallback, StageReporter, check
@@ -35,19 +35,8 @@ from .tiling import HALO_CELLS, TILE_CELLS, BackgroundRunner, PatchTiler, pipeli
 from .weights import load_model
 
 BLOCK_S = 10.0
-WINDOW_CELLS = 4
 OVERVIEW_COLUMNS = 3000
-SILENT_DBFS = -60.0
 HELD_DISPLAY = 0.3  # patch/window values shown at most, where the CNN's reading is no evidence
-
-
-def window_logits_from_map(fake_map: np.ndarray) -> np.ndarray:
-    """(F', T') per-cell logits -> (ceil(T' / WINDOW_CELLS),) window logits (mean patch logit).
-
-    Training's calibration uses this same function, so windows mean the same thing there.
-    """
-    col = fake_map.mean(axis=0)
-    return np.array([col[s:s + WINDOW_CELLS].mean() for s in range(0, col.size, WINDOW_CELLS)])
 
 
 def effective_bandwidth_hz(mean_power: np.ndarray, bin_hz: float) -> float:
@@ -124,8 +113,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
         downmix = Downmix(src.channels)
         stationarity = Stationarity(n_full, c.sample_rate / c.n_fft, c.sample_rate / c.hop)
         fakeprint = FakeprintStream(src.sample_rate) if model.fakeprint is not None else None
-        silent_blocks = total_blocks = 0
-        sil_len = max(1, int(0.1 * src.sample_rate))
+        content = ContentMeter(src.sample_rate)
         done = 0
 
         # one network, one analysis at a time (BatchNorm buffers are read-only, but keep it simple);
@@ -150,11 +138,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
                 mono = downmix(block)
                 if fakeprint is not None:
                     fakeprint.add(mono)
-                m = mono.size // sil_len * sil_len
-                if m:
-                    rms = np.sqrt(np.mean(mono[:m].reshape(-1, sil_len) ** 2, axis=1) + 1e-20)
-                    silent_blocks += int(np.count_nonzero(20 * np.log10(rms) < SILENT_DBFS))
-                    total_blocks += rms.size
+                content.add(mono)
                 consume(resampler.push(mono))
                 done += block.shape[0]
                 decode(done / max(src.n_frames, 1))
@@ -199,20 +183,14 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
 
     bandwidth = effective_bandwidth_hz(power_sum / max(n_stft, 1), bin_hz)
     comb_ev = comb.finish()
-    comb_z = cal.comb_input(comb_feature(comb_ev))
     fp_ev = fakeprint.finish(model.fakeprint) if fakeprint is not None else None
 
-    def features(mean_logit: float) -> dict[str, float]:
-        return {"cnn_mean_logit": float(mean_logit), "comb_z": float(comb_z)}
-
-    track_logit = float(w_logits.mean())
-    p_learned = cal.track_probability(features(track_logit))
-    interval_learned = bootstrap_interval(w_logits, features, cal)
-    content_s = (total_blocks - silent_blocks) * sil_len / src.sample_rate
-    decision = decide(cal, rules, learned_p=p_learned, learned_interval=(min(interval_learned[0], p_learned), max(interval_learned[1], p_learned)),
-                      cnn_logit=track_logit, comb_z=comb_feature(comb_ev) if comb_ev is not None and comb_ev.f0_hz else None,
-                      fakeprint_logit=fp_ev.logit if fp_ev is not None else None, content_s=content_s,
-                      stationarity=stationarity.value, duration_s=src.duration_s)
+    content_s = content.content_s
+    scored = score_track(cal, rules, Readings(
+        window_logits=w_logits, comb_z=comb_ev.z_score if comb_ev is not None else None,
+        fakeprint_logit=fp_ev.logit if fp_ev is not None else None, content_s=content_s,
+        stationarity=stationarity.value, duration_s=src.duration_s))
+    decision, track_logit, p_learned = scored.decision, scored.track_logit, scored.learned_p
     p, interval, verdict = decision.probability, decision.interval, decision.verdict
     # where the CNN's reading is no evidence (held tones, within what synth sounds reach, no content),
     # its patches and windows are not painted as evidence either
@@ -257,7 +235,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
         fakeprint=fp_ev, content_s=content_s,
         held_tone=held_tone,
         info=info, probability=p, interval=interval, verdict=verdict, window_probs=np.asarray(w_probs),
-        bandwidth_hz=bandwidth, silent_share=silent_blocks / max(total_blocks, 1),
+        bandwidth_hz=bandwidth, silent_share=content.silent_share,
         clipped_share=stats.n_clipped / max(stats.n_samples, 1), comb=comb_ev, families=fam_names,
         model_trained=model.manifest.trained, model_card=model.manifest.model_card,
         threshold_fake=cal.threshold_fake, threshold_real=cal.threshold_real))
@@ -265,7 +243,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     settings.update({"threshold_likely_fake": cal.threshold_fake, "threshold_no_traces_found": cal.threshold_real,
                      "evidence_rules": dataclasses.asdict(rules), "probability_by_detector": decision.by_detector, "cnn_display_shift_logit": round(shift, 4),
                      "content_s": round(content_s, 2), "stationarity": stationarity.value, "learned_probability": p_learned,  # the fused CNN+comb probability before any cap
-                     "learned_interval": [min(interval_learned[0], p_learned), max(interval_learned[1], p_learned)],
+                     "learned_interval": list(scored.learned_interval),
                      "window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,
                      "input_contract": c.to_dict(), "effective_bandwidth_hz": round(bandwidth, 1)})
     minfo = ModelInfo(name=model.manifest.name, version=model.manifest.version, sha256=model.weights_sha256,

@@ -71,3 +71,37 @@ class Stationarity:
     def value(self) -> Optional[float]:
         """Median correlation of consecutive seconds; None with fewer than three seconds."""
         return float(np.median(self._corr)) if len(self._corr) >= 2 else None
+
+
+SILENT_DBFS = -60.0  # a 0.1-s stretch below this RMS level counts as silence
+SILENCE_STEP_S = 0.1
+
+
+class ContentMeter:
+    """Streaming: how much of a signal rises above ``SILENT_DBFS``, in 0.1-s stretches.
+
+    ``add`` takes mono blocks (n,) at ``rate`` in order; each block's last partial stretch
+    is left out (blocks are long, so this is a few milliseconds per 10 s).
+    """
+
+    def __init__(self, rate: int):
+        self.rate = int(rate)
+        self.step = max(1, int(SILENCE_STEP_S * self.rate))
+        self.silent = 0
+        self.total = 0
+
+    def add(self, mono: np.ndarray) -> None:
+        m = mono.size // self.step * self.step
+        if m:
+            rms = np.sqrt(np.mean(mono[:m].reshape(-1, self.step) ** 2, axis=1) + 1e-20)
+            self.silent += int(np.count_nonzero(20 * np.log10(rms) < SILENT_DBFS))
+            self.total += rms.size
+
+    @property
+    def content_s(self) -> float:
+        """Seconds of audio above the silence level."""
+        return (self.total - self.silent) * self.step / self.rate
+
+    @property
+    def silent_share(self) -> float:
+        return self.silent / max(self.total, 1)

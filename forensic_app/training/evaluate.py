@@ -20,11 +20,15 @@ from typing import Any
 import numpy as np
 
 from ..core.comb import analyze_comb
+from ..core.fusion import EvidenceRules
+from ..core.scoring import score_track
 from ..core.spectrogram import FeatureContract, compute_features
 from ..core.weights import load_model
 from .augment import MANIPULATIONS, UNSEEN_MANIPULATIONS
 from .features import FeatureStore, build_features, load_segment
-from .scoring import comb_fusion_feature, comb_scores, fit_on_val_rows, score_features, score_store
+from .evaluation_card import markdown, update_manifest
+from .scoring import (comb_scores, fit_on_val_rows, learned_probabilities, readings_of, score_features,
+                      score_store, segment_readings)
 from .train import FAMILIES, TrainConfig, train, width_tag
 
 
@@ -41,11 +45,6 @@ def _auc(pos: np.ndarray, neg: np.ndarray) -> float | None:
     from sklearn.metrics import roc_auc_score
 
     return float(roc_auc_score(np.r_[np.ones(pos.size), np.zeros(neg.size)], np.r_[pos, neg]))
-
-
-def _probabilities(cal, track_logit: np.ndarray, comb_z: np.ndarray) -> np.ndarray:
-    cf = comb_fusion_feature(comb_z, cal)
-    return np.array([cal.track_probability({"cnn_mean_logit": t, "comb_z": c}) for t, c in zip(track_logit, cf)])
 
 
 def _rate(mask: np.ndarray) -> float | None:
@@ -76,6 +75,46 @@ def detection_tables(rows, p, cal) -> dict[str, Any]:
                              "inconclusive": _rate((v > cal.threshold_real) & (v < cal.threshold_fake)),
                              "mean_p": float(v.mean())}
     out["all_real"] = {"n": int(reals.size), "fp_likely_fake": _rate(reals >= cal.threshold_fake)}
+    return out
+
+
+DETECTORS = ("learned", "comb", "fakeprint")  # core.fusion.Decision.by_detector's keys
+
+
+def _verdict_group(items: list[tuple[str, dict]], t_fake: float) -> dict[str, Any]:
+    """Shares of verdicts, and of each line of evidence alone at the likely_fake line, in one group."""
+    n = len(items)
+    out: dict[str, Any] = {"n": n}
+    for v in ("likely_fake", "inconclusive", "no_traces_found"):
+        out[v] = _rate(np.array([verdict == v for verdict, _ in items]))
+    for d in DETECTORS:
+        vals = [by.get(d) for _, by in items]
+        measured = [x for x in vals if x is not None]
+        out[f"{d}_alone"] = _rate(np.array([x >= t_fake for x in measured])) if measured else None
+        out[f"{d}_measured"] = len(measured)
+    return out
+
+
+def verdict_tables(rows: list[dict], scored: list, cal) -> dict[str, Any]:
+    """Per family, generator and real source: the verdicts of score_track() (what users see) and
+    how often each line of evidence alone (its probability in ``Decision.by_detector``) reaches
+    the likely_fake line. ``scored``: one core.scoring.TrackScore per row."""
+    groups: dict[str, dict[str, list]] = {"families": collections.defaultdict(list),
+                                          "generators": collections.defaultdict(list),
+                                          "sources": collections.defaultdict(list)}
+    reals = []
+    for r, sc in zip(rows, scored):
+        item = (sc.decision.verdict, sc.decision.by_detector)
+        if r["label"] == "fake":
+            groups["families"][r["family"]].append(item)
+            held = " (held-out config)" if r.get("heldout", "").lower() in {"1", "true", "yes"} else ""
+            groups["generators"][r["generator"] + held].append(item)
+        else:
+            groups["sources"][r["source_package"]].append(item)
+            reals.append(item)
+    out: dict[str, Any] = {k: {name: _verdict_group(items, cal.threshold_fake) for name, items in sorted(g.items())}
+                           for k, g in groups.items()}
+    out["all_real"] = _verdict_group(reals, cal.threshold_fake)
     return out
 
 
@@ -134,13 +173,23 @@ def run_evaluate(args) -> int:
     rows = test.rows[: len(test)]
     s = score_store(net, test)
     cz = np.array([scores.get(r["id"], 0.0) for r in rows])
-    p = _probabilities(cal, s["track_logit"], cz)
+    p = learned_probabilities(cal, s["track_logit"], cz)
     y = np.array([1 if r["label"] == "fake" else 0 for r in rows])
     res: dict[str, Any] = {"model": model.manifest.name, "version": model.manifest.version,
                            "weights_sha256": model.weights_sha256, "calibration": cal.version,
                            "thresholds": {"likely_fake": cal.threshold_fake, "no_traces_found": cal.threshold_real},
                            "n_test": int(len(rows)), "n_test_real": int((y == 0).sum())}
     res["fused"] = detection_tables(rows, p, cal)
+    # the verdicts the app gives (core.scoring.score_track: all three lines of evidence, the
+    # evidence rules), and each line of evidence alone, on the same segments
+    readings = segment_readings(cache, contract, model.fakeprint, rows)
+    rules = EvidenceRules.from_calibration(cal)
+    scored = [score_track(cal, rules, readings_of(readings[r["id"]], w, z))
+              for r, w, z in zip(rows, s["window_logits"], cz)]
+    res["verdicts"] = verdict_tables(rows, scored, cal)
+    res["segment_verdicts"] = {r["id"]: {"verdict": sc.decision.verdict, "probability": sc.decision.probability,
+                                         "by_detector": sc.decision.by_detector, "reasons": list(sc.decision.reasons)}
+                               for r, sc in zip(rows, scored)}
     cnn_only = np.array([float(cal.window_probability(np.array([t]))[0]) for t in s["track_logit"]])
     res["cnn_auc_by_family"] = auc_by_family(cnn_only, rows)
     from ..core.comb import CombReference
@@ -197,7 +246,7 @@ def lofo(cache, features_dir, scores, contract, rows, y, cz, s_main, args, test,
         net = train(features_dir, cache / "runs" / run, cfg, contract)
         cal = Calibration.from_dict(fit_on_val_rows(net, features_dir, scores, exclude=[fam], version=f"lofo-{fam}"))
         sc = score_store(net, test)
-        p = _probabilities(cal, sc["track_logit"], cz)
+        p = learned_probabilities(cal, sc["track_logit"], cz)
         cnn = np.array([float(cal.window_probability(np.array([t]))[0]) for t in sc["track_logit"]])
         table[fam] = {"n_fake": int(fam_rows.sum()),
                       "fused_detected": float(np.mean(p[fam_rows] >= cal.threshold_fake)),
@@ -232,7 +281,7 @@ def _prob_audio(x: np.ndarray, net, cal, contract) -> float:
     t, _ = score_features(net, compute_features(x, contract))
     ev = analyze_comb(x, contract.sample_rate)
     z = float(ev.z_score) if ev is not None and np.isfinite(ev.z_score) else 0.0
-    return float(_probabilities(cal, np.array([t]), np.array([z]))[0])
+    return float(learned_probabilities(cal, np.array([t]), np.array([z]))[0])
 
 
 def robustness(cache, contract, net, cal, rows, n) -> list[dict[str, Any]]:
@@ -291,158 +340,6 @@ def cost(weights) -> dict[str, float]:
             analyze(path, weights_dir=weights)
             ts.append(time.perf_counter() - t)
     return {"seconds_per_3min": round(min(ts), 2)}
-
-
-def _pct(v) -> str:
-    return "n/a" if v is None else f"{100 * v:.1f} %"
-
-
-def _f(v) -> str:
-    return "n/a" if v is None else f"{v:.3f}"
-
-
-def markdown(res: dict[str, Any]) -> str:
-    L = [f"# Evaluation of {res['model']} {res['version']}", "",
-         f"Test split: {res['n_test']} ten-second segments ({res['n_test_real']} real). Thresholds: likely_fake >= "
-         f"{res['thresholds']['likely_fake']:.3f}, no_traces_found <= {res['thresholds']['no_traces_found']:.3f}. "
-         f"Figures are claims about this split only.", "",
-         "## Detection by decoder family (fused, test split)", "",
-         "| family | n | likely_fake | called no_traces_found | mean p | AUC vs real | patch-CNN-only AUC |", "|---|---|---|---|---|---|---|"]
-    for k, v in res["fused"]["families"].items():
-        L.append(f"| {k} | {v['n']} | {_pct(v['detected_likely_fake'])} | {_pct(v['called_no_traces_found'])} | {v['mean_p']:.3f} | "
-                 f"{_f(v['auc_vs_real'])} | {_f(res['cnn_auc_by_family'].get(k))} |")
-    L += ["", "## Detection by generator", "", "| generator | n | likely_fake | mean p | AUC |", "|---|---|---|---|---|"]
-    for k, v in res["fused"]["generators"].items():
-        L.append(f"| {k} | {v['n']} | {_pct(v['detected_likely_fake'])} | {v['mean_p']:.3f} | {_f(v['auc_vs_real'])} |")
-    L += ["", "## Real music: false positives by source (test split)", "",
-          "| source | n | likely_fake (FP) | inconclusive | mean p |", "|---|---|---|---|---|"]
-    for k, v in res["fused"]["sources"].items():
-        L.append(f"| {k} | {v['n']} | {_pct(v['fp_likely_fake'])} | {_pct(v['inconclusive'])} | {v['mean_p']:.3f} |")
-    L.append(f"| **all real** | {res['fused']['all_real']['n']} | {_pct(res['fused']['all_real']['fp_likely_fake'])} | | |")
-    c = res["comb"]
-    L += ["", f"## Comb detector alone (z >= {c['threshold_z']:.2f}, the 1 % real-FP point of the reference)", "",
-          "| family | n | detected |", "|---|---|---|"]
-    L += [f"| {k} | {v['n']} | {_pct(v['detected'])} |" for k, v in c["families"].items()]
-    L += ["", "| real source | n | comb FP |", "|---|---|---|"]
-    L += [f"| {k} | {v['n']} | {_pct(v['fp'])} |" for k, v in c["sources"].items()]
-    if res.get("lofo"):
-        L += ["", "## Leave-one-family-out (train without family X, test on X)", "",
-              "The comb detector is not trained on families (its catalogue comes from public architecture "
-              "descriptions), so its column above already is a held-out figure.", "",
-              "| held-out family | n | fused likely_fake | fused AUC | patch-CNN AUC | real FP | steps |", "|---|---|---|---|---|---|---|"]
-        for k, v in res["lofo"].items():
-            L.append(f"| {k} | {v['n_fake']} | {_pct(v['fused_detected'])} | {_f(v['fused_auc'])} | {_f(v['cnn_auc'])} | "
-                     f"{_pct(v['real_fp'])} | {v['steps']} |")
-    L += ["", "## Robustness (content-matched test pairs)", "",
-          "| manipulation | unseen in training | pairs | AUC | likely_fake | real FP | mean p fake | mean p real |", "|---|---|---|---|---|---|---|---|"]
-    for v in res["robustness"]:
-        L.append(f"| {v['manipulation']} | {'yes' if v['unseen'] else ''} | {v['n_pairs']} | {_f(v['auc'])} | {_pct(v['detected'])} | "
-                 f"{_pct(v['real_fp'])} | {_f(v['mean_p_fake'])} | {_f(v['mean_p_real'])} |")
-    L += ["", f"## Calibration: ECE = {res['ece']:.3f}", "", "![reliability](reliability.png)", "",
-          "## Mixing curve", "", "![mixing](mixing.png)", "",
-          f"## Cost: {res['cost']['seconds_per_3min']} s per 3-minute track (this machine)", ""]
-    return "\n".join(L)
-
-
-FP_TARGET = 0.01  # held-out real music called likely_fake (issue #3)
-_SHORT = {"lyra": "Lyra", "hifigan": "HiFi-GAN", "griffinlim": "Griffin-Lim", "tconv": "transposed-convolution",
-          "upsample": "interpolation-upsampling"}
-_MANIPULATION_WORDS = {"mp3": "MP3 re-encoding", "aac": "AAC re-encoding", "opus": "Opus re-encoding",
-                       "vorbis": "Vorbis re-encoding", "gain": "gain changes", "pitch_shift": "pitch shift",
-                       "time_stretch": "time stretch", "eq": "EQ", "noise": "added noise", "reverb": "reverb"}
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def failure_modes(res: dict[str, Any]) -> list[str]:
-    """The model card's known failure modes in plain words, from this evaluation's figures
-    (so that rebuilding the weights with the recipe rebuilds the card too)."""
-    fused, out = res["fused"], []
-    allr = fused["all_real"]
-    rate, n = allr["fp_likely_fake"] or 0.0, allr["n"]
-    k = int(round(rate * n))
-    worst_src, worst = max(fused["sources"].items(), key=lambda kv: kv[1]["fp_likely_fake"] or 0.0)
-    worst_txt = (f"up to {_pct(worst['fp_likely_fake'])} for one source, {worst_src}"
-                 if worst["fp_likely_fake"] else "none in any single source")
-    if rate > FP_TARGET:
-        out.append(f"Held-out real music is called likely AI-generated more often than the {FP_TARGET * 100:g} % aimed at: "
-                   f"{_pct(rate)} of test-split real segments ({k} of {n}), {worst_txt}. That verdict is a reason "
-                   "to look at the evidence, not a finding.")
-    else:
-        out.append(f"Held-out real music was called likely AI-generated in {_pct(rate)} of test-split real segments "
-                   f"({k} of {n}; {worst_txt}): within the {FP_TARGET * 100:g} % aimed at on this split, not zero, and "
-                   "music unlike the test sources can do worse. That verdict is a reason to look at the evidence, "
-                   "not a finding.")
-    low = {f: v["detected_likely_fake"] for f, v in fused["families"].items()
-           if v["detected_likely_fake"] is not None and v["detected_likely_fake"] < 0.5}
-    if low:
-        parts = ", ".join(f"{_pct(v)} of {_SHORT.get(f, f)}" for f, v in sorted(low.items(), key=lambda kv: kv[1]))
-        out.append(f"The 'likely AI-generated' threshold is set for few false positives, so many fakes stay below it: only {parts} "
-                   "test fakes were called likely AI-generated. 'Inconclusive' or 'no traces found' does not clear a track.")
-    out.append("Trained on 10-second segments of mostly instrumental game music (Debian packages) and two CC "
-               "recordings: real music with vocals is scarce, so watch false positives on vocal-heavy tracks.")
-    out.append("Fakes come from speech codecs (Lyra), a speech vocoder (HiFi-GAN), Griffin-Lim inversion and the "
-               "project's own random/briefly trained upsampling decoders mixed into real audio. Commercial music "
-               "generators (Suno, Udio, MusicGen, Stable Audio...) were never seen by the patch CNN and the comb (only the "
-               "third-party fakeprint model covers Suno and Udio): for them a low score says little.")
-    lofo = {f: v["cnn_auc"] for f, v in (res.get("lofo") or {}).items() if v.get("cnn_auc") is not None}
-    if lofo:
-        below = {f: a for f, a in lofo.items() if a < 0.4}  # clearly under chance, not just at it
-        rest = [a for f, a in lofo.items() if f not in below]
-        txt = (f"Decoder families left out of training are barely recognised (leave-family-out patch-CNN AUC "
-               f"{min(rest):.2f}-{max(rest):.2f})" if rest else "Decoder families left out of training are not recognised")
-        for f, a in sorted(below.items(), key=lambda kv: kv[1]):
-            txt += (f"; a model that never saw {_SHORT.get(f, f)} rated its output more real than real music "
-                    f"(AUC {a:.2f})")
-        out.append(txt + ": an unfamiliar generator tends to come out as 'no traces found'.")
-    rob = {r["manipulation"]: r for r in res.get("robustness") or []}
-    if "none" in rob and len(rob) > 1:
-        clean = rob["none"]["mean_p_real"]
-        worse = {m: r for m, r in rob.items() if m != "none" and r["mean_p_real"] is not None
-                 and r["mean_p_real"] > clean + 0.03}
-        if worse:
-            ps = [r["mean_p_real"] for r in worse.values()]
-            words = [_MANIPULATION_WORDS.get(m, m) for m in rob if m in worse]
-            txt = (f"{_and(words)} move real music towards fake (mean probability {clean:.2f} clean, "
-                   f"{min(ps):.2f}-{max(ps):.2f} after them)")
-            txt = txt[0].upper() + txt[1:]
-            for m, r in sorted(rob.items()):
-                if r["unseen"] and r["real_fp"] is not None:
-                    k_fp = int(round(r["real_fp"] * r["n_pairs"]))
-                    txt += (f"; {_MANIPULATION_WORDS.get(m, m)} was never seen in training, and after it {k_fp} "
-                            f"of {r['n_pairs']} real test excerpts {'was' if k_fp == 1 else 'were'} called likely AI-generated")
-            out.append(txt + " (see the robustness table).")
-    out.append("The comb detector cannot separate lines weaker than about 3 dB from music, and one stable tone "
-               "can make a short 2-3 line comb at segment level.")
-    n_src = len(fused["sources"])
-    out.append(f"Figures are measured on 10-second test segments from {n_src} real sources held out by source; they "
-               "are claims about that split, not about the world.")
-    return out
-
-
-def update_manifest(weights: Path, res: dict[str, Any]) -> None:
-    from ..core.weights import write_manifest
-
-    path = weights / "manifest.json"
-    man = json.loads(path.read_text())
-    man["evaluation"] = {k: v for k, v in res.items() if k not in ("reliability",)}
-    fams = res["fused"]["families"]
-    # key names are the ones the recourse report knows (report/recourse.py _KNOWN); a "rate"
-    # in a key makes the report print the value as a percentage
-    r3 = lambda v: None if v is None else round(float(v), 3)  # noqa: E731
-    man["model_card"] = {
-        "covered_families": sorted(fams),
-        "known_failure_modes": failure_modes(res),
-        "false_positive_rates_by_source": {k: r3(v["fp_likely_fake"]) for k, v in res["fused"]["sources"].items()},
-        "leave_one_family_out": {k: {"fused_detection_rate": r3(v["fused_detected"]), "patch_cnn_auc": r3(v["cnn_auc"])}
-                                 for k, v in res.get("lofo", {}).items()},
-        "detection_rate_by_family": {k: r3(v["detected_likely_fake"]) for k, v in fams.items()},
-        "robustness_auc": {v["manipulation"]: {"auc": r3(v["auc"]), "unseen": v["unseen"]} for v in res["robustness"]},
-        "expected_calibration_error": r3(res["ece"]),
-    }
-    write_manifest(weights, man)
 
 
 def register(sub) -> None:

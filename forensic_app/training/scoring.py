@@ -1,8 +1,7 @@
 """Scoring dataset segments the same way analyze() scores a track, plus calibration fitting.
 
-Segment scores: the network's per-cell fake logits -> column means -> windows of
-WINDOW_CELLS columns -> window logits; track logit = mean of window logits (exactly as in
-core.analysis). Comb z-scores come from core.comb on the segment audio and are cached
+Segment scores: the network's per-cell fake logits -> window logits -> track logit, and the
+learned fusion's inputs, through core.scoring (the functions analyze() scores a file with). Comb z-scores come from core.comb on the segment audio and are cached
 (they do not depend on the network).
 """
 
@@ -14,13 +13,17 @@ from pathlib import Path
 from typing import Optional
 
 import numpy as np
+import soundfile as sf
 import torch
 
-from ..core.analysis import window_logits_from_map
 from ..core.calibration import Calibration, comb_term
-from ..core.comb import COMB_VERSION, FEATURE_CLIP, CombReference, analyze_comb, fit_reference
+from ..core.comb import COMB_VERSION, CombReference, analyze_comb, fit_reference
 from ..core.model import PatchCNN, fuse_for_inference
-from ..core.spectrogram import FeatureContract
+from ..core.content import ContentMeter, Stationarity
+from ..core.fakeprint import FakeprintModel, FakeprintStream
+from ..core.mono import to_mono
+from ..core.scoring import Readings, clipped_comb_z, learned_features, window_logits_from_map
+from ..core.spectrogram import FeatureContract, power_to_db, stft_power, to_model_rate
 from .features import FeatureStore, load_segment, read_index
 
 
@@ -65,9 +68,57 @@ def comb_scores(cache_dir: Path, contract: FeatureContract, *, log=None) -> dict
     return scores
 
 
-def comb_fusion_feature(z: np.ndarray, cal: Calibration) -> np.ndarray:
-    """The comb input to fusion, as analyze() computes it: comb_feature() then the calibration's term."""
-    return np.asarray(cal.comb_input(np.clip(np.asarray(z, float), *FEATURE_CLIP)), float)
+def learned_probabilities(cal: Calibration, track_logit: np.ndarray, comb_z: np.ndarray) -> np.ndarray:
+    """(n,) track logits and comb z -> (n,) probabilities of the learned fusion, as score_track() gives them."""
+    return np.array([cal.track_probability(learned_features(t, z, cal)) for t, z in zip(track_logit, comb_z)])
+
+
+READINGS_VERSION = "1"  # bump when a reading's recipe changes: cached readings become invalid
+
+
+def measure_readings(x: np.ndarray, rate: int, contract: FeatureContract, fakeprint: Optional[FakeprintModel]) -> dict:
+    """The readings analyze() takes besides the CNN and the comb, on one clip, with the same
+    streaming classes: (n, channels) or (n,) float32 at ``rate`` -> {"fakeprint_logit" (None:
+    not measured), "content_s", "stationarity" (None: under 3 s), "duration_s"}."""
+    mono = np.ascontiguousarray(to_mono(x), np.float32)
+    content = ContentMeter(rate)
+    content.add(mono)
+    fp_logit = None
+    if fakeprint is not None:
+        stream = FakeprintStream(rate)
+        stream.add(mono)
+        fp_logit = stream.finish(fakeprint).logit
+    y = to_model_rate(x, rate, contract)
+    n_full = contract.n_fft // 2 + 1
+    power = stft_power(y, contract.n_fft, contract.hop, n_full)
+    power_to_db(power, contract.db_floor)  # floors the power in place, as analyze()'s frames are
+    stationarity = Stationarity(n_full, contract.sample_rate / contract.n_fft, contract.sample_rate / contract.hop)
+    stationarity.add_power(power)
+    return {"fakeprint_logit": fp_logit, "content_s": content.content_s, "stationarity": stationarity.value,
+            "duration_s": mono.size / rate}
+
+
+def segment_readings(cache_dir: Path, contract: FeatureContract, fakeprint: Optional[FakeprintModel], rows: list[dict],
+                     *, log=None) -> dict[str, dict]:
+    """:func:`measure_readings` of every segment in ``rows`` by id, cached in ``segment_readings_v*.json``."""
+    path = Path(cache_dir) / f"segment_readings_v{READINGS_VERSION}.json"
+    cached: dict[str, dict] = json.loads(path.read_text()) if path.exists() else {}
+    todo = [r for r in rows if r["id"] not in cached]
+    for i, r in enumerate(todo):
+        p = Path(r["path"]) if Path(r["path"]).is_absolute() else Path(cache_dir) / r["path"]
+        x, rate = sf.read(str(p), dtype="float32", always_2d=True)
+        cached[r["id"]] = measure_readings(x, rate, contract, fakeprint)
+        if (i + 1) % 200 == 0 or i + 1 == len(todo):
+            path.write_text(json.dumps(cached))
+            print(f"segment readings: {i + 1}/{len(todo)}", file=log or sys.stderr, flush=True)
+    return {r["id"]: cached[r["id"]] for r in rows}
+
+
+def readings_of(row_readings: dict, window_logits: np.ndarray, comb_z: float) -> Readings:
+    """A segment's :class:`~forensic_app.core.scoring.Readings` (a cached comb z of 0 means: no comb found)."""
+    return Readings(window_logits=np.asarray(window_logits), comb_z=comb_z if comb_z != 0.0 else None,
+                    fakeprint_logit=row_readings["fakeprint_logit"], content_s=float(row_readings["content_s"]),
+                    stationarity=row_readings["stationarity"], duration_s=float(row_readings["duration_s"]))
 
 
 # Target for held-out real music called likely_fake: 1 %. Validation packages differ from the
@@ -110,7 +161,7 @@ def fit_calibration(track_logit: np.ndarray, comb_z: np.ndarray, labels: np.ndar
     wl = np.concatenate(window_logits)
     wy = np.concatenate([np.full(w.size, y) for w, y in zip(window_logits, labels)])
     wlr = LogisticRegression(C=1.0).fit(wl[:, None], wy)
-    cterm = comb_term(np.clip(np.asarray(comb_z, float), *FEATURE_CLIP), clip=comb_z_clip, floor=comb_z_floor)
+    cterm = comb_term(clipped_comb_z(np.asarray(comb_z, float)), clip=comb_z_clip, floor=comb_z_floor)
     X = np.column_stack([track_logit, cterm])
     tlr = LogisticRegression(C=1.0).fit(X, labels)
     fused = tlr.decision_function(X)

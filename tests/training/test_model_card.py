@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from forensic_app.report import write_report
-from forensic_app.training.evaluate import failure_modes, update_manifest
+from forensic_app.training.evaluation_card import failure_modes, update_manifest
 from tests.report._factory import make_result
 from tests.report._pdfread import page_texts, words
 
