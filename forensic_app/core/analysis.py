@@ -30,7 +30,7 @@ from .vocabulary import format_probability
 from .notes import NoteInputs, make_notes
 from .progress import CancelToken, Progress, ProgressCallback, StageReporter, check
 from .result import (AnalysisResult, DetectorEvidence, Heatmap, ModelInfo, Provenance, WindowScore)
-from .spectrogram import StreamingFrames, StreamingResampler, TimeMaxPool, frame_edges_s, normalise
+from .spectrogram import FeatureStream, FrameBlock, frame_edges_s
 from .tiling import HALO_CELLS, TILE_CELLS, BackgroundRunner, PatchTiler, pipelined
 from .weights import load_model
 
@@ -101,13 +101,9 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
         check(cancel)
         decode = StageReporter(on_progress, 0.02, 0.9, "Decoding and scanning")
         stats = PcmStats()
-        n_full = c.n_fft // 2 + 1
-        resampler = StreamingResampler(src.sample_rate, c.sample_rate)
-        framer = StreamingFrames(c.n_fft, c.hop, n_full, c.db_floor)
-        expected_frames = int(src.duration_s * c.sample_rate / c.hop) + 1
-        overview = TimeMaxPool(expected_frames, OVERVIEW_COLUMNS)
+        frames = FeatureStream(c, src.sample_rate, src.duration_s, OVERVIEW_COLUMNS)
+        n_full = frames.n_full
         power_sum = np.zeros(n_full, np.float64)
-        n_stft = 0
         ref = CombReference.from_json(model.comb_reference_path) if model.comb_reference_path else None
         comb = CombAnalyzer(c.sample_rate, max_freq_hz=min(src.sample_rate / 2, c.sample_rate / 2), reference=ref)
         downmix = Downmix(src.channels)
@@ -121,17 +117,13 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
         with model.lock, BackgroundRunner(pipelined()) as network:
             tiler = PatchTiler(model)
 
-            def consume(y: np.ndarray) -> None:
-                nonlocal n_stft
-                if y.size:
-                    comb.add(y)
-                db, power = framer.push_with_power(y)
-                if db.shape[1]:
-                    overview.add(db)
-                    power_sum[:] += power.sum(axis=1, dtype=np.float64)
-                    stationarity.add_power(power)
-                    n_stft += db.shape[1]
-                    network.submit(tiler.add, normalise(db[: c.n_bins], c))
+            def consume(fb: FrameBlock) -> None:
+                if fb.samples.size:
+                    comb.add(fb.samples)
+                if fb.db.shape[1]:
+                    power_sum[:] += fb.power.sum(axis=1, dtype=np.float64)
+                    stationarity.add_power(fb.power)
+                    network.submit(tiler.add, fb.features)
 
             for block in src.blocks(int(BLOCK_S * src.sample_rate), cancel):
                 stats.update(block, path, done / src.sample_rate, src.sample_rate)
@@ -139,16 +131,16 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
                 if fakeprint is not None:
                     fakeprint.add(mono)
                 content.add(mono)
-                consume(resampler.push(mono))
+                consume(frames.push(mono))
                 done += block.shape[0]
                 decode(done / max(src.n_frames, 1))
-            consume(resampler.push(np.zeros(0, np.float32), last=True))
+            consume(frames.push(np.zeros(0, np.float32), last=True))
             check(cancel)
             if stats.n_samples == 0:
                 raise UnusableInputError(f"{path.name}: the file contains no audio (zero length). Check the export settings of the program that made it")
             if stats.peak == 0.0:
                 raise UnusableInputError(f"{path.name}: the audio is pure digital silence, so there is nothing to analyse. Check that you chose the right file or export")
-            if n_stft < c.patch_frames:
+            if frames.n_frames < c.patch_frames:
                 need = c.min_samples / c.sample_rate
                 raise UnusableInputError(f"{path.name}: the audio is too short ({src.n_frames / src.sample_rate:.2f} s); "
                                          f"at least {need:.2f} s is needed. Analyse a longer excerpt")
@@ -181,7 +173,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     w_logits = window_logits_from_map(fake_map)
     w_starts = list(range(0, n_cols, WINDOW_CELLS))
 
-    bandwidth = effective_bandwidth_hz(power_sum / max(n_stft, 1), bin_hz)
+    bandwidth = effective_bandwidth_hz(power_sum / max(frames.n_frames, 1), bin_hz)
     comb_ev = comb.finish()
     fp_ev = fakeprint.finish(model.fakeprint) if fakeprint is not None else None
 
@@ -254,7 +246,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     if on_progress:
         on_progress(Progress(1.0, "Done"))
     return AnalysisResult(input=info, probability_fake=p, interval=interval, verdict=verdict, windows=windows,
-                          heatmap=heatmap, overview=overview.spectrogram(c.n_fft, c.hop, c.sample_rate, n_full), detectors=detectors, comb=comb_ev,
+                          heatmap=heatmap, overview=frames.overview(), detectors=detectors, comb=comb_ev,
                           attribution=attribution, notes=notes, provenance=prov, fakeprint=fp_ev,
                           model_card=dict(model.manifest.model_card or {},
                                           third_party_models=model.manifest.raw.get("third_party") or []))

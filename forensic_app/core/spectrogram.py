@@ -155,6 +155,46 @@ class StreamingResampler:
         return self._stream.resample_chunk(mono, last=last).astype(np.float32, copy=False)
 
 
+@dataclass(frozen=True)
+class FrameBlock:
+    """What one pushed block of mono audio became at the contract's rate (k new STFT frames)."""
+
+    samples: np.ndarray  # (n,) float32 mono at contract.sample_rate (what the comb reads)
+    db: np.ndarray  # (n_fft//2+1, k) dB frames of the whole band, floored at contract.db_floor
+    power: np.ndarray  # (n_fft//2+1, k) the same frames as linear power (floored alike)
+    features: np.ndarray  # (contract.n_bins, k) the network's input: normalise(db[:n_bins])
+
+
+class FeatureStream:
+    """Mono blocks at the file's rate -> :class:`FrameBlock` s: resampling, framing, the network's
+    normalised input and the display overview, in one place (analyze()'s single pass).
+
+    The frames equal :func:`compute_features`' one-shot frames of the whole resampled signal; the
+    overview max-pools them to at most about ``overview_columns`` columns.
+    """
+
+    def __init__(self, contract: FeatureContract, in_rate: int, expected_s: float, overview_columns: int):
+        self.contract = contract
+        self.n_full = contract.n_fft // 2 + 1
+        self._resampler = StreamingResampler(in_rate, contract.sample_rate)
+        self._frames = StreamingFrames(contract.n_fft, contract.hop, self.n_full, contract.db_floor)
+        self._overview = TimeMaxPool(int(expected_s * contract.sample_rate / contract.hop) + 1, overview_columns)
+        self.n_frames = 0
+
+    def push(self, mono: np.ndarray, last: bool = False) -> FrameBlock:
+        """(n,) mono at the file's rate; ``last``: flush the resampler (call once, at the end)."""
+        y = self._resampler.push(mono, last=last)
+        db, power = self._frames.push_with_power(y)
+        if db.shape[1]:
+            self._overview.add(db)
+            self.n_frames += db.shape[1]
+        return FrameBlock(y, db, power, normalise(db[: self.contract.n_bins], self.contract))
+
+    def overview(self) -> Spectrogram:
+        c = self.contract
+        return self._overview.spectrogram(c.n_fft, c.hop, c.sample_rate, self.n_full)
+
+
 def max_pool_columns(db: np.ndarray, factor: int) -> np.ndarray:
     """(rows, n * factor) -> (rows, n): the maximum of each run of ``factor`` columns.
 

@@ -23,7 +23,7 @@ from ..core.content import ContentMeter, Stationarity
 from ..core.fakeprint import FakeprintModel, FakeprintStream
 from ..core.mono import to_mono
 from ..core.scoring import Readings, clipped_comb_z, learned_features, window_logits_from_map
-from ..core.spectrogram import FeatureContract, power_to_db, stft_power, to_model_rate
+from ..core.spectrogram import FeatureContract, FeatureStream
 from .features import FeatureStore, load_segment, read_index
 
 
@@ -88,12 +88,10 @@ def measure_readings(x: np.ndarray, rate: int, contract: FeatureContract, fakepr
         stream = FakeprintStream(rate)
         stream.add(mono)
         fp_logit = stream.finish(fakeprint).logit
-    y = to_model_rate(x, rate, contract)
-    n_full = contract.n_fft // 2 + 1
-    power = stft_power(y, contract.n_fft, contract.hop, n_full)
-    power_to_db(power, contract.db_floor)  # floors the power in place, as analyze()'s frames are
-    stationarity = Stationarity(n_full, contract.sample_rate / contract.n_fft, contract.sample_rate / contract.hop)
-    stationarity.add_power(power)
+    frames = FeatureStream(contract, rate, mono.size / rate, overview_columns=1)
+    stationarity = Stationarity(frames.n_full, contract.sample_rate / contract.n_fft, contract.sample_rate / contract.hop)
+    for block in (frames.push(mono), frames.push(np.zeros(0, np.float32), last=True)):
+        stationarity.add_power(block.power)
     return {"fakeprint_logit": fp_logit, "content_s": content.content_s, "stationarity": stationarity.value,
             "duration_s": mono.size / rate}
 
