@@ -19,7 +19,7 @@ import soundfile as sf
 
 from forensic_app.core.errors import Cancelled
 from forensic_app.core.progress import CancelToken
-from forensic_app.training import augment, build, commands, generators
+from forensic_app.training import augment, build, commands, decoder_pairs, pair_signal, toy_codecs
 
 SR = 44100
 
@@ -109,28 +109,28 @@ def test_rerun_adds_nothing_and_repairs_a_torn_index(small):
 def test_tconv_fake_shows_comb_at_rate_over_stride_that_its_twin_lacks():
     x = build.synthetic_music(7, 12.0)
     params = dict(strides=(8, 5, 4, 2), run_rate=24000, seed=100)
-    fake, real = generators.codec_pair(x, np.random.default_rng(0), upsample="tconv", **params)
+    fake, real = toy_codecs.codec_pair(x, np.random.default_rng(0), upsample="tconv", **params)
     assert len(fake) == len(real) == len(x)
     # lines at multiples of 24000 / 40 = 600 Hz (partial product 5*4*2 of the strides)
-    excess = generators.comb_strength_db(fake, SR, 600.0, band_hz=11000) - generators.comb_strength_db(real, SR, 600.0, band_hz=11000)
+    excess = pair_signal.comb_strength_db(fake, SR, 600.0, band_hz=11000) - pair_signal.comb_strength_db(real, SR, 600.0, band_hz=11000)
     assert 0.5 < excess < 15
     # nearest-neighbour upsampling at the same strides leaves no comb
-    fake_nn, real_nn = generators.codec_pair(x, np.random.default_rng(0), upsample="nearest", **params)
-    assert generators.comb_excess_db(fake_nn, real_nn, SR, params["strides"], 24000) < 0.5
+    fake_nn, real_nn = toy_codecs.codec_pair(x, np.random.default_rng(0), upsample="nearest", **params)
+    assert pair_signal.comb_excess_db(fake_nn, real_nn, SR, params["strides"], 24000) < 0.5
 
 
 def test_lyra_fake_is_time_aligned_with_its_twin():
     pytest.importorskip("ai_edge_litert")
-    if not (generators.DECODERS_DIR / "lyra").is_dir():
+    if not (decoder_pairs.DECODERS_DIR / "lyra").is_dir():
         pytest.skip("Lyra decoders not available")
     x = build.synthetic_music(11, 6.0)
-    fake, real = generators.lyra_pair(x, np.random.default_rng(0), num_quantizers=30)
+    fake, real = decoder_pairs.lyra_pair(x, np.random.default_rng(0), num_quantizers=30)
     assert len(fake) == len(real) == len(x)
     corr = float(np.dot(fake, real) / np.sqrt(np.dot(fake, fake) * np.dot(real, real)))
     assert corr > 0.5
     # Lyra's latency was removed at 16 kHz: at most one 16-kHz sample (2.76 at 44.1 kHz) remains
-    assert abs(generators.find_lag(fake, real, 2000)) <= 3
-    assert generators.rms(fake) == pytest.approx(generators.rms(real), rel=1e-3)
+    assert abs(pair_signal.find_lag(fake, real, 2000)) <= 3
+    assert pair_signal.rms(fake) == pytest.approx(pair_signal.rms(real), rel=1e-3)
 
 
 def test_manipulations_are_deterministic_and_reverb_is_unseen():
