@@ -102,6 +102,15 @@ def _id_path(stem: str, corpus_dir: Optional[Path]) -> str:
     return stem
 
 
+def _interleave(per_gen: dict[str, list[Item]], specs: Sequence[GeneratorSpec]) -> list[Item]:
+    """One item of each generator in turn (catalogue order), so a build cut short still holds every family."""
+    queues = [per_gen[g.name] for g in specs if per_gen[g.name]]
+    out: list[Item] = []
+    for r in range(max((len(q) for q in queues), default=0)):
+        out.extend(q[r] for q in queues if r < len(q))
+    return out
+
+
 def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optional[Sequence[str]] = None,
                seed: int = 1234, corpus_dir: Optional[Path] = None) -> tuple[list[Item], dict[str, str]]:
     """Deterministic list of work items and the source -> split map.
@@ -157,10 +166,7 @@ def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optio
                 track, start = windows[src][cursor[src] % len(windows[src])]
                 cursor[src] += 1
                 per_gen[gen.name].append(make(track, start, split, gen))
-    # interleave generators so a build cut short still holds every family
-    queues = [per_gen[g.name] for g in specs if per_gen[g.name]]
-    for r in range(max((len(q) for q in queues), default=0)):
-        items.extend(q[r] for q in queues if r < len(q))
+    items += _interleave(per_gen, specs)
     extra: dict[str, list[Item]] = defaultdict(list)
     for split in SPLITS:
         split_sources = [s for s in sources if split_of[s] == split and windows[s]]
@@ -175,9 +181,7 @@ def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optio
                 track, start = windows[src][-1 - cursor[src] % len(windows[src])]
                 cursor[src] += 1
                 extra[gen.name].append(make(track, start, split, gen))
-    queues = [extra[g.name] for g in specs if extra[g.name]]
-    for r in range(max((len(q) for q in queues), default=0)):
-        items.extend(q[r] for q in queues if r < len(q))
+    items += _interleave(extra, specs)
     for src, split in sorted(pinned.items()):  # real only, after everything else
         src_tracks = [t for t in tracks if t.source_package == src]
         wins = corpus.choose_excerpts(src_tracks, cap, WINDOW_S, seed=_seed(src) ^ seed)
