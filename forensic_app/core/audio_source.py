@@ -21,6 +21,7 @@ from typing import Iterator, Optional
 import numpy as np
 import soundfile as sf
 
+from .containers import SAMPLE_BYTES
 from .errors import unusable_input
 from .progress import CancelToken, check
 
@@ -111,9 +112,6 @@ def is_mp3(path: Path) -> bool:
     return path.suffix.lower() in (".mp3", ".mpga", ".mp2")
 
 
-_RAW_BYTES = {"PCM_U8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}
-
-
 class _FileSlice(io.RawIOBase):
     """A read-only view of ``length`` bytes of a file from ``offset`` (libsndfile's virtual I/O seeks and tells)."""
 
@@ -152,7 +150,7 @@ def _soundfile_blocks(src: AudioSource, block_frames: int, cancel: Optional[Canc
     if src._raw is not None:
         offset, subtype = src._raw
         # an unfinalised WAV: read its PCM as headerless data from the data chunk to the end of the file
-        f = _FileSlice(src.path, offset, src.n_frames * src.channels * _RAW_BYTES[subtype])
+        f = _FileSlice(src.path, offset, src.n_frames * src.channels * SAMPLE_BYTES[subtype])
         sfile = sf.SoundFile(f, format="RAW", subtype=subtype, samplerate=src.sample_rate,
                              channels=src.channels, endian="LITTLE")
     else:
