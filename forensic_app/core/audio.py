@@ -24,7 +24,7 @@ import soundfile as sf
 
 from .audio_source import AudioSource, ffmpeg_path, is_mp3, quiet_native_stderr
 from .containers import mp3_has_frame_count, ogg_facts, wav_layout
-from .errors import unusable_input
+from .errors import UnusableInputError, unusable_input
 from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info  # noqa: F401 - file_fingerprint: analysis.py imports it from here
 from .mono import Downmix, mean_channels, to_mono  # noqa: F401 - re-exported: the public audio API
 from .progress import CancelToken
@@ -37,6 +37,11 @@ MAX_CHANNELS = 64
 # is damaged, and resampling from it would cost minutes and gigabytes for a few kB of file.
 MIN_RATE_HZ, MAX_RATE_HZ = 4000, 768000
 MAX_DURATION_S = 24 * 3600.0
+
+
+def no_audio_error(path: Path) -> UnusableInputError:
+    """A file whose header or decode holds zero frames."""
+    return unusable_input(path, "the file contains no audio (zero length)", "Check the export settings of the program that made it")
 
 
 def check_path(path: Path) -> None:
@@ -176,7 +181,7 @@ def open_audio(path: str | os.PathLike, cancel: Optional[CancelToken] = None) ->
         raise unusable_input(p, f"the header promises {src.duration_s / 3600:.0f} hours of audio, more than this app analyses "
                              f"({MAX_DURATION_S / 3600:.0f} h)", "Cut the recording into parts of under 24 hours and analyse those")
     if src.n_frames == 0:
-        raise unusable_input(p, "the file contains no audio (zero length)", "Check the export settings of the program that made it")
+        raise no_audio_error(p)
     return src
 
 
@@ -209,7 +214,7 @@ def load_audio(path: str | os.PathLike, cancel: Optional[CancelToken] = None) ->
             samples[done:done + block.shape[0]] = block
             done += block.shape[0]
         if done == 0:
-            raise unusable_input(p, "the file contains no audio (zero length)", "Check the export settings of the program that made it")
+            raise no_audio_error(p)
         samples = samples[:done] if done == samples.shape[0] else samples[:done].copy()
         info = make_input_info(src, file_sha256(p, cancel), stats.sha256)
     return AudioClip(samples=samples, rate=src.sample_rate, info=info)

@@ -25,7 +25,7 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 
-from .audio import open_audio
+from .audio import no_audio_error, open_audio
 from .audio_source import AudioSource
 from .errors import unusable_input
 from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info
@@ -193,7 +193,7 @@ def decode_to_disk(path: str | os.PathLike, cancel: Optional[CancelToken] = None
             if on_fraction:
                 on_fraction(min(1.0, done / max(src.n_frames, 1)))
         if done == 0:
-            raise unusable_input(p, "the file contains no audio (zero length)", "Check the export settings of the program that made it")
+            raise no_audio_error(p)
         store.flush()
         check(cancel)
         info = make_input_info(src, file_sha256(p, cancel), stats.sha256)
