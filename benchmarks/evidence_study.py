@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from forensic_app.core.analysis import analyze  # noqa: E402
 from forensic_app.core.comb import comb_feature  # noqa: E402
-from forensic_app.training import corpus, generators, kinds  # noqa: E402
+from forensic_app.training import corpus, generators, kinds, toy_codecs  # noqa: E402
 
 OUT = ROOT / "reports" / "evaluation" / "evidence_rows.jsonl"
 TRACKS_PER_SOURCE = 6
@@ -136,7 +136,7 @@ def collect(out: Path) -> None:
                 def make(spec=spec, x=x, src=src, db=db):
                     fn = generators.make_pair_fn(spec)
                     if spec.family == "tconv":
-                        fake, _ = generators.codec_pair(x, rng, strides=tuple(spec.params["strides"]),
+                        fake, _ = toy_codecs.codec_pair(x, rng, strides=tuple(spec.params["strides"]),
                                                         run_rate=spec.params["run_rate"], upsample="tconv",
                                                         seed=spec.params["seed"], target_db=db)
                     else:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from forensic_app.training.generators import hifigan_pair
+from forensic_app.training.decoder_pairs import hifigan_pair
 
 DEMO = Path(__file__).resolve().parents[1] / "resources" / "demo"
 SRC = DEMO / "karissa_hobbs-lets_go_fishin-excerpt.flac"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
-from forensic_app.core.audio import file_sha256
+from forensic_app.core.input_facts import file_sha256
 from forensic_app.core.progress import CancelToken, check
 
 from .document import Case, CaseFile

@@ -25,6 +25,7 @@ from typing import Optional
 PLACEHOLDER_SIZES = {0, 0x7FFFFFFF, 0xFFFFFFFF}
 _WAV_SUBTYPES = {(1, 8): "PCM_U8", (1, 16): "PCM_16", (1, 24): "PCM_24", (1, 32): "PCM_32",
                  (3, 32): "FLOAT", (3, 64): "DOUBLE"}
+SAMPLE_BYTES = {"PCM_U8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}  # per sample, by subtype
 _EXTENSIBLE = 0xFFFE
 
 
@@ -41,8 +42,7 @@ class WavLayout:
 
     @property
     def block_align(self) -> int:
-        bits = {"PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32, "FLOAT": 32, "DOUBLE": 64}[self.subtype]
-        return bits // 8 * self.channels
+        return SAMPLE_BYTES[self.subtype] * self.channels
 
 
 def wav_layout(path: Path) -> Optional[WavLayout]:

@@ -25,8 +25,10 @@ from typing import Callable, Iterator, Optional
 
 import numpy as np
 
-from .audio import AudioSource, PcmStats, _fail, file_fingerprint, file_sha256, make_input_info, open_audio
-from .errors import UnusableInputError
+from .audio import no_audio_error, open_audio
+from .audio_source import AudioSource
+from .errors import unusable_input
+from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info
 from .mono import Downmix, mean_channels
 from .progress import CancelToken, check
 from .result import InputInfo, Spectrogram
@@ -156,9 +158,9 @@ def _check_space(where: str, need: int, p: Path) -> None:
     except OSError:
         return
     if need + SPARE_DISK_BYTES > free:
-        raise UnusableInputError(
-            f"{p.name}: not enough free disk space for the decoded copy the window works from (it needs "
-            f"{need / 1e9:.1f} GB in {where}, {free / 1e9:.1f} GB are free). Free some space, or set TMPDIR to a "
+        raise unusable_input(
+            p, f"not enough free disk space for the decoded copy the window works from (it needs "
+            f"{need / 1e9:.1f} GB in {where}, {free / 1e9:.1f} GB are free)", "Free some space, or set TMPDIR to a "
             "folder on a larger disk and start the app again; `forensic-app analyze` needs no such copy")
 
 
@@ -191,13 +193,13 @@ def decode_to_disk(path: str | os.PathLike, cancel: Optional[CancelToken] = None
             if on_fraction:
                 on_fraction(min(1.0, done / max(src.n_frames, 1)))
         if done == 0:
-            raise _fail(p, "the file contains no audio (zero length)", "Check the export settings of the program that made it")
+            raise no_audio_error(p)
         store.flush()
         check(cancel)
         info = make_input_info(src, file_sha256(p, cancel), stats.sha256)
         if file_fingerprint(p) != fingerprint:
-            raise UnusableInputError(f"{p.name}: the file changed while it was being read (it is still being written, "
-                                     "or was replaced). Open it again once it is complete")
+            raise unusable_input(p, "the file changed while it was being read (it is still being written, or was replaced)",
+                                 "Open it again once it is complete")
         return DecodedAudio(replace(src), store, info, display.result(), fingerprint, downmix)
     except BaseException:
         store.close()

@@ -5,6 +5,8 @@ Every message is one line that says what is wrong and what to do about it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class ForensicError(Exception):
     """Root of all user-facing errors. ``str(err)`` is the message to show."""
@@ -12,6 +14,11 @@ class ForensicError(Exception):
 
 class UnusableInputError(ForensicError):
     """The input cannot be analysed (missing, corrupt, silent, too short...). CLI exit code 2."""
+
+
+def unusable_input(path: Path, what: str, todo: str) -> UnusableInputError:
+    """The one shape of an input error: ``<file name>: <what is wrong>. <what to do>``."""
+    return UnusableInputError(f"{path.name}: {what}. {todo}")
 
 
 class ModelError(ForensicError):

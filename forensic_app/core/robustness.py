@@ -24,8 +24,10 @@ from typing import Any, Callable, Optional
 import numpy as np
 import soundfile as sf
 
-from .audio import Downmix, ffmpeg_path, open_audio
+from .audio import open_audio
+from .audio_source import ffmpeg_path
 from .decoded import ArraySource, PcmSource
+from .mono import Downmix
 from .progress import CancelToken, Progress, ProgressCallback, check
 
 MAX_CHECK_S = 300.0

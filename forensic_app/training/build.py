@@ -3,7 +3,8 @@
 ``build_dataset(cache_dir)`` writes 16-bit FLAC (44.1 kHz mono) under
 ``cache_dir/segments/<split>/<family>/`` and one ``index.csv`` row per segment. It is
 resumable: items whose rows are already in ``index.csv`` are skipped, files are written to
-a temp name and renamed, and rows are appended (and flushed) as each item finishes.
+a temp name and renamed, and rows are appended (and flushed) as each item finishes. What
+to build is :func:`.plan.plan_items`'s; the small subset's music is :mod:`.synth`'s.
 Run ``python -m forensic_app.training.build --help`` (or ``forensic-app data build``).
 """
 
@@ -15,9 +16,8 @@ import os
 import subprocess
 import sys
 import time
-import zlib
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
@@ -26,107 +26,18 @@ import soundfile as sf
 
 from ..core.progress import CancelToken, Progress, ProgressCallback, check
 from . import augment, corpus, generators
-from .corpus import SPLITS, Track
-from .generators import GeneratorSpec
+from .corpus import Track
+from .plan import FULL, MARGIN_S, SEGMENT_S, SMALL, WINDOW_S, Item, plan_items
+from .synth import synthetic_music
 
 SR = 44100
-SEGMENT_S = 10.0
-MARGIN_S = 1.0  # each side: room for alignment, edge effects and a 120 % time stretch
-WINDOW_S = SEGMENT_S + 2 * MARGIN_S
 INDEX_FIELDS = ["id", "path", "label", "family", "generator", "pair_id", "source_package", "split",
                 "augment", "heldout", "duration_s", "track", "start_s"]
-
-
-@dataclass(frozen=True)
-class SubsetConfig:
-    """How much to build. Counts are segments (pairs for fakes) per split."""
-
-    real_per_source: dict  # split -> plain real segments per source package
-    fakes_per_generator: dict  # split -> pairs per generator
-    family_scale: dict  # family -> multiplier on fakes_per_generator (slow families get fewer)
-    cap_minutes_per_source: float
-    generators: Optional[tuple[str, ...]] = None  # None: the whole catalogue
-    # family -> split -> extra pairs per generator, planned AFTER everything else (drawn
-    # from the other end of each source's windows) so adding them never renames old items
-    extra_fakes: Optional[dict] = None
-    # real segments per source package whose split is pinned (corpus.PINNED_SPLITS)
-    pinned_real_per_source: int = 0
-    # split -> extra real segments per source (every source, pinned ones too), from the
-    # windows after the first cap_minutes_per_source; planned last, so adding them never
-    # renames old items. Real music is cheap to add and the learned detector's main failure
-    # is false positives on unfamiliar real music: these widen training, calibration and the
-    # false-positive measurement without more fakes.
-    extra_real_per_source: Optional[dict] = None
-
-
-FULL = SubsetConfig(
-    real_per_source={"train": 20, "val": 24, "test": 24},  # val/test: per-source false-positive rates
-    fakes_per_generator={"train": 14, "val": 4, "test": 4},
-    family_scale={"lyra": 3.0, "hifigan": 1.5, "griffinlim": 0.5, "tconv": 1.0, "upsample": 1.0},
-    cap_minutes_per_source=12.0,
-    extra_fakes={"griffinlim": {"train": 10, "val": 3, "test": 3}},
-    pinned_real_per_source=60,
-    extra_real_per_source={"train": 40, "val": 40, "test": 60},
-)
-SMALL = SubsetConfig(
-    real_per_source={"train": 1, "val": 1, "test": 1},
-    fakes_per_generator={"train": 1, "val": 1, "test": 1},
-    family_scale={f: 1.0 for f in generators.FAMILIES},
-    cap_minutes_per_source=1.0,
-    generators=("lyra-6kbps", "tconv-s8.5.4.2-24k", "tconv-s6.5.4.2-24k", "upsample-nearest-s8.5.4.2-24k"),
-)
 # Seconds of one core per item, for the ETA (measured: see generators.measure_speed).
 _COST_S = {"real": 0.4, "lyra": 1.0, "hifigan": 7.0, "griffinlim": 33.0, "tconv": 4.0, "upsample": 1.5}
 
 
-@dataclass(frozen=True)
-class Item:
-    """One unit of work: a plain real segment, or a (fake, real twin) pair."""
-
-    item_id: str
-    track: Track
-    start_s: float
-    split: str
-    generator: Optional[GeneratorSpec]
-    augment: tuple[str, ...]
-    seed: int
-
-    @property
-    def family(self) -> str:
-        return self.generator.family if self.generator else "real"
-
-
-def _seed(text: str) -> int:
-    return zlib.crc32(text.encode()) & 0x7FFFFFFF
-
-
 # ---------------------------------------------------------------- sources
-
-def synthetic_music(seed: int, duration_s: float, sr: int = SR) -> np.ndarray:
-    """Stand-in 'real' music for the small subset: chords, bass, noise drums, (n,) float32."""
-    rng = np.random.default_rng(seed)
-    n = int(duration_s * sr)
-    t = np.arange(n) / sr
-    x = np.zeros(n)
-    beat = 60.0 / rng.uniform(80, 140)
-    root = rng.uniform(45, 60)
-    for i, start in enumerate(np.arange(0, duration_s, 4 * beat)):
-        chord = root + rng.choice([0, 3, 5, 7, 8, 10]) + np.array([0, 4 if rng.uniform() < 0.5 else 3, 7, 12])
-        seg = (t >= start) & (t < start + 4 * beat)
-        env = np.exp(-(t[seg] - start) / rng.uniform(0.5, 2.0))
-        for midi in chord:
-            f = 440 * 2 ** ((midi - 69) / 12)
-            for k in range(1, 6):
-                if k * f < sr / 2:
-                    x[seg] += 0.1 / k * env * np.sin(2 * np.pi * k * f * t[seg] + rng.uniform(0, 6.3))
-        fb = 440 * 2 ** ((chord[0] - 12 - 69) / 12)
-        x[seg] += 0.2 * env * np.sin(2 * np.pi * fb * t[seg])
-    for start in np.arange(0, duration_s, beat):
-        i0 = int(start * sr)
-        m = min(n - i0, int(0.15 * sr))
-        x[i0:i0 + m] += 0.3 * rng.standard_normal(m) * np.exp(-np.arange(m) / (0.03 * sr))
-    return (0.5 * x / (np.max(np.abs(x)) + 1e-9)).astype(np.float32)
-
 
 def synthetic_tracks(directory: Path, n_sources: int = 5, duration_s: float = 26.0) -> list[Track]:
     directory.mkdir(parents=True, exist_ok=True)
@@ -163,122 +74,6 @@ def _cached_tracks(corpus_dir: Path, log: Callable[[str], None]) -> list[Track]:
     tmp.write_text(json.dumps([asdict(t) for t in tracks], indent=0))
     tmp.replace(cache)
     return tracks
-
-
-# ---------------------------------------------------------------- the plan
-
-# Item ids (and so each item's augmentation draw) hash the track's path. Paths under the corpus
-# folder are hashed as if that folder were ID_ROOT, where the shipped corpus was first listed,
-# so a corpus built under any cache folder plans the same items with the same ids.
-ID_ROOT = "/work/cache/dataset/corpus"
-
-
-def _id_path(stem: str, corpus_dir: Optional[Path]) -> str:
-    if corpus_dir is not None:
-        try:
-            return f"{ID_ROOT}/{Path(stem).relative_to(corpus_dir).as_posix()}"
-        except ValueError:
-            pass
-    return stem
-
-
-def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optional[Sequence[str]] = None,
-               seed: int = 1234, corpus_dir: Optional[Path] = None) -> tuple[list[Item], dict[str, str]]:
-    """Deterministic list of work items and the source -> split map.
-
-    ``corpus_dir``: the folder the tracks were unpacked under; ids do not depend on where it is.
-    """
-    all_sources = sorted({t.source_package for t in tracks})
-    pinned = {s: corpus.PINNED_SPLITS[s] for s in all_sources if s in corpus.PINNED_SPLITS}
-    sources = [s for s in all_sources if s not in pinned]
-    split_of = corpus.assign_splits(sources, low_bitrate=[t.source_package for t in tracks if t.low_bitrate],
-                                    seed=seed)
-    cap = int(config.cap_minutes_per_source * 60 // SEGMENT_S)
-    windows: dict[str, list[tuple[Track, float]]] = {}
-    for src in sources:
-        src_tracks = [t for t in tracks if t.source_package == src]
-        windows[src] = corpus.choose_excerpts(src_tracks, cap, WINDOW_S, seed=_seed(src) ^ seed,
-                                              skip_s=2.0 if src.startswith("synthetic") else 5.0)
-    specs = [g for g in generators.all_generators()
-             if (config.generators is None or g.name in config.generators)
-             and (families is None or g.family in families) and generators.is_available(g)]
-    items: list[Item] = []
-
-    def make(track: Track, start: float, split: str, gen: Optional[GeneratorSpec]) -> Item:
-        stems = tuple(_id_path(st, corpus_dir) for st in track.stems)
-        key = f"{corpus._slug(track.source_package)}-{zlib.crc32(f'{stems}|{start:.2f}'.encode()):08x}"
-        item_id = f"{gen.name if gen else 'real'}-{key}"
-        rng = np.random.default_rng(_seed(item_id) ^ seed)
-        return Item(item_id, track, start, split, gen, tuple(augment.sample_chain(rng)), _seed(item_id + "aug"))
-
-    for split in SPLITS:
-        split_sources = [s for s in sources if split_of[s] == split and windows[s]]
-        for src in split_sources:
-            for track, start in windows[src][: config.real_per_source[split]]:
-                items.append(make(track, start, split, None))
-    # fakes: round-robin over the split's sources with a cursor that carries across generators,
-    # so excerpts are spread evenly and different generators mostly get different content
-    per_gen: dict[str, list[Item]] = defaultdict(list)
-    for split in SPLITS:
-        split_sources = [s for s in sources if split_of[s] == split and windows[s]]
-        if not split_sources:
-            continue
-        cursor = Counter()
-        turn = 0
-        for gen in specs:
-            if gen.heldout and split == "train":
-                continue
-            n = int(round(config.fakes_per_generator[split] * config.family_scale.get(gen.family, 1.0)))
-            if gen.heldout:
-                n = max(n, config.fakes_per_generator["test"])
-            for _ in range(n):
-                src = split_sources[turn % len(split_sources)]
-                turn += 1
-                track, start = windows[src][cursor[src] % len(windows[src])]
-                cursor[src] += 1
-                per_gen[gen.name].append(make(track, start, split, gen))
-    # interleave generators so a build cut short still holds every family
-    queues = [per_gen[g.name] for g in specs if per_gen[g.name]]
-    for r in range(max((len(q) for q in queues), default=0)):
-        items.extend(q[r] for q in queues if r < len(q))
-    extra: dict[str, list[Item]] = defaultdict(list)
-    for split in SPLITS:
-        split_sources = [s for s in sources if split_of[s] == split and windows[s]]
-        turn, cursor = 0, Counter()
-        for gen in specs:
-            n = ((config.extra_fakes or {}).get(gen.family) or {}).get(split, 0)
-            if gen.heldout and split == "train":
-                n = 0
-            for _ in range(n):
-                src = split_sources[turn % len(split_sources)]
-                turn += 1
-                track, start = windows[src][-1 - cursor[src] % len(windows[src])]
-                cursor[src] += 1
-                extra[gen.name].append(make(track, start, split, gen))
-    queues = [extra[g.name] for g in specs if extra[g.name]]
-    for r in range(max((len(q) for q in queues), default=0)):
-        items.extend(q[r] for q in queues if r < len(q))
-    for src, split in sorted(pinned.items()):  # real only, after everything else
-        src_tracks = [t for t in tracks if t.source_package == src]
-        wins = corpus.choose_excerpts(src_tracks, cap, WINDOW_S, seed=_seed(src) ^ seed)
-        for track, start in wins[: config.pinned_real_per_source]:
-            items.append(make(track, start, split, None))
-    split_of = {**split_of, **pinned}
-    for split in SPLITS:  # extra real segments, after everything else
-        n_extra = (config.extra_real_per_source or {}).get(split, 0)
-        for src in all_sources:
-            if n_extra <= 0 or split_of.get(src) != split:
-                continue
-            src_tracks = [t for t in tracks if t.source_package == src]
-            skip = 2.0 if src.startswith("synthetic") and src not in pinned else 5.0
-            # the same seed as the first windows: choose_excerpts' first `cap` windows are
-            # exactly those, so the extras never overlap a window already used
-            wins = corpus.choose_excerpts(src_tracks, cap + n_extra, WINDOW_S, seed=_seed(src) ^ seed, skip_s=skip)
-            for track, start in wins[cap:]:
-                items.append(make(track, start, split, None))
-    seen: set[str] = set()  # a source with few windows can yield the same pair twice
-    items = [it for it in items if not (it.item_id in seen or seen.add(it.item_id))]
-    return items, split_of
 
 
 # ---------------------------------------------------------------- writing

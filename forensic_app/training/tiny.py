@@ -13,9 +13,9 @@ import torch
 from ..core.model import PatchCNN
 from ..core.spectrogram import FeatureContract
 from ..core.weights import save_model_bundle
+from .generators import FAMILIES
 
 TINY_ARCH = {"type": "patch_cnn", "channels": [4, 4, 8, 8, 8, 8], "hidden": 8, "kernel": 3, "coord_channel": True}
-FAMILIES = ["lyra", "hifigan", "griffinlim", "tconv", "upsample"]
 
 
 def write_tiny_model(directory: Path, *, seed: int = 0) -> Path:
@@ -25,7 +25,7 @@ def write_tiny_model(directory: Path, *, seed: int = 0) -> Path:
     net.eval()
     manifest = {
         "name": "forensic-tiny-random", "version": "0.0.0-dev", "trained": False,
-        "input": contract.to_dict(), "labels": ["real", "fake"], "families": FAMILIES,
+        "input": contract.to_dict(), "labels": ["real", "fake"], "families": list(FAMILIES),
         "architecture": TINY_ARCH, "training": {"description": "random initialisation, seed %d" % seed},
         "model_card": {"summary": "Untrained test model. Scores are meaningless."},
     }

@@ -23,8 +23,9 @@ from torch import nn
 from ..core.model import PatchCNN
 from ..core.spectrogram import FeatureContract
 from .features import FeatureStore
+from .generators import FAMILIES as _CATALOGUE_FAMILIES
 
-FAMILIES = ["lyra", "hifigan", "griffinlim", "tconv", "upsample"]
+FAMILIES = list(_CATALOGUE_FAMILIES)  # the family head's outputs, in the generator catalogue's order
 
 
 def width_tag(channels: list[int]) -> str:

@@ -12,6 +12,7 @@ import csv
 import shutil
 import subprocess
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ import soundfile as sf
 
 from forensic_app.core.errors import Cancelled
 from forensic_app.core.progress import CancelToken
-from forensic_app.training import augment, build, commands, generators
+from forensic_app.training import augment, build, commands, corpus, decoder_pairs, pair_signal, plan, synth, toy_codecs
 
 SR = 44100
 
@@ -107,36 +108,36 @@ def test_rerun_adds_nothing_and_repairs_a_torn_index(small):
 
 
 def test_tconv_fake_shows_comb_at_rate_over_stride_that_its_twin_lacks():
-    x = build.synthetic_music(7, 12.0)
+    x = synth.synthetic_music(7, 12.0)
     params = dict(strides=(8, 5, 4, 2), run_rate=24000, seed=100)
-    fake, real = generators.codec_pair(x, np.random.default_rng(0), upsample="tconv", **params)
+    fake, real = toy_codecs.codec_pair(x, np.random.default_rng(0), upsample="tconv", **params)
     assert len(fake) == len(real) == len(x)
     # lines at multiples of 24000 / 40 = 600 Hz (partial product 5*4*2 of the strides)
-    excess = generators.comb_strength_db(fake, SR, 600.0, band_hz=11000) - generators.comb_strength_db(real, SR, 600.0, band_hz=11000)
+    excess = pair_signal.comb_strength_db(fake, SR, 600.0, band_hz=11000) - pair_signal.comb_strength_db(real, SR, 600.0, band_hz=11000)
     assert 0.5 < excess < 15
     # nearest-neighbour upsampling at the same strides leaves no comb
-    fake_nn, real_nn = generators.codec_pair(x, np.random.default_rng(0), upsample="nearest", **params)
-    assert generators.comb_excess_db(fake_nn, real_nn, SR, params["strides"], 24000) < 0.5
+    fake_nn, real_nn = toy_codecs.codec_pair(x, np.random.default_rng(0), upsample="nearest", **params)
+    assert pair_signal.comb_excess_db(fake_nn, real_nn, SR, params["strides"], 24000) < 0.5
 
 
 def test_lyra_fake_is_time_aligned_with_its_twin():
     pytest.importorskip("ai_edge_litert")
-    if not (generators.DECODERS_DIR / "lyra").is_dir():
+    if not (decoder_pairs.DECODERS_DIR / "lyra").is_dir():
         pytest.skip("Lyra decoders not available")
-    x = build.synthetic_music(11, 6.0)
-    fake, real = generators.lyra_pair(x, np.random.default_rng(0), num_quantizers=30)
+    x = synth.synthetic_music(11, 6.0)
+    fake, real = decoder_pairs.lyra_pair(x, np.random.default_rng(0), num_quantizers=30)
     assert len(fake) == len(real) == len(x)
     corr = float(np.dot(fake, real) / np.sqrt(np.dot(fake, fake) * np.dot(real, real)))
     assert corr > 0.5
     # Lyra's latency was removed at 16 kHz: at most one 16-kHz sample (2.76 at 44.1 kHz) remains
-    assert abs(generators.find_lag(fake, real, 2000)) <= 3
-    assert generators.rms(fake) == pytest.approx(generators.rms(real), rel=1e-3)
+    assert abs(pair_signal.find_lag(fake, real, 2000)) <= 3
+    assert pair_signal.rms(fake) == pytest.approx(pair_signal.rms(real), rel=1e-3)
 
 
 def test_manipulations_are_deterministic_and_reverb_is_unseen():
     assert "reverb" in augment.UNSEEN_MANIPULATIONS and "reverb" not in augment.TRAIN_MANIPULATIONS
     assert set(augment.TRAIN_MANIPULATIONS + augment.UNSEEN_MANIPULATIONS) == set(augment.MANIPULATIONS)
-    x = build.synthetic_music(3, 1.5)
+    x = synth.synthetic_music(3, 1.5)
     for name in ("mp3", "eq", "noise", "reverb", "gain"):
         a = augment.apply_chain(x, SR, [name], seed=5)
         b = augment.apply_chain(x, SR, [name], seed=5)
@@ -147,16 +148,16 @@ def test_manipulations_are_deterministic_and_reverb_is_unseen():
 
 def test_a_package_added_later_keeps_every_earlier_item_and_gets_real_segments_only(monkeypatch):
     # plan_items only needs Track metadata (no audio is read while planning)
-    tracks = [build.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 300.0, "test") for i in range(6) for j in range(2)]
-    config = build.SubsetConfig(real_per_source={"train": 2, "val": 2, "test": 2},
+    tracks = [corpus.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 300.0, "test") for i in range(6) for j in range(2)]
+    config = plan.SubsetConfig(real_per_source={"train": 2, "val": 2, "test": 2},
                                 fakes_per_generator={"train": 1, "val": 1, "test": 1},
                                 family_scale={}, cap_minutes_per_source=4.0,
                                 generators=("tconv-s8.5.4.2-24k", "upsample-nearest-s8.5.4.2-24k"),
                                 pinned_real_per_source=5)
-    before, split_before = build.plan_items(tracks, config)
-    monkeypatch.setitem(build.corpus.PINNED_SPLITS, "late-pkg", "val")
-    late = [build.Track("late-pkg", (f"/music/late/song-{j}.ogg",), 200.0, "test") for j in range(3)]
-    after, split_after = build.plan_items(tracks + late, config)
+    before, split_before = plan.plan_items(tracks, config)
+    monkeypatch.setitem(corpus.PINNED_SPLITS, "late-pkg", "val")
+    late = [corpus.Track("late-pkg", (f"/music/late/song-{j}.ogg",), 200.0, "test") for j in range(3)]
+    after, split_after = plan.plan_items(tracks + late, config)
 
     old = {(it.item_id, it.split, it.augment) for it in before}
     assert old <= {(it.item_id, it.split, it.augment) for it in after}
@@ -168,29 +169,29 @@ def test_a_package_added_later_keeps_every_earlier_item_and_gets_real_segments_o
 
 def test_item_ids_do_not_depend_on_where_the_corpus_was_unpacked():
     def tracks_under(root):
-        return [build.Track(f"pkg-{i}", (f"{root}/pkgs/pkg-{i}/music/song-{j}.ogg",), 300.0, "test")
+        return [corpus.Track(f"pkg-{i}", (f"{root}/pkgs/pkg-{i}/music/song-{j}.ogg",), 300.0, "test")
                 for i in range(6) for j in range(2)]
 
-    config = build.SubsetConfig(real_per_source={"train": 2, "val": 2, "test": 2},
+    config = plan.SubsetConfig(real_per_source={"train": 2, "val": 2, "test": 2},
                                 fakes_per_generator={"train": 1, "val": 1, "test": 1}, family_scale={},
                                 cap_minutes_per_source=4.0, generators=("tconv-s8.5.4.2-24k",))
-    here, _ = build.plan_items(tracks_under("/home/ann/.cache/forensic_app/corpus"), config,
-                               corpus_dir=build.Path("/home/ann/.cache/forensic_app/corpus"))
-    there, _ = build.plan_items(tracks_under("/mnt/big/fa/corpus"), config, corpus_dir=build.Path("/mnt/big/fa/corpus"))
-    shipped, _ = build.plan_items(tracks_under(build.ID_ROOT), config)  # the shipped build's own paths
+    here, _ = plan.plan_items(tracks_under("/home/ann/.cache/forensic_app/corpus"), config,
+                               corpus_dir=Path("/home/ann/.cache/forensic_app/corpus"))
+    there, _ = plan.plan_items(tracks_under("/mnt/big/fa/corpus"), config, corpus_dir=Path("/mnt/big/fa/corpus"))
+    shipped, _ = plan.plan_items(tracks_under(plan.ID_ROOT), config)  # the shipped build's own paths
     assert [(it.item_id, it.augment, it.seed) for it in here] == [(it.item_id, it.augment, it.seed) for it in there]
     assert [it.item_id for it in here] == [it.item_id for it in shipped]
 
 
 def test_extra_real_segments_keep_every_earlier_item_and_never_reuse_a_window(monkeypatch):
-    tracks = [build.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 400.0, "test") for i in range(6) for j in range(2)]
-    tracks += [build.Track("pinned-pkg", (f"/music/pinned/song-{j}.ogg",), 400.0, "test") for j in range(2)]
-    monkeypatch.setitem(build.corpus.PINNED_SPLITS, "pinned-pkg", "test")
+    tracks = [corpus.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 400.0, "test") for i in range(6) for j in range(2)]
+    tracks += [corpus.Track("pinned-pkg", (f"/music/pinned/song-{j}.ogg",), 400.0, "test") for j in range(2)]
+    monkeypatch.setitem(corpus.PINNED_SPLITS, "pinned-pkg", "test")
     base = dict(real_per_source={"train": 2, "val": 2, "test": 2}, fakes_per_generator={"train": 1, "val": 1, "test": 1},
                 family_scale={}, cap_minutes_per_source=2.0, generators=("tconv-s8.5.4.2-24k",),
                 pinned_real_per_source=3)
-    before, _ = build.plan_items(tracks, build.SubsetConfig(**base))
-    after, split_of = build.plan_items(tracks, build.SubsetConfig(**base, extra_real_per_source={"train": 4, "val": 0, "test": 3}))
+    before, _ = plan.plan_items(tracks, plan.SubsetConfig(**base))
+    after, split_of = plan.plan_items(tracks, plan.SubsetConfig(**base, extra_real_per_source={"train": 4, "val": 0, "test": 3}))
 
     assert [it.item_id for it in after[: len(before)]] == [it.item_id for it in before]
     extra = after[len(before):]
@@ -204,7 +205,7 @@ def test_extra_real_segments_keep_every_earlier_item_and_never_reuse_a_window(mo
     for it in extra:
         for old in before:
             if old.track == it.track:
-                assert abs(old.start_s - it.start_s) >= build.WINDOW_S
+                assert abs(old.start_s - it.start_s) >= plan.WINDOW_S
 
 
 @pytest.mark.skipif(shutil.which("dpkg-deb") is None, reason="needs Debian's dpkg-deb")
@@ -221,14 +222,14 @@ def test_a_downloaded_package_unpacks_into_a_fresh_cache(tmp_path):
     (cache / "debs").mkdir(parents=True)
     subprocess.run(["dpkg-deb", "-b", str(src), str(cache / "debs" / "tiny-music_1.0_all.deb")],
                    check=True, capture_output=True)
-    spec = build.corpus.PackageSpec("tiny-music", "test")
-    root = build.corpus.fetch_package(spec, cache)
+    spec = corpus.PackageSpec("tiny-music", "test")
+    root = corpus.fetch_package(spec, cache)
     assert root is not None and (root / "usr/share/games/tiny/music/theme.ogg").is_file()
 
 
 def test_a_track_list_made_while_downloads_failed_is_listed_again(monkeypatch, tmp_path):
-    specs = [build.corpus.PackageSpec("pkg-a", "test"), build.corpus.PackageSpec("pkg-b", "test")]
-    monkeypatch.setattr(build.corpus, "PACKAGES", specs)
+    specs = [corpus.PackageSpec("pkg-a", "test"), corpus.PackageSpec("pkg-b", "test")]
+    monkeypatch.setattr(corpus, "PACKAGES", specs)
     reachable, calls = {"pkg-a"}, []
 
     def collect(corpus_dir, *, packages=specs, include_real_cc=True, log=print):
@@ -237,9 +238,9 @@ def test_a_track_list_made_while_downloads_failed_is_listed_again(monkeypatch, t
             if p.name in reachable:
                 (corpus_dir / "pkgs" / p.name).mkdir(parents=True, exist_ok=True)
                 (corpus_dir / "pkgs" / p.name / ".extracted").touch()
-        return [build.Track(p.name, (f"/m/{p.name}.ogg",), 60.0, "test") for p in packages if p.name in reachable]
+        return [corpus.Track(p.name, (f"/m/{p.name}.ogg",), 60.0, "test") for p in packages if p.name in reachable]
 
-    monkeypatch.setattr(build.corpus, "collect_tracks", collect)
+    monkeypatch.setattr(corpus, "collect_tracks", collect)
     first = build._cached_tracks(tmp_path, log=lambda m: None)  # pkg-b's download fails
     assert {t.source_package for t in first} == {"pkg-a"}
     reachable.add("pkg-b")
