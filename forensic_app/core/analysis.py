@@ -18,11 +18,13 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from .. import __version__
-from .audio import Downmix, PcmStats, file_fingerprint, file_sha256, make_input_info, open_audio
+from .audio import no_audio_error, open_audio
+from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info
+from .mono import Downmix
 from .content import ContentMeter, Stationarity
 from .comb import CombAnalyzer, CombReference, comb_finding
 from .decoded import PcmSource
-from .errors import UnusableInputError
+from .errors import unusable_input
 from .fakeprint import FakeprintEvidence, FakeprintStream
 from .fusion import EvidenceRules
 from .scoring import WINDOW_CELLS, Readings, score_track, window_logits_from_map
@@ -137,13 +139,14 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
             consume(frames.push(np.zeros(0, np.float32), last=True))
             check(cancel)
             if stats.n_samples == 0:
-                raise UnusableInputError(f"{path.name}: the file contains no audio (zero length). Check the export settings of the program that made it")
+                raise no_audio_error(path)
             if stats.peak == 0.0:
-                raise UnusableInputError(f"{path.name}: the audio is pure digital silence, so there is nothing to analyse. Check that you chose the right file or export")
+                raise unusable_input(path, "the audio is pure digital silence, so there is nothing to analyse",
+                                     "Check that you chose the right file or export")
             if frames.n_frames < c.patch_frames:
                 need = c.min_samples / c.sample_rate
-                raise UnusableInputError(f"{path.name}: the audio is too short ({src.n_frames / src.sample_rate:.2f} s); "
-                                         f"at least {need:.2f} s is needed. Analyse a longer excerpt")
+                raise unusable_input(path, f"the audio is too short ({src.n_frames / src.sample_rate:.2f} s); "
+                                           f"at least {need:.2f} s is needed", "Analyse a longer excerpt")
             network.join()
             tiler.finish()
         try:
@@ -151,8 +154,8 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
         except OSError:
             changed = True
         if changed:
-            raise UnusableInputError(f"{path.name}: the file changed while it was being analysed (it is still being "
-                                     "written, or was replaced). Analyse it again once it is complete")
+            raise unusable_input(path, "the file changed while it was being analysed (it is still being written, "
+                                       "or was replaced)", "Analyse it again once it is complete")
         info = make_input_info(src if decoded is None else decoded.source, file_hash or "", stats.sha256)
 
     if on_progress:

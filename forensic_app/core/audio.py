@@ -25,7 +25,7 @@ import soundfile as sf
 from .audio_source import AudioSource, ffmpeg_path, is_mp3, quiet_native_stderr
 from .containers import mp3_has_frame_count, ogg_facts, wav_layout
 from .errors import UnusableInputError, unusable_input
-from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info  # noqa: F401 - file_fingerprint: analysis.py imports it from here
+from .input_facts import PcmStats, file_sha256, make_input_info
 from .mono import Downmix, mean_channels, to_mono  # noqa: F401 - re-exported: the public audio API
 from .progress import CancelToken
 from .result import InputInfo
