@@ -17,13 +17,14 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..case.document import Annotation, Case, CaseFile, CaseFileError, load_case, save_case
 from ..core.spectrum import spectrum_at
-from .case_jobs import LaneRelay, SavedAnalysis
+from .case_jobs import LaneJobs
 from .case_lane import LaneWidget, MixSource
 from .case_panel import AnnotationDialog, CasePanel
+from .jobs import JobRunner, file_errors_in_words
 from .main_window import AUDIO_FILTER
 from .playback import Player
 from .spectrum_plot import SpectrumPlot
-from .workers import AnalysisRunner, Backend, DetailRunner, TaskRunner
+from .workers import Backend
 
 CASE_FILTER = "Forensic case (*.facase)"
 COMB_LINES_SHOWN = 40
@@ -39,14 +40,14 @@ class CaseWindow(QtWidgets.QMainWindow):
         self.case_path: Optional[str] = None
         self.dirty = False
         self.lanes: list[LaneWidget] = []
-        self._runners: dict[str, tuple[AnalysisRunner, DetailRunner]] = {}
-        self._notes: dict[str, SavedAnalysis] = {}  # lane id -> its backend, whose note says what was reused
+        self._jobs: dict[str, LaneJobs] = {}  # lane id -> its analysis and detail jobs
         self._pending: set[str] = set()
         self._failed: set[str] = set()  # lane ids whose file could not be read
         self._selection: Optional[tuple[str, tuple[float, float]]] = None
-        self.tasks = TaskRunner(self)
-        self.tasks.worker.succeeded.connect(self._on_task_done)
-        self.tasks.worker.failed.connect(self._on_task_failed)
+        self.tasks = JobRunner("forensic-tasks", self)  # alignment and reports, one after another
+        self.tasks.succeeded.connect(self._on_task_done)
+        self.tasks.failed.connect(self._on_task_failed)
+        self.tasks.cancelled.connect(self._on_task_cancelled)
         self._task_done: dict[int, Callable[[Any], None]] = {}
         self.player = Player(self)
         self.player.position_changed.connect(self._on_play_position)
@@ -167,19 +168,13 @@ class CaseWindow(QtWidgets.QMainWindow):
         widget.show_waveform(self.act_waveform.isChecked())
         self.lane_layout.insertWidget(self.lane_layout.count() - 1, widget)
         self.lanes.append(widget)
-        backend = SavedAnalysis(self.backend, saved, model_ok)
-        self._notes[lane.lane_id] = backend
-        runner, detail = AnalysisRunner(backend, self), DetailRunner(self)
-        relay = LaneRelay(self, widget, detail)  # a GUI-thread QObject: worker signals reach it queued
-        runner.worker.loaded.connect(relay.loaded)
-        runner.worker.progressed.connect(relay.progressed)
-        runner.worker.succeeded.connect(relay.succeeded)
-        runner.worker.failed.connect(relay.failed)
-        widget.view.detail_wanted.connect(relay.detail_wanted)
-        detail.worker.ready.connect(relay.detail_ready)
-        self._runners[lane.lane_id] = (runner, detail)
+        jobs = LaneJobs(self, widget, self.backend, saved, model_ok)
+        jobs.loaded.connect(self._on_loaded)
+        jobs.analysed.connect(self._on_result)
+        jobs.failed.connect(self._on_lane_failed)
+        self._jobs[lane.lane_id] = jobs
         self._pending.add(lane.lane_id)
-        runner.start(lane.path)
+        jobs.start(lane.path)
 
     def _lane(self, widget: LaneWidget) -> CaseFile:
         return self.case.lane(widget.lane_id)
@@ -196,7 +191,7 @@ class CaseWindow(QtWidgets.QMainWindow):
             lane.result, lane.sha256, lane.size_bytes = result, result.input.file_sha256, result.input.file_size_bytes
             self.dirty = True
             self._update_title()
-        widget.set_status(self._notes[widget.lane_id].note)
+        widget.set_status(self._jobs[widget.lane_id].backend.note)
         self._lane_settled(widget)
 
     def _on_lane_failed(self, widget: LaneWidget, message: str) -> None:
@@ -237,11 +232,9 @@ class CaseWindow(QtWidgets.QMainWindow):
 
     def _clear_lanes(self) -> None:
         self.player.set_source(None)
-        for runner, detail in self._runners.values():
-            runner.shutdown()
-            detail.shutdown()
-        self._runners.clear()
-        self._notes.clear()
+        for jobs in self._jobs.values():
+            jobs.shutdown()
+        self._jobs.clear()
         self._failed.clear()
         self._pending.clear()
         for w in self.lanes:
@@ -336,7 +329,7 @@ class CaseWindow(QtWidgets.QMainWindow):
             self._on_case_edited()
             self._rebuild_mix()
 
-        self._submit(lambda _p: align_lanes(case), "aligning the lanes", done)
+        self._submit(lambda _job: align_lanes(case), "aligning the lanes", done)
         self.statusBar().showMessage("Aligning the lanes by cross-correlation\u2026")
 
     # ------------------------------------------------------------------ playback
@@ -401,13 +394,12 @@ class CaseWindow(QtWidgets.QMainWindow):
             return
         for w in self.lanes:
             if w.lane_id in found:
-                runner, _detail = self._runners[w.lane_id]
                 w.file_name = os.path.basename(found[w.lane_id])
                 w.set_label(w.label)
                 w.set_status("relinked by hash")
                 self._failed.discard(w.lane_id)
                 self._pending.add(w.lane_id)
-                runner.start(found[w.lane_id])
+                self._jobs[w.lane_id].start(found[w.lane_id])
         self._on_case_edited()
 
     def _on_export_report(self) -> None:
@@ -420,18 +412,21 @@ class CaseWindow(QtWidgets.QMainWindow):
         from ..case.report import write_case_report
 
         case = self.case
-        return self._submit(lambda _p: write_case_report(case, path, overwrite=overwrite), "writing the case report",
+        return self._submit(lambda _job: write_case_report(case, path, overwrite=overwrite), "writing the case report",
                             lambda out: self.statusBar().showMessage(f"Case report written to {out}", 8000))
 
     def _submit(self, fn: Callable[[Any], Any], what: str, done: Callable[[Any], None]) -> int:
-        task = self.tasks.submit(fn, what)
+        task = self.tasks.submit(file_errors_in_words(fn), what)
         self._task_done[task] = done
         return task
 
-    def _on_task_failed(self, task: int, message: str) -> None:
+    def _on_task_failed(self, task: int, message: str, _stage: str) -> None:
         self._task_done.pop(task, None)
         self.statusBar().clearMessage()
         self.show_error(message)
+
+    def _on_task_cancelled(self, task: int) -> None:  # only when the window closes
+        self._task_done.pop(task, None)
 
     def _on_task_done(self, task: int, value: Any) -> None:
         done = self._task_done.pop(task, None)

@@ -8,7 +8,6 @@ from typing import Any, Callable, Optional
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..core.progress import CancelToken
 from ..core.result import AnalysisResult
 from .. import resources
 from . import geometry
@@ -20,7 +19,8 @@ from .scales import format_time
 from .spectrogram_view import AnalysisView
 from .verdict_panel import VerdictPanel
 from .view_controls import ViewControls
-from .workers import AnalysisRunner, Backend, DetailRunner, TaskRunner
+from .jobs import JobRunner
+from .workers import Backend, analysis_job, detail_job, report_job, robustness_job
 
 APP_TITLE = "forensic_app"
 CASE_MAX_DROP = 8  # more dropped files than this go to the Queue without asking
@@ -54,28 +54,27 @@ class MainWindow(QtWidgets.QMainWindow):
         self._duration_s = 0.0
 
         self.backend = backend or Backend(weights_dir)
-        self.runner = AnalysisRunner(self.backend, self)
-        w = self.runner.worker
-        w.loaded.connect(self._on_loaded)
-        w.progressed.connect(self._on_progressed)
-        w.succeeded.connect(self._on_succeeded)
-        w.failed.connect(self._on_failed)
-        w.cancelled.connect(self._on_cancelled)
-        self.tasks = TaskRunner(self)
-        self.tasks.worker.succeeded.connect(self._on_task_succeeded)
-        self.tasks.worker.failed.connect(self._on_task_failed)
-        self.tasks.worker.progressed.connect(self._on_task_progressed)
-        self.tasks.worker.cancelled.connect(self._on_task_cancelled)
+        self.runner = JobRunner("forensic-analysis", self, latest_only=True)  # opening a file supersedes
+        self.runner.yielded.connect(self._on_loaded)
+        self.runner.progressed.connect(self._on_progressed)
+        self.runner.succeeded.connect(self._on_succeeded)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.cancelled.connect(self._on_cancelled)
+        self.tasks = JobRunner("forensic-tasks", self)  # robustness check and reports, one after another
+        self.tasks.succeeded.connect(self._on_task_succeeded)
+        self.tasks.failed.connect(self._on_task_failed)
+        self.tasks.progressed.connect(self._on_task_progressed)
+        self.tasks.cancelled.connect(self._on_task_cancelled)
         self._task_messages: dict[int, str] = {}
-        # the running robustness check: task id, the result it belongs to, its cancel token
-        self._robust: Optional[tuple[int, AnalysisResult, CancelToken]] = None
-        self.detail = DetailRunner(self)
-        self.detail.worker.ready.connect(self._on_detail_ready)
+        # the running robustness check: job id, the result it belongs to
+        self._robust: Optional[tuple[int, AnalysisResult]] = None
+        self.detail = JobRunner("forensic-detail", self, latest_only=True)  # only the newest view counts
+        self.detail.succeeded.connect(self._on_detail_ready)
         self._audio: Any = None  # the open file decoded to disk (core.decoded.DecodedAudio)
         self.player = Player(self)
         self.player.position_changed.connect(self._on_play_position)
         self.player.state_changed.connect(self._on_play_state)
-        self.player.error.connect(lambda msg: self.show_error(msg))
+        self.player.error.connect(self.show_error)
         self.write_report, self._report_unavailable = _report_writer()
         self.queue_panel: Optional[QueuePanel] = None  # made on first use (it has its own thread)
         self.queue_dock: Optional[QtWidgets.QDockWidget] = None
@@ -266,9 +265,9 @@ class MainWindow(QtWidgets.QMainWindow):
         path = os.path.abspath(str(path))
         self.player.stop()
         self.player.set_source(None)
-        self.detail.invalidate()
+        self.detail.discard()
         if self._robust is not None:
-            self._robust[2].cancel()  # its rows belong to the previous track
+            self.tasks.cancel(self._robust[0])  # its rows belong to the previous track
         self._audio = None
         self.result = None
         self.current_path = path
@@ -279,7 +278,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if os.path.isfile(path):  # a missing file is not a recent file (its error shows in the panel)
             self.settings.add_recent(path)
             self._rebuild_recent_menu()
-        self.runner.start(path)
+        self.runner.submit(analysis_job(self.backend, path), "analysing the file")
         self._set_busy(True, "Decoding")
         self._update_enabled()
 
@@ -287,7 +286,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.progress.isVisible():
             self.runner.cancel()
             if self._robust is not None:
-                self._robust[2].cancel()
+                self.tasks.cancel(self._robust[0])
             self.stage_label.setText("Cancelling\u2026")
             self.cancel_button.setEnabled(False)
 
@@ -380,12 +379,12 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.queue_panel
 
     # ================================================================ worker signals
-    def _on_loaded(self, job_id: int, audio: Any, spec: Any) -> None:
+    def _on_loaded(self, job_id: int, audio: Any) -> None:
         if not self.runner.is_current(job_id):
             return
         self._duration_s = float(audio.info.duration_s)
         self._audio = audio
-        self.view.set_spectrogram(spec, self._duration_s)
+        self.view.set_spectrogram(audio.overview, self._duration_s)
         self.verdict.show_waiting("Analysing\u2026 the spectrogram is ready to explore meanwhile.")
         self.verdict.set_input(audio.info)
         self.player.set_source(audio)
@@ -394,10 +393,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _on_detail_wanted(self, start_s: float, end_s: float, n_cols: int) -> None:
         if self._audio is not None:
-            self.detail.request(self._audio, start_s, end_s, n_cols)
+            self.detail.submit(detail_job(self._audio, float(start_s), float(end_s), int(n_cols)),
+                               "drawing the zoomed-in spectrogram")
 
-    def _on_detail_ready(self, request_id: int, spec: Any) -> None:
-        if self.detail.is_current(request_id) and self._audio is not None:
+    def _on_detail_ready(self, _job: int, spec: Any) -> None:
+        if spec is not None and self._audio is not None:
             self.view.set_detail(spec)
 
     def _on_progressed(self, job_id: int, fraction: float, stage: str) -> None:
@@ -577,8 +577,7 @@ class MainWindow(QtWidgets.QMainWindow):
         overwrite = os.path.exists(path)
         if overwrite and not self.confirm_overwrite(path):
             return None
-        result, write = self.result, self.write_report
-        task = self.tasks.submit(lambda _progress: write(result, path, overwrite=overwrite) or path, "writing the report")
+        task = self.tasks.submit(report_job(self.write_report, self.result, path, overwrite), "writing the report")
         self._task_messages[task] = path
         self.statusBar().showMessage(f"Writing report to {path}\u2026")
         return task
@@ -588,10 +587,8 @@ class MainWindow(QtWidgets.QMainWindow):
         """Start the robustness check of the shown result on the task thread; returns its task id."""
         if self.result is None or self._robust is not None or self._audio is None:
             return None
-        token, result, audio, backend = CancelToken(), self.result, self._audio, self.backend
-        task = self.tasks.submit(lambda on_progress: backend.check_robustness(audio, on_progress=on_progress, cancel=token),
-                                 "checking robustness")
-        self._robust = (task, result, token)
+        task = self.tasks.submit(robustness_job(self.backend, self._audio), "checking robustness")
+        self._robust = (task, self.result)
         self._set_busy(True, "Robustness check")
         self.verdict.show_robustness_running()
         self._update_enabled()
@@ -603,7 +600,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def _end_robust_task(self) -> bool:
         """Forget the running check; True when the window still shows the result it was for."""
         assert self._robust is not None
-        _, result, _ = self._robust
+        _, result = self._robust
         self._robust = None
         current = self.result is result
         if current:
@@ -622,6 +619,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 self.verdict.set_result(self.result)
                 self.statusBar().showMessage("Robustness check cancelled.", 6000)
             self.robustness_finished.emit(None)
+        else:
+            self._task_messages.pop(task_id, None)
 
     def _on_task_succeeded(self, task_id: int, value: Any) -> None:
         if self._is_robust_task(task_id):
@@ -636,7 +635,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage(f"Report saved to {path}", 8000)
         self.report_written.emit(path)
 
-    def _on_task_failed(self, task_id: int, message: str) -> None:
+    def _on_task_failed(self, task_id: int, message: str, _stage: str) -> None:
         if self._is_robust_task(task_id):
             if self._end_robust_task():
                 self.verdict.set_result(self.result)
@@ -681,7 +680,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
         if self._robust is not None:
-            self._robust[2].cancel()  # do not keep the window waiting for a check nobody will see
+            self.tasks.cancel(self._robust[0])  # do not keep the window waiting for a check nobody will see
         self.player.stop()
         self.save_settings()
         self.runner.shutdown()

@@ -37,7 +37,7 @@ def test_spectrogram_appears_before_the_analysis_then_the_heatmap(make_window, m
     assert "Caution" in win.verdict.notes_label.text()
     assert win.view.timeline._bars is not None
     assert win.windowTitle().startswith(path.name)
-    ran_on = win.runner.worker._backend.threads  # decode, display STFT, analysis: never the GUI thread
+    ran_on = win.backend.threads  # decode, display STFT, analysis: never the GUI thread
     assert ran_on and threading.main_thread().name not in ran_on
 
 
