@@ -20,8 +20,8 @@ from ..core.spectrum import spectrum_at
 from .case_jobs import LaneJobs
 from .case_lane import LaneWidget, MixSource
 from .case_panel import AnnotationDialog, CasePanel
+from .file_routing import AUDIO_FILTER
 from .jobs import JobRunner, file_errors_in_words
-from .main_window import AUDIO_FILTER
 from .playback import Player
 from .spectrum_plot import SpectrumPlot
 from .workers import Backend

@@ -2,13 +2,15 @@
 
 The controller holds the track and runs its jobs; the window asks the user (file dialogs,
 "replace?"), hands the answers to the controller, and draws what the controller's signals say:
-spectrogram, heatmap, verdict, progress, banner and which actions are enabled.
+spectrogram, heatmap, verdict, progress, banner and which actions are enabled. Its actions and
+menus are built in :mod:`.window_menus`; files dropped in bulk go to a case window or the
+Queue (:mod:`.file_routing`).
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -17,20 +19,19 @@ from ..core.result import AnalysisResult
 from . import geometry
 from . import settings as settings_mod
 from .banner import Banner
-from .queue_panel import QueuePanel
+from .file_routing import AUDIO_FILTER, FileRouting
 from .scales import format_time
 from .spectrogram_view import AnalysisView
 from .track_controller import TrackController
 from .verdict_panel import VerdictPanel
 from .view_controls import ViewControls
+from .window_menus import WindowMenus
 from .workers import Backend
 
 APP_TITLE = "forensic_app"
-CASE_MAX_DROP = 8  # more dropped files than this go to the Queue without asking
-AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.oga *.opus *.mp3 *.m4a *.aac *.aif *.aiff);;All files (*)"
 
 
-class MainWindow(QtWidgets.QMainWindow):
+class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
     spectrogram_shown = QtCore.Signal()
     analysis_finished = QtCore.Signal(object)  # AnalysisResult
     analysis_failed = QtCore.Signal(str)
@@ -47,7 +48,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.backend = backend or Backend(weights_dir)
         self.controller = c = TrackController(self.backend, self)
         self.player = c.player
-        self.queue_panel: Optional[QueuePanel] = None  # made on first use (it has its own thread)
+        self.queue_panel = None  # made on first use (it has its own thread)
         self.queue_dock: Optional[QtWidgets.QDockWidget] = None
 
         self.banner = Banner()
@@ -98,146 +99,6 @@ class MainWindow(QtWidgets.QMainWindow):
         c.player.position_changed.connect(self._on_play_position)
         c.player.state_changed.connect(self._on_play_state)
         c.player.error.connect(self.show_error)
-
-    # ================================================================ building
-    def _action(self, text: str, slot: Callable, shortcut: Any = None, *, checkable: bool = False,
-                tip: str = "") -> QtGui.QAction:
-        act = QtGui.QAction(text, self)
-        if shortcut is not None:
-            act.setShortcut(QtGui.QKeySequence(shortcut))
-        act.setCheckable(checkable)
-        if tip:
-            act.setStatusTip(tip)
-            act.setToolTip(tip)
-        act.triggered.connect(slot)
-        self.addAction(act)
-        return act
-
-    def _build_chrome(self) -> None:
-        self._build_actions()
-        self._build_menus()
-        self._build_toolbar()
-        self._build_status_bar()
-
-    def _build_actions(self) -> None:
-        SK = QtGui.QKeySequence.StandardKey
-        self.act_open = self._action("&Open\u2026", self._on_open, SK.Open, tip="Open an audio file to analyse")
-        self.act_export_png = self._action("Export view as &PNG\u2026", self._on_export_png, "Ctrl+E")
-        self.act_export_report = self._action("Export &report\u2026", self._on_export_report, "Ctrl+R")
-        self.act_queue = self._action("&Queue\u2026", self.show_queue, "Ctrl+Shift+Q",
-                                      tip="Analyse many files or a folder in the background and review the verdicts")
-        self.act_quit = self._action("&Quit", self.close, SK.Quit)
-        self.act_cancel = self._action("Cancel analysis", self.cancel_analysis, "Ctrl+.")
-        self.act_robustness = self._action(
-            "Check &robustness", self.check_robustness, "Ctrl+K",
-            tip="Analyse re-encoded and manipulated copies (MP3, Opus, level, pitch, speed, noise) "
-                "to see how far the score moves; takes several times as long as the analysis")
-        self.act_play = self._action("&Play / pause", self._on_play_pause, "Space")
-        self.act_stop = self._action("&Stop", self._on_stop, "Shift+Space")
-        self.act_play_sel = self._action("Play s&election", self._on_play_selection, "Ctrl+Space")
-        self.act_loop = self._action("&Loop", self._on_loop_toggled, "Ctrl+L", checkable=True)
-        self.act_fit = self._action("&Fit whole track", lambda: self.view.reset_zoom(), "Ctrl+0")
-        self.act_zoom_in = self._action("Zoom &in (time)", lambda: self.view.zoom_time(0.5), "Ctrl+=")
-        self.act_zoom_out = self._action("Zoom &out (time)", lambda: self.view.zoom_time(2.0), "Ctrl+-")
-        self.act_zoom_in_f = self._action("Zoom in (frequency)", lambda: self.view.zoom_freq(0.5), "Ctrl+Shift+=")
-        self.act_zoom_out_f = self._action("Zoom out (frequency)", lambda: self.view.zoom_freq(2.0), "Ctrl+Shift+-")
-
-    def _build_menus(self) -> None:
-        mb = self.menuBar()
-        m = mb.addMenu("&File")
-        m.addAction(self.act_open)
-        self.recent_menu = m.addMenu("Open &recent")
-        m.addSeparator()
-        m.addAction(self.act_export_png)
-        m.addAction(self.act_export_report)
-        m.addSeparator()
-        m.addAction(self.act_queue)
-        m.addAction("&New case (stems or versions)…", self._on_new_case, QtGui.QKeySequence("Ctrl+Shift+N"))
-        m.addAction("Open &case…", self._on_open_case, QtGui.QKeySequence("Ctrl+Shift+O"))
-        m.addSeparator()
-        m.addAction(self.act_quit)
-        m = mb.addMenu("&View")
-        self.controls.add_to_menu(m)
-        m.addSeparator()
-        for act in (self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_zoom_in_f, self.act_zoom_out_f):
-            m.addAction(act)
-        m = mb.addMenu("&Playback")
-        for act in (self.act_play, self.act_stop, self.act_play_sel, self.act_loop):
-            m.addAction(act)
-        m = mb.addMenu("&Analysis")
-        m.addAction(self.act_robustness)
-        m.addAction(self.act_cancel)
-        m = mb.addMenu("&Help")
-        m.addAction("&How to read the results", self._on_help)
-        self.act_demo = m.addAction("Open the &demo track", self.open_demo)
-        self.act_demo.setEnabled(resources.demo_track() is not None)
-        m.addSeparator()
-        m.addAction("&About forensic_app", self.show_about)
-        for menu in mb.findChildren(QtWidgets.QMenu):
-            menu.setToolTipsVisible(True)  # disabled actions say why (no audio device, no report yet)
-        self._rebuild_recent_menu()
-
-    def _rebuild_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        for path in self.settings.recent_files:
-            act = self.recent_menu.addAction(os.path.basename(path) or path)
-            act.setToolTip(path)
-            act.setStatusTip(path)
-            act.triggered.connect(lambda _=False, p=path: self.open_file(p))
-        self.recent_menu.setEnabled(bool(self.settings.recent_files))
-
-    def _build_toolbar(self) -> None:
-        tb = self.addToolBar("Main")
-        tb.setObjectName("main-toolbar")
-        tb.setMovable(False)
-        tb.addAction(self.act_open)
-        tb.addSeparator()
-        for act in (self.act_play, self.act_stop, self.act_play_sel, self.act_loop):
-            tb.addAction(act)
-        tb.addSeparator()
-        self.controls.add_to_toolbar(tb)
-
-    def _build_status_bar(self) -> None:
-        sb = self.statusBar()
-        self.readout_label = QtWidgets.QLabel("")
-        self.readout_label.setMinimumWidth(200)
-        sb.addWidget(self.readout_label, 1)
-        self.stage_label = QtWidgets.QLabel("")
-        self.progress = QtWidgets.QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setFixedWidth(220)
-        self.progress.setTextVisible(False)
-        self.cancel_button = QtWidgets.QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel_analysis)
-        for wdg in (self.stage_label, self.progress, self.cancel_button):
-            sb.addPermanentWidget(wdg)
-        player = self.controller.player
-        self.audio_label = QtWidgets.QLabel("No audio output")
-        self.audio_label.setStyleSheet("color: #707080;")
-        self.audio_label.setToolTip(player.unavailable_reason)
-        self.audio_label.setVisible(not player.available)
-        sb.addPermanentWidget(self.audio_label)
-        self._on_busy_changed()
-
-    def _update_enabled(self) -> None:
-        c = self.controller
-        why = c.playback_blocked
-        for act, ok, tip in ((self.act_play, c.can_play, "Play or pause (Space)"),
-                             (self.act_stop, c.can_stop, "Stop (Shift+Space)"),
-                             (self.act_play_sel, c.can_play_selection, "Play the selected range (Ctrl+Space)"),
-                             (self.act_loop, c.can_loop, "Loop playback")):
-            act.setEnabled(ok)
-            act.setToolTip(why if (why and not ok) else tip)
-        self.act_export_png.setEnabled(c.can_export_view)
-        self.act_robustness.setEnabled(c.can_check_robustness)
-        if c.write_report is None:
-            self.act_export_report.setEnabled(False)
-            self.act_export_report.setToolTip(c.report_unavailable)
-            self.act_export_report.setStatusTip(c.report_unavailable)
-        else:
-            self.act_export_report.setEnabled(c.can_export_report)
-            self.act_export_report.setToolTip("Write a PDF report of this analysis" if c.result is not None
-                                              else "Available when the analysis has finished.")
 
     # ================================================================ the track, as the controller has it
     @property
@@ -322,95 +183,6 @@ class MainWindow(QtWidgets.QMainWindow):
             self.show_error("This installation has no demo track. Open one of your own files with File > Open.")
         else:
             self.open_file(str(track))
-
-    # ================================================================ files for a case or the Queue
-    def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
-        if self._dropped_path(ev.mimeData()):
-            ev.acceptProposedAction()
-        else:
-            ev.ignore()
-
-    def dragMoveEvent(self, ev: QtGui.QDragMoveEvent) -> None:
-        if self._dropped_path(ev.mimeData()):
-            ev.acceptProposedAction()
-
-    def dropEvent(self, ev: QtGui.QDropEvent) -> None:
-        path = self._dropped_path(ev.mimeData())
-        if path:
-            ev.acceptProposedAction()
-            paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
-            if os.path.isdir(path) or len(paths) > CASE_MAX_DROP:  # a folder or many files: the Queue
-                self.show_queue().add_paths(paths)
-            elif len(paths) > 1:  # a few files: stems or versions side by side, or the queue
-                choice = self.ask_case_or_queue(len(paths))
-                if choice == "case":
-                    self.open_case_window(paths)
-                elif choice == "queue":
-                    self.show_queue().add_paths(paths)
-            elif path.endswith(".facase"):
-                self.open_case_window(case_path=path)
-            else:
-                self.open_file(path)
-
-    def ask_case_or_queue(self, n: int) -> str:
-        """"case", "queue" or "" (cancelled): what to do with several dropped files."""
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, "Several files",
-                                    f"Open the {n} files side by side as one case (stems or versions of a track), "
-                                    "or add them to the Queue to review each on its own?", parent=self)
-        case = box.addButton("Open as a case", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
-        queue = box.addButton("Add to the Queue", QtWidgets.QMessageBox.ButtonRole.ActionRole)
-        box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(case)
-        box.exec()
-        return "case" if box.clickedButton() is case else "queue" if box.clickedButton() is queue else ""
-
-    def open_case_window(self, paths: Optional[list[str]] = None, case_path: Optional[str] = None):
-        """A case window (lanes side by side) on ``paths`` or a saved ``case_path``; returns it."""
-        from .case_window import CaseWindow
-
-        win = CaseWindow(backend=self.backend)
-        self._case_windows = [w for w in getattr(self, "_case_windows", []) if w.isVisible()] + [win]
-        win.show()
-        if case_path:
-            win.open_case(case_path)
-        elif paths:
-            win.add_files(paths)
-        return win
-
-    def _on_new_case(self) -> None:
-        paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self, "New case: choose the stems or versions", "", AUDIO_FILTER)
-        if paths:
-            self.open_case_window(paths)
-
-    def _on_open_case(self) -> None:
-        from .case_window import CASE_FILTER
-
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open case", "", CASE_FILTER)
-        if path:
-            self.open_case_window(case_path=path)
-
-    @staticmethod
-    def _dropped_path(mime: QtCore.QMimeData) -> Optional[str]:
-        if mime is None or not mime.hasUrls():
-            return None
-        for url in mime.urls():
-            if url.isLocalFile():
-                return url.toLocalFile()
-        return None
-
-    def show_queue(self) -> QueuePanel:
-        """Show the Queue panel (a dock under the view), making it on first use."""
-        if self.queue_panel is None:
-            self.queue_panel = QueuePanel(store_path=settings_mod.config_dir() / "queue.sqlite",
-                                          weights_dir=getattr(self.backend, "weights_dir", None))
-            self.queue_panel.open_requested.connect(self.open_file)
-            self.queue_dock = QtWidgets.QDockWidget("Queue", self)
-            self.queue_dock.setObjectName("queue-dock")
-            self.queue_dock.setWidget(self.queue_panel)
-            self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.queue_dock)
-        self.queue_dock.show()
-        self.queue_dock.raise_()
-        return self.queue_panel
 
     # ================================================================ controller signals: drawing
     def _on_loaded(self, audio: Any) -> None:
