@@ -81,7 +81,7 @@ class FileRouting:
             self.open_case_window(paths)
 
     def _on_open_case(self) -> None:
-        from .case_window import CASE_FILTER
+        from .case_files import CASE_FILTER
 
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open case", "", CASE_FILTER)
         if path:
