@@ -197,16 +197,6 @@ class JobRunner(QtCore.QObject):
         self.cancel()
         self._latest = 0
 
-    def is_current(self, job_id: int) -> bool:
-        """Whether the job's signals still reach the window: the newest job of a ``latest_only``
-        runner (not discarded), else any job not yet ended."""
-        return job_id == self._latest if self.latest_only else job_id in self._tokens
-
-    @property
-    def busy(self) -> bool:
-        """A job is queued or running."""
-        return bool(self._tokens)
-
     def shutdown(self) -> None:
         """Cancel every job and wait for the thread: called when the window closes."""
         self.discard()
