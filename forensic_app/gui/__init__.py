@@ -7,10 +7,16 @@ Entry point: :func:`forensic_app.gui.app.run_gui`. Modules:
 - ``colours``     value -> colour mapping (spectrogram colour maps, probability LUT)
 - ``axes``        axis items: m:ss time, Hz/kHz frequency on any scale
 - ``spectrogram_view``  spectrogram + heatmap overlay + timeline, sharing one time axis
+  (``navigation``: what the wheel, drags and keys do to it)
 - ``verdict_panel``     the score, its interval, attribution, comb evidence, notes
-- ``workers``     decode / analysis / report off the GUI thread
+- ``jobs``        JobRunner: every background task, one cancel scheme (CancelToken + job id)
+- ``workers``     what the track's jobs do: decode + analysis, detail, robustness, report
 - ``playback``    sounddevice output, optional (no device is normal)
-- ``main_window`` menus, drag and drop, progress, banner, export
+- ``track_controller``  the open track without widgets: jobs, robustness state, playback, enablement
+- ``main_window`` the window over it: layout, drawing, dialogs (``window_menus``: actions, menus,
+  toolbar, status bar; ``file_routing``: drops, case windows, the Queue)
+- ``case_window`` lanes of a case (``case_files``: open, save, relink, report; ``case_jobs``: each
+  lane's analysis and detail jobs)
 """
 
 # PySide6 6.12.0 drops references to None on CPython 3.11 and crashes the window:

@@ -1,5 +1,5 @@
-"""What runs a case lane's jobs: the saved-analysis backend (worker thread) and the relay that
-brings the lane's worker signals back to the GUI thread."""
+"""What runs a case lane's jobs: the saved-analysis backend (worker thread) and the lane's
+analysis and detail jobs, brought back to the GUI thread in the lane's terms."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any
 from PySide6 import QtCore
 
 from .case_lane import LaneWidget, detail_in_lane_time, spectrogram_in_case_time
-from .workers import Backend, DetailRunner
+from .jobs import JobRunner
+from .workers import Backend, analysis_job, detail_job
 
 
 class SavedAnalysis(Backend):
@@ -38,37 +39,55 @@ class SavedAnalysis(Backend):
         return self._backend.analyze(audio, on_progress=on_progress, cancel=cancel)
 
 
-class LaneRelay(QtCore.QObject):
-    """Receives one lane's worker signals on the GUI thread and hands them to the window."""
+class LaneJobs(QtCore.QObject):
+    """One lane's jobs, each on its own :class:`~.jobs.JobRunner`: decode and analyse its file (the
+    saved analysis when the file and the model are unchanged) and the zoomed-in detail. Brings
+    their results to the window on the GUI thread, in the lane's terms."""
 
-    def __init__(self, window: Any, widget: LaneWidget, detail: DetailRunner):
-        super().__init__(window)
-        self.window, self.widget, self.detail = window, widget, detail
+    loaded = QtCore.Signal(object, object)  # LaneWidget, DecodedAudio
+    analysed = QtCore.Signal(object, object)  # LaneWidget, AnalysisResult
+    failed = QtCore.Signal(object, str)  # LaneWidget, message
 
-    @QtCore.Slot(int, object, object)
-    def loaded(self, _job: int, audio: Any, _spec: Any) -> None:
-        self.window._on_loaded(self.widget, audio)
+    def __init__(self, parent: QtCore.QObject, widget: LaneWidget, backend: Backend, saved: Any, model_ok: bool):
+        super().__init__(parent)
+        self.widget = widget
+        self.backend = SavedAnalysis(backend, saved, model_ok)  # its note says what was reused
+        self.analysis = JobRunner("forensic-analysis", self, latest_only=True)
+        self.analysis.yielded.connect(self._on_loaded)
+        self.analysis.progressed.connect(self._on_progressed)
+        self.analysis.succeeded.connect(self._on_analysed)
+        self.analysis.failed.connect(self._on_failed)
+        self.detail = JobRunner("forensic-detail", self, latest_only=True)
+        self.detail.succeeded.connect(self._on_detail)
+        widget.view.detail_wanted.connect(self._on_detail_wanted)
 
-    @QtCore.Slot(int, float, str)
-    def progressed(self, _job: int, fraction: float, stage: str) -> None:
+    def start(self, path: str) -> None:
+        """Decode and analyse ``path`` (cancels what ran for the lane before)."""
+        self.analysis.submit(analysis_job(self.backend, path), "analysing the file")
+
+    def shutdown(self) -> None:
+        self.analysis.shutdown()
+        self.detail.shutdown()
+
+    def _on_loaded(self, _job: int, audio: Any) -> None:
+        self.loaded.emit(self.widget, audio)
+
+    def _on_progressed(self, _job: int, fraction: float, stage: str) -> None:
         if self.widget.result is None:
             self.widget.set_status(f"{stage} {int(100 * fraction)} %")
 
-    @QtCore.Slot(int, object)
-    def succeeded(self, _job: int, result: Any) -> None:
-        self.window._on_result(self.widget, result)
+    def _on_analysed(self, _job: int, result: Any) -> None:
+        self.analysed.emit(self.widget, result)
 
-    @QtCore.Slot(int, str, str)
-    def failed(self, _job: int, message: str, _stage: str) -> None:
-        self.window._on_lane_failed(self.widget, message)
+    def _on_failed(self, _job: int, message: str, _stage: str) -> None:
+        self.failed.emit(self.widget, message)
 
-    @QtCore.Slot(float, float, int)
-    def detail_wanted(self, start_s: float, end_s: float, n_cols: int) -> None:
+    def _on_detail_wanted(self, start_s: float, end_s: float, n_cols: int) -> None:
         w = self.widget
         if w.audio is not None:
-            self.detail.request(w.audio, *detail_in_lane_time(start_s, end_s, w.offset_s), n_cols)
+            lane_start, lane_end = detail_in_lane_time(start_s, end_s, w.offset_s)
+            self.detail.submit(detail_job(w.audio, lane_start, lane_end, n_cols), "drawing the zoomed-in spectrogram")
 
-    @QtCore.Slot(int, object)
-    def detail_ready(self, request_id: int, spec: Any) -> None:
-        if self.detail.is_current(request_id):
+    def _on_detail(self, _job: int, spec: Any) -> None:
+        if spec is not None:
             self.widget.view.set_detail(spectrogram_in_case_time(spec, self.widget.offset_s))

@@ -5,7 +5,8 @@ one analysis at a time); a reopened case reuses each saved analysis when the fil
 the model are unchanged, and otherwise analyses again and says why. Zoom and pan are shared,
 the cursor is drawn in every lane, playback mixes the audible lanes (mute/solo), a click
 shows the spectrum at that moment, and the side panel holds the finding, the per-lane
-table, annotations and the reviewer's decision. The case is saved as a ``.facase`` file.
+table, annotations and the reviewer's decision. The case is saved as a ``.facase`` file
+(:mod:`.case_files`: open, save, relink, report); each lane's jobs are in :mod:`.case_jobs`.
 """
 
 from __future__ import annotations
@@ -15,21 +16,21 @@ from typing import Any, Callable, Optional
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from ..case.document import Annotation, Case, CaseFile, CaseFileError, load_case, save_case
+from ..case.document import Annotation, Case, CaseFile
 from ..core.spectrum import spectrum_at
-from .case_jobs import LaneRelay, SavedAnalysis
+from .case_files import CaseFiles
+from .case_jobs import LaneJobs
 from .case_lane import LaneWidget, MixSource
 from .case_panel import AnnotationDialog, CasePanel
-from .main_window import AUDIO_FILTER
+from .jobs import JobRunner
 from .playback import Player
 from .spectrum_plot import SpectrumPlot
-from .workers import AnalysisRunner, Backend, DetailRunner, TaskRunner
+from .workers import Backend
 
-CASE_FILTER = "Forensic case (*.facase)"
 COMB_LINES_SHOWN = 40
 
 
-class CaseWindow(QtWidgets.QMainWindow):
+class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
     case_ready = QtCore.Signal()  # every lane has a result or an error
 
     def __init__(self, *, backend: Optional[Backend] = None, weights_dir: Optional[str] = None):
@@ -39,14 +40,14 @@ class CaseWindow(QtWidgets.QMainWindow):
         self.case_path: Optional[str] = None
         self.dirty = False
         self.lanes: list[LaneWidget] = []
-        self._runners: dict[str, tuple[AnalysisRunner, DetailRunner]] = {}
-        self._notes: dict[str, SavedAnalysis] = {}  # lane id -> its backend, whose note says what was reused
+        self._jobs: dict[str, LaneJobs] = {}  # lane id -> its analysis and detail jobs
         self._pending: set[str] = set()
         self._failed: set[str] = set()  # lane ids whose file could not be read
         self._selection: Optional[tuple[str, tuple[float, float]]] = None
-        self.tasks = TaskRunner(self)
-        self.tasks.worker.succeeded.connect(self._on_task_done)
-        self.tasks.worker.failed.connect(self._on_task_failed)
+        self.tasks = JobRunner("forensic-tasks", self)  # alignment and reports, one after another
+        self.tasks.succeeded.connect(self._on_task_done)
+        self.tasks.failed.connect(self._on_task_failed)
+        self.tasks.cancelled.connect(self._on_task_cancelled)
         self._task_done: dict[int, Callable[[Any], None]] = {}
         self.player = Player(self)
         self.player.position_changed.connect(self._on_play_position)
@@ -129,30 +130,6 @@ class CaseWindow(QtWidgets.QMainWindow):
             self._start_lane(lane, None, True)
         self._on_case_edited()
 
-    def open_case(self, path: str) -> bool:
-        """Show a saved case; lanes whose file or model changed are analysed again (and say so)."""
-        from ..case.reopen import current_model
-
-        try:
-            case = load_case(path)
-        except CaseFileError as err:
-            self.show_error(str(err))
-            return False
-        self._clear_lanes()
-        self.case, self.case_path = case, path
-        try:
-            now = current_model(self.backend.weights_dir)
-        except Exception:  # noqa: BLE001 - a missing model shows up as each lane's analysis error
-            now = None
-        for lane in case.lanes:
-            m = lane.result.provenance.model if lane.result is not None else None
-            model_ok = now is not None and m is not None and (m.sha256, m.calibration_version) == (now.sha256, now.calibration_version)
-            self._start_lane(lane, lane.result, model_ok)
-        self.panel.set_case(case)
-        self.dirty = False
-        self._update_title()
-        return True
-
     def _start_lane(self, lane: CaseFile, saved: Any, model_ok: bool) -> None:
         widget = LaneWidget(lane.lane_id, lane.label, os.path.basename(lane.path))
         widget.separated.setChecked(lane.separated)
@@ -167,19 +144,13 @@ class CaseWindow(QtWidgets.QMainWindow):
         widget.show_waveform(self.act_waveform.isChecked())
         self.lane_layout.insertWidget(self.lane_layout.count() - 1, widget)
         self.lanes.append(widget)
-        backend = SavedAnalysis(self.backend, saved, model_ok)
-        self._notes[lane.lane_id] = backend
-        runner, detail = AnalysisRunner(backend, self), DetailRunner(self)
-        relay = LaneRelay(self, widget, detail)  # a GUI-thread QObject: worker signals reach it queued
-        runner.worker.loaded.connect(relay.loaded)
-        runner.worker.progressed.connect(relay.progressed)
-        runner.worker.succeeded.connect(relay.succeeded)
-        runner.worker.failed.connect(relay.failed)
-        widget.view.detail_wanted.connect(relay.detail_wanted)
-        detail.worker.ready.connect(relay.detail_ready)
-        self._runners[lane.lane_id] = (runner, detail)
+        jobs = LaneJobs(self, widget, self.backend, saved, model_ok)
+        jobs.loaded.connect(self._on_loaded)
+        jobs.analysed.connect(self._on_result)
+        jobs.failed.connect(self._on_lane_failed)
+        self._jobs[lane.lane_id] = jobs
         self._pending.add(lane.lane_id)
-        runner.start(lane.path)
+        jobs.start(lane.path)
 
     def _lane(self, widget: LaneWidget) -> CaseFile:
         return self.case.lane(widget.lane_id)
@@ -196,7 +167,7 @@ class CaseWindow(QtWidgets.QMainWindow):
             lane.result, lane.sha256, lane.size_bytes = result, result.input.file_sha256, result.input.file_size_bytes
             self.dirty = True
             self._update_title()
-        widget.set_status(self._notes[widget.lane_id].note)
+        widget.set_status(self._jobs[widget.lane_id].backend.note)
         self._lane_settled(widget)
 
     def _on_lane_failed(self, widget: LaneWidget, message: str) -> None:
@@ -237,11 +208,9 @@ class CaseWindow(QtWidgets.QMainWindow):
 
     def _clear_lanes(self) -> None:
         self.player.set_source(None)
-        for runner, detail in self._runners.values():
-            runner.shutdown()
-            detail.shutdown()
-        self._runners.clear()
-        self._notes.clear()
+        for jobs in self._jobs.values():
+            jobs.shutdown()
+        self._jobs.clear()
         self._failed.clear()
         self._pending.clear()
         for w in self.lanes:
@@ -336,7 +305,7 @@ class CaseWindow(QtWidgets.QMainWindow):
             self._on_case_edited()
             self._rebuild_mix()
 
-        self._submit(lambda _p: align_lanes(case), "aligning the lanes", done)
+        self._submit(lambda _job: align_lanes(case), "aligning the lanes", done)
         self.statusBar().showMessage("Aligning the lanes by cross-correlation\u2026")
 
     # ------------------------------------------------------------------ playback
@@ -357,87 +326,6 @@ class CaseWindow(QtWidgets.QMainWindow):
             w.view.set_playhead(t if t >= 0 else None)
 
     # ------------------------------------------------------------------ files
-    def _on_add_files(self) -> None:
-        paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self, "Add files to the case", "", AUDIO_FILTER)
-        if paths:
-            self.add_files(paths)
-
-    def _on_open_case(self) -> None:
-        if not self.confirm_discard():
-            return
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open case", "", CASE_FILTER)
-        if path:
-            self.open_case(path)
-
-    def save(self, ask: bool = False, path: Optional[str] = None) -> bool:
-        path = path or (None if ask else self.case_path)
-        if path is None:
-            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save case", "case.facase", CASE_FILTER)
-            if not path:
-                return False
-            if not path.endswith(".facase"):
-                path += ".facase"
-        try:
-            save_case(self.case, path)
-        except (CaseFileError, OSError) as err:
-            self.show_error(f"The case could not be saved: {err}")
-            return False
-        self.case_path, self.dirty = path, False
-        self._update_title()
-        self.statusBar().showMessage(f"Case saved to {path}", 6000)
-        return True
-
-    def _on_relink(self) -> None:
-        folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Find moved files in this folder (by their hash)")
-        if folder:
-            self.relink(folder)
-
-    def relink(self, folder: str) -> None:
-        from ..case.reopen import relink
-
-        found = relink(self.case, folder)
-        if not found:
-            self.show_error(f"None of the missing files is in {folder} (compared by SHA-256).")
-            return
-        for w in self.lanes:
-            if w.lane_id in found:
-                runner, _detail = self._runners[w.lane_id]
-                w.file_name = os.path.basename(found[w.lane_id])
-                w.set_label(w.label)
-                w.set_status("relinked by hash")
-                self._failed.discard(w.lane_id)
-                self._pending.add(w.lane_id)
-                runner.start(found[w.lane_id])
-        self._on_case_edited()
-
-    def _on_export_report(self) -> None:
-        start = os.path.splitext(self.case_path or "case")[0] + "-report.pdf"
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export case report", start, "PDF report (*.pdf)")
-        if path:
-            self.export_report(path, overwrite=os.path.exists(path))
-
-    def export_report(self, path: str, overwrite: bool = False) -> int:
-        from ..case.report import write_case_report
-
-        case = self.case
-        return self._submit(lambda _p: write_case_report(case, path, overwrite=overwrite), "writing the case report",
-                            lambda out: self.statusBar().showMessage(f"Case report written to {out}", 8000))
-
-    def _submit(self, fn: Callable[[Any], Any], what: str, done: Callable[[Any], None]) -> int:
-        task = self.tasks.submit(fn, what)
-        self._task_done[task] = done
-        return task
-
-    def _on_task_failed(self, task: int, message: str) -> None:
-        self._task_done.pop(task, None)
-        self.statusBar().clearMessage()
-        self.show_error(message)
-
-    def _on_task_done(self, task: int, value: Any) -> None:
-        done = self._task_done.pop(task, None)
-        if done is not None:
-            done(value)
-
     # ------------------------------------------------------------------ window
     def _update_title(self) -> None:
         name = os.path.basename(self.case_path) if self.case_path else "Untitled case"
@@ -445,29 +333,6 @@ class CaseWindow(QtWidgets.QMainWindow):
 
     def show_error(self, message: str) -> None:
         QtWidgets.QMessageBox.warning(self, "forensic_app", message)
-
-    def confirm_discard(self) -> bool:
-        if not self.dirty or not self.case.lanes:
-            return True
-        answer = QtWidgets.QMessageBox.question(
-            self, "Unsaved case", "The case has unsaved changes. Save them first?",
-            QtWidgets.QMessageBox.StandardButton.Save | QtWidgets.QMessageBox.StandardButton.Discard
-            | QtWidgets.QMessageBox.StandardButton.Cancel)
-        if answer == QtWidgets.QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QtWidgets.QMessageBox.StandardButton.Discard
-
-    def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
-        if ev.mimeData().hasUrls():
-            ev.acceptProposedAction()
-
-    def dropEvent(self, ev: QtGui.QDropEvent) -> None:
-        paths = [u.toLocalFile() for u in ev.mimeData().urls() if u.isLocalFile()]
-        if len(paths) == 1 and paths[0].endswith(".facase"):
-            if self.confirm_discard():
-                self.open_case(paths[0])
-        elif paths:
-            self.add_files(paths)
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
         if not self.confirm_discard():

@@ -1,7 +1,7 @@
 """The Queue panel: many files in the background, a sortable table of verdicts, flagged ones first.
 
-A thin shell over the headless batch runner (forensic_app.batch): one worker QObject on its
-own QThread runs ``run_batch`` into a store in the user config folder, so files analysed
+A thin shell over the headless batch runner (forensic_app.batch): a job on the panel's own
+:class:`~.jobs.JobRunner` thread runs ``run_batch`` into a store in the user config folder, so files analysed
 before (same bytes, same model) come back at once. Rows arrive through queued signals; the
 table is a plain model behind a QSortFilterProxyModel (sorted by probability, highest first;
 filtered by text and verdict). Double-click opens a track in the main view.
@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from PySide6 import QtCore, QtWidgets
 
-from ..core.progress import CancelToken
 from ..core.vocabulary import VERDICT_SHORT, format_probability, format_range
-from .workers import _start_thread, describe_unexpected
+from .jobs import Job, JobRunner
 
 COLUMNS = ("File", "Verdict", "Probability", "Range", "Status", "Folder")
 SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
@@ -116,37 +115,34 @@ class QueueFilter(QtCore.QSortFilterProxyModel):
         return super().filterAcceptsRow(source_row, source_parent)
 
 
-class BatchWorker(QtCore.QObject):
-    started = QtCore.Signal(int)  # number of files
-    settled = QtCore.Signal(object)  # a row dict, once per input file
-    refreshed = QtCore.Signal(object)  # a row dict again, when it learnt more (a duplicate's verdict)
-    finished = QtCore.Signal(int, bool)  # run id, cancelled
-    failed = QtCore.Signal(str)
+def batch_job(inputs: list, store_path: str, options: Any) -> Callable[[Job], Any]:
+    """Run the batch into the store at ``store_path``; sends ("started", number of files), then
+    ("settled", row) once per input file and ("refreshed", row) for a row that learnt more (a
+    duplicate's verdict); returns (run id, whether it was cancelled)."""
 
-    @QtCore.Slot(object, str, object, object)
-    def run(self, inputs: list, store_path: str, options: Any, cancel: CancelToken) -> None:
+    def run(job: Job) -> Any:
         from ..batch import Store, run_batch
 
-        try:
-            with Store(store_path) as store:
-                def on_file(event) -> None:
-                    row = store.file_row(store.current_run, event.path)
-                    if row is not None:
-                        self.settled.emit(row)
+        job.what = "running the queue"
+        with Store(store_path) as store:
+            def on_file(event) -> None:
+                row = store.file_row(store.current_run, event.path)
+                if row is not None:
+                    job.send(("settled", row))
 
-                run = run_batch(inputs, store, options, on_started=self.started.emit, on_file=on_file, cancel=cancel)
-                for row in store.iter_rows(run):  # duplicates now know their verdict
-                    if row.get("duplicate_of"):
-                        self.refreshed.emit(row)
-            self.finished.emit(run, cancel.cancelled)
-        except Exception as err:  # noqa: BLE001 - a bug must not kill the thread or the window
-            self.failed.emit(describe_unexpected(err, "running the queue"))
+            run_id = run_batch(inputs, store, options, on_started=lambda total: job.send(("started", total)),
+                               on_file=on_file, cancel=job.token)
+            for row in store.iter_rows(run_id):  # duplicates now know their verdict
+                if row.get("duplicate_of"):
+                    job.send(("refreshed", row))
+        return run_id, job.token.cancelled
+
+    return run
 
 
 class QueuePanel(QtWidgets.QWidget):
     open_requested = QtCore.Signal(str)  # path
     batch_finished = QtCore.Signal(int)  # run id (also when cancelled)
-    requested = QtCore.Signal(object, str, object, object)
 
     def __init__(self, *, store_path: Path, weights_dir: Optional[str] = None, jobs: int = 1,
                  parent: Optional[QtWidgets.QWidget] = None):
@@ -154,16 +150,13 @@ class QueuePanel(QtWidgets.QWidget):
         self.store_path, self.weights_dir, self.jobs = Path(store_path), weights_dir, jobs
         self.run_id: Optional[int] = None
         self._waiting: list[str] = []  # inputs added while a batch runs
-        self._token: Optional[CancelToken] = None
+        self._job: Optional[int] = None  # the running batch
         self._done = self._total = 0
-        self.worker = BatchWorker()
-        self.thread = _start_thread("forensic-queue", self.worker)
-        self.requested.connect(self.worker.run)
-        self.worker.started.connect(self._on_started)
-        self.worker.settled.connect(self._on_settled)
-        self.worker.refreshed.connect(self._on_refreshed)
-        self.worker.finished.connect(self._on_finished)
-        self.worker.failed.connect(self._on_failed)
+        self.runner = JobRunner("forensic-queue", self)
+        self.runner.yielded.connect(self._on_yielded)
+        self.runner.succeeded.connect(self._on_finished)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.cancelled.connect(self._on_cancelled)
 
         self.model = QueueModel(self)
         self.proxy = QueueFilter(self)
@@ -218,7 +211,7 @@ class QueuePanel(QtWidgets.QWidget):
     # ------------------------------------------------------------ running
     @property
     def running(self) -> bool:
-        return self._token is not None
+        return self._job is not None
 
     def add_paths(self, paths: list[str]) -> None:
         """Queue files or folders; they start at once, or when the running batch ends."""
@@ -232,32 +225,34 @@ class QueuePanel(QtWidgets.QWidget):
         from ..batch import BatchOptions
 
         inputs, self._waiting = self._waiting, []
-        self._token = CancelToken()
         # resume: the store keeps earlier results, so a file seen before is not analysed again
         options = BatchOptions(jobs=self.jobs, weights_dir=self.weights_dir, resume=True)
         self._done = 0
         self.status_label.setText("Looking for files\u2026")
         self._set_running(True)
-        self.requested.emit(inputs, str(self.store_path), options, self._token)
+        self._job = self.runner.submit(batch_job(inputs, str(self.store_path), options), "running the queue")
 
     def cancel(self) -> None:
         self._waiting.clear()
-        if self._token is not None:
-            self._token.cancel()
+        if self._job is not None:
+            self.runner.cancel(self._job)
             self.status_label.setText("Cancelling\u2026")
             self.cancel_button.setEnabled(False)
 
     def shutdown(self) -> None:
         """Cancel and wait for the thread (the window is closing)."""
         self.cancel()
-        self.thread.quit()
-        self.thread.wait()
+        self.runner.shutdown()
 
     def _set_running(self, running: bool) -> None:
         self.cancel_button.setEnabled(running)
         self.progress.setVisible(running)
 
-    # ------------------------------------------------------------ worker signals
+    # ------------------------------------------------------------ job signals
+    def _on_yielded(self, _job: int, event: tuple[str, Any]) -> None:
+        kind, value = event
+        {"started": self._on_started, "settled": self._on_settled, "refreshed": self._on_refreshed}[kind](value)
+
     def _on_started(self, total: int) -> None:
         self._total = total
         self.progress.setRange(0, max(total, 1))
@@ -283,9 +278,10 @@ class QueuePanel(QtWidgets.QWidget):
             counts[key] = counts.get(key, 0) + 1
         return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
 
-    def _on_finished(self, run: int, cancelled: bool) -> None:
+    def _on_finished(self, _job: int, outcome: tuple[int, bool]) -> None:
+        run, cancelled = outcome
         self.run_id = run
-        self._token = None
+        self._job = None
         self._set_running(False)
         self.status_label.setText(("Cancelled. " if cancelled else "Done. ") + self.summary())
         for col in (0, 1):
@@ -293,8 +289,14 @@ class QueuePanel(QtWidgets.QWidget):
         self.batch_finished.emit(run)
         self._start_next()
 
-    def _on_failed(self, message: str) -> None:
-        self._token = None
+    def _on_cancelled(self, _job: int) -> None:  # run_batch itself returns when cancelled: seldom seen
+        self._job = None
+        self._set_running(False)
+        self.status_label.setText("Cancelled. " + self.summary())
+        self.batch_finished.emit(-1)
+
+    def _on_failed(self, _job: int, message: str, _stage: str) -> None:
+        self._job = None
         self._set_running(False)
         self.status_label.setText(message)
         self.batch_finished.emit(-1)

@@ -2,7 +2,8 @@
 
 Both plots live in one ``GraphicsLayoutWidget`` so their left axes line up, and the timeline
 shares the spectrogram's time axis (``setXLink``). Each layer only draws what it is given
-(an ``AnalysisResult`` part); value -> colour decisions come from :mod:`.colours`.
+(an ``AnalysisResult`` part); value -> colour decisions come from :mod:`.colours`, and how the
+mouse and keys move the view from :mod:`.navigation`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..core.result import Heatmap, Spectrogram, WindowScore
 from . import colours
 from .axes import FrequencyAxisItem, TimeAxisItem
+from .navigation import EvidenceViewBox, navigate_by_key
 from .scales import FrequencyScale, format_hz, format_time, resample_cols, resample_rows
 from .timeline import TimelinePlot
 
@@ -24,26 +26,6 @@ PLOT_BACKGROUND = "#15151a"
 NON_LINEAR_ROWS = 768  # rows of the resampled image on log/mel scales
 DETAIL_DEBOUNCE_MS = 150  # wait for the wheel/drag to settle before asking for detail
 DETAIL_MIN_GAIN = 1.5  # ask only when the overview has < 1/1.5 column per screen pixel
-
-
-class _EvidenceViewBox(pg.ViewBox):
-    """Wheel zooms time (Shift/Ctrl+wheel: frequency); Shift+drag selects a time range."""
-
-    sigSelectionDragged = QtCore.Signal(float, float, bool)  # start_s, end_s, finished
-
-    def wheelEvent(self, ev, axis=None):
-        mods = ev.modifiers()
-        freq = bool(mods & (QtCore.Qt.KeyboardModifier.ShiftModifier | QtCore.Qt.KeyboardModifier.ControlModifier))
-        super().wheelEvent(ev, axis=1 if freq else 0)
-
-    def mouseDragEvent(self, ev, axis=None):
-        if ev.button() == QtCore.Qt.MouseButton.LeftButton and ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier:
-            ev.accept()
-            a = self.mapSceneToView(ev.buttonDownScenePos()).x()
-            b = self.mapSceneToView(ev.scenePos()).x()
-            self.sigSelectionDragged.emit(min(a, b), max(a, b), ev.isFinish())
-            return
-        super().mouseDragEvent(ev, axis)
 
 
 class AnalysisView(pg.GraphicsLayoutWidget):
@@ -70,7 +52,7 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         # --- spectrogram plot
         self.freq_axis = FrequencyAxisItem()
         self.freq_axis.setWidth(AXIS_WIDTH_PX)
-        self.spec_box = _EvidenceViewBox()
+        self.spec_box = EvidenceViewBox()
         self.spec_plot = pg.PlotItem(viewBox=self.spec_box,
                                      axisItems={"left": self.freq_axis, "bottom": TimeAxisItem()})
         self.spec_plot.setMenuEnabled(False)
@@ -395,26 +377,7 @@ class AnalysisView(pg.GraphicsLayoutWidget):
 
     # ------------------------------------------------------------------ keyboard
     def keyPressEvent(self, ev: QtGui.QKeyEvent) -> None:
-        key, mods = ev.key(), ev.modifiers()
-        ctrl = bool(mods & QtCore.Qt.KeyboardModifier.ControlModifier)
-        K = QtCore.Qt.Key
-        if key in (K.Key_Plus, K.Key_Equal):
-            (self.zoom_freq if ctrl else self.zoom_time)(0.5)
-        elif key == K.Key_Minus:
-            (self.zoom_freq if ctrl else self.zoom_time)(2.0)
-        elif key == K.Key_Left:
-            self.pan_time(-0.25)
-        elif key == K.Key_Right:
-            self.pan_time(0.25)
-        elif key == K.Key_Up:
-            (self.zoom_freq(0.5) if ctrl else self.pan_freq(0.25))
-        elif key == K.Key_Down:
-            (self.zoom_freq(2.0) if ctrl else self.pan_freq(-0.25))
-        elif key in (K.Key_0, K.Key_Home):
-            self.reset_zoom()
-        elif key == K.Key_Escape:
-            self.clear_selection()
+        if navigate_by_key(self, ev.key(), ev.modifiers()):
+            ev.accept()
         else:
             super().keyPressEvent(ev)
-            return
-        ev.accept()

@@ -16,7 +16,7 @@ os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 
 import pytest
 
-from forensic_app.gui import workers
+from forensic_app.gui import jobs
 
 # Harmless platform chatter from the offscreen plugin and font probing.
 _IGNORED_QT_MESSAGES = ("propagateSizeHints", "QFont::", "Populating font family aliases", "offscreen",
@@ -26,7 +26,7 @@ _IGNORED_QT_MESSAGES = ("propagateSizeHints", "QFont::", "Populating font family
 @pytest.fixture(autouse=True)
 def no_leaked_threads():
     yield
-    alive = workers.running_threads()
+    alive = jobs.running_threads()
     for t in alive:  # stop them so one leak does not cascade into every later test
         t.quit()
         t.wait(5000)

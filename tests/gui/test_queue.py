@@ -69,15 +69,16 @@ def test_queue_cancel_leaves_the_rest_and_a_second_batch_reuses_results(make_win
     panel.weights_dir = str(tiny_weights)
     make_folder(tmp_path / "inbox", 8, seconds=6.0)
 
-    def cancel_after_first(_row):  # runs on the worker thread, as soon as the first file settles
-        panel._token.cancel()
+    def cancel_after_first(_job, event):  # runs on the worker thread, as soon as the first file settles
+        if event[0] == "settled":
+            panel.runner.cancel()
 
-    panel.worker.settled.connect(cancel_after_first, QtCore.Qt.ConnectionType.DirectConnection)
+    panel.runner.worker.yielded.connect(cancel_after_first, QtCore.Qt.ConnectionType.DirectConnection)
     with qtbot.waitSignal(panel.batch_finished, timeout=WAIT_MS):
         panel.add_paths([str(tmp_path / "inbox")])
     assert "Cancelled" in panel.status_label.text()
     assert 1 <= panel.model.rowCount() < 9
-    panel.worker.settled.disconnect(cancel_after_first)
+    panel.runner.worker.yielded.disconnect(cancel_after_first)
     with qtbot.waitSignal(panel.batch_finished, timeout=WAIT_MS):
         panel.add_paths([str(tmp_path / "inbox")])
     assert panel.model.rowCount() == 9

@@ -8,8 +8,8 @@ import pytest
 from PySide6 import QtCore, QtGui
 
 from forensic_app.core.errors import ModelError
-from forensic_app.gui import main_window as mw
 from forensic_app.gui import playback
+from forensic_app.gui import track_controller as tc
 from forensic_app.gui.app import ExceptionHook
 from tests.gui.helpers import FakeBackend
 
@@ -37,7 +37,7 @@ def test_spectrogram_appears_before_the_analysis_then_the_heatmap(make_window, m
     assert "Caution" in win.verdict.notes_label.text()
     assert win.view.timeline._bars is not None
     assert win.windowTitle().startswith(path.name)
-    ran_on = win.runner.worker._backend.threads  # decode, display STFT, analysis: never the GUI thread
+    ran_on = win.backend.threads  # decode, display STFT, analysis: never the GUI thread
     assert ran_on and threading.main_thread().name not in ran_on
 
 
@@ -264,7 +264,7 @@ def test_export_view_png(make_window, make_wav, qtbot, tmp_path):
 
 def test_export_report_writes_a_pdf_and_asks_before_overwriting(make_window, make_wav, qtbot, tmp_path, monkeypatch):
     win = make_window()
-    if win.write_report is None:
+    if win.controller.write_report is None:
         pytest.skip("report package not available")
     with qtbot.waitSignal(win.analysis_finished, timeout=WAIT_MS):
         win.open_file(str(make_wav("sine", 3.0)))
@@ -282,7 +282,7 @@ def test_export_report_writes_a_pdf_and_asks_before_overwriting(make_window, mak
 
 def test_report_error_is_shown_in_the_banner(make_window, make_wav, qtbot, tmp_path):
     win = make_window()
-    win.write_report = lambda result, path, **kw: (_ for _ in ()).throw(PermissionError(13, "Permission denied", path))
+    win.controller.write_report = lambda result, path, **kw: (_ for _ in ()).throw(PermissionError(13, "Permission denied", path))
     with qtbot.waitSignal(win.analysis_finished, timeout=WAIT_MS):
         win.open_file(str(make_wav("sine", 3.0)))
     with qtbot.waitSignal(win.report_failed, timeout=WAIT_MS):
@@ -291,7 +291,7 @@ def test_report_error_is_shown_in_the_banner(make_window, make_wav, qtbot, tmp_p
 
 
 def test_export_report_disabled_with_reason_when_the_report_package_is_missing(make_window, monkeypatch):
-    monkeypatch.setattr(mw, "_report_writer", lambda: (None, "Report export is not available in this installation."))
+    monkeypatch.setattr(tc, "_report_writer", lambda: (None, "Report export is not available in this installation."))
     win = make_window()
     assert not win.act_export_report.isEnabled()
     assert "not available" in win.act_export_report.toolTip()
@@ -303,7 +303,7 @@ def test_closing_during_analysis_waits_for_the_thread(make_window, make_wav, qtb
     win.open_file(str(make_wav("noise", 3.0)))
     assert backend.analysis_started.wait(10)
     win.close()  # cancels and joins: no_leaked_threads checks the rest
-    assert not win.runner.thread.isRunning()
+    assert not win.controller.analysis.thread.isRunning()
 
 
 def _run_gui_script(path, out, weights) -> list[str]:
@@ -389,7 +389,7 @@ def test_robustness_check_shows_how_the_score_moves_and_reaches_the_report(make_
     assert "moved by 10 points or more" in text and "verdict changed after: Pitch shifted up 1 semitone" in text
     assert len(win.result.robustness) == 3 and not win.progress.isVisible() and win.act_robustness.isEnabled()
     assert threading.main_thread().name not in backend.threads
-    if win.write_report is not None:
+    if win.controller.write_report is not None:
         from pypdf import PdfReader
 
         out = tmp_path / "r.pdf"
@@ -434,7 +434,8 @@ def test_playback_plays_the_file_s_own_samples_from_the_decoded_copy(make_window
     path = make_wav("music", 3.0, 44100, 2)
     with qtbot.waitSignal(win.analysis_finished, timeout=WAIT_MS):
         win.open_file(str(path))
-    assert not any(isinstance(v, np.ndarray) and v.size >= 3 * 44100 for v in vars(win).values())  # no whole decode held
+    assert not any(isinstance(v, np.ndarray) and v.size >= 3 * 44100  # no whole decode held
+                   for holder in (win, win.controller) for v in vars(holder).values())
     x, _ = sf.read(str(path), dtype="float32", always_2d=True)
     win.player.play(1.0, 2.5)
     out = np.zeros((30000, 2), np.float32)  # more than the read-ahead: the copy is read again mid-callback
