@@ -5,8 +5,9 @@ Fitting set: real tracks of the train and val packages, and the kinds made with 
 Measuring set: real tracks of the test packages, kinds made with seed 2, and the decoder output.
 Rules (fixed before looking at the measuring set):
 - fakeprint: the highest fitting-set logit plus a margin of 2 logits;
-- comb: the highest fitting-set comb z plus 0.5, and never below 9 (1 % of the real tracks measured
-  by the comb reference reach z 8.4);
+- comb: only combs whose found lines sit at k*rate/P within 0.25 of an FFT bin (median; at least 3
+  lines), never on held tones or clips too short to tell; the highest such fitting-set z plus 0.5,
+  and never below 9 (1 % of the real tracks measured by the comb reference reach z 8.4);
 - patch CNN alone: never for held tones (content stationarity >= 0.95: single synth notes, held
   pads); otherwise the highest fitting-set CNN mean logit among the other kinds (synth pads under
   music, arpeggios, chiptune, vocoder, lo-fi, limited, near-silence) and real music, plus 1.0. (A first rule used +0.25 and let a held-out
@@ -62,7 +63,6 @@ def fit(rows_path: Path, write: bool = False) -> int:
     fit_kinds = [r for r in kinds_ if r["seed"] in FIT_SEEDS]
     fit_all = fit_real + fit_kinds
     fp_vals = [r["fakeprint"] for r in fit_all if r["fakeprint"] is not None]
-    comb_vals = [r["comb"] for r in fit_all if r["comb"] is not None]
     from forensic_app.core.content import STATIC_THRESHOLD
 
     def held(r) -> bool:
@@ -72,18 +72,29 @@ def fit(rows_path: Path, write: bool = False) -> int:
             return False
         return r["stationarity"] is None or r["stationarity"] >= STATIC_THRESHOLD
 
+    from forensic_app.core.comb import LOCK_MAX_OFFSET_BINS
+
+    def comb_counts(r) -> bool:
+        """The comb counts on its own only when its lines are locked to the decoder spacing, and never on
+        held tones or clips too short to tell (fusion.decide). Rows without the lock measure (collected
+        before it existed, all with z < 4) count as not locked."""
+        off = r.get("comb_offset")
+        return r["comb"] is not None and off is not None and off <= LOCK_MAX_OFFSET_BINS and not held(r)
+
+    comb_vals = [r["comb"] for r in fit_all if comb_counts(r)] or [0.0]
     cnn_vals = [r["cnn"] for r in fit_all if r["cnn"] is not None and not held(r)]
     rules = {
         "fakeprint_threshold_logit": round(max(fp_vals) + 2.0, 3),
         "fakeprint_slope": 0.5,
         "comb_threshold_z": round(max(9.0, max(comb_vals) + 0.5), 3),
         "comb_slope": 0.8,
+        "comb_max_offset_bins": LOCK_MAX_OFFSET_BINS,
         "cnn_confound_logit": round(max(cnn_vals) + CNN_MARGIN, 3),
         "static_threshold": STATIC_THRESHOLD,
         "min_content_s": 3.0,
         "rule": (f"set on {len(fit_real)} real tracks of the train/val packages and {len(fit_kinds)} generated "
                  "real-negative kinds (synth, vocoder, bitcrusher, lo-fi, limited, near-silence; seeds 0-1): "
-                 "fakeprint = highest logit + 2, comb = max(9, highest z + 0.5), patch CNN alone = never on held tones (stationarity >= 0.95) or clips too short to tell, else highest mean logit of the rest + 1"),
+                 "fakeprint = highest logit + 2, comb = max(9, highest z + 0.5 of the combs that count: lines locked to the decoder spacing within 0.25 bins, not held tones), patch CNN alone = never on held tones (stationarity >= 0.95) or clips too short to tell, else highest mean logit of the rest + 1"),
     }
 
     from forensic_app.core.calibration import Calibration
@@ -96,12 +107,12 @@ def fit(rows_path: Path, write: bool = False) -> int:
                    comb_z=r["comb"], fakeprint_logit=r["fakeprint"], content_s=r["content_s"],
                    # rows collected before the measure existed (real tracks, decoder output of real music)
                    # count as not held, as measured on such audio (0.45-0.73)
-                   stationarity=r["stationarity"] if "stationarity" in r else 0.5)
+                   stationarity=r["stationarity"] if "stationarity" in r else 0.5, comb_offset_bins=r.get("comb_offset"))
         r["verdict"], r["p"] = d.verdict, d.probability
 
     def fires(r) -> dict:
         return {"fakeprint": r["fakeprint"] is not None and r["fakeprint"] >= rules["fakeprint_threshold_logit"],
-                "comb": r["comb"] is not None and r["comb"] >= rules["comb_threshold_z"],
+                "comb": comb_counts(r) and r["comb"] >= rules["comb_threshold_z"],
                 "cnn": r["cnn"] is not None and r["cnn"] >= rules["cnn_confound_logit"]}
 
     L = ["# Evidence thresholds against real music and real-negative kinds", "",

@@ -44,6 +44,8 @@ def row_of(result, **meta) -> dict:
                 comb_coverage=coverage, comb_f0=None if comb_ev is None else comb_ev.f0_hz,
                 comb_n_expected=None if comb_ev is None else len(comb_ev.expected_lines_hz),
                 comb=comb_feature(result.comb) if result.comb is not None and result.comb.f0_hz else None,
+                comb_offset=None if comb_ev is None else comb_ev.line_offset_bins,
+                comb_n_found=None if comb_ev is None else len(comb_ev.lines_found_hz),
                 fakeprint=det.get("fakeprint"), learned=result.provenance.settings["learned_probability"],
                 learned_interval=result.provenance.settings["learned_interval"],
                 content_s=result.provenance.settings["content_s"],

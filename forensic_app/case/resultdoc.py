@@ -63,7 +63,8 @@ def _comb_to(c: CombEvidence) -> dict[str, Any]:
     return {"architecture": c.architecture, "f0_hz": c.f0_hz, "strength_db": c.strength_db, "z_score": c.z_score,
             "real_fp_rate": c.real_fp_rate, "freqs_hz": encode_array(c.freqs_hz),
             "residual_db": encode_array(c.residual_db), "expected_lines_hz": encode_array(c.expected_lines_hz),
-            "lines_found_hz": encode_array(c.lines_found_hz), "segments": list(c.segments)}
+            "lines_found_hz": encode_array(c.lines_found_hz), "segments": list(c.segments),
+            "line_offset_bins": c.line_offset_bins}
 
 
 def _comb_from(d: Mapping[str, Any]) -> CombEvidence:
@@ -71,7 +72,8 @@ def _comb_from(d: Mapping[str, Any]) -> CombEvidence:
                         z_score=float(d["z_score"]), real_fp_rate=d["real_fp_rate"],
                         freqs_hz=decode_array(d["freqs_hz"]), residual_db=decode_array(d["residual_db"]),
                         expected_lines_hz=decode_array(d["expected_lines_hz"]),
-                        lines_found_hz=decode_array(d["lines_found_hz"]), segments=list(d["segments"]))
+                        lines_found_hz=decode_array(d["lines_found_hz"]), segments=list(d["segments"]),
+                        line_offset_bins=d.get("line_offset_bins"))
 
 
 def _fakeprint_to(f: FakeprintEvidence) -> dict[str, Any]:

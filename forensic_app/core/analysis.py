@@ -31,7 +31,7 @@ from .scoring import WINDOW_CELLS, Readings, score_track, window_logits_from_map
 from .vocabulary import format_probability
 from .notes import NoteInputs, make_notes
 from .progress import CancelToken, Progress, ProgressCallback, StageReporter, check
-from .result import (AnalysisResult, DetectorEvidence, Heatmap, ModelInfo, Provenance, WindowScore)
+from .result import (AnalysisResult, CombEvidence, DetectorEvidence, Heatmap, ModelInfo, Provenance, WindowScore)
 from .spectrogram import FeatureStream, FrameBlock, frame_edges_s
 from .tiling import HALO_CELLS, TILE_CELLS, BackgroundRunner, PatchTiler, pipelined
 from .weights import load_model
@@ -79,6 +79,31 @@ def fakeprint_detector(ev: FakeprintEvidence, p_alone: Optional[float], rules: E
     return DetectorEvidence(name="fakeprint", title="Fakeprint (Suno/Udio, third-party model)", score=ev.logit,
                             probability_fake=p_alone, summary=summary,
                             details={"threshold_logit": rules.fakeprint_threshold_logit, **ev.to_dict()})
+
+
+def comb_detector(ev: CombEvidence, rules: EvidenceRules, *, counted: bool) -> DetectorEvidence:
+    """The comb's entry in the result, in words: what it found, how often real music shows as much,
+    and whether its lines sit where a decoder puts them (the comb counts on its own only then)."""
+    fp = ("not measured" if ev.real_fp_rate is None else
+          "none of the real tracks we measured" if ev.real_fp_rate == 0 else
+          f"{format_probability(ev.real_fp_rate, 1)} of the real tracks we measured")
+    off = ev.line_offset_bins
+    if off is None:
+        lock = ("Too few of its lines stand out to tell whether they sit exactly where a decoder puts them, "
+                "so on its own it is no evidence.")
+    elif off > rules.comb_max_offset_bins:
+        lock = (f"Its lines sit {off:.2f} of a frequency bin away from that spacing on average, as the partials "
+                f"of music do (a decoder's sit within {rules.comb_max_offset_bins:g}), so on its own it is no evidence.")
+    elif not counted:
+        lock = "Its lines sit where a decoder puts them, but this is a held tone or too short a clip to tell, whose harmonics form such a comb too."
+    else:
+        lock = (f"Its lines sit where a decoder puts them (within {off:.2f} of a frequency bin); on its own it "
+                f"decides from z {rules.comb_threshold_z:g}, beyond what real music and synth sounds reached.")
+    return DetectorEvidence(
+        name="comb", title="Spectral comb (upsampling artefacts)", score=float(ev.z_score), probability_fake=None,
+        summary=f"{comb_finding(ev)} A comb at least this strong occurs in {fp}. {lock}",
+        details={"f0_hz": ev.f0_hz, "architecture": ev.architecture, "n_lines_found": int(len(ev.lines_found_hz)),
+                 "line_offset_bins": off, "counted": counted})
 
 
 def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path] = None, settings: Optional[dict[str, Any]] = None,
@@ -183,6 +208,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     content_s = content.content_s
     scored = score_track(cal, rules, Readings(
         window_logits=w_logits, comb_z=comb_ev.z_score if comb_ev is not None else None,
+        comb_offset_bins=comb_ev.line_offset_bins if comb_ev is not None else None,
         fakeprint_logit=fp_ev.logit if fp_ev is not None else None, content_s=content_s,
         stationarity=stationarity.value, duration_s=src.duration_s))
     decision, track_logit, p_learned = scored.decision, scored.track_logit, scored.learned_p
@@ -216,14 +242,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     if fp_ev is not None:
         detectors.append(fakeprint_detector(fp_ev, decision.by_detector.get("fakeprint"), rules))
     if comb_ev is not None:
-        fp = ("not measured" if comb_ev.real_fp_rate is None else
-              "none of the real tracks we measured" if comb_ev.real_fp_rate == 0 else
-              f"{format_probability(comb_ev.real_fp_rate, 1)} of the real tracks we measured")
-        detectors.append(DetectorEvidence(
-            name="comb", title="Spectral comb (upsampling artefacts)", score=float(comb_ev.z_score), probability_fake=None,
-            summary=f"{comb_finding(comb_ev)} A comb at least this strong occurs in {fp}. On its own the comb "
-                    f"decides only from z {rules.comb_threshold_z:g}, beyond what real music and synth sounds reached.",
-            details={"f0_hz": comb_ev.f0_hz, "architecture": comb_ev.architecture, "n_lines_found": int(len(comb_ev.lines_found_hz))}))
+        detectors.append(comb_detector(comb_ev, rules, counted=decision.by_detector.get("comb") is not None))
 
     notes = make_notes(NoteInputs(
         decision_reasons=decision.reasons, container_notes=src.container_notes, polarity_inverted=downmix.inverted,

@@ -13,7 +13,10 @@ source and per kind (orchestral, synth, lo-fi, limited masters...):
   held pads), on which the CNN's score means nothing. Otherwise a high CNN score is capped
   just under the likely_fake threshold: the evidence cannot tell such sounds from decoder output.
 - ``comb``: z of decoder lines at k·rate/P, mapped so that ``threshold_z`` (its real-music
-  false-positive point) lands on the likely_fake threshold;
+  false-positive point) lands on the likely_fake threshold; counted only when its lines are
+  *locked* to k·rate/P to sub-bin precision as a decoder's are (``comb.comb_locked``: music's
+  partials, codec artefacts and most synth harmonics that light the same bins are not), and
+  never for held tones or clips too short to tell (a held sawtooth is a perfect comb);
 - ``fakeprint``: the third-party Suno/Udio model's logit, mapped the same way around our own
   real-music threshold ``threshold_logit`` (its author's 0.5 was set on FMA, not here).
 
@@ -29,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .calibration import Calibration, sigmoid
+from .comb import LOCK_MAX_OFFSET_BINS
 from .content import STATIC_THRESHOLD
 
 CAP_MARGIN = 0.02  # a capped probability stays this far below the likely_fake threshold
@@ -40,6 +44,7 @@ class EvidenceRules:
 
     comb_threshold_z: float = 9.0
     comb_slope: float = 0.8
+    comb_max_offset_bins: float = LOCK_MAX_OFFSET_BINS  # the comb counts only when locked this tightly
     fakeprint_threshold_logit: float = 0.0
     fakeprint_slope: float = 0.5
     cnn_confound_logit: float = math.inf  # inf: the learned fusion can never call likely_fake alone
@@ -67,7 +72,7 @@ class EvidenceRules:
     def from_calibration(cls, cal: Calibration) -> "EvidenceRules":
         d = dict(cal.raw.get("evidence") or {})
         kw: dict[str, Any] = {}
-        for name in ("comb_threshold_z", "comb_slope", "fakeprint_threshold_logit", "fakeprint_slope",
+        for name in ("comb_threshold_z", "comb_slope", "comb_max_offset_bins", "fakeprint_threshold_logit", "fakeprint_slope",
                      "cnn_confound_logit", "static_threshold", "min_content_s"):
             if d.get(name) is not None:
                 kw[name] = float(d[name])
@@ -79,7 +84,7 @@ class Decision:
     probability: float
     interval: tuple[float, float]
     verdict: str
-    by_detector: dict[str, Optional[float]]  # probability each line of evidence alone gives (None: not measured)
+    by_detector: dict[str, Optional[float]]  # probability each line of evidence alone gives (None: not measured, or no evidence here)
     reasons: tuple[str, ...] = field(default=())  # note codes explaining a cap or a withheld verdict
 
 
@@ -95,8 +100,10 @@ def _mapped(score: float, threshold: float, slope: float, p_line: float) -> floa
 
 def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_interval: tuple[float, float],
            cnn_logit: float, comb_z: Optional[float], fakeprint_logit: Optional[float],
-           content_s: float, stationarity: Optional[float] = None, duration_s: float = math.inf) -> Decision:
+           content_s: float, stationarity: Optional[float] = None, duration_s: float = math.inf,
+           comb_offset_bins: Optional[float] = None) -> Decision:
     """Combine the three lines of evidence. ``comb_z`` / ``fakeprint_logit``: None when not measured;
+    ``comb_offset_bins``: CombEvidence.line_offset_bins (None: too few lines to tell, not locked);
     ``stationarity``: content.Stationarity's value (None: too short to tell); ``content_s`` of
     ``duration_s`` seconds rise above -60 dBFS (under 3 s, or under half of a short file: no content)."""
     line = cal.threshold_fake
@@ -113,8 +120,10 @@ def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_
         cap = line - CAP_MARGIN
         p_learned, lo, hi = min(p_learned, cap), min(lo, cap), min(hi, cap)
         reasons.append("cnn_confounded")
+    comb_counts = (comb_z is not None and not held_tone and not too_short and comb_offset_bins is not None
+                   and comb_offset_bins <= rules.comb_max_offset_bins)
     by = {"learned": p_learned,
-          "comb": None if comb_z is None else _mapped(comb_z, rules.comb_threshold_z, rules.comb_slope, line),
+          "comb": _mapped(comb_z, rules.comb_threshold_z, rules.comb_slope, line) if comb_counts else None,
           "fakeprint": None if fakeprint_logit is None else _mapped(fakeprint_logit, rules.fakeprint_threshold_logit,
                                                                    rules.fakeprint_slope, line)}
     fixed = [v for k, v in by.items() if k != "learned" and v is not None]

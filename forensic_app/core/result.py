@@ -93,6 +93,10 @@ class CombEvidence:
     # per >=10-s segment: start_s, end_s, z_score and strength_db at the track's best spacing,
     # plus best_f0_hz / best_z_score (the segment's own best spacing)
     segments: list[dict[str, Any]] = field(default_factory=list)
+    # median |peak - k*f0| of the found lines, in FFT bins (parabolic peak interpolation); None with
+    # fewer than comb.LOCK_MIN_LINES found lines. Decoder lines sit at k*rate/P to ~0.05 bins; partials
+    # of music near those bins scatter over +-1 bin (comb.comb_locked)
+    line_offset_bins: Optional[float] = None
 
 
 @dataclass(frozen=True)

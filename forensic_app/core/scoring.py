@@ -51,7 +51,8 @@ class Readings:
     """What the detectors and content measures read on one track or segment.
 
     ``window_logits``: (n_windows,) from :func:`window_logits_from_map`; ``comb_z``: the best
-    comb z (raw; None when the comb found no candidate, e.g. silence); ``fakeprint_logit``:
+    comb z (raw; None when the comb found no candidate, e.g. silence) and ``comb_offset_bins`` how
+    tightly its lines sit at k*f0 (None: too few lines); ``fakeprint_logit``:
     None when not measured (too quiet, too short); ``content_s`` of ``duration_s`` seconds
     rise above -60 dBFS; ``stationarity``: content.Stationarity (None: under 3 s).
     """
@@ -62,6 +63,7 @@ class Readings:
     content_s: float
     stationarity: Optional[float]
     duration_s: float
+    comb_offset_bins: Optional[float] = None  # CombEvidence.line_offset_bins: how tightly its lines are locked
 
     @property
     def track_logit(self) -> float:
@@ -91,5 +93,5 @@ def score_track(cal: Calibration, rules: EvidenceRules, r: Readings, *, n_boot: 
     decision = decide(cal, rules, learned_p=p, learned_interval=interval, cnn_logit=track_logit,
                       comb_z=None if r.comb_z is None else clipped_comb_z(r.comb_z),
                       fakeprint_logit=r.fakeprint_logit, content_s=r.content_s,
-                      stationarity=r.stationarity, duration_s=r.duration_s)
+                      stationarity=r.stationarity, duration_s=r.duration_s, comb_offset_bins=r.comb_offset_bins)
     return TrackScore(decision, p, interval, track_logit)

@@ -184,8 +184,7 @@ def run_evaluate(args) -> int:
     # evidence rules), and each line of evidence alone, on the same segments
     readings = segment_readings(cache, contract, model.fakeprint, rows)
     rules = EvidenceRules.from_calibration(cal)
-    scored = [score_track(cal, rules, readings_of(readings[r["id"]], w, z))
-              for r, w, z in zip(rows, s["window_logits"], cz)]
+    scored = [score_track(cal, rules, readings_of(readings[r["id"]], w)) for r, w in zip(rows, s["window_logits"])]
     res["verdicts"] = verdict_tables(rows, scored, cal)
     res["segment_verdicts"] = {r["id"]: {"verdict": sc.decision.verdict, "probability": sc.decision.probability,
                                          "by_detector": sc.decision.by_detector, "reasons": list(sc.decision.reasons)}

@@ -73,13 +73,14 @@ def learned_probabilities(cal: Calibration, track_logit: np.ndarray, comb_z: np.
     return np.array([cal.track_probability(learned_features(t, z, cal)) for t, z in zip(track_logit, comb_z)])
 
 
-READINGS_VERSION = "1"  # bump when a reading's recipe changes: cached readings become invalid
+READINGS_VERSION = "2"  # bump when a reading's recipe changes: cached readings become invalid
 
 
 def measure_readings(x: np.ndarray, rate: int, contract: FeatureContract, fakeprint: Optional[FakeprintModel]) -> dict:
-    """The readings analyze() takes besides the CNN and the comb, on one clip, with the same
+    """The readings analyze() takes besides the patch CNN, on one clip, with the same
     streaming classes: (n, channels) or (n,) float32 at ``rate`` -> {"fakeprint_logit" (None:
-    not measured), "content_s", "stationarity" (None: under 3 s), "duration_s"}."""
+    not measured), "content_s", "stationarity" (None: under 3 s), "duration_s", "comb_z" and
+    "comb_offset_bins" (None: no comb found)}."""
     mono = np.ascontiguousarray(to_mono(x), np.float32)
     content = ContentMeter(rate)
     content.add(mono)
@@ -90,10 +91,14 @@ def measure_readings(x: np.ndarray, rate: int, contract: FeatureContract, fakepr
         fp_logit = stream.finish(fakeprint).logit
     frames = FeatureStream(contract, rate, mono.size / rate, overview_columns=1)
     stationarity = Stationarity(frames.n_full, contract.sample_rate / contract.n_fft, contract.sample_rate / contract.hop)
-    for block in (frames.push(mono), frames.push(np.zeros(0, np.float32), last=True)):
+    blocks = (frames.push(mono), frames.push(np.zeros(0, np.float32), last=True))
+    for block in blocks:
         stationarity.add_power(block.power)
+    frames_y = np.concatenate([b.samples for b in blocks])  # the mono at the contract rate, as the comb reads it
+    comb = analyze_comb(frames_y, contract.sample_rate, max_freq_hz=min(rate, contract.sample_rate) / 2)
     return {"fakeprint_logit": fp_logit, "content_s": content.content_s, "stationarity": stationarity.value,
-            "duration_s": mono.size / rate}
+            "duration_s": mono.size / rate, "comb_z": None if comb is None else float(comb.z_score),
+            "comb_offset_bins": None if comb is None else comb.line_offset_bins}
 
 
 def segment_readings(cache_dir: Path, contract: FeatureContract, fakeprint: Optional[FakeprintModel], rows: list[dict],
@@ -112,11 +117,12 @@ def segment_readings(cache_dir: Path, contract: FeatureContract, fakeprint: Opti
     return {r["id"]: cached[r["id"]] for r in rows}
 
 
-def readings_of(row_readings: dict, window_logits: np.ndarray, comb_z: float) -> Readings:
-    """A segment's :class:`~forensic_app.core.scoring.Readings` (a cached comb z of 0 means: no comb found)."""
-    return Readings(window_logits=np.asarray(window_logits), comb_z=comb_z if comb_z != 0.0 else None,
+def readings_of(row_readings: dict, window_logits: np.ndarray) -> Readings:
+    """A segment's :class:`~forensic_app.core.scoring.Readings`: the network's windows and :func:`measure_readings`."""
+    return Readings(window_logits=np.asarray(window_logits), comb_z=row_readings["comb_z"],
                     fakeprint_logit=row_readings["fakeprint_logit"], content_s=float(row_readings["content_s"]),
-                    stationarity=row_readings["stationarity"], duration_s=float(row_readings["duration_s"]))
+                    stationarity=row_readings["stationarity"], duration_s=float(row_readings["duration_s"]),
+                    comb_offset_bins=row_readings.get("comb_offset_bins"))
 
 
 # Target for held-out real music called likely_fake: 1 %. Validation packages differ from the

@@ -16,12 +16,14 @@ from forensic_app.core.comb import (
     CombAnalyzer,
     CombReference,
     analyze_comb,
+    comb_locked,
     comb_feature,
     comb_recipe,
     fit_reference,
 )
 from forensic_app.core.comb_catalogue import DEFAULT_CATALOGUE, Architecture, candidate_combs
 from forensic_app.core.errors import ModelError
+from forensic_app.training.synth import music_like
 
 torch = pytest.importorskip("torch")
 
@@ -285,3 +287,28 @@ def test_the_vectorised_null_statistics_give_the_nan_aware_recipe_s_z():
     for t, ci in enumerate(scorer.test_cand):
         best[ci] = max(best.get(ci, -np.inf), z_ref[t])
     assert np.allclose([z[ci] for ci in best], list(best.values()))
+
+
+def _line_series(offset_hz_max: float, seed: int) -> np.ndarray:
+    """20 s of music with faint lines at k * 344.53 Hz (44100/128), each moved by up to +-offset_hz_max."""
+    rate = 44100
+    t = np.arange(20 * rate) / rate
+    rng = np.random.default_rng(seed)
+    lines = np.zeros_like(t)
+    f0 = rate / 128
+    for k in range(1, int(15000 / f0)):
+        lines += np.sin(2 * np.pi * (k * f0 + rng.uniform(-offset_hz_max, offset_hz_max)) * t + rng.uniform(0, 6.28))
+    return (music_like(20.0, rate, seed=3) + 10 ** (-40 / 20) * lines).astype(np.float32)
+
+
+def test_decoder_lines_are_locked_to_their_spacing_and_scattered_partials_are_not():
+    """A decoder's lines sit exactly at k*rate/P; partials near those frequencies (here moved by up to
+    2.6 Hz, under one 2.7-Hz bin, so the comb's z cannot tell them apart) scatter around them.
+    (With few lines chance can still line them up: 5 scattered lines pass the lock about 1 time in 10.)"""
+    exact = analyze_comb(_line_series(0.0, seed=1), 44100)
+    scattered = analyze_comb(_line_series(2.6, seed=0), 44100)
+    assert exact.z_score > 20 and scattered.z_score > 20  # the z alone sees both as a strong comb
+    assert exact.line_offset_bins is not None and exact.line_offset_bins < 0.05
+    assert comb_locked(exact)
+    assert scattered.line_offset_bins is not None and scattered.line_offset_bins > 0.4
+    assert not comb_locked(scattered)

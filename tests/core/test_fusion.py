@@ -17,9 +17,12 @@ def cal():
     return load_model().calibration
 
 
-def run(cal, *, learned=0.05, cnn=-1.0, comb=None, fp=None, content=60.0, rules=RULES, stationarity=0.5):
+def run(cal, *, learned=0.05, cnn=-1.0, comb=None, fp=None, content=60.0, rules=RULES, stationarity=0.5,
+        comb_offset=0.05):
+    """``comb_offset``: how far the comb's lines sit from k*f0 (bins); 0.05 is a decoder's (locked)."""
     return decide(cal, rules, learned_p=learned, learned_interval=(learned * 0.8, min(1.0, learned * 1.2)),
-                  cnn_logit=cnn, comb_z=comb, fakeprint_logit=fp, content_s=content, stationarity=stationarity)
+                  cnn_logit=cnn, comb_z=comb, fakeprint_logit=fp, content_s=content, stationarity=stationarity,
+                  comb_offset_bins=comb_offset)
 
 
 def test_cnn_alone_within_what_synths_reach_is_capped_below_the_line(cal):
@@ -46,6 +49,16 @@ def test_a_strong_comb_or_fakeprint_is_never_outvoted_by_a_cnn_that_saw_nothing(
     d = run(cal, learned=0.01, cnn=-2.0, comb=comb, fp=fp)
     assert d.verdict == "likely_fake" and d.probability >= cal.threshold_fake
     assert d.interval[0] >= cal.threshold_fake - 1e-9
+
+
+@pytest.mark.parametrize("offset, stationarity", [(0.6, 0.5), (None, 0.5), (0.05, 0.99), (0.05, None)])
+def test_a_comb_counts_only_when_its_lines_are_locked_and_not_on_held_tones(cal, offset, stationarity):
+    """Partials of music and codec artefacts scatter around k*f0 (offset 0.6), too few lines cannot be
+    told (None), and a held tone's or a short clip's harmonics are a perfect comb: none of them decides."""
+    d = run(cal, learned=0.01, cnn=-2.0, comb=30.0, comb_offset=offset, stationarity=stationarity)
+    assert d.verdict != "likely_fake" and d.by_detector["comb"] is None
+    locked = run(cal, learned=0.01, cnn=-2.0, comb=30.0, comb_offset=0.05)
+    assert locked.verdict == "likely_fake"
 
 
 def test_evidence_below_its_real_music_threshold_does_not_decide(cal):
