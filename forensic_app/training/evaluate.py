@@ -89,9 +89,9 @@ def _verdict_group(items: list[tuple[str, dict]], t_fake: float) -> dict[str, An
         out[v] = _rate(np.array([verdict == v for verdict, _ in items]))
     for d in DETECTORS:
         vals = [by.get(d) for _, by in items]
-        measured = [x for x in vals if x is not None]
-        out[f"{d}_alone"] = _rate(np.array([x >= t_fake for x in measured])) if measured else None
-        out[f"{d}_measured"] = len(measured)
+        counted = [x for x in vals if x is not None]  # None: not measured, or no evidence there (e.g. an unlocked comb)
+        out[f"{d}_alone"] = _rate(np.array([x >= t_fake for x in counted])) if counted else None
+        out[f"{d}_counted"] = len(counted)
     return out
 
 

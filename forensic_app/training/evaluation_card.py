@@ -167,7 +167,7 @@ def update_manifest(weights: Path, res: dict[str, Any]) -> None:
 
 
 def _alone(v: dict, d: str) -> str:
-    return f"{_pct(v[f'{d}_alone'])} ({v[f'{d}_measured']})" if v[f"{d}_measured"] else "not measured"
+    return f"{_pct(v[f'{d}_alone'])} ({v[f'{d}_counted']})" if v[f"{d}_counted"] else "never counted"
 
 
 def verdict_markdown(v: dict[str, Any], t_fake: float) -> list[str]:
@@ -176,7 +176,8 @@ def verdict_markdown(v: dict[str, Any], t_fake: float) -> list[str]:
          "The tables above score the learned fusion alone. Here each segment goes through the app's own "
          "scoring path, with the evidence rules (caps for held tones and for CNN readings within what synth "
          f"sounds reach, the no-content rule). \"alone\": how often that line of evidence by itself reaches the "
-         f"likely_fake line (p >= {t_fake:.3f}); in brackets the segments it measured.", "",
+         f"likely_fake line (p >= {t_fake:.3f}); in brackets the segments where it counted at all (the comb "
+         "counts only where its lines are locked to a decoder spacing and the audio is no held tone).", "",
          "| family | n | likely_fake | inconclusive | no_traces_found | learned alone | comb alone | fakeprint alone |",
          "|---|---|---|---|---|---|---|---|"]
     for k, g in v["families"].items():
