@@ -22,7 +22,7 @@ from .audio import no_audio_error, open_audio
 from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info
 from .mono import Downmix
 from .content import ContentMeter, Stationarity
-from .comb import CombAnalyzer, CombReference, comb_finding
+from .comb import CombAnalyzer, CombReference, comb_finding, comb_locked
 from .decoded import PcmSource
 from .errors import unusable_input
 from .fakeprint import FakeprintEvidence, FakeprintStream
@@ -87,23 +87,19 @@ def comb_detector(ev: CombEvidence, rules: EvidenceRules, *, counted: bool) -> D
     fp = ("not measured" if ev.real_fp_rate is None else
           "none of the real tracks we measured" if ev.real_fp_rate == 0 else
           f"{format_probability(ev.real_fp_rate, 1)} of the real tracks we measured")
-    off = ev.line_offset_bins
-    if off is None:
-        lock = ("Too few of its lines stand out to tell whether they sit exactly where a decoder puts them, "
-                "so on its own it is no evidence.")
-    elif off > rules.comb_max_offset_bins:
-        lock = (f"Its lines sit {off:.2f} of a frequency bin away from that spacing on average, as the partials "
-                f"of music do (a decoder's sit within {rules.comb_max_offset_bins:g}), so on its own it is no evidence.")
-    elif not counted:
-        lock = "Its lines sit where a decoder puts them, but this is a held tone or too short a clip to tell, whose harmonics form such a comb too."
+    if counted:
+        rule = (f"On its own the comb decides from z {rules.comb_threshold_z:g}, beyond what real music and synth "
+                "sounds reached.")
+    elif comb_locked(ev, rules.comb_max_offset_bins):
+        rule = ("On a held tone or a clip too short to tell it is no evidence: a held note's harmonics form such a "
+                "comb too.")
     else:
-        lock = (f"Its lines sit where a decoder puts them (within {off:.2f} of a frequency bin); on its own it "
-                f"decides from z {rules.comb_threshold_z:g}, beyond what real music and synth sounds reached.")
+        rule = "On its own it is no evidence."
     return DetectorEvidence(
         name="comb", title="Spectral comb (upsampling artefacts)", score=float(ev.z_score), probability_fake=None,
-        summary=f"{comb_finding(ev)} A comb at least this strong occurs in {fp}. {lock}",
+        summary=f"{comb_finding(ev)} A comb at least this strong occurs in {fp}. {rule}",
         details={"f0_hz": ev.f0_hz, "architecture": ev.architecture, "n_lines_found": int(len(ev.lines_found_hz)),
-                 "line_offset_bins": off, "counted": counted})
+                 "line_offset_bins": ev.line_offset_bins, "counted": counted})
 
 
 def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path] = None, settings: Optional[dict[str, Any]] = None,

@@ -435,15 +435,24 @@ def comb_grade(evidence: CombEvidence) -> str:
 
 
 def comb_finding(evidence: CombEvidence) -> str:
-    """One plain sentence on what the comb check found; never calls chance lines evidence."""
+    """Plain sentences on what the comb check found, and whether its lines sit where a decoder puts
+    them (:func:`comb_locked`); never calls chance lines evidence."""
     grade = comb_grade(evidence)
     spacing = f"every {evidence.f0_hz:.1f} Hz"
     if grade == "none":
         return (f"No regular line pattern stands out: the best candidate ({spacing}, z = {evidence.z_score:.1f}) "
                 "is within what real music shows, so this check found no upsampling artefacts.")
+    off = evidence.line_offset_bins
+    if off is None:
+        lock = "Too few of its lines stand out to tell whether they sit exactly where a decoder puts them."
+    elif off > LOCK_MAX_OFFSET_BINS:
+        lock = (f"Its lines sit {off:.2f} of a frequency bin from that spacing on average, as the partials of music "
+                f"do (a decoder's sit within {LOCK_MAX_OFFSET_BINS:g}): not the mark of a decoder.")
+    else:
+        lock = f"Its lines sit exactly where a decoder puts them (within {off:.2f} of a frequency bin)."
     if grade == "weak":
         return (f"A weak regular line pattern {spacing} (z = {evidence.z_score:.1f}, {evidence.strength_db:.1f} dB): "
-                f"suggestive at most. Closest known upsampling pattern: {evidence.architecture}.")
+                f"suggestive at most. Closest known upsampling pattern: {evidence.architecture}. {lock}")
     return (f"Regularly spaced spectral lines {spacing} stand out (z = {evidence.z_score:.1f}, "
-            f"{evidence.strength_db:.1f} dB above chance spacings), as a decoder with upsampling would leave. "
-            f"Closest known upsampling pattern: {evidence.architecture}.")
+            f"{evidence.strength_db:.1f} dB above chance spacings). Closest known upsampling pattern: "
+            f"{evidence.architecture}. {lock}")

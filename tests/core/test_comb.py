@@ -262,6 +262,12 @@ def test_findings_never_call_chance_lines_evidence():
     assert comb_grade(ev(2.4)) == "none" and comb_finding(ev(2.4)).startswith("No regular line pattern stands out")
     assert comb_grade(ev((Z_WEAK + Z_STRONG) / 2)) == "weak" and "suggestive at most" in comb_finding(ev(4.5))
     assert comb_grade(ev(Z_STRONG + 3)) == "strong" and "stand out" in comb_finding(ev(9.0))
+    # a strong comb is called a decoder's mark only when its lines sit where a decoder puts them
+    import dataclasses
+
+    assert "Too few of its lines" in comb_finding(ev(9.0))
+    assert "not the mark of a decoder" in comb_finding(dataclasses.replace(ev(9.0), line_offset_bins=0.8))
+    assert "exactly where a decoder puts them" in comb_finding(dataclasses.replace(ev(9.0), line_offset_bins=0.05))
 
 
 def test_the_vectorised_null_statistics_give_the_nan_aware_recipe_s_z():
