@@ -6,7 +6,7 @@ Measuring set: real tracks of the test packages, kinds made with seed 2, and the
 Rules (fixed before looking at the measuring set):
 - fakeprint: the highest fitting-set logit plus a margin of 2 logits;
 - comb: only combs whose found lines sit at k*rate/P within 0.25 of an FFT bin (median; at least 3
-  lines), never on held tones or clips too short to tell; the highest such fitting-set z plus 0.5,
+  lines), never on held tones or clips too short to tell; the highest such fitting-set z plus 2,
   and never below 9 (1 % of the real tracks measured by the comb reference reach z 8.4);
 - patch CNN alone: never for held tones (content stationarity >= 0.95: single synth notes, held
   pads); otherwise the highest fitting-set CNN mean logit among the other kinds (synth pads under
@@ -31,6 +31,7 @@ from forensic_app.training import corpus  # noqa: E402
 MD = ROOT / "reports" / "evaluation" / "evidence.md"
 FIT_SEEDS = (0, 1)
 CNN_MARGIN = 1.0
+COMB_MARGIN = 2.0  # z: a drone on an A under music reached 10.8 on one excerpt and 8.6 on another
 
 
 def _split_of(sources: list[str]) -> dict[str, str]:
@@ -83,14 +84,15 @@ def fit(rows_path: Path, write: bool = False) -> int:
 
     comb_vals = [r["comb"] for r in fit_all if comb_counts(r)] or [0.0]
     cnn_vals = [r["cnn"] for r in fit_all if r["cnn"] is not None and not held(r)]
-    # A refit on another sample of music may raise the CNN's and the fakeprint's thresholds, never lower
-    # them below the shipped ones: a lower line would be set by which excerpts happened to be drawn.
-    # (The comb's threshold is new with its lock rule: it is set here, not kept.)
+    # A refit on another sample of music may raise a threshold, never lower it below the shipped one: a
+    # lower line would be set by which excerpts happened to be drawn. The comb's lock rule alone would
+    # allow z 9, but a naive (aliasing) saw drone on an A under real music makes exactly locked lines
+    # (z 10.8 measured at -13 dB on one excerpt, not a held tone), which the kinds here miss: so it stays.
     shipped = json.loads((ROOT / "weights" / "calibration.json").read_text(encoding="utf-8")).get("evidence") or {}
     rules = {
         "fakeprint_threshold_logit": round(max(fp_vals) + 2.0, 3),
         "fakeprint_slope": 0.5,
-        "comb_threshold_z": round(max(9.0, max(comb_vals) + 0.5), 3),
+        "comb_threshold_z": round(max(9.0, max(comb_vals) + COMB_MARGIN), 3),
         "comb_slope": 0.8,
         "comb_max_offset_bins": LOCK_MAX_OFFSET_BINS,
         "cnn_confound_logit": round(max(cnn_vals) + CNN_MARGIN, 3),
@@ -98,13 +100,15 @@ def fit(rows_path: Path, write: bool = False) -> int:
         "min_content_s": 3.0,
         "rule": (f"set on {len(fit_real)} real tracks of the train/val packages and {len(fit_kinds)} generated "
                  "real-negative kinds (synth, vocoder, bitcrusher, lo-fi, limited, near-silence; seeds 0-1): "
-                 "fakeprint = highest logit + 2, comb = max(9, highest z + 0.5 of the combs that count: lines locked to the decoder spacing within 0.25 bins, not held tones), patch CNN alone = never on held tones (stationarity >= 0.95) or clips too short to tell, else highest mean logit of the rest + 1"),
+                 "fakeprint = highest logit + 2, comb = max(9, highest z + 2 of the combs that count: lines locked to the decoder spacing within 0.25 bins, not held tones), patch CNN alone = never on held tones (stationarity >= 0.95) or clips too short to tell, else highest mean logit of the rest + 1"),
     }
 
-    for key in ("fakeprint_threshold_logit", "cnn_confound_logit"):
+    for key in ("fakeprint_threshold_logit", "cnn_confound_logit", "comb_threshold_z"):
         if shipped.get(key) is not None and shipped[key] > rules[key]:
             rules[key] = float(shipped[key])
-    rules["rule"] += "; the fakeprint's and the CNN's thresholds never fall below the shipped ones on a refit"
+    rules["rule"] += ("; no threshold falls below the shipped one on a refit (the comb's stays at 20.5 although its "
+                      "lock rule would allow 9: a naive saw drone on an A3 under real music made a locked comb of "
+                      "z 10.8 that was not a held tone, and the study's kinds do not reproduce that yet)")
 
     from forensic_app.core.calibration import Calibration
     from forensic_app.core.fusion import EvidenceRules, decide

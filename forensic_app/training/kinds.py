@@ -251,3 +251,13 @@ def derived_kinds(music: np.ndarray, seed: int) -> Iterator[tuple[str, np.ndarra
     pad = detuned_pad(seed, music.size / SR)[: music.size]
     gain = float(rng.choice([0.5, 1.0]))
     yield "synth pad mixed into real music", _norm(music / (np.max(np.abs(music)) + 1e-12) + gain * pad / 0.7)
+    # A naive (aliasing) sawtooth on an A (220, 440 Hz: whole hertz) puts exact lines on a lattice that
+    # coincides with decoder spacings (k*100 Hz, k*200 Hz): the comb's lines are then "locked" as a
+    # decoder's are. Under moving music the held-tone measure stays below its threshold down to
+    # about -9 dB, so these are the comb's hardest real negatives.
+    midi = (57, 69, 57)[seed % 3]
+    base = music / (np.sqrt(np.mean(music ** 2)) + 1e-12)
+    saw = oscillator(np.full(music.size, _midi_hz(midi)), "saw")
+    saw = saw / (np.sqrt(np.mean(saw ** 2)) + 1e-12)
+    for rel_db in (-9, -13, -17):
+        yield f"A-tuned saw drone under real music ({rel_db} dB)", _norm(base + 10 ** (rel_db / 20) * saw)
