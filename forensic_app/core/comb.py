@@ -54,6 +54,18 @@ from .comb_scoring import (  # noqa: F401 - the recipe's constants are part of t
     line_prominence,
     scorer_for,
 )
+from .comb_reading import (  # noqa: F401 - re-exported: the public comb API
+    FEATURE_CLIP,
+    LOCK_MAX_OFFSET_BINS,
+    LOCK_MIN_LINES,
+    Z_STRONG,
+    Z_WEAK,
+    comb_feature,
+    comb_finding,
+    comb_grade,
+    comb_locked,
+    line_offsets_bins,
+)
 from .errors import ModelError
 from .result import CombEvidence
 
@@ -66,19 +78,7 @@ CLIFF_DB = 20.0  # a floor drop this large within 4 floor widths is a low-pass e
 SILENCE_MS = 1e-12  # mean square below this (-120 dBFS) is treated as silence
 LINE_MIN_DB = 1.5  # a line must stand at least this far above the floor to be "found"
 LINE_NULL_QUANTILE = 0.95  # ... and above this quantile of jittered-line prominences
-# Suggested reading of the best z until a CombReference fitted on the real corpus says
-# better. Measured: 5 CC tracks <= 3.8 (13 30-s excerpts <= 3.0), 20 synthetic songs
-# <= 3.0; faint decoder mixes: median 3.5 with 5-dB lines, 6.5 with 10-dB lines.
-Z_WEAK = 4.0  # "weak comb evidence"
-Z_STRONG = 5.0  # "comb evidence"
 FOUND_LINES_MIN_Z = Z_WEAK  # below this z no line is reported as found (they would be chance)
-# A comb is "locked" when its found lines sit where a decoder puts them: upsampling by P makes exact,
-# stationary lines at k*rate/P, found to ~0.05 bins of a 16384-point FFT (measured on HiFi-GAN and 12
-# transposed-convolution decoders at 2-5 dB: median offsets 0.02-0.15 bins); the partials of music,
-# held tones and codec artefacts that light the same bins scatter over +-1 bin (0.86-1.6 measured).
-LOCK_MIN_LINES = 3
-LOCK_MAX_OFFSET_BINS = 0.25
-FEATURE_CLIP = (-5.0, 20.0)  # range of comb_feature()
 
 
 def comb_recipe(rate_hz: int = 44100, n_fft: int = 16384, catalogue: Optional[Iterable[Architecture]] = None) -> dict[str, Any]:
@@ -369,29 +369,6 @@ def _hann(n: int) -> np.ndarray:
     return (0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)).astype(np.float32)
 
 
-def line_offsets_bins(level_db: np.ndarray, lines_hz: np.ndarray, df_hz: float) -> np.ndarray:
-    """(k,) |peak - line| in bins: for each line frequency, the highest bin of ``level_db`` (a
-    log spectrum, (n,)) within +-1 bin of it, refined by a parabola through that bin and its
-    neighbours (a Hann-windowed stationary line is placed to ~0.05 bins)."""
-    out = []
-    for f in np.asarray(lines_hz, float):
-        e = f / df_hz
-        b = int(round(e))
-        if b < 2 or b + 2 >= level_db.size:
-            continue
-        j = b - 1 + int(np.argmax(level_db[b - 1:b + 2]))
-        a, m, c = level_db[j - 1], level_db[j], level_db[j + 1]
-        den = a - 2.0 * m + c
-        out.append(abs(j + (0.5 * (a - c) / den if den < 0 else 0.0) - e))
-    return np.array(out)
-
-
-def comb_locked(evidence: Optional[CombEvidence], max_offset_bins: float = LOCK_MAX_OFFSET_BINS) -> bool:
-    """Whether the comb's found lines sit at k*f0 as a decoder's do (see LOCK_MAX_OFFSET_BINS)."""
-    return (evidence is not None and evidence.line_offset_bins is not None
-            and evidence.line_offset_bins <= max_offset_bins)
-
-
 def _line_freqs(bins: np.ndarray, f0_hz: float, df_hz: float) -> np.ndarray:
     """Exact multiples of f0 for the given line bins."""
     if bins.size == 0:
@@ -417,42 +394,3 @@ def analyze_comb(samples: np.ndarray, rate_hz: int, **kwargs: Any) -> Optional[C
     analyzer = CombAnalyzer(rate_hz, **kwargs)
     analyzer.add(samples)
     return analyzer.finish()
-
-
-def comb_feature(evidence: Optional[CombEvidence]) -> float:
-    """One scalar for fusion: the best z, clipped to FEATURE_CLIP; 0 when there is no evidence."""
-    if evidence is None or not math.isfinite(evidence.z_score):
-        return 0.0
-    return float(np.clip(evidence.z_score, *FEATURE_CLIP))
-
-
-def comb_grade(evidence: CombEvidence) -> str:
-    """"strong" (z >= Z_STRONG), "weak" (Z_WEAK <= z < Z_STRONG) or "none"."""
-    z = evidence.z_score
-    if not math.isfinite(z) or z < Z_WEAK:
-        return "none"
-    return "strong" if z >= Z_STRONG else "weak"
-
-
-def comb_finding(evidence: CombEvidence) -> str:
-    """Plain sentences on what the comb check found, and whether its lines sit where a decoder puts
-    them (:func:`comb_locked`); never calls chance lines evidence."""
-    grade = comb_grade(evidence)
-    spacing = f"every {evidence.f0_hz:.1f} Hz"
-    if grade == "none":
-        return (f"No regular line pattern stands out: the best candidate ({spacing}, z = {evidence.z_score:.1f}) "
-                "is within what real music shows, so this check found no upsampling artefacts.")
-    off = evidence.line_offset_bins
-    if off is None:
-        lock = "Too few of its lines stand out to tell whether they sit exactly where a decoder puts them."
-    elif off > LOCK_MAX_OFFSET_BINS:
-        lock = (f"Its lines sit {off:.2f} of a frequency bin from that spacing on average, as the partials of music "
-                f"do (a decoder's sit within {LOCK_MAX_OFFSET_BINS:g}): not the mark of a decoder.")
-    else:
-        lock = f"Its lines sit exactly where a decoder puts them (within {off:.2f} of a frequency bin)."
-    if grade == "weak":
-        return (f"A weak regular line pattern {spacing} (z = {evidence.z_score:.1f}, {evidence.strength_db:.1f} dB): "
-                f"suggestive at most. Closest known upsampling pattern: {evidence.architecture}. {lock}")
-    return (f"Regularly spaced spectral lines {spacing} stand out (z = {evidence.z_score:.1f}, "
-            f"{evidence.strength_db:.1f} dB above chance spacings). Closest known upsampling pattern: "
-            f"{evidence.architecture}. {lock}")

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .calibration import Calibration, sigmoid
-from .comb import LOCK_MAX_OFFSET_BINS
+from .comb_reading import LOCK_MAX_OFFSET_BINS
 from .content import STATIC_THRESHOLD
 
 CAP_MARGIN = 0.02  # a capped probability stays this far below the likely_fake threshold

@@ -36,6 +36,14 @@ VERDICT_MEANING = {
         "of a kind this app covers, beyond what the real music we measured reaches."
     ),
 }
+# One probability palette for window and report (heatmap, window timeline, colour bars), as numeric
+# stops that pyqtgraph (gui/colours.py) and matplotlib (report/figures.py) both build from: calm blue
+# (no traces) -> amber -> red (likely AI-generated), distinct from the magma/inferno spectrogram maps
+# and readable with the common red-green colour-vision deficiency (blue/amber carry the contrast).
+# Alpha (0-255) grows with the probability so low values let the spectrogram show through.
+PROBABILITY_STOPS = (0.0, 0.35, 0.5, 0.65, 1.0)
+PROBABILITY_RGB = ((40, 110, 220), (70, 180, 230), (245, 235, 110), (250, 150, 40), (230, 30, 40))
+PROBABILITY_ALPHA = (25, 50, 140, 205, 235)
 # One verdict palette for window and report: slate (no traces; deliberately not a reassuring green),
 # amber (undecided), red (likely AI).
 VERDICT_COLOURS = {"no_traces_found": "#35608f", "inconclusive": "#8a5a00", "likely_fake": "#b0202a"}

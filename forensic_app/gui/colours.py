@@ -8,24 +8,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-# Probability colours: calm blue (no traces) -> amber -> red (likely AI-generated).
-# Chosen to stay distinct from the magma/inferno spectrogram maps and readable for the
-# common red-green colour-vision deficiency (blue/amber carries the contrast).
-_PROB_STOPS = np.array([0.0, 0.35, 0.5, 0.65, 1.0])
-_PROB_RGB = np.array(
-    [
-        [40, 110, 220],
-        [70, 180, 230],
-        [245, 235, 110],
-        [250, 150, 40],
-        [230, 30, 40],
-    ],
-    dtype=np.float64,
-)
-# Overlay alpha grows with probability so low-probability patches keep the spectrogram visible.
-_PROB_ALPHA = np.array([25, 50, 140, 205, 235], dtype=np.float64)
+from ..core.vocabulary import PROBABILITY_ALPHA, PROBABILITY_RGB, PROBABILITY_STOPS
+from ..core.vocabulary import VERDICT_COLOURS  # noqa: F401 - one palette for window and report
 
-from ..core.vocabulary import VERDICT_COLOURS  # noqa: E402,F401 - one palette for window and report
+# The probability palette's stops (core.vocabulary: the report draws with the same ones)
+_PROB_STOPS = np.array(PROBABILITY_STOPS)
+_PROB_RGB = np.array(PROBABILITY_RGB, dtype=np.float64)
+_PROB_ALPHA = np.array(PROBABILITY_ALPHA, dtype=np.float64)
+
 SEVERITY_COLOURS = {"info": "#2a6fbf", "caution": "#9a6700", "warning": "#c0392b"}
 
 # The evidence lanes (spectrogram, waveform, spectrum at cursor) share a dark background. Colour

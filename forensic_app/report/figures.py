@@ -19,21 +19,17 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from forensic_app.core.result import CombEvidence, Heatmap, Spectrogram, WindowScore
-from forensic_app.core.vocabulary import format_probability
+from forensic_app.core.vocabulary import PROBABILITY_ALPHA, PROBABILITY_RGB, PROBABILITY_STOPS, format_probability
 
 DPI = 200
 SPECTROGRAM_DPI = 160  # the overview has more columns than the page has dots anyway
 PROBABILITY_NORM = Normalize(vmin=0.0, vmax=1.0, clip=True)
-# Transparent-ish yellow at 0 through opaque dark red at 1: low probabilities let the
-# spectrogram show through, high ones cover it. Readable on grey and in greyscale print.
+# The window's probability palette (core.vocabulary's stops): blue (no traces) through amber to red,
+# translucent at the low end so the spectrogram shows through, as in the window.
 HEATMAP_CMAP = LinearSegmentedColormap.from_list(
     "forensic_probability",
-    [
-        (0.00, (1.00, 0.93, 0.55, 0.10)),
-        (0.35, (1.00, 0.75, 0.20, 0.35)),
-        (0.65, (0.93, 0.35, 0.10, 0.70)),
-        (1.00, (0.55, 0.00, 0.15, 0.90)),
-    ],
+    [(stop, tuple(c / 255.0 for c in (*rgb, alpha)))
+     for stop, rgb, alpha in zip(PROBABILITY_STOPS, PROBABILITY_RGB, PROBABILITY_ALPHA)],
 )
 SPECTROGRAM_CMAP = "Greys"  # loud = dark on white paper
 SPECTROGRAM_RANGE_DB = 70.0
@@ -175,10 +171,9 @@ def build_spectrogram_figure(
 
 
 def _bar_colour(p: float) -> tuple[float, float, float]:
-    """Opaque version of the heatmap colours, darkened at the low end to stay visible on white."""
-    from matplotlib import colormaps
-
-    return colormaps["YlOrRd"](0.35 + 0.65 * PROBABILITY_NORM(p))[:3]
+    """The heatmap's colour for ``p``, opaque (as the window's timeline draws its bars)."""
+    q = float(PROBABILITY_NORM(p))
+    return tuple(float(np.interp(q, PROBABILITY_STOPS, [c[i] for c in PROBABILITY_RGB])) / 255.0 for i in range(3))
 
 
 def timeline_figure(
