@@ -33,7 +33,7 @@ HEATMAP_CMAP = LinearSegmentedColormap.from_list(
 )
 SPECTROGRAM_CMAP = "Greys"  # loud = dark on white paper
 SPECTROGRAM_RANGE_DB = 70.0
-REGION_COLOUR = "#1565c0"  # annotation rectangles: blue, apart from the heatmap's yellow-red
+REGION_COLOUR = "#1565c0"  # annotation rectangles: dark blue outlines, apart from the heatmap's translucent fills
 _KHZ = FuncFormatter(lambda v, _pos: f"{v / 1000:g}")
 
 
