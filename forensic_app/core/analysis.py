@@ -21,18 +21,18 @@ from .. import __version__
 from .audio import no_audio_error, open_audio
 from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info
 from .mono import Downmix
-from .content import ContentMeter, Stationarity
-from .comb import CombAnalyzer, CombReference, comb_finding, comb_locked
+from .comb import CombReference, comb_finding, comb_locked
 from .decoded import PcmSource
 from .errors import unusable_input
-from .fakeprint import FakeprintEvidence, FakeprintStream
+from .fakeprint import FakeprintEvidence
 from .fusion import EvidenceRules
 from .scoring import WINDOW_CELLS, Readings, score_track, window_logits_from_map
 from .vocabulary import format_probability
 from .notes import NoteInputs, make_notes
 from .progress import CancelToken, Progress, ProgressCallback, StageReporter, check
 from .result import (AnalysisResult, CombEvidence, DetectorEvidence, Heatmap, ModelInfo, Provenance, WindowScore)
-from .spectrogram import FeatureStream, FrameBlock, frame_edges_s
+from .meters import TrackMeters
+from .spectrogram import FrameBlock, frame_edges_s
 from .tiling import HALO_CELLS, TILE_CELLS, BackgroundRunner, PatchTiler, pipelined
 from .weights import load_model
 
@@ -124,15 +124,10 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
         check(cancel)
         decode = StageReporter(on_progress, 0.02, 0.9, "Decoding and scanning")
         stats = PcmStats()
-        frames = FeatureStream(c, src.sample_rate, src.duration_s, OVERVIEW_COLUMNS)
-        n_full = frames.n_full
-        power_sum = np.zeros(n_full, np.float64)
         ref = CombReference.from_json(model.comb_reference_path) if model.comb_reference_path else None
-        comb = CombAnalyzer(c.sample_rate, max_freq_hz=min(src.sample_rate / 2, c.sample_rate / 2), reference=ref)
+        meters = TrackMeters(c, src.sample_rate, src.duration_s, fakeprint=model.fakeprint, comb_reference=ref,
+                             overview_columns=OVERVIEW_COLUMNS)
         downmix = Downmix(src.channels)
-        stationarity = Stationarity(n_full, c.sample_rate / c.n_fft, c.sample_rate / c.hop)
-        fakeprint = FakeprintStream(src.sample_rate) if model.fakeprint is not None else None
-        content = ContentMeter(src.sample_rate)
         done = 0
 
         # one network, one analysis at a time (BatchNorm buffers are read-only, but keep it simple);
@@ -141,30 +136,22 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
             tiler = PatchTiler(model)
 
             def consume(fb: FrameBlock) -> None:
-                if fb.samples.size:
-                    comb.add(fb.samples)
                 if fb.db.shape[1]:
-                    power_sum[:] += fb.power.sum(axis=1, dtype=np.float64)
-                    stationarity.add_power(fb.power)
                     network.submit(tiler.add, fb.features)
 
             for block in src.blocks(int(BLOCK_S * src.sample_rate), cancel):
                 stats.update(block, path, done / src.sample_rate, src.sample_rate)
-                mono = downmix(block)
-                if fakeprint is not None:
-                    fakeprint.add(mono)
-                content.add(mono)
-                consume(frames.push(mono))
+                consume(meters.push(downmix(block)))
                 done += block.shape[0]
                 decode(done / max(src.n_frames, 1))
-            consume(frames.push(np.zeros(0, np.float32), last=True))
+            consume(meters.push(np.zeros(0, np.float32), last=True))
             check(cancel)
             if stats.n_samples == 0:
                 raise no_audio_error(path)
             if stats.peak == 0.0:
                 raise unusable_input(path, "the audio is pure digital silence, so there is nothing to analyse",
                                      "Check that you chose the right file or export")
-            if frames.n_frames < c.patch_frames:
+            if meters.frames.n_frames < c.patch_frames:
                 need = c.min_samples / c.sample_rate
                 raise unusable_input(path, f"the audio is too short ({src.n_frames / src.sample_rate:.2f} s); "
                                            f"at least {need:.2f} s is needed", "Analyse a longer excerpt")
@@ -197,21 +184,20 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     w_logits = window_logits_from_map(fake_map)
     w_starts = list(range(0, n_cols, WINDOW_CELLS))
 
-    bandwidth = effective_bandwidth_hz(power_sum / max(frames.n_frames, 1), bin_hz)
-    comb_ev = comb.finish()
-    fp_ev = fakeprint.finish(model.fakeprint) if fakeprint is not None else None
+    bandwidth = effective_bandwidth_hz(meters.power_sum / max(meters.frames.n_frames, 1), bin_hz)
+    comb_ev, fp_ev = meters.finish()
 
-    content_s = content.content_s
+    content_s = meters.content.content_s
     scored = score_track(cal, rules, Readings(
         window_logits=w_logits, comb_z=comb_ev.z_score if comb_ev is not None else None,
         comb_offset_bins=comb_ev.line_offset_bins if comb_ev is not None else None,
         fakeprint_logit=fp_ev.logit if fp_ev is not None else None, content_s=content_s,
-        stationarity=stationarity.value, duration_s=src.duration_s))
+        stationarity=meters.stationarity.value, duration_s=src.duration_s))
     decision, track_logit, p_learned = scored.decision, scored.track_logit, scored.learned_p
     p, interval, verdict = decision.probability, decision.interval, decision.verdict
     # where the CNN's reading is no evidence (held tones, within what synth sounds reach, no content),
     # its patches and windows are not painted as evidence either
-    held_tone = stationarity.value is not None and stationarity.value >= rules.static_threshold
+    held_tone = meters.stationarity.value is not None and meters.stationarity.value >= rules.static_threshold
     display_cap = HELD_DISPLAY if decision.reasons or held_tone else 1.0
     heatmap = Heatmap(probabilities=np.minimum(cal.window_probability(fake_map - shift), display_cap).astype(np.float32),
                       time_edges_s=time_edges, freq_edges_hz=freq_edges)
@@ -245,14 +231,14 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
         fakeprint=fp_ev, content_s=content_s,
         held_tone=held_tone,
         info=info, probability=p, interval=interval, verdict=verdict, window_probs=np.asarray(w_probs),
-        bandwidth_hz=bandwidth, silent_share=content.silent_share,
+        bandwidth_hz=bandwidth, silent_share=meters.content.silent_share,
         clipped_share=stats.n_clipped / max(stats.n_samples, 1), comb=comb_ev, families=fam_names,
         model_trained=model.manifest.trained, model_card=model.manifest.model_card,
         threshold_fake=cal.threshold_fake, threshold_real=cal.threshold_real))
 
     settings.update({"threshold_likely_fake": cal.threshold_fake, "threshold_no_traces_found": cal.threshold_real,
                      "evidence_rules": dataclasses.asdict(rules), "probability_by_detector": decision.by_detector, "cnn_display_shift_logit": round(shift, 4),
-                     "content_s": round(content_s, 2), "stationarity": stationarity.value, "learned_probability": p_learned,  # the fused CNN+comb probability before any cap
+                     "content_s": round(content_s, 2), "stationarity": meters.stationarity.value, "learned_probability": p_learned,  # the fused CNN+comb probability before any cap
                      "learned_interval": list(scored.learned_interval),
                      "window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,
                      "input_contract": c.to_dict(), "effective_bandwidth_hz": round(bandwidth, 1)})
@@ -264,7 +250,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     if on_progress:
         on_progress(Progress(1.0, "Done"))
     return AnalysisResult(input=info, probability_fake=p, interval=interval, verdict=verdict, windows=windows,
-                          heatmap=heatmap, overview=frames.overview(), detectors=detectors, comb=comb_ev,
+                          heatmap=heatmap, overview=meters.frames.overview(), detectors=detectors, comb=comb_ev,
                           attribution=attribution, notes=notes, provenance=prov, fakeprint=fp_ev,
                           model_card=dict(model.manifest.model_card or {},
                                           third_party_models=model.manifest.raw.get("third_party") or []))

@@ -19,11 +19,11 @@ import torch
 from ..core.calibration import Calibration, comb_term
 from ..core.comb import COMB_VERSION, CombReference, analyze_comb, fit_reference
 from ..core.model import PatchCNN, fuse_for_inference
-from ..core.content import ContentMeter, Stationarity
-from ..core.fakeprint import FakeprintModel, FakeprintStream
+from ..core.fakeprint import FakeprintModel
+from ..core.meters import TrackMeters
 from ..core.mono import to_mono
 from ..core.scoring import Readings, clipped_comb_z, learned_features, window_logits_from_map
-from ..core.spectrogram import FeatureContract, FeatureStream
+from ..core.spectrogram import FeatureContract
 from .features import FeatureStore, load_segment, read_index
 
 
@@ -77,27 +77,18 @@ READINGS_VERSION = "2"  # bump when a reading's recipe changes: cached readings 
 
 
 def measure_readings(x: np.ndarray, rate: int, contract: FeatureContract, fakeprint: Optional[FakeprintModel]) -> dict:
-    """The readings analyze() takes besides the patch CNN, on one clip, with the same
-    streaming classes: (n, channels) or (n,) float32 at ``rate`` -> {"fakeprint_logit" (None:
+    """The readings analyze() takes besides the patch CNN, on one clip, with analyze()'s own
+    core.meters.TrackMeters: (n, channels) or (n,) float32 at ``rate`` -> {"fakeprint_logit" (None:
     not measured), "content_s", "stationarity" (None: under 3 s), "duration_s", "comb_z" and
     "comb_offset_bins" (None: no comb found)}."""
     mono = np.ascontiguousarray(to_mono(x), np.float32)
-    content = ContentMeter(rate)
-    content.add(mono)
-    fp_logit = None
-    if fakeprint is not None:
-        stream = FakeprintStream(rate)
-        stream.add(mono)
-        fp_logit = stream.finish(fakeprint).logit
-    frames = FeatureStream(contract, rate, mono.size / rate, overview_columns=1)
-    stationarity = Stationarity(frames.n_full, contract.sample_rate / contract.n_fft, contract.sample_rate / contract.hop)
-    blocks = (frames.push(mono), frames.push(np.zeros(0, np.float32), last=True))
-    for block in blocks:
-        stationarity.add_power(block.power)
-    frames_y = np.concatenate([b.samples for b in blocks])  # the mono at the contract rate, as the comb reads it
-    comb = analyze_comb(frames_y, contract.sample_rate, max_freq_hz=min(rate, contract.sample_rate) / 2)
-    return {"fakeprint_logit": fp_logit, "content_s": content.content_s, "stationarity": stationarity.value,
-            "duration_s": mono.size / rate, "comb_z": None if comb is None else float(comb.z_score),
+    meters = TrackMeters(contract, rate, mono.size / rate, fakeprint=fakeprint)
+    meters.push(mono)
+    meters.push(np.zeros(0, np.float32), last=True)
+    comb, fp = meters.finish()
+    return {"fakeprint_logit": None if fp is None else fp.logit, "content_s": meters.content.content_s,
+            "stationarity": meters.stationarity.value, "duration_s": mono.size / rate,
+            "comb_z": None if comb is None else float(comb.z_score),
             "comb_offset_bins": None if comb is None else comb.line_offset_bins}
 
 

@@ -1,0 +1,61 @@
+"""Everything analyze() measures on the audio besides the patch CNN, as one streaming object.
+
+:class:`TrackMeters` takes mono blocks at the file's rate and feeds, in one place and one order,
+the network's frames (:class:`~.spectrogram.FeatureStream`), the comb detector, the fakeprint,
+the content and held-tone measures and the band's mean power. ``analyze()`` runs it over a file;
+``forensic-app evaluate`` over each test segment (training/scoring.measure_readings), so a
+segment's readings are made exactly as a file's are.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from .comb import CombAnalyzer, CombReference
+from .content import ContentMeter, Stationarity
+from .fakeprint import FakeprintEvidence, FakeprintModel, FakeprintStream
+from .result import CombEvidence
+from .spectrogram import FeatureContract, FeatureStream, FrameBlock
+
+
+class TrackMeters:
+    """Mono blocks (n,) float32 at ``rate`` in order; :meth:`finish` once after the last.
+
+    ``frames``: the FeatureStream (its ``n_frames``, ``overview()``); ``content``: ContentMeter;
+    ``stationarity``: Stationarity; ``power_sum``: (n_fft//2+1,) float64 sum of the frames' power.
+    """
+
+    def __init__(self, contract: FeatureContract, rate: int, duration_s: float, *,
+                 fakeprint: Optional[FakeprintModel], comb_reference: Optional[CombReference] = None,
+                 overview_columns: int = 1):
+        self.frames = FeatureStream(contract, rate, duration_s, overview_columns)
+        n_full = self.frames.n_full
+        self.comb = CombAnalyzer(contract.sample_rate, max_freq_hz=min(rate, contract.sample_rate) / 2,
+                                 reference=comb_reference)
+        self.stationarity = Stationarity(n_full, contract.sample_rate / contract.n_fft,
+                                         contract.sample_rate / contract.hop)
+        self.content = ContentMeter(rate)
+        self.power_sum = np.zeros(n_full, np.float64)
+        self._fakeprint_model = fakeprint
+        self._fakeprint = FakeprintStream(rate) if fakeprint is not None else None
+
+    def push(self, mono: np.ndarray, last: bool = False) -> FrameBlock:
+        """Measure the next block; returns its frames for the network. ``last``: flush (call once,
+        with an empty block, after the last one)."""
+        if self._fakeprint is not None:
+            self._fakeprint.add(mono)
+        self.content.add(mono)
+        fb = self.frames.push(mono, last=last)
+        if fb.samples.size:
+            self.comb.add(fb.samples)
+        if fb.db.shape[1]:
+            self.power_sum += fb.power.sum(axis=1, dtype=np.float64)
+            self.stationarity.add_power(fb.power)
+        return fb
+
+    def finish(self) -> tuple[Optional[CombEvidence], Optional[FakeprintEvidence]]:
+        """The comb's and the fakeprint's evidence (None: not measured)."""
+        fp = self._fakeprint.finish(self._fakeprint_model) if self._fakeprint is not None else None
+        return self.comb.finish(), fp
