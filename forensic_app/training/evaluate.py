@@ -51,16 +51,23 @@ def _rate(mask: np.ndarray) -> float | None:
     return None if mask.size == 0 else float(mask.mean())
 
 
-def detection_tables(rows, p, cal) -> dict[str, Any]:
-    fam = collections.defaultdict(list)
-    gen = collections.defaultdict(list)
-    src = collections.defaultdict(list)
-    for r, pi in zip(rows, p):
+def grouped(rows: list[dict], values) -> dict[str, dict[str, list]]:
+    """Each row's value under its decoder family and generator (fakes; a held-out config marked) or
+    its real source: {"families": {name: [values]}, "generators": {...}, "sources": {...}}."""
+    out: dict[str, dict[str, list]] = {k: collections.defaultdict(list) for k in ("families", "generators", "sources")}
+    for r, v in zip(rows, values):
         if r["label"] == "fake":
-            fam[r["family"]].append(pi)
-            gen[r["generator"] + (" (held-out config)" if r.get("heldout", "").lower() in {"1", "true", "yes"} else "")].append(pi)
+            out["families"][r["family"]].append(v)
+            held = " (held-out config)" if r.get("heldout", "").lower() in {"1", "true", "yes"} else ""
+            out["generators"][r["generator"] + held].append(v)
         else:
-            src[r["source_package"]].append(pi)
+            out["sources"][r["source_package"]].append(v)
+    return out
+
+
+def detection_tables(rows, p, cal) -> dict[str, Any]:
+    g = grouped(rows, p)
+    fam, gen, src = g["families"], g["generators"], g["sources"]
     reals = np.array([pi for r, pi in zip(rows, p) if r["label"] == "real"])
     out = {"families": {}, "generators": {}, "sources": {}}
     for name, table, d in (("families", out["families"], fam), ("generators", out["generators"], gen)):
@@ -99,22 +106,10 @@ def verdict_tables(rows: list[dict], scored: list, cal) -> dict[str, Any]:
     """Per family, generator and real source: the verdicts of score_track() (what users see) and
     how often each line of evidence alone (its probability in ``Decision.by_detector``) reaches
     the likely_fake line. ``scored``: one core.scoring.TrackScore per row."""
-    groups: dict[str, dict[str, list]] = {"families": collections.defaultdict(list),
-                                          "generators": collections.defaultdict(list),
-                                          "sources": collections.defaultdict(list)}
-    reals = []
-    for r, sc in zip(rows, scored):
-        item = (sc.decision.verdict, sc.decision.by_detector)
-        if r["label"] == "fake":
-            groups["families"][r["family"]].append(item)
-            held = " (held-out config)" if r.get("heldout", "").lower() in {"1", "true", "yes"} else ""
-            groups["generators"][r["generator"] + held].append(item)
-        else:
-            groups["sources"][r["source_package"]].append(item)
-            reals.append(item)
+    groups = grouped(rows, [(sc.decision.verdict, sc.decision.by_detector) for sc in scored])
     out: dict[str, Any] = {k: {name: _verdict_group(items, cal.threshold_fake) for name, items in sorted(g.items())}
                            for k, g in groups.items()}
-    out["all_real"] = _verdict_group(reals, cal.threshold_fake)
+    out["all_real"] = _verdict_group([item for items in groups["sources"].values() for item in items], cal.threshold_fake)
     return out
 
 
@@ -131,10 +126,8 @@ def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> tuple[float, list[dict]
 
 
 def comb_tables(rows, cz, ref_threshold: float) -> dict[str, Any]:
-    fam = collections.defaultdict(list)
-    src = collections.defaultdict(list)
-    for r, z in zip(rows, cz):
-        (fam[r["family"]] if r["label"] == "fake" else src[r["source_package"]]).append(z)
+    g = grouped(rows, cz)
+    fam, src = g["families"], g["sources"]
     return {"threshold_z": ref_threshold,
             "families": {k: {"n": len(v), "detected": float(np.mean(np.array(v) >= ref_threshold))} for k, v in sorted(fam.items())},
             "sources": {k: {"n": len(v), "fp": float(np.mean(np.array(v) >= ref_threshold))} for k, v in sorted(src.items())}}
