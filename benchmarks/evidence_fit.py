@@ -73,14 +73,15 @@ def fit(rows_path: Path, write: bool = False) -> int:
             return False
         return r["stationarity"] is None or r["stationarity"] >= STATIC_THRESHOLD
 
-    from forensic_app.core.comb import LOCK_MAX_OFFSET_BINS
+    from forensic_app.core.comb_reading import LOCK_MAX_OFFSET_BINS
+    from forensic_app.core.fusion import EvidenceRules, comb_counts as decide_comb_counts
 
     def comb_counts(r) -> bool:
-        """The comb counts on its own only when its lines are locked to the decoder spacing, and never on
-        held tones or clips too short to tell (fusion.decide). Rows without the lock measure (collected
-        before it existed, all with z < 4) count as not locked."""
-        off = r.get("comb_offset")
-        return r["comb"] is not None and off is not None and off <= LOCK_MAX_OFFSET_BINS and not held(r)
+        """fusion.decide's rule: the comb counts on its own only when its lines are locked to the decoder
+        spacing, never on held tones or clips too short to tell. Rows without the lock measure count as
+        not locked, rows without the held-tone measure as not held (as in the decide() calls below)."""
+        return decide_comb_counts(EvidenceRules(), comb_z=r["comb"], comb_offset_bins=r.get("comb_offset"),
+                                  stationarity=r["stationarity"] if "stationarity" in r else 0.5)
 
     comb_vals = [r["comb"] for r in fit_all if comb_counts(r)] or [0.0]
     cnn_vals = [r["cnn"] for r in fit_all if r["cnn"] is not None and not held(r)]
@@ -111,7 +112,7 @@ def fit(rows_path: Path, write: bool = False) -> int:
                       "z 10.8 that was not a held tone, and the study's kinds do not reproduce that yet)")
 
     from forensic_app.core.calibration import Calibration
-    from forensic_app.core.fusion import EvidenceRules, decide
+    from forensic_app.core.fusion import decide
 
     cal = Calibration.load(ROOT / "weights" / "calibration.json")
     er = EvidenceRules(**{k: v for k, v in rules.items()})

@@ -98,6 +98,16 @@ def _mapped(score: float, threshold: float, slope: float, p_line: float) -> floa
     return float(sigmoid(slope * (score - threshold) + _logit(p_line)))
 
 
+def comb_counts(rules: EvidenceRules, *, comb_z: Optional[float], comb_offset_bins: Optional[float],
+                stationarity: Optional[float]) -> bool:
+    """Whether the comb is evidence on its own: measured, its lines locked to the decoder spacing
+    (``comb_offset_bins`` <= ``rules.comb_max_offset_bins``), and neither a held tone nor a clip too
+    short to tell (``stationarity`` None), whose harmonics form such a comb too."""
+    held_or_short = stationarity is None or stationarity >= rules.static_threshold
+    return (comb_z is not None and not held_or_short and comb_offset_bins is not None
+            and comb_offset_bins <= rules.comb_max_offset_bins)
+
+
 def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_interval: tuple[float, float],
            cnn_logit: float, comb_z: Optional[float], fakeprint_logit: Optional[float],
            content_s: float, stationarity: Optional[float] = None, duration_s: float = math.inf,
@@ -120,10 +130,9 @@ def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_
         cap = line - CAP_MARGIN
         p_learned, lo, hi = min(p_learned, cap), min(lo, cap), min(hi, cap)
         reasons.append("cnn_confounded")
-    comb_counts = (comb_z is not None and not held_tone and not too_short and comb_offset_bins is not None
-                   and comb_offset_bins <= rules.comb_max_offset_bins)
+    counted = comb_counts(rules, comb_z=comb_z, comb_offset_bins=comb_offset_bins, stationarity=stationarity)
     by = {"learned": p_learned,
-          "comb": _mapped(comb_z, rules.comb_threshold_z, rules.comb_slope, line) if comb_counts else None,
+          "comb": _mapped(comb_z, rules.comb_threshold_z, rules.comb_slope, line) if counted else None,
           "fakeprint": None if fakeprint_logit is None else _mapped(fakeprint_logit, rules.fakeprint_threshold_logit,
                                                                    rules.fakeprint_slope, line)}
     fixed = [v for k, v in by.items() if k != "learned" and v is not None]
