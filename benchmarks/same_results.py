@@ -33,7 +33,7 @@ def run(files: list[str], out: str, weights: str | None) -> int:
         res[path] = {"verdict": r.verdict, "probability": r.probability_fake, "interval": list(r.interval),
                      "by_detector": s["probability_by_detector"], "stationarity": s.get("stationarity"),
                      "content_s": s.get("content_s"), "comb_z": r.comb.z_score if r.comb else None,
-                     "heatmap_mean": float(r.heatmap.probabilities.mean())}
+                     "heatmap_mean": float(r.heatmap.logits.mean())}
         print(f"{r.verdict:16s} {r.probability_fake:.4f}  {path}", file=sys.stderr)
     with open(out, "w") as f:
         json.dump(res, f, indent=1)

@@ -99,7 +99,8 @@ def result_to_document(result: AnalysisResult) -> dict[str, Any]:
         "interval": [r.interval[0], r.interval[1]],
         "verdict": r.verdict,
         "windows": [[w.start_s, w.end_s, w.probability_fake] for w in r.windows],
-        "heatmap": {"probabilities": encode_array(r.heatmap.probabilities),
+        "heatmap": {"real_share": encode_array(r.heatmap.real_share),
+                    **({} if r.heatmap.logits is None else {"logits": encode_array(r.heatmap.logits)}),
                     "time_edges_s": encode_array(r.heatmap.time_edges_s),
                     "freq_edges_hz": encode_array(r.heatmap.freq_edges_hz)},
         "overview": {"db": encode_array(r.overview.db, OVERVIEW_DTYPE),
@@ -115,6 +116,17 @@ def result_to_document(result: AnalysisResult) -> dict[str, Any]:
         "fakeprint": None if r.fakeprint is None else _fakeprint_to(r.fakeprint),
         "model_card": r.model_card,
     }
+
+
+def _heatmap_from(hm: Mapping[str, Any]) -> Heatmap:
+    if "real_share" in hm:
+        share = decode_array(hm["real_share"])
+    else:
+        # a case saved before the heatmap had a real-music reference stored the CNN's
+        # display probability; it is not a share of real music, so nothing is shown as unusual
+        share = np.ones(decode_array(hm["probabilities"]).shape, np.float32)
+    return Heatmap(share, decode_array(hm["time_edges_s"]), decode_array(hm["freq_edges_hz"]),
+                   logits=decode_array(hm["logits"]) if "logits" in hm else None)
 
 
 def result_from_document(d: Mapping[str, Any]) -> AnalysisResult:
@@ -133,8 +145,7 @@ def result_from_document(d: Mapping[str, Any]) -> AnalysisResult:
         interval=(float(d["interval"][0]), float(d["interval"][1])),
         verdict=str(d["verdict"]),
         windows=[WindowScore(float(a), float(b), float(p)) for a, b, p in d["windows"]],
-        heatmap=Heatmap(decode_array(hm["probabilities"]), decode_array(hm["time_edges_s"]),
-                        decode_array(hm["freq_edges_hz"])),
+        heatmap=_heatmap_from(hm),
         overview=Spectrogram(overview_db, decode_array(ov["time_edges_s"]), decode_array(ov["freq_edges_hz"])),
         detectors=[DetectorEvidence(**x) for x in d["detectors"]],
         comb=None if d["comb"] is None else _comb_from(d["comb"]),

@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from .vocabulary import VERDICT_WORDS, VERDICTS  # noqa: F401 - re-exported for the GUI, report and CLI
+from .vocabulary import VERDICT_WORDS, VERDICTS, HEAT_UNCOLOURED_SHARE, heat_strength  # noqa: F401 - re-exported for the GUI, report and CLI
 SEVERITIES = ("info", "caution", "warning")
 
 
@@ -35,22 +35,32 @@ class InputInfo:
 
 @dataclass(frozen=True)
 class Heatmap:
-    """Per-patch fake probability over time and frequency.
+    """How unusual each time-frequency patch is for real music, per the patch CNN.
 
-    ``probabilities[i, j]`` is the patch centred on frequency row ``i`` (row 0 = lowest
-    frequency) and time column ``j``. Cell ``(i, j)`` covers
+    ``real_share[i, j]`` is the patch centred on frequency row ``i`` (row 0 = lowest frequency)
+    and time column ``j``: the share of real-music reference patches in that row whose reading
+    reaches this patch's (an empirical tail probability, see :mod:`forensic_app.core.patch_null`;
+    1 = ordinary, 0.0001 = reached by one real patch in ten thousand). ``logits`` are the raw
+    patch-CNN outputs it comes from. Cell ``(i, j)`` covers
     ``[time_edges_s[j], time_edges_s[j+1]) x [freq_edges_hz[i], freq_edges_hz[i+1])``.
     """
 
-    probabilities: np.ndarray  # (n_freq_cells, n_time_cells) float32 in 0..1
+    real_share: np.ndarray  # (n_freq_cells, n_time_cells) float32 in (0, 1]
     time_edges_s: np.ndarray  # (n_time_cells + 1,)
     freq_edges_hz: np.ndarray  # (n_freq_cells + 1,)
+    logits: Optional[np.ndarray] = None  # (n_freq_cells, n_time_cells) float32 raw patch logits
+
+    @property
+    def strength(self) -> np.ndarray:
+        """(n_freq_cells, n_time_cells) colour strength in 0..1 (see :func:`vocabulary.heat_strength`)."""
+        return heat_strength(self.real_share)
 
     def value_at(self, time_s: float, freq_hz: float) -> Optional[float]:
+        """The ``real_share`` of the cell under (time_s, freq_hz), or None outside the analysed area."""
         j = int(np.searchsorted(self.time_edges_s, time_s, side="right")) - 1
         i = int(np.searchsorted(self.freq_edges_hz, freq_hz, side="right")) - 1
-        if 0 <= i < self.probabilities.shape[0] and 0 <= j < self.probabilities.shape[1]:
-            return float(self.probabilities[i, j])
+        if 0 <= i < self.real_share.shape[0] and 0 <= j < self.real_share.shape[1]:
+            return float(self.real_share[i, j])
         return None
 
 
@@ -220,8 +230,11 @@ class AnalysisResult:
             "fakeprint": None if self.fakeprint is None else self.fakeprint.to_dict(),
             "attribution": {k: round(v, 6) for k, v in self.attribution.items()},
             "heatmap": {
-                "shape": list(self.heatmap.probabilities.shape),
-                "max": round(float(self.heatmap.probabilities.max(initial=0.0)), 6),
+                "shape": list(self.heatmap.real_share.shape),
+                # the rarest patch: the share of real-music patches that reach its reading
+                "min_real_share": float(f"{float(self.heatmap.real_share.min(initial=1.0)):.3g}"),
+                "share_of_patches_coloured": round(float(np.mean(self.heatmap.real_share < HEAT_UNCOLOURED_SHARE))
+                                                   if self.heatmap.real_share.size else 0.0, 6),
             },
             "robustness": self.robustness,
             "provenance": {

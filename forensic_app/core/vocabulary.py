@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
+
 VERDICTS = ("no_traces_found", "inconclusive", "likely_fake")
 VERDICT_WORDS = {
     "no_traces_found": "No traces of the AI generators this app covers",
@@ -44,6 +46,32 @@ VERDICT_MEANING = {
 PROBABILITY_STOPS = (0.0, 0.35, 0.5, 0.65, 1.0)
 PROBABILITY_RGB = ((40, 110, 220), (70, 180, 230), (245, 235, 110), (250, 150, 40), (230, 30, 40))
 PROBABILITY_ALPHA = (25, 50, 140, 205, 235)
+# The heatmap colours a patch by how rare its reading is among real-music patches (its
+# ``real_share``, see core.patch_null): uncoloured where at least 1 in 100 real patches reach it,
+# full red where at most 1 in 10,000 do, log-linear between. Ticks for the colour bars.
+HEAT_UNCOLOURED_SHARE = 1e-2
+HEAT_FULL_SHARE = 1e-4
+HEAT_LABEL = "Reached by this share of real-music patches"
+HEAT_TICKS = ((0.0, "1 %"), (0.5, "0.1 %"), (1.0, "0.01 %"))  # strength -> tick label (coloured below 1 %)
+
+
+def heat_strength(real_share):
+    """Colour strength 0..1 of a heatmap patch from its real-music share (array or scalar)."""
+    s = np.maximum(np.asarray(real_share, dtype=np.float64), 1e-12)
+    span = np.log10(HEAT_UNCOLOURED_SHARE / HEAT_FULL_SHARE)
+    return np.clip(np.log10(HEAT_UNCOLOURED_SHARE / s) / span, 0.0, 1.0)
+
+
+def share_words(real_share: float) -> str:
+    """'reached by 1 in 2,300 real-music patches' style words for one patch's share."""
+    if real_share >= 0.5:
+        return "an ordinary reading for real music"
+    n = 1.0 / max(real_share, 1e-12)
+    if n >= 1e5:
+        return "reached by fewer than 1 in 100,000 real-music patches"
+    return f"reached by about 1 in {float(f'{n:.2g}'):,.0f} real-music patches"
+
+
 # One verdict palette for window and report: slate (no traces; deliberately not a reassuring green),
 # amber (undecided), red (likely AI).
 VERDICT_COLOURS = {"no_traces_found": "#35608f", "inconclusive": "#8a5a00", "likely_fake": "#b0202a"}

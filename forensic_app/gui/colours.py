@@ -50,6 +50,19 @@ def probability_colormap(*, with_alpha: bool = False) -> pg.ColorMap:
     return pg.ColorMap(_PROB_STOPS, rgba, name="forensic-probability")
 
 
+def heat_lut(n: int = 256) -> np.ndarray:
+    """The heatmap's (n, 4) table over colour strength 0..1 (core.vocabulary.heat_strength): the
+    probability palette, with strength 0 (a reading that real music reaches) fully transparent."""
+    lut = probability_lut(n)
+    lut[0, 3] = 0
+    return lut
+
+
+def heat_colormap() -> pg.ColorMap:
+    """The heatmap's colours as a ColorMap (for its colour bar)."""
+    return probability_colormap(with_alpha=True)
+
+
 def spectrogram_colormap(name: str) -> pg.ColorMap:
     if name == "grey":
         return pg.ColorMap([0.0, 1.0], [(0, 0, 0), (255, 255, 255)], name="grey")

@@ -282,9 +282,11 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
 
     def _on_help(self) -> None:
         QtWidgets.QMessageBox.information(self, "How to read the results", (
-            "The heatmap colours each time-frequency patch by the detector's probability that it was "
-            "produced by an AI music generator (blue: unlikely, red: likely).\n\n"
-            "The timeline shows the same per time window; click a bar to select it, Shift+drag on the "
+            "The heatmap colours a time-frequency patch only where the patch detector's reading is unusual "
+            "for real music: fewer than 1 in 100 real-music patches reach it (blue-amber), down to 1 in "
+            "10,000 or fewer (red). Uncoloured patches read like ordinary music; a coloured patch is a place "
+            "to listen, not a verdict.\n\n"
+            "The timeline shows the detector's calibrated probability per time window; click a bar to select it, Shift+drag on the "
             "spectrogram to select any range.\n\nThe verdict is a calibrated estimate with a plausible "
             "range, never proof. Read the notes beside it: they say when the estimate is less reliable.\n\n"
             "Navigation: mouse wheel zooms time, Shift+wheel zooms frequency, drag pans, "

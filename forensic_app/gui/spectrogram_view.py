@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.result import Heatmap, Spectrogram, WindowScore
+from ..core.vocabulary import HEAT_LABEL, HEAT_TICKS, share_words
 from . import colours
 from .axes import FrequencyAxisItem, TimeAxisItem
 from .navigation import EvidenceViewBox, navigate_by_key
@@ -72,7 +73,7 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         self._detail_timer.timeout.connect(self._check_detail)
         self.heat_image = pg.ImageItem(axisOrder="row-major")
         self.heat_image.setZValue(10)
-        self.heat_image.setLookupTable(colours.probability_lut())
+        self.heat_image.setLookupTable(colours.heat_lut())
         self.heat_image.setLevels((0.0, 1.0))  # fixed: colour means probability, never auto-levels
         self.spec_plot.addItem(self.spec_image)
         self.spec_plot.addItem(self.detail_image)
@@ -84,9 +85,11 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         self.spec_box.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
 
         # --- colour bars: what the colours mean
-        self.heat_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colours.probability_colormap(with_alpha=True),
-                                        label="Patch evidence (0-1, red = beyond real music)", interactive=False,
-                                        width=14, colorMapMenu=False)
+        self.heat_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colours.heat_colormap(),
+                                        label=HEAT_LABEL, interactive=False, width=14, colorMapMenu=False)
+        self.heat_bar.axis.setTicks([list(HEAT_TICKS)])
+        self.heat_bar.axis.setStyle(hideOverlappingLabels=False)  # the end ticks name the ends of the scale
+        self.heat_bar.axis.setWidth(54)  # ColorBarItem's 45 px drops the "0.01 %" label (pyqtgraph skips labels that overflow)
         self.db_bar = pg.ColorBarItem(values=self._db_range, colorMap=colours.spectrogram_colormap("magma"),
                                       label="Level (dBFS)", interactive=False, width=14, colorMapMenu=False)
         self.addItem(self.spec_plot, row=0, col=0)
@@ -255,10 +258,10 @@ class AnalysisView(pg.GraphicsLayoutWidget):
 
     def _draw_heatmap(self) -> None:
         hm = self._heatmap
-        if hm is None or hm.probabilities.size == 0:
+        if hm is None or hm.real_share.size == 0:
             self.heat_image.clear()
             return
-        rows, lo_u, hi_u = resample_rows(hm.probabilities, hm.freq_edges_hz, self._scale, NON_LINEAR_ROWS)
+        rows, lo_u, hi_u = resample_rows(hm.strength, hm.freq_edges_hz, self._scale, NON_LINEAR_ROWS)
         img, t0, t1 = resample_cols(rows, hm.time_edges_s)
         self.heat_image.setImage(np.ascontiguousarray(img, dtype=np.float32), autoLevels=False, levels=(0.0, 1.0))
         self.heat_image.setRect(QtCore.QRectF(t0, lo_u, t1 - t0, hi_u - lo_u))
@@ -346,7 +349,7 @@ class AnalysisView(pg.GraphicsLayoutWidget):
 
     # ------------------------------------------------------------------ cursor readout
     def readout_at(self, time_s: float, freq_hz: float) -> str:
-        """Time, frequency, level and heatmap probability at a point, in words and units."""
+        """Time, frequency, level and how unusual the heatmap patch is for real music, in words and units."""
         parts = [format_time(time_s, 0.01), format_hz(freq_hz, 1.0 if freq_hz < 1000 else 10.0)]
         spec = self._spec
         have = self.detail_range()
@@ -358,8 +361,8 @@ class AnalysisView(pg.GraphicsLayoutWidget):
             if 0 <= i < spec.db.shape[0] and 0 <= j < spec.db.shape[1]:
                 parts.append(f"{float(spec.db[i, j]):.1f} dBFS")
         if self._heatmap is not None:
-            p = self._heatmap.value_at(time_s, freq_hz)
-            parts.append("heatmap: outside analysed area" if p is None else f"patch evidence {p:.2f}")
+            share = self._heatmap.value_at(time_s, freq_hz)
+            parts.append("heatmap: outside analysed area" if share is None else f"patch {share_words(share)}")
         return "   \u00b7   ".join(parts)
 
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:

@@ -245,7 +245,7 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.input_label.setText(input_sentence(result.input))
         m = result.provenance.model
         self.provenance_label.setText(
-            f"Model {html.escape(m.name)} {html.escape(m.version)} (calibration {html.escape(m.calibration_version)}), "
+            f"Model {html.escape(m.name)} {html.escape(m.version)} (calibration {html.escape(m.calibration_version).replace('+', '+&#8203;')}), "
             f"forensic_app {html.escape(result.provenance.app_version)}, analysed {html.escape(result.provenance.analysed_at)}.")
 
     @staticmethod

@@ -34,7 +34,7 @@ class ViewControls(QtCore.QObject):
             self.cmap_actions[name] = act
         self.act_heatmap = QtGui.QAction("Show &heatmap", window, checkable=True)
         self.act_heatmap.setShortcut(QtGui.QKeySequence("H"))
-        self.act_heatmap.setToolTip("Overlay the per-patch probability of AI generation (H)")
+        self.act_heatmap.setToolTip("Colour the patches whose detector reading is unusual for real music (H)")
         self.act_heatmap.triggered.connect(self.set_heatmap_visible)
         window.addAction(self.act_heatmap)
 

@@ -2,9 +2,9 @@
 
 Only ``matplotlib.figure.Figure`` with an explicit Agg canvas is used (never pyplot, never
 ``matplotlib.use``), so the report neither depends on nor changes the process's
-matplotlib backend, and can be written from a worker thread. The value -> colour mapping of the
-heatmap is fixed (0..1 probability, :data:`HEATMAP_CMAP`) and shared by every figure,
-so the same colour means the same probability everywhere in the report.
+matplotlib backend, and can be written from a worker thread. One palette (:data:`HEATMAP_CMAP`,
+the window's) colours the window timeline's probabilities and the heatmap's strength (how rare a
+patch's reading is among real-music patches, core.vocabulary.heat_strength), as in the window.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from forensic_app.core.result import CombEvidence, Heatmap, Spectrogram, WindowScore
-from forensic_app.core.vocabulary import PROBABILITY_ALPHA, PROBABILITY_RGB, PROBABILITY_STOPS, format_probability
+from forensic_app.core.vocabulary import (HEAT_LABEL, HEAT_TICKS, HEAT_UNCOLOURED_SHARE, PROBABILITY_ALPHA, PROBABILITY_RGB,
+                                         PROBABILITY_STOPS, format_probability)
 
 DPI = 200
 SPECTROGRAM_DPI = 160  # the overview has more columns than the page has dots anyway
@@ -145,23 +146,25 @@ def build_spectrogram_figure(
     bar.set_label("Level (dB)", fontsize=8)
     bar.ax.tick_params(labelsize=7)
 
-    probs = np.asarray(heatmap.probabilities, dtype=float)
-    if probs.size:
-        # Always pcolormesh: a few hundred cells, drawn as crisp rectangles at their edges.
-        hm = axes[1].pcolormesh(heatmap.time_edges_s, heatmap.freq_edges_hz, probs, cmap=HEATMAP_CMAP,
-                                norm=PROBABILITY_NORM, shading="flat", edgecolors="none", rasterized=True)
+    strength = np.asarray(heatmap.strength, dtype=float)
+    if strength.size:
+        # Always pcolormesh: a few hundred cells, drawn as crisp rectangles at their edges. Cells
+        # whose reading real music reaches (strength 0) are left out, as in the window.
+        hm = axes[1].pcolormesh(heatmap.time_edges_s, heatmap.freq_edges_hz, np.ma.masked_less_equal(strength, 0.0),
+                                cmap=HEATMAP_CMAP, norm=PROBABILITY_NORM, shading="flat", edgecolors="none", rasterized=True)
     else:
         from matplotlib.cm import ScalarMappable
 
         hm = ScalarMappable(norm=PROBABILITY_NORM, cmap=HEATMAP_CMAP)
         axes[1].text(0.5, 0.5, "no heatmap cells", transform=axes[1].transAxes, ha="center")
     axes[1].set_title(
-        "Patch evidence over the spectrogram (0-1; red only beyond what real music reaches)",
+        f"How unusual each patch is for real music (uncoloured: reached by {100 * HEAT_UNCOLOURED_SHARE:g} % or more)",
         fontsize=10,
         loc="left",
     )
-    bar = fig.colorbar(hm, ax=axes[1], pad=0.01, fraction=0.04, ticks=[0, 0.25, 0.5, 0.75, 1.0])
-    bar.set_label("Patch evidence (0-1)", fontsize=8)
+    bar = fig.colorbar(hm, ax=axes[1], pad=0.01, fraction=0.04, ticks=[v for v, _ in HEAT_TICKS])
+    bar.ax.set_yticklabels([t for _, t in HEAT_TICKS])
+    bar.set_label(HEAT_LABEL.replace(" share ", " share\n", 1), fontsize=7)
     bar.ax.tick_params(labelsize=7)
     _time_axis(axes[1], duration_s)
     for ax in axes:

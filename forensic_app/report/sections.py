@@ -154,10 +154,12 @@ def evidence(result: AnalysisResult, s: Styles, width: float, *,
         _image(spec, width),
         Paragraph(
             "Top: the spectrogram (time left to right, pitch bottom to top, louder is darker). "
-            "Bottom: the same spectrogram with the patch CNN's evidence on a fixed 0 to 1 scale, "
-            "anchored at what real music and synthesizer sounds reach: a patch turns red only "
-            "beyond that. Pale or transparent means low. Each coloured cell sits exactly over the "
-            "time and frequency range the detector looked at.",
+            "Bottom: the same spectrogram with each patch coloured by how unusual the patch CNN's reading "
+            "is for real music: the share of real-music reference patches (same frequency band) that reach "
+            "it. A patch is coloured only where fewer than 1 in 100 do, and full red where 1 in 10,000 or "
+            "fewer do; uncoloured patches read like ordinary music. A coloured patch is a place to listen, "
+            "not proof. Each coloured cell sits exactly over the time and frequency range the detector "
+            "looked at.",
             s.small),
     ]))
 

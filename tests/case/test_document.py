@@ -14,6 +14,7 @@ from forensic_app.case import (
     FORMAT_NAME, FORMAT_VERSION, Annotation, CaseFileError, Decision, load_case, result_from_document,
     result_to_document, save_case,
 )
+from forensic_app.case.resultdoc import encode_array
 from forensic_app.core.analysis import analyze
 from forensic_app.core.errors import ForensicError
 
@@ -128,3 +129,14 @@ def test_a_missing_case_file(tmp_path):
 def test_a_result_of_the_tiny_model_round_trips_too(make_wav, tiny_weights):
     r = analyze(make_wav("music", 3.0), weights_dir=tiny_weights)
     assert_same(r, result_from_document(json.loads(json.dumps(result_to_document(r)))))
+
+
+def test_a_case_saved_before_the_real_music_reference_shows_no_patch_as_unusual(stem_case):
+    # such cases stored the CNN's display probability per patch, which is not a share of real music
+    doc = json.loads(json.dumps(result_to_document(stem_case.lanes[0].result)))
+    hm = doc["heatmap"]
+    shape = stem_case.lanes[0].result.heatmap.real_share.shape
+    hm["probabilities"] = encode_array(np.full(shape, 0.97, np.float32))
+    del hm["real_share"], hm["logits"]
+    back = result_from_document(doc).heatmap
+    assert back.real_share.shape == shape and back.strength.max() == 0.0 and back.logits is None

@@ -47,7 +47,8 @@ def test_analysing_the_decoded_copy_or_an_array_gives_what_analysing_the_file_gi
     assert from_copy.probability_fake == from_file.probability_fake == from_array.probability_fake
     assert from_copy.verdict == from_file.verdict
     assert from_copy.input == from_file.input  # same hashes, length and format in the report
-    assert np.array_equal(from_copy.heatmap.probabilities, from_file.heatmap.probabilities)
+    assert np.array_equal(from_copy.heatmap.logits, from_file.heatmap.logits)
+    assert np.array_equal(from_copy.heatmap.real_share, from_file.heatmap.real_share)
 
 
 def test_decoding_holds_one_block_not_the_file_and_leaves_no_named_temporary_file(make_wav, tmp_path):

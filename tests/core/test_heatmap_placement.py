@@ -48,7 +48,7 @@ def test_splice_lights_the_right_time_and_band(tmp_path, tiny_weights):
     r1 = analyze(p1, weights_dir=tiny_weights)
     h0, h1 = r0.heatmap, r1.heatmap
     np.testing.assert_allclose(h0.time_edges_s, h1.time_edges_s)
-    diff = np.abs(h1.probabilities - h0.probabilities)
+    diff = np.abs(h1.logits - h0.logits)
     changed = diff > 1e-7  # cells far from the change are bit-identical
     assert changed.any()
 

@@ -36,8 +36,8 @@ def test_the_network_on_a_second_core_paints_the_same_heatmap_and_verdict(make_w
     inline = analyze(path, weights_dir=tiny_weights)
     torch_threads(2)
     overlapped = analyze(path, weights_dir=tiny_weights)
-    assert overlapped.heatmap.probabilities.shape == inline.heatmap.probabilities.shape
-    assert np.allclose(overlapped.heatmap.probabilities, inline.heatmap.probabilities, atol=1e-5)
+    assert overlapped.heatmap.logits.shape == inline.heatmap.logits.shape
+    assert np.allclose(overlapped.heatmap.logits, inline.heatmap.logits, atol=1e-5)
     assert overlapped.verdict == inline.verdict
     assert abs(overlapped.probability_fake - inline.probability_fake) < 1e-5
     assert not _network_threads()

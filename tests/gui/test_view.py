@@ -67,6 +67,10 @@ def test_hot_patch_is_red_on_screen_and_cold_patch_is_not(view, qtbot):
     cold = colour_at(DURATION_S * 0.2, 19000.0)
     assert hot.red() > 150 and hot.red() > hot.blue() + 60, hot.name()
     assert cold.red() < 120, cold.name()
+    # an ordinary reading for real music is not coloured at all: the pixel is the spectrogram's
+    view.set_overlay_visible(False)
+    image = view.grab().toImage()
+    assert colour_at(DURATION_S * 0.2, 19000.0) == cold, "a patch real music reaches was tinted"
 
 
 def test_heatmap_toggle_and_fixed_levels(view):
@@ -80,8 +84,8 @@ def test_heatmap_toggle_and_fixed_levels(view):
 def test_cursor_readout_names_time_frequency_level_and_probability(view):
     text = view.readout_at(DURATION_S * 0.9, 18000.0)
     assert "0:07.20" in text and "kHz" in text and "dBFS" in text
-    assert "patch evidence 0.95" in text
-    assert "patch evidence 0.10" in view.readout_at(1.0, 440.0)
+    assert "patch reached by about 1 in 50,000 real-music patches" in text
+    assert "patch reached by about 1 in 5 real-music patches" in view.readout_at(1.0, 440.0)
 
 
 def test_mouse_over_spectrogram_updates_readout(view, qtbot):
@@ -189,3 +193,36 @@ def test_windows_without_evidence_still_show_as_bars(qtbot):
     plot.set_windows([WindowScore(0.0, 3.0, 0.0), WindowScore(3.0, 6.0, 0.7)])
     heights = plot._bars.opts["y1"]
     assert heights[0] == pytest.approx(MIN_BAR) and heights[1] == pytest.approx(0.7)
+
+
+def test_heatmap_colour_bar_says_what_the_colours_mean(view, qtbot):
+    from forensic_app.core.vocabulary import HEAT_LABEL, HEAT_TICKS
+
+    axis = view.heat_bar.axis
+    assert view.heat_bar.getAxis("left").labelText == HEAT_LABEL
+    image = QtGui.QImage(200, 800, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    # every tick is drawn (pyqtgraph silently drops a label that overflows the axis)
+    assert sorted(t for _, _, t in texts) == sorted(t for _, t in HEAT_TICKS)
+
+
+def test_a_long_calibration_version_wraps_instead_of_widening_the_panel(qtbot):
+    # a refitted calibration's version grows ("cal-...+evidence-...+heatmap-..."): one long word
+    # in the panel pushed its text past the window's edge
+    import dataclasses
+
+    from forensic_app.gui.verdict_panel import VerdictPanel
+    from tests.gui.helpers import make_info, make_result
+
+    r = make_result(make_info())
+    model = dataclasses.replace(r.provenance.model, calibration_version="cal-20261127-1134+evidence-20261130-1644"
+                                                                       "+heatmap-20261130-1751")
+    r = dataclasses.replace(r, provenance=dataclasses.replace(r.provenance, model=model))
+    panel = VerdictPanel()
+    qtbot.addWidget(panel)
+    panel.set_result(r)
+    assert panel.widget().minimumSizeHint().width() <= panel.minimumWidth()

@@ -74,12 +74,12 @@ def make_overview(rng: np.random.Generator) -> Spectrogram:
 def make_heatmap(rng: np.random.Generator) -> Heatmap:
     time_edges = np.arange(0.0, DURATION_S + 1e-9, 1.0)
     freq_edges = np.array([0.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 12000.0, 16000.0])
-    probs = rng.uniform(0.05, 0.3, (len(freq_edges) - 1, len(time_edges) - 1))
+    share = 10 ** rng.uniform(-1.5, 0.0, (len(freq_edges) - 1, len(time_edges) - 1))  # ordinary for real music
     t = (time_edges[:-1] + time_edges[1:]) / 2
     f = (freq_edges[:-1] + freq_edges[1:]) / 2
     hot = ((t >= HOT_START_S) & (t < HOT_END_S))[None, :] & ((f >= HOT_LOW_HZ) & (f < HOT_HIGH_HZ))[:, None]
-    probs[hot] = rng.uniform(0.85, 0.97, hot.sum())
-    return Heatmap(probabilities=probs.astype(np.float32), time_edges_s=time_edges, freq_edges_hz=freq_edges)
+    share[hot] = 10 ** rng.uniform(-5.0, -4.2, hot.sum())  # rarer than 1 real-music patch in 10,000
+    return Heatmap(real_share=share.astype(np.float32), time_edges_s=time_edges, freq_edges_hz=freq_edges)
 
 
 def make_windows() -> list[WindowScore]:
