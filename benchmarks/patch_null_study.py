@@ -192,6 +192,8 @@ def fit(store: Path, write: bool, kinds_mode: str = "pooled", target: float = TA
     L += table("Real music of the fit (train/val packages; in-sample)", fit_real, "source")
     L += table("Real-negative kinds, held-out seed (never in the fit)", held_kinds, "source", "kind")
     L += table("Decoder output (what the heatmap should show)", fakes, "generator")
+    L += ["", "Transposed-convolution rows without a strength are mixed in at 2-5 dB above the music, "
+          "those marked @5-10 dB at 5-10 dB."]
     MD.write_text("\n".join(L) + "\n")
     print("\n".join(L))
     if write:
