@@ -59,6 +59,38 @@ def _analyze_array(x: np.ndarray, sr: int = kinds.SR):
         return analyze(p)
 
 
+def tracks_by_source() -> dict[str, list]:
+    """The fetched corpus tracks by source package (the study's real music)."""
+    by_src: dict[str, list] = {}
+    for t in corpus.collect_tracks(corpus.default_cache_dir(), max_download_mb=700, log=lambda m: None):
+        by_src.setdefault(t.source_package, []).append(t)
+    return by_src
+
+
+def fake_inputs(excerpts: list):
+    """(k, source, excerpt, generator spec, strength) for every decoder output of the study."""
+    specs = [s for s in generators.all_generators() if s.family in FAKE_GENERATORS and generators.is_available(s)]
+    for k in range(FAKE_EXCERPTS):
+        src, x = excerpts[(3 * k + 1) % len(excerpts)]
+        for spec in specs:
+            for db in (TCONV_STRENGTHS_DB if spec.family == "tconv" else (None,)):
+                yield k, src, x, spec, db
+
+
+def decoder_output(spec, x: np.ndarray, rng: np.random.Generator, db) -> np.ndarray:
+    """``x`` through ``spec``'s decoder; transposed-convolution lines mixed in at ``db`` above the music."""
+    if spec.family == "tconv":
+        fake, _ = toy_codecs.codec_pair(x, rng, strides=tuple(spec.params["strides"]), run_rate=spec.params["run_rate"],
+                                        upsample="tconv", seed=spec.params["seed"], target_db=db)
+    else:
+        fake, _ = generators.make_pair_fn(spec)(x, rng)
+    return fake
+
+
+def fake_name(spec, db) -> str:
+    return spec.name if db is None or db == (2.0, 5.0) else f"{spec.name} @{db[0]:g}-{db[1]:g} dB"
+
+
 def _excerpts(by_src: dict) -> list:
     excerpts = []
     for src, ts in sorted(by_src.items()):
@@ -81,10 +113,7 @@ def _collect_kinds(emit, excerpts) -> None:
 def collect_kinds(out: Path) -> None:
     """The kinds again, into their own file (rows with every field the current analysis records)."""
     done = {json.loads(line)["id"] for line in out.read_text().splitlines() if line.strip()} if out.exists() else set()
-    tracks = corpus.collect_tracks(corpus.default_cache_dir(), max_download_mb=700, log=lambda m: None)
-    by_src: dict[str, list] = {}
-    for t in tracks:
-        by_src.setdefault(t.source_package, []).append(t)
+    by_src = tracks_by_source()
     with open(out, "a") as f:
         def emit(rid, make):
             if rid in done:
@@ -117,10 +146,7 @@ def collect(out: Path) -> None:
         f.flush()
         print(rid, row.get("verdict"), row.get("cnn"), row.get("comb"), row.get("fakeprint"), flush=True)
 
-    tracks = corpus.collect_tracks(corpus.default_cache_dir(), max_download_mb=700, log=lambda m: None)
-    by_src: dict[str, list] = {}
-    for t in tracks:
-        by_src.setdefault(t.source_package, []).append(t)
+    by_src = tracks_by_source()
     # real music: whole tracks, the way users give them (first stem of multi-stem songs)
     for src, ts in sorted(by_src.items()):
         for t in ts[:TRACKS_PER_SOURCE]:
@@ -129,25 +155,12 @@ def collect(out: Path) -> None:
     _collect_kinds(emit, excerpts)
     # decoder output, content-matched: excerpts from several sources through each generator
     rng = np.random.default_rng(0)
-    specs = [s for s in generators.all_generators() if s.family in FAKE_GENERATORS and generators.is_available(s)]
-    for k in range(FAKE_EXCERPTS):
-        src, x = excerpts[(3 * k + 1) % len(excerpts)]
-        for spec in specs:
-            strengths = TCONV_STRENGTHS_DB if spec.family == "tconv" else (None,)
-            for db in strengths:
-                def make(spec=spec, x=x, src=src, db=db):
-                    fn = generators.make_pair_fn(spec)
-                    if spec.family == "tconv":
-                        fake, _ = toy_codecs.codec_pair(x, rng, strides=tuple(spec.params["strides"]),
-                                                        run_rate=spec.params["run_rate"], upsample="tconv",
-                                                        seed=spec.params["seed"], target_db=db)
-                    else:
-                        fake, _ = fn(x, rng)
-                    name = spec.name if db is None or db == (2.0, 5.0) else f"{spec.name} @{db[0]:g}-{db[1]:g} dB"
-                    return row_of(_analyze_array(fake), group="fake", source=src, generator=name, family=spec.family,
-                                  heldout=spec.heldout)
-                suffix = "" if db is None or db == (2.0, 5.0) else f"@{db[0]:g}-{db[1]:g}"
-                emit(f"fake|{spec.name}{suffix}|{k}", make)
+    for k, src, x, spec, db in fake_inputs(excerpts):
+        def make(spec=spec, x=x, src=src, db=db):
+            return row_of(_analyze_array(decoder_output(spec, x, rng, db)), group="fake", source=src,
+                          generator=fake_name(spec, db), family=spec.family, heldout=spec.heldout)
+        suffix = "" if db is None or db == (2.0, 5.0) else f"@{db[0]:g}-{db[1]:g}"
+        emit(f"fake|{spec.name}{suffix}|{k}", make)
     f.close()
 
 

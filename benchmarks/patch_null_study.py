@@ -18,6 +18,7 @@ usage: python benchmarks/patch_null_study.py collect [--store DIR]
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -29,13 +30,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from evidence_fit import _split_of  # noqa: E402
-from evidence_study import (FAKE_EXCERPTS, FAKE_GENERATORS, SWEEP_MIDI, TCONV_STRENGTHS_DB, TRACKS_PER_SOURCE,  # noqa: E402
-                            _analyze_array, _excerpts)
+from evidence_study import (SWEEP_MIDI, TRACKS_PER_SOURCE, _analyze_array, _excerpts, decoder_output,  # noqa: E402
+                            fake_inputs, fake_name, tracks_by_source)
 
 from forensic_app.core.analysis import analyze  # noqa: E402
 from forensic_app.core.patch_null import fit_patch_null  # noqa: E402
 from forensic_app.core.vocabulary import HEAT_FULL_SHARE, HEAT_UNCOLOURED_SHARE  # noqa: E402
-from forensic_app.training import corpus, generators, kinds, toy_codecs  # noqa: E402
+from forensic_app.training import corpus, kinds  # noqa: E402
 
 CAL = ROOT / "weights" / "calibration.json"
 MD = ROOT / "reports" / "evaluation" / "heatmap.md"
@@ -71,10 +72,7 @@ def collect(store: Path) -> None:
         f.flush()
         print(rid, r.heatmap.logits.shape, flush=True)
 
-    tracks = corpus.collect_tracks(corpus.default_cache_dir(), max_download_mb=700, log=lambda m: None)
-    by_src: dict[str, list] = {}
-    for t in tracks:
-        by_src.setdefault(t.source_package, []).append(t)
+    by_src = tracks_by_source()
     for src, ts in sorted(by_src.items()):
         for t in ts[:TRACKS_PER_SOURCE]:
             emit(f"real|{src}|{t.name}", lambda t=t: analyze(t.stems[0]), group="real", source=src)
@@ -94,21 +92,9 @@ def collect(store: Path) -> None:
                 emit(f"kind|synth: {shape} note sweep|{midi}|{seconds:g}", note, group="kind",
                      source=f"synth: {shape} note (pitch sweep)", seed=0 if i % 2 == 0 else 2)
     rng = np.random.default_rng(0)
-    specs = [s for s in generators.all_generators() if s.family in FAKE_GENERATORS and generators.is_available(s)]
-    for k in range(FAKE_EXCERPTS):
-        src, x = excerpts[(3 * k + 1) % len(excerpts)]
-        for spec in specs:
-            for db in (TCONV_STRENGTHS_DB if spec.family == "tconv" else (None,)):
-                def make(spec=spec, x=x, db=db):
-                    if spec.family == "tconv":
-                        fake, _ = toy_codecs.codec_pair(x, rng, strides=tuple(spec.params["strides"]),
-                                                        run_rate=spec.params["run_rate"], upsample="tconv",
-                                                        seed=spec.params["seed"], target_db=db)
-                    else:
-                        fake, _ = generators.make_pair_fn(spec)(x, rng)
-                    return _analyze_array(fake)
-                name = spec.name if db is None or db == (2.0, 5.0) else f"{spec.name} @{db[0]:g}-{db[1]:g} dB"
-                emit(f"fake|{name}|{k}", make, group="fake", source=src, generator=name, family=spec.family)
+    for k, src, x, spec, db in fake_inputs(excerpts):
+        emit(f"fake|{fake_name(spec, db)}|{k}", lambda spec=spec, x=x, db=db: _analyze_array(decoder_output(spec, x, rng, db)),
+             group="fake", source=src, generator=fake_name(spec, db), family=spec.family)
     f.close()
 
 
@@ -134,7 +120,7 @@ def _coloured(null, maps: list[np.ndarray], margin: float | None = None,
     held: per map, whether the app holds that result (its patches are then never coloured).
     """
     if margin is not None:
-        null = type(null)(**{**null.__dict__, "margin_logit": margin})
+        null = dataclasses.replace(null, margin_logit=margin)
     held = held or [False] * len(maps)
     shares = [np.ones_like(m) if h else null.real_share(m) for m, h in zip(maps, held)]
     cells = np.concatenate([s.ravel() for s in shares])

@@ -21,7 +21,6 @@ from .. import __version__
 from .audio import no_audio_error, open_audio
 from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info
 from .mono import Downmix
-from .calibration import Calibration
 from .comb import CombReference, comb_finding, comb_locked
 from .decoded import PcmSource
 from .errors import unusable_input
@@ -53,23 +52,16 @@ def effective_bandwidth_hz(mean_power: np.ndarray, bin_hz: float) -> float:
     return float((above[-1] + 1) * bin_hz) if above.size else 0.0
 
 
-def patch_real_share(cal: Calibration, fake_map: np.ndarray, *, painted: bool = True) -> np.ndarray:
+def patch_real_share(null: Optional[PatchNull], fake_map: np.ndarray, *, painted: bool = True) -> np.ndarray:
     """(n_rows, n_cols) share of real-music patches reaching each patch logit (core.patch_null).
 
     Without a fitted reference (calibrations before it), or where the CNN's reading is no evidence
     (``painted`` False: held tones, no content, within what synth sounds reach), no patch is
     shown as unusual: the share is held at 1.
     """
-    null = PatchNull.from_calibration(cal.raw)
     if null is None or not painted or null.n_rows != fake_map.shape[0]:
         return np.ones(fake_map.shape, np.float32)
     return null.real_share(fake_map)
-
-
-def _reference_summary(cal: Calibration) -> Optional[dict[str, Any]]:
-    null = PatchNull.from_calibration(cal.raw)
-    return None if null is None else {"groups": len(null.groups), "n_patches": null.n_patches,
-                                      "margin_logit": null.margin_logit, "fitted_on": null.fitted_on}
 
 
 def tail_words(duration_s: float, windows: list[WindowScore]) -> str:
@@ -220,7 +212,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     # its patches and windows are not painted as evidence either
     held_tone = meters.stationarity.value is not None and meters.stationarity.value >= rules.static_threshold
     display_cap = HELD_DISPLAY if decision.reasons or held_tone else 1.0
-    heatmap = Heatmap(real_share=patch_real_share(cal, fake_map, painted=display_cap >= 1.0),
+    heatmap = Heatmap(real_share=patch_real_share(cal.patch_null, fake_map, painted=display_cap >= 1.0),
                       time_edges_s=time_edges, freq_edges_hz=freq_edges, logits=fake_map.astype(np.float32))
     w_probs = np.minimum(cal.window_probability(w_logits - shift), display_cap)
     windows = [WindowScore(float(time_edges[s]), float(time_edges[min(s + WINDOW_CELLS, n_cols)]), float(q))
@@ -259,7 +251,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
 
     settings.update({"threshold_likely_fake": cal.threshold_fake, "threshold_no_traces_found": cal.threshold_real,
                      "evidence_rules": dataclasses.asdict(rules), "probability_by_detector": decision.by_detector, "cnn_display_shift_logit": round(shift, 4),
-                     "heatmap_reference": _reference_summary(cal),
+                     "heatmap_reference": None if cal.patch_null is None else cal.patch_null.summary(),
                      "content_s": round(content_s, 2), "stationarity": meters.stationarity.value, "learned_probability": p_learned,  # the fused CNN+comb probability before any cap
                      "learned_interval": list(scored.learned_interval),
                      "window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
 
 from .errors import ModelError
+from .patch_null import PatchNull
 
 
 def sigmoid(x: np.ndarray | float) -> np.ndarray:
@@ -67,6 +69,11 @@ class Calibration:
             comb_z_clip=float(d.get("comb", {}).get("z_clip", 12.0)), raw=d,
             comb_z_floor=None if d.get("comb", {}).get("z_floor") is None else float(d["comb"]["z_floor"]),
         )
+
+    @cached_property
+    def patch_null(self) -> Optional[PatchNull]:
+        """The heatmap's real-music reference (parsed once per calibration), or None before it existed."""
+        return PatchNull.from_calibration(self.raw)
 
     def comb_input(self, z: Any) -> Any:
         """The comb term of the track fusion from comb_feature()'s z (scalar or array)."""

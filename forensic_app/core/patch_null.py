@@ -72,6 +72,11 @@ class PatchNull:
             out[i] = 10.0 ** np.interp(xi, qi, li, left=0.0, right=np.log10(self.floor))
         return np.clip(out, self.floor, 1.0)
 
+    def summary(self) -> dict[str, Any]:
+        """What an analysis records about the reference it used (provenance)."""
+        return {"groups": len(self.groups), "n_patches": self.n_patches, "margin_logit": self.margin_logit,
+                "fitted_on": self.fitted_on}
+
     def to_dict(self) -> dict[str, Any]:
         return {"levels": [float(v) for v in self.levels],
                 "logit_at_level": [[None if not np.isfinite(v) else round(float(v), 4) for v in row]
