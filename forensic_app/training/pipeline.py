@@ -98,6 +98,9 @@ def run_train(args) -> int:
     return 0
 
 
+CARRIED_CALIBRATION_KEYS = ("evidence", "patch_null")  # fitted on the weights' readings, not on the fusion
+
+
 def run_calibrate(args) -> int:
     """Refit calibration and the comb reference of existing weights on the current val split."""
     import torch
@@ -111,6 +114,14 @@ def run_calibrate(args) -> int:
     scores = comb_scores(cache, contract)
     version = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%d-%H%M")
     cal = fit_on_val_rows(net.eval(), features_dir, scores, exclude=[], version=f"cal-{version}")
+    # The evidence rules and the heatmap's real-music reference were fitted on these same weights'
+    # readings (benchmarks/evidence_study.py, patch_null_study.py); a refit of the fusion on the
+    # validation split must not drop them (the defaults would let a weaker comb decide alone).
+    try:
+        previous = json.loads((out / manifest.files["calibration"]["path"]).read_text(encoding="utf-8"))
+    except (OSError, KeyError, ValueError):
+        previous = {}
+    cal.update({k: previous[k] for k in CARRIED_CALIBRATION_KEYS if k in previous})
     fit_comb_reference(cache, contract, scores).to_json(out / "comb_reference.json")
     replace_calibration(out, cal, refreshed=["comb_reference"])
     print(f"calibration {cal['version']} written to {out} (thresholds {cal['thresholds']}, "

@@ -80,12 +80,17 @@ def test_recalibrating_in_place_keeps_weights_and_binds_the_new_calibration(mini
     weights_before = (out / "patch_cnn.pt").read_bytes()
     cal = json.loads((out / "calibration.json").read_text())
     cal["thresholds"]["likely_fake"] = 0.123  # a stale fit that recalibration must replace
+    # what the evidence and heatmap studies fitted on these weights' readings must survive the refit
+    cal["evidence"] = {"comb_threshold_z": 20.5, "fakeprint_threshold_logit": 5.2, "rule": "study"}
+    cal["patch_null"] = {"levels": [1.0], "logit_at_level": [[0.0]], "row_max": [1.0], "floor": 0.5,
+                         "margin_logit": 0.5, "n_patches": 1}
     (out / "calibration.json").write_text(json.dumps(cal))
 
     assert pipeline_main(["calibrate", "--cache-dir", str(mini_dataset), "--weights", str(out)]) == 0
     model = load_model(out)  # verifies every sha256 in the manifest
     assert (out / "patch_cnn.pt").read_bytes() == weights_before
     assert model.calibration.threshold_fake >= 0.6 and "margin" in model.calibration.raw["thresholds"]["rule"]
+    assert model.calibration.raw["evidence"] == cal["evidence"] and model.calibration.raw["patch_null"] == cal["patch_null"]
 
     data = bytearray(weights_before)
     data[-10] ^= 0xFF
