@@ -58,3 +58,23 @@ def test_evaluated_model_card_reaches_the_report_as_percentages(tmp_path):
     assert "False-positive rates on real music, by source ufoai-music 4.7 % drascula-music 0.0 %" in text
     assert "Lyra (neural speech codec) 0.0 % 0.127" in text  # held-out detection as a rate, AUC as a number
     assert "0.0465116" not in text and "0.126591" not in text
+
+
+def test_the_card_states_what_the_app_calls_not_what_the_fusion_alone_would(tmp_path):
+    # the evidence rules hold back much that the learned fusion alone would call likely AI: the card
+    # must give the app's verdicts (all three detectors, evidence rules) when the evaluation has them
+    res = _evaluation(fp_all=0.005, n_real=600)
+    row = lambda lf: {"n": 10, "likely_fake": lf, "inconclusive": 0.5, "no_traces_found": 0.5}  # noqa: E731
+    res["verdicts"] = {"families": {"lyra": row(0.0), "hifigan": row(0.5)},
+                       "sources": {"ufoai-music": row(0.0), "drascula-music": row(0.0)},
+                       "all_real": {**row(0.0), "n": 600}}
+    text = " ".join(failure_modes(res))
+    assert "No held-out real segment was called likely AI-generated (0 of 600 test-split real segments)" in text
+    assert "up to about 0.5 % (95 % bound)" in text and "not zero, and" not in text
+    assert "only 0.0 % of Lyra test fakes were called likely AI-generated" in text
+    weights = tmp_path / "weights"
+    weights.mkdir()
+    (weights / "manifest.json").write_text(json.dumps({"name": "m"}))
+    update_manifest(weights, res)
+    card = json.loads((weights / "manifest.json").read_text())["model_card"]
+    assert card["false_positive_rates_by_source"]["ufoai-music"] == 0.0 and card["detection_rate_by_family"]["lyra"] == 0.0
