@@ -6,6 +6,7 @@ the real music and kinds of the train/val packages and reports false positives o
 packages and on kinds made with other seeds, and detection per generator.
 
 usage: python benchmarks/evidence_study.py collect [--out reports/evaluation/evidence_rows.jsonl]
+       python benchmarks/evidence_study.py kinds | sweep | drones   (more real negatives, their own files)
        python benchmarks/evidence_study.py fit [--write-calibration]
 Needs the corpus fetched by ``forensic-app data build`` (or training.corpus.collect_tracks).
 """
@@ -190,9 +191,54 @@ def collect_sweep(out: Path) -> None:
                     print(rid, row["cnn"], row["comb"], row["fakeprint"], flush=True)
 
 
+DRONE_MIDI = (45, 57, 69)  # A2, A3, A4: 110, 220, 440 Hz, whole hertz, on the decoders' lattices (k*100, k*200 Hz)
+DRONE_LEVELS_DB = (-11.0, -13.0, -15.0)  # under the music's RMS: where the held-tone measure stays under 0.95
+
+
+def _drone_excerpts(by_src: dict):
+    """(source, track name or None, 30-s excerpt): the kinds' own excerpt of each source (track None),
+    then the middle 30 s of the tracks a quarter and three quarters into its list."""
+    for src, x in _excerpts(by_src):
+        yield src, None, x
+    for src, ts in sorted(by_src.items()):
+        for t in {ts[len(ts) // 4].name: ts[len(ts) // 4], ts[3 * len(ts) // 4].name: ts[3 * len(ts) // 4]}.values():
+            if t is ts[len(ts) // 2]:
+                continue
+            yield src, t.name, corpus.load_excerpt(t, min(30.0, max(0.0, t.duration_s / 2 - 15)), 30.0)
+
+
+def collect_drones(out: Path) -> None:
+    """The comb's hardest real negative, over every source: a naive (aliasing) saw drone on an A under
+    up to three excerpts of each source, at three levels and three octaves. A drone like this under one warzone2100
+    excerpt made a locked comb of z 10.8 that was no held tone; the kinds' three drone items never did.
+    Drones under train/val sources join the fitting set (seed 0), under test sources the measuring set (seed 2)."""
+    from evidence_fit import _split_of  # noqa: E402 - beside this script
+
+    done = {json.loads(line)["id"] for line in out.read_text().splitlines() if line.strip()} if out.exists() else set()
+    by_src = tracks_by_source()
+    split = _split_of(list(by_src))
+    with open(out, "a") as f:
+        for src, track, x in _drone_excerpts(by_src):
+            base = x / (np.sqrt(np.mean(x ** 2)) + 1e-12)
+            for midi in DRONE_MIDI:
+                saw = kinds.oscillator(np.full(x.size, kinds._midi_hz(midi)), "saw")
+                saw = saw / (np.sqrt(np.mean(saw ** 2)) + 1e-12)
+                for db in DRONE_LEVELS_DB:
+                    rid = f"kind|drone sweep|{src}|{midi}|{db:g}" + ("" if track is None else f"|{track}")
+                    if rid in done:
+                        continue
+                    row = row_of(_analyze_array(kinds._norm(base + 10 ** (db / 20) * saw)), group="kind",
+                                 source="A-tuned saw drone under real music (sweep over sources)",
+                                 seed=0 if split.get(src) in ("train", "val") else 2, music=src, midi=midi, level_db=db)
+                    row["id"] = rid
+                    f.write(json.dumps(row) + "\n")
+                    f.flush()
+                    print(rid, row["comb"], row["comb_offset"], row["stationarity"], flush=True)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("command", choices=["collect", "kinds", "sweep", "fit"])
+    ap.add_argument("command", choices=["collect", "kinds", "sweep", "drones", "fit"])
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--write-calibration", action="store_true")
     a = ap.parse_args(argv)
@@ -204,6 +250,9 @@ def main(argv=None) -> int:
         return 0
     if a.command == "sweep":
         collect_sweep(a.out.with_name("evidence_sweep_rows.jsonl"))
+        return 0
+    if a.command == "drones":
+        collect_drones(a.out.with_name("evidence_drone_rows.jsonl"))
         return 0
     from evidence_fit import fit  # noqa: E402 - beside this script
 

@@ -139,11 +139,11 @@ def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_
     p = max([p_learned, *fixed])
     lo, hi = max([lo, *fixed]), max([hi, *fixed])
     if content_s < min(rules.min_content_s, 0.5 * duration_s):
-        # Nothing to examine: the readings mean nothing, so the probability stays at the bottom of
-        # the undecided band (a moderator's queue, sorted by probability, does not put room tone on top)
-        cap = min(cal.threshold_real + 0.01, line - CAP_MARGIN)
-        p, lo, hi = min(p, cap), min(lo, cap), min(hi, cap)
+        # Nothing to examine: the readings mean nothing, either way, so the probability is held at the
+        # bottom of the undecided band, whatever they said (a moderator's queue, sorted by probability,
+        # does not put room tone on top, and an "inconclusive" never shows a no-traces probability)
+        held = min(cal.threshold_real + 0.01, line - CAP_MARGIN)
         reasons.append("no_content")
-        return Decision(p, (min(lo, p), max(hi, p)), "inconclusive", by, tuple(reasons))
+        return Decision(held, (held, held), "inconclusive", by, tuple(reasons))
     interval = (min(lo, p), max(hi, p))
     return Decision(p, interval, cal.verdict(p, interval), by, tuple(reasons))

@@ -25,7 +25,7 @@ import numpy as np
 import soundfile as sf
 
 from ..core.progress import CancelToken, Progress, ProgressCallback, check
-from . import augment, corpus, generators
+from . import augment, corpus, generators, kinds
 from .corpus import Track
 from .plan import FULL, MARGIN_S, SEGMENT_S, SMALL, WINDOW_S, Item, plan_items
 from .synth import synthetic_music
@@ -131,9 +131,15 @@ class _Index:
 
 
 def _process(item: Item, cache_dir: Path, model_dir: Path, timings: dict) -> list[dict]:
-    x = corpus.load_excerpt(item.track, item.start_s, WINDOW_S)
+    source = item.track.source_package
+    if item.kind is None:
+        x = corpus.load_excerpt(item.track, item.start_s, WINDOW_S)
+    else:  # a kind of human-made sound (training.kinds), rendered here; derived ones from the track's window
+        music = corpus.load_excerpt(item.track, item.start_s, WINDOW_S) if item.kind in kinds.DERIVED_KINDS else None
+        x = kinds.render(item.kind, item.kind_seed, WINDOW_S, music)
+        source = kinds.KIND_SOURCE_PREFIX + item.kind
     n_out = int(SEGMENT_S * SR)
-    common = {"source_package": item.track.source_package, "split": item.split, "augment": "+".join(item.augment),
+    common = {"source_package": source, "split": item.split, "augment": "+".join(item.augment),
               "duration_s": f"{SEGMENT_S:.2f}", "track": item.track.name, "start_s": f"{item.start_s + MARGIN_S:.2f}"}
     folder = cache_dir / "segments" / item.split / item.family
     if item.generator is None:

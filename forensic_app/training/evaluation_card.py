@@ -160,6 +160,9 @@ def failure_modes(res: dict[str, Any]) -> list[str]:
     return out
 
 
+STUDY_MODEL_CARD_KEYS = ("measured_with_the_evidence_rules",)
+
+
 def update_manifest(weights: Path, res: dict[str, Any]) -> None:
     from ..core.weights import write_manifest
 
@@ -171,7 +174,9 @@ def update_manifest(weights: Path, res: dict[str, Any]) -> None:
     # key names are the ones the recourse report knows (report/recourse.py _KNOWN); a "rate"
     # in a key makes the report print the value as a percentage
     r3 = lambda v: None if v is None else round(float(v), 3)  # noqa: E731
-    man["model_card"] = {
+    # written by benchmarks/evidence_fit.py for these weights: not this evaluation's to drop
+    kept = {k: v for k, v in (man.get("model_card") or {}).items() if k in STUDY_MODEL_CARD_KEYS}
+    man["model_card"] = {**kept,
         "covered_families": sorted(fams),
         "known_failure_modes": failure_modes(res),
         "false_positive_rates_by_source": {k: r3(v) for k, v in sources.items()},

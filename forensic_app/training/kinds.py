@@ -239,18 +239,14 @@ SOLO_KINDS: dict[str, Callable[[int], np.ndarray]] = {
 }
 
 
-def derived_kinds(music: np.ndarray, seed: int) -> Iterator[tuple[str, np.ndarray]]:
-    """Kinds made from a piece of real music ``music`` (n,) at SR."""
+def _pad_mix(music: np.ndarray, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    yield "vocoder on real music", vocoder(music, seed)
-    yield "vocoder with a moving carrier on real music", vocoder_melody(music, seed)
-    yield "lo-fi: bitcrusher x4 8-bit", bitcrush(music, 4, 8)
-    yield "lo-fi: bitcrusher x2 6-bit", bitcrush(music, 2, 6)
-    yield "lo-fi: tape preset", lofi(music, seed)
-    yield "limited master (+12 dB)", limited(music)
     pad = detuned_pad(seed, music.size / SR)[: music.size]
     gain = float(rng.choice([0.5, 1.0]))
-    yield "synth pad mixed into real music", _norm(music / (np.max(np.abs(music)) + 1e-12) + gain * pad / 0.7)
+    return _norm(music / (np.max(np.abs(music)) + 1e-12) + gain * pad / 0.7)
+
+
+def _saw_drone(music: np.ndarray, seed: int, rel_db: float) -> np.ndarray:
     # A naive (aliasing) sawtooth on an A (220, 440 Hz: whole hertz) puts exact lines on a lattice that
     # coincides with decoder spacings (k*100 Hz, k*200 Hz): the comb's lines are then "locked" as a
     # decoder's are. Under moving music the held-tone measure stays below its threshold down to
@@ -259,5 +255,72 @@ def derived_kinds(music: np.ndarray, seed: int) -> Iterator[tuple[str, np.ndarra
     base = music / (np.sqrt(np.mean(music ** 2)) + 1e-12)
     saw = oscillator(np.full(music.size, _midi_hz(midi)), "saw")
     saw = saw / (np.sqrt(np.mean(saw ** 2)) + 1e-12)
-    for rel_db in (-9, -13, -17):
-        yield f"A-tuned saw drone under real music ({rel_db} dB)", _norm(base + 10 ** (rel_db / 20) * saw)
+    return _norm(base + 10 ** (rel_db / 20) * saw)
+
+
+# Kinds made from a piece of real music: name -> fn(music (n,) float at SR, seed) -> (n,) float32.
+DERIVED_KINDS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
+    "vocoder on real music": vocoder,
+    "vocoder with a moving carrier on real music": vocoder_melody,
+    "lo-fi: bitcrusher x4 8-bit": lambda music, seed: bitcrush(music, 4, 8),
+    "lo-fi: bitcrusher x2 6-bit": lambda music, seed: bitcrush(music, 2, 6),
+    "lo-fi: tape preset": lofi,
+    "limited master (+12 dB)": lambda music, seed: limited(music),
+    "synth pad mixed into real music": _pad_mix,
+    **{f"A-tuned saw drone under real music ({db} dB)": (lambda music, seed, db=db: _saw_drone(music, seed, db))
+       for db in (-9, -13, -17)},
+}
+
+
+def derived_kinds(music: np.ndarray, seed: int) -> Iterator[tuple[str, np.ndarray]]:
+    """Kinds made from a piece of real music ``music`` (n,) at SR."""
+    for name, fn in DERIVED_KINDS.items():
+        yield name, fn(music, seed)
+
+
+KIND_SOURCE_PREFIX = "kind/"  # a kind's clips in the training corpus carry source_package "kind/<name>"
+
+
+def render(name: str, seed: int, seconds: float, music: np.ndarray | None = None) -> np.ndarray:
+    """One clip of kind ``name``: (round(seconds*SR),) float32 at SR.
+
+    Solo kinds are rendered at their own length and the middle ``seconds`` kept (zero-padded
+    when shorter); derived kinds need ``music`` (n,) at SR and keep its length.
+    Raises KeyError for an unknown kind, ValueError when a derived kind gets no music.
+    """
+    if name in DERIVED_KINDS:
+        if music is None:
+            raise ValueError(f"kind {name!r} is made from real music: pass music")
+        return DERIVED_KINDS[name](np.asarray(music, np.float64), seed).astype(np.float32)
+    y = SOLO_KINDS[name](seed)
+    n = int(round(seconds * SR))
+    if y.size < n:
+        return np.pad(y, (0, n - y.size)).astype(np.float32)
+    start = (y.size - n) // 2
+    return y[start:start + n].astype(np.float32)
+
+
+def kind_group(name: str) -> str:
+    """The family a kind belongs to (synth, lo-fi, vocoder, ...): what one source package is to
+    real recordings when training draws its real segments per source."""
+    if name.startswith("synth:"):
+        return "synth"
+    if name.startswith("lo-fi") or name.startswith("near-silence"):
+        return name.split(":")[0]
+    if name.startswith("vocoder"):
+        return "vocoder"
+    if name.startswith("limited"):
+        return "limited master"
+    return "synth under real music"
+
+
+def is_kind(row: dict) -> bool:
+    """Whether a corpus index row is a generated kind clip (source_package ``kind/<name>``)."""
+    return row.get("source_package", "").startswith(KIND_SOURCE_PREFIX)
+
+
+def source_group(source_package: str) -> str:
+    """The group a corpus row's source counts in: its package, or ``kind/<kind_group>`` for a kind."""
+    if source_package.startswith(KIND_SOURCE_PREFIX):
+        return KIND_SOURCE_PREFIX + kind_group(source_package[len(KIND_SOURCE_PREFIX):])
+    return source_package

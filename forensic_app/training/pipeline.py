@@ -93,12 +93,37 @@ def run_train(args) -> int:
             extra[key] = out / entry["path"]
     if shipped_manifest.get("third_party"):
         manifest["third_party"] = shipped_manifest["third_party"]
+    carried = carried_evidence(shipped)
+    if carried:
+        cal["evidence"] = carried
     save_model_bundle(out, network=net, manifest=manifest, calibration=cal, extra_files=extra)
     print(f"weights written to {out} (calibration {cal['version']}, thresholds {cal['thresholds']})")
     return 0
 
 
 CARRIED_CALIBRATION_KEYS = ("evidence", "patch_null")  # fitted on the weights' readings, not on the fusion
+# Evidence thresholds that read the patch CNN: they mean nothing for other weights.
+CNN_EVIDENCE_KEYS = ("cnn_confound_logit", "cnn_weights_sha256")
+
+
+def carried_evidence(weights_dir: Path) -> dict:
+    """The evidence rules of ``weights_dir``'s calibration that new weights can keep.
+
+    The comb's and the fakeprint's thresholds do not depend on the patch CNN: a retrained bundle
+    keeps them (the defaults would let a comb of z 9 decide alone, which real music reaches).
+    The CNN's own threshold is dropped, so the CNN cannot decide alone until
+    ``benchmarks/evidence_study.py`` has been run on the new weights. {} when there is nothing to carry.
+    """
+    try:
+        man = json.loads((weights_dir / "manifest.json").read_text(encoding="utf-8"))
+        cal = json.loads((weights_dir / man["files"]["calibration"]["path"]).read_text(encoding="utf-8"))
+    except (OSError, KeyError, ValueError):
+        return {}
+    evidence = {k: v for k, v in (cal.get("evidence") or {}).items() if k not in CNN_EVIDENCE_KEYS}
+    if evidence:
+        evidence["rule"] = (str(evidence.get("rule", "")) + "; carried to retrained weights without the patch "
+                            "CNN's threshold (the CNN cannot decide alone until the evidence study is run on them)")
+    return evidence
 
 
 def run_calibrate(args) -> int:

@@ -17,7 +17,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from . import augment, corpus, generators
+from . import augment, corpus, generators, kinds
 from .corpus import SPLITS, Track
 from .generators import GeneratorSpec
 
@@ -46,6 +46,13 @@ class SubsetConfig:
     # is false positives on unfamiliar real music: these widen training, calibration and the
     # false-positive measurement without more fakes.
     extra_real_per_source: Optional[dict] = None
+    # split -> seeds per kind (training.kinds: synth notes, vocoder, bitcrusher, limited masters,
+    # room tone...): human-made sounds that imitate decoder evidence, as real segments so the
+    # patch CNN learns them as real. Planned last. Their seeds (KIND_SEED_BASE) never meet the
+    # seeds the evidence and heatmap studies fit and measure on (0-2), and test holds none:
+    # kinds are measured by those studies on unseen seeds.
+    kind_seeds: Optional[dict] = None
+    kinds: Optional[tuple[str, ...]] = None  # None: every kind in training.kinds
 
 
 FULL = SubsetConfig(
@@ -56,6 +63,7 @@ FULL = SubsetConfig(
     extra_fakes={"griffinlim": {"train": 10, "val": 3, "test": 3}},
     pinned_real_per_source=60,
     extra_real_per_source={"train": 40, "val": 40, "test": 60},
+    kind_seeds={"train": 8, "val": 3},
 )
 SMALL = SubsetConfig(
     real_per_source={"train": 1, "val": 1, "test": 1},
@@ -63,7 +71,10 @@ SMALL = SubsetConfig(
     family_scale={f: 1.0 for f in generators.FAMILIES},
     cap_minutes_per_source=1.0,
     generators=("lyra-6kbps", "tconv-s8.5.4.2-24k", "tconv-s6.5.4.2-24k", "upsample-nearest-s8.5.4.2-24k"),
+    kind_seeds={"train": 1, "val": 1},
+    kinds=("synth: saw note", "lo-fi: bitcrusher x4 8-bit"),
 )
+KIND_SEED_BASE = {"train": 100, "val": 200, "test": 300}  # + 0..n-1: a kind clip's seed in each split
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,8 @@ class Item:
     generator: Optional[GeneratorSpec]
     augment: tuple[str, ...]
     seed: int
+    kind: Optional[str] = None  # training.kinds name: the clip is rendered (from track's window when derived)
+    kind_seed: int = 0
 
     @property
     def family(self) -> str:
@@ -200,6 +213,41 @@ def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optio
             wins = corpus.choose_excerpts(src_tracks, cap + n_extra, WINDOW_S, seed=_seed(src) ^ seed, skip_s=skip)
             for track, start in wins[cap:]:
                 items.append(make(track, start, split, None))
+    items += _kind_items(config, sources, split_of, windows, seed)
     seen: set[str] = set()  # a source with few windows can yield the same pair twice
     items = [it for it in items if not (it.item_id in seen or seen.add(it.item_id))]
     return items, split_of
+
+
+def _kind_items(config: SubsetConfig, sources: Sequence[str], split_of: dict[str, str],
+                windows: dict[str, list[tuple[Track, float]]], seed: int) -> list[Item]:
+    """Real segments of each kind (training.kinds), per split: solo kinds from their seed alone,
+    derived kinds from a window of the split's own music (round-robin over its sources, taken
+    from the far end of each source's windows)."""
+    if not config.kind_seeds:
+        return []
+    names = list(config.kinds or (*kinds.SOLO_KINDS, *kinds.DERIVED_KINDS))
+    items: list[Item] = []
+    for split in SPLITS:
+        n_seeds = config.kind_seeds.get(split, 0)
+        music = [s for s in sources if split_of[s] == split and windows[s]]
+        turn, cursor = 0, Counter()
+        for name in names:
+            for k in range(n_seeds):
+                kind_seed = KIND_SEED_BASE[split] + k
+                source = kinds.KIND_SOURCE_PREFIX + name
+                if name in kinds.DERIVED_KINDS:
+                    if not music:
+                        continue
+                    src = music[turn % len(music)]
+                    turn += 1
+                    track, start = windows[src][-1 - cursor[src] % len(windows[src])]
+                    cursor[src] += 1
+                else:
+                    track, start = Track(source, (f"{corpus._slug(name)}-seed{kind_seed}",), WINDOW_S,
+                                         "generated in code (no licence needed)"), 0.0
+                item_id = f"kind-{corpus._slug(name)}-{kind_seed}"
+                rng = np.random.default_rng(_seed(item_id) ^ seed)
+                items.append(Item(item_id, track, start, split, None, tuple(augment.sample_chain(rng)),
+                                  _seed(item_id + "aug"), kind=name, kind_seed=kind_seed))
+    return items

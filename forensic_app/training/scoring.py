@@ -25,6 +25,7 @@ from ..core.mono import to_mono
 from ..core.scoring import Readings, clipped_comb_z, learned_features, window_logits_from_map
 from ..core.spectrogram import FeatureContract
 from .features import FeatureStore, load_segment, read_index
+from .kinds import is_kind
 
 
 def score_store(net: PatchCNN, store: FeatureStore, indices: Optional[np.ndarray] = None, batch: int = 16) -> dict:
@@ -184,19 +185,29 @@ def fit_calibration(track_logit: np.ndarray, comb_z: np.ndarray, labels: np.ndar
 
 
 def fit_comb_reference(cache_dir: Path, contract: FeatureContract, scores: dict[str, float]) -> CombReference:
-    """Real-music comb z distribution by source package (train + val reals), for FP rates."""
+    """Real-music comb z distribution by source package (train + val reals), for FP rates.
+
+    The generated kinds (training.kinds) are left out: this reference says how often real music
+    reaches a comb, and a single held pulse note would speak for all of it."""
     by_source: dict[str, list[float]] = {}
     for r in read_index(cache_dir):
-        if r["label"] == "real" and r["split"] in ("train", "val") and r["id"] in scores:
+        if r["label"] == "real" and r["split"] in ("train", "val") and r["id"] in scores and not is_kind(r):
             by_source.setdefault(r["source_package"], []).append(scores[r["id"]])
     return fit_reference(by_source)
 
 
 def fit_on_val_rows(net: PatchCNN, features_dir: Path, scores: dict[str, float], *, exclude: list[str], version: str,
                     **options) -> dict:
-    """Score the validation split (minus families in ``exclude``) and fit calibration on it."""
+    """Score the validation split (minus families in ``exclude``) and fit calibration on it.
+
+    The generated kinds (training.kinds) are left out: the probability is calibrated on real
+    recordings, and the kinds are held back by the evidence rules, whose patch-CNN threshold
+    ``benchmarks/evidence_study.py`` sets against them (held tones excepted, which no CNN reading
+    can speak for). As packages they would set the likely_fake line from a single held note.
+    """
     val = FeatureStore(features_dir, "val")
-    keep = np.array([i for i, r in enumerate(val.rows[: len(val)]) if r["family"] not in exclude], int)
+    keep = np.array([i for i, r in enumerate(val.rows[: len(val)]) if r["family"] not in exclude and not is_kind(r)],
+                    int)
     s = score_store(net, val, keep)
     rows = [val.rows[i] for i in keep]
     labels = np.array([1 if r["label"] == "fake" else 0 for r in rows])

@@ -24,6 +24,7 @@ from ..core.model import PatchCNN
 from ..core.spectrogram import FeatureContract
 from .features import FeatureStore
 from .generators import FAMILIES as _CATALOGUE_FAMILIES
+from .kinds import source_group
 
 FAMILIES = list(_CATALOGUE_FAMILIES)  # the family head's outputs, in the generator catalogue's order
 
@@ -64,7 +65,8 @@ class BalancedSampler:
             if r.get("heldout", "").lower() in {"1", "true", "yes"}:
                 continue
             if r["label"] == "real":
-                self.real_by_source.setdefault(r["source_package"], []).append(i)
+                # a kind family (synth, lo-fi, ...) is drawn as often as one real source package
+                self.real_by_source.setdefault(source_group(r["source_package"]), []).append(i)
             elif r["family"] not in exclude_families:
                 self.fake_by_family.setdefault(r["family"], []).append(i)
         if not self.real_by_source or not self.fake_by_family:

@@ -77,6 +77,11 @@ def test_no_content_never_gets_a_verdict(cal):
     d = run(cal, learned=0.01, cnn=-2.0, comb=14.0, fp=6.0, content=0.4)
     assert d.verdict == "inconclusive" and "no_content" in d.reasons
     assert d.probability <= cal.threshold_real + 0.01  # not sorted above real evidence in a queue
+    # nor below: low readings of nothing are no more evidence than high ones; the probability shown
+    # with "inconclusive" lies in the undecided band, at the same held value
+    quiet = run(cal, learned=0.01, cnn=-3.0, comb=2.0, fp=-20.0, content=0.4)
+    assert quiet.verdict == "inconclusive" and quiet.interval == (quiet.probability, quiet.probability)
+    assert cal.threshold_real < quiet.probability == d.probability <= cal.threshold_real + 0.01
 
 
 def test_low_evidence_is_no_traces_found_not_likely_real(cal):

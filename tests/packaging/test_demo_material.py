@@ -41,5 +41,7 @@ def test_splice_lights_up_where_it_is(demo):
     inside = (col_t > 12.5) & (col_t < 17.5)
     near = (col_t > 10.5) & (col_t < 19.5)  # the network's receptive field reaches about 1.1 s either side
     strength = h.strength
-    assert (strength[:, inside] > 0).mean() > 0.3 and strength[:, inside].max() == 1.0
+    # a third of the splice's patches coloured, the strongest clearly (strength 1 is 1 in 10,000 real-music
+    # patches; with held synth notes among the reference, decoder patches reach about 1 in 2,000: 0.4-0.6)
+    assert (strength[:, inside] > 0).mean() > 0.3 and strength[:, inside].max() > 0.3
     assert strength[:, ~near].max() == 0.0  # the real song around the splice stays uncoloured

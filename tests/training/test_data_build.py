@@ -20,7 +20,9 @@ import soundfile as sf
 
 from forensic_app.core.errors import Cancelled
 from forensic_app.core.progress import CancelToken
-from forensic_app.training import augment, build, commands, corpus, decoder_pairs, pair_signal, plan, synth, toy_codecs
+from forensic_app.training import (augment, build, commands, corpus, decoder_pairs, kinds, pair_signal, plan, synth,
+                                   toy_codecs)
+from forensic_app.training.train import BalancedSampler
 
 SR = 44100
 
@@ -82,12 +84,60 @@ def test_splits_are_by_source_package_and_heldout_never_trains(small):
     rows = build.read_index(cache)
     split_of = defaultdict(set)
     for r in rows:
-        split_of[r["source_package"]].add(r["split"])
+        if not r["source_package"].startswith(kinds.KIND_SOURCE_PREFIX):  # kinds: own test below
+            split_of[r["source_package"]].add(r["split"])
     assert all(len(s) == 1 for s in split_of.values()), split_of
     assert {next(iter(s)) for s in split_of.values()} == {"train", "val", "test"}
     heldout = [r for r in rows if r["heldout"] == "1"]
     assert heldout and all(r["split"] != "train" for r in heldout)
     assert {r["family"] for r in heldout} == {"tconv"}
+
+
+def test_kinds_are_real_segments_of_train_and_val_made_from_their_own_split(small):
+    cache, _, _ = small
+    rows = build.read_index(cache)
+    kind_rows = [r for r in rows if r["source_package"].startswith(kinds.KIND_SOURCE_PREFIX)]
+    assert {r["source_package"] for r in kind_rows} == {kinds.KIND_SOURCE_PREFIX + k for k in plan.SMALL.kinds}
+    assert {r["label"] for r in kind_rows} == {"real"} and {r["family"] for r in kind_rows} == {"real"}
+    assert sorted(r["split"] for r in kind_rows) == ["train", "train", "val", "val"]  # test holds none
+    with open(cache / "tracks.csv", newline="") as f:
+        split_of_track = {t["track"]: t["split"] for t in csv.DictReader(f)}
+    for r in kind_rows:
+        y = sf.read(cache / r["path"], dtype="float32")[0]
+        assert y.size == 10 * SR and np.sqrt(np.mean(y ** 2)) > 0.01  # not silence
+        if r["source_package"].endswith("bitcrusher x4 8-bit"):  # made from music of its own split only
+            assert split_of_track[r["track"]] == r["split"]
+    # a saw note is a line spectrum (time-stretched or not): its strongest bins stand far above the median bin
+    for saw in [r for r in kind_rows if r["source_package"].endswith("saw note")]:
+        spec = np.abs(np.fft.rfft(sf.read(cache / saw["path"], dtype="float32")[0]))
+        assert np.sort(spec)[-20] > 100 * np.median(spec), saw["augment"]
+
+
+def test_adding_kinds_keeps_every_earlier_item_and_plans_them_last():
+    tracks = [corpus.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 300.0, "test") for i in range(6) for j in range(2)]
+    base = dict(real_per_source={"train": 2, "val": 2, "test": 2}, fakes_per_generator={"train": 1, "val": 1, "test": 1},
+                family_scale={}, cap_minutes_per_source=4.0, generators=("tconv-s8.5.4.2-24k",))
+    before, _ = plan.plan_items(tracks, plan.SubsetConfig(**base))
+    after, split_of = plan.plan_items(tracks, plan.SubsetConfig(**base, kind_seeds={"train": 3, "val": 2, "test": 0}))
+    assert [(it.item_id, it.augment) for it in after[: len(before)]] == [(it.item_id, it.augment) for it in before]
+    added = after[len(before):]
+    n_kinds = len(kinds.SOLO_KINDS) + len(kinds.DERIVED_KINDS)
+    assert len(added) == 5 * n_kinds and len({it.item_id for it in added}) == len(added)
+    assert all(it.kind and it.generator is None and it.split in ("train", "val") for it in added)
+    for it in added:
+        if it.kind in kinds.DERIVED_KINDS:
+            assert split_of[it.track.source_package] == it.split
+    # the studies that set the thresholds fit and measure on kind seeds 0-2: training never sees them
+    assert min(it.kind_seed for it in added) >= 100
+
+
+def test_a_kind_family_is_drawn_as_often_as_one_source_package():
+    rows = [{"label": "real", "source_package": p, "family": "real", "heldout": "0"}
+            for p in ("pkg-a", "pkg-b", "kind/synth: saw note", "kind/synth: chiptune", "kind/lo-fi: tape preset")]
+    rows += [{"label": "fake", "source_package": "pkg-a", "family": "tconv", "heldout": "0"}]
+    sampler = BalancedSampler(rows, [], np.random.default_rng(0))
+    assert set(sampler.real_by_source) == {"pkg-a", "pkg-b", "kind/synth", "kind/lo-fi"}
+    assert sorted(len(v) for v in sampler.real_by_source.values()) == [1, 1, 1, 2]
 
 
 def test_rerun_adds_nothing_and_repairs_a_torn_index(small):

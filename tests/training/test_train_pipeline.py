@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 
 import pytest
 import soundfile as sf
 
 from forensic_app.core.analysis import analyze
 from forensic_app.core.errors import ModelError
-from forensic_app.core.weights import load_model
+from forensic_app.core.fusion import EvidenceRules
+from forensic_app.core.weights import default_weights_dir, load_model
 from forensic_app.training.pipeline import main as pipeline_main
 from forensic_app.training.synth import music_like
 
@@ -34,6 +36,13 @@ def test_train_writes_weights_the_engine_loads(mini_dataset, tmp_path, capsys):
     sf.write(str(wav), music_like(12.0, RATE, seed=7), RATE)
     r = analyze(wav, weights_dir=out)
     assert r.provenance.model.name == man["name"] and "untrained_model" not in {n.code for n in r.notes}
+    # the comb's and fakeprint's evidence thresholds travel (the defaults would let a comb of z 9 decide
+    # alone); the patch CNN's threshold, on the old weights' scale, does not: the CNN cannot decide alone
+    shipped_cal = json.loads((default_weights_dir() / "calibration.json").read_text())["evidence"]
+    rules = EvidenceRules.from_calibration(model.calibration)
+    assert rules.comb_threshold_z == shipped_cal["comb_threshold_z"] > EvidenceRules().comb_threshold_z
+    assert rules.fakeprint_threshold_logit == shipped_cal["fakeprint_threshold_logit"]
+    assert rules.cnn_confound_logit == math.inf and "cnn_confound_logit" not in model.calibration.raw["evidence"]
 
     # Resuming a finished run trains nothing more and gives identical weights.
     before = (out / "patch_cnn.pt").read_bytes()
@@ -119,3 +128,35 @@ def test_a_checkpoint_from_before_the_dataset_grew_is_not_resumed(mini_dataset, 
     assert "training data changed" in err and "resumed at step" not in err
     man = json.loads((tmp_path / "w" / "manifest.json").read_text())
     assert man["training"]["data"]["by_split_family"]["train/real"] == 5
+
+
+def test_kinds_train_but_leave_calibration_and_the_comb_reference_to_real_recordings(mini_dataset, tmp_path):
+    """A held pulse note in validation (a perfect line comb) must not set the likely_fake line or speak
+    for real music in the comb reference; it is still a real segment that training draws."""
+    import shutil
+
+    from forensic_app.core.comb_reference import CombReference
+    from forensic_app.training import kinds
+
+    data = tmp_path / "data"
+    shutil.copytree(mini_dataset, data, ignore=shutil.ignore_patterns("features", "runs", "comb_scores*"))
+    new_rows = []
+    for split in ("train", "val"):
+        rid = f"kind-pulse-{split}"
+        sf.write(str(data / f"segments/{rid}.flac"), kinds.pulse_note(3, 10.0), RATE, subtype="PCM_16")
+        new_rows.append({"id": rid, "path": f"segments/{rid}.flac", "label": "real", "family": "real",
+                         "generator": "original", "pair_id": "", "source_package": "kind/synth: pulse note",
+                         "split": split, "augment": "", "heldout": "0", "duration_s": "10.0"})
+    with open(data / "index.csv", "a", newline="") as f:
+        csv.DictWriter(f, FIELDS).writerows(new_rows)
+    out = tmp_path / "w"
+    assert pipeline_main(["train", "--cache-dir", str(data), "--out", str(out), "--steps", "4", "--batch", "4",
+                          "--channels", "4,4,8,8,8,8"]) == 0
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["training"]["data"]["real_by_split_source"]["train/kind/synth: pulse note"] == 1
+    with open(mini_dataset / "index.csv", newline="") as f:
+        n_val_real = sum(r["split"] == "val" and r["label"] == "real" for r in csv.DictReader(f))
+    cal = json.loads((out / "calibration.json").read_text())
+    assert cal["fit"]["n_val_real"] == n_val_real  # the kind is not among them
+    ref = CombReference.from_json(out / "comb_reference.json")
+    assert ref.z_scores_by_source and not any(s.startswith("kind/") for s in ref.z_scores_by_source)
