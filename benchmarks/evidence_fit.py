@@ -51,13 +51,15 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
-def fit(rows_path: Path, write: bool = False) -> int:
+def fit(rows_path: Path, write: bool = False, write_report: bool = False) -> int:
+    """Fit the evidence rules on the rows; ``write``: store them in weights/calibration.json and the
+    report; ``write_report``: only rewrite reports/evaluation/evidence.md (rows added to the measuring set)."""
     rows = [json.loads(line) for line in rows_path.read_text().splitlines() if line.strip()]
     kind_file = rows_path.with_name("evidence_kind_rows.jsonl")
     if kind_file.exists():  # the kinds re-run with the content measures: they replace the first run's rows
         rows = [r for r in rows if r["group"] != "kind"]
         rows += [json.loads(line) for line in kind_file.read_text().splitlines() if line.strip()]
-    for extra in ("evidence_sweep_rows.jsonl", "evidence_drone_rows.jsonl"):
+    for extra in ("evidence_sweep_rows.jsonl", "evidence_drone_rows.jsonl", "evidence_sampled_rows.jsonl"):
         path = rows_path.with_name(extra)
         if path.exists():
             rows += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -192,8 +194,9 @@ def fit(rows_path: Path, write: bool = False) -> int:
     text = "\n".join(L) + "\n"
     print(text)
     print(json.dumps(rules, indent=1))
-    if write:
+    if write or write_report:
         MD.write_text(text, encoding="utf-8")
+    if write:
         cal_path = ROOT / "weights" / "calibration.json"
         cal = json.loads(cal_path.read_text(encoding="utf-8"))
         cal["evidence"] = rules

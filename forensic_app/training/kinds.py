@@ -224,6 +224,66 @@ def vocoder_melody(modulator: np.ndarray, seed: int) -> np.ndarray:
     return _norm(out)
 
 
+SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"  # Debian fluid-soundfont-gm (MIT): recorded instruments
+# General MIDI programs of the sampled-instrument kinds: acoustic and electric sounds a producer plays
+SAMPLED_PROGRAMS = {"piano": 0, "electric piano": 4, "church organ": 19, "nylon guitar": 24, "string ensemble": 48,
+                    "choir": 52, "brass section": 61, "flute": 73}
+
+
+def sampled_instruments(seed: int, program: int, seconds: float = 20.0) -> np.ndarray:
+    """Chords and a melody on one General MIDI instrument, rendered through real sampled
+    instruments (``SOUNDFONT`` by fluidsynth): (n,) float32 at SR, peak 0.7.
+
+    Needs the ``fluidsynth`` and ``fluid-soundfont-gm`` Debian packages
+    (``bash packaging/install-deps.sh --studies``) and mido; raises RuntimeError naming them when missing.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import soundfile as sf
+
+    if shutil.which("fluidsynth") is None or not Path(SOUNDFONT).is_file():
+        raise RuntimeError("sampled-instrument kinds need fluidsynth and the fluid-soundfont-gm package: "
+                           "run bash packaging/install-deps.sh --studies")
+    import mido
+
+    rng = np.random.default_rng(seed)
+    beat = 480
+    key = int(rng.integers(48, 60))
+    major = [0, 2, 4, 5, 7, 9, 11]
+    track = mido.MidiTrack()
+    track.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(float(rng.uniform(80, 120)))))
+    track.append(mido.Message("program_change", channel=0, program=program))
+    events: list[tuple[int, mido.Message]] = []
+    bars = int(seconds * 100 / 60 / 4) + 2
+    for bar in range(bars):
+        degree = [0, 5, 3, 4][bar % 4]
+        root = key + major[degree]
+        for iv in (0, major[(degree + 2) % 7] - major[degree] + (12 if degree + 2 >= 7 else 0),
+                   major[(degree + 4) % 7] - major[degree] + (12 if degree + 4 >= 7 else 0)):
+            events += [(bar * 4 * beat, mido.Message("note_on", note=root + iv, velocity=60)),
+                       (bar * 4 * beat + 4 * beat - 10, mido.Message("note_off", note=root + iv))]
+        for k in range(8):  # a melody in eighth notes, an octave up
+            note = key + 12 + major[int(rng.integers(0, 7))]
+            t0 = bar * 4 * beat + k * beat // 2
+            events += [(t0, mido.Message("note_on", note=note, velocity=int(rng.integers(70, 100)))),
+                       (t0 + beat // 2 - 10, mido.Message("note_off", note=note))]
+    now = 0
+    for t, msg in sorted(events, key=lambda e: (e[0], e[1].type == "note_on")):
+        track.append(msg.copy(time=t - now))
+        now = t
+    with tempfile.TemporaryDirectory() as tmp:
+        mid, wav = Path(tmp) / "x.mid", Path(tmp) / "x.wav"
+        mido.MidiFile(tracks=[track], ticks_per_beat=beat).save(mid)
+        subprocess.run(["fluidsynth", "-ni", "-g", "0.5", "-r", str(SR), "-F", str(wav), SOUNDFONT, str(mid)],
+                       check=True, capture_output=True)
+        x, rate = sf.read(wav, dtype="float32", always_2d=True)
+    x = x.mean(axis=1)[: int(seconds * rate)]
+    return _norm(x)
+
+
 SOLO_KINDS: dict[str, Callable[[int], np.ndarray]] = {
     "synth: supersaw chords": supersaw_chords,
     "synth: swept saw melody": swept_saw_melody,
