@@ -12,7 +12,7 @@ fit:     fits the table on the real tracks of the train/val packages and the kin
          ``--write-calibration`` stores the table in weights/calibration.json.
 
 usage: python benchmarks/patch_null_study.py collect [--store DIR]
-       python benchmarks/patch_null_study.py fit [--store DIR] [--write-calibration]
+       python benchmarks/patch_null_study.py fit [--store DIR] [--kinds groups|pooled|none] [--write-calibration | --write-report]
 """
 
 from __future__ import annotations
@@ -128,7 +128,8 @@ def _coloured(null, maps: list[np.ndarray], margin: float | None = None,
             float(np.mean([s.min() <= HEAT_FULL_SHARE for s in shares])))
 
 
-def fit(store: Path, write: bool, kinds_mode: str = "pooled", target: float = TARGET) -> int:
+def fit(store: Path, write: bool, kinds_mode: str = "pooled", target: float = TARGET,
+        write_report: bool = False) -> int:
     rows = _load(store)
     real = [r for r in rows if r["group"] == "real"]
     split = _split_of([r["source"] for r in real])
@@ -170,7 +171,9 @@ def fit(store: Path, write: bool, kinds_mode: str = "pooled", target: float = TA
          "Written by `benchmarks/patch_null_study.py fit`. A patch is coloured when fewer than "
          f"1 in {1 / HEAT_UNCOLOURED_SHARE:.0f} real-music reference patches of its frequency row reach its reading "
          f"(real_share < {HEAT_UNCOLOURED_SHARE:g}), full red at {HEAT_FULL_SHARE:g} or rarer.", "",
-         f"Fitted on: {null.fitted_on}.", "", f"Margins each left-out source needed: "
+         f"Fitted on: {null.fitted_on}. Groups, mixed with equal weight: each source, and "
+         + {"pooled": "the kinds together one group", "groups": "each kind its own group",
+            "none": "no kinds"}[kinds_mode] + f" (--kinds {kinds_mode}).", "", f"Margins each left-out source needed: "
          + ", ".join(f"{s} {m:.1f}" for s, m in sorted(needed.items())) + "."]
     L += ["", "Each table shows what the window and the report show: where the app holds a result (held tone, "
           "no content, a CNN reading within what synth sounds reach: column 'held'), no patch is coloured."]
@@ -180,8 +183,9 @@ def fit(store: Path, write: bool, kinds_mode: str = "pooled", target: float = TA
     L += table("Decoder output (what the heatmap should show)", fakes, "generator")
     L += ["", "Transposed-convolution rows without a strength are mixed in at 2-5 dB above the music, "
           "those marked @5-10 dB at 5-10 dB."]
-    MD.write_text("\n".join(L) + "\n")
     print("\n".join(L))
+    if write or write_report:  # a trial fit must not leave a report that differs from the shipped table
+        MD.write_text("\n".join(L) + "\n")
     if write:
         import datetime as _dt
 
@@ -201,7 +205,8 @@ def main(argv=None) -> int:
     ap.add_argument("command", choices=["collect", "fit"])
     ap.add_argument("--store", type=Path, default=None)
     ap.add_argument("--write-calibration", action="store_true")
-    ap.add_argument("--kinds", choices=["pooled", "groups", "none"], default="pooled",
+    ap.add_argument("--write-report", action="store_true", help="rewrite heatmap.md only, not the calibration")
+    ap.add_argument("--kinds", choices=["pooled", "groups", "none"], default="groups",
                     help="the kinds in the reference: one group, a group each, or left out")
     ap.add_argument("--target", type=float, default=TARGET,
                     help="largest share of a left-out source's patches that may be coloured (sets the margin)")
@@ -209,7 +214,7 @@ def main(argv=None) -> int:
     if a.command == "collect":
         collect(_store(a))
         return 0
-    return fit(_store(a), a.write_calibration, a.kinds, a.target)
+    return fit(_store(a), a.write_calibration, a.kinds, a.target, a.write_report)
 
 
 if __name__ == "__main__":

@@ -187,6 +187,14 @@ def evidence(result: AnalysisResult, s: Styles, width: float, *,
 
     if result.detectors:
         rows = [cells(["Detector", "Raw score", "Alone", "Summary"], s.cell_bold)]
+        learned = (result.provenance.settings.get("probability_by_detector") or {}).get("learned")
+        if learned is not None:  # the line of evidence the probability above is usually taken from
+            rows.append([Paragraph("Patch CNN + comb (learned fusion)", s.cell), Paragraph("n/a", s.cell),
+                         Paragraph(fmt_prob(learned), s.cell),
+                         Paragraph(t("The patch CNN's reading and the comb's combined and calibrated; the "
+                                     "probability above is the highest of this line, the comb on its own "
+                                     "(only where its lines sit exactly on a decoder's spacing) and the fakeprint."),
+                                   s.cell)])
         for d in result.detectors:
             rows.append([Paragraph(t(d.title), s.cell), Paragraph("not measured" if d.score is None else f"{d.score:.3f}", s.cell),
                          Paragraph(fmt_prob(d.probability_fake), s.cell), Paragraph(t(d.summary), s.cell)])

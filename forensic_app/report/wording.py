@@ -18,8 +18,9 @@ SEVERITY_COLOURS = {"info": "#2f5d8a", "caution": "#8a5a00", "warning": "#a3161b
 PROBABILITY_MEANS = (
     "The probability is the app's estimate, for the whole track, that its audio carries traces of "
     "the generator kinds this app covers (listed in the box above). It is the strongest of three separately "
-    "checked lines of evidence: the patch CNN (calibrated on labelled reference tracks, about as many "
-    "AI-generated as real), the spectral comb and the fakeprint, the last two placed on that scale "
+    "checked lines of evidence (table 3.3): the patch CNN combined with the comb's reading (calibrated on "
+    "labelled reference tracks, about as many AI-generated as real), the spectral comb on its own and the "
+    "fakeprint, the last two placed on that scale "
     "around thresholds set against real music. Among reference tracks that received a value near "
     "{p_words}, {n} in 100 carried such traces; where AI music is rarer than that, the same value means "
     "a smaller chance. The interval {lo_words} to {hi_words} shows how much the estimate depends on "

@@ -54,3 +54,16 @@ def test_the_report_needs_nothing_but_the_result(tmp_path):
     assert "The model card is unavailable" not in text
     assert "Known failure modes" in text and "lofcz" in text and "MIT" in text
     assert "SHA-256 of the model bundle" in text
+
+
+def test_the_line_the_probability_comes_from_is_in_the_detector_table(tiny_weights, make_wav, tmp_path):
+    # page 1 says the probability is the strongest of three lines of evidence; table 3.3 must show
+    # that line (the CNN and comb combined), not only the CNN alone, or the number is nowhere to be found
+    from forensic_app.report.wording import fmt_prob
+
+    result = analyze(make_wav("music", seconds=6.0, rate=44100, channels=1, name="song.wav"), weights_dir=tiny_weights)
+    by = result.provenance.settings["probability_by_detector"]
+    text = words(page_texts(write_report(result, tmp_path / "r.pdf")))
+    assert words([f"Patch CNN + comb (learned fusion) n/a {fmt_prob(by['learned'])}"]) in text
+    strongest = max(v for v in by.values() if v is not None)
+    assert fmt_prob(strongest) == fmt_prob(result.probability_fake)  # the headline is one of the table's lines
