@@ -29,6 +29,7 @@ from .features import FeatureStore, build_features, load_segment
 from .evaluation_card import markdown, update_manifest
 from .scoring import (comb_scores, fit_on_val_rows, learned_probabilities, readings_of, score_features,
                       score_store, segment_readings)
+from .kinds import KIND_SOURCE_PREFIX, is_kind
 from .train import FAMILIES, TrainConfig, train, width_tag
 
 
@@ -163,8 +164,12 @@ def run_evaluate(args) -> int:
     features_dir = build_features(cache, contract)
     scores = comb_scores(cache, contract)
     test = FeatureStore(features_dir, "test")
-    rows = test.rows[: len(test)]
-    s = score_store(net, test)
+    # the generated kinds (training.kinds) are measured on their own: the real-music figures, AUCs
+    # and calibration are about real recordings
+    keep = np.array([i for i, r in enumerate(test.rows[: len(test)]) if not is_kind(r)], int)
+    kind_keep = np.array([i for i, r in enumerate(test.rows[: len(test)]) if is_kind(r)], int)
+    rows = [test.rows[i] for i in keep]
+    s = score_store(net, test, keep)
     cz = np.array([scores.get(r["id"], 0.0) for r in rows])
     p = learned_probabilities(cal, s["track_logit"], cz)
     y = np.array([1 if r["label"] == "fake" else 0 for r in rows])
@@ -182,6 +187,14 @@ def run_evaluate(args) -> int:
     res["segment_verdicts"] = {r["id"]: {"verdict": sc.decision.verdict, "probability": sc.decision.probability,
                                          "by_detector": sc.decision.by_detector, "reasons": list(sc.decision.reasons)}
                                for r, sc in zip(rows, scored)}
+    if kind_keep.size:  # what users see on human-made sounds that imitate decoder evidence, per kind
+        krows = [test.rows[i] for i in kind_keep]
+        ks = score_store(net, test, kind_keep)
+        kreadings = segment_readings(cache, contract, model.fakeprint, krows)
+        kscored = [score_track(cal, rules, readings_of(kreadings[r["id"]], w)) for r, w in zip(krows, ks["window_logits"])]
+        kt = verdict_tables(krows, kscored, cal)
+        res["verdicts"]["kinds"] = {k[len(KIND_SOURCE_PREFIX):]: v for k, v in kt["sources"].items()}
+        res["verdicts"]["all_kinds"] = kt["all_real"]
     cnn_only = np.array([float(cal.window_probability(np.array([t]))[0]) for t in s["track_logit"]])
     res["cnn_auc_by_family"] = auc_by_family(cnn_only, rows)
     from ..core.comb import CombReference
@@ -202,7 +215,7 @@ def run_evaluate(args) -> int:
     # Leave-one-family-out
     if args.lofo_steps > 0:
         res["lofo"] = lofo(cache, features_dir, scores, contract, rows, y, cz, s, args, test,
-                           channels=[int(c) for c in model.manifest.architecture["channels"]])
+                           channels=[int(c) for c in model.manifest.architecture["channels"]], keep=keep)
     # Robustness and mixing curve on a subset of test pairs
     res["robustness"] = robustness(cache, contract, net, cal, rows, args.robust_n)
     res["mixing"] = mixing_curve(cache, contract, net, cal, rows, args.robust_n)
@@ -224,7 +237,7 @@ def run_evaluate(args) -> int:
 
 
 def lofo(cache, features_dir, scores, contract, rows, y, cz, s_main, args, test, *,
-         channels: list[int]) -> dict[str, Any]:
+         channels: list[int], keep: np.ndarray | None = None) -> dict[str, Any]:
     """Train one model per family without it (same widths as the evaluated model), test on it."""
     from ..core.calibration import Calibration
 
@@ -237,7 +250,7 @@ def lofo(cache, features_dir, scores, contract, rows, y, cz, s_main, args, test,
         run = f"lofo-{fam}-{width_tag(channels)}-s{args.lofo_steps}"
         net = train(features_dir, cache / "runs" / run, cfg, contract)
         cal = Calibration.from_dict(fit_on_val_rows(net, features_dir, scores, exclude=[fam], version=f"lofo-{fam}"))
-        sc = score_store(net, test)
+        sc = score_store(net, test, keep)  # the rows of ``rows`` (``keep``: their indices in the store)
         p = learned_probabilities(cal, sc["track_logit"], cz)
         cnn = np.array([float(cal.window_probability(np.array([t]))[0]) for t in sc["track_logit"]])
         table[fam] = {"n_fake": int(fam_rows.sum()),

@@ -180,6 +180,9 @@ def update_manifest(weights: Path, res: dict[str, Any]) -> None:
         "covered_families": sorted(fams),
         "known_failure_modes": failure_modes(res),
         "false_positive_rates_by_source": {k: r3(v) for k, v in sources.items()},
+        # human-made sounds that imitate decoder evidence (synth notes, vocoders, bitcrushers...), test seeds
+        **({"false_positive_rates_by_kind": {k: r3(x["likely_fake"]) for k, x in res["verdicts"]["kinds"].items()}}
+           if (res.get("verdicts") or {}).get("kinds") else {}),
         "leave_one_family_out": {k: {"fused_detection_rate": r3(v["fused_detected"]), "patch_cnn_auc": r3(v["cnn_auc"])}
                                  for k, v in res.get("lofo", {}).items()},
         "detection_rate_by_family": {k: r3(v) for k, v in families.items()},
@@ -216,4 +219,13 @@ def verdict_markdown(v: dict[str, Any], t_fake: float) -> list[str]:
     for k, g in [*v["sources"].items(), ("**all real**", v["all_real"])]:
         L.append(f"| {k} | {g['n']} | {_pct(g['likely_fake'])} | {_pct(g['inconclusive'])} | "
                  f"{_alone(g, 'learned')} | {_alone(g, 'comb')} | {_alone(g, 'fakeprint')} |")
+    if v.get("kinds"):
+        L += ["", "Human-made sounds that imitate decoder evidence (training/kinds.py), generated with the test "
+              "split's own seeds (derived kinds made from test-source music); training and calibration never "
+              "saw these clips:", "",
+              "| kind | n | likely_fake (FP) | inconclusive | learned alone | comb alone | fakeprint alone |",
+              "|---|---|---|---|---|---|---|"]
+        for k, g in [*v["kinds"].items(), ("**all kinds**", v["all_kinds"])]:
+            L.append(f"| {k} | {g['n']} | {_pct(g['likely_fake'])} | {_pct(g['inconclusive'])} | "
+                     f"{_alone(g, 'learned')} | {_alone(g, 'comb')} | {_alone(g, 'fakeprint')} |")
     return L

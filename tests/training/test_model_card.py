@@ -70,7 +70,8 @@ def test_the_card_states_what_the_app_calls_not_what_the_fusion_alone_would(tmp_
     row = lambda lf: {"n": 10, "likely_fake": lf, "inconclusive": 0.5, "no_traces_found": 0.5}  # noqa: E731
     res["verdicts"] = {"families": {"lyra": row(0.0), "hifigan": row(0.5)},
                        "sources": {"ufoai-music": row(0.0), "drascula-music": row(0.0)},
-                       "all_real": {**row(0.0), "n": 600}}
+                       "all_real": {**row(0.0), "n": 600},
+                       "kinds": {"synth: saw note": row(0.0), "lo-fi: bitcrusher x4 8-bit": row(0.25)}}
     text = " ".join(failure_modes(res))
     assert "No held-out real segment was called likely AI-generated (0 of 600 test-split real segments)" in text
     assert "up to about 0.5 % (95 % bound)" in text and "not zero, and" not in text
@@ -81,3 +82,7 @@ def test_the_card_states_what_the_app_calls_not_what_the_fusion_alone_would(tmp_
     update_manifest(weights, res)
     card = json.loads((weights / "manifest.json").read_text())["model_card"]
     assert card["false_positive_rates_by_source"]["ufoai-music"] == 0.0 and card["detection_rate_by_family"]["lyra"] == 0.0
+    # the kinds' false positives reach the recourse report as rates, under their own heading
+    assert card["false_positive_rates_by_kind"] == {"synth: saw note": 0.0, "lo-fi: bitcrusher x4 8-bit": 0.25}
+    text = words(page_texts(write_report(make_result(), tmp_path / "k.pdf", model_card=card)))
+    assert "False positive rates by kind" in text and "lo-fi: bitcrusher x4 8-bit 25.0 %" in text
