@@ -29,6 +29,9 @@ sys.path.insert(0, str(ROOT))
 from forensic_app.training import corpus  # noqa: E402
 
 MD = ROOT / "reports" / "evaluation" / "evidence.md"
+# evidence_study.py's collectors beyond `collect`, each into its own file beside the main rows
+ROW_FILES = {"kinds": "evidence_kind_rows.jsonl", "sweep": "evidence_sweep_rows.jsonl",
+             "drones": "evidence_drone_rows.jsonl", "sampled": "evidence_sampled_rows.jsonl"}
 FIT_SEEDS = (0, 1)
 CNN_MARGIN = 1.0
 COMB_MARGIN = 2.0  # z: a drone on an A under music reached 10.8 on one excerpt and 8.6 on another
@@ -55,12 +58,12 @@ def fit(rows_path: Path, write: bool = False, write_report: bool = False) -> int
     """Fit the evidence rules on the rows; ``write``: store them in weights/calibration.json and the
     report; ``write_report``: only rewrite reports/evaluation/evidence.md (rows added to the measuring set)."""
     rows = [json.loads(line) for line in rows_path.read_text().splitlines() if line.strip()]
-    kind_file = rows_path.with_name("evidence_kind_rows.jsonl")
+    kind_file = rows_path.with_name(ROW_FILES["kinds"])
     if kind_file.exists():  # the kinds re-run with the content measures: they replace the first run's rows
         rows = [r for r in rows if r["group"] != "kind"]
         rows += [json.loads(line) for line in kind_file.read_text().splitlines() if line.strip()]
-    for extra in ("evidence_sweep_rows.jsonl", "evidence_drone_rows.jsonl", "evidence_sampled_rows.jsonl"):
-        path = rows_path.with_name(extra)
+    for extra in ("sweep", "drones", "sampled"):
+        path = rows_path.with_name(ROW_FILES[extra])
         if path.exists():
             rows += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     drone_sweep = any("drone sweep" in r["id"] for r in rows)
@@ -97,7 +100,8 @@ def fit(rows_path: Path, write: bool = False, write_report: bool = False) -> int
     # lower line would be set by which excerpts happened to be drawn. The comb's lock rule alone would
     # allow z 9, but a naive (aliasing) saw drone on an A under real music makes exactly locked lines
     # (z 10.8 measured at -13 dB on one excerpt, not a held tone), which the kinds here miss: so it stays.
-    shipped = json.loads((ROOT / "weights" / "calibration.json").read_text(encoding="utf-8")).get("evidence") or {}
+    shipped_cal = json.loads((ROOT / "weights" / "calibration.json").read_text(encoding="utf-8"))
+    shipped = shipped_cal.get("evidence") or {}
     rules = {
         "fakeprint_threshold_logit": round(max(fp_vals) + 2.0, 3),
         "fakeprint_slope": 0.5,
@@ -113,7 +117,7 @@ def fit(rows_path: Path, write: bool = False, write_report: bool = False) -> int
     }
 
     # the CNN's threshold is on its own weights' scale: it bounds a refit only on the same weights
-    weights_sha = json.loads((ROOT / "weights" / "calibration.json").read_text(encoding="utf-8")).get("model_sha256")
+    weights_sha = shipped_cal.get("model_sha256")
     rules["cnn_weights_sha256"] = weights_sha
     same_weights = shipped.get("cnn_weights_sha256") == weights_sha
     for key in ("fakeprint_threshold_logit", "cnn_confound_logit", "comb_threshold_z"):

@@ -15,6 +15,7 @@ Needs the corpus fetched by ``forensic-app data build`` (or training.corpus.coll
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
@@ -29,6 +30,9 @@ sys.path.insert(0, str(ROOT))
 from forensic_app.core.analysis import analyze  # noqa: E402
 from forensic_app.core.comb import comb_feature  # noqa: E402
 from forensic_app.training import corpus, generators, kinds, toy_codecs  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from evidence_fit import ROW_FILES, _split_of, fit  # noqa: E402
 
 OUT = ROOT / "reports" / "evaluation" / "evidence_rows.jsonl"
 TRACKS_PER_SOURCE = 6
@@ -101,6 +105,24 @@ def _excerpts(by_src: dict) -> list:
     return excerpts
 
 
+@contextlib.contextmanager
+def _row_writer(out: Path):
+    """emit(rid, make): append make()'s row with its id to the JSON-lines file ``out`` unless a row with
+    that id is there already (a rerun resumes), flushed as it comes."""
+    done = {json.loads(line)["id"] for line in out.read_text().splitlines() if line.strip()} if out.exists() else set()
+    with open(out, "a") as f:
+        def emit(rid: str, make) -> None:
+            if rid in done:
+                return
+            row = make()
+            row["id"] = rid
+            f.write(json.dumps(row) + "\n")
+            f.flush()
+            print(rid, row.get("verdict"), row.get("cnn"), row.get("comb"), row.get("fakeprint"), flush=True)
+
+        yield emit
+
+
 def _collect_kinds(emit, excerpts) -> None:
     for seed in KIND_SEEDS:
         for name, fn in kinds.SOLO_KINDS.items():
@@ -114,18 +136,8 @@ def _collect_kinds(emit, excerpts) -> None:
 
 def collect_kinds(out: Path) -> None:
     """The kinds again, into their own file (rows with every field the current analysis records)."""
-    done = {json.loads(line)["id"] for line in out.read_text().splitlines() if line.strip()} if out.exists() else set()
     by_src = tracks_by_source()
-    with open(out, "a") as f:
-        def emit(rid, make):
-            if rid in done:
-                return
-            row = make()
-            row["id"] = rid
-            f.write(json.dumps(row) + "\n")
-            f.flush()
-            print(rid, row.get("cnn"), row.get("stationarity"), flush=True)
-
+    with _row_writer(out) as emit:
         _collect_kinds(emit, _excerpts(by_src))
 
 
@@ -172,24 +184,17 @@ SWEEP_MIDI = range(33, 86, 2)  # A1 .. C#6 in whole tones: the CNN's response to
 def collect_sweep(out: Path) -> None:
     """Single saw and square notes over the keyboard, 5 s (the length of a sample preview) and 15 s.
     Notes at even list positions join the fitting set (seed 0), the others the measuring set (seed 2)."""
-    done = set()
-    if out.exists():
-        done = {json.loads(line)["id"] for line in out.read_text().splitlines() if line.strip()}
-    with open(out, "a") as f:
+    def note(midi: int, shape: str, seconds: float) -> np.ndarray:
+        return kinds._norm(kinds.oscillator(np.full(int(seconds * kinds.SR), kinds._midi_hz(midi)), shape))
+
+    with _row_writer(out) as emit:
         for i, midi in enumerate(SWEEP_MIDI):
             for shape in ("saw", "square"):
                 for seconds in (5.0, 15.0):
-                    rid = f"kind|synth: {shape} note sweep|{midi}|{seconds:g}"
-                    if rid in done:
-                        continue
-                    n = int(seconds * kinds.SR)
-                    x = kinds._norm(kinds.oscillator(np.full(n, kinds._midi_hz(midi)), shape))
-                    row = row_of(_analyze_array(x), group="kind", source=f"synth: {shape} note (pitch sweep)",
-                                 seed=0 if i % 2 == 0 else 2, midi=midi, seconds=seconds)
-                    row["id"] = rid
-                    f.write(json.dumps(row) + "\n")
-                    f.flush()
-                    print(rid, row["cnn"], row["comb"], row["fakeprint"], flush=True)
+                    emit(f"kind|synth: {shape} note sweep|{midi}|{seconds:g}", lambda i=i, midi=midi, shape=shape,
+                         seconds=seconds: row_of(_analyze_array(note(midi, shape, seconds)), group="kind",
+                                                 source=f"synth: {shape} note (pitch sweep)",
+                                                 seed=0 if i % 2 == 0 else 2, midi=midi, seconds=seconds))
 
 
 DRONE_MIDI = (45, 57, 69)  # A2, A3, A4: 110, 220, 440 Hz, whole hertz, on the decoders' lattices (k*100, k*200 Hz)
@@ -213,28 +218,20 @@ def collect_drones(out: Path) -> None:
     up to three excerpts of each source, at three levels and three octaves. A drone like this under one warzone2100
     excerpt made a locked comb of z 10.8 that was no held tone; the kinds' three drone items never did.
     Drones under train/val sources join the fitting set (seed 0), under test sources the measuring set (seed 2)."""
-    from evidence_fit import _split_of  # noqa: E402 - beside this script
-
-    done = {json.loads(line)["id"] for line in out.read_text().splitlines() if line.strip()} if out.exists() else set()
     by_src = tracks_by_source()
     split = _split_of(list(by_src))
-    with open(out, "a") as f:
+    with _row_writer(out) as emit:
         for src, track, x in _drone_excerpts(by_src):
             base = x / (np.sqrt(np.mean(x ** 2)) + 1e-12)
             for midi in DRONE_MIDI:
                 saw = kinds.oscillator(np.full(x.size, kinds._midi_hz(midi)), "saw")
                 saw = saw / (np.sqrt(np.mean(saw ** 2)) + 1e-12)
                 for db in DRONE_LEVELS_DB:
-                    rid = f"kind|drone sweep|{src}|{midi}|{db:g}" + ("" if track is None else f"|{track}")
-                    if rid in done:
-                        continue
-                    row = row_of(_analyze_array(kinds._norm(base + 10 ** (db / 20) * saw)), group="kind",
-                                 source="A-tuned saw drone under real music (sweep over sources)",
-                                 seed=0 if split.get(src) in ("train", "val") else 2, music=src, midi=midi, level_db=db)
-                    row["id"] = rid
-                    f.write(json.dumps(row) + "\n")
-                    f.flush()
-                    print(rid, row["comb"], row["comb_offset"], row["stationarity"], flush=True)
+                    emit(f"kind|drone sweep|{src}|{midi}|{db:g}" + ("" if track is None else f"|{track}"),
+                         lambda base=base, saw=saw, src=src, midi=midi, db=db: row_of(
+                             _analyze_array(kinds._norm(base + 10 ** (db / 20) * saw)), group="kind",
+                             source="A-tuned saw drone under real music (sweep over sources)",
+                             seed=0 if split.get(src) in ("train", "val") else 2, music=src, midi=midi, level_db=db))
 
 
 SAMPLED_SEEDS = (0, 1)
@@ -244,19 +241,13 @@ def collect_sampled(out: Path) -> None:
     """Chords and a melody on recorded instruments (General MIDI programs through the FluidR3
     soundfont: piano, organ, guitar, strings, choir, brass, flute): music rendered from MIDI, as
     many producers make it. Measuring set only (seed 2): the thresholds never see them."""
-    done = {json.loads(line)["id"] for line in out.read_text().splitlines() if line.strip()} if out.exists() else set()
-    with open(out, "a") as f:
+    with _row_writer(out) as emit:
         for name, program in kinds.SAMPLED_PROGRAMS.items():
             for render_seed in SAMPLED_SEEDS:
-                rid = f"kind|sampled instruments|{name}|{render_seed}"
-                if rid in done:
-                    continue
-                row = row_of(_analyze_array(kinds.sampled_instruments(render_seed, program)), group="kind",
-                             source=f"sampled instruments (GM soundfont): {name}", seed=2, render_seed=render_seed)
-                row["id"] = rid
-                f.write(json.dumps(row) + "\n")
-                f.flush()
-                print(rid, row["verdict"], row["cnn"], row["comb"], row["fakeprint"], flush=True)
+                emit(f"kind|sampled instruments|{name}|{render_seed}", lambda name=name, program=program,
+                     render_seed=render_seed: row_of(_analyze_array(kinds.sampled_instruments(render_seed, program)),
+                                                     group="kind", source=f"sampled instruments (GM soundfont): {name}",
+                                                     seed=2, render_seed=render_seed))
 
 
 def main(argv=None) -> int:
@@ -269,20 +260,10 @@ def main(argv=None) -> int:
     if a.command == "collect":
         collect(a.out)
         return 0
-    if a.command == "kinds":
-        collect_kinds(a.out.with_name("evidence_kind_rows.jsonl"))
+    collectors = {"kinds": collect_kinds, "sweep": collect_sweep, "drones": collect_drones, "sampled": collect_sampled}
+    if a.command in collectors:  # each into its own file beside --out, which fit reads with it
+        collectors[a.command](a.out.with_name(ROW_FILES[a.command]))
         return 0
-    if a.command == "sweep":
-        collect_sweep(a.out.with_name("evidence_sweep_rows.jsonl"))
-        return 0
-    if a.command == "drones":
-        collect_drones(a.out.with_name("evidence_drone_rows.jsonl"))
-        return 0
-    if a.command == "sampled":
-        collect_sampled(a.out.with_name("evidence_sampled_rows.jsonl"))
-        return 0
-    from evidence_fit import fit  # noqa: E402 - beside this script
-
     return fit(a.out, write=a.write_calibration, write_report=a.write_report)
 
 

@@ -258,13 +258,14 @@ def sampled_instruments(seed: int, program: int, seconds: float = 20.0) -> np.nd
     track.append(mido.Message("program_change", channel=0, program=program))
     events: list[tuple[int, mido.Message]] = []
     bars = int(seconds * 100 / 60 / 4) + 2
+    def scale(step: int) -> int:  # a degree of the key's major scale, counting on into the next octave
+        return key + major[step % 7] + 12 * (step // 7)
+
     for bar in range(bars):
-        degree = [0, 5, 3, 4][bar % 4]
-        root = key + major[degree]
-        for iv in (0, major[(degree + 2) % 7] - major[degree] + (12 if degree + 2 >= 7 else 0),
-                   major[(degree + 4) % 7] - major[degree] + (12 if degree + 4 >= 7 else 0)):
-            events += [(bar * 4 * beat, mido.Message("note_on", note=root + iv, velocity=60)),
-                       (bar * 4 * beat + 4 * beat - 10, mido.Message("note_off", note=root + iv))]
+        degree = [0, 5, 3, 4][bar % 4]  # I-vi-IV-V, a triad each
+        for note in (scale(degree), scale(degree + 2), scale(degree + 4)):
+            events += [(bar * 4 * beat, mido.Message("note_on", note=note, velocity=60)),
+                       (bar * 4 * beat + 4 * beat - 10, mido.Message("note_off", note=note))]
         for k in range(8):  # a melody in eighth notes, an octave up
             note = key + 12 + major[int(rng.integers(0, 7))]
             t0 = bar * 4 * beat + k * beat // 2
