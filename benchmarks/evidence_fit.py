@@ -31,7 +31,8 @@ from forensic_app.training import corpus  # noqa: E402
 MD = ROOT / "reports" / "evaluation" / "evidence.md"
 # evidence_study.py's collectors beyond `collect`, each into its own file beside the main rows
 ROW_FILES = {"kinds": "evidence_kind_rows.jsonl", "sweep": "evidence_sweep_rows.jsonl",
-             "drones": "evidence_drone_rows.jsonl", "sampled": "evidence_sampled_rows.jsonl"}
+             "drones": "evidence_drone_rows.jsonl", "sampled": "evidence_sampled_rows.jsonl",
+             "processing": "evidence_processing_rows.jsonl"}
 FIT_SEEDS = (0, 1)
 CNN_MARGIN = 1.0
 COMB_MARGIN = 2.0  # z: a drone on an A under music reached 10.8 on one excerpt and 8.6 on another
@@ -62,7 +63,7 @@ def fit(rows_path: Path, write: bool = False, write_report: bool = False) -> int
     if kind_file.exists():  # the kinds re-run with the content measures: they replace the first run's rows
         rows = [r for r in rows if r["group"] != "kind"]
         rows += [json.loads(line) for line in kind_file.read_text().splitlines() if line.strip()]
-    for extra in ("sweep", "drones", "sampled"):
+    for extra in ("sweep", "drones", "sampled", "processing"):
         path = rows_path.with_name(ROW_FILES[extra])
         if path.exists():
             rows += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -91,9 +91,8 @@ def collect(store: Path) -> None:
                     return _analyze_array(kinds._norm(kinds.oscillator(np.full(n, kinds._midi_hz(midi)), shape)))
                 emit(f"kind|synth: {shape} note sweep|{midi}|{seconds:g}", note, group="kind",
                      source=f"synth: {shape} note (pitch sweep)", seed=0 if i % 2 == 0 else 2)
-    rng = np.random.default_rng(0)
     for k, src, x, spec, db in fake_inputs(excerpts):
-        emit(f"fake|{fake_name(spec, db)}|{k}", lambda spec=spec, x=x, db=db: _analyze_array(decoder_output(spec, x, rng, db)),
+        emit(f"fake|{fake_name(spec, db)}|{k}", lambda spec=spec, x=x, db=db, k=k: _analyze_array(decoder_output(spec, x, db, k)),
              group="fake", source=src, generator=fake_name(spec, db), family=spec.family)
     f.close()
 

@@ -8,9 +8,12 @@ SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 PKGS="python3-venv ffmpeg libegl1 libgl1 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 \
 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libportaudio2 poppler-utils fonts-dejavu-core xvfb xauth"
-# --studies: what benchmarks/evidence_study.py sampled needs besides (MIDI rendered through recorded
-# instruments: fluidsynth and the FluidR3 General MIDI soundfont, MIT)
-if [ "${1:-}" = "--studies" ]; then PKGS="$PKGS fluidsynth fluid-soundfont-gm"; fi
+# --studies: what building the training data (forensic-app data build --subset full) and the studies in
+# benchmarks/ need besides: MIDI rendered through recorded instruments (fluidsynth and three General MIDI
+# soundfonts: FluidR3 GM, MIT; TimGM6mb, GPL-2; MuseScore General Lite, MIT)
+if [ "${1:-}" = "--studies" ]; then
+  PKGS="$PKGS fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small"
+fi
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

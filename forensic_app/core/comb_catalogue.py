@@ -68,7 +68,7 @@ def _arch(family: str, label: str, strides: Sequence[int], native_khz: float, ru
     for s in strides:
         hop *= s
     stride_txt = "·".join(str(s) for s in strides)
-    name = f"{label} {_khz(native)}, hop {hop} (strides {stride_txt})"
+    name = f"{label} {_khz(native)}, hop {hop} (upsampling strides {stride_txt})"
     if run != native:
         name += f", run at {_khz(run)}"
     return Architecture(name=name, family=family, strides=tuple(int(s) for s in strides), native_rate_hz=native, run_rate_hz=run)
@@ -145,7 +145,7 @@ class CombCandidate:
         text = "; ".join(parts)
         extra = len(self.explains) - max_names
         if extra > 0:
-            text += f"; and {extra} more"
+            text += f"; and {extra} more known decoder{'s' if extra > 1 else ''} with lines at this spacing"
         return text
 
 

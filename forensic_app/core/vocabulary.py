@@ -151,10 +151,15 @@ def format_probability(p: float, digits: int = 0) -> str:
 
 
 def format_range(lo: float, hi: float) -> str:
-    """'12 % to 40 %', or 'about 12 %' when both ends print the same ('> 99 %' stays as it is)."""
+    """'12 % to 40 %'; a narrow range whose ends round alike gets a decimal ('1.6 % to 2.4 %'),
+    and only ends that still print the same read 'about 2.0 %' ('< 1 %' / '> 99 %' stay as they are)."""
     a, b = format_probability(lo), format_probability(hi)
+    if a == b and a[0] not in "<>":
+        a, b = format_probability(lo, 1), format_probability(hi, 1)
+        if a == b:
+            return f"about {a}"
     if a == b:
-        return a if a[0] in "<>" else f"about {a}"
+        return a
     return f"{a} to {b}"
 
 

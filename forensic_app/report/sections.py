@@ -78,8 +78,7 @@ def identification(result: AnalysisResult, s: Styles, width: float, *, include_p
         ("SHA-256 of the model weights", mono(model.sha256)),
         ("SHA-256 of the model bundle", mono(model.bundle_sha256 or "not recorded")),
         ("Calibration version", plain(model.calibration_version)),
-        ("Generator kinds covered", plain(coverage_line(model.families, result.fakeprint is not None))),
-    ]
+    ]  # the generator kinds covered are stated once, under the verdict (section 2)
     table = grid_table([[Paragraph(k, s.cell_bold), v] for k, v in rows],
                        [0.30 * width, 0.70 * width], header=False)
     out: list[Flowable] = [Paragraph("1. Identification", s.h1), table]

@@ -56,9 +56,10 @@ def _cached_tracks(corpus_dir: Path, log: Callable[[str], None]) -> list[Track]:
     if cache.exists():
         tracks = [Track(**{**d, "stems": tuple(d["stems"])}) for d in json.loads(cache.read_text())]
         have = {t.source_package for t in tracks}
-        # a package with no listed tracks that was never unpacked was skipped or failed to download
-        missing = [p for p in corpus.PACKAGES
-                   if p.name not in have and not (corpus_dir / "pkgs" / p.name / ".extracted").exists()]
+        # a package with no listed tracks that was never unpacked was skipped or failed to download;
+        # a pinned one may also have been unpacked after this list was made (by a study): list it
+        missing = [p for p in corpus.PACKAGES if p.name not in have
+                   and (p.pinned_split or not (corpus_dir / "pkgs" / p.name / ".extracted").exists())]
         if not missing:
             return tracks
         if all(p.pinned_split for p in missing):

@@ -12,6 +12,7 @@ import hashlib
 import os
 import random
 import re
+import shutil
 import subprocess
 import zipfile
 from dataclasses import dataclass
@@ -48,6 +49,11 @@ class PackageSpec:
     # adding them never moves or renames the items planned from the others.
     pinned_split: Optional[str] = None
     max_download_mb: float = 400.0
+    # music stored as notes, rendered to FLAC when unpacked (under RENDERED_DIR; only those files
+    # are listed): "midi" through each of ``soundfonts`` (training.midi.SOUNDFONTS names) by
+    # fluidsynth, "tracker" (.it/.xm/.s3m/.mod modules, their own recorded samples) by ffmpeg's libopenmpt
+    render: Optional[str] = None
+    soundfonts: tuple[str, ...] = ()
 
 
 PACKAGES: tuple[PackageSpec, ...] = (
@@ -74,7 +80,21 @@ PACKAGES: tuple[PackageSpec, ...] = (
     PackageSpec("fretsonfire-songs-muldjord", "GPL-2+ (metal; song+guitar stems summed)"),
     PackageSpec("fretsonfire-songs-sectoid", "GPL-2+ (rock; song+guitar stems summed)"),
     PackageSpec("asc-music", "GPL-2+ (MP3 22 kHz)", low_bitrate=True),
+    # Added for #12 (a wider real-music null), pinned so no earlier item moves: two more composers
+    # in train, a 22 kHz soundtrack in val, two soundtracks and tracker music (sampled instruments
+    # sequenced by hand) in test; MIDI compositions rendered through two recorded GM soundfonts in
+    # train (the third soundfont is kept for the test split's kinds: training.kinds.KIND_SPLITS).
+    PackageSpec("colobot-common-sounds", "GPL-3+", music_filter=True, pinned_split="train"),
+    PackageSpec("planetblupi-music-midi", "GPL-3+ (MIDI, rendered here)", pinned_split="train",
+                render="midi", soundfonts=("FluidR3 GM", "TimGM6mb")),
+    PackageSpec("fillets-ng-data", "GPL-2+ (22 kHz)", music_filter=True, pinned_split="val"),
+    PackageSpec("lincity-ng-data", "GPL-2+", music_filter=True, pinned_split="test"),
+    PackageSpec("extremetuxracer-data", "GPL-2+", music_filter=True, pinned_split="test"),
+    PackageSpec("pingus-data", "GPL-3+ (tracker modules, rendered here)", music_filter=True, pinned_split="test",
+                render="tracker"),
 )
+RENDERED_DIR = "music-rendered"  # under a package's root: its notes rendered to audio
+TRACKER_EXTS = (".it", ".xm", ".s3m", ".mod")
 
 # Real-CC tracks forced into TEST: the folk song with vocals (future demo track) + one more.
 # (The 5-s solo trumpet is too short for a 10-s segment, so Vibe Ace (jazz) is the second.)
@@ -135,8 +155,55 @@ def fetch_package(spec: PackageSpec, cache_dir: Path, *, max_download_mb: Option
         _extract_zipped_music(root)
     except (OSError, subprocess.CalledProcessError, zipfile.BadZipFile):
         return None
+    if spec.render:
+        render_notes(spec, root)  # RuntimeError (what to install) reaches collect_tracks
     done.touch()
     return root
+
+
+def render_notes(spec: PackageSpec, root: Path) -> list[Path]:
+    """Render a package's music stored as notes into ``root/RENDERED_DIR`` as 44.1 kHz FLAC:
+    each MIDI file through each of ``spec.soundfonts`` (``<name>.<soundfont>.flac``), each tracker
+    module as itself. Files already rendered are kept (resumable); a file the renderer rejects is
+    left out. Returns the rendered files.
+
+    Raises RuntimeError naming what to install when fluidsynth, a soundfont or ffmpeg is missing,
+    ValueError for an unknown ``spec.render``.
+    """
+    from . import midi
+
+    out_dir = root / RENDERED_DIR
+    out_dir.mkdir(exist_ok=True)
+    sources = sorted(p for p in root.rglob("*") if p.is_file() and RENDERED_DIR not in p.parts
+                     and "/doc/" not in str(p))
+    jobs: list[tuple[Path, Path, Optional[str]]] = []
+    if spec.render == "midi":
+        for p in (p for p in sources if p.suffix.lower() in (".mid", ".midi")):
+            jobs += [(p, out_dir / f"{p.stem}.{_slug(sf_name)}.flac", sf_name) for sf_name in spec.soundfonts]
+    elif spec.render == "tracker":
+        jobs = [(p, out_dir / f"{p.stem}.flac", None) for p in sources if p.suffix.lower() in TRACKER_EXTS]
+    else:
+        raise ValueError(f"{spec.name}: unknown render {spec.render!r} (midi or tracker)")
+    if spec.render == "tracker" and shutil.which("ffmpeg") is None:
+        raise RuntimeError(f"{spec.name}: rendering tracker modules needs ffmpeg: run bash packaging/install-deps.sh")
+    for src, target, sf_name in jobs:
+        if target.exists():
+            continue
+        tmp_wav = target.with_suffix(".tmp.wav")
+        try:
+            if sf_name is not None:
+                midi.render(src, sf_name, tmp_wav, rate=SR)
+            else:
+                _run(["ffmpeg", "-y", "-v", "error", "-i", str(src), "-ar", str(SR), "-c:a", "pcm_s16le", str(tmp_wav)])
+            x, rate = sf.read(tmp_wav, dtype="float32", always_2d=True)
+        except (subprocess.CalledProcessError, sf.LibsndfileError):  # one broken file is left out, not the package
+            continue
+        finally:
+            tmp_wav.unlink(missing_ok=True)
+        tmp = target.with_suffix(".tmp.flac")
+        sf.write(tmp, x, rate, subtype="PCM_16", format="FLAC")
+        tmp.replace(target)
+    return [t for _, t, _ in jobs if t.exists()]
 
 
 def _extract_zipped_music(root: Path) -> None:
@@ -174,7 +241,9 @@ def list_tracks(spec: PackageSpec, root: Path) -> list[Track]:
         str(p.resolve()) for p in root.rglob("*")
         if p.is_file() and p.suffix.lower() in AUDIO_EXTS and "/doc/" not in str(p)
     })
-    if spec.music_filter:
+    if spec.render:  # only what render_notes made (not the package's sound effects)
+        files = [f for f in files if f"/{RENDERED_DIR}/" in f and ".tmp." not in f]
+    elif spec.music_filter:
         files = [f for f in files if "music" in f[len(str(root)):].lower()]
     groups: list[tuple[str, ...]]
     if spec.name.startswith("fretsonfire"):
@@ -311,7 +380,11 @@ def collect_tracks(cache_dir: Path, *, packages: Sequence[PackageSpec] = PACKAGE
     """Fetch every package (skipping failures and huge ones) and list their tracks."""
     tracks: list[Track] = []
     for spec in packages:
-        root = fetch_package(spec, cache_dir, max_download_mb=max_download_mb)
+        try:
+            root = fetch_package(spec, cache_dir, max_download_mb=max_download_mb)
+        except RuntimeError as exc:  # notes that cannot be rendered here: say what to install
+            log(f"corpus: skipped {spec.name}: {exc}")
+            continue
         if root is None:
             limit = max_download_mb if max_download_mb is not None else spec.max_download_mb
             log(f"corpus: skipped {spec.name} (not downloadable or > {limit:.0f} MB)")

@@ -224,29 +224,26 @@ def vocoder_melody(modulator: np.ndarray, seed: int) -> np.ndarray:
     return _norm(out)
 
 
-SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"  # Debian fluid-soundfont-gm (MIT): recorded instruments
 # General MIDI programs of the sampled-instrument kinds: acoustic and electric sounds a producer plays
 SAMPLED_PROGRAMS = {"piano": 0, "electric piano": 4, "church organ": 19, "nylon guitar": 24, "string ensemble": 48,
                     "choir": 52, "brass section": 61, "flute": 73}
 
 
-def sampled_instruments(seed: int, program: int, seconds: float = 20.0) -> np.ndarray:
+def sampled_instruments(seed: int, program: int, seconds: float = 20.0, soundfont: str = "FluidR3 GM") -> np.ndarray:
     """Chords and a melody on one General MIDI instrument, rendered through real sampled
-    instruments (``SOUNDFONT`` by fluidsynth): (n,) float32 at SR, peak 0.7.
+    instruments (``soundfont``, a training.midi.SOUNDFONTS name, by fluidsynth): (n,) float32 at SR, peak 0.7.
 
-    Needs the ``fluidsynth`` and ``fluid-soundfont-gm`` Debian packages
-    (``bash packaging/install-deps.sh --studies``) and mido; raises RuntimeError naming them when missing.
+    Needs fluidsynth and the soundfont's Debian package (``bash packaging/install-deps.sh --studies``)
+    and mido; raises RuntimeError naming them when missing.
     """
-    import shutil
-    import subprocess
     import tempfile
     from pathlib import Path
 
     import soundfile as sf
 
-    if shutil.which("fluidsynth") is None or not Path(SOUNDFONT).is_file():
-        raise RuntimeError("sampled-instrument kinds need fluidsynth and the fluid-soundfont-gm package: "
-                           "run bash packaging/install-deps.sh --studies")
+    from . import midi
+
+    midi.soundfont_path(soundfont)
     import mido
 
     rng = np.random.default_rng(seed)
@@ -278,8 +275,7 @@ def sampled_instruments(seed: int, program: int, seconds: float = 20.0) -> np.nd
     with tempfile.TemporaryDirectory() as tmp:
         mid, wav = Path(tmp) / "x.mid", Path(tmp) / "x.wav"
         mido.MidiFile(tracks=[track], ticks_per_beat=beat).save(mid)
-        subprocess.run(["fluidsynth", "-ni", "-g", "0.5", "-r", str(SR), "-F", str(wav), SOUNDFONT, str(mid)],
-                       check=True, capture_output=True)
+        midi.render(mid, soundfont, wav, rate=SR)
         x, rate = sf.read(wav, dtype="float32", always_2d=True)
     x = x.mean(axis=1)[: int(seconds * rate)]
     return _norm(x)
@@ -297,7 +293,14 @@ SOLO_KINDS: dict[str, Callable[[int], np.ndarray]] = {
     "synth: chiptune": chiptune,
     "synth: FM bells": fm_bells,
     "near-silence: room tone": room_tone,
+    # MIDI through recorded instruments, one General MIDI program per seed (SAMPLED_PROGRAMS in turn)
+    **{f"sampled: MIDI through {sf_name}": (lambda seed, sf_name=sf_name: sampled_instruments(
+        seed, list(SAMPLED_PROGRAMS.values())[seed % len(SAMPLED_PROGRAMS)], 20.0, sf_name))
+       for sf_name in ("FluidR3 GM", "TimGM6mb", "MuseScore General Lite")},
 }
+# Kinds planned in some splits only (others: every split). The MuseScore set is never trained or
+# calibrated on: its test clips measure sampled instruments the CNN has not heard.
+KIND_SPLITS: dict[str, tuple[str, ...]] = {"sampled: MIDI through MuseScore General Lite": ("test",)}
 
 
 def _pad_mix(music: np.ndarray, seed: int) -> np.ndarray:
@@ -370,6 +373,8 @@ def kind_group(name: str) -> str:
         return name.split(":")[0]
     if name.startswith("vocoder"):
         return "vocoder"
+    if name.startswith("sampled:"):
+        return "sampled instruments"
     if name.startswith("limited"):
         return "limited master"
     return "synth under real music"

@@ -233,6 +233,8 @@ def _kind_items(config: SubsetConfig, sources: Sequence[str], split_of: dict[str
         music = [s for s in sources if split_of[s] == split and windows[s]]
         turn, cursor = 0, Counter()
         for name in names:
+            if split not in kinds.KIND_SPLITS.get(name, SPLITS):
+                continue
             for k in range(n_seeds):
                 kind_seed = KIND_SEED_BASE[split] + k
                 source = kinds.KIND_SOURCE_PREFIX + name

@@ -271,3 +271,20 @@ def test_non_utf8_file_name_does_not_break_the_report(tmp_path):
     result = dataclasses.replace(result, input=dataclasses.replace(result.input, file_name=name, path="/x/" + name))
     text = words(page_texts(write_report(result, tmp_path / "r.pdf")))
     assert "caf[U+DCE9].wav" in text
+
+
+def test_the_coverage_is_stated_once_on_the_first_page_right_under_the_verdict(standard):
+    from forensic_app.core.vocabulary import coverage_line
+
+    result, _, texts = standard
+    first = words(texts[:1])
+    covered = words([coverage_line(result.provenance.model.families, result.fakeprint is not None)])
+    assert first.count(covered) == 1
+    assert first.index("Verdict:") < first.index(covered) < first.index(PROBABILITY_LABEL)
+
+
+def test_a_narrow_range_reads_as_a_range_not_as_about_one_value():
+    assert format_range(0.016, 0.024) == "1.6\u202f% to 2.4\u202f%"  # both ends round to 2 %
+    assert format_range(0.12, 0.40) == "12\u202f% to 40\u202f%"
+    assert format_range(0.4501, 0.4503) == "about 45.0\u202f%"
+    assert format_range(0.001, 0.002) == "<\u202f1\u202f%" and format_range(0.995, 0.999) == ">\u202f99\u202f%"
