@@ -94,9 +94,11 @@ def fakeprint_detector(ev: FakeprintEvidence, p_alone: Optional[float], rules: E
                             details={"threshold_logit": rules.fakeprint_threshold_logit, **ev.to_dict()})
 
 
-def comb_detector(ev: CombEvidence, rules: EvidenceRules, *, counted: bool) -> DetectorEvidence:
+def comb_detector(ev: CombEvidence, rules: EvidenceRules, p_alone: Optional[float]) -> DetectorEvidence:
     """The comb's entry in the result, in words: what it found, how often real music shows as much,
-    and whether its lines sit where a decoder puts them (the comb counts on its own only then)."""
+    and whether its lines sit where a decoder puts them (the comb counts on its own only then).
+    ``p_alone``: what the comb alone would say (the fusion's by_detector), None where it does not count."""
+    counted = p_alone is not None
     fp = ("not measured" if ev.real_fp_rate is None else
           "none of the real tracks we measured" if ev.real_fp_rate == 0 else
           f"{format_probability(ev.real_fp_rate, 1)} of the real tracks we measured")
@@ -109,7 +111,7 @@ def comb_detector(ev: CombEvidence, rules: EvidenceRules, *, counted: bool) -> D
     else:
         rule = "On its own it is no evidence."
     return DetectorEvidence(
-        name="comb", title="Spectral comb (upsampling artefacts)", score=float(ev.z_score), probability_fake=None,
+        name="comb", title="Spectral comb (upsampling artefacts)", score=float(ev.z_score), probability_fake=p_alone,
         summary=f"{comb_finding(ev)} A comb at least this strong occurs in {fp}. {rule}",
         details={"f0_hz": ev.f0_hz, "architecture": ev.architecture, "n_lines_found": int(len(ev.lines_found_hz)),
                  "line_offset_bins": ev.line_offset_bins, "counted": counted})
@@ -237,7 +239,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     if fp_ev is not None:
         detectors.append(fakeprint_detector(fp_ev, decision.by_detector.get("fakeprint"), rules))
     if comb_ev is not None:
-        detectors.append(comb_detector(comb_ev, rules, counted=decision.by_detector.get("comb") is not None))
+        detectors.append(comb_detector(comb_ev, rules, decision.by_detector.get("comb")))
 
     notes = make_notes(NoteInputs(
         decision_reasons=decision.reasons, container_notes=src.container_notes, polarity_inverted=downmix.inverted,

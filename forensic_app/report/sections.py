@@ -129,8 +129,10 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         out.append(Paragraph("<b>What the probability means here.</b> Nothing beyond what the box above says: "
                              "it is held, not estimated. The notes in section 4 say why.", s.body))
     else:
+        p_value = ("a value this high" if p > 0.99 else "a value this low" if p < 0.01
+                   else f"a value near {format_probability(p)}")
         out.append(Paragraph("<b>What the probability means.</b> " + PROBABILITY_MEANS.format(
-            p_words=pct, n=in_100, lo_words=t(probability_words(lo)), hi_words=t(probability_words(hi))), s.body))
+            p_value=t(p_value), n=in_100, range_words=t(format_range(lo, hi))), s.body))
     out.append(Paragraph("<b>What it does not mean.</b>", s.body))
     out[-1].keepWithNext = 1
     for line in PROBABILITY_DOES_NOT_MEAN:

@@ -19,12 +19,12 @@ PROBABILITY_MEANS = (
     "The probability is the app's estimate, for the whole track, that its audio carries traces of "
     "the generator kinds this app covers (listed in the box above). It is the strongest of three separately "
     "checked lines of evidence (table 3.3): the patch CNN combined with the comb's reading (calibrated on "
-    "labelled reference tracks, about as many AI-generated as real), the spectral comb on its own and the "
-    "fakeprint, the last two placed on that scale "
-    "around thresholds set against real music. Among reference tracks that received a value near "
-    "{p_words}, {n} in 100 carried such traces; where AI music is rarer than that, the same value means "
-    "a smaller chance. The interval {lo_words} to {hi_words} shows how much the estimate depends on "
-    "which parts of the track are examined."
+    "labelled reference tracks: real music, and music passed through the covered generator kinds), the "
+    "spectral comb on its own and the fakeprint, the last two placed on that scale "
+    "around thresholds set against real music. Among reference tracks that received {p_value}, "
+    "{n} in 100 carried such traces; where AI music is rarer than among the reference tracks, the same "
+    "value means a smaller chance. The plausible range ({range_words}) shows how much the estimate "
+    "depends on which parts of the track are examined."
 )
 
 PROBABILITY_DOES_NOT_MEAN = [

@@ -244,7 +244,10 @@ def sampled_instruments(seed: int, program: int, seconds: float = 20.0, soundfon
     from . import midi
 
     midi.soundfont_path(soundfont)
-    import mido
+    try:
+        import mido
+    except ImportError as exc:
+        raise RuntimeError("sampled-instrument kinds write MIDI with mido: pip install -e '.[train]'") from exc
 
     rng = np.random.default_rng(seed)
     beat = 480

@@ -27,7 +27,16 @@ def test_real_song_no_traces_and_no_patch_coloured(demo):
 
 
 def test_decoded_copy_is_likely_ai(demo):
-    assert analyze(_path(demo, "-through-hifigan")).verdict == "likely_fake"
+    r = analyze(_path(demo, "-through-hifigan"))
+    assert r.verdict == "likely_fake"
+    comb = next(d for d in r.detectors if d.name == "comb")
+    # the comb counts here (locked lines, no held tone): the report's "alone" column shows its own verdict
+    assert comb.details["counted"] and comb.probability_fake is not None and comb.probability_fake > 0.99
+
+
+def test_the_real_song_has_no_comb_verdict_of_its_own(demo):
+    comb = next(d for d in analyze(_path(demo, "")).detectors if d.name == "comb")
+    assert not comb.details["counted"] and comb.probability_fake is None
 
 
 def test_splice_lights_up_where_it_is(demo):

@@ -288,3 +288,12 @@ def test_a_narrow_range_reads_as_a_range_not_as_about_one_value():
     assert format_range(0.12, 0.40) == "12\u202f% to 40\u202f%"
     assert format_range(0.4501, 0.4503) == "about 45.0\u202f%"
     assert format_range(0.001, 0.002) == "<\u202f1\u202f%" and format_range(0.995, 0.999) == ">\u202f99\u202f%"
+
+
+def test_an_extreme_probability_reads_as_plain_words_on_the_first_pages(tmp_path):
+    result = make_result(probability_fake=0.9995, interval=(0.996, 0.9999))
+    text = words(page_texts(write_report(result, tmp_path / "r.pdf", model_card=MODEL_CARD)))
+    assert "Among reference tracks that received a value this high, more than 99 in 100" in text
+    assert "more than 99 % to more than 99 %" not in text and "near more than" not in text
+    assert words([f"plausible range ({format_range(0.996, 0.9999)})"]) in text
+    assert "about as many AI-generated as real" not in text  # the validation split is mostly real music
