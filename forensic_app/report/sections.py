@@ -170,9 +170,9 @@ def evidence(result: AnalysisResult, s: Styles, width: float, *,
     out.append(KeepTogether([
         Paragraph("3.2 Probability over time", s.h2),
         _image(timeline, width),
-        Paragraph("Each bar is one analysis window, drawn from its start to its end time at the "
-                  "probability the detector gave it; the numbers mark the highest-scoring windows "
-                  "listed below.", s.small),
+        Paragraph("Each short coloured line is one analysis window, drawn from its start to its end time "
+                  "at the probability the detector gave it; the numbers and shading mark the highest-scoring "
+                  "windows listed below.", s.small),
     ]))
     if result.windows and not top:
         out.append(Paragraph("No window's evidence reaches 50 %: no region of the track stands out.", s.body))
@@ -181,8 +181,18 @@ def evidence(result: AnalysisResult, s: Styles, width: float, *,
         for rank, w in enumerate(top, start=1):
             rows.append(cells([str(rank), fmt_clock(w.start_s), fmt_clock(w.end_s),
                                fmt_prob(w.probability_fake)], s.cell))
-        out.append(KeepTogether([Spacer(1, 4), Paragraph("Highest-scoring regions (minutes:seconds)", s.h2),
-                                 grid_table(rows, [0.12 * width, 0.22 * width, 0.22 * width, 0.25 * width])]))
+        block = [Spacer(1, 4), Paragraph("Highest-scoring regions (minutes:seconds)", s.h2),
+                 grid_table(rows, [0.12 * width, 0.22 * width, 0.22 * width, 0.25 * width])]
+        # where more windows print the same value as the last one listed, the ranking is a tie, not a finding
+        last = fmt_prob(top[-1].probability_fake)
+        tied = sum(1 for w in result.windows
+                   if w.probability_fake >= top[-1].probability_fake or fmt_prob(w.probability_fake) == last)
+        if tied > len(top):
+            block.append(Paragraph(
+                f"{tied} of the {len(result.windows)} windows score {t(last)}"
+                f"{'' if last.startswith('>') else ' or more'}; the table lists "
+                f"{len(top)} of them, so the shaded span in the chart is not the only one that high.", s.small))
+        out.append(KeepTogether(block))
     elif not result.windows:
         out.append(Paragraph("No per-window scores were produced.", s.body))
 

@@ -297,3 +297,15 @@ def test_an_extreme_probability_reads_as_plain_words_on_the_first_pages(tmp_path
     assert "more than 99 % to more than 99 %" not in text and "near more than" not in text
     assert words([f"plausible range ({format_range(0.996, 0.9999)})"]) in text
     assert "about as many AI-generated as real" not in text  # the validation split is mostly real music
+
+
+def test_tied_top_windows_are_said_to_be_a_tie(tmp_path, standard):
+    from forensic_app.core.result import WindowScore
+
+    # a whole decoded track: every window above 99 %, so "the five highest" are five of many
+    windows = [WindowScore(start_s=float(k * 3), end_s=float(k * 3 + 3), probability_fake=0.9995) for k in range(10)]
+    text = words(page_texts(write_report(make_result(windows=windows, probability_fake=0.9995, interval=(0.996, 0.9999)),
+                                         tmp_path / "tie.pdf", model_card=MODEL_CARD)))
+    assert "10 of the 10 windows score" in text and "the table lists 5 of them" in text
+    # a clear ranking (the standard result: one hot region) says nothing of a tie
+    assert "the table lists" not in words(standard[2])
