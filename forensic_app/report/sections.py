@@ -119,7 +119,6 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         ("BOTTOMPADDING", (0, -1), (-1, -1), 6),
     ]))
     pct = t(probability_words(p))
-    in_100 = "fewer than 1" if p < 0.01 else ("more than 99" if p > 0.99 else f"about {round(p * 100)}")
     out: list[Flowable] = [Paragraph("2. The finding in plain words", s.h1), box, Spacer(1, 6)]
     out.append(Paragraph(
         "<b>The verdict</b> is one of three bands (" + ", ".join(VERDICT_WORDS[v] for v in VERDICTS)
@@ -129,8 +128,10 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         out.append(Paragraph("<b>What the probability means here.</b> Nothing beyond what the box above says: "
                              "it is held, not estimated. The notes in section 4 say why.", s.body))
     else:
-        p_value = ("a value this high" if p > 0.99 else "a value this low" if p < 0.01
-                   else f"a value near {format_probability(p)}")
+        # the value and its frequency among reference tracks, in words that never print "near more than 99 %"
+        p_value, in_100 = (("a value this high", "more than 99") if p > 0.99 else
+                           ("a value this low", "fewer than 1") if p < 0.01 else
+                           (f"a value near {format_probability(p)}", f"about {round(p * 100)}"))
         out.append(Paragraph("<b>What the probability means.</b> " + PROBABILITY_MEANS.format(
             p_value=t(p_value), n=in_100, range_words=t(format_range(lo, hi))), s.body))
     out.append(Paragraph("<b>What it does not mean.</b>", s.body))

@@ -166,8 +166,8 @@ def run_evaluate(args) -> int:
     test = FeatureStore(features_dir, "test")
     # the generated kinds (training.kinds) are measured on their own: the real-music figures, AUCs
     # and calibration are about real recordings
-    keep = np.array([i for i, r in enumerate(test.rows[: len(test)]) if not is_kind(r)], int)
-    kind_keep = np.array([i for i, r in enumerate(test.rows[: len(test)]) if is_kind(r)], int)
+    kind_mask = np.array([is_kind(r) for r in test.rows[: len(test)]], bool)
+    keep, kind_keep = np.flatnonzero(~kind_mask), np.flatnonzero(kind_mask)
     rows = [test.rows[i] for i in keep]
     s = score_store(net, test, keep)
     cz = np.array([scores.get(r["id"], 0.0) for r in rows])
@@ -180,19 +180,21 @@ def run_evaluate(args) -> int:
     res["fused"] = detection_tables(rows, p, cal)
     # the verdicts the app gives (core.scoring.score_track: all three lines of evidence, the
     # evidence rules), and each line of evidence alone, on the same segments
-    readings = segment_readings(cache, contract, model.fakeprint, rows)
     rules = EvidenceRules.from_calibration(cal)
-    scored = [score_track(cal, rules, readings_of(readings[r["id"]], w)) for r, w in zip(rows, s["window_logits"])]
+
+    def app_scores(seg_rows: list[dict], window_logits: list) -> list:
+        """score_track on each segment, as analyze() scores it (its readings measured the same way)."""
+        readings = segment_readings(cache, contract, model.fakeprint, seg_rows)
+        return [score_track(cal, rules, readings_of(readings[r["id"]], w)) for r, w in zip(seg_rows, window_logits)]
+
+    scored = app_scores(rows, s["window_logits"])
     res["verdicts"] = verdict_tables(rows, scored, cal)
     res["segment_verdicts"] = {r["id"]: {"verdict": sc.decision.verdict, "probability": sc.decision.probability,
                                          "by_detector": sc.decision.by_detector, "reasons": list(sc.decision.reasons)}
                                for r, sc in zip(rows, scored)}
     if kind_keep.size:  # what users see on human-made sounds that imitate decoder evidence, per kind
         krows = [test.rows[i] for i in kind_keep]
-        ks = score_store(net, test, kind_keep)
-        kreadings = segment_readings(cache, contract, model.fakeprint, krows)
-        kscored = [score_track(cal, rules, readings_of(kreadings[r["id"]], w)) for r, w in zip(krows, ks["window_logits"])]
-        kt = verdict_tables(krows, kscored, cal)
+        kt = verdict_tables(krows, app_scores(krows, score_store(net, test, kind_keep)["window_logits"]), cal)
         res["verdicts"]["kinds"] = {k[len(KIND_SOURCE_PREFIX):]: v for k, v in kt["sources"].items()}
         res["verdicts"]["all_kinds"] = kt["all_real"]
     cnn_only = np.array([float(cal.window_probability(np.array([t]))[0]) for t in s["track_logit"]])

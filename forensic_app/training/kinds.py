@@ -16,6 +16,8 @@ from typing import Callable, Iterator
 import numpy as np
 import soxr
 
+from . import midi
+
 SR = 44100
 OVERSAMPLE = 8
 
@@ -241,8 +243,6 @@ def sampled_instruments(seed: int, program: int, seconds: float = 20.0, soundfon
 
     import soundfile as sf
 
-    from . import midi
-
     midi.soundfont_path(soundfont)
     try:
         import mido
@@ -299,7 +299,7 @@ SOLO_KINDS: dict[str, Callable[[int], np.ndarray]] = {
     # MIDI through recorded instruments, one General MIDI program per seed (SAMPLED_PROGRAMS in turn)
     **{f"sampled: MIDI through {sf_name}": (lambda seed, sf_name=sf_name: sampled_instruments(
         seed, list(SAMPLED_PROGRAMS.values())[seed % len(SAMPLED_PROGRAMS)], 20.0, sf_name))
-       for sf_name in ("FluidR3 GM", "TimGM6mb", "MuseScore General Lite")},
+       for sf_name in midi.SOUNDFONTS},
 }
 # Kinds planned in some splits only (others: every split). The MuseScore set is never trained or
 # calibrated on: its test clips measure sampled instruments the CNN has not heard.
