@@ -121,6 +121,8 @@ def fit(rows_path: Path, write: bool = False, write_report: bool = False) -> int
     weights_sha = shipped_cal.get("model_sha256")
     rules["cnn_weights_sha256"] = weights_sha
     same_weights = shipped.get("cnn_weights_sha256") == weights_sha
+    if same_weights and shipped.get("cnn_reference"):  # benchmarks/singing_study.py fit sets it, on these weights
+        rules["cnn_reference"] = shipped["cnn_reference"]
     for key in ("fakeprint_threshold_logit", "cnn_confound_logit", "comb_threshold_z"):
         if key == "cnn_confound_logit" and not same_weights:
             continue

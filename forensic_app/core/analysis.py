@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Optional
 
 import numpy as np
-from scipy.ndimage import uniform_filter1d
 
 from .. import __version__
 from .audio import no_audio_error, open_audio
@@ -25,7 +24,7 @@ from .comb import CombReference, comb_finding, comb_locked
 from .decoded import PcmSource
 from .errors import unusable_input
 from .fakeprint import FakeprintEvidence
-from .fusion import EvidenceRules
+from .fusion import CnnReference, EvidenceRules
 from .scoring import WINDOW_CELLS, Readings, score_track, window_logits_from_map
 from .vocabulary import format_probability
 from .patch_null import PatchNull
@@ -42,16 +41,6 @@ OVERVIEW_COLUMNS = 3000
 HELD_DISPLAY = 0.3  # patch/window values shown at most, where the CNN's reading is no evidence
 
 
-def effective_bandwidth_hz(mean_power: np.ndarray, bin_hz: float) -> float:
-    """Highest frequency with real content: above both a floor and (loudest band - 80 dB)."""
-    db = 10 * np.log10(np.maximum(mean_power, 1e-20))
-    smooth = uniform_filter1d(db, 5, mode="nearest")
-    ref = np.percentile(smooth[1:], 99)
-    thresh = max(ref - 80.0, -115.0)
-    above = np.nonzero(smooth[1:] > thresh)[0]
-    return float((above[-1] + 1) * bin_hz) if above.size else 0.0
-
-
 def patch_real_share(null: Optional[PatchNull], fake_map: np.ndarray, *, painted: bool = True) -> np.ndarray:
     """(n_rows, n_cols) share of real-music patches reaching each patch logit (core.patch_null).
 
@@ -62,6 +51,10 @@ def patch_real_share(null: Optional[PatchNull], fake_map: np.ndarray, *, painted
     if null is None or not painted or null.n_rows != fake_map.shape[0]:
         return np.ones(fake_map.shape, np.float32)
     return null.real_share(fake_map)
+
+
+def _finite_or_none(v: float) -> Optional[float]:
+    return float(v) if np.isfinite(v) else None
 
 
 def tail_words(duration_s: float, windows: list[WindowScore]) -> str:
@@ -195,11 +188,10 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     # Heatmap, windows and the CNN's own probability are drawn on a scale anchored at what real
     # music and synth sounds reach (see fusion.EvidenceRules.cnn_display_shift): raw patch outputs
     # painted red on a human synth track would read as evidence that is not there.
-    shift = rules.cnn_display_shift(cal)
     w_logits = window_logits_from_map(fake_map)
     w_starts = list(range(0, n_cols, WINDOW_CELLS))
 
-    bandwidth = effective_bandwidth_hz(meters.power_sum / max(meters.frames.n_frames, 1), bin_hz)
+    bandwidth = meters.bandwidth_hz()
     comb_ev, fp_ev = meters.finish()
 
     content_s = meters.content.content_s
@@ -207,14 +199,18 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
         window_logits=w_logits, comb_z=comb_ev.z_score if comb_ev is not None else None,
         comb_offset_bins=comb_ev.line_offset_bins if comb_ev is not None else None,
         fakeprint_logit=fp_ev.logit if fp_ev is not None else None, content_s=content_s,
-        stationarity=meters.stationarity.value, duration_s=src.duration_s))
+        stationarity=meters.stationarity.value, duration_s=src.duration_s, bandwidth_hz=bandwidth))
+    # on band-limited input the patches and windows are drawn against real music of the same
+    # bandwidth too (fusion.CnnReference), as the probability reads them
+    shift = rules.cnn_display_shift(cal) + scored.cnn_shift
+    fake_map_placed = fake_map - scored.cnn_shift
     decision, track_logit, p_learned = scored.decision, scored.track_logit, scored.learned_p
     p, interval, verdict = decision.probability, decision.interval, decision.verdict
     # where the CNN's reading is no evidence (held tones, within what synth sounds reach, no content),
     # its patches and windows are not painted as evidence either
     held_tone = meters.stationarity.value is not None and meters.stationarity.value >= rules.static_threshold
     display_cap = HELD_DISPLAY if decision.reasons or held_tone else 1.0
-    heatmap = Heatmap(real_share=patch_real_share(cal.patch_null, fake_map, painted=display_cap >= 1.0),
+    heatmap = Heatmap(real_share=patch_real_share(cal.patch_null, fake_map_placed, painted=display_cap >= 1.0),
                       time_edges_s=time_edges, freq_edges_hz=freq_edges, logits=fake_map.astype(np.float32))
     w_probs = np.minimum(cal.window_probability(w_logits - shift), display_cap)
     windows = [WindowScore(float(time_edges[s]), float(time_edges[min(s + WINDOW_CELLS, n_cols)]), float(q))
@@ -230,7 +226,8 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
 
     detectors = [DetectorEvidence(
         name="patch_cnn", title="Patch CNN (time-frequency heatmap)", score=track_logit,
-        probability_fake=float(min(cal.window_probability(np.array([track_logit - shift]))[0], display_cap)),
+        probability_fake=float(min(cal.window_probability(np.array([track_logit - rules.cnn_display_shift(cal)]))[0],
+                                   display_cap)),
         summary=(f"Window evidence averages {format_probability(float(np.mean(w_probs)))} over {len(windows)} "
                  f"window{'s' if len(windows) != 1 else ''}; the highest is {format_probability(max(w_probs))}."
                  + tail_words(info.duration_s, windows)) if len(windows) else "No complete window.",
@@ -244,7 +241,8 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     notes = make_notes(NoteInputs(
         decision_reasons=decision.reasons, container_notes=src.container_notes, polarity_inverted=downmix.inverted,
         fakeprint=fp_ev, content_s=content_s,
-        held_tone=held_tone,
+        held_tone=held_tone, cnn_shifted=scored.cnn_shift > 0,
+        cnn_limited=CnnReference.limited(bandwidth, src.duration_s),
         info=info, probability=p, interval=interval, verdict=verdict, window_probs=np.asarray(w_probs),
         bandwidth_hz=bandwidth, silent_share=meters.content.silent_share,
         clipped_share=stats.n_clipped / max(stats.n_samples, 1), comb=comb_ev, families=fam_names,
@@ -253,6 +251,8 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
 
     settings.update({"threshold_likely_fake": cal.threshold_fake, "threshold_no_traces_found": cal.threshold_real,
                      "evidence_rules": dataclasses.asdict(rules), "probability_by_detector": decision.by_detector, "cnn_display_shift_logit": round(shift, 4),
+                     "cnn_bandwidth_shift_logit": round(scored.cnn_shift, 4),
+                     "cnn_line_logit": _finite_or_none(rules.cnn_line(bandwidth, src.duration_s)),
                      "heatmap_reference": None if cal.patch_null is None else cal.patch_null.summary(),
                      "content_s": round(content_s, 2), "stationarity": meters.stationarity.value, "learned_probability": p_learned,  # the fused CNN+comb probability before any cap
                      "learned_interval": list(scored.learned_interval),

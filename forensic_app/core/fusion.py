@@ -20,6 +20,14 @@ source and per kind (orchestral, synth, lo-fi, limited masters...):
 - ``fakeprint``: the third-party Suno/Udio model's logit, mapped the same way around our own
   real-music threshold ``threshold_logit`` (its author's 0.5 was set on FMA, not here).
 
+- ``CnnReference``: the patch CNN's reading depends on the input's bandwidth (real singing resampled
+  to 16 or 22.05 kHz reads about one logit higher than the same recording at 44.1 kHz) and is
+  noisier on short clips. On band-limited input its reading is first placed against real music of
+  the same bandwidth (shifted by how much real music rises there), and on band-limited or short
+  input the CNN (and so the learned fusion, which carries its reading) may call likely_fake only
+  beyond the line set on real music of that kind (``limited_confound_logit``); without such a
+  fitted line it never may there.
+
 A file with too little content (``min_content_s`` of audio above -60 dBFS) gets no verdict
 beyond ``inconclusive``. ``no_traces_found`` means only that none of the covered generator
 kinds left traces; it is never a statement that a person made the track.
@@ -31,11 +39,54 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+import numpy as np
+
 from .calibration import Calibration, sigmoid
 from .comb_reading import LOCK_MAX_OFFSET_BINS
 from .content import STATIC_THRESHOLD
 
 CAP_MARGIN = 0.02  # a capped probability stays this far below the likely_fake threshold
+FULL_BAND_HZ = 15500.0  # effective bandwidth from which input counts as full band (the band_limited note's too)
+SHORT_S = 10.0  # shorter input counts as a short clip (the short_clip note's too)
+
+
+@dataclass(frozen=True)
+class CnnReference:
+    """Where real music of a given bandwidth and length puts the patch CNN's mean logit.
+
+    ``shift_knots``: ((bandwidth_hz, shift_logit), ...) ascending in bandwidth: real music band-limited
+    to ``bandwidth_hz`` reads ``shift_logit`` logits higher than the same music at full band (median
+    of paired differences); linear in between, 0 from ``FULL_BAND_HZ``, the lowest knot's shift below
+    it. ``limited_confound_logit``: on band-limited (< ``FULL_BAND_HZ``) or short (< ``SHORT_S``)
+    input, the shifted CNN reading from which the CNN may decide alone (inf: it never may there).
+    Fitted by ``training.singing`` (``benchmarks/singing_study.py fit``) on recorded singing and cut,
+    resampled real music;
+    stored in calibration.json's ``evidence.cnn_reference``.
+    """
+
+    shift_knots: tuple[tuple[float, float], ...] = ()
+    limited_confound_logit: float = math.inf
+    rule: str = ""
+
+    def shift_logit(self, bandwidth_hz: Optional[float]) -> float:
+        """Logits to subtract from the CNN's readings on input of this effective bandwidth (Hz; None: full band)."""
+        if bandwidth_hz is None or not self.shift_knots or bandwidth_hz >= FULL_BAND_HZ:
+            return 0.0
+        bw = [k[0] for k in self.shift_knots] + [FULL_BAND_HZ]
+        sh = [k[1] for k in self.shift_knots] + [0.0]
+        return float(max(0.0, np.interp(bandwidth_hz, bw, sh)))
+
+    @staticmethod
+    def limited(bandwidth_hz: Optional[float], duration_s: float) -> bool:
+        """Band-limited or short input: where the full-band, whole-track CNN line does not hold."""
+        return (bandwidth_hz is not None and bandwidth_hz < FULL_BAND_HZ) or duration_s < SHORT_S
+
+    @classmethod
+    def from_dict(cls, d: Optional[dict]) -> "CnnReference":
+        if not d:
+            return cls()
+        return cls(shift_knots=tuple((float(b), float(v)) for b, v in d.get("shift_knots") or ()),
+                   limited_confound_logit=float(d.get("limited_confound_logit", math.inf)), rule=str(d.get("rule", "")))
 
 
 @dataclass(frozen=True)
@@ -51,6 +102,14 @@ class EvidenceRules:
     static_threshold: float = STATIC_THRESHOLD  # content.Stationarity at or above: held tones, CNN is no evidence
     min_content_s: float = 3.0
     rule: str = ""
+    cnn_reference: CnnReference = field(default_factory=CnnReference)
+
+    def cnn_line(self, bandwidth_hz: Optional[float], duration_s: float) -> float:
+        """The (shifted) CNN mean logit from which the CNN may decide alone on this input: the full-band
+        line, or on band-limited or short input the line set on real music of that kind (never lower)."""
+        if CnnReference.limited(bandwidth_hz, duration_s):
+            return max(self.cnn_confound_logit, self.cnn_reference.limited_confound_logit)
+        return self.cnn_confound_logit
 
     def cnn_display_shift(self, cal: Calibration) -> float:
         """Logits subtracted from patch and window logits before they are drawn.
@@ -76,7 +135,7 @@ class EvidenceRules:
                      "cnn_confound_logit", "static_threshold", "min_content_s"):
             if d.get(name) is not None:
                 kw[name] = float(d[name])
-        return cls(rule=str(d.get("rule", "")), **kw)
+        return cls(rule=str(d.get("rule", "")), cnn_reference=CnnReference.from_dict(d.get("cnn_reference")), **kw)
 
 
 @dataclass(frozen=True)
@@ -111,11 +170,15 @@ def comb_counts(rules: EvidenceRules, *, comb_z: Optional[float], comb_offset_bi
 def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_interval: tuple[float, float],
            cnn_logit: float, comb_z: Optional[float], fakeprint_logit: Optional[float],
            content_s: float, stationarity: Optional[float] = None, duration_s: float = math.inf,
-           comb_offset_bins: Optional[float] = None) -> Decision:
+           comb_offset_bins: Optional[float] = None, cnn_line: Optional[float] = None) -> Decision:
     """Combine the three lines of evidence. ``comb_z`` / ``fakeprint_logit``: None when not measured;
     ``comb_offset_bins``: CombEvidence.line_offset_bins (None: too few lines to tell, not locked);
     ``stationarity``: content.Stationarity's value (None: too short to tell); ``content_s`` of
-    ``duration_s`` seconds rise above -60 dBFS (under 3 s, or under half of a short file: no content)."""
+    ``duration_s`` seconds rise above -60 dBFS (under 3 s, or under half of a short file: no content);
+    ``cnn_line``: the line from which ``cnn_logit`` may decide alone (EvidenceRules.cnn_line for the
+    input's bandwidth and length; None: the full-band line). The cap holds the learned fusion, which
+    carries the CNN's reading, whenever the CNN is within that line."""
+    cnn_line = rules.cnn_confound_logit if cnn_line is None else cnn_line
     line = cal.threshold_fake
     reasons: list[str] = []
     p_learned, (lo, hi) = learned_p, learned_interval
@@ -126,7 +189,7 @@ def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_
         cap = min(cal.threshold_real + 0.01, line - CAP_MARGIN)
         p_learned, lo, hi = min(p_learned, cap), min(lo, cap), min(hi, cap)
         reasons.append("held_tone")
-    elif p_learned >= line and (too_short or cnn_logit < rules.cnn_confound_logit):
+    elif p_learned >= line and (too_short or cnn_logit < cnn_line):
         cap = line - CAP_MARGIN
         p_learned, lo, hi = min(p_learned, cap), min(lo, cap), min(hi, cap)
         reasons.append("cnn_confounded")

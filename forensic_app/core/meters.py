@@ -12,12 +12,25 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
+from scipy.ndimage import uniform_filter1d
 
 from .comb import CombAnalyzer, CombReference
 from .content import ContentMeter, Stationarity
 from .fakeprint import FakeprintEvidence, FakeprintModel, FakeprintStream
 from .result import CombEvidence
 from .spectrogram import FeatureContract, FeatureStream, FrameBlock
+
+
+def effective_bandwidth_hz(mean_power: np.ndarray, bin_hz: float) -> float:
+    """Highest frequency with real content, in Hz: above both a floor and (loudest band - 80 dB).
+
+    ``mean_power``: (n_bins,) mean power spectrum whose bins lie ``bin_hz`` apart."""
+    db = 10 * np.log10(np.maximum(mean_power, 1e-20))
+    smooth = uniform_filter1d(db, 5, mode="nearest")
+    ref = np.percentile(smooth[1:], 99)
+    thresh = max(ref - 80.0, -115.0)
+    above = np.nonzero(smooth[1:] > thresh)[0]
+    return float((above[-1] + 1) * bin_hz) if above.size else 0.0
 
 
 class TrackMeters:
@@ -37,6 +50,7 @@ class TrackMeters:
         self.stationarity = Stationarity(n_full, contract.sample_rate / contract.n_fft,
                                          contract.sample_rate / contract.hop)
         self.content = ContentMeter(rate)
+        self.bin_hz = contract.sample_rate / contract.n_fft
         self.power_sum = np.zeros(n_full, np.float64)
         self._fakeprint_model = fakeprint
         self._fakeprint = FakeprintStream(rate) if fakeprint is not None else None
@@ -54,6 +68,10 @@ class TrackMeters:
             self.power_sum += fb.power.sum(axis=1, dtype=np.float64)
             self.stationarity.add_power(fb.power)
         return fb
+
+    def bandwidth_hz(self) -> float:
+        """The track's effective bandwidth (:func:`effective_bandwidth_hz` of the mean power so far)."""
+        return effective_bandwidth_hz(self.power_sum / max(self.frames.n_frames, 1), self.bin_hz)
 
     def finish(self) -> tuple[Optional[CombEvidence], Optional[FakeprintEvidence]]:
         """The comb's and the fakeprint's evidence (None: not measured)."""

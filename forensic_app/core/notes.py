@@ -11,10 +11,9 @@ from typing import Any, Optional
 
 import numpy as np
 
+from .fusion import FULL_BAND_HZ as BAND_LIMIT_HZ, SHORT_S as SHORT_CLIP_S  # one definition of short and band-limited
 from .result import CombEvidence, InputInfo, Note
 
-SHORT_CLIP_S = 10.0
-BAND_LIMIT_HZ = 15500.0
 SILENT_SHARE = 0.3
 CLIPPED_SHARE = 0.001
 BOUNDARY_MARGIN = 0.1
@@ -42,6 +41,8 @@ class NoteInputs:
     fakeprint: Optional[Any] = None  # FakeprintEvidence
     content_s: Optional[float] = None  # seconds of audio above -60 dBFS
     held_tone: bool = False  # content.Stationarity at or above its threshold
+    cnn_shifted: bool = False  # the CNN's reading was placed against real music of the same bandwidth (fusion.CnnReference)
+    cnn_limited: bool = False  # band-limited or short input: the CNN alone answers to the line set on such real music
 
 
 CONTAINER_NOTES = {
@@ -69,7 +70,10 @@ def make_notes(x: NoteInputs) -> list[Note]:
         add("cnn_confounded", "caution",
             "The patch CNN's average reading on this track is high, but held synthesizer tones (sawtooth, square, detuned pads), "
             "vocoders and bitcrushers produce the same evenly spaced harmonic texture, and real music made with them "
-            "reaches scores this high. Without support from the line-pattern or fakeprint detectors that score cannot "
+            "reaches scores this high"
+            + (". So do real recordings that are short or band-limited like this one (recorded singing among them)"
+               if x.cnn_limited else "")
+            + ". Without support from the line-pattern or fakeprint detectors that score cannot "
             "show AI generation, so no 'likely AI' verdict is given.")
     for code in x.container_notes:
         if code in CONTAINER_NOTES:
@@ -100,7 +104,9 @@ def make_notes(x: NoteInputs) -> list[Note]:
         add("band_limited", "caution",
             f"The file has little or no content above {x.bandwidth_hz / 1000:.1f} kHz (typical of MP3s, streaming "
             "copies or low sample rates). Part of the evidence the detector uses lives above that, so the score is "
-            "less reliable for this file.")
+            "less reliable for this file."
+            + (" The patch CNN reads band-limited audio higher, so its reading was compared with real recordings of "
+               "the same bandwidth." if x.cnn_shifted else ""))
     if info.sample_rate > 48000:
         add("high_rate", "info",
             f"The file is sampled at {info.sample_rate / 1000:g} kHz. It was analysed at 44.1 kHz: content above "

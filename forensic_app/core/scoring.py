@@ -54,7 +54,8 @@ class Readings:
     comb z (raw; None when the comb found no candidate, e.g. silence) and ``comb_offset_bins`` how
     tightly its lines sit at k*f0 (None: too few lines); ``fakeprint_logit``:
     None when not measured (too quiet, too short); ``content_s`` of ``duration_s`` seconds
-    rise above -60 dBFS; ``stationarity``: content.Stationarity (None: under 3 s).
+    rise above -60 dBFS; ``stationarity``: content.Stationarity (None: under 3 s);
+    ``bandwidth_hz``: the highest frequency with real content (Hz; None: full band).
     """
 
     window_logits: np.ndarray
@@ -64,6 +65,7 @@ class Readings:
     stationarity: Optional[float]
     duration_s: float
     comb_offset_bins: Optional[float] = None  # CombEvidence.line_offset_bins: how tightly its lines are locked
+    bandwidth_hz: Optional[float] = None  # effective bandwidth (meters.effective_bandwidth_hz); None: full band
 
     @property
     def track_logit(self) -> float:
@@ -77,21 +79,28 @@ class TrackScore:
     decision: Decision
     learned_p: float
     learned_interval: tuple[float, float]
-    track_logit: float
+    track_logit: float  # the CNN's mean window logit, shifted to the input's bandwidth (fusion.CnnReference)
+    cnn_shift: float = 0.0  # logits subtracted from the CNN's readings for the input's bandwidth
 
 
 def score_track(cal: Calibration, rules: EvidenceRules, r: Readings, *, n_boot: int = 200) -> TrackScore:
-    """Readings -> TrackScore. ``n_boot``: bootstrap resamples of the windows for the interval."""
-    track_logit = r.track_logit
+    """Readings -> TrackScore. ``n_boot``: bootstrap resamples of the windows for the interval.
+
+    On band-limited input the CNN's window logits are first shifted by how much real music of the
+    same bandwidth rises (``rules.cnn_reference``); everything after reads the shifted values."""
+    shift = rules.cnn_reference.shift_logit(r.bandwidth_hz)
+    window_logits = np.asarray(r.window_logits, float) - shift
+    track_logit = float(np.mean(window_logits)) if window_logits.size else 0.0
 
     def features(mean_logit: float) -> dict[str, float]:
         return learned_features(mean_logit, r.comb_z, cal)
 
     p = cal.track_probability(features(track_logit))
-    lo, hi = bootstrap_interval(np.asarray(r.window_logits), features, cal, n_boot=n_boot)
+    lo, hi = bootstrap_interval(window_logits, features, cal, n_boot=n_boot)
     interval = (min(lo, p), max(hi, p))
     decision = decide(cal, rules, learned_p=p, learned_interval=interval, cnn_logit=track_logit,
                       comb_z=None if r.comb_z is None else clipped_comb_z(r.comb_z),
                       fakeprint_logit=r.fakeprint_logit, content_s=r.content_s,
-                      stationarity=r.stationarity, duration_s=r.duration_s, comb_offset_bins=r.comb_offset_bins)
-    return TrackScore(decision, p, interval, track_logit)
+                      stationarity=r.stationarity, duration_s=r.duration_s, comb_offset_bins=r.comb_offset_bins,
+                      cnn_line=rules.cnn_line(r.bandwidth_hz, r.duration_s))
+    return TrackScore(decision, p, interval, track_logit, shift)

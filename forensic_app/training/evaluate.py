@@ -227,6 +227,12 @@ def run_evaluate(args) -> int:
         ax.fill_between([m["alpha"] for m in mix], [m["q10"] for m in mix], [m["q90"] for m in mix], alpha=0.2),
         ax.set_xlabel("share of decoder output in the mix (0 = real, 1 = fake)"), ax.set_ylabel("probability fake"),
         ax.set_title("Real/fake mixing curve (test pairs)")))
+    # recorded singing and cut, resampled real music (benchmarks/singing_study.py rows), leave-one-source-out
+    singing_rows = Path(getattr(args, "singing_rows", "") or "")
+    if singing_rows.is_file():
+        from . import singing
+
+        res["singing"] = singing.evaluate_rows(singing.read_rows(singing_rows), cal, rules)
     res["cost"] = cost(args.weights)
     res["wall_s"] = round(time.time() - t0, 1)
     res["figures"] = figs
@@ -360,4 +366,7 @@ def register(sub) -> None:
     e.add_argument("--robust-n", type=int, default=40, help="test pairs for robustness and mixing")
     e.add_argument("--threads", type=int, default=1)
     e.add_argument("--update-manifest", action="store_true", help="copy the figures into weights/manifest.json")
+    e.add_argument("--singing-rows", default="reports/evaluation/singing_rows.jsonl",
+                   help="rows of benchmarks/singing_study.py collect: singing and cut real music, reported per source, "
+                        "sample rate and length (skipped when the file is missing)")
     e.set_defaults(func=run_evaluate)

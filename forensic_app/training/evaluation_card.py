@@ -60,6 +60,10 @@ def markdown(res: dict[str, Any]) -> str:
     L += ["", f"## Calibration: ECE = {res['ece']:.3f}", "", "![reliability](reliability.png)", "",
           "## Mixing curve", "", "![mixing](mixing.png)", "",
           f"## Cost: {res['cost']['seconds_per_3min']} s per 3-minute track (this machine)", ""]
+    if res.get("singing"):
+        from .singing import markdown as singing_markdown
+
+        L += ["", *("#" + line if line.startswith("#") else line for line in singing_markdown(res["singing"]).splitlines())]
     return "\n".join(L)
 
 
@@ -160,7 +164,7 @@ def failure_modes(res: dict[str, Any]) -> list[str]:
     return out
 
 
-STUDY_MODEL_CARD_KEYS = ("measured_with_the_evidence_rules",)
+STUDY_MODEL_CARD_KEYS = ("measured_with_the_evidence_rules", "singing")
 
 
 def update_manifest(weights: Path, res: dict[str, Any]) -> None:
@@ -174,7 +178,7 @@ def update_manifest(weights: Path, res: dict[str, Any]) -> None:
     # key names are the ones the recourse report knows (report/recourse.py _KNOWN); a "rate"
     # in a key makes the report print the value as a percentage
     r3 = lambda v: None if v is None else round(float(v), 3)  # noqa: E731
-    # written by benchmarks/evidence_fit.py for these weights: not this evaluation's to drop
+    # written by benchmarks/evidence_fit.py and singing_study.py for these weights: not this evaluation's to drop
     kept = {k: v for k, v in (man.get("model_card") or {}).items() if k in STUDY_MODEL_CARD_KEYS}
     man["model_card"] = {**kept,
         "covered_families": sorted(fams),
@@ -189,6 +193,10 @@ def update_manifest(weights: Path, res: dict[str, Any]) -> None:
         "robustness_auc": {v["manipulation"]: {"auc": r3(v["auc"]), "unseen": v["unseen"]} for v in res["robustness"]},
         "expected_calibration_error": r3(res["ece"]),
     }
+    if res.get("singing"):
+        from .singing import model_card_figures
+
+        man["model_card"]["singing"] = model_card_figures(res["singing"])
     write_manifest(weights, man)
 
 

@@ -103,7 +103,7 @@ def run_train(args) -> int:
 
 CARRIED_CALIBRATION_KEYS = ("evidence", "patch_null")  # fitted on the weights' readings, not on the fusion
 # Evidence thresholds that read the patch CNN: they mean nothing for other weights.
-CNN_EVIDENCE_KEYS = ("cnn_confound_logit", "cnn_weights_sha256")
+CNN_EVIDENCE_KEYS = ("cnn_confound_logit", "cnn_weights_sha256", "cnn_reference")
 
 
 def carried_evidence(weights_dir: Path) -> dict:

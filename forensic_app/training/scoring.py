@@ -74,20 +74,21 @@ def learned_probabilities(cal: Calibration, track_logit: np.ndarray, comb_z: np.
     return np.array([cal.track_probability(learned_features(t, z, cal)) for t, z in zip(track_logit, comb_z)])
 
 
-READINGS_VERSION = "2"  # bump when a reading's recipe changes: cached readings become invalid
+READINGS_VERSION = "3"  # bump when a reading's recipe changes: cached readings become invalid
 
 
 def measure_readings(x: np.ndarray, rate: int, contract: FeatureContract, fakeprint: Optional[FakeprintModel]) -> dict:
     """The readings analyze() takes besides the patch CNN, on one clip, with analyze()'s own
     core.meters.TrackMeters: (n, channels) or (n,) float32 at ``rate`` -> {"fakeprint_logit" (None:
     not measured), "content_s", "stationarity" (None: under 3 s), "duration_s", "comb_z" and
-    "comb_offset_bins" (None: no comb found)}."""
+    "comb_offset_bins" (None: no comb found), "bandwidth_hz" (meters.effective_bandwidth_hz)}."""
     mono = np.ascontiguousarray(to_mono(x), np.float32)
     meters = TrackMeters(contract, rate, mono.size / rate, fakeprint=fakeprint)
     meters.push(mono)
     meters.push(np.zeros(0, np.float32), last=True)
     comb, fp = meters.finish()
     return {"fakeprint_logit": None if fp is None else fp.logit, "content_s": meters.content.content_s,
+            "bandwidth_hz": meters.bandwidth_hz(),
             "stationarity": meters.stationarity.value, "duration_s": mono.size / rate,
             "comb_z": None if comb is None else float(comb.z_score),
             "comb_offset_bins": None if comb is None else comb.line_offset_bins}
@@ -114,7 +115,7 @@ def readings_of(row_readings: dict, window_logits: np.ndarray) -> Readings:
     return Readings(window_logits=np.asarray(window_logits), comb_z=row_readings["comb_z"],
                     fakeprint_logit=row_readings["fakeprint_logit"], content_s=float(row_readings["content_s"]),
                     stationarity=row_readings["stationarity"], duration_s=float(row_readings["duration_s"]),
-                    comb_offset_bins=row_readings.get("comb_offset_bins"))
+                    comb_offset_bins=row_readings.get("comb_offset_bins"), bandwidth_hz=row_readings.get("bandwidth_hz"))
 
 
 # Target for held-out real music called likely_fake: 1 %. Validation packages differ from the
