@@ -8,7 +8,9 @@ no-clobber write.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import socket
 from pathlib import Path
 from typing import IO, Any, Callable, Mapping, Optional, Union
 
@@ -149,15 +151,36 @@ def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[s
 
 
 STALE_PART_S = 3600.0
+# A temporary report carries the machine and the process that write it, so that the next report
+# can tell a part whose writer was killed (remove it) from one that is being written (keep it).
+_HOST = re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname())[:40] or "host"
+_PART = re.compile(r"^\.forensic-report-(?P<host>[A-Za-z0-9_]*)-(?P<pid>\d+)-[0-9a-f]{12}\.pdf\.part$")
+
+
+def _process_gone(pid: int) -> bool:
+    """True only when no process ``pid`` runs on this machine (POSIX; elsewhere: unknown, False)."""
+    if os.name != "posix" or pid <= 0:
+        return False  # Windows' os.kill would end the process, not test it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # PermissionError: it runs, as another user
+        return False
+    return False
 
 
 def _remove_stale_parts(folder: Path) -> None:
-    """Temporary reports left by a killed run (older than an hour: no live writer keeps one that long)."""
+    """Temporary reports left by killed runs: those written on this machine by a process that no longer
+    runs, and any older than an hour (a part from another machine sharing the folder, or from an earlier
+    version). A part that a running process is writing stays."""
     import time
 
     try:
         for part in folder.glob(".forensic-report-*.pdf.part"):
-            if time.time() - part.stat().st_mtime > STALE_PART_S:
+            m = _PART.match(part.name)
+            killed = m is not None and m["host"] == _HOST and _process_gone(int(m["pid"]))
+            if killed or time.time() - part.stat().st_mtime > STALE_PART_S:
                 part.unlink(missing_ok=True)
     except OSError:
         pass
@@ -167,7 +190,7 @@ def _open_temp(folder: Path) -> tuple[int, str]:
     """A new file next to the target. Not ``mkstemp``: its 0600 mode would make the report
     private; ``os.open(..., 0o666)`` lets the user's umask decide, as for any saved file."""
     for _ in range(100):
-        name = os.path.join(folder, f".forensic-report-{secrets.token_hex(6)}.pdf.part")
+        name = os.path.join(folder, f".forensic-report-{_HOST}-{os.getpid()}-{secrets.token_hex(6)}.pdf.part")
         try:
             return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), name
         except FileExistsError:
