@@ -67,10 +67,11 @@ def _progress_enabled(args) -> bool:
 
 
 def _human(result) -> str:
+    from .core.outputs import printable
     from .core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, coverage_line, format_probability, format_range
 
     lo, hi = result.interval
-    lines = [f"{os.path.abspath(result.input.path)}: {result.verdict_words}",
+    lines = [f"{printable(os.path.abspath(result.input.path))}: {result.verdict_words}",
              f"  {PROBABILITY_LABEL.lower().replace('probability', 'Probability', 1)}: "
              f"{format_probability(result.probability_fake)}"
              + (f". {HELD_WORDS[result.held]}" if result.held else f" (plausible range {format_range(lo, hi)})"),
@@ -114,19 +115,30 @@ def _analyze_file(f: str, args):
     return result
 
 
-def _refuse_existing_report(args) -> bool:
-    """Check before a long analysis that the report may be written at all."""
-    if args.report and Path(args.report).exists() and not args.force and len(getattr(args, "files", [1])) == 1:
-        print(f"error: {args.report} already exists: pass --force to replace it, or choose another file name",
-              file=sys.stderr)
-        return True
-    return False
+def _refuse_report_target(args) -> int:
+    """Check before a long analysis that the report may be written at all: not over a file being analysed
+    (whatever --force says), not a folder, not over an existing file without --force. With several files
+    each report gets its own name (OUT-<name>-<sha256 prefix>.pdf), checked again when it is written.
+    Returns the exit code of a refusal, or 0."""
+    if not args.report:
+        return EXIT_OK
+    from .core.outputs import check_output
+
+    try:
+        check_output(args.report, inputs=args.files, overwrite=args.force or len(args.files) > 1)
+    except Exception as exc:  # noqa: BLE001 - OutputError: one line, exit 2 (anything else: internal, 1)
+        return _report_error(exc)
+    return EXIT_OK
 
 
 def _cmd_analyze(args) -> int:
-    if _refuse_existing_report(args):
-        return EXIT_INPUT
+    refused = _refuse_report_target(args)
+    if refused:
+        return refused
+    from .core.outputs import printable
+
     results, worst = [], EXIT_OK  # what is printed per file: JSON object, text, or an error object
+    reports: dict[str, str] = {}  # report written in this run -> the file it is about
     for f in args.files:
         try:
             result = _analyze_file(f, args)
@@ -145,13 +157,19 @@ def _cmd_analyze(args) -> int:
             if len(args.files) > 1:  # the hash prefix keeps two song.wav from different folders apart
                 target = target.with_name(f"{target.stem}-{Path(f).stem}-{result.input.file_sha256[:12]}"
                                           f"{target.suffix or '.pdf'}")
+            key = os.path.abspath(target)
+            if key in reports:  # the same name and the same bytes as a file before it: that report is this one's
+                print(f"Report for {printable(f)}: the same bytes as {printable(reports[key])}, already written to "
+                      f"{printable(target)}", file=sys.stderr)
+                continue
             try:
                 write_report(result, target, page_size=args.page_size,
-                             overwrite=args.force, include_path=args.show_path)
+                             overwrite=args.force, include_path=args.show_path, inputs=args.files)
             except Exception as exc:
                 worst = max(worst, _report_error(exc))
                 continue
-            print(f"Report written to {target}", file=sys.stderr)
+            reports[key] = f
+            print(f"Report written to {printable(target)}", file=sys.stderr)
         del result
     if args.json:
         payload = results
@@ -168,8 +186,9 @@ def _cmd_analyze(args) -> int:
 
 def _cmd_report(args) -> int:
     args.json, args.report, args.files = False, args.output, [args.file]
-    if _refuse_existing_report(args):
-        return EXIT_INPUT
+    refused = _refuse_report_target(args)
+    if refused:
+        return refused
     from .report import write_report
 
     try:
@@ -178,7 +197,9 @@ def _cmd_report(args) -> int:
                            overwrite=args.force, include_path=args.show_path)
     except Exception as exc:
         return _report_error(exc)
-    print(f"Report written to {out}")
+    from .core.outputs import printable
+
+    print(f"Report written to {printable(out)}")
     return EXIT_OK
 
 
@@ -205,11 +226,11 @@ def _error_text(exc: BaseException) -> str:
 
 def _report_error(exc: BaseException) -> int:
     from .core.errors import ForensicError, UnusableInputError
+    from .core.outputs import OutputError, printable
 
     if isinstance(exc, ForensicError):
-        print(f"error: {exc}", file=sys.stderr)
-        user_fixable = isinstance(exc, UnusableInputError) or type(exc).__name__ in {"ReportExistsError", "ReportError"}
-        return EXIT_INPUT if user_fixable else EXIT_INTERNAL
+        print(f"error: {printable(str(exc))}", file=sys.stderr)  # one line, whatever a file name holds
+        return EXIT_INPUT if isinstance(exc, (UnusableInputError, OutputError)) else EXIT_INTERNAL
     if isinstance(exc, KeyboardInterrupt):
         print("cancelled", file=sys.stderr)
         return 130
@@ -217,8 +238,8 @@ def _report_error(exc: BaseException) -> int:
         import traceback
 
         traceback.print_exception(exc)
-    print(f"internal error: {type(exc).__name__}: {exc}. Please report this (set FORENSIC_APP_DEBUG=1 for details).",
-          file=sys.stderr)
+    print(printable(f"internal error: {type(exc).__name__}: {exc}. Please report this (set FORENSIC_APP_DEBUG=1 "
+                    "for details)."), file=sys.stderr)
     return EXIT_INTERNAL
 
 
@@ -234,10 +255,63 @@ def common_options(sp, progress_help: str = "always show the progress bar on std
     g.add_argument("--no-progress", dest="progress", action="store_const", const=False)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a word that starts with '-' and is neither an option nor a file gets one line that
+    says how to name such a file, instead of the usage text (subcommands' parsers are of this class too)."""
+
+    dash_words: list[str] = []
+
+    def error(self, message: str):  # type: ignore[override]
+        if self.dash_words:
+            from .core.outputs import printable
+
+            word = printable(self.dash_words[0])
+            self.exit(EXIT_INPUT, f"error: {word} is neither an option of '{self.prog}' nor an existing file: to name "
+                                  f"a file that starts with '-', write ./{word} or put it after -- "
+                                  f"('{self.prog} -- {word}'); see --help for the options\n")
+        super().error(message)
+
+
+def _dash_file_names(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """``argv`` with each existing file whose name starts with '-' (``-song.wav``) given by its full path,
+    so that it is taken as a file, not as an unknown option; the other such words, which name neither,
+    go to ``_Parser.dash_words`` for the error message."""
+    _Parser.dash_words = []
+    sub = next((a.choices.get(argv[0]) for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    if sub is None:
+        return argv
+    options = sub._option_string_actions
+    out, unknown, takes_value = argv[:1], [], False
+    for i, word in enumerate(argv[1:], start=1):
+        if word == "--":
+            out += argv[i:]
+            break
+        known = word.split("=", 1)[0] in options if word.startswith("--") else word in options
+        if not takes_value and word.startswith("-") and not word.startswith("--") and len(word) > 1 and not known \
+                and not _is_number(word):
+            if os.path.lexists(word):
+                word = os.path.abspath(word)
+            elif word[:2] not in options:  # not -oFILE (a short option with its value attached)
+                unknown.append(word)
+        action = options.get(word.split("=", 1)[0]) if known and "=" not in word else None
+        takes_value = action is not None and action.nargs != 0
+        out.append(word)
+    _Parser.dash_words = unknown
+    return out
+
+
+def _is_number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
+
+
 def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
     """The whole command line; ``training=False`` only lists the training commands (no torch import)."""
-    p = argparse.ArgumentParser(prog="forensic-app", description="Offline analyzer for AI-generated music. "
-                                "Without a subcommand, opens the desktop app (optionally on FILE).")
+    p = _Parser(prog="forensic-app", description="Offline analyzer for AI-generated music. "
+                "Without a subcommand, opens the desktop app (optionally on FILE).")
     p.add_argument("--version", action="version", version=f"forensic-app {__version__}")
     sub = p.add_subparsers(dest="command")
 
@@ -319,7 +393,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not argv or argv[0] not in SUBCOMMANDS:
         argv = ["gui", *argv]  # `forensic-app` and `forensic-app FILE` open the window
     parser = build_parser(training=argv[0] in TRAINING_COMMANDS)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_dash_file_names(parser, argv))
     func: Callable[..., int] = args.func
     try:
         code = int(func(args) or 0)

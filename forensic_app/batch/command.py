@@ -1,7 +1,8 @@
 """``forensic-app batch``: the command-line face of :func:`run_batch` (one progress bar, a summary).
 
 Exit codes: 0 every file analysed, 3 some files unusable (the count is printed; the rows say
-why), 1 internal error (in the batch or for some file), 130 interrupted (``--resume`` goes on).
+why), 2 the batch cannot run as asked (an output over an input, an unwritable folder: one line on
+stderr), 1 internal error (in the batch or for some file), 130 interrupted (``--resume`` goes on).
 """
 
 from __future__ import annotations
@@ -85,6 +86,15 @@ def cmd_batch(args) -> int:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return EXIT_INPUT
     store_path = default_store(args)
+    try:  # before the store is opened or anything analysed: no output over an input, none over another
+        from .guard import check_batch_outputs
+
+        check_batch_outputs(args.inputs, csv=args.output, jsonl=args.jsonl, store=store_path, reports_dir=args.reports)
+    except ForensicError as exc:
+        from ..core.outputs import printable
+
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_INPUT
     options = BatchOptions(jobs=args.jobs, weights_dir=args.weights, reports_dir=args.reports, page_size=args.page_size,
                            resume=args.resume, scheduler=args.scheduler, retries=max(0, args.retries))
     progress = ProgressDisplay(sys.stderr.isatty() if args.progress is None else args.progress)
@@ -130,10 +140,10 @@ def cmd_batch(args) -> int:
                 write_csv(store, run, args.output)
             if args.jsonl:
                 write_jsonl(store, run, args.jsonl)
-        except OSError as exc:
+        except OSError as exc:  # a read-only or full disk: the user's to fix, one line, exit 2
             print(f"error: could not write {exc.filename or 'the results'}: {exc.strerror or exc}. The results are "
                   f"kept in {store_path}; run again with --resume and another -o/--jsonl", file=sys.stderr)
-            return EXIT_INTERNAL
+            return EXIT_INPUT
         counts = store.counts(run)
         audio_s = store.audio_seconds_analysed(run)
     out = sys.stderr if args.output == "-" or args.jsonl == "-" else sys.stdout

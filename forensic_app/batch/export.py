@@ -78,7 +78,13 @@ def write_csv(store: Store, run: int, target: str | Path) -> None:
 
 
 def write_rows_csv(rows: list[dict[str, Any]], target: str | Path) -> None:
-    """Rows already in memory (the window's table) -> the same CSV columns as :func:`write_csv`."""
+    """Rows already in memory (the window's table) -> the same CSV columns as :func:`write_csv`.
+    Raises OutputError (and writes nothing) when ``target`` is one of the rows' files."""
+    from ..core.outputs import refuse_input
+
+    if str(target) != "-":
+        refuse_input(target, [r["path"] for r in rows if r.get("path")], what="the table", suffix=".csv", tag="queue",
+                     has_force=False)
     detectors = sorted({d for r in rows for d in r["detectors"]})
     with _atomic_text(target) as f:
         w = csv.writer(f)

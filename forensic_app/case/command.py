@@ -76,16 +76,32 @@ def _parse_labels(items: list[str]) -> dict[str, str]:
     return labels
 
 
+def _run_files(case_path, files):
+    """The files a case command reads or writes besides its report: the lanes' audio and the case file."""
+    from forensic_app.core.outputs import FileSet
+
+    run = FileSet(files)
+    run.add(case_path, "the case file")
+    return run
+
+
 def _new(args, progress: _LaneProgress):
+    from forensic_app.core.outputs import check_output
+
     from .build import default_label, new_case
+    from .document import SUFFIX
 
     target = Path(args.case)
-    if target.exists() and not args.force:
-        raise FileExistsError(f"{target} already exists: pass --force to replace it, or give it without FILEs to "
-                              "write the report of the saved case")
     labels = _parse_labels(args.label)
     files = [os.path.abspath(f) for f in args.files]
     files += [p for p in labels if p not in files]
+    # before any analysis: neither the case nor the report may be one of the files (--force or not)
+    check_output(target, inputs=files, overwrite=True, what="the case", suffix=SUFFIX, tag="case")
+    if target.exists() and not args.force:
+        raise FileExistsError(f"{target} already exists: pass --force to replace it, or give it without FILEs to "
+                              "write the report of the saved case")
+    if args.report:
+        check_output(args.report, inputs=_run_files(target, files), overwrite=args.force)
     by_label = {default_label(f): f for f in files}
     by_label.update({v: k for k, v in labels.items()})
     separated = []
@@ -106,6 +122,11 @@ def _reopen(args, progress: _LaneProgress):
     from .reopen import reconcile, relink
 
     case = load_case(args.case)
+    if args.report:  # before analysing changed lanes again
+        from forensic_app.core.outputs import check_output
+
+        check_output(args.report, inputs=_run_files(args.case, [lane.path for lane in case.lanes]),
+                     overwrite=args.force)
     changed = False
     if args.relink:
         for lane_id, path in relink(case, args.relink).items():
@@ -128,13 +149,11 @@ def _reopen(args, progress: _LaneProgress):
 
 def cmd_case(args) -> int:
     from forensic_app.core.errors import ForensicError, UnusableInputError
+    from forensic_app.core.outputs import OutputError
 
     from .document import CaseFileError, save_case
 
     progress = _LaneProgress(sys.stderr.isatty() if args.progress is None else args.progress)
-    if args.report and Path(args.report).exists() and not args.force:
-        _say(f"error: {args.report} already exists: pass --force to replace it, or choose another file name")
-        return EXIT_INPUT
     try:
         creating = bool(args.files or args.label)
         if creating:
@@ -163,7 +182,7 @@ def cmd_case(args) -> int:
             from .report import write_case_report
 
             out = write_case_report(case, args.report, page_size=args.page_size, overwrite=args.force,
-                                    include_path=args.show_path)
+                                    include_path=args.show_path, inputs=_run_files(args.case, []))
             _say(f"Report written to {out}")
         return EXIT_OK
     except (FileExistsError, ValueError) as exc:
@@ -173,5 +192,5 @@ def cmd_case(args) -> int:
     except ForensicError as exc:
         progress.close()
         _say(f"error: {exc}")
-        fixable = isinstance(exc, (UnusableInputError, CaseFileError)) or type(exc).__name__.startswith("Report")
+        fixable = isinstance(exc, (UnusableInputError, CaseFileError, OutputError))
         return EXIT_INPUT if fixable else EXIT_INTERNAL

@@ -24,6 +24,7 @@ from typing import Any, Optional, Union
 
 from forensic_app import __version__
 from forensic_app.core.errors import ForensicError
+from forensic_app.core.outputs import OutputError, refuse_input
 from forensic_app.core.result import AnalysisResult
 
 from .resultdoc import result_from_document, result_to_document
@@ -169,6 +170,10 @@ def save_case(case: Case, path: Union[str, os.PathLike]) -> Path:
     a crash or a full disk never leaves a half-written case. Overwrites ``path``; sets
     ``case.saved_at`` and ``case.saved_by_app_version``. Raises :class:`CaseFileError`."""
     path = Path(path)
+    try:  # never over one of the case's own files, by any name or link
+        refuse_input(path, [lane.path for lane in case.lanes], what="the case", suffix=SUFFIX, tag="case")
+    except OutputError as err:
+        raise CaseFileError(str(err)) from None
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise CaseFileError(f"{path} is a folder: give a file name for the case, e.g. {path / ('case' + SUFFIX)}.")

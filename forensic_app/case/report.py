@@ -17,6 +17,7 @@ from typing import IO, Union
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
 
 from forensic_app import __version__
+from forensic_app.core.outputs import Inputs, file_set
 from forensic_app.report import recourse, sections
 from forensic_app.report.fonts import MONO, para_text as t
 from forensic_app.report.pdf import (
@@ -179,10 +180,12 @@ def _build(case: Case, out: IO[bytes], pagesize, include_path: bool) -> None:
 
 
 def write_case_report(case: Case, path: Union[str, os.PathLike], *, page_size: str = "A4", overwrite: bool = False,
-                      include_path: bool = False) -> Path:
+                      include_path: bool = False, inputs: Inputs = ()) -> Path:
     """Write the case report of ``case`` (as saved: nothing is analysed) to ``path`` and return it.
 
     ``include_path``: print the files' full paths (default: their names). Written atomically.
-    Raises ReportExistsError (``path`` exists, ``overwrite`` false) and ReportError."""
+    Raises ReportExistsError (``path`` exists, ``overwrite`` false) and ReportError, also when ``path``
+    is one of the case's files or of ``inputs`` (e.g. the case file itself), whatever ``overwrite`` says."""
     pagesize = page_size_points(page_size)
-    return write_pdf_atomically(path, lambda fh: _build(case, fh, pagesize, include_path), overwrite=overwrite)
+    return write_pdf_atomically(path, lambda fh: _build(case, fh, pagesize, include_path), overwrite=overwrite,
+                                inputs=file_set(inputs).extended(lane.path for lane in case.lanes))

@@ -328,10 +328,15 @@ class QueuePanel(QtWidgets.QWidget):
 
         rows = [self.model.rows[self.proxy.mapToSource(self.proxy.index(i, 0)).row()]
                 for i in range(self.proxy.rowCount())]
+        from ..core.errors import ForensicError
+
         try:
             write_rows_csv(rows, path)
         except OSError as err:
             self.status_label.setText(f"Could not write {path}: {err.strerror or err}.")
+            return False
+        except ForensicError as err:  # the file chosen is one of the rows' audio files
+            self.status_label.setText(str(err))
             return False
         self.status_label.setText(f"Exported {len(rows)} rows to {path}")
         return True

@@ -8,7 +8,9 @@ no-clobber write.
 from __future__ import annotations
 
 import os
+import re
 import secrets
+import socket
 from pathlib import Path
 from typing import IO, Any, Callable, Mapping, Optional, Union
 
@@ -18,7 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from forensic_app.core.errors import ForensicError
+from forensic_app.core.outputs import Inputs, OutputError, OutputExistsError, check_output, file_set, printable
 from forensic_app.core.result import AnalysisResult
 
 from . import recourse, sections
@@ -36,12 +38,11 @@ MARGIN_TOP = 20 * mm
 MARGIN_BOTTOM = 18 * mm
 
 
-class ReportError(ForensicError):
-    """The report could not be written where asked (bad page size, folder, permissions)."""
-
-
-class ReportExistsError(ReportError):
-    """The output file exists and overwriting was not asked for."""
+# The report's errors are those of the one output guard (core.outputs) every writer shares:
+# ReportError, the report could not be written where asked (the analysed file itself, a folder,
+# permissions, a bad page size); ReportExistsError, the file exists and overwriting was not asked for.
+ReportError = OutputError
+ReportExistsError = OutputExistsError
 
 
 def page_size_points(name: str) -> tuple[float, float]:
@@ -52,8 +53,7 @@ def page_size_points(name: str) -> tuple[float, float]:
 
 
 def _exists_message(path: Path) -> str:
-    return (f"{path} already exists: pass --force (overwrite=True) to replace it, "
-            "or choose another file name.")
+    return f"{printable(path)} already exists: pass --force to replace it, or choose another file name."
 
 
 REPORT_HEADER = "Recourse report: AI-music analysis"
@@ -151,15 +151,36 @@ def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[s
 
 
 STALE_PART_S = 3600.0
+# A temporary report carries the machine and the process that write it, so that the next report
+# can tell a part whose writer was killed (remove it) from one that is being written (keep it).
+_HOST = re.sub(r"[^A-Za-z0-9]+", "_", socket.gethostname())[:40] or "host"
+_PART = re.compile(r"^\.forensic-report-(?P<host>[A-Za-z0-9_]*)-(?P<pid>\d+)-[0-9a-f]{12}\.pdf\.part$")
+
+
+def _process_gone(pid: int) -> bool:
+    """True only when no process ``pid`` runs on this machine (POSIX; elsewhere: unknown, False)."""
+    if os.name != "posix" or pid <= 0:
+        return False  # Windows' os.kill would end the process, not test it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # PermissionError: it runs, as another user
+        return False
+    return False
 
 
 def _remove_stale_parts(folder: Path) -> None:
-    """Temporary reports left by a killed run (older than an hour: no live writer keeps one that long)."""
+    """Temporary reports left by killed runs: those written on this machine by a process that no longer
+    runs, and any older than an hour (a part from another machine sharing the folder, or from an earlier
+    version). A part that a running process is writing stays."""
     import time
 
     try:
         for part in folder.glob(".forensic-report-*.pdf.part"):
-            if time.time() - part.stat().st_mtime > STALE_PART_S:
+            m = _PART.match(part.name)
+            killed = m is not None and m["host"] == _HOST and _process_gone(int(m["pid"]))
+            if killed or time.time() - part.stat().st_mtime > STALE_PART_S:
                 part.unlink(missing_ok=True)
     except OSError:
         pass
@@ -169,7 +190,7 @@ def _open_temp(folder: Path) -> tuple[int, str]:
     """A new file next to the target. Not ``mkstemp``: its 0600 mode would make the report
     private; ``os.open(..., 0o666)`` lets the user's umask decide, as for any saved file."""
     for _ in range(100):
-        name = os.path.join(folder, f".forensic-report-{secrets.token_hex(6)}.pdf.part")
+        name = os.path.join(folder, f".forensic-report-{_HOST}-{os.getpid()}-{secrets.token_hex(6)}.pdf.part")
         try:
             return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), name
         except FileExistsError:
@@ -212,47 +233,39 @@ def write_report(
     model_card: Optional[Mapping[str, Any]] = None,
     overwrite: bool = False,
     include_path: bool = False,
+    inputs: Inputs = (),
 ) -> Path:
     """Write the recourse report for ``result`` to ``path`` (PDF) and return that path.
 
     ``page_size``: "A4" or "letter". ``model_card``: overrides ``result.model_card`` (the
     "model_card" section of ``weights/manifest.json``: covered families, known failure modes,
     false-positive rates by source). ``include_path``: print the analysed file's full path
-    (folder names can carry user names); by default only its name.
+    (folder names can carry user names); by default only its name. ``inputs``: other files the
+    same run reads (the other files of ``analyze A B --report``, a case file), which the report
+    must not replace either.
 
     The PDF is written to a temporary file in the same folder and moved into place, so a
     crash never leaves a half-written report. Raises :class:`ReportExistsError` if ``path``
     exists and ``overwrite`` is false, :class:`ReportError` for other problems the user can
-    fix.
+    fix: among them ``path`` being the analysed file or one of ``inputs`` (by any name or link),
+    which ``overwrite`` never overrides.
     """
     path = Path(path)
     pagesize = page_size_points(page_size)
-    try:
-        same = path.exists() and Path(result.input.path).exists() and os.path.samefile(path, result.input.path)
-    except OSError:
-        same = False
-    if same or path.resolve() == Path(result.input.path).resolve():
-        raise ReportError(f"{path} is the analysed audio file itself: choose another name for the report "
-                          f"(e.g. {path.with_suffix('.pdf').name if path.suffix.lower() != '.pdf' else path.stem + '-report.pdf'}).")
     if model_card is None:
         model_card = result.model_card or None
     return write_pdf_atomically(path, lambda fh: _build(result, fh, pagesize, model_card, include_path),
-                                overwrite=overwrite)
+                                overwrite=overwrite, inputs=file_set(inputs).extended([result.input.path]))
 
 
 def write_pdf_atomically(path: Union[str, os.PathLike], build: Callable[[IO[bytes]], None], *,
-                         overwrite: bool = False) -> Path:
+                         overwrite: bool = False, inputs: Inputs = ()) -> Path:
     """Call ``build(fh)`` on a temporary file beside ``path``, then move it into place: a crash never
     leaves a half-written PDF. Raises :class:`ReportExistsError` if ``path`` exists and ``overwrite``
-    is false, :class:`ReportError` for a folder, a missing folder or a failed write."""
-    path = Path(path)
-    if path.is_dir():
-        raise ReportError(f"{path} is a folder: give a file name for the report, e.g. {path / 'report.pdf'}.")
-    if path.exists() and not overwrite:
-        raise ReportExistsError(_exists_message(path))
+    is false, :class:`ReportError` when ``path`` is one of ``inputs`` (the files analysed), a folder,
+    in a missing or read-only folder, or for a failed write (see :func:`core.outputs.check_output`)."""
+    path = check_output(path, inputs=inputs, overwrite=overwrite)
     folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ReportError(f"The folder {folder} does not exist: create it or choose another location.")
     register_fonts()
     _remove_stale_parts(folder)
     fd, tmp = _open_temp(folder)
@@ -264,7 +277,7 @@ def write_pdf_atomically(path: Union[str, os.PathLike], build: Callable[[IO[byte
         _move_into_place(tmp, path, overwrite)
     except OSError as err:
         _discard(tmp)
-        raise ReportError(f"Could not write {path} ({err.strerror or err}): free some space or "
+        raise ReportError(f"Could not write {printable(path)} ({err.strerror or err}): free some space or "
                           "choose another location.") from err
     except BaseException:
         _discard(tmp)
