@@ -32,6 +32,7 @@ class Job:
     reports_dir: Optional[str] = None
     page_size: str = "A4"
     torch_threads: Optional[int] = None  # set once per process when given
+    allow_modified: Optional[bool] = None  # run a bundle that is not the released one (None: the environment decides)
 
 
 def report_name(path: str, sha256: str) -> str:
@@ -88,7 +89,7 @@ def analyse_file(job: Job, cancel: Any = None) -> dict[str, Any]:
     try:
         from ..core.analysis import analyze
 
-        result = analyze(job.path, weights_dir=job.weights_dir, cancel=cancel)
+        result = analyze(job.path, weights_dir=job.weights_dir, cancel=cancel, allow_modified=job.allow_modified)
         m = result.provenance.model
         row.update(
             outcome="analysed", verdict=result.verdict, probability_fake=float(result.probability_fake),

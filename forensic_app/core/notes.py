@@ -12,6 +12,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .result import CombEvidence, InputInfo, Note
+from .vocabulary import MODIFIED_MODEL_NOTE, modified_model_text
 
 SHORT_CLIP_S = 10.0
 BAND_LIMIT_HZ = 15500.0
@@ -42,6 +43,7 @@ class NoteInputs:
     fakeprint: Optional[Any] = None  # FakeprintEvidence
     content_s: Optional[float] = None  # seconds of audio above -60 dBFS
     held_tone: bool = False  # content.Stationarity at or above its threshold
+    model_modified: Optional[tuple[str, str]] = None  # (bundle sha256, released sha256) when not the released bundle
 
 
 CONTAINER_NOTES = {
@@ -59,6 +61,9 @@ def make_notes(x: NoteInputs) -> list[Note]:
     notes: list[Note] = []
     add = lambda code, sev, text: notes.append(Note(code, sev, text))  # noqa: E731
     info = x.info
+
+    if x.model_modified:  # first: nothing below means what it says for the released app
+        add(MODIFIED_MODEL_NOTE, "warning", modified_model_text(*x.model_modified))
 
     if "no_content" in x.decision_reasons:
         add("no_content", "warning",
