@@ -1,7 +1,7 @@
 """``forensic-app batch``: the command-line face of :func:`run_batch` (one progress bar, a summary).
 
 Exit codes: 0 every file analysed, 3 some files unusable (the count is printed; the rows say
-why), 2 nothing started (the store holds another batch, the model bundle is refused),
+why), 2 nothing started (the store holds or runs another batch, the model bundle is refused),
 1 internal error (in the batch or for some file), 130 interrupted (``--resume`` goes on).
 """
 

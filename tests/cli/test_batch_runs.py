@@ -1,0 +1,89 @@
+"""``forensic-app batch`` as one running job: one batch per store, workers that die with their batch, and globs
+that see each real file once however many symbolic links lead to it."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from forensic_app.batch import Store
+from forensic_app.cli import main
+from tests.conftest import signal as make_signal
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(path: Path, seconds: float = 3.0, seed: int = 0, fmt: str = "WAV") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), make_signal("music", seconds, 44100, 1, seed=seed), 44100, subtype="PCM_16", format=fmt)
+    return path
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "forensic_app.cli", *args]
+
+
+ENV = dict(os.environ, PYTHONPATH=str(ROOT))
+
+
+# ---------------------------------------------------------------- one store, one running batch
+def test_a_second_batch_on_a_store_in_use_is_refused_and_the_first_finishes(tmp_path, tiny_weights, capsys,
+                                                                            monkeypatch):
+    """Two `batch DIR -o rN.csv --store shared.sqlite --resume` at once: the second starts while the first analyses."""
+    import forensic_app.core.analysis as analysis_mod
+
+    files = [write(tmp_path / "in" / f"t{i}.wav", seed=i) for i in range(3)]
+    shared, r1, r2 = tmp_path / "shared.sqlite", tmp_path / "r1.csv", tmp_path / "r2.csv"
+    started: list = []
+    second: list = []  # the second command's exit code and stderr
+    real = analysis_mod.analyze
+
+    def analyze_while_a_second_batch_starts(path, **kwargs):
+        if not started:
+            started.append(path)
+            capsys.readouterr()  # the first batch's own lines so far
+            second.append(main(["batch", str(tmp_path / "in"), "-o", str(r2), "--store", str(shared), "--resume",
+                                "--weights", str(tiny_weights), "--no-progress"]))
+            second.append(capsys.readouterr().err)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(analysis_mod, "analyze", analyze_while_a_second_batch_starts)
+    code = main(["batch", str(tmp_path / "in"), "-o", str(r1), "--store", str(shared), "--resume",
+                 "--weights", str(tiny_weights), "--no-progress"])
+    assert second[0] == 2, second[1]
+    assert second[1].count("\n") == 1 and "is in use by another batch" in second[1] and "own --store" in second[1]
+    assert not r2.exists()
+    assert code == 0, capsys.readouterr().err
+    rows = read_csv(r1)
+    assert [r["path"] for r in rows] == [str(p) for p in files] and {r["status"] for r in rows} == {"analysed"}
+
+
+def test_another_process_gets_a_clear_message_while_the_store_runs_a_batch(tmp_path, tiny_weights):
+    write(tmp_path / "in" / "t.wav")
+    shared = tmp_path / "shared.sqlite"
+    with Store(shared) as store:
+        store.lock_for_batch()  # as run_batch holds it while it runs
+        r = subprocess.run(cli("batch", str(tmp_path / "in"), "--store", str(shared), "--resume", "--weights",
+                               str(tiny_weights), "--no-progress"), env=ENV, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("error: ") and r.stderr.count("\n") == 1
+    assert f"process {os.getpid()}" in r.stderr and "wait until it has finished" in r.stderr
+    # released with the store: the same command now runs
+    r = subprocess.run(cli("batch", str(tmp_path / "in"), "--store", str(shared), "--resume", "--weights",
+                           str(tiny_weights), "--no-progress"), env=ENV, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
