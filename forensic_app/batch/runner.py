@@ -125,7 +125,7 @@ class PoolExecutor:
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=self._ctx, initializer=init_worker,
-                                      initargs=(self.options.weights_dir, self._threads, self._event))
+                                      initargs=(self.options.weights_dir, self._threads, self._event, os.getpid()))
 
     @property
     def in_flight(self) -> int:

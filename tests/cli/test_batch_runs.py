@@ -87,3 +87,70 @@ def test_another_process_gets_a_clear_message_while_the_store_runs_a_batch(tmp_p
     r = subprocess.run(cli("batch", str(tmp_path / "in"), "--store", str(shared), "--resume", "--weights",
                            str(tiny_weights), "--no-progress"), env=ENV, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
+
+
+# ---------------------------------------------------------------- workers die with their batch
+def _children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry))
+    return out
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_of_the_batch_takes_its_workers_and_the_resource_tracker_with_it(tmp_path, tiny_weights):
+    files = [write(tmp_path / "in" / f"t{i:02d}.wav", seed=i, seconds=8.0) for i in range(12)]
+    store_path = tmp_path / "s.sqlite"
+    proc = subprocess.Popen(cli("batch", str(tmp_path / "in"), "--store", str(store_path), "--jobs", "2",
+                                "--weights", str(tiny_weights), "--no-progress"),
+                            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and proc.poll() is None:  # until the workers are analysing
+            children = _children(proc.pid)
+            done = 0
+            if store_path.exists():
+                db = sqlite3.connect(str(store_path), timeout=5)
+                try:
+                    done = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+                except sqlite3.OperationalError:
+                    pass
+                finally:
+                    db.close()
+            if done >= 1 and len(children) >= 3:  # two workers and multiprocessing's resource tracker
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None and done < len(files), "the batch finished before it could be killed"
+        os.kill(proc.pid, signal.SIGKILL)  # the main process only, as `kill -9 PID` does
+        proc.wait()
+        # a pipeline reading the batch's output must see its end: nobody may hold stdout/stderr any more
+        ended: list[bytes] = []
+        reader = threading.Thread(target=lambda: ended.append(proc.stdout.read() + proc.stderr.read()), daemon=True)
+        reader.start()
+        reader.join(30)
+        assert not reader.is_alive(), f"stdout/stderr still held open by {[c for c in children if _running(c)]}"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_running(c) for c in children):
+            time.sleep(0.1)
+        assert not [c for c in children if _running(c)]
+    finally:
+        for c in children:  # what a failing run leaves behind: this test's own processes, one by one
+            if _running(c):
+                os.kill(c, signal.SIGKILL)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
