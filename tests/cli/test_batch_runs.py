@@ -154,3 +154,29 @@ def test_kill_9_of_the_batch_takes_its_workers_and_the_resource_tracker_with_it(
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+
+
+# ---------------------------------------------------------------- globs over symbolic link loops
+def test_a_glob_over_a_link_loop_gives_one_row_per_file(tmp_path, tiny_weights, capsys):
+    song = write(tmp_path / "lp" / "song.flac", seconds=2.0, fmt="FLAC")
+    (tmp_path / "lp" / "sub").mkdir()
+    (tmp_path / "lp" / "sub" / "loop").symlink_to("..")  # lp/sub/loop -> lp
+    out = tmp_path / "r.csv"
+    assert main(["batch", str(tmp_path / "lp" / "**" / "*.flac"), "-o", str(out), "--store",
+                 str(tmp_path / "s.sqlite"), "--weights", str(tiny_weights), "--no-progress"]) == 0
+    rows = read_csv(out)
+    assert [(r["path"], r["status"]) for r in rows] == [(str(song), "analysed")], capsys.readouterr().err
+
+
+def test_a_glob_over_two_link_loops_ends_at_once_with_each_real_file(tmp_path):
+    lp = tmp_path / "lp"
+    a, b = write(lp / "a.flac", seconds=0.5, fmt="FLAC"), write(lp / "x" / "b.flac", seconds=0.5, fmt="FLAC")
+    (lp / "x" / "up").symlink_to("..")
+    (lp / "x" / "top").symlink_to(lp)
+    (lp / "also-x").symlink_to("x")  # a second name for a real folder: its file is listed once, by its real path
+    code = ("import sys; from forensic_app.batch.discover import discover; "
+            "print('\\n'.join(e.path for e in discover(sys.argv[1:])))")
+    r = subprocess.run([sys.executable, "-c", code, str(lp / "**" / "*.flac")], env=ENV, capture_output=True,
+                       text=True, timeout=60)  # glob.glob went on for minutes (115,000 paths in 20 s)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [str(a), str(b)]
