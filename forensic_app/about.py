@@ -40,6 +40,10 @@ class AboutInfo:
     model_name: str = ""
     model_version: str = ""
     calibration_version: str = ""
+    bundle_sha256: str = ""  # the weights folder's bundle hash (core.bundle)
+    bundle_status: str = ""  # "the released bundle", "modified model: ...", or why the bundle cannot be used
+    modified: bool = False  # the bundle is not the released one (or cannot be verified)
+    released_bundle_sha256: str = ""  # the released bundle's hash, from the code (as printed in the README)
     weights_licence: str = ""  # manifest["license"] when the manifest names one
     problem: str = ""  # why the model part could not be read
     third_party: list[ThirdParty] = field(default_factory=list)
@@ -97,11 +101,21 @@ def _home() -> str:
 def gather(directory: Optional[Path | str] = None) -> AboutInfo:
     """Everything About shows, for the weights folder ``directory`` (default: the shipped one)."""
     d = Path(directory) if directory else weights_dir()
+    from .core.bundle import bundle_digest, check_bundle, released_bundle_sha256
+    from .core.errors import ModelError
+
     info = AboutInfo(app_version=__version__, python_version=f"{platform.python_version()} ({sys.platform})",
-                     weights_dir=d, demo_credits=demo_credits().strip(), home=_home())
+                     weights_dir=d, demo_credits=demo_credits().strip(), home=_home(),
+                     released_bundle_sha256=released_bundle_sha256())
     try:
         manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
         info.model_name, info.model_version = str(manifest.get("name", "")), str(manifest.get("version", ""))
+        info.bundle_sha256 = bundle_digest(manifest)
+        try:
+            check = check_bundle(d, manifest)
+            info.bundle_status, info.modified = check.words(), check.modified
+        except ModelError as err:  # analyses refuse it: say why
+            info.bundle_status, info.modified = f"cannot be used: {err}", True
         info.third_party = third_party_entries(manifest, d)
         info.weights_licence = _text(manifest, "license", "licence")
         cal_file = manifest.get("files", {}).get("calibration", {}).get("path")

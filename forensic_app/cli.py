@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 unusable input (one-line message on stderr), 1 internal
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -68,10 +69,12 @@ def _progress_enabled(args) -> bool:
 
 def _human(result) -> str:
     from .core.outputs import printable
-    from .core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, coverage_line, format_probability, format_range
+    from .core.vocabulary import (HELD_WORDS, MODIFIED_MODEL_NOTE, PROBABILITY_LABEL, coverage_line, format_probability,
+                                  format_range)
 
     lo, hi = result.interval
     lines = [f"{printable(os.path.abspath(result.input.path))}: {result.verdict_words}",
+             *[f"  {n.text}" for n in result.notes if n.code == MODIFIED_MODEL_NOTE],  # second line, not among the notes
              f"  {PROBABILITY_LABEL.lower().replace('probability', 'Probability', 1)}: "
              f"{format_probability(result.probability_fake)}"
              + (f". {HELD_WORDS[result.held]}" if result.held else f" (plausible range {format_range(lo, hi)})"),
@@ -80,7 +83,8 @@ def _human(result) -> str:
     for d in result.detectors:
         lines.append(f"  {d.title}: {d.summary}")
     for n in result.notes:
-        lines.append(f"  [{n.severity}] {n.text}")
+        if n.code != MODIFIED_MODEL_NOTE:
+            lines.append(f"  [{n.severity}] {n.text}")
     if result.robustness is not None:
         from .core.robustness import points_change, reference_probability
 
@@ -230,7 +234,8 @@ def _report_error(exc: BaseException) -> int:
 
     if isinstance(exc, ForensicError):
         print(f"error: {printable(str(exc))}", file=sys.stderr)  # one line, whatever a file name holds
-        return EXIT_INPUT if isinstance(exc, (UnusableInputError, OutputError)) else EXIT_INTERNAL
+        user_fixable = isinstance(exc, (UnusableInputError, OutputError)) or type(exc).__name__ == "BundleError"
+        return EXIT_INPUT if user_fixable else EXIT_INTERNAL
     if isinstance(exc, KeyboardInterrupt):
         print("cancelled", file=sys.stderr)
         return 130
@@ -247,9 +252,14 @@ ROBUSTNESS_HELP = ("also analyse manipulated copies (MP3/Opus round trips, level
                    "how the score moves; about 15x the analysis time (~30 s for 3 minutes on 2 cores)")
 
 
+ALLOW_MODIFIED_HELP = ("run a model bundle that is not the released one (your own, or an edited weights/): otherwise it is "
+                       "refused; every result, JSON object and report then says 'modified model'")
+
+
 def common_options(sp, progress_help: str = "always show the progress bar on stderr") -> None:
-    """--weights and --progress/--no-progress, as every analysing subcommand takes them."""
+    """--weights, --allow-modified-model and --progress/--no-progress, as every analysing subcommand takes them."""
     sp.add_argument("--weights", help="folder with manifest.json (default: the shipped weights/)")
+    sp.add_argument("--allow-modified-model", action="store_true", help=ALLOW_MODIFIED_HELP)
     g = sp.add_mutually_exclusive_group()
     g.add_argument("--progress", dest="progress", action="store_const", const=True, default=None, help=progress_help)
     g.add_argument("--no-progress", dest="progress", action="store_const", const=False)
@@ -342,6 +352,7 @@ def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
                    help="an audio file; several files (stems, versions) or a .facase open as one case, lane by lane")
     g.add_argument("--screenshot", metavar="OUT.png", help="load FILE(s), wait for the analysis, save a window grab, exit")
     g.add_argument("--weights")
+    g.add_argument("--allow-modified-model", action="store_true", help=ALLOW_MODIFIED_HELP)
     g.set_defaults(func=_cmd_gui)
 
     from .batch.command import register as register_batch
@@ -386,6 +397,25 @@ def _tolerant_streams() -> None:
             pass
 
 
+@contextlib.contextmanager
+def _allowing_modified_model(allow: bool):
+    """--allow-modified-model, through the environment: batch workers and the window's threads inherit it."""
+    if not allow:
+        yield
+        return
+    from .core.bundle import ENV_ALLOW_MODIFIED
+
+    before = os.environ.get(ENV_ALLOW_MODIFIED)
+    os.environ[ENV_ALLOW_MODIFIED] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ENV_ALLOW_MODIFIED, None)
+        else:
+            os.environ[ENV_ALLOW_MODIFIED] = before
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     _prepare_env()
     _tolerant_streams()
@@ -396,7 +426,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(_dash_file_names(parser, argv))
     func: Callable[..., int] = args.func
     try:
-        code = int(func(args) or 0)
+        with _allowing_modified_model(getattr(args, "allow_modified_model", False)):
+            code = int(func(args) or 0)
         sys.stdout.flush()
         return code
     except KeyboardInterrupt:

@@ -15,6 +15,9 @@ from forensic_app.training.synth import music_like
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "forensic_app" / "numba"))
+# The tests run tiny random-weight bundles, which are not the released one: allowed here the documented way
+# (--allow-modified-model's variable; every result says "modified model"). Tests of the refusal unset it.
+os.environ.setdefault("FORENSIC_APP_ALLOW_MODIFIED_MODEL", "1")
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,9 @@
 """``forensic-app batch``: the command-line face of :func:`run_batch` (one progress bar, a summary).
 
 Exit codes: 0 every file analysed, 3 some files unusable (the count is printed; the rows say
-why), 2 the batch cannot run as asked (an output over an input, an unwritable folder: one line on
-stderr), 1 internal error (in the batch or for some file), 130 interrupted (``--resume`` goes on).
+why), 2 the batch cannot run as asked (an output over an input, an unwritable folder, a store that
+holds or runs another batch, a refused model bundle: one line on stderr), 1 internal error (in the
+batch or for some file), 130 interrupted (``--resume`` goes on).
 """
 
 from __future__ import annotations
@@ -76,8 +77,24 @@ class ProgressDisplay:
             self.bar.close()
 
 
-def cmd_batch(args) -> int:
+def _warn_if_modified(weights: Optional[str]) -> None:
+    """One line on stderr when --allow-modified-model lets a bundle that is not the released one run."""
+    from ..core.bundle import MODIFIED_WORDS, allow_modified, open_bundle
     from ..core.errors import ForensicError
+
+    if not allow_modified():
+        return
+    try:
+        check = open_bundle(weights, allow=True)
+    except ForensicError:  # run_batch says what is wrong
+        return
+    if check.modified:
+        print(f"warning: {MODIFIED_WORDS}: the bundle in {check.directory} is not the released one; every row carries "
+              "the note code modified_model", file=sys.stderr)
+
+
+def cmd_batch(args) -> int:
+    from ..core.errors import BundleError, ForensicError
     from .export import summary_lines, write_csv, write_jsonl
     from .runner import BatchOptions, run_batch
     from .store import Store, StoreInUseError
@@ -104,11 +121,16 @@ def cmd_batch(args) -> int:
     except Exception as exc:  # noqa: BLE001 - sqlite3.DatabaseError, OSError
         print(f"error: cannot open the store {store_path} ({exc}); choose another --store", file=sys.stderr)
         return EXIT_INPUT
+
+    def started(total: int) -> None:  # the store is this batch's now, and the bundle was accepted
+        _warn_if_modified(args.weights)
+        progress.started(total)
+
     run: Optional[int] = None
     try:
-        run = run_batch(args.inputs, store, options, on_started=progress.started, on_file=progress.file_done,
+        run = run_batch(args.inputs, store, options, on_started=started, on_file=progress.file_done,
                         exclude=[o for o in (args.output, args.jsonl) if o and o != "-"])
-    except StoreInUseError as exc:
+    except (StoreInUseError, BundleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ delivery is worth a row that says "not audio" rather than a silent gap.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 from dataclasses import dataclass
@@ -49,6 +50,109 @@ def walk_folder(folder: Path) -> Iterator[Entry]:
     yield from unreadable
 
 
+def _inode(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+def _walk_dirs(top: str) -> Iterator[str]:
+    """``top`` and every non-hidden folder under it, each real folder once (by st_dev, st_ino): the tree
+    itself first, then what symbolic links lead to that was not reached already, so a link loop or a
+    second link to the same folder adds nothing."""
+    seen: set[tuple[int, int]] = set()
+    pending = [top]
+    while pending:
+        links: list[str] = []
+        for root, dirs, _files in os.walk(pending.pop(0) or os.curdir):  # never follows links itself
+            try:
+                key = _inode(root)
+            except OSError:
+                dirs[:] = []
+                continue
+            if key in seen:
+                dirs[:] = []
+                continue
+            seen.add(key)
+            yield root
+            real = []
+            for d in sorted(x for x in dirs if not _is_hidden(x)):
+                (links if os.path.islink(os.path.join(root, d)) else real).append(d)
+            dirs[:] = real
+        pending += [link for link in links if os.path.isdir(link)]
+
+
+def _match(folder: str, parts: list[str]) -> Iterator[str]:
+    """Paths under ``folder`` matching the pattern components ``parts`` (glob's rules: ``**`` alone is any
+    depth, wildcards skip hidden names unless the component starts with a dot)."""
+    part, rest = parts[0], parts[1:]
+    if part == "**":
+        for d in _walk_dirs(folder):
+            if rest:
+                yield from _match(d, rest)
+                continue
+            yield d
+            try:
+                names = sorted(e.name for e in os.scandir(d or os.curdir) if not e.is_dir())
+            except OSError:
+                continue
+            yield from (os.path.join(d, n) for n in names if not _is_hidden(n))
+        return
+    if glob.has_magic(part):
+        try:
+            names = os.listdir(folder or os.curdir)
+        except OSError:
+            return
+        if not part.startswith("."):
+            names = [n for n in names if not _is_hidden(n)]
+        candidates = [os.path.join(folder, n) for n in sorted(fnmatch.filter(names, part))]
+    else:
+        candidates = [os.path.join(folder, part)]
+    for path in candidates:
+        if rest:
+            if os.path.isdir(path):
+                yield from _match(path, rest)
+        elif os.path.lexists(path):
+            yield path
+
+
+def glob_files(pattern: str) -> list[str]:
+    """``glob.glob(pattern, recursive=True)`` without its trap: glob follows every symbolic link to a folder,
+    so a link loop under ``**`` yields the same files under endless paths. Here ``**`` enters each real
+    folder once (see :func:`_walk_dirs`). Sorted; several paths may still lead to one file (a link to it)."""
+    parts = list(Path(pattern).parts)
+    i = next((k for k, part in enumerate(parts) if glob.has_magic(part)), len(parts))
+    anchor = os.path.join(*parts[:i]) if i else ""
+    if i == len(parts):
+        return [anchor] if os.path.lexists(anchor) else []
+    return sorted(set(_match(anchor, parts[i:])))
+
+
+def _links_on(path: str) -> int:
+    """How many of the path's components are symbolic links."""
+    p, n = Path(path).absolute(), 0
+    for q in (p, *p.parents):
+        n += q.is_symlink()
+    return n
+
+
+def one_per_file(entries: Iterable[Entry]) -> list[Entry]:
+    """``entries`` with one per real file (st_dev, st_ino), in their order: the path through the fewest
+    symbolic links stands for the file (the first of those). Entries that cannot be stat'ed all stay."""
+    entries = list(entries)
+    by_file: dict[tuple[int, int], list[int]] = {}
+    for i, e in enumerate(entries):
+        try:
+            by_file.setdefault(_inode(e.path), []).append(i)
+        except OSError:
+            pass
+    dropped = set()
+    for indices in by_file.values():
+        if len(indices) > 1:
+            keep = min(indices, key=lambda i: (_links_on(entries[i].path), i))
+            dropped.update(i for i in indices if i != keep)
+    return [e for i, e in enumerate(entries) if i not in dropped]
+
+
 def read_list(list_path: Path) -> Iterator[Entry]:
     """``@list.txt``: one path, folder or glob per line; blank lines and ``#`` comments skipped.
     Relative lines are taken relative to the list file's folder (so a list travels with its files)."""
@@ -77,15 +181,17 @@ def expand(arg: str, *, from_list: bool = False) -> Iterator[Entry]:
     elif p.exists() or p.is_symlink():
         yield Entry(str(p.absolute()))
     elif GLOB_CHARS & set(arg):
-        matches = sorted(glob.glob(arg, recursive=True))
+        matches = glob_files(arg)
         if not matches:
             yield Entry(str(p.absolute()), "the pattern matched no file; check it (quote it so the shell does not expand it)")
+        found: list[Entry] = []
         for m in matches:
             mp = Path(m)
             if mp.is_dir():
-                yield from walk_folder(mp)
+                found += walk_folder(mp)
             elif not _is_hidden(mp.name):
-                yield Entry(str(mp.absolute()))
+                found.append(Entry(str(mp.absolute())))
+        yield from one_per_file(found)  # one row per real file, however many matched paths lead to it
     else:
         yield Entry(str(p.absolute()), f"file not found; check the path ({arg})")
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from .discover import discover
-from .store import Store, StoreInUseError
+from .store import LOCK_SUFFIX, Store, StoreInUseError
 from .task import Job, analyse_file, init_worker
 
 
@@ -40,6 +40,7 @@ class BatchOptions:
     resume: bool = False
     scheduler: Optional[str] = None  # dask.distributed scheduler address, e.g. tcp://host:8786
     retries: int = 2  # extra attempts for a file whose worker died
+    allow_modified: Optional[bool] = None  # run a model bundle that is not the released one (None: the environment)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ class PoolExecutor:
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
         return cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=self._ctx, initializer=init_worker,
-                                      initargs=(self.options.weights_dir, self._threads, self._event))
+                                      initargs=(self.options.weights_dir, self._threads, self._event, os.getpid()))
 
     @property
     def in_flight(self) -> int:
@@ -241,18 +242,25 @@ def run_batch(inputs: Sequence[str], store: Store, options: BatchOptions = Batch
               cancel: Any = None, exclude: Sequence[str] = ()) -> int:
     """Analyse every input into ``store``; returns the run id (read the rows back with the store).
 
-    Raises StoreInUseError when the store already holds files and ``options.resume`` is off.
+    Raises StoreInUseError when the store already holds files and ``options.resume`` is off, or when another
+    batch is running on it (the store stays locked for this run until it is closed); BundleError when the
+    model bundle is not the released one and ``options.allow_modified`` (or the environment) does not allow it.
     ``cancel`` (a CancelToken) stops handing out files and cancels running analyses; the
     run's unfinished files stay ``pending`` for a later ``resume``. ``exclude``: output files
     (CSV, JSON lines) that are not inputs even inside an input folder; the store and the
     reports folder are left out anyway.
     """
+    store.lock_for_batch()
     if not options.resume and not store.is_empty():
         raise StoreInUseError(f"{store.path} already holds a batch: pass --resume to continue it (finished files are "
                               f"not analysed again), or choose a new --store")
+    from ..core.bundle import allow_modified, open_bundle
+
+    allow = allow_modified(options.allow_modified)  # decided here, so that Dask workers elsewhere follow it too
+    open_bundle(options.weights_dir, allow=allow)  # refuse a modified bundle before any file is listed
     emit = on_file or (lambda _e: None)
     run = store.begin_run({"inputs": [str(i) for i in inputs], "jobs": options.jobs, "scheduler": options.scheduler})
-    own = [str(store.path) + suffix for suffix in ("", "-wal", "-shm", "-journal")] + [str(p) for p in exclude]
+    own = [str(store.path) + suffix for suffix in ("", "-wal", "-shm", "-journal", LOCK_SUFFIX)] + [str(p) for p in exclude]
     total = store.add_files(run, discover(inputs, exclude_files=own,
                                           exclude_dirs=[options.reports_dir] if options.reports_dir else []))
     if on_started:
@@ -305,7 +313,7 @@ def run_batch(inputs: Sequence[str], store: Store, options: BatchOptions = Batch
             if cancelled():
                 break
             executor.submit(Job(path, sha, options.weights_dir, options.reports_dir, options.page_size,
-                                torch_threads=1 if options.scheduler else None))
+                                torch_threads=1 if options.scheduler else None, allow_modified=allow))
         while executor.in_flight and not cancelled():
             settle_one()
     except BaseException:

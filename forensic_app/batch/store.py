@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
+import socket
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,7 +56,25 @@ def _now() -> str:
 
 
 class StoreInUseError(Exception):
-    """The store already holds a batch and neither resume nor a new store was asked for."""
+    """The store already holds a batch and neither resume nor a new store was asked for, or another batch
+    is running on it right now."""
+
+
+LOCK_SUFFIX = "-lock"
+
+
+def _try_lock(f) -> None:
+    """An exclusive, non-blocking lock on the open file ``f``; OSError when someone else holds it.
+    The operating system drops it when its holder dies, so a killed batch never leaves it behind."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        f.seek(0)
+        msvcrt.locking(f.fileno(), msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # per open file: a second Store here is refused too
 
 
 class Store:
@@ -71,9 +91,38 @@ class Store:
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         self.current_run: Optional[int] = None  # set by begin_run
+        self._lock: Any = None  # the open lock file while this store runs a batch
+
+    def lock_for_batch(self) -> None:
+        """Hold the store for the batch this object runs, until :meth:`close`: one store, one running batch.
+
+        Another batch on the same store (another process, or another Store object) would take over its
+        files, so it raises StoreInUseError instead. The lock is the operating system's, on ``<store>-lock``."""
+        if self._lock is not None:
+            return
+        f = open(str(self.path) + LOCK_SUFFIX, "a+", encoding="utf-8")
+        try:
+            _try_lock(f)
+        except OSError:
+            try:
+                f.seek(0)
+                holder = f.read(200).strip()
+            except OSError:
+                holder = ""
+            f.close()
+            raise StoreInUseError(f"{self.path} is in use by another batch{f' ({holder})' if holder else ''}: wait "
+                                  "until it has finished, or give this batch its own --store") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"process {os.getpid()} on {socket.gethostname()}, since {_now()}")
+        f.flush()
+        self._lock = f
 
     def close(self) -> None:
         self.db.close()
+        if self._lock is not None:
+            self._lock.close()  # closing the file releases the lock
+            self._lock = None
 
     def __enter__(self) -> "Store":
         return self

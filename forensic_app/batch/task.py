@@ -32,6 +32,7 @@ class Job:
     reports_dir: Optional[str] = None
     page_size: str = "A4"
     torch_threads: Optional[int] = None  # set once per process when given
+    allow_modified: Optional[bool] = None  # run a bundle that is not the released one (None: the environment decides)
 
 
 def report_name(path: str, sha256: str) -> str:
@@ -49,8 +50,41 @@ def _set_threads(n: Optional[int]) -> None:
         _STATE["threads_set"] = True
 
 
-def init_worker(weights_dir: Optional[str], torch_threads: Optional[int], cancel_event: Any = None) -> None:
-    """Process-pool initializer: threads, the shared cancel flag, and the model loaded once."""
+def _exit_when_parent_dies(parent_pid: Optional[int]) -> None:
+    """A worker must not outlive its batch (a ``kill -9`` of the main process): it would hold its model's memory
+    and the caller's stdout/stderr for good. On Linux the kernel kills it with its parent (PR_SET_PDEATHSIG);
+    everywhere, a watchdog thread exits as soon as the parent's end of multiprocessing's pipe closes."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no libc prctl: the watchdog below still works
+            pass
+    if parent_pid is not None and os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)
+    import multiprocessing
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch(sentinel: Any = parent.sentinel) -> None:
+        from multiprocessing.connection import wait
+
+        wait([sentinel])  # readable (end of file) once the parent process is gone
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def init_worker(weights_dir: Optional[str], torch_threads: Optional[int], cancel_event: Any = None,
+                parent_pid: Optional[int] = None) -> None:
+    """Process-pool initializer: die with the parent, threads, the shared cancel flag, and the model loaded once."""
+    _exit_when_parent_dies(parent_pid)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     _STATE["cancel_event"] = cancel_event
     _set_threads(torch_threads)
@@ -88,7 +122,7 @@ def analyse_file(job: Job, cancel: Any = None) -> dict[str, Any]:
     try:
         from ..core.analysis import analyze
 
-        result = analyze(job.path, weights_dir=job.weights_dir, cancel=cancel)
+        result = analyze(job.path, weights_dir=job.weights_dir, cancel=cancel, allow_modified=job.allow_modified)
         m = result.provenance.model
         row.update(
             outcome="analysed", verdict=result.verdict, probability_fake=float(result.probability_fake),

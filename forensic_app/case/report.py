@@ -164,6 +164,7 @@ def _build(case: Case, out: IO[bytes], pagesize, include_path: bool) -> None:
                   "one track). Every page shows the start of a SHA-256 over the files' own SHA-256s.", s.small),
     ]
     summary = summarize(case)
+    story += sections.modified_model_banner([lane.result for lane in case.lanes if lane.result is not None], s, width)
     story += _summary_section(case, summary, s, width)
     story += _decision_section(case, s, width)
     story += _files_section(case, s, width, include_path)

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import __version__
 from .audio import no_audio_error, open_audio
+from .bundle import ALLOW_OPTION
 from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info
 from .mono import Downmix
 from .comb import CombReference, comb_finding, comb_locked
@@ -66,11 +67,13 @@ def tail_words(duration_s: float, windows: list[WindowScore]) -> str:
             "(the comb and fakeprint detectors include it).")
 
 
-def reproduce_command(path: Path, weights_dir: Optional[str | Path]) -> str:
+def reproduce_command(path: Path, weights_dir: Optional[str | Path], modified: bool = False) -> str:
     """The CLI command that repeats this analysis (names the weights when they are not the shipped ones)."""
     cmd = f"forensic-app analyze {shlex.quote(str(path))} --json"
     if weights_dir is not None:
         cmd += f" --weights {shlex.quote(str(weights_dir))}"
+    if modified:
+        cmd += f" {ALLOW_OPTION}"
     return cmd
 
 
@@ -111,8 +114,12 @@ def comb_detector(ev: CombEvidence, rules: EvidenceRules, p_alone: Optional[floa
 
 
 def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path] = None, settings: Optional[dict[str, Any]] = None,
-            on_progress: Optional[ProgressCallback] = None, cancel: Optional[CancelToken] = None) -> AnalysisResult:
-    """Analyse one audio file. Raises UnusableInputError, ModelError or Cancelled.
+            on_progress: Optional[ProgressCallback] = None, cancel: Optional[CancelToken] = None,
+            allow_modified: Optional[bool] = None) -> AnalysisResult:
+    """Analyse one audio file. Raises UnusableInputError, ModelError (BundleError) or Cancelled.
+
+    ``allow_modified``: run a model bundle that is not the released one (default: the
+    ``FORENSIC_APP_ALLOW_MODIFIED_MODEL`` environment variable); the result then says "modified model".
 
     ``source``: a path (decoded here, block by block), or a :class:`~.decoded.PcmSource` whose
     blocks are analysed as they are (the window's decoded copy, a robustness variant in
@@ -124,7 +131,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     settings = dict(settings or {})
     if on_progress:
         on_progress(Progress(0.0, "Opening file"))
-    model = load_model(weights_dir)
+    model = load_model(weights_dir, allow_modified=allow_modified)
     c = model.manifest.contract
     with (nullcontext(decoded) if decoded is not None else open_audio(path, cancel)) as src:
         fingerprint = decoded.fingerprint if decoded is not None else file_fingerprint(path)
@@ -247,6 +254,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
         bandwidth_hz=bandwidth, silent_share=meters.content.silent_share,
         clipped_share=stats.n_clipped / max(stats.n_samples, 1), comb=comb_ev, families=fam_names,
         model_trained=model.manifest.trained, model_card=model.manifest.model_card,
+        model_modified=(model.bundle.sha256, model.bundle.released_sha256) if model.modified else None,
         threshold_fake=cal.threshold_fake, threshold_real=cal.threshold_real))
 
     settings.update({"threshold_likely_fake": cal.threshold_fake, "threshold_no_traces_found": cal.threshold_real,
@@ -259,10 +267,11 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
                      "window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,
                      "input_contract": c.to_dict(), "effective_bandwidth_hz": round(bandwidth, 1)})
     minfo = ModelInfo(name=model.manifest.name, version=model.manifest.version, sha256=model.weights_sha256,
-                      calibration_version=cal.version, families=fam_names, bundle_sha256=model.manifest.bundle_sha256)
+                      calibration_version=cal.version, families=fam_names, bundle_sha256=model.manifest.bundle_sha256,
+                      modified=model.modified)
     prov = Provenance(app_version=__version__, model=minfo, settings=settings,
                       analysed_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                      command=reproduce_command(path, weights_dir))
+                      command=reproduce_command(path, weights_dir, model.modified))
     if on_progress:
         on_progress(Progress(1.0, "Done"))
     return AnalysisResult(input=info, probability_fake=p, interval=interval, verdict=verdict, windows=windows,

@@ -25,5 +25,10 @@ class ModelError(ForensicError):
     """Weights, manifest or calibration are missing, corrupt or mismatched."""
 
 
+class BundleError(ModelError):
+    """The model bundle is not the released one (a file or the manifest changed, no seal, another model) and
+    running it was not asked for (``allow_modified``, ``--allow-modified-model``). CLI exit code 2."""
+
+
 class Cancelled(Exception):
     """Raised inside long work when the user cancelled it. Not an error."""

@@ -13,6 +13,7 @@ import numpy as np
 
 from .fusion import FULL_BAND_HZ as BAND_LIMIT_HZ, SHORT_S as SHORT_CLIP_S  # one definition of short and band-limited
 from .result import CombEvidence, InputInfo, Note
+from .vocabulary import MODIFIED_MODEL_NOTE, modified_model_text
 
 SILENT_SHARE = 0.3
 CLIPPED_SHARE = 0.001
@@ -43,6 +44,7 @@ class NoteInputs:
     held_tone: bool = False  # content.Stationarity at or above its threshold
     cnn_shifted: bool = False  # the CNN's reading was placed against real music of the same bandwidth (fusion.CnnReference)
     cnn_limited: bool = False  # band-limited or short input: the CNN alone answers to the line set on such real music
+    model_modified: Optional[tuple[str, str]] = None  # (bundle sha256, released sha256) when not the released bundle
 
 
 CONTAINER_NOTES = {
@@ -60,6 +62,9 @@ def make_notes(x: NoteInputs) -> list[Note]:
     notes: list[Note] = []
     add = lambda code, sev, text: notes.append(Note(code, sev, text))  # noqa: E731
     info = x.info
+
+    if x.model_modified:  # first: nothing below means what it says for the released app
+        add(MODIFIED_MODEL_NOTE, "warning", modified_model_text(*x.model_modified))
 
     if "no_content" in x.decision_reasons:
         add("no_content", "warning",

@@ -129,6 +129,7 @@ class ModelInfo:
     calibration_version: str
     families: tuple[str, ...] = ()  # decoder families covered in training
     bundle_sha256: str = ""  # of the sealed manifest, which lists every model file's sha256 (weights.bundle_digest)
+    modified: bool = False  # not the released bundle (run with allow_modified): every output says "modified model"
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,7 @@ class AnalysisResult:
                 "sha256": self.provenance.model.sha256,
                 "calibration_version": self.provenance.model.calibration_version,
                 "bundle_sha256": self.provenance.model.bundle_sha256,
+                "modified": self.provenance.model.modified,
                 "families": list(self.provenance.model.families),
             },
             "detectors": [

@@ -135,7 +135,8 @@ def check_robustness(source: str | Path | PcmSource, *, weights_dir: Optional[st
                      settings: Optional[dict[str, Any]] = None,
                      manipulations: tuple[Manipulation, ...] = MANIPULATIONS,
                      on_progress: Optional[ProgressCallback] = None,
-                     cancel: Optional[CancelToken] = None) -> list[dict[str, Any]]:
+                     cancel: Optional[CancelToken] = None,
+                     allow_modified: Optional[bool] = None) -> list[dict[str, Any]]:
     """Analyse manipulated copies of ``source``; one dict per row, in order:
 
     ``{"manipulation": label, "probability_fake": float | None, "verdict": str | None}`` plus
@@ -185,7 +186,8 @@ def check_robustness(source: str | Path | PcmSource, *, weights_dir: Optional[st
                 on_progress(Progress(lo + (hi - lo) * p.fraction, f"Robustness check: {label}"))
 
         try:
-            r = analyze(copy, weights_dir=weights_dir, settings=settings, on_progress=sub, cancel=cancel)
+            r = analyze(copy, weights_dir=weights_dir, settings=settings, on_progress=sub, cancel=cancel,
+                        allow_modified=allow_modified)
         except UnusableInputError as exc:  # e.g. a manipulation left too little audio
             row["note"] = f"not run: {exc}"
             rows.append(row)

@@ -96,6 +96,19 @@ def held_reason(note_codes) -> str | None:
 
 PROBABILITY_LABEL = "Probability that the track carries traces of the covered generator kinds"
 
+# A model bundle that is not the released one runs only when asked for (--allow-modified-model);
+# then the note, the CLI text, the JSON ("model": {"modified": true}) and page 1 of a report say so.
+MODIFIED_MODEL_NOTE = "modified_model"
+MODIFIED_MODEL_WORDS = "Modified model"
+
+
+def modified_model_text(bundle_sha256: str, released_sha256: str) -> str:
+    """One paragraph: the result comes from a bundle that is not the released one, and what that means."""
+    return (f"{MODIFIED_MODEL_WORDS}: this analysis ran on a model bundle that is not the released one (bundle "
+            f"sha256 {bundle_sha256[:16]}..., released {released_sha256[:16]}...), on purpose (--allow-modified-model). "
+            "Its input contract, calibration or detectors may differ from the released app's, so its scores and "
+            "verdict are not this app's finding: do not use them to judge the track.")
+
 FAMILY_WORDS = {
     "lyra": "neural speech codecs (Lyra/SoundStream-style)",
     "hifigan": "GAN vocoders (HiFi-GAN-style)",

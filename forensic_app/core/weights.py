@@ -3,12 +3,12 @@
 ``weights/manifest.json`` holds the input contract, label order, architecture, decoder
 families, file names with sha256, training description, evaluation figures and the model
 card. Weight files are state dicts loaded with ``weights_only=True`` after their sha256
-is verified; calibration must name the sha256 of the weights it was fitted for.
+is verified; calibration must name the sha256 of the weights it was fitted for. What makes a
+bundle acceptable at all (its seal, every file, the released hash) is :mod:`.bundle`'s policy.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -18,49 +18,18 @@ from typing import Any, Optional, Sequence
 import torch
 
 from ..resources import ENV_WEIGHTS, weights_dir
+from .bundle import (MANIFEST, SEAL_KEY, BundleCheck, bundle_digest, check_bundle, require_released, sha256_of,  # noqa: F401
+                     verify_file, write_manifest)
 from .calibration import Calibration
 from .errors import ModelError
 from .fakeprint import FakeprintModel
 from .model import PatchCNN, fuse_for_inference
 from .spectrogram import FeatureContract
 
-MANIFEST = "manifest.json"
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for b in iter(lambda: f.read(1 << 20), b""):
-            h.update(b)
-    return h.hexdigest()
-
 
 def default_weights_dir() -> Path:
     """``$FORENSIC_APP_WEIGHTS``, else the shipped ``weights/`` (wheel, bundle or source tree)."""
     return weights_dir()
-
-
-SEAL_KEY = "bundle_sha256"
-
-
-def bundle_digest(raw: dict[str, Any]) -> str:
-    """sha256 of the manifest's content (canonical JSON without the seal itself).
-
-    The manifest lists the sha256 of every weight, calibration and reference file, so this one
-    hash identifies the whole model bundle: the report prints it, and an edited manifest (a
-    changed normalisation or threshold) no longer matches its seal.
-    """
-    body = {k: v for k, v in raw.items() if k != SEAL_KEY}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
-def write_manifest(directory: Path, raw: dict[str, Any]) -> Path:
-    """Seal (``bundle_sha256``) and write ``manifest.json``: the one way manifests are written."""
-    raw = dict(raw)
-    raw[SEAL_KEY] = bundle_digest(raw)
-    path = Path(directory) / MANIFEST
-    path.write_text(json.dumps(raw, indent=1, ensure_ascii=False), encoding="utf-8")
-    return path
 
 
 @dataclass(frozen=True)
@@ -102,24 +71,11 @@ class ModelManifest:
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"The model manifest {path} is damaged ({exc}). Reinstall the app") from None
 
-    def __post_init__(self) -> None:
-        sealed = self.raw.get(SEAL_KEY)
-        if sealed is not None and sealed != bundle_digest(self.raw):
-            raise ModelError(f"The model manifest {self.directory / MANIFEST} was edited after it was sealed (its content "
-                             "no longer matches its bundle_sha256), so results could not be trusted. Reinstall the app")
-
     def verified_path(self, key: str) -> Path:
         entry = self.files.get(key)
         if entry is None:
             raise ModelError(f"The model manifest lists no '{key}' file. Reinstall the app")
-        p = self.directory / entry["path"]
-        if not p.is_file():
-            raise ModelError(f"Model file {p} is missing. Reinstall the app")
-        digest = sha256_of(p)
-        if digest != entry["sha256"]:
-            raise ModelError(f"Model file {p.name} does not match its manifest (sha256 {digest[:12]}..., expected "
-                             f"{entry['sha256'][:12]}...): it was changed or damaged. Reinstall the app")
-        return p
+        return verify_file(self.directory, key, entry)
 
 
 @dataclass
@@ -130,21 +86,35 @@ class LoadedModel:
     weights_sha256: str
     comb_reference_path: Optional[Path]
     fakeprint: Optional[FakeprintModel] = None  # the third-party Suno/Udio detector, when the manifest lists it
+    bundle: Optional[BundleCheck] = None  # the verified bundle: its sha256 and whether it is the released one
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def modified(self) -> bool:
+        """Not the released bundle (run only when asked for: every result then says "modified model")."""
+        return self.bundle is not None and self.bundle.modified
 
 
 _CACHE: dict[tuple[str, float], LoadedModel] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def load_model(directory: Optional[Path | str] = None) -> LoadedModel:
-    """Load (and cache) the manifest, verified weights and matching calibration."""
+def load_model(directory: Optional[Path | str] = None, *, allow_modified: Optional[bool] = None) -> LoadedModel:
+    """Load (and cache) the manifest, verified weights and matching calibration.
+
+    The bundle policy of :mod:`.bundle` applies: every listed file and the manifest's seal are
+    verified, and a bundle that is not the released one raises BundleError unless
+    ``allow_modified`` (default: ``FORENSIC_APP_ALLOW_MODIFIED_MODEL=1``, set by ``--allow-modified-model``).
+    """
     d = Path(directory) if directory is not None else default_weights_dir()
     key = (str(d.resolve()), (d / MANIFEST).stat().st_mtime if (d / MANIFEST).exists() else 0.0)
     with _CACHE_LOCK:
         if key in _CACHE:
+            require_released(_CACHE[key].bundle, allow_modified)
             return _CACHE[key]
         manifest = ModelManifest.load(d)
+        bundle = check_bundle(d, manifest.raw)  # every file the manifest lists, and its seal
+        require_released(bundle, allow_modified)
         wpath = manifest.verified_path("weights")
         net = PatchCNN.from_architecture(manifest.architecture, manifest.contract.n_bins, len(manifest.families))
         try:
@@ -167,7 +137,7 @@ def load_model(directory: Optional[Path | str] = None) -> LoadedModel:
                 fakeprint = FakeprintModel.load(fp_path)
             except (OSError, KeyError, ValueError) as exc:
                 raise ModelError(f"The fakeprint model {fp_path.name} is damaged ({exc}). Reinstall the app") from None
-        loaded = LoadedModel(manifest, net, cal, weights_sha, comb_ref, fakeprint)
+        loaded = LoadedModel(manifest, net, cal, weights_sha, comb_ref, fakeprint, bundle)
         _CACHE[key] = loaded
         return loaded
 

@@ -29,8 +29,14 @@ def about_html(info: AboutInfo) -> str:
     if info.problem:
         rows.append(("Model", e(info.problem)))
     else:
+        status = e(info.bundle_status)
+        if info.modified:
+            status = f"<b style='color:#c0392b'>{status}</b>"
         rows += [("Model", f"{e(info.model_name)} {e(info.model_version)}"),
-                 ("Calibration", e(info.calibration_version) or "not listed in the manifest")]
+                 ("Calibration", e(info.calibration_version) or "not listed in the manifest"),
+                 ("Model bundle", f"<tt>{e(info.bundle_sha256)}</tt><br>{status}")]
+    rows.append(("Released bundle", f"<tt>{e(info.released_bundle_sha256)}</tt><br>the sha256 this version's "
+                 "weights must have (also in the README)"))
     rows.append(("Weights folder", e(str(info.weights_dir))))
     table = "".join(f"<tr><td style='padding-right:12px'><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
     parts = [f"<h3>forensic_app {e(info.app_version)}</h3>",
@@ -75,4 +81,4 @@ class AboutDialog(QtWidgets.QDialog):
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
-        self.resize(560, 520)
+        self.resize(680, 540)  # wide enough for a sha256 on one line

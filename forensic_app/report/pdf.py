@@ -135,6 +135,7 @@ def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[s
                   "the start of the file's SHA-256, so pages cannot be mixed between reports.", styles.small),
         Spacer(1, 4),
     ]
+    story += sections.modified_model_banner([result], styles, width)
     story += sections.identification(result, styles, width, include_path=include_path)
     story += sections.finding(result, styles, width)
     story += sections.evidence(result, styles, width)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from reportlab.lib.colors import HexColor
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from forensic_app.core.comb import comb_finding, comb_grade
 from forensic_app.core.result import VERDICT_WORDS, VERDICTS, AnalysisResult
 from forensic_app.core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, probability_words, coverage_line, format_probability, format_range
+from forensic_app.core.vocabulary import MODIFIED_MODEL_NOTE, MODIFIED_MODEL_WORDS
 from forensic_app.core.robustness import points_change, reference_probability, reference_row
 
 from . import figures
@@ -57,6 +59,21 @@ def _image(picture, width: float) -> Flowable:
     return _Picture(picture, width)
 
 
+def modified_model_banner(results: Sequence[AnalysisResult], s: Styles, width: float) -> list[Flowable]:
+    """Page 1's red box when any result comes from a bundle that is not the released one (else nothing)."""
+    if not any(r.provenance.model.modified for r in results):
+        return []
+    note = next((n for r in results for n in r.notes if n.code == MODIFIED_MODEL_NOTE), None)
+    text = note.text if note is not None else f"{MODIFIED_MODEL_WORDS}: not the released model bundle."
+    words, _, rest = text.partition(":")
+    box = Table([[Paragraph(f"<b>{t(words.upper())}</b>:{t(rest)}", s.body)]], colWidths=[width])
+    colour = HexColor(SEVERITY_COLOURS["warning"])
+    box.setStyle(table_style([("BOX", (0, 0), (-1, -1), 1.5, colour), ("BACKGROUND", (0, 0), (-1, -1), SHADE),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                              ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]))
+    return [box, Spacer(1, 6)]
+
+
 def identification(result: AnalysisResult, s: Styles, width: float, *, include_path: bool = False) -> list[Flowable]:
     info, model = result.input, result.provenance.model
     mono = lambda v: Paragraph(t(v, MONO), s.mono)  # noqa: E731
@@ -74,7 +91,8 @@ def identification(result: AnalysisResult, s: Styles, width: float, *, include_p
         ("SHA-256 of the decoded audio", mono(info.pcm_sha256)),
         ("Date of analysis (UTC)", plain(result.provenance.analysed_at)),
         ("App version", plain(f"forensic_app {result.provenance.app_version}")),
-        ("Model", plain(f"{model.name}, version {model.version}")),
+        ("Model", plain(f"{model.name}, version {model.version}"
+                        + (f" ({MODIFIED_MODEL_WORDS.lower()}: not the released bundle)" if model.modified else ""))),
         ("SHA-256 of the model weights", mono(model.sha256)),
         ("SHA-256 of the model bundle", mono(model.bundle_sha256 or "not recorded")),
         ("Calibration version", plain(model.calibration_version)),

@@ -151,7 +151,7 @@ def _plot(path: Path, draw) -> str:
 def run_evaluate(args) -> int:
     cache, out = Path(args.cache_dir), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    model = load_model(args.weights)
+    model = load_model(args.weights, allow_modified=True)  # a candidate bundle is not the released one yet
     contract: FeatureContract = model.manifest.contract
     cal = model.calibration
     from ..core.model import PatchCNN
@@ -346,11 +346,11 @@ def cost(weights) -> dict[str, float]:
         path = Path(d) / "cost-44100-2-16.wav"
         m = music_like(180.0, 44100, seed=1)
         sf.write(str(path), np.stack([m, 0.8 * m], 1), 44100, subtype="PCM_16")
-        analyze(path, weights_dir=weights)
+        analyze(path, weights_dir=weights, allow_modified=True)
         ts = []
         for _ in range(2):
             t = time.perf_counter()
-            analyze(path, weights_dir=weights)
+            analyze(path, weights_dir=weights, allow_modified=True)
             ts.append(time.perf_counter() - t)
     return {"seconds_per_3min": round(min(ts), 2)}
 

@@ -1,0 +1,8 @@
+"""The released model bundle: the sha256 that the shipped ``weights/`` must hash to (see core/bundle.py).
+
+Written by ``python -m forensic_app.core.bundle --release`` and by every tool that writes the
+source checkout's ``weights/`` (train, calibrate, evaluate --update-manifest, the studies' fits);
+do not edit by hand. The README prints the same value and Help > About shows it.
+"""
+
+RELEASED_BUNDLE_SHA256 = "cd393fe4000e88bedfefe9389b576a59c3ace1784aeb35b1bb1b7decd730feb3"
