@@ -243,7 +243,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
 
     notes = make_notes(NoteInputs(
         decision_reasons=decision.reasons, container_notes=src.container_notes, polarity_inverted=downmix.inverted,
-        fakeprint=fp_ev, content_s=content_s,
+        skipped_at_s=tuple(src.skipped_at_s), fakeprint=fp_ev, content_s=content_s,
         held_tone=held_tone,
         info=info, probability=p, interval=interval, verdict=verdict, window_probs=np.asarray(w_probs),
         bandwidth_hz=bandwidth, silent_share=meters.content.silent_share,

@@ -74,6 +74,11 @@ class PcmSource:
     def container_notes(self) -> tuple[str, ...]:
         return self.source.container_notes
 
+    @property
+    def skipped_at_s(self) -> list[float]:
+        """Where the decoder skipped damaged data (seconds, about)."""
+        return self.source.skipped_at_s
+
     def read(self, start: int, n: int) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
