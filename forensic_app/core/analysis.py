@@ -19,7 +19,7 @@ from scipy.ndimage import uniform_filter1d
 
 from .. import __version__
 from .audio import no_audio_error, open_audio
-from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info
+from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info, unchanged_since
 from .mono import Downmix
 from .comb import CombReference, comb_finding, comb_locked
 from .decoded import PcmSource
@@ -176,9 +176,11 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
             changed = fingerprint is not None and file_fingerprint(path) != fingerprint
         except OSError:
             changed = True
-        if changed:
+        # a same-size rewrite that puts the old mtime back keeps the fingerprint: a file decoded here is
+        # hashed again, so the sha256 reported is of the bytes decoded (a decoded copy was checked when made)
+        if changed or (decoded is None and not unchanged_since(path, None, file_hash, cancel)):
             raise unusable_input(path, "the file changed while it was being analysed (it is still being written, "
-                                       "or was replaced)", "Analyse it again once it is complete")
+                                       "or was rewritten or replaced)", "Analyse it again once it is complete")
         info = make_input_info(src if decoded is None else decoded.source, file_hash or "", stats.sha256)
 
     if on_progress:

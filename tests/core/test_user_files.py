@@ -344,3 +344,52 @@ def test_a_constant_level_has_no_content(tmp_path, tiny_weights):
     sf.write(offset_music, 0.25 + 0.5 * music_like(12.0, SR, 10), SR, subtype="FLOAT")
     assert "no_content" not in [n.code for n in analyze(offset_music, weights_dir=tiny_weights).notes]
 
+
+def rewrite_in_place_keeping_mtime(p) -> None:
+    """Another program rewrites the middle of the file, same size, and puts the old mtime back."""
+    import os
+
+    st = p.stat()
+    with open(p, "r+b") as f:
+        f.seek(st.st_size // 2)
+        f.write(np.random.default_rng(11).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert p.stat().st_size == st.st_size and p.stat().st_mtime_ns == st.st_mtime_ns
+
+
+def test_a_same_size_rewrite_with_the_old_mtime_during_analysis_is_refused(tmp_path, tiny_weights):
+    from forensic_app.core.errors import UnusableInputError
+
+    p = tmp_path / "music.wav"
+    sf.write(p, music_like(30.0, SR, 12), SR)
+    old_sha = hashlib.sha256(p.read_bytes()).hexdigest()
+    done = []
+
+    def rewrite_once_decoding(progress):
+        if progress.stage.startswith("Decoding") and not done:  # after the first 10-s block
+            done.append(progress.fraction)
+            rewrite_in_place_keeping_mtime(p)
+
+    with pytest.raises(UnusableInputError, match="changed while it was being analysed"):
+        r = analyze(p, weights_dir=tiny_weights, on_progress=rewrite_once_decoding)
+        pytest.fail(f"analysed as {r.input.file_sha256[:12]} (the old file was {old_sha[:12]})")
+    assert done
+
+
+def test_a_same_size_rewrite_while_the_window_decodes_is_refused(tmp_path):
+    from forensic_app.core.decoded import decode_to_disk
+    from forensic_app.core.errors import UnusableInputError
+
+    p = tmp_path / "music.wav"
+    sf.write(p, music_like(30.0, SR, 13), SR)
+    done = []
+
+    def rewrite_once(fraction):
+        if not done:
+            done.append(fraction)
+            rewrite_in_place_keeping_mtime(p)
+
+    with pytest.raises(UnusableInputError, match="changed while it was being read"):
+        decode_to_disk(p, on_fraction=rewrite_once).close()
+    with decode_to_disk(p) as audio:  # left alone, its hash is of the bytes decoded
+        assert audio.info.file_sha256 == hashlib.sha256(p.read_bytes()).hexdigest()
