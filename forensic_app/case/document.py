@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from forensic_app import __version__
+from forensic_app.core.bounded_json import JsonRefused, read_json
 from forensic_app.core.errors import ForensicError
 from forensic_app.core.outputs import OutputError, refuse_input
 from forensic_app.core.result import AnalysisResult
@@ -32,6 +33,10 @@ from .resultdoc import result_from_document, result_to_document
 FORMAT_NAME = "forensic_app case"
 FORMAT_VERSION = 1
 SUFFIX = ".facase"
+# A lane's analysis takes 5-20 MB (the overview spectrogram most of it, the heatmap growing
+# with the length: 24 hours about 20 MB), so this is 12-50 lanes. Larger files are refused
+# unread, and never written.
+MAX_CASE_BYTES = 256 << 20
 
 DECISIONS = ("undecided", "cleared", "escalate", "likely_ai")
 DECISION_WORDS = {
@@ -183,8 +188,11 @@ def save_case(case: Case, path: Union[str, os.PathLike]) -> Path:
     case.saved_at, case.saved_by_app_version = now_iso(), __version__
     tmp = folder / f".{path.name}.{secrets.token_hex(4)}.part"
     try:
-        text = json.dumps(case_to_document(case), ensure_ascii=False, separators=(",", ":"))
-        with open(tmp, "w", encoding="utf-8") as fh:
+        text = json.dumps(case_to_document(case), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if len(text) > MAX_CASE_BYTES:
+            raise CaseFileError(f"The case is too large to save ({len(text) / 1e6:,.0f} MB; a case file holds at most "
+                                f"{MAX_CASE_BYTES / 1e6:,.0f} MB): split its lanes into two cases.")
+        with open(tmp, "wb") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -249,22 +257,34 @@ def case_from_document(doc: dict[str, Any], source: str = "the case file") -> Ca
 def load_case(path: Union[str, os.PathLike]) -> Case:
     """Read a case saved by :func:`save_case`. Nothing is re-analysed.
 
-    Raises :class:`CaseFileError` when the file is missing or unreadable, not JSON, JSON but not
-    a case, made by a newer app (a higher ``format_version``), or incomplete/damaged.
+    Raises :class:`CaseFileError` when the file is missing or unreadable, larger than
+    :data:`MAX_CASE_BYTES` or nested deeper than a case is (refused before parsing), not JSON,
+    JSON but not a case, made by a newer app (a higher ``format_version``), or incomplete/damaged.
     """
     path = Path(path)
     name = path.name
     try:
-        raw = path.read_bytes()
+        doc = read_json(path, max_bytes=MAX_CASE_BYTES)
     except FileNotFoundError:
         raise CaseFileError(f"There is no case file at {path}: check the name, or make a new case.") from None
+    except IsADirectoryError:
+        raise CaseFileError(f"{path} is a folder, not a case file: choose the {SUFFIX} file inside it.") from None
     except OSError as err:
         raise CaseFileError(f"Cannot read the case file {path} ({err.strerror or err}): check its permissions.") from None
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = exc.start if isinstance(exc, UnicodeDecodeError) else exc.pos
-        raise CaseFileError(f"{name} is not a case file, or a damaged one (it stops being readable text at byte "
-                            f"{where:,} of {len(raw):,}). Open a {SUFFIX} file saved by forensic_app; a case cut "
-                            "short by a crash can be made again from the audio files.") from None
+    except JsonRefused as exc:
+        raise CaseFileError(_refusal_words(name, exc)) from None
     return case_from_document(doc, source=name)
+
+
+def _refusal_words(name: str, exc: JsonRefused) -> str:
+    """Why a case file was not read, and what to do, in one line."""
+    again = f"Open a {SUFFIX} file saved by forensic_app; a damaged case can be made again from the audio files."
+    if exc.kind == "too_large":
+        return (f"{name} is not read: at {exc.size / 1e6:,.0f} MB it is larger than any case this app writes "
+                f"(at most {exc.limit / 1e6:,.0f} MB), so it is not a case file or it was damaged. {again}")
+    if exc.kind == "too_deep":
+        return (f"{name} is not a case file, or a damaged one: its data is nested {exc.depth:,} levels deep, where a "
+                f"case has fewer than {exc.limit}. {again}")
+    return (f"{name} is not a case file, or a damaged one (it stops being readable text at byte {exc.at:,} of "
+            f"{exc.size:,}). Open a {SUFFIX} file saved by forensic_app; a case cut short by a crash can be made "
+            "again from the audio files.")

@@ -33,6 +33,9 @@ from forensic_app.core.result import (
 )
 
 OVERVIEW_DTYPE = "float16"
+# The largest array a result holds is the heatmap of a 24-hour file, about 1.3 million values
+# with the shipped model; a model with four times the frequency rows still fits.
+MAX_ARRAY_VALUES = 1 << 25
 _ALLOWED_DTYPES = {"float16", "float32", "float64", "int32", "int64", "uint8", "bool"}
 
 
@@ -47,14 +50,24 @@ def encode_array(a: np.ndarray, dtype: Optional[str] = None) -> dict[str, Any]:
 
 
 def decode_array(d: Mapping[str, Any]) -> np.ndarray:
-    """The reverse of :func:`encode_array`. Raises ValueError for anything malformed."""
+    """The reverse of :func:`encode_array`. Raises ValueError for anything malformed.
+
+    Never inflates more than the shape promises, and the shape at most :data:`MAX_ARRAY_VALUES`
+    values: a few kB of zlib data can otherwise unpack to gigabytes."""
     dtype = str(d["dtype"])
     if dtype not in _ALLOWED_DTYPES:
         raise ValueError(f"unknown array type {dtype!r}")
     shape = tuple(int(n) for n in d["shape"])
-    raw = zlib.decompress(base64.b64decode(d["zlib_b64"], validate=True))
+    n_values = int(np.prod(shape, dtype=np.int64))
+    if min(shape, default=0) < 0 or n_values > MAX_ARRAY_VALUES:
+        raise ValueError(f"an array of shape {list(shape)} is larger than any this app writes")
+    expected = n_values * np.dtype(dtype).itemsize
+    inflate = zlib.decompressobj()
+    raw = inflate.decompress(base64.b64decode(d["zlib_b64"], validate=True), expected + 1)
+    if len(raw) > expected or not inflate.eof:
+        raise ValueError(f"array data longer than its shape {list(shape)}")
     arr = np.frombuffer(raw, dtype=np.dtype(dtype).newbyteorder("<"))
-    if arr.size != int(np.prod(shape, dtype=np.int64)):
+    if arr.size != n_values:
         raise ValueError(f"array of {arr.size} values cannot have the shape {list(shape)}")
     return arr.reshape(shape).astype(np.dtype(dtype), copy=True)  # native byte order, writeable
 

@@ -19,7 +19,7 @@ import numpy as np
 from .. import __version__
 from .audio import no_audio_error, open_audio
 from .bundle import ALLOW_OPTION
-from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info
+from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info, unchanged_since
 from .mono import Downmix
 from .comb import CombReference, comb_finding, comb_locked
 from .decoded import PcmSource
@@ -176,9 +176,11 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
             changed = fingerprint is not None and file_fingerprint(path) != fingerprint
         except OSError:
             changed = True
-        if changed:
+        # a same-size rewrite that puts the old mtime back keeps the fingerprint: a file decoded here is
+        # hashed again, so the sha256 reported is of the bytes decoded (a decoded copy was checked when made)
+        if changed or (decoded is None and not unchanged_since(path, None, file_hash, cancel)):
             raise unusable_input(path, "the file changed while it was being analysed (it is still being written, "
-                                       "or was replaced)", "Analyse it again once it is complete")
+                                       "or was rewritten or replaced)", "Analyse it again once it is complete")
         info = make_input_info(src if decoded is None else decoded.source, file_hash or "", stats.sha256)
 
     if on_progress:
@@ -247,7 +249,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
 
     notes = make_notes(NoteInputs(
         decision_reasons=decision.reasons, container_notes=src.container_notes, polarity_inverted=downmix.inverted,
-        fakeprint=fp_ev, content_s=content_s,
+        skipped_at_s=tuple(src.skipped_at_s), fakeprint=fp_ev, content_s=content_s,
         held_tone=held_tone, cnn_shifted=scored.cnn_shift > 0,
         cnn_limited=CnnReference.limited(bandwidth, src.duration_s),
         info=info, probability=p, interval=interval, verdict=verdict, window_probs=np.asarray(w_probs),

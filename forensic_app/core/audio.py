@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 import soundfile as sf
 
-from .audio_source import AudioSource, ffmpeg_path, is_mp3, quiet_native_stderr
+from .audio_source import AudioSource, decode_failure, ffmpeg_path, is_mp3, quiet_native_stderr
 from .containers import mp3_has_frame_count, ogg_facts, wav_layout
 from .errors import UnusableInputError, unusable_input
 from .input_facts import PcmStats, file_sha256, make_input_info
@@ -37,6 +37,13 @@ MAX_CHANNELS = 64
 # is damaged, and resampling from it would cost minutes and gigabytes for a few kB of file.
 MIN_RATE_HZ, MAX_RATE_HZ = 4000, 768000
 MAX_DURATION_S = 24 * 3600.0
+UNKNOWN_LENGTH = 1 << 62  # libsndfile reports SF_COUNT_MAX frames when the header does not say
+
+
+def not_audio_error(path: Path) -> UnusableInputError:
+    """A file in which no decoder finds audio: random bytes, a document, a damaged header."""
+    return unusable_input(path, "not a readable audio file: it is damaged, or it is not audio at all",
+                          "Check that it plays in a media player; if it does, convert it to WAV or FLAC and try again")
 
 
 def no_audio_error(path: Path) -> UnusableInputError:
@@ -96,20 +103,25 @@ def _probe_with_ffmpeg(path: Path, notes: tuple[str, ...] = ()) -> AudioSource:
         stream = facts["streams"][0]
         rate, channels = int(stream["sample_rate"]), int(stream["channels"])
     except (ValueError, KeyError, IndexError, TypeError):
-        msg = out.stderr.strip().splitlines()
-        # ffprobe prefixes the full path, and its own "[mjpeg @ 0x55...]" tags mean nothing to people
-        detail = re.sub(r"^\[[^\]]* @ 0x[0-9a-f]+\]\s*", "", msg[-1].replace(f"{path}: ", "")) if msg else "no audio stream"
-        raise unusable_input(path, f"not a readable audio file ({detail})",
-                             "Check that it plays in a media player; if it does, convert it to WAV or FLAC and try again") from None
+        rate = channels = 0
+    if rate <= 0 or channels <= 0:
+        # ffprobe's own words ("Invalid data found when processing input", "moov atom not found") mean
+        # nothing to people; random bytes named .mp3 even get a stream of 0 channels at 0 Hz
+        raise not_audio_error(path)
+    if not stream.get("codec_name"):
+        raise decode_failure(path, 0.0, ["Decoder (codec none) not found"])
     try:
         duration = float(stream.get("duration") or facts.get("format", {}).get("duration") or 0.0)
     except ValueError:
         duration = 0.0
     codec = str(stream.get("codec_name") or "unknown")
     container = path.suffix.lstrip(".").upper() or "ffmpeg"
+    # no stated length (a FLAC from a live stream): a length from the size, as if 16-bit PCM; only
+    # the progress bar and the overview's column width use it, and the decode runs to the end
+    n_frames = int(round(duration * rate)) if duration > 0 else path.stat().st_size // (2 * channels)
     return AudioSource(path=path, format=container, subtype=codec,
                        is_lossy=codec not in {"flac", "alac", "pcm_s16le", "pcm_s24le", "pcm_f32le", "wavpack", "ape"},
-                       sample_rate=rate, channels=channels, n_frames=max(1, int(round(duration * rate))),
+                       sample_rate=rate, channels=channels, n_frames=max(1, n_frames),
                        exact_length=False, container_notes=notes, _ffmpeg=True)
 
 
@@ -148,10 +160,23 @@ def _open_with_soundfile(p: Path) -> Optional[AudioSource]:
                                      "Install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg) or convert the file to WAV/FLAC")
             src = _probe_with_ffmpeg(p, notes=("chained_ogg",))
             src.format, src.subtype, src.is_lossy = fmt, subtype, True
+            # ffprobe's duration is the first link's; the links' own end positions add up to the whole
+            src.n_frames = max(src.n_frames, facts.granule_frames)
             return src
         if not facts.complete:
             raise unusable_input(p, "the file is truncated: its Ogg stream stops without the end-of-stream page",
                                  "Get a complete copy of the file (it was probably cut off while copying or downloading)")
+    if info.frames >= UNKNOWN_LENGTH:
+        # libsndfile's answer for a stream that does not state its length (a FLAC with
+        # total_samples 0, legal for live encoders): it cannot read such a file, ffmpeg can
+        if ffmpeg_path() is None:
+            raise unusable_input(p, "this file does not state its length (allowed, e.g. for a FLAC recorded from a "
+                                 "live stream), and reading such a file needs ffmpeg, which is not installed",
+                                 "Install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg) or re-encode the file "
+                                 "with the program that made it")
+        src = _probe_with_ffmpeg(p)
+        src.format, src.subtype, src.is_lossy = fmt, subtype, _lossy(fmt, subtype)
+        return src
     return AudioSource(path=p, format=fmt, subtype=subtype, is_lossy=_lossy(fmt, subtype),
                        sample_rate=int(info.samplerate), channels=int(info.channels), n_frames=int(info.frames),
                        exact_length=exact, container_notes=notes)
@@ -170,7 +195,9 @@ def open_audio(path: str | os.PathLike, cancel: Optional[CancelToken] = None) ->
             raise unusable_input(p, "not a readable audio file (unknown or damaged format)",
                                  "Use WAV, FLAC, OGG, Opus or MP3, or install ffmpeg for other formats")
         src = _probe_with_ffmpeg(p)
-    if src.channels <= 0 or src.channels > MAX_CHANNELS:
+    if src.channels <= 0 or src.sample_rate <= 0:
+        raise not_audio_error(p)
+    if src.channels > MAX_CHANNELS:
         raise unusable_input(p, f"unsupported audio layout ({src.channels} channels at {src.sample_rate} Hz)",
                              "Export the track as stereo or mono WAV/FLAC and try again")
     if not MIN_RATE_HZ <= src.sample_rate <= MAX_RATE_HZ:

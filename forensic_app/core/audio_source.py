@@ -4,6 +4,11 @@ Three readers stand behind ``AudioSource.blocks``: libsndfile (soundfile), the r
 an unfinalised WAV read as headerless data, and an ``ffmpeg ... -f f32le -`` pipe (no
 temporary file, no 4 GiB limit). Which one a file gets, and the facts an ``AudioSource``
 holds, are decided when :func:`forensic_app.core.audio.open_audio` probes the file.
+
+Decoders that meet damaged data skip it and go on (libmpg123 resyncs to the next frame,
+ffmpeg drops the packet); what they print about it is captured, never shown, and becomes
+``AudioSource.skipped_at_s`` (a note in the result). When decoding stops instead, the message
+says so in plain words (:func:`decode_failure`), not in the decoder's.
 """
 
 from __future__ import annotations
@@ -11,10 +16,13 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+import tempfile
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -22,7 +30,7 @@ import numpy as np
 import soundfile as sf
 
 from .containers import SAMPLE_BYTES
-from .errors import unusable_input
+from .errors import UnusableInputError, unusable_input
 from .progress import CancelToken, check
 
 
@@ -38,6 +46,8 @@ class AudioSource:
     is the header's length until the file has been read to its end, then the exact count.
     ``exact_length``: the header's length is exact, so a shorter decode means truncation.
     ``container_notes``: note codes about the container (``unfinalised_wav``, ``chained_ogg``).
+    ``skipped_at_s``: where (seconds, about) the decoder met damaged data and skipped it, filled
+    while the blocks are read.
     """
 
     path: Path
@@ -49,6 +59,7 @@ class AudioSource:
     n_frames: int
     exact_length: bool = True
     container_notes: tuple[str, ...] = ()
+    skipped_at_s: list[float] = field(default_factory=list)
     _raw: Optional[tuple[int, str]] = None  # (data offset, soundfile subtype) of an unfinalised WAV
     _ffmpeg: bool = False  # decode through an ffmpeg pipe (no temporary file, no 4 GiB limit)
 
@@ -63,12 +74,8 @@ class AudioSource:
             for data in reader(self, block_frames, cancel):
                 read += data.shape[0]
                 yield data
-        except sf.LibsndfileError as exc:
-            raise unusable_input(self.path, f"the file is truncated or corrupt after {read / self.sample_rate:.1f} s ({exc})",
-                                 "Get an intact copy of the file, or convert it to WAV/FLAC with another program") from None
-        except RuntimeError as exc:  # libsndfile reports some decode errors this way
-            raise unusable_input(self.path, f"the file could not be decoded after {read / self.sample_rate:.1f} s ({exc})",
-                                 "Get an intact copy of the file, or convert it to WAV/FLAC with another program") from None
+        except (sf.LibsndfileError, RuntimeError) as exc:  # libsndfile reports some decode errors as RuntimeError
+            raise decode_failure(self.path, read / self.sample_rate, str(exc).splitlines()) from None
         if self.exact_length and self.n_frames and read < 0.98 * self.n_frames - self.sample_rate:
             raise unusable_input(self.path, f"the file is truncated: its header promises {self.duration_s:.1f} s but only "
                                  f"{read / self.sample_rate:.1f} s could be decoded", "Get a complete copy of the file")
@@ -84,6 +91,70 @@ class AudioSource:
         self.close()
 
 
+# What decoders print about damaged data: libmpg123 inside libsndfile ("Note: Illegal
+# Audio-MPEG-Header 0x... at offset 48527.", "Note: Trying to resync...", "[src/libmpg123/...]
+# error: ..."); ffmpeg ("[mp3float @ 0x...] Header missing", "[ogg @ 0x...] CRC mismatch!",
+# "[flac @ 0x...] invalid residual", and for each packet dropped "Error while decoding stream
+# #0:0: ..."). Not damage: ffmpeg's remarks at the seam of a chained Ogg ("[ogg @ 0x...] failed
+# to create or replace stream", our f32le output's "non monotonically increasing dts").
+_MPG123_LINE = re.compile(r"^(?:Note|Warning|Error): |^\[[^\]]*libmpg123[^\]]*\]")
+_FFMPEG_DAMAGE = re.compile(r"Error while decoding|Decoding error|Header missing|CRC mismatch|invalid residual|"
+                            r"decode_frame\(\) failed|corrupt|damaged|conceal", re.IGNORECASE)
+_STDERR_LOCK = threading.RLock()  # one redirect of file descriptor 2 at a time, process-wide
+
+
+class NativeStderr:
+    """Captures what native code writes straight to file descriptor 2, past Python (libmpg123
+    inside libsndfile prints its warnings there), while :meth:`capturing` runs.
+
+    The redirect is process-wide, so only one is active at a time; lines another thread wrote
+    meanwhile (anything that is not a decoder's) are given back to stderr by :meth:`decoder_lines`.
+    Where file descriptor 2 cannot be redirected, nothing is captured.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="forensic-app-stderr-")
+        self._done = 0
+
+    @contextlib.contextmanager
+    def capturing(self) -> Iterator[None]:
+        with _STDERR_LOCK:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+            except (OSError, ValueError):
+                yield
+                return
+            os.dup2(self._file.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+
+    def decoder_lines(self) -> list[str]:
+        """The decoder's lines captured since the last call; other lines go back to stderr."""
+        size = os.fstat(self._file.fileno()).st_size
+        if size == self._done:
+            return []
+        self._file.seek(self._done)
+        text = self._file.read(size - self._done)
+        self._done = size
+        lines, other = [], b""
+        for line in text.splitlines(keepends=True):
+            if _MPG123_LINE.match(line.decode("utf-8", "replace")):
+                lines.append(line.decode("utf-8", "replace").strip())
+            else:
+                other += line
+        if other:
+            with contextlib.suppress(OSError):
+                os.write(2, other)
+        return lines
+
+    def close(self) -> None:
+        self._file.close()
+
+
 @contextlib.contextmanager
 def quiet_native_stderr(enabled: bool = True):
     """libmpg123 prints warnings ("Xing stream size off by more than 1 %") straight to file
@@ -92,20 +163,27 @@ def quiet_native_stderr(enabled: bool = True):
     if not enabled:
         yield
         return
+    capture = NativeStderr()
     try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
+        with capture.capturing():
+            yield
+        capture.decoder_lines()  # dropped; anything else written meanwhile goes back to stderr
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        capture.close()
+
+
+_UNKNOWN_CODEC = re.compile(r"Decoder \(codec [^)]*\) not found|Decoder not found|codec not currently supported")
+
+
+def decode_failure(path: Path, at_s: float, lines: list[str]) -> UnusableInputError:
+    """The one message for a decode that stopped, from the decoder's own lines (never shown:
+    "Decoder (codec none) not found for input stream #0:0" means nothing to people)."""
+    if any(_UNKNOWN_CODEC.search(x) for x in lines):
+        return unusable_input(path, "the audio in this file is stored in a format (codec) that the installed ffmpeg "
+                              "cannot decode", "Convert it to WAV or FLAC with the program that made it and try again")
+    where = f" past {at_s:.1f} s" if at_s >= 0.05 else ""
+    return unusable_input(path, f"the file is damaged or truncated: its audio could not be decoded{where}",
+                          "Get an intact copy of the file, or convert it to WAV/FLAC with another program")
 
 
 def is_mp3(path: Path) -> bool:
@@ -147,6 +225,7 @@ class _FileSlice(io.RawIOBase):
 
 
 def _soundfile_blocks(src: AudioSource, block_frames: int, cancel: Optional[CancelToken]) -> Iterator[np.ndarray]:
+    capture = None
     if src._raw is not None:
         offset, subtype = src._raw
         # an unfinalised WAV: read its PCM as headerless data from the data chunk to the end of the file
@@ -156,46 +235,99 @@ def _soundfile_blocks(src: AudioSource, block_frames: int, cancel: Optional[Canc
     else:
         with quiet_native_stderr(is_mp3(src.path)):
             f, sfile = None, sf.SoundFile(os.fsencode(src.path))
+        if is_mp3(src.path):
+            capture = NativeStderr()
     try:
         with sfile:
             while True:
                 check(cancel)
-                data = sfile.read(block_frames, dtype="float32", always_2d=True)
+                data = sfile.read(block_frames, dtype="float32", always_2d=True) if capture is None else \
+                    _read_watched(sfile, src, block_frames, capture)
                 if data.shape[0] == 0:
                     break
                 yield data
     finally:
         if f is not None:
             f.close()
+        if capture is not None:
+            capture.close()
+
+
+def _read_watched(sfile: sf.SoundFile, src: AudioSource, block_frames: int, capture: NativeStderr) -> np.ndarray:
+    """One block, read half a second at a time with libmpg123's stderr captured: where it complains,
+    it met damaged data and skipped it, by the time the audio read so far reaches (its byte
+    offsets mean nothing to people)."""
+    out = np.empty((block_frames, src.channels), np.float32)
+    step, done = max(1, src.sample_rate // 2), 0
+    while done < block_frames:
+        n = min(step, block_frames - done)
+        with capture.capturing():
+            got = sfile.read(n, dtype="float32", always_2d=True, out=out[done:done + n])
+        done += got.shape[0]
+        if capture.decoder_lines():
+            _note_skip(src, sfile.tell() / src.sample_rate)
+        if got.shape[0] < n:
+            break
+    return out[:done]
+
+
+def _note_skip(src: AudioSource, at_s: float) -> None:
+    if not src.skipped_at_s or at_s - src.skipped_at_s[-1] > 1.5:  # one damaged stretch, one place
+        src.skipped_at_s.append(at_s)
 
 
 def _ffmpeg_blocks(src: AudioSource, block_frames: int, cancel: Optional[CancelToken]) -> Iterator[np.ndarray]:
-    """float32 blocks from ``ffmpeg ... -f f32le -`` at the first stream's rate and channel count."""
+    """float32 blocks from ``ffmpeg ... -f f32le -`` at the first stream's rate and channel count.
+
+    ffmpeg's stderr goes to a temporary file (a pipe could fill up and stall it), looked at after
+    each half second of output: what it says about damaged data it skipped becomes ``src.skipped_at_s``."""
     exe = ffmpeg_path()
     if exe is None:
         raise unusable_input(src.path, "ffmpeg is needed to decode this file but is no longer installed", "Install ffmpeg and try again")
+    errors = tempfile.TemporaryFile(prefix="forensic-app-ffmpeg-")
     proc = subprocess.Popen([exe, "-nostdin", "-v", "error", "-i", str(src.path), "-vn", "-map", "0:a:0",
                              "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(src.channels), "-ar", str(src.sample_rate), "-"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=errors)
     frame_bytes = 4 * src.channels
+    seen = 0  # bytes of stderr already looked at
+    lines: list[str] = []
+
+    def new_lines() -> list[str]:
+        nonlocal seen
+        size = os.fstat(errors.fileno()).st_size
+        if size == seen:
+            return []
+        errors.seek(seen)
+        text = errors.read(size - seen).decode("utf-8", "replace")
+        seen = size
+        return [x.strip() for x in text.splitlines() if x.strip()]
+
     try:
-        rest = b""
+        block_bytes, step_bytes = block_frames * frame_bytes, max(1, src.sample_rate // 2) * frame_bytes
+        pending, received = bytearray(), 0
         while True:
             check(cancel)
-            chunk = proc.stdout.read(block_frames * frame_bytes)
+            chunk = proc.stdout.read(step_bytes)  # half a second at a time, so a complaint is placed to about that
+            received += len(chunk)
+            fresh = new_lines()
+            lines = (lines + fresh)[-20:]  # enough to tell why it stopped, however much it complained
+            if any(_FFMPEG_DAMAGE.search(x) for x in fresh):
+                _note_skip(src, received // frame_bytes / src.sample_rate)
+            pending += chunk
+            while len(pending) >= block_bytes or (not chunk and len(pending) >= frame_bytes):
+                n = min(len(pending), block_bytes) // frame_bytes * frame_bytes
+                yield np.frombuffer(bytes(pending[:n]), dtype="<f4").reshape(-1, src.channels)
+                del pending[:n]
             if not chunk:
                 break
-            chunk = rest + chunk
-            n = len(chunk) // frame_bytes * frame_bytes
-            rest = chunk[n:]
-            if n:
-                yield np.frombuffer(chunk[:n], dtype="<f4").reshape(-1, src.channels)
-        err = proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
         if proc.wait() != 0:
-            raise RuntimeError(err[-1] if err else f"ffmpeg stopped with status {proc.returncode}")
+            lines += new_lines()
+            raise RuntimeError("\n".join(lines[-5:]) or f"ffmpeg stopped with status {proc.returncode}")
+        if any(_FFMPEG_DAMAGE.search(x) for x in new_lines()):
+            _note_skip(src, received // frame_bytes / src.sample_rate)
     finally:
         if proc.poll() is None:
             proc.kill()
         proc.wait()
         proc.stdout.close()
-        proc.stderr.close()
+        errors.close()

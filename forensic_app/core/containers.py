@@ -1,6 +1,6 @@
 """Container facts libsndfile does not tell us (or tells us wrongly).
 
-Each function reads a few kilobytes of the file's header or tail, never the whole file:
+Each function reads a file's headers, never its audio:
 
 - ``wav_layout``: where a RIFF/WAVE file's PCM starts, and whether its size fields are the
   placeholders an unfinalised recording leaves (0, 0x7FFFFFFF, 0xFFFFFFFF), in which case the
@@ -9,7 +9,10 @@ Each function reads a few kilobytes of the file's header or tail, never the whol
   Without one, libsndfile's length is an estimate from the first frame's bitrate, so a short
   decode is not evidence of truncation;
 - ``ogg_facts``: how many logical streams (chained links) an Ogg file holds, and whether its
-  last page is complete and carries the end-of-stream flag (a cut-off download does not).
+  last page is complete and carries the end-of-stream flag (a cut-off download does not). This
+  one walks every page header (27 bytes plus the segment table each, found by the lengths they
+  state), because a link can start anywhere: ``cat a.ogg b.ogg`` makes one, and with the same
+  serial number twice only the beginning-of-stream flag in the middle of the file tells.
 
 Sources: Microsoft RIFF/WAVE; the Xing/Info and VBRI header layouts (LAME documentation);
 RFC 3533 (Ogg page header: capture pattern, header_type flags 0x02 BOS / 0x04 EOS, segment table).
@@ -17,6 +20,7 @@ RFC 3533 (Ogg page header: capture pattern, header_type flags 0x02 BOS / 0x04 EO
 
 from __future__ import annotations
 
+import mmap
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,40 +102,39 @@ def mp3_has_frame_count(path: Path) -> bool:
 
 @dataclass(frozen=True)
 class OggFacts:
-    chained: bool  # more than one logical stream (BOS pages with other serials, or a last page of another stream)
+    chained: bool  # more than one link: a beginning-of-stream page after the pages of a first link
     complete: bool  # the last page is whole and carries the end-of-stream flag
+    granule_frames: int = 0  # the links' last granule positions added up: about the whole length, in frames
 
 
-def _pages(buf: bytes):
-    """(offset, header_type, total_length) of each page found in ``buf``."""
-    i = buf.find(b"OggS")
-    while 0 <= i and i + 27 <= len(buf):
-        nseg = buf[i + 26]
-        if i + 27 + nseg <= len(buf):
-            length = 27 + nseg + sum(buf[i + 27:i + 27 + nseg])
-            yield i, buf[i + 5], length
-        i = buf.find(b"OggS", i + 4)
+_NO_GRANULE = (1 << 64) - 1  # a page on which no packet ends
 
 
-def ogg_facts(path: Path, span: int = 1 << 20) -> OggFacts:
-    """Links and completeness of an Ogg file from its first and last ``span`` bytes."""
-    size = path.stat().st_size
-    with open(path, "rb") as f:
-        head = f.read(span)
-        f.seek(max(0, size - span))
-        tail_start = f.tell()
-        tail = f.read()
-
-    def serial(buf: bytes, off: int) -> int:
-        return struct.unpack_from("<I", buf, off + 14)[0] if off + 18 <= len(buf) else -1
-
-    bos = {serial(buf, off) for buf in (head, tail) for off, htype, _ in _pages(buf) if htype & 0x02}
-    first = next(iter(_pages(head)), None)
-    last = None
-    for last in _pages(tail):
-        pass
-    if first is None or last is None:
+def ogg_facts(path: Path) -> OggFacts:
+    """Links, completeness and length of an Ogg file from all its page headers (see the module docstring)."""
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        size = len(m)
+        pos = m.find(b"OggS")
+        links, in_bos, granules = 0, False, 0
+        last_granule, first_serial = 0, None
+        last = None  # (offset, header_type, length, serial)
+        while 0 <= pos and pos + 27 <= size:
+            htype, granule, serial, nseg = m[pos + 5], *struct.unpack_from("<QI", m, pos + 6), m[pos + 26]
+            length = 27 + nseg + sum(m[pos + 27:pos + 27 + nseg])
+            if htype & 0x02 and not in_bos:  # the first page of a link (grouped streams open together)
+                links += 1
+                granules += last_granule
+                last_granule = 0
+            in_bos = bool(htype & 0x02)
+            if granule != _NO_GRANULE:
+                last_granule = granule
+            first_serial = serial if first_serial is None else first_serial
+            last = (pos, htype, length, serial)
+            nxt = pos + length
+            # damaged data between pages: find the next capture pattern, as a decoder resyncs
+            pos = nxt if m[nxt:nxt + 4] == b"OggS" else m.find(b"OggS", pos + 4)
+    if last is None:
         return OggFacts(chained=False, complete=False)
-    off, htype, length = last
-    chained = len(bos) > 1 or serial(tail, off) != serial(head, first[0])
-    return OggFacts(chained=chained, complete=bool(htype & 0x04) and tail_start + off + length == size)
+    off, htype, length, serial = last
+    return OggFacts(chained=links > 1 or serial != first_serial,
+                    complete=bool(htype & 0x04) and off + length == size, granule_frames=granules + last_granule)

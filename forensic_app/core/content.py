@@ -81,7 +81,9 @@ class ContentMeter:
     """Streaming: how much of a signal rises above ``SILENT_DBFS``, in 0.1-s stretches.
 
     ``add`` takes mono blocks (n,) at ``rate`` in order; each block's last partial stretch
-    is left out (blocks are long, so this is a few milliseconds per 10 s).
+    is left out (blocks are long, so this is a few milliseconds per 10 s). A stretch's level is
+    measured around its own mean: a constant offset (DC, a stuck converter, a file of one
+    repeated sample value) is no sound, however far from zero it sits.
     """
 
     def __init__(self, rate: int):
@@ -93,7 +95,7 @@ class ContentMeter:
     def add(self, mono: np.ndarray) -> None:
         m = mono.size // self.step * self.step
         if m:
-            rms = np.sqrt(np.mean(mono[:m].reshape(-1, self.step) ** 2, axis=1) + 1e-20)
+            rms = np.sqrt(np.var(mono[:m].reshape(-1, self.step), axis=1) + 1e-20)
             self.silent += int(np.count_nonzero(20 * np.log10(rms) < SILENT_DBFS))
             self.total += rms.size
 

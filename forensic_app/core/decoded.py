@@ -28,7 +28,7 @@ import numpy as np
 from .audio import no_audio_error, open_audio
 from .audio_source import AudioSource
 from .errors import unusable_input
-from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info
+from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info, unchanged_since
 from .mono import Downmix, mean_channels
 from .progress import CancelToken, check
 from .result import InputInfo, Spectrogram
@@ -73,6 +73,11 @@ class PcmSource:
     @property
     def container_notes(self) -> tuple[str, ...]:
         return self.source.container_notes
+
+    @property
+    def skipped_at_s(self) -> list[float]:
+        """Where the decoder skipped damaged data (seconds, about)."""
+        return self.source.skipped_at_s
 
     def read(self, start: int, n: int) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -179,6 +184,7 @@ def decode_to_disk(path: str | os.PathLike, cancel: Optional[CancelToken] = None
     where = temp_dir or tempfile.gettempdir()
     _check_space(where, int(src.n_frames * 4 * src.channels * 1.02), p)
     fingerprint = file_fingerprint(p)
+    file_hash = file_sha256(p, cancel)  # before the decode, and again after it: see input_facts.unchanged_since
     store = tempfile.TemporaryFile(prefix="forensic-app-decoded-", dir=where)
     try:
         stats = PcmStats()
@@ -196,10 +202,10 @@ def decode_to_disk(path: str | os.PathLike, cancel: Optional[CancelToken] = None
             raise no_audio_error(p)
         store.flush()
         check(cancel)
-        info = make_input_info(src, file_sha256(p, cancel), stats.sha256)
-        if file_fingerprint(p) != fingerprint:
-            raise unusable_input(p, "the file changed while it was being read (it is still being written, or was replaced)",
-                                 "Open it again once it is complete")
+        if not unchanged_since(p, fingerprint, file_hash, cancel):
+            raise unusable_input(p, "the file changed while it was being read (it is still being written, or was "
+                                 "rewritten or replaced)", "Open it again once it is complete")
+        info = make_input_info(src, file_hash, stats.sha256)
         return DecodedAudio(replace(src), store, info, display.result(), fingerprint, downmix)
     except BaseException:
         store.close()

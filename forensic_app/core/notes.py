@@ -45,6 +45,7 @@ class NoteInputs:
     cnn_shifted: bool = False  # the CNN's reading was placed against real music of the same bandwidth (fusion.CnnReference)
     cnn_limited: bool = False  # band-limited or short input: the CNN alone answers to the line set on such real music
     model_modified: Optional[tuple[str, str]] = None  # (bundle sha256, released sha256) when not the released bundle
+    skipped_at_s: tuple[float, ...] = ()  # where the decoder skipped damaged data (AudioSource.skipped_at_s)
 
 
 CONTAINER_NOTES = {
@@ -58,6 +59,20 @@ CONTAINER_NOTES = {
 }
 
 
+def clock(t_s: float) -> str:
+    """0:03, 12:07, 1:02:05."""
+    t = int(t_s)
+    return f"{t // 3600}:{t // 60 % 60:02d}:{t % 60:02d}" if t >= 3600 else f"{t // 60}:{t % 60:02d}"
+
+
+def skipped_words(at_s: tuple[float, ...]) -> str:
+    """The note for damaged data the decoder skipped, at the places it did."""
+    shown = ", ".join(clock(t) for t in at_s[:5]) + (f" and {len(at_s) - 5} more places" if len(at_s) > 5 else "")
+    return (f"The decoder met damaged data in this file and skipped it (at about {shown}): the audio there is "
+            "missing or distorted, and what was analysed is not quite what the file should hold. Get an intact "
+            "copy of the file (the original export or download) and analyse that if those moments matter.")
+
+
 def make_notes(x: NoteInputs) -> list[Note]:
     notes: list[Note] = []
     add = lambda code, sev, text: notes.append(Note(code, sev, text))  # noqa: E731
@@ -68,9 +83,9 @@ def make_notes(x: NoteInputs) -> list[Note]:
 
     if "no_content" in x.decision_reasons:
         add("no_content", "warning",
-            f"Only {x.content_s or 0:.1f} s of the audio rises above -60 dBFS: this is near-silence or room tone, "
-            "with no musical content to examine. The detectors' readings on such input mean nothing, so the result "
-            "stays 'inconclusive' whatever they read.")
+            f"Only {x.content_s or 0:.1f} s of the audio rises above -60 dBFS: this is near-silence, room tone or a "
+            "constant level (a DC offset, which is no sound), with no musical content to examine. The detectors' "
+            "readings on such input mean nothing, so the result stays 'inconclusive' whatever they read.")
     elif "cnn_confounded" in x.decision_reasons and not x.held_tone:
         add("cnn_confounded", "caution",
             "The patch CNN's average reading on this track is high, but held synthesizer tones (sawtooth, square, detuned pads), "
@@ -83,6 +98,8 @@ def make_notes(x: NoteInputs) -> list[Note]:
     for code in x.container_notes:
         if code in CONTAINER_NOTES:
             add(code, *CONTAINER_NOTES[code])
+    if x.skipped_at_s:
+        add("decoder_skipped", "caution", skipped_words(x.skipped_at_s))
     if x.polarity_inverted:
         add("polarity_inverted", "caution",
             "One channel of this file is polarity-inverted: added together, the channels cancel out (a mono "

@@ -14,9 +14,12 @@ from typing import Any, Optional
 
 import platformdirs
 
+from ..core.bounded_json import read_json
+
 CONFIG_DIR_ENV = "FORENSIC_APP_CONFIG_DIR"
 SETTINGS_FILE = "settings.json"
 MAX_RECENT = 10
+MAX_SETTINGS_BYTES = 1 << 20  # a few kB in use; a larger file is not ours
 
 COLOUR_MAPS = ("magma", "inferno", "viridis", "cividis", "grey")
 FREQ_SCALES = ("linear", "log", "mel")
@@ -78,7 +81,7 @@ def load_settings() -> tuple[Settings, Optional[str]]:
     if not path.exists():
         return Settings(), None
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = read_json(path, max_bytes=MAX_SETTINGS_BYTES)
         if not isinstance(raw, dict):
             raise ValueError("not a JSON object")
         known = {f.name: f for f in fields(Settings)}

@@ -140,3 +140,62 @@ def test_a_case_saved_before_the_real_music_reference_shows_no_patch_as_unusual(
     del hm["real_share"], hm["logits"]
     back = result_from_document(doc).heatmap
     assert back.real_share.shape == shape and back.strength.max() == 0.0 and back.logits is None
+
+
+def test_a_case_padded_past_the_largest_case_is_refused_unread(stem_case, tmp_path, capsys):
+    import tracemalloc
+
+    from forensic_app.cli import main
+
+    path = save_case(stem_case, tmp_path / "padded.facase")
+    with open(path, "r+b") as f:  # a valid case, then zero bytes to 1 GB (sparse: no disk used)
+        f.truncate(1 << 30)
+    tracemalloc.start()
+    try:
+        with pytest.raises(CaseFileError, match="larger than any case this app writes") as err:
+            load_case(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20, f"{peak / 1e6:.0f} MB held to refuse it"  # was 3.1 GB
+    assert "1,074 MB" in str(err.value) and "\n" not in str(err.value)
+    assert main(["case", str(path), "--no-progress"]) == 2
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.strip()]
+    assert len(lines) == 1 and "padded.facase is not read" in lines[0]
+
+
+def test_a_case_nested_ten_million_deep_is_one_line_and_exit_2(tmp_path, capsys):
+    from forensic_app.cli import main
+
+    path = tmp_path / "brackets.facase"
+    path.write_bytes(b"[" * 10_000_000)
+    assert main(["case", str(path), "--no-progress"]) == 2  # was a 28-line RecursionError traceback, exit 1
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.strip()]
+    assert len(lines) == 1 and "nested 10,000,000 levels deep" in lines[0] and "Traceback" not in lines[0]
+
+
+def test_brackets_inside_text_do_not_count_as_nesting(stem_case, tmp_path):
+    case = dataclasses.replace(stem_case, annotations=[Annotation(1.0, 2.0, "[[[[" * 100 + ' "{{{{\\' * 50)])
+    path = save_case(case, tmp_path / "brackets-in-notes.facase")
+    assert load_case(path).annotations[0].text == case.annotations[0].text
+
+
+def test_a_result_array_that_inflates_past_its_shape_is_refused_small(stem_case, tmp_path):
+    import base64
+    import tracemalloc
+    import zlib
+
+    path = save_case(stem_case, tmp_path / "bomb.facase")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["lanes"][0]["result"]["comb"]["freqs_hz"] = {  # 300 kB that inflate to 300 MB, behind a shape of 3 values
+        "dtype": "float64", "shape": [3],
+        "zlib_b64": base64.b64encode(zlib.compress(bytes(300 << 20), 9)).decode("ascii")}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    tracemalloc.start()
+    try:
+        with pytest.raises(CaseFileError, match="damaged"):
+            load_case(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 200 << 20, f"{peak / 1e6:.0f} MB inflated"

@@ -195,3 +195,27 @@ def test_non_utf8_file_name_gives_valid_json(tmp_path, make_wav, tiny_weights):
     d = json.loads(proc.stdout.decode("utf-8"))  # valid UTF-8 and valid JSON
     assert d["verdict"] in ("no_traces_found", "inconclusive", "likely_fake")
     assert d["format"] == "WAV" and d["subtype"] == "PCM_16"  # read by libsndfile, not sent round through ffmpeg
+
+
+DECODER_JARGON = ("@ 0x", "#0:", "Last message repeated", "codec none", "Error number", "Decoder (",
+                  "when processing input", "channels at 0 Hz", "psf_", "moov atom")
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+@pytest.mark.parametrize("ext", [".mp3", ".flac", ".mp2", ".aac", ".ac3", ".m4a", ".ogg"])
+def test_random_bytes_named_as_audio_are_called_not_audio_in_plain_words(capsys, tmp_path, tiny_weights, ext):
+    p = tmp_path / f"upload{ext}"
+    p.write_bytes(np.random.default_rng(len(ext)).integers(0, 256, 200_000, dtype=np.uint8).tobytes())
+    err = expect_unusable(capsys, p, tiny_weights)
+    assert "damaged" in err or "not audio" in err, err  # was "unsupported audio layout (0 channels at 0 Hz)" for .mp3
+    assert not any(j in err for j in DECODER_JARGON), err
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+def test_audio_in_a_codec_ffmpeg_lacks_is_said_plainly(capsys, make_wav, tiny_weights):
+    p = make_wav("music", 3.0, name="unknown-codec.wav")
+    raw = bytearray(p.read_bytes())
+    raw[20:22] = (0x9999).to_bytes(2, "little")  # the fmt chunk's format tag: a codec nobody has
+    p.write_bytes(bytes(raw))
+    err = expect_unusable(capsys, p, tiny_weights, "format", "cannot decode", "convert it")
+    assert not any(j in err for j in DECODER_JARGON), err  # was "Decoder (codec none) not found for input stream #0:0"

@@ -246,3 +246,150 @@ def test_an_unscored_tail_is_said(tmp_path, tiny_weights):
     tail = r.input.duration_s - r.windows[-1].end_s
     cnn = {d.name: d for d in r.detectors}["patch_cnn"]
     assert tail > 0.05 and f"The last {tail:.1f} s is shorter than one patch" in cnn.summary
+
+
+def flac_without_length(path, seconds: float) -> None:
+    """A FLAC whose STREAMINFO says total_samples = 0 ("unknown", as live encoders write it)."""
+    sf.write(path, music_like(seconds, SR, 6), SR, format="FLAC", subtype="PCM_16")
+    raw = bytearray(path.read_bytes())
+    assert raw[:4] == b"fLaC" and raw[4] & 0x7F == 0  # STREAMINFO first; its 36-bit total ends the 18th byte
+    raw[8 + 13] &= 0xF0
+    raw[8 + 14:8 + 18] = b"\0\0\0\0"
+    path.write_bytes(bytes(raw))
+
+
+@needs_ffmpeg
+def test_a_flac_that_does_not_state_its_length_is_analysed_in_full(tmp_path, tiny_weights):
+    p = tmp_path / "live-stream.flac"
+    flac_without_length(p, 6.0)
+    r = analyze(p, weights_dir=tiny_weights)  # was refused: "the header promises 58096321724 hours"
+    assert r.input.duration_s == pytest.approx(6.0, abs=0.01)
+    assert not r.input.is_lossy
+
+
+def test_a_flac_without_its_length_and_without_ffmpeg_says_to_install_it(capsys, tmp_path, tiny_weights, monkeypatch):
+    from forensic_app.core import audio as audio_mod
+
+    p = tmp_path / "live-stream.flac"
+    flac_without_length(p, 3.0)
+    monkeypatch.setattr(audio_mod, "ffmpeg_path", lambda: None)
+    assert main(["analyze", str(p), "--weights", str(tiny_weights), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "does not state its length" in err and "Install ffmpeg" in err and "hours" not in err
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("same_serial", [True, False], ids=["cat-one-file-twice", "two-files-one-layout"])
+def test_ogg_links_are_decoded_in_full(tmp_path, tiny_weights, same_serial):
+    one, other = tmp_path / "one.ogg", tmp_path / "other.ogg"
+    sf.write(one, music_like(4.0, SR, 7), SR, format="OGG", subtype="VORBIS")
+    # over 64 kB, so that libsndfile calls the chain's length unknown
+    sf.write(other, music_like(6.0, SR, 14), SR, format="OGG", subtype="VORBIS")
+    chained = tmp_path / "chained.ogg"  # `cat one.ogg one.ogg`: two links with one serial number
+    chained.write_bytes(one.read_bytes() + (one if same_serial else other).read_bytes())
+    r = analyze(chained, weights_dir=tiny_weights)
+    assert r.input.duration_s == pytest.approx(8.0 if same_serial else 10.0, abs=0.05)  # one serial: was 4.0, no note
+    codes = [n.code for n in r.notes]
+    assert "chained_ogg" in codes and "decoder_skipped" not in codes  # ffmpeg's remark at the seam is no damage
+
+
+def mp3_with_damage(tmp_path, xing: bool):
+    import subprocess
+
+    src = tmp_path / "in.wav"
+    sf.write(src, music_like(8.0, SR, 8), SR)
+    mp3 = tmp_path / ("song.mp3" if xing else "song-no-xing.mp3")
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(src), "-c:a", "libmp3lame", "-b:a", "128k",
+                    "-write_xing", "1" if xing else "0", str(mp3)], check=True)
+    raw = bytearray(mp3.read_bytes())
+    at = len(raw) // 2  # about 4 s in
+    raw[at:at] = np.random.default_rng(3).integers(0, 256, 16, dtype=np.uint8).tobytes()
+    mp3.write_bytes(bytes(raw))
+    return mp3
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("xing", [True, False], ids=["libsndfile", "ffmpeg"])
+def test_a_damaged_mp3_says_where_the_decoder_skipped(capfd, tmp_path, tiny_weights, xing):
+    import json
+
+    mp3 = mp3_with_damage(tmp_path, xing)
+    assert main(["analyze", str(mp3), "--weights", str(tiny_weights), "--no-progress", "--json"]) == 0
+    out, err = capfd.readouterr()
+    assert err.strip() == "", err  # libmpg123's "Illegal Audio-MPEG-Header ... Trying to resync" went to the terminal
+    notes = {n["code"]: n["text"] for n in json.loads(out)["notes"]}
+    assert "decoder_skipped" in notes
+    assert any(f"0:0{s}" in notes["decoder_skipped"] for s in (3, 4, 5)), notes["decoder_skipped"]
+
+
+@needs_ffmpeg
+def test_an_intact_mp3_has_no_damage_note(tmp_path, tiny_weights):
+    import subprocess
+
+    src = tmp_path / "in.wav"
+    sf.write(src, music_like(4.0, SR, 9), SR)
+    mp3 = tmp_path / "song.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(src), "-c:a", "libmp3lame", str(mp3)], check=True)
+    assert "decoder_skipped" not in [n.code for n in analyze(mp3, weights_dir=tiny_weights).notes]
+
+
+def test_a_constant_level_has_no_content(tmp_path, tiny_weights):
+    p = tmp_path / "dc-only.wav"  # a stuck converter: one sample value, far from zero, for 12 s
+    sf.write(p, np.full(12 * SR, 0.25, np.float32), SR, subtype="PCM_16")
+    r = analyze(p, weights_dir=tiny_weights)
+    assert r.verdict == "inconclusive"  # was "no traces", with no note
+    notes = {n.code: n.text for n in r.notes}
+    assert "no_content" in notes and "constant level" in notes["no_content"]
+    offset_music = tmp_path / "offset-music.wav"  # the same offset under music: the music still counts
+    sf.write(offset_music, 0.25 + 0.5 * music_like(12.0, SR, 10), SR, subtype="FLOAT")
+    assert "no_content" not in [n.code for n in analyze(offset_music, weights_dir=tiny_weights).notes]
+
+
+def rewrite_in_place_keeping_mtime(p) -> None:
+    """Another program rewrites the middle of the file, same size, and puts the old mtime back."""
+    import os
+
+    st = p.stat()
+    with open(p, "r+b") as f:
+        f.seek(st.st_size // 2)
+        f.write(np.random.default_rng(11).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert p.stat().st_size == st.st_size and p.stat().st_mtime_ns == st.st_mtime_ns
+
+
+def test_a_same_size_rewrite_with_the_old_mtime_during_analysis_is_refused(tmp_path, tiny_weights):
+    from forensic_app.core.errors import UnusableInputError
+
+    p = tmp_path / "music.wav"
+    sf.write(p, music_like(30.0, SR, 12), SR)
+    old_sha = hashlib.sha256(p.read_bytes()).hexdigest()
+    done = []
+
+    def rewrite_once_decoding(progress):
+        if progress.stage.startswith("Decoding") and not done:  # after the first 10-s block
+            done.append(progress.fraction)
+            rewrite_in_place_keeping_mtime(p)
+
+    with pytest.raises(UnusableInputError, match="changed while it was being analysed"):
+        r = analyze(p, weights_dir=tiny_weights, on_progress=rewrite_once_decoding)
+        pytest.fail(f"analysed as {r.input.file_sha256[:12]} (the old file was {old_sha[:12]})")
+    assert done
+
+
+def test_a_same_size_rewrite_while_the_window_decodes_is_refused(tmp_path):
+    from forensic_app.core.decoded import decode_to_disk
+    from forensic_app.core.errors import UnusableInputError
+
+    p = tmp_path / "music.wav"
+    sf.write(p, music_like(30.0, SR, 13), SR)
+    done = []
+
+    def rewrite_once(fraction):
+        if not done:
+            done.append(fraction)
+            rewrite_in_place_keeping_mtime(p)
+
+    with pytest.raises(UnusableInputError, match="changed while it was being read"):
+        decode_to_disk(p, on_fraction=rewrite_once).close()
+    with decode_to_disk(p) as audio:  # left alone, its hash is of the bytes decoded
+        assert audio.info.file_sha256 == hashlib.sha256(p.read_bytes()).hexdigest()

@@ -47,3 +47,10 @@ def test_recent_files_are_unique_and_capped():
     st.add_recent("/x/3.wav")
     assert st.recent_files[0] == "/x/3.wav" and len(st.recent_files) == s.MAX_RECENT
     assert len(set(st.recent_files)) == len(st.recent_files)
+
+
+def test_a_settings_file_nested_too_deep_resets_instead_of_crashing(isolated_settings):
+    isolated_settings.mkdir(parents=True)
+    (isolated_settings / "settings.json").write_text("[" * 100_000)  # was a RecursionError at start-up
+    loaded, problem = s.load_settings()
+    assert loaded == s.Settings() and "defaults were restored" in problem and "nested" in problem
