@@ -260,7 +260,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
         threshold_fake=cal.threshold_fake, threshold_real=cal.threshold_real))
 
     settings.update({"threshold_likely_fake": cal.threshold_fake, "threshold_no_traces_found": cal.threshold_real,
-                     "evidence_rules": dataclasses.asdict(rules), "probability_by_detector": decision.by_detector, "cnn_display_shift_logit": round(shift, 4),
+                     "evidence_rules": rules.to_dict(), "probability_by_detector": decision.by_detector, "cnn_display_shift_logit": round(shift, 4),
                      "cnn_bandwidth_shift_logit": round(scored.cnn_shift, 4),
                      "cnn_line_logit": _finite_or_none(rules.cnn_line(bandwidth, src.duration_s)),
                      "heatmap_reference": None if cal.patch_null is None else cal.patch_null.summary(),

@@ -36,7 +36,7 @@ kinds left traces; it is never a statement that a person made the track.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 import numpy as np
@@ -110,6 +110,12 @@ class EvidenceRules:
         if CnnReference.limited(bandwidth_hz, duration_s):
             return max(self.cnn_confound_logit, self.cnn_reference.limited_confound_logit)
         return self.cnn_confound_logit
+
+    def to_dict(self) -> dict[str, Any]:
+        """The rules as JSON-native values (lists, not tuples), as a result's provenance stores them."""
+        d = asdict(self)
+        d["cnn_reference"]["shift_knots"] = [list(k) for k in self.cnn_reference.shift_knots]
+        return d
 
     def cnn_display_shift(self, cal: Calibration) -> float:
         """Logits subtracted from patch and window logits before they are drawn.
