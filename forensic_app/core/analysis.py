@@ -7,7 +7,6 @@ detector -> window and track scores -> calibration -> notes -> AnalysisResult.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import shlex
 from contextlib import nullcontext
