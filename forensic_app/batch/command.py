@@ -27,6 +27,10 @@ def register(subparsers, common_options) -> None:
                               "that cannot be analysed becomes a row with the reason.")
     b.add_argument("inputs", nargs="+", metavar="PATH",
                    help="audio file, folder (recursive), @list.txt (one path per line) or glob ('music/**/*.mp3')")
+    b.add_argument("--ext", metavar="EXT[,EXT...]",
+                   help="which files folders and globs contribute (default: the audio formats the app reads: wav, "
+                        "flac, mp3, ogg, opus, m4a, aiff, ...); e.g. --ext wav,flac, or --ext '*' for every file. "
+                        "The others are counted in the summary, not rows; a file named on its own is always analysed")
     b.add_argument("-o", "--output", metavar="results.csv", help="write the table as CSV ('-' for stdout)")
     b.add_argument("--jsonl", metavar="results.jsonl", help="write one JSON object per file")
     b.add_argument("--reports", metavar="DIR", help="also write a PDF report per analysed file (<name>-<sha256 prefix>.pdf)")
@@ -102,18 +106,29 @@ def cmd_batch(args) -> int:
     if args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return EXIT_INPUT
+    from ..core.formats import AUDIO_EXTENSIONS, parse_extensions
+    from .discover import Skipped
+
+    try:
+        extensions = AUDIO_EXTENSIONS if args.ext is None else parse_extensions(args.ext)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    skipped = Skipped(extensions or ())
     store_path = default_store(args)
     try:  # before the store is opened or anything analysed: no output over an input, none over another
         from .guard import check_batch_outputs
 
-        check_batch_outputs(args.inputs, csv=args.output, jsonl=args.jsonl, store=store_path, reports_dir=args.reports)
+        check_batch_outputs(args.inputs, csv=args.output, jsonl=args.jsonl, store=store_path, reports_dir=args.reports,
+                            extensions=extensions)
     except ForensicError as exc:
         from ..core.outputs import printable
 
         print(f"error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     options = BatchOptions(jobs=args.jobs, weights_dir=args.weights, reports_dir=args.reports, page_size=args.page_size,
-                           resume=args.resume, scheduler=args.scheduler, retries=max(0, args.retries))
+                           resume=args.resume, scheduler=args.scheduler, retries=max(0, args.retries),
+                           extensions=extensions)
     progress = ProgressDisplay(sys.stderr.isatty() if args.progress is None else args.progress)
     t0 = time.monotonic()
     try:
@@ -129,7 +144,7 @@ def cmd_batch(args) -> int:
     run: Optional[int] = None
     try:
         run = run_batch(args.inputs, store, options, on_started=started, on_file=progress.file_done,
-                        exclude=[o for o in (args.output, args.jsonl) if o and o != "-"])
+                        exclude=[o for o in (args.output, args.jsonl) if o and o != "-"], skipped=skipped)
     except (StoreInUseError, BundleError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -170,6 +185,8 @@ def cmd_batch(args) -> int:
         audio_s = store.audio_seconds_analysed(run)
     out = sys.stderr if args.output == "-" or args.jsonl == "-" else sys.stdout
     print("\n".join(summary_lines(counts, time.monotonic() - t0, audio_s)), file=out)
+    if skipped.count:
+        print(skipped.words(), file=out)
     print(f"store: {os.path.abspath(store_path)}", file=out)
     if counts.get("error"):
         print(f"{counts['error']} file(s) failed with an internal error (see the 'error' column); "

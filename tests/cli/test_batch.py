@@ -39,7 +39,7 @@ def test_folders_lists_globs_and_bad_files_all_become_rows(tmp_path, tiny_weight
     a = write(music / "a.wav", seed=1)
     b = write(music / "deep" / "er" / "b.wav", seed=2)  # found by recursion
     write(music / ".hidden" / "h.wav", seed=9)  # hidden folders are skipped
-    notes = music / "lyrics.txt"
+    notes = music / "lyrics.txt"  # not audio: skipped in the folder, but a row when named on its own
     notes.write_text("not audio\n" * 20)
     trunc = music / "deep" / "trunc.wav"
     data = write(tmp_path / "full.wav", seed=3, seconds=6.0).read_bytes()
@@ -51,13 +51,13 @@ def test_folders_lists_globs_and_bad_files_all_become_rows(tmp_path, tiny_weight
     lst = tmp_path / "queue.txt"
     lst.write_text(f"# today's queue\n\nlisted/e.wav\n{a}\n")  # relative to the list; a is listed twice
     out, jl = tmp_path / "out.csv", tmp_path / "out.jsonl"
-    code = main(["batch", str(music), f"@{lst}", str(other / "*.wav"), str(tmp_path / "missing.wav"),
+    code = main(["batch", str(music), str(notes), f"@{lst}", str(other / "*.wav"), str(tmp_path / "missing.wav"),
                  "--weights", str(tiny_weights), "-o", str(out), "--jsonl", str(jl), "--no-progress"])
     stdout, err = capsys.readouterr()
     assert code == 3, err
     assert "3 file(s) could not be analysed" in err
     rows = read_csv(out)
-    assert [r["path"] for r in rows] == [str(p) for p in (a, notes, trunc, b, listed, c, d, tmp_path / "missing.wav")]
+    assert [r["path"] for r in rows] == [str(p) for p in (a, trunc, b, notes, listed, c, d, tmp_path / "missing.wav")]
     by = {r["path"]: r for r in rows}
     for p in (a, b, c, d, listed):
         r = by[str(p)]
@@ -79,7 +79,57 @@ def test_folders_lists_globs_and_bad_files_all_become_rows(tmp_path, tiny_weight
     assert lines[0]["detectors"]["patch_cnn"]["score"] == pytest.approx(float(rows[0]["score_patch_cnn"]), rel=1e-4)
     # the summary counts whatever verdicts the core gave, plus the unusable files
     verdicts = {r["verdict"] for r in rows if r["verdict"]}
-    assert all(v in stdout for v in verdicts) and "unusable" in stdout
+    assert all(v in stdout for v in verdicts) and "unusable" in stdout and "skipped" not in stdout
+
+
+def test_a_folder_with_sidecar_files_gives_a_row_per_audio_file_and_exit_0(tmp_path, tiny_weights, capsys,
+                                                                          count_analyze):
+    """`forensic-app batch resources/demo` made CREDITS.txt an 'unusable' row and exited 3."""
+    album = tmp_path / "album"
+    a = write(album / "01 intro.wav", seed=1)
+    b = write(album / "disc 2" / "02 song.wav", seed=2)
+    flac = album / "03 outro.flac"
+    sf.write(str(flac), make_signal("noise", 3.0, 44100, 1, seed=3), 44100)
+    for sidecar in ("CREDITS.txt", "cover.jpg", "album.cue", "disc 2/booklet.txt"):
+        (album / sidecar).write_bytes(b"not audio\n")
+    out = tmp_path / "out.csv"
+    code = main(["batch", str(album), "-o", str(out), "--weights", str(tiny_weights), "--no-progress"])
+    stdout, err = capsys.readouterr()
+    assert code == 0, err
+    assert [r["path"] for r in read_csv(out)] == [str(a), str(flac), str(b)]
+    assert {r["status"] for r in read_csv(out)} == {"analysed"}
+    assert "skipped 4 files that are not audio: CREDITS.txt, album.cue, cover.jpg, ..." in stdout
+    assert "unusable" not in stdout and "could not be analysed" not in err
+    assert sorted(count_analyze) == sorted(map(str, (a, b, flac)))
+    # a glob is narrowed the same way; --ext chooses the extensions ('*': every file, each a row)
+    out2 = tmp_path / "glob.csv"
+    assert main(["batch", str(album / "*"), "-o", str(out2), "--store", str(tmp_path / "g.sqlite"),
+                 "--weights", str(tiny_weights), "--no-progress"]) == 0
+    assert [r["path"] for r in read_csv(out2)] == [str(a), str(flac), str(b)]  # the folder it matched is walked
+    assert "skipped 4 files that are not audio" in capsys.readouterr().out
+    out3 = tmp_path / "flac.csv"
+    assert main(["batch", str(album), "--ext", "FLAC", "-o", str(out3), "--weights", str(tiny_weights),
+                 "--no-progress"]) == 0
+    assert [r["path"] for r in read_csv(out3)] == [str(flac)]
+    assert "skipped 6 files that are not flac: 01 intro.wav, CREDITS.txt, album.cue, ..." in capsys.readouterr().out
+    out4 = tmp_path / "all.csv"
+    assert main(["batch", str(album), "--ext", "*", "-o", str(out4), "--weights", str(tiny_weights),
+                 "--no-progress"]) == 3
+    rows = read_csv(out4)
+    assert len(rows) == 7 and [r["status"] for r in rows].count("unusable") == 4
+    assert "skipped" not in capsys.readouterr().out
+    # a file named on its own is analysed whatever its name, also when its folder is given too
+    out5 = tmp_path / "named.csv"
+    assert main(["batch", str(album), str(album / "CREDITS.txt"), "-o", str(out5), "--store",
+                 str(tmp_path / "n.sqlite"), "--weights", str(tiny_weights), "--no-progress"]) == 3
+    rows = read_csv(out5)
+    assert rows[-1]["path"] == str(album / "CREDITS.txt") and rows[-1]["status"] == "unusable"
+    assert "skipped 3 files that are not audio: album.cue, cover.jpg" in capsys.readouterr().out
+
+
+def test_an_empty_ext_is_refused(tmp_path, capsys):
+    assert main(["batch", str(tmp_path), "--ext", ",", "--no-progress"]) == 2
+    assert capsys.readouterr().err.startswith("error: --ext needs at least one extension, e.g. --ext wav,flac")
 
 
 def test_every_good_file_gives_exit_0(tmp_path, tiny_weights, capsys):
