@@ -273,6 +273,58 @@ def test_kill_9_mid_batch_then_resume_gives_every_file_once(tmp_path, tiny_weigh
     assert runs == [(1, len(before)), (2, n - len(before))]
 
 
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_an_interrupted_batch_still_writes_what_finished(tmp_path, tiny_weights, how):
+    """Ctrl+C in the terminal (SIGINT to the process group) or `kill` (SIGTERM): -o and --jsonl hold every
+    finished file, whole, and the rest as 'pending'; exit 130."""
+    n = 8
+    files = [write(tmp_path / "in" / f"t{i:02d}.wav", seed=i, seconds=12.0) for i in range(n)]
+    (tmp_path / "in" / "notes.txt").write_text("not audio")
+    store_path, out, jl = tmp_path / "out.sqlite", tmp_path / "out.csv", tmp_path / "out.jsonl"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    cmd = [sys.executable, "-m", "forensic_app.cli", "batch", str(tmp_path / "in"), "-o", str(out), "--jsonl", str(jl),
+           "--weights", str(tiny_weights), "--no-progress"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    done_before = 0
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and done_before < 2:
+            if store_path.exists():
+                db = sqlite3.connect(str(store_path), timeout=5)
+                try:
+                    done_before = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+                except sqlite3.OperationalError:  # tables not created yet
+                    done_before = 0
+                finally:
+                    db.close()
+            time.sleep(0.02)
+        assert proc.poll() is None, "the batch finished before it could be interrupted"
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    err = stderr.decode()
+    assert proc.returncode == 130, err
+    assert f"of {n} files finished" in err and "--resume" in err and "Traceback" not in err
+    rows = read_csv(out)
+    assert [r["path"] for r in rows] == [str(p) for p in files]  # every input once, in order
+    finished = [r for r in rows if r["status"] == "analysed"]
+    assert len(finished) >= done_before >= 2 and len(finished) < n
+    assert all(r["status"] == "pending" for r in rows[len(finished):])
+    assert all(r["verdict"] and len(r["sha256"]) == 64 and float(r["interval_low"]) <= float(r["probability_fake"])
+               for r in finished)
+    lines = [json.loads(x) for x in jl.read_text(encoding="utf-8").splitlines()]  # every line whole
+    assert [x["path"] for x in lines] == [r["path"] for r in rows]
+    assert [x["status"] for x in lines] == [r["status"] for r in rows]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]
+    assert "skipped 1 file that is not audio: notes.txt" in stdout.decode()
+
+
 def test_two_worker_processes(tmp_path, tiny_weights):
     files = [write(tmp_path / "in" / f"t{i}.wav", seed=i) for i in range(4)]
     with Store(tmp_path / "s.sqlite") as store:
