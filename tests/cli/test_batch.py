@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -409,6 +410,67 @@ def test_main_process_memory_does_not_grow_with_the_number_of_files(tmp_path, mo
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     assert peaks[1] - peaks[0] < 600_000, peaks  # < 350 bytes per extra file (a folder listing is kept by os.walk)
+
+
+def test_rows_say_which_evidence_decided_and_where(tmp_path, capsys):
+    """A moderator sorting the CSV sees which line of evidence gave each verdict, the window where the patch
+    CNN's evidence is, and the comb's spacing and architecture where it found lines (the shipped model)."""
+    from forensic_app.resources import data_dir
+    from forensic_app.training.kinds import room_tone
+    from forensic_app.training.synth import music_like
+
+    rate, folder = 44100, tmp_path / "inbox"
+    folder.mkdir()
+    t = np.arange(12 * rate) / rate
+    f0 = rate / 512  # a decoder's line spacing, faint under music the CNN reads as real: the comb decides alone
+    lines = sum(np.cos(2 * np.pi * k * f0 * t) for k in range(1, int(16000 / f0)))
+    sf.write(folder / "lines.wav", (music_like(12.0, rate, 1) + 0.0002 * lines).astype(np.float32), rate,
+             subtype="PCM_16")
+    song, _ = sf.read(data_dir("demo") / "karissa_hobbs-lets_go_fishin-excerpt.flac", frames=15 * rate)
+    decoded, _ = sf.read(data_dir("demo") / "karissa_hobbs-lets_go_fishin-excerpt-through-hifigan.flac",
+                         frames=15 * rate)
+    song[6 * rate:12 * rate] = decoded[6 * rate:12 * rate].reshape(6 * rate, -1)  # 0:06-0:12 through HiFi-GAN
+    sf.write(folder / "spliced.wav", song, rate, subtype="PCM_16")
+    sf.write(folder / "room_tone.wav", room_tone(1, 12.0), rate)
+    out, jl = tmp_path / "out.csv", tmp_path / "out.jsonl"
+    assert main(["batch", str(folder), "-o", str(out), "--jsonl", str(jl), "--no-progress"]) == 0, capsys.readouterr().err
+    rows = read_csv(out)
+    assert list(rows[0]) == ["path", "status", "verdict", "probability_fake", "interval_low", "interval_high", "sha256",
+                             "duplicate_of", "score_comb", "score_fakeprint", "score_patch_cnn", "note_codes",
+                             "model_name", "model_version", "calibration_version", "duration_s", "report", "error",
+                             "deciding_evidence", "strongest_window_s", "comb_spacing_hz", "comb_architecture"]
+    by = {Path(r["path"]).name: r for r in rows}
+    comb = by["lines.wav"]
+    assert comb["verdict"] == "likely_fake" and comb["deciding_evidence"] == "comb"
+    spacing = float(comb["comb_spacing_hz"])
+    assert abs(spacing / f0 - round(spacing / f0)) < 0.01 and "upsampling" in comb["comb_architecture"]
+    start, end = map(float, by["spliced.wav"]["strongest_window_s"].split("-"))
+    assert 6.0 <= (start + end) / 2 <= 12.0 and 2.0 < end - start < 4.0
+    assert by["spliced.wav"]["deciding_evidence"] in ("patch_cnn", "comb")
+    room = by["room_tone.wav"]
+    assert room["deciding_evidence"] == "none" and room["comb_spacing_hz"] == "" and room["comb_architecture"] == ""
+    lines_json = {Path(x["path"]).name: x for x in map(json.loads, jl.read_text().splitlines())}
+    assert lines_json["spliced.wav"]["strongest_window_s"] == pytest.approx([start, end], abs=0.01)
+    assert lines_json["lines.wav"]["deciding_evidence"] == "comb"
+    assert lines_json["lines.wav"]["comb_spacing_hz"] == pytest.approx(spacing, rel=1e-4)
+
+
+def test_a_store_of_the_version_before_gains_the_new_columns(tmp_path, tiny_weights):
+    """--resume on a store written before the evidence columns existed goes on, and fills them for new files."""
+    store_path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(str(store_path))
+    db.execute("CREATE TABLE results (sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, outcome TEXT NOT NULL, run INTEGER "
+               "NOT NULL, verdict TEXT, probability_fake REAL, interval_low REAL, interval_high REAL, duration_s REAL, "
+               "note_codes TEXT, model_name TEXT, model_version TEXT, model_sha256 TEXT, calibration_version TEXT, "
+               "report_path TEXT, reason TEXT, elapsed_s REAL, worker TEXT, peak_rss_mb REAL, finished_at TEXT NOT NULL)")
+    db.commit()
+    db.close()
+    write(tmp_path / "in" / "a.wav", seed=1)
+    with Store(store_path) as store:
+        run = run_batch([str(tmp_path / "in")], store, BatchOptions(weights_dir=str(tiny_weights), resume=True))
+        row = next(store.iter_rows(run))
+    assert row["status"] == "analysed" and row["deciding_evidence"] in ("patch_cnn", "comb", "fakeprint", "none")
+    assert row["strongest_window_s"] is None or row["strongest_window_s"][0] < row["strongest_window_s"][1]
 
 
 def test_a_file_a_detector_could_not_measure_is_an_analysed_row(tmp_path, capsys):
