@@ -1,4 +1,5 @@
-"""Command line: ``forensic-app [FILE]`` opens the GUI; subcommands work headless.
+"""Command line: ``forensic-app [FILE]`` opens the GUI; subcommands work headless. A first word that is
+neither a command nor an existing file or folder is a typo (``analyse``): one line, exit 2.
 
 Exit codes: 0 success, 2 unusable input (one-line message on stderr), 1 internal error.
 """
@@ -18,7 +19,8 @@ from typing import Callable, Optional, Sequence
 from . import __version__
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
-SUBCOMMANDS = {"analyze", "batch", "case", "report", "gui", "data", "train", "calibrate", "evaluate", "-h", "--help", "--version"}
+COMMANDS = ("analyze", "batch", "case", "report", "gui")
+SUBCOMMANDS = {*COMMANDS, "data", "train", "calibrate", "evaluate", "-h", "--help", "--version"}
 
 
 def _prepare_env() -> None:
@@ -416,10 +418,34 @@ def _allowing_modified_model(allow: bool):
             os.environ[ENV_ALLOW_MODIFIED] = before
 
 
+def _unknown_command(word: str) -> Optional[str]:
+    """The one-line message for a first word that is neither a command nor an existing file or folder (a typo
+    such as ``analyse``), or None when the word opens the window (a file, a folder, an option, a command)."""
+    if word in SUBCOMMANDS or word.startswith("-") or os.path.lexists(word):
+        return None
+    import difflib
+
+    from .core.outputs import printable
+
+    commands = [*COMMANDS, *(TRAINING_COMMANDS if importlib.util.find_spec(f"{__package__}.training") else ())]
+    if "/" in word or os.sep in word or Path(word).suffix:  # meant as a file: song.mp3, ~/Music/x.flac
+        return (f"error: no file or folder '{printable(word)}' here: check the path (the commands are "
+                f"{', '.join(commands)}; see forensic-app --help)")
+    close = difflib.get_close_matches(word.lower(), commands, n=1)
+    if close:
+        return f"error: unknown command '{printable(word)}' (did you mean '{close[0]}'?); see forensic-app --help"
+    return (f"error: unknown command '{printable(word)}', and no file or folder of that name here: the commands are "
+            f"{', '.join(commands)} (forensic-app --help); to open a file in the window, give its path")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     _prepare_env()
     _tolerant_streams()
     argv = list(sys.argv[1:] if argv is None else argv)
+    unknown = _unknown_command(argv[0]) if argv else None
+    if unknown:  # not the window on a file that does not exist: the user mistyped a command
+        print(unknown, file=sys.stderr)
+        return EXIT_INPUT
     if not argv or argv[0] not in SUBCOMMANDS:
         argv = ["gui", *argv]  # `forensic-app` and `forensic-app FILE` open the window
     parser = build_parser(training=argv[0] in TRAINING_COMMANDS)

@@ -3,17 +3,21 @@
 Exit codes: 0 every file analysed, 3 some files unusable (the count is printed; the rows say
 why), 2 the batch cannot run as asked (an output over an input, an unwritable folder, a store that
 holds or runs another batch, a refused model bundle: one line on stderr), 1 internal error (in the
-batch or for some file), 130 interrupted (``--resume`` goes on).
+batch or for some file), 130 interrupted by Ctrl+C or SIGTERM (-o / --jsonl are still written, whole, with
+what finished and the rest as 'pending'; ``--resume`` goes on).
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Iterator, Optional
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_SOME_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -27,6 +31,10 @@ def register(subparsers, common_options) -> None:
                               "that cannot be analysed becomes a row with the reason.")
     b.add_argument("inputs", nargs="+", metavar="PATH",
                    help="audio file, folder (recursive), @list.txt (one path per line) or glob ('music/**/*.mp3')")
+    b.add_argument("--ext", metavar="EXT[,EXT...]",
+                   help="which files folders and globs contribute (default: the audio formats the app reads: wav, "
+                        "flac, mp3, ogg, opus, m4a, aiff, ...); e.g. --ext wav,flac, or --ext '*' for every file. "
+                        "The others are counted in the summary, not rows; a file named on its own is always analysed")
     b.add_argument("-o", "--output", metavar="results.csv", help="write the table as CSV ('-' for stdout)")
     b.add_argument("--jsonl", metavar="results.jsonl", help="write one JSON object per file")
     b.add_argument("--reports", metavar="DIR", help="also write a PDF report per analysed file (<name>-<sha256 prefix>.pdf)")
@@ -93,6 +101,38 @@ def _warn_if_modified(weights: Optional[str]) -> None:
               "the note code modified_model", file=sys.stderr)
 
 
+@contextlib.contextmanager
+def _on_signals(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """SIGINT (Ctrl+C) and SIGTERM (``kill``, a service manager) go to ``handler`` while the block runs, then the
+    handlers before come back. Only the main thread may set handlers; elsewhere (the window) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signals = [signal.SIGINT, signal.SIGTERM]
+    before = {s: signal.getsignal(s) for s in signals}
+    for s in signals:
+        signal.signal(s, handler)
+    try:
+        yield
+    finally:
+        for s, h in before.items():
+            signal.signal(s, h)
+
+
+class _Stop:
+    """What SIGINT and SIGTERM do to a batch: while files are analysed, stop it (KeyboardInterrupt: the
+    runner cancels what is running, and what finished is in the store); once the outputs are being written
+    (``deferred``), wait for them, so that an interrupted batch still leaves whole -o / --jsonl files."""
+
+    def __init__(self) -> None:
+        self.deferred = self.interrupted = False
+
+    def on_signal(self, _signum: int, _frame: Any) -> None:
+        self.interrupted = True
+        if not self.deferred:
+            raise KeyboardInterrupt
+
+
 def cmd_batch(args) -> int:
     from ..core.errors import BundleError, ForensicError
     from .export import summary_lines, write_csv, write_jsonl
@@ -102,18 +142,29 @@ def cmd_batch(args) -> int:
     if args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return EXIT_INPUT
+    from ..core.formats import AUDIO_EXTENSIONS, parse_extensions
+    from .discover import Skipped
+
+    try:
+        extensions = AUDIO_EXTENSIONS if args.ext is None else parse_extensions(args.ext)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    skipped = Skipped(extensions or ())
     store_path = default_store(args)
     try:  # before the store is opened or anything analysed: no output over an input, none over another
         from .guard import check_batch_outputs
 
-        check_batch_outputs(args.inputs, csv=args.output, jsonl=args.jsonl, store=store_path, reports_dir=args.reports)
+        check_batch_outputs(args.inputs, csv=args.output, jsonl=args.jsonl, store=store_path, reports_dir=args.reports,
+                            extensions=extensions)
     except ForensicError as exc:
         from ..core.outputs import printable
 
         print(f"error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     options = BatchOptions(jobs=args.jobs, weights_dir=args.weights, reports_dir=args.reports, page_size=args.page_size,
-                           resume=args.resume, scheduler=args.scheduler, retries=max(0, args.retries))
+                           resume=args.resume, scheduler=args.scheduler, retries=max(0, args.retries),
+                           extensions=extensions)
     progress = ProgressDisplay(sys.stderr.isatty() if args.progress is None else args.progress)
     t0 = time.monotonic()
     try:
@@ -127,50 +178,62 @@ def cmd_batch(args) -> int:
         progress.started(total)
 
     run: Optional[int] = None
-    try:
-        run = run_batch(args.inputs, store, options, on_started=started, on_file=progress.file_done,
-                        exclude=[o for o in (args.output, args.jsonl) if o and o != "-"])
-    except (StoreInUseError, BundleError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except KeyboardInterrupt:
-        progress.close()
-        print(f"interrupted: finished files are kept in {store_path}; run the same command with --resume to go on",
-              file=sys.stderr)
-        store.close()
-        return EXIT_INTERRUPTED
-    except ForensicError as exc:
-        progress.close()
-        print(f"error: {exc}", file=sys.stderr)
-        store.close()
-        return EXIT_INTERNAL
-    except Exception as exc:  # noqa: BLE001 - e.g. no Dask scheduler at --scheduler: one line, no traceback
-        progress.close()
-        if os.environ.get("FORENSIC_APP_DEBUG"):
-            import traceback
-
-            traceback.print_exception(exc)
-        print(f"error: the batch stopped: {type(exc).__name__}: {exc}. Finished files are kept in {store_path}; "
-              f"fix the cause and run again with --resume (set FORENSIC_APP_DEBUG=1 for details)", file=sys.stderr)
-        store.close()
-        return EXIT_INTERNAL
-    finally:
-        progress.close()
-    with store:
+    stop = _Stop()
+    with _on_signals(stop.on_signal):
         try:
-            if args.output:
-                write_csv(store, run, args.output)
-            if args.jsonl:
-                write_jsonl(store, run, args.jsonl)
-        except OSError as exc:  # a read-only or full disk: the user's to fix, one line, exit 2
-            print(f"error: could not write {exc.filename or 'the results'}: {exc.strerror or exc}. The results are "
-                  f"kept in {store_path}; run again with --resume and another -o/--jsonl", file=sys.stderr)
+            run = run_batch(args.inputs, store, options, on_started=started, on_file=progress.file_done,
+                            exclude=[o for o in (args.output, args.jsonl) if o and o != "-"], skipped=skipped)
+            stop.deferred = True
+        except (StoreInUseError, BundleError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return EXIT_INPUT
-        counts = store.counts(run)
-        audio_s = store.audio_seconds_analysed(run)
+        except KeyboardInterrupt:  # Ctrl+C or SIGTERM: what finished is in the store, and goes to -o / --jsonl below
+            stop.deferred, stop.interrupted, run = True, True, store.current_run
+            if run is None:
+                print("interrupted before the batch began; run the same command again", file=sys.stderr)
+                store.close()
+                return EXIT_INTERRUPTED
+        except ForensicError as exc:
+            progress.close()
+            print(f"error: {exc}", file=sys.stderr)
+            store.close()
+            return EXIT_INTERNAL
+        except Exception as exc:  # noqa: BLE001 - e.g. no Dask scheduler at --scheduler: one line, no traceback
+            progress.close()
+            if os.environ.get("FORENSIC_APP_DEBUG"):
+                import traceback
+
+                traceback.print_exception(exc)
+            print(f"error: the batch stopped: {type(exc).__name__}: {exc}. Finished files are kept in {store_path}; "
+                  f"fix the cause and run again with --resume (set FORENSIC_APP_DEBUG=1 for details)", file=sys.stderr)
+            store.close()
+            return EXIT_INTERNAL
+        finally:
+            progress.close()
+        with store:
+            try:
+                if args.output:
+                    write_csv(store, run, args.output)
+                if args.jsonl:
+                    write_jsonl(store, run, args.jsonl)
+            except OSError as exc:  # a read-only or full disk: the user's to fix, one line, exit 2
+                print(f"error: could not write {exc.filename or 'the results'}: {exc.strerror or exc}. The results "
+                      f"are kept in {store_path}; run again with --resume and another -o/--jsonl", file=sys.stderr)
+                return EXIT_INPUT
+            counts = store.counts(run)
+            audio_s = store.audio_seconds_analysed(run)
     out = sys.stderr if args.output == "-" or args.jsonl == "-" else sys.stdout
     print("\n".join(summary_lines(counts, time.monotonic() - t0, audio_s)), file=out)
+    if skipped.count:
+        print(skipped.words(), file=out)
     print(f"store: {os.path.abspath(store_path)}", file=out)
+    if stop.interrupted:
+        written = " and ".join(o for o in (args.output, args.jsonl) if o and o != "-")
+        settled = counts.get("files", 0) - counts.get("pending", 0)
+        print(f"interrupted: {settled} of {counts.get('files', 0)} files finished"
+              + (f"; {written} list them (the others as 'pending')" if written else "")
+              + f"; they are kept in {store_path}: run the same command with --resume to go on", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if counts.get("error"):
         print(f"{counts['error']} file(s) failed with an internal error (see the 'error' column); "
               f"--resume retries them", file=sys.stderr)

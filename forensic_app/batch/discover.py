@@ -2,9 +2,12 @@
 
 Nothing is dropped silently: a path that does not exist, a glob that matches nothing or a list
 file that cannot be read becomes an :class:`Entry` with a ``reason``, so it ends up as a row in
-the results. Folders are walked recursively (hidden files and folders skipped, names sorted);
-every regular file inside is taken, audio or not, because a cover image or a text file in a
-delivery is worth a row that says "not audio" rather than a silent gap.
+the results. Folders are walked recursively (hidden files and folders skipped, names sorted).
+What walking a folder or expanding a glob finds can be narrowed to some extensions (``batch``:
+the audio formats, :data:`~forensic_app.core.formats.AUDIO_EXTENSIONS`): a cover image or a credits
+file beside the tracks is then counted in :class:`Skipped`, for the summary, not made a row. A file
+named on its own (on the command line or a line of a list) is always taken, audio or not, and a
+row says "not audio" when it is not.
 """
 
 from __future__ import annotations
@@ -12,19 +15,64 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Collection, Iterable, Iterator, Optional
+
+from ..core.formats import describe_extensions, has_extension
 
 GLOB_CHARS = set("*?[")
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One input of the batch: an absolute ``path``, and why it cannot be analysed when known already."""
+    """One input of the batch: an absolute ``path``, and why it cannot be analysed when known already.
+    ``found``: found by walking a folder or expanding a glob (not named on its own), so the extension
+    filter applies."""
 
     path: str
     reason: Optional[str] = None
+    found: bool = False
+
+
+@dataclass
+class Skipped:
+    """The files that folders and globs held but the extension filter left out: how many, and the first
+    few names for the summary line ("skipped 1 file that is not audio: CREDITS.txt")."""
+
+    extensions: Collection[str] = ()
+    count: int = 0
+    paths: list[str] = field(default_factory=list)  # the first few, for the summary
+    _seen: set[str] = field(default_factory=set, repr=False)
+    SHOWN = 3
+
+    def add(self, path: str) -> None:
+        key = _key(path)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self.count += 1
+        if len(self.paths) < self.SHOWN:
+            self.paths.append(path)
+
+    def taken(self, path: str) -> None:
+        """``path`` is a row after all (named on its own after a folder skipped it): not skipped."""
+        key = _key(path)
+        if key in self._seen:
+            self._seen.discard(key)
+            self.count -= 1
+            self.paths = [p for p in self.paths if _key(p) != key]
+
+    def words(self) -> str:
+        """One line for the summary; '' when nothing was skipped."""
+        if not self.count:
+            return ""
+        from ..core.outputs import printable
+
+        kind = describe_extensions(self.extensions)
+        files = "1 file that is" if self.count == 1 else f"{self.count:,} files that are"
+        names = ", ".join(printable(os.path.basename(p)) for p in self.paths) + (", ..." if self.count > len(self.paths) else "")
+        return f"skipped {files} not {kind}: {names} (--ext '*' takes every file)"
 
 
 def _is_hidden(name: str) -> bool:
@@ -46,7 +94,7 @@ def walk_folder(folder: Path) -> Iterator[Entry]:
         dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
         for name in sorted(files):
             if not _is_hidden(name):
-                yield Entry(str(Path(root, name).absolute()))
+                yield Entry(str(Path(root, name).absolute()), found=True)
     yield from unreadable
 
 
@@ -190,7 +238,7 @@ def expand(arg: str, *, from_list: bool = False) -> Iterator[Entry]:
             if mp.is_dir():
                 found += walk_folder(mp)
             elif not _is_hidden(mp.name):
-                found.append(Entry(str(mp.absolute())))
+                found.append(Entry(str(mp.absolute()), found=True))
         yield from one_per_file(found)  # one row per real file, however many matched paths lead to it
     else:
         yield Entry(str(p.absolute()), f"file not found; check the path ({arg})")
@@ -200,11 +248,14 @@ def _key(path: str) -> str:
     return os.path.normcase(os.path.normpath(os.path.abspath(path)))
 
 
-def discover(args: Iterable[str], *, exclude_files: Iterable[str] = (), exclude_dirs: Iterable[str] = ()) -> Iterator[Entry]:
+def discover(args: Iterable[str], *, exclude_files: Iterable[str] = (), exclude_dirs: Iterable[str] = (),
+             extensions: Optional[Collection[str]] = None, skipped: Optional[Skipped] = None) -> Iterator[Entry]:
     """All entries in order, each path once (the first mention wins).
 
     ``exclude_files`` / ``exclude_dirs``: the batch's own outputs (store, CSV, reports), which
-    must not turn into rows when they sit inside a folder being analysed.
+    must not turn into rows when they sit inside a folder being analysed. ``extensions`` (e.g.
+    ``{".wav", ".flac"}``; None: every file): what folders and globs contribute; the files they
+    leave out are counted in ``skipped``. A file named on its own is taken whatever its name.
     """
     seen = {_key(p) for p in exclude_files}
     dirs = tuple(_key(d) + os.sep for d in exclude_dirs)
@@ -212,5 +263,11 @@ def discover(args: Iterable[str], *, exclude_files: Iterable[str] = (), exclude_
         for e in expand(str(arg)):
             key = _key(e.path)
             if key not in seen and not (dirs and key.startswith(dirs)):
+                if e.found and e.reason is None and not has_extension(e.path, extensions):
+                    if skipped is not None:
+                        skipped.add(e.path)
+                    continue
+                if skipped is not None and skipped.count:
+                    skipped.taken(e.path)
                 seen.add(key)
                 yield e

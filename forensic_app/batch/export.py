@@ -23,6 +23,8 @@ from .store import STATUSES, Store
 BASE_COLUMNS = ["path", "status", "verdict", "probability_fake", "interval_low", "interval_high", "sha256",
                 "duplicate_of"]
 TAIL_COLUMNS = ["note_codes", "model_name", "model_version", "calibration_version", "duration_s", "report", "error"]
+# which evidence decided and where (appended, so that the columns before keep their places)
+EVIDENCE_COLUMNS = ["deciding_evidence", "strongest_window_s", "comb_spacing_hz", "comb_architecture"]
 
 
 @contextmanager
@@ -47,7 +49,7 @@ def _atomic_text(target: str | Path) -> Iterator[IO[str]]:
 
 
 def csv_columns(store: Store, run: int) -> list[str]:
-    return BASE_COLUMNS + [f"score_{d}" for d in store.detector_names(run)] + TAIL_COLUMNS
+    return BASE_COLUMNS + [f"score_{d}" for d in store.detector_names(run)] + TAIL_COLUMNS + EVIDENCE_COLUMNS
 
 
 def _fmt(x: Any) -> Any:
@@ -64,6 +66,9 @@ def csv_record(row: dict[str, Any], detectors: list[str]) -> list[Any]:
     out += [(row["detectors"].get(d) or {}).get("score") for d in detectors]
     out += [";".join(row["notes"]), model.get("name"), model.get("version"), model.get("calibration_version"),
             row["duration_s"], row["report"], row["error"]]
+    window = row.get("strongest_window_s")
+    out += [row.get("deciding_evidence"), None if not window else f"{window[0]:.2f}-{window[1]:.2f}",
+            row.get("comb_spacing_hz"), row.get("comb_architecture")]
     return [_fmt(x) for x in out]
 
 
@@ -88,15 +93,15 @@ def write_rows_csv(rows: list[dict[str, Any]], target: str | Path) -> None:
     detectors = sorted({d for r in rows for d in r["detectors"]})
     with _atomic_text(target) as f:
         w = csv.writer(f)
-        w.writerow(BASE_COLUMNS + [f"score_{d}" for d in detectors] + TAIL_COLUMNS)
+        w.writerow(BASE_COLUMNS + [f"score_{d}" for d in detectors] + TAIL_COLUMNS + EVIDENCE_COLUMNS)
         for row in rows:
             w.writerow(csv_record(row, detectors))
 
 
 def jsonl_record(row: dict[str, Any]) -> dict[str, Any]:
     keys = ("path", "status", "verdict", "probability_fake", "interval", "sha256", "duplicate_of", "detectors",
-            "notes", "model", "duration_s", "report", "error")
-    return {k: row[k] for k in keys}
+            "notes", "model", "duration_s", "report", "error", *EVIDENCE_COLUMNS)
+    return {k: row.get(k) for k in keys}
 
 
 def write_jsonl(store: Store, run: int, target: str | Path) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Collection, Optional, Sequence
 
 from ..core.outputs import FileSet, OutputError, OutputIsInputError, check_output, printable
 from .discover import discover
@@ -43,9 +43,10 @@ def _inside(path: str, folder_real: str) -> bool:
 
 
 def check_batch_outputs(inputs: Sequence[str], *, csv: Optional[str], jsonl: Optional[str], store: Path,
-                        reports_dir: Optional[str]) -> None:
+                        reports_dir: Optional[str], extensions: Optional[Collection[str]] = None) -> None:
     """Raise :class:`OutputError` (one line that says what to change) when the batch would write over one
-    of its inputs, write two outputs to one file, or put its reports among its inputs."""
+    of its inputs, write two outputs to one file, or put its reports among its inputs. ``extensions``: what
+    the batch takes from folders and globs (see :func:`~.discover.discover`)."""
     outputs = {opt: str(p) for opt, p in (("-o", csv), ("--jsonl", jsonl)) if p and p != "-"}
     for opt, target in outputs.items():
         suffix = ".csv" if opt == "-o" else ".jsonl"
@@ -69,7 +70,7 @@ def check_batch_outputs(inputs: Sequence[str], *, csv: Optional[str], jsonl: Opt
         return  # an output that does not exist yet cannot be an input
     own = FileSet(existing.values())
     sidecars = {os.path.abspath(str(store) + s) for s in STORE_SIDECARS}
-    for entry in discover(inputs):
+    for entry in discover(inputs, extensions=extensions):
         if entry.reason is not None or os.path.abspath(entry.path) in sidecars:
             continue
         hit = own.find(entry.path)

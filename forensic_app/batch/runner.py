@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from .discover import discover
+from .discover import Skipped, discover
 from .store import LOCK_SUFFIX, Store, StoreInUseError
 from .task import Job, analyse_file, init_worker
 
@@ -41,6 +41,8 @@ class BatchOptions:
     scheduler: Optional[str] = None  # dask.distributed scheduler address, e.g. tcp://host:8786
     retries: int = 2  # extra attempts for a file whose worker died
     allow_modified: Optional[bool] = None  # run a model bundle that is not the released one (None: the environment)
+    # what folders and globs contribute, e.g. core.formats.AUDIO_EXTENSIONS (None: every file); named files always
+    extensions: Optional[frozenset[str]] = None
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,7 @@ def _reusable(existing: Any, model_sha: Optional[str], want_report: bool) -> boo
 def run_batch(inputs: Sequence[str], store: Store, options: BatchOptions = BatchOptions(), *,
               on_started: Optional[Callable[[int], None]] = None,
               on_file: Optional[Callable[[FileEvent], None]] = None,
-              cancel: Any = None, exclude: Sequence[str] = ()) -> int:
+              cancel: Any = None, exclude: Sequence[str] = (), skipped: Optional[Skipped] = None) -> int:
     """Analyse every input into ``store``; returns the run id (read the rows back with the store).
 
     Raises StoreInUseError when the store already holds files and ``options.resume`` is off, or when another
@@ -248,7 +250,8 @@ def run_batch(inputs: Sequence[str], store: Store, options: BatchOptions = Batch
     ``cancel`` (a CancelToken) stops handing out files and cancels running analyses; the
     run's unfinished files stay ``pending`` for a later ``resume``. ``exclude``: output files
     (CSV, JSON lines) that are not inputs even inside an input folder; the store and the
-    reports folder are left out anyway.
+    reports folder are left out anyway. ``skipped`` counts the files of folders and globs that
+    ``options.extensions`` leaves out (they are not rows).
     """
     store.lock_for_batch()
     if not options.resume and not store.is_empty():
@@ -262,7 +265,8 @@ def run_batch(inputs: Sequence[str], store: Store, options: BatchOptions = Batch
     run = store.begin_run({"inputs": [str(i) for i in inputs], "jobs": options.jobs, "scheduler": options.scheduler})
     own = [str(store.path) + suffix for suffix in ("", "-wal", "-shm", "-journal", LOCK_SUFFIX)] + [str(p) for p in exclude]
     total = store.add_files(run, discover(inputs, exclude_files=own,
-                                          exclude_dirs=[options.reports_dir] if options.reports_dir else []))
+                                          exclude_dirs=[options.reports_dir] if options.reports_dir else [],
+                                          extensions=options.extensions, skipped=skipped))
     if on_started:
         on_started(total)
     model_sha = current_model_sha256(options.weights_dir)

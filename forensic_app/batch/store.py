@@ -9,7 +9,8 @@ Tables:
   files     path -> run, ord (discovery order in that run), sha256, size, reason (set when the
             file could not even be read: not found, permission denied ...)
   results   sha256 -> outcome (analysed | unusable | error), verdict, probability, interval,
-            notes, model, report, reason, timing and the worker that did it
+            notes, model, report, reason, timing and the worker that did it; which evidence decided
+            and where (deciding_evidence, the strongest window, the comb's spacing and architecture)
   evidence  (sha256, detector) -> score, probability_fake: one row per detector in the result
   runs      one row per start of ``batch`` (arguments, start and end time)
 """
@@ -27,7 +28,7 @@ from typing import Any, Iterable, Iterator, Optional
 
 from .discover import Entry
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: where the evidence is (results.deciding_evidence ... comb_architecture)
 OUTCOMES = ("analysed", "unusable", "error")
 # what a file row is in the exported table: the result's outcome, or "pending" when none
 STATUSES = (*OUTCOMES, "pending")
@@ -44,11 +45,16 @@ CREATE TABLE IF NOT EXISTS results (
     sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, outcome TEXT NOT NULL, run INTEGER NOT NULL,
     verdict TEXT, probability_fake REAL, interval_low REAL, interval_high REAL, duration_s REAL,
     note_codes TEXT, model_name TEXT, model_version TEXT, model_sha256 TEXT, calibration_version TEXT,
-    report_path TEXT, reason TEXT, elapsed_s REAL, worker TEXT, peak_rss_mb REAL, finished_at TEXT NOT NULL);
+    report_path TEXT, reason TEXT, elapsed_s REAL, worker TEXT, peak_rss_mb REAL, finished_at TEXT NOT NULL,
+    deciding_evidence TEXT, window_start_s REAL, window_end_s REAL, comb_spacing_hz REAL, comb_architecture TEXT);
 CREATE TABLE IF NOT EXISTS evidence (
     sha256 TEXT NOT NULL, detector TEXT NOT NULL, score REAL, probability_fake REAL,
     PRIMARY KEY (sha256, detector));
 """
+
+
+_ADDED_COLUMNS = (("deciding_evidence", "TEXT"), ("window_start_s", "REAL"), ("window_end_s", "REAL"),
+                  ("comb_spacing_hz", "REAL"), ("comb_architecture", "TEXT"))
 
 
 def _now() -> str:
@@ -90,8 +96,20 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")  # in WAL: durable against a killed process
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        self._add_missing_columns()
         self.current_run: Optional[int] = None  # set by begin_run
         self._lock: Any = None  # the open lock file while this store runs a batch
+
+    def _add_missing_columns(self) -> None:
+        """A store from an earlier version gets the columns added since (empty for its results), so --resume
+        goes on in it."""
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(results)")}
+        missing = [(name, kind) for name, kind in _ADDED_COLUMNS if name not in have]
+        if missing:
+            with self.transaction():
+                for name, kind in missing:
+                    self.db.execute(f"ALTER TABLE results ADD COLUMN {name} {kind}")
+                self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SCHEMA_VERSION,))
 
     def lock_for_batch(self) -> None:
         """Hold the store for the batch this object runs, until :meth:`close`: one store, one running batch.
@@ -208,18 +226,21 @@ class Store:
         """One worker row (see task.analyse_file) -> results + evidence, in one transaction."""
         model = row.get("model") or {}
         interval = row.get("interval") or (None, None)
+        window = row.get("strongest_window") or (None, None)
         with self.transaction():
             self.db.execute("DELETE FROM evidence WHERE sha256 = ?", (row["sha256"],))
             self.db.execute(
                 "INSERT OR REPLACE INTO results (sha256, path, outcome, run, verdict, probability_fake, interval_low, "
                 "interval_high, duration_s, note_codes, model_name, model_version, model_sha256, calibration_version, "
-                "report_path, reason, elapsed_s, worker, peak_rss_mb, finished_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "report_path, reason, elapsed_s, worker, peak_rss_mb, finished_at, deciding_evidence, window_start_s, "
+                "window_end_s, comb_spacing_hz, comb_architecture) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (row["sha256"], row["path"], row["outcome"], run, row.get("verdict"), row.get("probability_fake"),
                  interval[0], interval[1], row.get("duration_s"), ";".join(row.get("notes") or []),
                  model.get("name"), model.get("version"), model.get("sha256"), model.get("calibration_version"),
                  row.get("report"), row.get("reason"), row.get("elapsed_s"), row.get("worker"),
-                 row.get("peak_rss_mb"), _now()))
+                 row.get("peak_rss_mb"), _now(), row.get("deciding_evidence"), window[0], window[1],
+                 row.get("comb_spacing_hz"), row.get("comb_architecture")))
             self.db.executemany(
                 "INSERT INTO evidence (sha256, detector, score, probability_fake) VALUES (?, ?, ?, ?)",
                 [(row["sha256"], d["name"], d.get("score"), d.get("probability_fake")) for d in row.get("detectors") or []])
@@ -284,6 +305,11 @@ class Store:
                        "calibration_version": r["calibration_version"]} if r["model_name"] else None),
             "report": r["report_path"],
             "error": reason,
+            "deciding_evidence": r["deciding_evidence"] if analysed else None,
+            "strongest_window_s": ([r["window_start_s"], r["window_end_s"]]
+                                   if analysed and r["window_start_s"] is not None else None),
+            "comb_spacing_hz": r["comb_spacing_hz"] if analysed else None,
+            "comb_architecture": r["comb_architecture"] if analysed else None,
             "size_bytes": r["size_bytes"],
             "elapsed_s": r["elapsed_s"],
             "worker": r["worker"],

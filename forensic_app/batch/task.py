@@ -106,6 +106,19 @@ def _peak_rss_mb() -> Optional[float]:
         return None
 
 
+def _where_the_evidence_is(result: Any) -> dict[str, Any]:
+    """Which line of evidence gave the verdict's probability, the window that scores highest ([start_s, end_s];
+    None when none stands out), and the comb's spacing and closest architecture where it found a line pattern."""
+    from ..core.comb_reading import comb_grade
+
+    top = result.strongest_window()
+    comb = result.comb if result.comb is not None and comb_grade(result.comb) != "none" else None
+    return {"deciding_evidence": result.deciding_evidence,
+            "strongest_window": None if top is None else [float(top.start_s), float(top.end_s)],
+            "comb_spacing_hz": None if comb is None else float(comb.f0_hz),
+            "comb_architecture": None if comb is None else comb.architecture}
+
+
 def analyse_file(job: Job, cancel: Any = None) -> dict[str, Any]:
     """Analyse ``job.path``; always returns a row (see module docstring), never raises except Cancelled.
 
@@ -131,7 +144,8 @@ def analyse_file(job: Job, cancel: Any = None) -> dict[str, Any]:
             detectors=[{"name": d.name, "score": None if d.score is None else float(d.score),
                         "probability_fake": None if d.probability_fake is None else float(d.probability_fake)}
                        for d in result.detectors],
-            model={"name": m.name, "version": m.version, "sha256": m.sha256, "calibration_version": m.calibration_version})
+            model={"name": m.name, "version": m.version, "sha256": m.sha256, "calibration_version": m.calibration_version},
+            **_where_the_evidence_is(result))
         if result.input.file_sha256 != job.sha256:
             row.update(outcome="error", reason="the file changed while the batch ran (its sha256 differs from the one "
                                                "listed); run the batch again with --resume")

@@ -18,6 +18,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak,
 
 from forensic_app import __version__
 from forensic_app.core.outputs import Inputs, file_set
+from forensic_app.core.vocabulary import format_offset
 from forensic_app.report import recourse, sections
 from forensic_app.report.fonts import MONO, para_text as t
 from forensic_app.report.pdf import (
@@ -89,7 +90,7 @@ def _files_section(case: Case, s: Styles, width: float, include_path: bool) -> l
     rows = [cells(["Lane", "File", "SHA-256 of the file", "Offset", "Stem made by a separator"], s.cell_bold)]
     for lane in case.lanes:
         rows.append([Paragraph(t(lane.label), s.cell), Paragraph(t(lane.path if include_path else lane.name), s.cell),
-                     Paragraph(t(lane.sha256, MONO), s.mono), Paragraph(f"{lane.offset_s:+.3f} s", s.cell),
+                     Paragraph(t(lane.sha256, MONO), s.mono), Paragraph(format_offset(lane.offset_s), s.cell),
                      Paragraph("yes" if lane.separated else "no", s.cell)])
     out: list[Flowable] = [Paragraph("Files", s.h1), grid_table(rows, [0.13 * width, 0.22 * width, 0.41 * width,
                                                                       0.1 * width, 0.14 * width])]

@@ -13,6 +13,8 @@ import numpy as np
 
 from .vocabulary import VERDICT_WORDS, VERDICTS, HEAT_UNCOLOURED_SHARE, heat_strength  # noqa: F401 - re-exported for the GUI, report and CLI
 SEVERITIES = ("info", "caution", "warning")
+# fusion.Decision.by_detector's lines of evidence -> the detector each is named after in outputs
+DECIDING_LINES = {"learned": "patch_cnn", "comb": "comb", "fakeprint": "fakeprint"}
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,32 @@ class AnalysisResult:
     def top_regions(self, n: int = 5) -> list[WindowScore]:
         """Highest-scoring windows, best first."""
         return sorted(self.windows, key=lambda w: -w.probability_fake)[:n]
+
+    def strongest_window(self) -> Optional[WindowScore]:
+        """The window with the highest probability, or None when none stands above the others (no window, or
+        every window alike: e.g. all held at the same value)."""
+        if not self.windows:
+            return None
+        top = self.top_regions(1)[0]
+        if len(self.windows) > 1 and top.probability_fake <= min(w.probability_fake for w in self.windows):
+            return None
+        return top
+
+    @property
+    def deciding_evidence(self) -> str:
+        """The line of evidence whose probability is the verdict's (fusion.decide takes the strongest):
+        "patch_cnn" (the learned fusion of the patch CNN's reading with the comb's term), "comb" or
+        "fakeprint" (each on its own); "none" when the probability is held rather than read from any
+        (no content to examine, or a held tone, on which the CNN's reading is no evidence)."""
+        codes = {n.code for n in self.notes}
+        if "no_content" in codes:
+            return "none"
+        by = self.provenance.settings.get("probability_by_detector") or {}
+        for line, name in DECIDING_LINES.items():
+            p = by.get(line)
+            if p is not None and abs(float(p) - self.probability_fake) <= 1e-9:
+                return "none" if name == "patch_cnn" and "held_tone" in codes else name
+        return "none"
 
     def to_json_dict(self) -> dict[str, Any]:
         """The CLI's JSON contract (see README)."""

@@ -180,3 +180,25 @@ def probability_words(p: float) -> str:
     """For sentences: 'less than 1 %', 'more than 99 %', else format_probability."""
     text = format_probability(p)
     return text.replace("<\u202f", "less than ").replace(">\u202f", "more than ")
+
+
+def format_offset(seconds: float) -> str:
+    """A signed time offset to the millisecond: '+0.500 s', '-1.234 s', and '0.000 s' for one that rounds to
+    nothing (never '-0.000 s': a sub-millisecond offset has no direction worth a sign)."""
+    text = f"{float(seconds):+.3f} s"
+    return "0.000 s" if text[1:] == "0.000 s" else text
+
+
+def peak_frequencies_words(freqs_hz: Iterable[float], limit: int = 5) -> str:
+    """'7.40 kHz, 6.00 kHz': frequencies (strongest first) as people read them, each printed once: neighbouring
+    FFT bins of one peak (7398.4 and 7400.4 Hz) read the same at this precision and are one peak. At most
+    ``limit`` of them; '' for none."""
+    words: list[str] = []
+    for f in freqs_hz:
+        f = float(f)
+        w = f"{f / 1000:.2f} kHz" if abs(f) >= 1000 else f"{f:.0f} Hz"
+        if w not in words:
+            words.append(w)
+        if len(words) == limit:
+            break
+    return ", ".join(words)

@@ -18,7 +18,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from ..core.result import AnalysisResult, Spectrogram
-from ..core.vocabulary import VERDICT_COLOURS, format_probability, format_range
+from ..core.vocabulary import VERDICT_COLOURS, format_offset, format_probability, format_range
 from ..core.waveform import WaveformOverview, envelope_from_reader
 from .spectrogram_view import AXIS_WIDTH_PX, AnalysisView
 from .waveform_view import WaveformPlot
@@ -127,7 +127,7 @@ class LaneWidget(QtWidgets.QFrame):
         return b
 
     def _refresh_title(self) -> None:
-        offset = "" if self.offset_s == 0 else f" <span style='color:#9a9aa8'>(shifted {-self.offset_s:+.3f} s to line up)</span>"
+        offset = "" if self.offset_s == 0 else f" <span style='color:#9a9aa8'>(shifted {format_offset(-self.offset_s)} to line up)</span>"
         self.title.setText(f"<b>{self.label}</b> <span style='color:#9a9aa8'>{self.file_name}</span>{offset}")
 
     # ------------------------------------------------------------------ data

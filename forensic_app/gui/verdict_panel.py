@@ -14,6 +14,7 @@ from ..core.comb import comb_finding
 from ..core.result import AnalysisResult, CombEvidence, InputInfo
 from ..core.robustness import points_change, reference_probability, reference_row
 from ..core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, VERDICT_MEANING, coverage_line, format_probability, format_range
+from ..core.vocabulary import peak_frequencies_words
 from . import colours
 from .scales import format_hz, format_time
 
@@ -44,7 +45,7 @@ def fakeprint_sentence(ev) -> str:
         return "This model does not include the fakeprint detector."
     if not ev.measured:
         return html.escape(f"Not measured: {ev.reason}.")
-    tops = ", ".join(format_hz(f, 0) for f, _ in ev.top_bins[:5])
+    tops = peak_frequencies_words(f for f, _ in ev.top_bins)
     return html.escape(f"Logit {ev.logit:+.1f} (first {ev.seconds_used:.0f} s). The bins that weigh most towards "
                        f"'AI' here: {tops or 'none'}.")
 

@@ -7,11 +7,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 
 from forensic_app.case import load_case
 from forensic_app.cli import main
+from tests.stems import RATE
 
 
 def pdf_text(path: Path) -> str:
@@ -121,3 +123,20 @@ def test_separated_takes_the_label_taken_from_the_file_name(own_stems, tmp_path,
     err = capsys.readouterr().err
     assert code == 2 and "--separated 'vocal' names no file of this case" in err and "drums, vocals" in err
     assert not (tmp_path / "d.facase").exists()
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (packaging/install-deps.sh)")
+def test_an_offset_under_a_millisecond_is_printed_without_a_minus_sign(tmp_path, capsys):
+    """A re-export that starts 8 samples early lines up at -0.2 ms: the case report printed '-0.000 s'."""
+    from forensic_app.training.synth import music_like
+    from tests.stems import drums
+
+    mix = (music_like(12.0, RATE, 3) + 0.5 * drums(12.0, RATE, 4)).astype(np.float32)
+    sf.write(tmp_path / "mix.wav", mix, RATE, subtype="PCM_16")
+    sf.write(tmp_path / "reexport.wav", mix[8:], RATE, subtype="PCM_16")
+    case_path, pdf = tmp_path / "v.facase", tmp_path / "v.pdf"
+    assert main(["case", str(case_path), str(tmp_path / "mix.wav"), str(tmp_path / "reexport.wav"), "--align",
+                 "--report", str(pdf), "--no-progress"]) == 0, capsys.readouterr().err
+    assert -0.0005 < load_case(case_path).lanes[1].offset_s < 0  # found, and earlier
+    text = pdf_text(pdf)
+    assert "0.000 s" in text and "-0.000" not in text and "+0.000" not in text

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import soundfile as sf
 
@@ -39,7 +40,7 @@ def test_folders_lists_globs_and_bad_files_all_become_rows(tmp_path, tiny_weight
     a = write(music / "a.wav", seed=1)
     b = write(music / "deep" / "er" / "b.wav", seed=2)  # found by recursion
     write(music / ".hidden" / "h.wav", seed=9)  # hidden folders are skipped
-    notes = music / "lyrics.txt"
+    notes = music / "lyrics.txt"  # not audio: skipped in the folder, but a row when named on its own
     notes.write_text("not audio\n" * 20)
     trunc = music / "deep" / "trunc.wav"
     data = write(tmp_path / "full.wav", seed=3, seconds=6.0).read_bytes()
@@ -51,13 +52,13 @@ def test_folders_lists_globs_and_bad_files_all_become_rows(tmp_path, tiny_weight
     lst = tmp_path / "queue.txt"
     lst.write_text(f"# today's queue\n\nlisted/e.wav\n{a}\n")  # relative to the list; a is listed twice
     out, jl = tmp_path / "out.csv", tmp_path / "out.jsonl"
-    code = main(["batch", str(music), f"@{lst}", str(other / "*.wav"), str(tmp_path / "missing.wav"),
+    code = main(["batch", str(music), str(notes), f"@{lst}", str(other / "*.wav"), str(tmp_path / "missing.wav"),
                  "--weights", str(tiny_weights), "-o", str(out), "--jsonl", str(jl), "--no-progress"])
     stdout, err = capsys.readouterr()
     assert code == 3, err
     assert "3 file(s) could not be analysed" in err
     rows = read_csv(out)
-    assert [r["path"] for r in rows] == [str(p) for p in (a, notes, trunc, b, listed, c, d, tmp_path / "missing.wav")]
+    assert [r["path"] for r in rows] == [str(p) for p in (a, trunc, b, notes, listed, c, d, tmp_path / "missing.wav")]
     by = {r["path"]: r for r in rows}
     for p in (a, b, c, d, listed):
         r = by[str(p)]
@@ -79,7 +80,57 @@ def test_folders_lists_globs_and_bad_files_all_become_rows(tmp_path, tiny_weight
     assert lines[0]["detectors"]["patch_cnn"]["score"] == pytest.approx(float(rows[0]["score_patch_cnn"]), rel=1e-4)
     # the summary counts whatever verdicts the core gave, plus the unusable files
     verdicts = {r["verdict"] for r in rows if r["verdict"]}
-    assert all(v in stdout for v in verdicts) and "unusable" in stdout
+    assert all(v in stdout for v in verdicts) and "unusable" in stdout and "skipped" not in stdout
+
+
+def test_a_folder_with_sidecar_files_gives_a_row_per_audio_file_and_exit_0(tmp_path, tiny_weights, capsys,
+                                                                          count_analyze):
+    """`forensic-app batch resources/demo` made CREDITS.txt an 'unusable' row and exited 3."""
+    album = tmp_path / "album"
+    a = write(album / "01 intro.wav", seed=1)
+    b = write(album / "disc 2" / "02 song.wav", seed=2)
+    flac = album / "03 outro.flac"
+    sf.write(str(flac), make_signal("noise", 3.0, 44100, 1, seed=3), 44100)
+    for sidecar in ("CREDITS.txt", "cover.jpg", "album.cue", "disc 2/booklet.txt"):
+        (album / sidecar).write_bytes(b"not audio\n")
+    out = tmp_path / "out.csv"
+    code = main(["batch", str(album), "-o", str(out), "--weights", str(tiny_weights), "--no-progress"])
+    stdout, err = capsys.readouterr()
+    assert code == 0, err
+    assert [r["path"] for r in read_csv(out)] == [str(a), str(flac), str(b)]
+    assert {r["status"] for r in read_csv(out)} == {"analysed"}
+    assert "skipped 4 files that are not audio: CREDITS.txt, album.cue, cover.jpg, ..." in stdout
+    assert "unusable" not in stdout and "could not be analysed" not in err
+    assert sorted(count_analyze) == sorted(map(str, (a, b, flac)))
+    # a glob is narrowed the same way; --ext chooses the extensions ('*': every file, each a row)
+    out2 = tmp_path / "glob.csv"
+    assert main(["batch", str(album / "*"), "-o", str(out2), "--store", str(tmp_path / "g.sqlite"),
+                 "--weights", str(tiny_weights), "--no-progress"]) == 0
+    assert [r["path"] for r in read_csv(out2)] == [str(a), str(flac), str(b)]  # the folder it matched is walked
+    assert "skipped 4 files that are not audio" in capsys.readouterr().out
+    out3 = tmp_path / "flac.csv"
+    assert main(["batch", str(album), "--ext", "FLAC", "-o", str(out3), "--weights", str(tiny_weights),
+                 "--no-progress"]) == 0
+    assert [r["path"] for r in read_csv(out3)] == [str(flac)]
+    assert "skipped 6 files that are not flac: 01 intro.wav, CREDITS.txt, album.cue, ..." in capsys.readouterr().out
+    out4 = tmp_path / "all.csv"
+    assert main(["batch", str(album), "--ext", "*", "-o", str(out4), "--weights", str(tiny_weights),
+                 "--no-progress"]) == 3
+    rows = read_csv(out4)
+    assert len(rows) == 7 and [r["status"] for r in rows].count("unusable") == 4
+    assert "skipped" not in capsys.readouterr().out
+    # a file named on its own is analysed whatever its name, also when its folder is given too
+    out5 = tmp_path / "named.csv"
+    assert main(["batch", str(album), str(album / "CREDITS.txt"), "-o", str(out5), "--store",
+                 str(tmp_path / "n.sqlite"), "--weights", str(tiny_weights), "--no-progress"]) == 3
+    rows = read_csv(out5)
+    assert rows[-1]["path"] == str(album / "CREDITS.txt") and rows[-1]["status"] == "unusable"
+    assert "skipped 3 files that are not audio: album.cue, cover.jpg" in capsys.readouterr().out
+
+
+def test_an_empty_ext_is_refused(tmp_path, capsys):
+    assert main(["batch", str(tmp_path), "--ext", ",", "--no-progress"]) == 2
+    assert capsys.readouterr().err.startswith("error: --ext needs at least one extension, e.g. --ext wav,flac")
 
 
 def test_every_good_file_gives_exit_0(tmp_path, tiny_weights, capsys):
@@ -223,6 +274,58 @@ def test_kill_9_mid_batch_then_resume_gives_every_file_once(tmp_path, tiny_weigh
     assert runs == [(1, len(before)), (2, n - len(before))]
 
 
+@pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
+def test_an_interrupted_batch_still_writes_what_finished(tmp_path, tiny_weights, how):
+    """Ctrl+C in the terminal (SIGINT to the process group) or `kill` (SIGTERM): -o and --jsonl hold every
+    finished file, whole, and the rest as 'pending'; exit 130."""
+    n = 8
+    files = [write(tmp_path / "in" / f"t{i:02d}.wav", seed=i, seconds=12.0) for i in range(n)]
+    (tmp_path / "in" / "notes.txt").write_text("not audio")
+    store_path, out, jl = tmp_path / "out.sqlite", tmp_path / "out.csv", tmp_path / "out.jsonl"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    cmd = [sys.executable, "-m", "forensic_app.cli", "batch", str(tmp_path / "in"), "-o", str(out), "--jsonl", str(jl),
+           "--weights", str(tiny_weights), "--no-progress"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    done_before = 0
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and done_before < 2:
+            if store_path.exists():
+                db = sqlite3.connect(str(store_path), timeout=5)
+                try:
+                    done_before = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+                except sqlite3.OperationalError:  # tables not created yet
+                    done_before = 0
+                finally:
+                    db.close()
+            time.sleep(0.02)
+        assert proc.poll() is None, "the batch finished before it could be interrupted"
+        if how == "ctrl-c":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            os.kill(proc.pid, signal.SIGTERM)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    err = stderr.decode()
+    assert proc.returncode == 130, err
+    assert f"of {n} files finished" in err and "--resume" in err and "Traceback" not in err
+    rows = read_csv(out)
+    assert [r["path"] for r in rows] == [str(p) for p in files]  # every input once, in order
+    finished = [r for r in rows if r["status"] == "analysed"]
+    assert len(finished) >= done_before >= 2 and len(finished) < n
+    assert all(r["status"] == "pending" for r in rows[len(finished):])
+    assert all(r["verdict"] and len(r["sha256"]) == 64 and float(r["interval_low"]) <= float(r["probability_fake"])
+               for r in finished)
+    lines = [json.loads(x) for x in jl.read_text(encoding="utf-8").splitlines()]  # every line whole
+    assert [x["path"] for x in lines] == [r["path"] for r in rows]
+    assert [x["status"] for x in lines] == [r["status"] for r in rows]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")]
+    assert "skipped 1 file that is not audio: notes.txt" in stdout.decode()
+
+
 def test_two_worker_processes(tmp_path, tiny_weights):
     files = [write(tmp_path / "in" / f"t{i}.wav", seed=i) for i in range(4)]
     with Store(tmp_path / "s.sqlite") as store:
@@ -307,6 +410,67 @@ def test_main_process_memory_does_not_grow_with_the_number_of_files(tmp_path, mo
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     assert peaks[1] - peaks[0] < 600_000, peaks  # < 350 bytes per extra file (a folder listing is kept by os.walk)
+
+
+def test_rows_say_which_evidence_decided_and_where(tmp_path, capsys):
+    """A moderator sorting the CSV sees which line of evidence gave each verdict, the window where the patch
+    CNN's evidence is, and the comb's spacing and architecture where it found lines (the shipped model)."""
+    from forensic_app.resources import data_dir
+    from forensic_app.training.kinds import room_tone
+    from forensic_app.training.synth import music_like
+
+    rate, folder = 44100, tmp_path / "inbox"
+    folder.mkdir()
+    t = np.arange(12 * rate) / rate
+    f0 = rate / 512  # a decoder's line spacing, faint under music the CNN reads as real: the comb decides alone
+    lines = sum(np.cos(2 * np.pi * k * f0 * t) for k in range(1, int(16000 / f0)))
+    sf.write(folder / "lines.wav", (music_like(12.0, rate, 1) + 0.0002 * lines).astype(np.float32), rate,
+             subtype="PCM_16")
+    song, _ = sf.read(data_dir("demo") / "karissa_hobbs-lets_go_fishin-excerpt.flac", frames=15 * rate)
+    decoded, _ = sf.read(data_dir("demo") / "karissa_hobbs-lets_go_fishin-excerpt-through-hifigan.flac",
+                         frames=15 * rate)
+    song[6 * rate:12 * rate] = decoded[6 * rate:12 * rate].reshape(6 * rate, -1)  # 0:06-0:12 through HiFi-GAN
+    sf.write(folder / "spliced.wav", song, rate, subtype="PCM_16")
+    sf.write(folder / "room_tone.wav", room_tone(1, 12.0), rate)
+    out, jl = tmp_path / "out.csv", tmp_path / "out.jsonl"
+    assert main(["batch", str(folder), "-o", str(out), "--jsonl", str(jl), "--no-progress"]) == 0, capsys.readouterr().err
+    rows = read_csv(out)
+    assert list(rows[0]) == ["path", "status", "verdict", "probability_fake", "interval_low", "interval_high", "sha256",
+                             "duplicate_of", "score_comb", "score_fakeprint", "score_patch_cnn", "note_codes",
+                             "model_name", "model_version", "calibration_version", "duration_s", "report", "error",
+                             "deciding_evidence", "strongest_window_s", "comb_spacing_hz", "comb_architecture"]
+    by = {Path(r["path"]).name: r for r in rows}
+    comb = by["lines.wav"]
+    assert comb["verdict"] == "likely_fake" and comb["deciding_evidence"] == "comb"
+    spacing = float(comb["comb_spacing_hz"])
+    assert abs(spacing / f0 - round(spacing / f0)) < 0.01 and "upsampling" in comb["comb_architecture"]
+    start, end = map(float, by["spliced.wav"]["strongest_window_s"].split("-"))
+    assert 6.0 <= (start + end) / 2 <= 12.0 and 2.0 < end - start < 4.0
+    assert by["spliced.wav"]["deciding_evidence"] in ("patch_cnn", "comb")
+    room = by["room_tone.wav"]
+    assert room["deciding_evidence"] == "none" and room["comb_spacing_hz"] == "" and room["comb_architecture"] == ""
+    lines_json = {Path(x["path"]).name: x for x in map(json.loads, jl.read_text().splitlines())}
+    assert lines_json["spliced.wav"]["strongest_window_s"] == pytest.approx([start, end], abs=0.01)
+    assert lines_json["lines.wav"]["deciding_evidence"] == "comb"
+    assert lines_json["lines.wav"]["comb_spacing_hz"] == pytest.approx(spacing, rel=1e-4)
+
+
+def test_a_store_of_the_version_before_gains_the_new_columns(tmp_path, tiny_weights):
+    """--resume on a store written before the evidence columns existed goes on, and fills them for new files."""
+    store_path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(str(store_path))
+    db.execute("CREATE TABLE results (sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, outcome TEXT NOT NULL, run INTEGER "
+               "NOT NULL, verdict TEXT, probability_fake REAL, interval_low REAL, interval_high REAL, duration_s REAL, "
+               "note_codes TEXT, model_name TEXT, model_version TEXT, model_sha256 TEXT, calibration_version TEXT, "
+               "report_path TEXT, reason TEXT, elapsed_s REAL, worker TEXT, peak_rss_mb REAL, finished_at TEXT NOT NULL)")
+    db.commit()
+    db.close()
+    write(tmp_path / "in" / "a.wav", seed=1)
+    with Store(store_path) as store:
+        run = run_batch([str(tmp_path / "in")], store, BatchOptions(weights_dir=str(tiny_weights), resume=True))
+        row = next(store.iter_rows(run))
+    assert row["status"] == "analysed" and row["deciding_evidence"] in ("patch_cnn", "comb", "fakeprint", "none")
+    assert row["strongest_window_s"] is None or row["strongest_window_s"][0] < row["strongest_window_s"][1]
 
 
 def test_a_file_a_detector_could_not_measure_is_an_analysed_row(tmp_path, capsys):

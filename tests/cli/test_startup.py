@@ -72,3 +72,54 @@ def test_gui_without_display_exits_2_with_advice():
     assert r.returncode == 2, r.stderr
     assert "no display" in r.stderr and "QT_QPA_PLATFORM=offscreen" in r.stderr and "forensic-app analyze" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def _no_display(monkeypatch, tmp_path):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_a_mistyped_command_is_named_not_taken_for_a_file(monkeypatch, tmp_path, capsys):
+    """`forensic-app analyse song.wav` (British spelling) used to start the window on a file called 'analyse'."""
+    from forensic_app.cli import main
+
+    _no_display(monkeypatch, tmp_path)
+    (tmp_path / "song.wav").write_bytes(b"RIFF")
+    assert main(["analyse", "song.wav"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown command 'analyse' (did you mean 'analyze'?)") and err.count("\n") == 1
+    assert "display" not in err
+    assert main(["Batch", "song.wav"]) == 2
+    assert "(did you mean 'batch'?)" in capsys.readouterr().err
+
+
+def test_an_unknown_word_nothing_like_a_command_lists_the_commands(monkeypatch, tmp_path, capsys):
+    from forensic_app.cli import main
+
+    _no_display(monkeypatch, tmp_path)
+    assert main(["frobnicate"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown command 'frobnicate'" in err and "did you mean" not in err
+    assert "analyze, batch, case, report, gui" in err and err.count("\n") == 1
+
+
+def test_an_existing_file_or_folder_as_first_word_still_opens_the_window(monkeypatch, tmp_path, capsys):
+    from forensic_app.cli import main
+
+    _no_display(monkeypatch, tmp_path)
+    (tmp_path / "analyse").write_bytes(b"RIFF")  # a file that happens to look like a typo is still a file
+    (tmp_path / "uploads").mkdir()
+    for word in ("analyse", "uploads"):
+        assert main([word]) == 2
+        err = capsys.readouterr().err
+        assert "no display" in err and "unknown command" not in err, word
+
+
+def test_a_missing_file_as_first_word_says_so(monkeypatch, tmp_path, capsys):
+    from forensic_app.cli import main
+
+    _no_display(monkeypatch, tmp_path)
+    assert main(["sonng.mp3"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no file or folder 'sonng.mp3' here: check the path") and "display" not in err

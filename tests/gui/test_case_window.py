@@ -265,3 +265,14 @@ def test_align_lines_a_master_up_with_its_demo_and_shows_the_shift(case_window, 
     assert abs(lane.view._spec.time_edges_s[0] + 1.234) < 0.06  # drawn earlier, so the music lines up
     assert win.lanes[0].status.text() == "reference lane"
     assert "master" in win.statusBar().currentMessage()  # 48 kHz beside 44.1 kHz: left out of the mix, and said
+
+
+def test_a_lane_shifted_under_a_millisecond_shows_no_minus_zero(qtbot):
+    from forensic_app.gui.case_lane import LaneWidget
+
+    lane = LaneWidget("b", "re-export", "reexport.wav")
+    qtbot.addWidget(lane)
+    lane.set_offset(0.0002)  # its content runs 0.2 ms later: drawn 0.2 ms earlier
+    assert "shifted 0.000 s to line up" in lane.title.text() and "-0.000" not in lane.title.text()
+    lane.set_offset(0.5)
+    assert "shifted -0.500 s to line up" in lane.title.text()

@@ -226,3 +226,27 @@ def test_a_long_calibration_version_wraps_instead_of_widening_the_panel(qtbot):
     qtbot.addWidget(panel)
     panel.set_result(r)
     assert panel.widget().minimumSizeHint().width() <= panel.minimumWidth()
+
+
+def test_the_fakeprint_line_names_each_peak_frequency_once(qtbot):
+    """A tone at 7.4 kHz lights two neighbouring bins of the fakeprint; the panel read '7.40 kHz, 7.40 kHz'."""
+    import dataclasses
+    import html
+
+    import numpy as np
+
+    from forensic_app.core.fakeprint import RATE_HZ, score_fakeprint
+    from forensic_app.core.weights import load_model
+    from forensic_app.gui.verdict_panel import VerdictPanel
+    from tests.gui.helpers import make_info, make_result
+
+    t = np.arange(10 * RATE_HZ) / RATE_HZ
+    x = 0.1 * np.random.default_rng(0).standard_normal(t.size) + 0.05 * np.sin(2 * np.pi * 7400 * t)
+    ev = score_fakeprint(x, load_model().fakeprint)
+    assert sum(7390 < f < 7410 for f, _ in ev.top_bins) >= 2  # the case this is about: one peak, two bins
+    panel = VerdictPanel()
+    qtbot.addWidget(panel)
+    panel.set_result(dataclasses.replace(make_result(make_info()), fakeprint=ev))
+    text = html.unescape(panel.fakeprint_label.text())
+    listed = text.split("towards 'AI' here: ")[1].rstrip(".").split(", ")
+    assert listed[0] == "7.40 kHz" and len(listed) == len(set(listed)) == 5, text
