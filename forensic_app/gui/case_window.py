@@ -17,6 +17,7 @@ from typing import Any, Callable, Optional
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..case.document import Annotation, Case, CaseFile
+from ..core.comb_reading import comb_grade
 from ..core.spectrum import spectrum_at
 from .case_files import CaseFiles
 from .case_jobs import LaneJobs
@@ -229,7 +230,10 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
             return
         a = w.audio
         spec = spectrum_at(a.read, a.rate, a.n_frames, max(0.0, t_case + w.offset_s))
-        f0 = w.result.comb.f0_hz if w.result is not None and w.result.comb is not None else None
+        comb = w.result.comb if w.result is not None else None
+        # lines are drawn only where the comb found a pattern: a best candidate within what real music
+        # shows (grade "none") is not evidence, and marking it would read as if it were
+        f0 = comb.f0_hz if comb is not None and comb_grade(comb) != "none" else None
         # mark the comb's first lines only: hundreds of lines across the band would hide the spectrum
         self.spectrum.set_spectrum(spec, t_case, comb_f0_hz=f0,
                                    comb_max_hz=None if f0 is None else min(a.rate / 2, f0 * COMB_LINES_SHOWN))

@@ -71,6 +71,14 @@ def test_four_stems_light_the_decoded_lane_and_the_finding_names_it(case_window,
     assert [win.panel.table.item(i, 0).text() for i in range(4)] == ["vocals", "drums", "bass", "other"]
     # the spectrum below shows the strongest evidence: the vocals lane, with its comb marked
     assert win.spectrum.spectrum is not None and win.spectrum.title().startswith("vocals: Spectrum at")
+    assert win.spectrum.comb_marks.data.size > 0  # the decoder's lines are marked
+    # a lane whose comb found nothing gets no comb lines (a bass stem once showed "lines every 600 Hz")
+    from forensic_app.core.comb_reading import comb_grade
+
+    quiet = [w for w in win.lanes if w.result.comb is not None and comb_grade(w.result.comb) == "none"]
+    assert quiet, [w.result.comb.z_score for w in win.lanes if w.result.comb is not None]
+    win.show_spectrum(quiet[0].lane_id, 2.0)
+    assert win.spectrum.comb_marks.data.size == 0 and "dashed" not in win.spectrum.plot.getPlotItem().titleLabel.text
     # zoom is shared: every lane shows the same time range
     win.lanes[0].view.spec_box.setXRange(2.0, 3.0, padding=0)
     assert all(np.allclose(w.view.time_range(), (2.0, 3.0), atol=1e-6) for w in win.lanes)
