@@ -88,8 +88,6 @@ class LaneWidget(QtWidgets.QFrame):
         self.view.placeholder.setText("Decoding\u2026")
         self.view.setMinimumHeight(LANE_HEIGHT_PX - 40)
         self.view.spec_plot.hideAxis("bottom")  # the window-evidence strip below carries the time axis
-        self.view.heat_bar.getAxis("left").setLabel("Real share")  # the full legend: the single-track view
-        self.view.timeline.setLabel("left", "Windows")  # short: a lane is low, and the axis titles would overlap
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.waveform: Optional[WaveformPlot] = None
         self.view.selection_changed.connect(lambda sel: self.selection_made.emit(self.lane_id, sel))

@@ -27,7 +27,7 @@ def make_folder(root, n, seconds=3.0):
 def test_queue_runs_a_folder_and_shows_flagged_first(make_window, qtbot, tmp_path, tiny_weights):
     win = make_window()
     panel = win.show_queue()
-    assert win.queue_dock.isVisible()
+    assert panel.isVisible()
     panel.weights_dir = str(tiny_weights)
     files = make_folder(tmp_path / "inbox", 4)
     with qtbot.waitSignal(panel.batch_finished, timeout=WAIT_MS):
