@@ -67,7 +67,7 @@ class FileRouting:
         """A case window (lanes side by side) on ``paths`` or a saved ``case_path``; returns it."""
         from .case_window import CaseWindow
 
-        win = CaseWindow(backend=self.backend)
+        win = CaseWindow(backend=self.backend, settings=self.settings)
         self._case_windows = [w for w in getattr(self, "_case_windows", []) if w.isVisible()] + [win]
         win.show()
         if case_path:

@@ -281,6 +281,7 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         dialog = AboutDialog(self, weights_dir=getattr(self.backend, "weights_dir", None))
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()  # non-modal: tests and screenshots never block on it
+        geometry.clamp_to_screen(dialog)  # centred on the window, it could reach past a small screen's edge
         self._about = dialog
         return dialog
 
