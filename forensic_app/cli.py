@@ -351,7 +351,8 @@ def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
 
     g = sub.add_parser("gui", help="open the desktop app")
     g.add_argument("file", nargs="*", metavar="FILE",
-                   help="an audio file; several files (stems, versions) or a .facase open as one case, lane by lane")
+                   help="an audio file; several files (stems, versions) or a .facase open as one case, lane by lane; "
+                        "a folder opens the window with the Queue on its audio files")
     g.add_argument("--screenshot", metavar="OUT.png", help="load FILE(s), wait for the analysis, save a window grab, exit")
     g.add_argument("--weights")
     g.add_argument("--allow-modified-model", action="store_true", help=ALLOW_MODIFIED_HELP)

@@ -20,7 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 def main() -> int:
     from PySide6 import QtCore
 
-    from forensic_app.gui.app import ensure_app
+    from forensic_app.gui.app import SCREENSHOT_SIZE, ensure_app
     from forensic_app.gui.case_window import CaseWindow
     from tests.stems import write_stems
 
@@ -30,8 +30,9 @@ def main() -> int:
         stems = write_stems(Path(tmp) / "stems")
         app = ensure_app()
         win = CaseWindow()
-        win.resize(1500, 1320)
         win.show()
+        win.resize(*SCREENSHOT_SIZE)  # as the window fills a laptop screen
+        win.size_panel()
 
         def ready() -> None:
             vocals = win.lanes[0]

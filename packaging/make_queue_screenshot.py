@@ -1,4 +1,5 @@
-"""The README's Queue screenshot: a folder of uploads analysed by the Queue panel, highest first.
+"""The README's Queue screenshot: the window at a laptop screen's size, the demo song in the track view and
+below it the Queue on a folder of uploads, highest first.
 
 A bitcrushed beat, a held synth pad, room tone, the demo song and a re-exported copy of it, and a
 cover image that is not audio (generated here; the demo song is the bundled excerpt).
@@ -41,7 +42,7 @@ def write_folder(folder: Path) -> None:
 def main() -> int:
     from PySide6 import QtCore
 
-    from forensic_app.gui.app import ensure_app
+    from forensic_app.gui.app import SCREENSHOT_SIZE, ensure_app
     from forensic_app.gui.main_window import MainWindow
 
     out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "resources" / "screenshots")
@@ -51,15 +52,24 @@ def main() -> int:
         write_folder(folder)
         app = ensure_app()
         win = MainWindow()
-        win.resize(1200, 700)
         win.show()
-        panel = win.show_queue()
+        win.resize(*SCREENSHOT_SIZE)
+        waiting = {"track", "queue"}
+
+        def done(what: str) -> None:
+            waiting.discard(what)
+            if not waiting:
+                QtCore.QTimer.singleShot(400, finish)
 
         def finish() -> None:
-            panel.resize(800, 292)
-            QtCore.QTimer.singleShot(300, lambda: (panel.grab().save(str(out_dir / "queue.png")), win.close(), app.quit()))
+            win.grab().save(str(out_dir / "queue.png"))
+            win.close()
+            app.quit()
 
-        panel.batch_finished.connect(finish)
+        win.analysis_finished.connect(lambda _result: done("track"))
+        win.open_file(str(folder / "lets_go_fishin.flac"))
+        panel = win.show_queue()
+        panel.batch_finished.connect(lambda _run: done("queue"))
         panel.add_paths([str(folder)])
         app.exec()
     print(f"wrote {out_dir / 'queue.png'}")

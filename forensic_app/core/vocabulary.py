@@ -52,6 +52,7 @@ PROBABILITY_ALPHA = (25, 50, 140, 205, 235)
 HEAT_UNCOLOURED_SHARE = 1e-2
 HEAT_FULL_SHARE = 1e-4
 HEAT_LABEL = "Reached by this share of real-music patches"
+HEAT_LABEL_SHORT = ("Share of real-music patches", "Real share")  # where a colour bar is too short for it
 HEAT_TICKS = ((0.0, "1 %"), (0.5, "0.1 %"), (1.0, "0.01 %"))  # strength -> tick label (coloured below 1 %)
 
 

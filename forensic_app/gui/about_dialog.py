@@ -8,6 +8,9 @@ from typing import Optional
 from PySide6 import QtCore, QtWidgets
 
 from ..about import AboutInfo, gather
+from . import geometry
+
+ABOUT_SIZE = (740, 560)  # wide enough for a sha256 on one line
 
 
 def credit_entries(credits: str) -> list[tuple[str, str]]:
@@ -81,4 +84,4 @@ class AboutDialog(QtWidgets.QDialog):
         buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
-        self.resize(680, 540)  # wide enough for a sha256 on one line
+        geometry.size_to_screen(self, ABOUT_SIZE)

@@ -12,10 +12,9 @@ from typing import Optional, Sequence
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .geometry import PREFERRED_SIZE
-
 _FONT_FILES = ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf", "DejaVuSansMono.ttf")
 SCREENSHOT_TIMEOUT_MS = 10 * 60 * 1000
+SCREENSHOT_SIZE = (1280, 800)  # offscreen, the window is grabbed at a common laptop screen's size
 
 
 def bundled_font_dir() -> Optional[Path]:
@@ -251,8 +250,9 @@ def _run_case(paths: list[str], *, screenshot: Optional[str], weights_dir: Optio
             splash.finish(window)
         if screenshot:
             finish = _screenshot_finisher(window, screenshot, outcome)
-            if app.platformName() == "offscreen":  # an imaginary screen: grab tall enough for four lanes
-                window.resize(1500, 1320)
+            if app.platformName() == "offscreen":  # an imaginary screen: grab at a real one's size
+                window.resize(*SCREENSHOT_SIZE)
+                window.size_panel()
 
             def ready() -> None:
                 failed = window.failed_lanes()
@@ -281,13 +281,17 @@ def _run_case(paths: list[str], *, screenshot: Optional[str], weights_dir: Optio
 def run_gui(path: "Optional[str] | Sequence[str]" = None, *, screenshot: Optional[str] = None,
             weights_dir: Optional[str] = None) -> int:
     """Open the window (optionally on ``path``; several paths or a ``.facase`` open the case
-    window). With ``screenshot``: load, wait for the analysis, save a grab of the whole window
-    to that PNG and return 0 (nonzero on failure)."""
+    window; a folder opens the window with the Queue on the folders and files given). With ``screenshot``:
+    load, wait for the analysis (or the Queue's batch), save a grab of the whole window to that PNG and
+    return 0 (nonzero on failure)."""
     paths = [path] if isinstance(path, str) else list(path or [])
+    queued: list[str] = []
+    if any(os.path.isdir(p) for p in paths):  # as when a folder is dropped on the window: the Queue takes it all
+        queued, paths = paths, []
     if len(paths) > 1 or (paths and paths[0].endswith(".facase")):
         return _run_case(paths, screenshot=screenshot, weights_dir=weights_dir)
     path = paths[0] if paths else None
-    if screenshot and not path:
+    if screenshot and not path and not queued:
         print("forensic-app: --screenshot needs a FILE to analyse.", file=sys.stderr)
         return 2
     if weights_dir:
@@ -307,11 +311,11 @@ def run_gui(path: "Optional[str] | Sequence[str]" = None, *, screenshot: Optiona
     try:
         window.show()
         if screenshot and app.platformName() == "offscreen":
-            window.resize(*PREFERRED_SIZE)  # the offscreen "screen" is imaginary: grab at the designed size
+            window.resize(*SCREENSHOT_SIZE)  # the offscreen "screen" is imaginary: grab at a real one's size
         if splash is not None:
             splash.finish(window)
         _log_startup("window shown")
-        if not path:
+        if not path and not queued:
             window.offer_demo()
         if screenshot:
             finish = _screenshot_finisher(window, screenshot, outcome)
@@ -320,6 +324,12 @@ def run_gui(path: "Optional[str] | Sequence[str]" = None, *, screenshot: Optiona
             window.analysis_failed.connect(lambda msg: finish(getattr(window, "failure_exit_code", 1), msg))
             window.analysis_cancelled.connect(lambda: finish(1, "analysis was cancelled"))
             QtCore.QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, lambda: finish(1, "timed out waiting for the analysis"))
+        if queued:  # File > Queue, then its Add folder
+            panel = window.show_queue()
+            if screenshot:
+                panel.batch_finished.connect(lambda run: QtCore.QTimer.singleShot(
+                    300, lambda: finish(0) if run >= 0 else finish(1, panel.status_label.text())))
+            panel.add_paths(queued)
         if path:
             window.open_file(path)
         app.exec()

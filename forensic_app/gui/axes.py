@@ -2,10 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 import pyqtgraph as pg
+from PySide6 import QtGui
 
 from .scales import FrequencyScale, format_hz, format_time, nice_hz_ticks
+
+def fit_title(axis: pg.AxisItem, titles: Sequence[str]) -> None:
+    """Title the vertical ``axis`` with the first of ``titles`` (longest first) that fits along it, now and
+    whenever the axis is resized; the first, in full, is the axis's tooltip.
+
+    pyqtgraph centres a title on its axis whatever its length: a title longer than the axis runs past its
+    ends, over the title of the plot above or out of the view. The last title is kept when none fits.
+    """
+    titles = tuple(titles)
+    axis.setToolTip(titles[0])
+
+    def refit() -> None:
+        if axis.label is None:  # closed
+            return
+        room = axis.size().height()
+        metrics = QtGui.QFontMetricsF(axis.label.font())
+        margin = 2 * axis.label.document().documentMargin()
+        # pyqtgraph draws "text (units)": with no units, the text and a space
+        choice = next((t for t in titles if metrics.horizontalAdvance(t + " ") + margin <= room), titles[-1])
+        if choice != axis.labelText:
+            axis.setLabel(choice)
+            axis.resizeEvent()  # centres the new title (setLabel alone leaves it where the old one was)
+
+    axis.geometryChanged.connect(refit)
+    refit()
+
 
 _TIME_STEPS_S = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1200, 3600)
 

@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.result import AnalysisResult, Spectrogram
 from ..core.vocabulary import VERDICT_COLOURS, format_offset, format_probability, format_range
@@ -36,6 +36,26 @@ def shifted(item: Any, by_s: float) -> Any:
     if isinstance(item, list):
         return [dataclasses.replace(w, start_s=w.start_s + by_s, end_s=w.end_s + by_s) for w in item]
     return dataclasses.replace(item, time_edges_s=np.asarray(item.time_edges_s) + by_s)
+
+
+class ElidedLabel(QtWidgets.QLabel):
+    """A one-line label that ends in an ellipsis when its lane is narrower than its text; ``text()``, the size
+    hint (the room it asks for) and the tooltip keep the whole text."""
+
+    MIN_WIDTH_PX = 60
+
+    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt's name
+        return QtCore.QSize(self.MIN_WIDTH_PX, super().minimumSizeHint().height())
+
+    def paintEvent(self, ev: QtGui.QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QtGui.QPainter(self)
+        option = QtWidgets.QStyleOption()
+        option.initFrom(self)
+        self.style().drawPrimitive(QtWidgets.QStyle.PrimitiveElement.PE_Widget, option, painter, self)  # the chip
+        rect = self.contentsRect()
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        text = self.fontMetrics().elidedText(self.text(), QtCore.Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(rect, int(self.alignment()), text)
 
 
 class LaneWidget(QtWidgets.QFrame):
@@ -63,7 +83,7 @@ class LaneWidget(QtWidgets.QFrame):
         self.title.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.title.setMinimumWidth(80)  # long names give way to the verdict, never push it off screen
         self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
-        self.verdict_chip = QtWidgets.QLabel("waiting")
+        self.verdict_chip = ElidedLabel("waiting")
         self.verdict_chip.setStyleSheet("padding: 1px 8px; border-radius: 6px; background: #3a3a44; color: white;")
         self.status = QtWidgets.QLabel()
         self.status.setStyleSheet("color: #9a9aa8;")
@@ -88,8 +108,6 @@ class LaneWidget(QtWidgets.QFrame):
         self.view.placeholder.setText("Decoding\u2026")
         self.view.setMinimumHeight(LANE_HEIGHT_PX - 40)
         self.view.spec_plot.hideAxis("bottom")  # the window-evidence strip below carries the time axis
-        self.view.heat_bar.getAxis("left").setLabel("Real share")  # the full legend: the single-track view
-        self.view.timeline.setLabel("left", "Windows")  # short: a lane is low, and the axis titles would overlap
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.waveform: Optional[WaveformPlot] = None
         self.view.selection_changed.connect(lambda sel: self.selection_made.emit(self.lane_id, sel))
@@ -167,7 +185,7 @@ class LaneWidget(QtWidgets.QFrame):
         self.view.set_windows(shifted(list(r.windows), -self.offset_s))
         lo, hi = r.interval
         self.verdict_chip.setText(f"{r.verdict_words} \u00b7 {format_probability(r.probability_fake)}")
-        self.verdict_chip.setToolTip(f"Plausible range {format_range(lo, hi)}")
+        self.verdict_chip.setToolTip(f"{self.verdict_chip.text()}; plausible range {format_range(lo, hi)}")
         self.verdict_chip.setStyleSheet("padding: 1px 8px; border-radius: 6px; color: white; "
                                         f"background: {VERDICT_COLOURS.get(r.verdict, '#3a3a44')};")
 

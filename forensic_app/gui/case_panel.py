@@ -16,6 +16,64 @@ from ..core.vocabulary import VERDICT_COLOURS
 from .scales import format_time
 
 COLUMNS = ("Lane", "Verdict", "Probability", "Range", "Patch CNN", "Comb", "Fakeprint")
+MIN_COLUMN_PX = 40  # a cut column still shows a few characters and its ellipsis
+MAX_ROWS_SHOWN = 6  # the table grows with the lanes up to this many rows, then scrolls
+NOTES_MIN_LINES = 3  # the notes scroll rather than push the decision off a small screen
+
+
+def share_width(wanted: list[int], room: int, minimum: int = MIN_COLUMN_PX) -> list[int]:
+    """Column widths that fill ``room`` px: each column gets what it ``wanted`` when everything fits; otherwise
+    the narrow ones keep theirs and the wide ones share the rest equally (never below ``minimum``)."""
+    if not wanted:
+        return []
+    widths = list(wanted)
+    if sum(wanted) <= room:
+        widths[-1] += room - sum(wanted)  # the last column takes the slack, as a stretched last section would
+        return widths
+    left, n_left = room, len(wanted)
+    cap = max(wanted)
+    for w in sorted(wanted):
+        if w * n_left <= left:
+            left, n_left = left - w, n_left - 1
+        else:
+            cap = left // n_left
+            break
+    return [max(min(w, cap), minimum) for w in wanted]
+
+
+class SummaryTable(QtWidgets.QTableWidget):
+    """The per-lane table, its columns always sharing its width so that none is out of sight. A cell with
+    more text than its column's share wraps onto a second line, then ends in an ellipsis; each cell's
+    tooltip holds its full text."""
+
+    CELL_PADDING_PX = 14  # the delegate's margins around a cell's text
+
+    def _text_width(self, text: str) -> int:
+        return self.fontMetrics().horizontalAdvance(text) + self.CELL_PADDING_PX
+
+    def fit_columns(self) -> None:
+        header = self.horizontalHeader()
+        cells = [max([self._text_width(self.item(r, c).text()) for r in range(self.rowCount()) if self.item(r, c)]
+                     or [0]) for c in range(self.columnCount())]
+        wanted = [max(cell, header.sectionSizeHint(c)) for c, cell in enumerate(cells)]
+        widths = share_width(wanted, self.viewport().width())
+        for c, width in enumerate(widths):
+            header.resizeSection(c, width)
+        lines = 2 if any(cell > width for cell, width in zip(cells, widths)) else 1
+        self.verticalHeader().setDefaultSectionSize(lines * self.fontMetrics().lineSpacing() + 10)
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """Tall enough for every row up to MAX_ROWS_SHOWN (no empty space under them, no scroll bar)."""
+        rows = max(1, min(self.rowCount(), MAX_ROWS_SHOWN))
+        height = (self.horizontalHeader().sizeHint().height() + rows * self.verticalHeader().defaultSectionSize()
+                  + 2 * self.frameWidth())
+        if (self.minimumHeight(), self.maximumHeight()) != (height, height):
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt's name; the viewport's size too
+        super().resizeEvent(ev)
+        self.fit_columns()
 
 
 class AnnotationDialog(QtWidgets.QDialog):
@@ -71,18 +129,28 @@ class CasePanel(QtWidgets.QWidget):
         self.finding.setWordWrap(True)
         self.finding.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
         self.finding.setStyleSheet("font-size: 11pt; padding: 4px;")
-        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table = SummaryTable(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        for j, name in enumerate(COLUMNS):
+            self.table.horizontalHeaderItem(j).setToolTip(name)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setMaximumSectionSize(260)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
+        self.table.horizontalHeader().setTextElideMode(QtCore.Qt.TextElideMode.ElideRight)
+        self.table.verticalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Fixed)
+        self.table.fit_height()
         self.notes = QtWidgets.QLabel()
         self.notes.setWordWrap(True)
         self.notes.setStyleSheet("font-size: 9pt;")
+        self.notes.setAlignment(QtCore.Qt.AlignmentFlag.AlignTop | QtCore.Qt.AlignmentFlag.AlignLeft)
+        self.notes_scroll = QtWidgets.QScrollArea()
+        self.notes_scroll.setWidget(self.notes)
+        self.notes_scroll.setWidgetResizable(True)
+        self.notes_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.notes_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.notes_scroll.setMinimumHeight(NOTES_MIN_LINES * self.notes.fontMetrics().lineSpacing() + 4)
 
         self.annotations = QtWidgets.QListWidget()
         self.annotations.itemActivated.connect(lambda item: self.annotation_activated.emit(self.annotations.row(item)))
@@ -100,7 +168,7 @@ class CasePanel(QtWidgets.QWidget):
         self.reviewer.setPlaceholderText("Reviewer")
         self.reason = QtWidgets.QPlainTextEdit()
         self.reason.setPlaceholderText("Why (kept in the case file and printed in the case report)")
-        self.reason.setMaximumHeight(70)
+        self.reason.setMaximumHeight(60)
         self.decided = QtWidgets.QLabel()
         self.decided.setStyleSheet("color: #9a9aa8;")
         self.decision.activated.connect(self._on_decision_edited)
@@ -110,9 +178,10 @@ class CasePanel(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.addWidget(self._heading("Finding"))
         layout.addWidget(self.finding)
-        layout.addWidget(self.table, 2)
-        layout.addWidget(self.notes)
+        layout.addWidget(self.table)
+        layout.addWidget(self.notes_scroll, 2)
         layout.addWidget(self._heading("Annotations"))
+        self.annotations.setMinimumHeight(3 * self.annotations.fontMetrics().lineSpacing() + 8)
         layout.addWidget(self.annotations, 1)
         row = QtWidgets.QHBoxLayout()
         row.addWidget(hint, 1)
@@ -126,7 +195,7 @@ class CasePanel(QtWidgets.QWidget):
         layout.addLayout(form)
         layout.addWidget(self.decided)
         self._loading = False
-        self.setMinimumWidth(420)
+        self.setMinimumWidth(340)
 
     @staticmethod
     def _heading(text: str) -> QtWidgets.QLabel:
@@ -161,12 +230,12 @@ class CasePanel(QtWidgets.QWidget):
                           row.interval or row.probability, row.cnn, row.comb, row.fakeprint)
                 for j, value in enumerate(values):
                     item = QtWidgets.QTableWidgetItem(value)
-                    item.setToolTip(f"{row.file_name}: {value}")
+                    item.setToolTip(f"{row.file_name} \u00b7 {COLUMNS[j]}: {value}")  # the full text of a cut cell
                     if j == 1 and row.verdict in VERDICT_COLOURS:
                         item.setForeground(QtGui.QBrush(QtGui.QColor("white")))
                         item.setBackground(QtGui.QBrush(QtGui.QColor(VERDICT_COLOURS[row.verdict])))
                     self.table.setItem(i, j, item)
-            self.table.resizeColumnsToContents()
+            self.table.fit_columns()
         labels = {lane.lane_id: lane.label for lane in case.lanes}
         self.annotations.clear()
         for a in case.annotations:

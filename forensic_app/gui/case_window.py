@@ -19,6 +19,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..case.document import Annotation, Case, CaseFile
 from ..core.comb_reading import comb_grade
 from ..core.spectrum import spectrum_at
+from . import geometry
+from . import settings as settings_mod
 from .case_files import CaseFiles
 from .case_jobs import LaneJobs
 from .case_lane import LaneWidget, MixSource
@@ -29,14 +31,22 @@ from .spectrum_plot import SpectrumPlot
 from .workers import Backend
 
 COMB_LINES_SHOWN = 40
+PANEL_SHARE = 0.45  # of the window's width for the side panel (finding, table, decision); the lanes get the rest
+PANEL_MAX_PX = 600
 
 
 class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
     case_ready = QtCore.Signal()  # every lane has a result or an error
 
-    def __init__(self, *, backend: Optional[Backend] = None, weights_dir: Optional[str] = None):
+    def __init__(self, *, backend: Optional[Backend] = None, weights_dir: Optional[str] = None,
+                 settings: Optional[settings_mod.Settings] = None):
+        """``settings``: the main window's, when it opens this window (they are saved together); else read here."""
         super().__init__()
         self.backend = backend or Backend(weights_dir)
+        settings_problem = None
+        if settings is None:
+            settings, settings_problem = settings_mod.load_settings()
+        self.settings = settings
         self.case = Case()
         self.case_path: Optional[str] = None
         self.dirty = False
@@ -80,12 +90,17 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
         dock.setObjectName("case-panel")
         dock.setWidget(self.panel)
         dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        dock.setTitleBarWidget(QtWidgets.QWidget())  # the panel's headings say what it is: the height goes to it
         self.addDockWidget(QtCore.Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.dock = dock
         self._build_menus()
         self.setAcceptDrops(True)
-        self.resize(1500, 950)
+        self._placed_after_show = False
+        geometry.place_window(self, settings.case_window_geometries, settings.case_window_geometry)
         self.panel.set_case(self.case)
         self._update_title()
+        if settings_problem:
+            self.statusBar().showMessage(settings_problem)
 
     # ------------------------------------------------------------------ menus
     def _act(self, menu: QtWidgets.QMenu, text: str, slot: Callable, shortcut: Any = None, *,
@@ -237,7 +252,7 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
         # mark the comb's first lines only: hundreds of lines across the band would hide the spectrum
         self.spectrum.set_spectrum(spec, t_case, comb_f0_hz=f0,
                                    comb_max_hz=None if f0 is None else min(a.rate / 2, f0 * COMB_LINES_SHOWN))
-        comb = f" \u00b7 dashed: where the comb's lines fall (every {f0:.1f} Hz)" if f0 else ""
+        comb = f" \u00b7 dashed: comb lines every {f0:.1f} Hz" if f0 else ""  # short: the plot can be narrow
         self.spectrum.plot.setTitle(f"{w.label}: {self.spectrum.title()}{comb}")
 
     def _on_selection(self, lane_id: str, sel: Any) -> None:
@@ -338,10 +353,30 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
     def show_error(self, message: str) -> None:
         QtWidgets.QMessageBox.warning(self, "forensic_app", message)
 
+    def showEvent(self, ev: QtGui.QShowEvent) -> None:
+        super().showEvent(ev)
+        if not self._placed_after_show:  # the frame's size is known only once the window is shown
+            self._placed_after_show = True
+            geometry.clamp_to_screen(self)
+            self.size_panel()
+
+    def size_panel(self) -> None:
+        """Give the side panel its share of the window's width (a resized window keeps the panel's width)."""
+        width = min(max(int(self.width() * PANEL_SHARE), self.panel.minimumWidth()), PANEL_MAX_PX)
+        self.resizeDocks([self.dock], [width], QtCore.Qt.Orientation.Horizontal)
+
+    def save_geometry(self) -> None:
+        """Remember the window's size and place for this screen (with the main window's settings)."""
+        s = self.settings
+        key, s.case_window_geometry = geometry.saved_geometry(self)
+        s.case_window_geometries[key] = s.case_window_geometry
+        settings_mod.save_settings(s)  # a failure costs only the size: not worth a message on closing
+
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
         if not self.confirm_discard():
             ev.ignore()
             return
+        self.save_geometry()
         self._clear_lanes()
         self.player.stop()
         self.tasks.shutdown()

@@ -16,11 +16,12 @@ from . import settings as settings_mod
 from .queue_panel import QueuePanel
 
 CASE_MAX_DROP = 8  # more dropped files than this go to the Queue without asking
+QUEUE_SHARE = 0.4  # of the height the track view and the Queue share, when the Queue opens
 AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.oga *.opus *.mp3 *.m4a *.aac *.aif *.aiff);;All files (*)"
 
 
 class FileRouting:
-    """Drops, case windows and the Queue dock of the main window."""
+    """Drops, case windows and the Queue of the main window."""
 
     def dragEnterEvent(self, ev: QtGui.QDragEnterEvent) -> None:
         if self._dropped_path(ev.mimeData()):
@@ -66,7 +67,7 @@ class FileRouting:
         """A case window (lanes side by side) on ``paths`` or a saved ``case_path``; returns it."""
         from .case_window import CaseWindow
 
-        win = CaseWindow(backend=self.backend)
+        win = CaseWindow(backend=self.backend, settings=self.settings)
         self._case_windows = [w for w in getattr(self, "_case_windows", []) if w.isVisible()] + [win]
         win.show()
         if case_path:
@@ -97,15 +98,21 @@ class FileRouting:
         return None
 
     def show_queue(self) -> QueuePanel:
-        """Show the Queue panel (a dock under the view), making it on first use."""
+        """Show the Queue panel under the track view (one splitter: neither squeezes the other below its
+        minimum), making it on first use."""
         if self.queue_panel is None:
             self.queue_panel = QueuePanel(store_path=settings_mod.config_dir() / "queue.sqlite",
                                           weights_dir=getattr(self.backend, "weights_dir", None))
             self.queue_panel.open_requested.connect(self.open_file)
-            self.queue_dock = QtWidgets.QDockWidget("Queue", self)
-            self.queue_dock.setObjectName("queue-dock")
-            self.queue_dock.setWidget(self.queue_panel)
-            self.addDockWidget(QtCore.Qt.DockWidgetArea.BottomDockWidgetArea, self.queue_dock)
-        self.queue_dock.show()
-        self.queue_dock.raise_()
+            self.queue_panel.close_requested.connect(self.queue_panel.hide)
+            self.queue_panel.hide()
+            self.track_split.addWidget(self.queue_panel)
+            self.track_split.setCollapsible(1, False)
+        if self.queue_panel.isHidden():
+            self.queue_panel.show()
+            total = sum(self.track_split.sizes())
+            track_min = self.track_split.widget(0).minimumSizeHint().height()
+            queue = min(max(self.queue_panel.minimumSizeHint().height(), int(total * QUEUE_SHARE)),
+                        max(total - track_min, 0))
+            self.track_split.setSizes([total - queue, queue])
         return self.queue_panel

@@ -58,6 +58,17 @@ def clamp_to_screen(window: QtWidgets.QWidget, avail: Optional[QtCore.QRect] = N
     window.move(max(x, avail.left()), max(y, avail.top()))
 
 
+def size_to_screen(window: QtWidgets.QWidget, preferred: tuple[int, int]) -> None:
+    """Resize ``window`` (a dialog) to ``preferred``, or to the same fraction of a smaller screen as a main window."""
+    screen = screen_of(window)
+    if screen is None:
+        window.resize(*preferred)
+        return
+    avail = screen.availableGeometry()
+    window.resize(min(preferred[0], int(avail.width() * SCREEN_FRACTION)),
+                  min(preferred[1], int(avail.height() * SCREEN_FRACTION)))
+
+
 def place_window(window: QtWidgets.QMainWindow, saved_by_screen: dict[str, str], saved_last: str = "") -> None:
     """Restore the geometry saved for this screen (else the last one, else a default), then clamp."""
     screen = screen_of(window)

@@ -29,6 +29,7 @@ from .window_menus import WindowMenus
 from .workers import Backend
 
 APP_TITLE = "forensic_app"
+TRACK_MIN_HEIGHT_PX = 280  # the spectrogram, the timeline and their axis titles stay readable above the Queue
 
 
 class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
@@ -48,8 +49,7 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         self.backend = backend or Backend(weights_dir)
         self.controller = c = TrackController(self.backend, self)
         self.player = c.player
-        self.queue_panel = None  # made on first use (it has its own thread)
-        self.queue_dock: Optional[QtWidgets.QDockWidget] = None
+        self.queue_panel = None  # made on first use (it has its own thread), under the track in ``track_split``
 
         self.banner = Banner()
         self.view = AnalysisView()
@@ -60,12 +60,16 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([1000, 380])
+        self.view.setMinimumHeight(TRACK_MIN_HEIGHT_PX)
+        self.track_split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)  # the track above, the Queue below
+        self.track_split.addWidget(self.splitter)
+        self.track_split.setCollapsible(0, False)
         central = QtWidgets.QWidget()
         lay = QtWidgets.QVBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         lay.addWidget(self.banner)
-        lay.addWidget(self.splitter, 1)
+        lay.addWidget(self.track_split, 1)
         self.setCentralWidget(central)
         self.view.cursor_moved.connect(self._on_cursor_moved)
         self.view.selection_changed.connect(self._on_selection_changed)
@@ -277,6 +281,7 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         dialog = AboutDialog(self, weights_dir=getattr(self.backend, "weights_dir", None))
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()  # non-modal: tests and screenshots never block on it
+        geometry.clamp_to_screen(dialog)  # centred on the window, it could reach past a small screen's edge
         self._about = dialog
         return dialog
 

@@ -22,6 +22,7 @@ COLUMNS = ("File", "Verdict", "Probability", "Range", "Status", "Folder")
 SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2
 ALL = "All verdicts"
+MIN_ROWS_SHOWN = 3  # the table's share of the window never drops below this many rows
 
 
 def verdict_words(verdict: Optional[str]) -> str:
@@ -143,6 +144,7 @@ def batch_job(inputs: list, store_path: str, options: Any) -> Callable[[Job], An
 class QueuePanel(QtWidgets.QWidget):
     open_requested = QtCore.Signal(str)  # path
     batch_finished = QtCore.Signal(int)  # run id (also when cancelled)
+    close_requested = QtCore.Signal()  # the close button: the window hides the panel (a running batch goes on)
 
     def __init__(self, *, store_path: Path, weights_dir: Optional[str] = None, jobs: int = 1,
                  parent: Optional[QtWidgets.QWidget] = None):
@@ -172,6 +174,9 @@ class QueuePanel(QtWidgets.QWidget):
         for col, width in enumerate((220, 150, 90, 100, 220)):
             self.table.setColumnWidth(col, width)
         self.table.doubleClicked.connect(self._on_double_clicked)
+        rows = self.table.verticalHeader().defaultSectionSize()
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + MIN_ROWS_SHOWN * rows
+                                    + 2 * self.table.frameWidth())
 
         self.add_files_button = QtWidgets.QPushButton("Add files\u2026")
         self.add_files_button.clicked.connect(self._on_add_files)
@@ -194,14 +199,26 @@ class QueuePanel(QtWidgets.QWidget):
         self.verdict_combo.currentIndexChanged.connect(
             lambda _i: self.proxy.set_verdict(self.verdict_combo.currentData()))
 
+        title = QtWidgets.QLabel("Queue")
+        title.setStyleSheet("font-weight: bold;")
+        self.close_button = QtWidgets.QToolButton()
+        self.close_button.setIcon(self.style().standardIcon(QtWidgets.QStyle.StandardPixmap.SP_TitleBarCloseButton))
+        self.close_button.setAutoRaise(True)
+        self.close_button.setToolTip("Hide the Queue (File \u25b8 Queue\u2026 shows it again; a running batch goes on)")
+        self.close_button.clicked.connect(self.close_requested)
         top = QtWidgets.QHBoxLayout()
+        top.addWidget(title)
         for w in (self.add_files_button, self.add_folder_button, self.cancel_button, self.progress):
             top.addWidget(w)
         top.addWidget(self.export_button)
+        top.addStretch(1)
+        top.addWidget(self.close_button)
         filters = QtWidgets.QHBoxLayout()
         filters.addWidget(self.filter_edit, 1)
         filters.addWidget(self.verdict_combo)
         lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(6, 4, 6, 4)
+        lay.setSpacing(4)
         lay.addLayout(top)
         lay.addWidget(self.status_label)
         lay.addLayout(filters)

@@ -37,6 +37,8 @@ class Settings:
     window_geometry: str = ""  # QMainWindow.saveGeometry() as base64, the last screen used
     window_geometries: dict[str, str] = field(default_factory=dict)  # the same per screen ("name WxH")
     window_state: str = ""  # QMainWindow.saveState() as base64
+    case_window_geometry: str = ""  # the case window's, as the main window's two above
+    case_window_geometries: dict[str, str] = field(default_factory=dict)
     splitter_state: str = ""
     recent_files: list[str] = field(default_factory=list)
     demo_offered: bool = False  # the first start without a file offers the demo track, once
@@ -61,6 +63,8 @@ class Settings:
         self.recent_files = [str(p) for p in self.recent_files if isinstance(p, str)][:MAX_RECENT]
         self.window_geometries = {k: v for k, v in self.window_geometries.items()
                                   if isinstance(k, str) and isinstance(v, str)}
+        self.case_window_geometries = {k: v for k, v in self.case_window_geometries.items()
+                                       if isinstance(k, str) and isinstance(v, str)}
         return self
 
 

@@ -15,9 +15,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.result import Heatmap, Spectrogram, WindowScore
-from ..core.vocabulary import HEAT_LABEL, HEAT_TICKS, share_words
+from ..core.vocabulary import HEAT_LABEL, HEAT_LABEL_SHORT, HEAT_TICKS, share_words
 from . import colours
-from .axes import FrequencyAxisItem, TimeAxisItem
+from .axes import FrequencyAxisItem, TimeAxisItem, fit_title
 from .navigation import EvidenceViewBox, navigate_by_key
 from .scales import FrequencyScale, format_hz, format_time, resample_cols, resample_rows
 from .timeline import TimelinePlot
@@ -95,11 +95,15 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         self.addItem(self.spec_plot, row=0, col=0)
         self.addItem(self.db_bar, row=0, col=1)
         self.addItem(self.heat_bar, row=0, col=2)
+        # a title runs along its axis: a low view gets the shorter ones (the full one is the tooltip)
+        fit_title(self.heat_bar.getAxis("left"), (HEAT_LABEL, *HEAT_LABEL_SHORT))
+        fit_title(self.db_bar.getAxis("left"), ("Level (dBFS)", "dBFS"))
 
         # --- timeline
         self.timeline = TimelinePlot(axis_width_px=AXIS_WIDTH_PX)
         self.addItem(self.timeline, row=1, col=0)
         self.timeline.setXLink(self.spec_plot)
+        fit_title(self.timeline.getAxis("left"), ("Window evidence", "Windows"))
         self.ci.layout.setRowStretchFactor(0, 5)
         self.ci.layout.setRowStretchFactor(1, 1)
         self.timeline.window_clicked.connect(self._on_window_clicked)

@@ -27,7 +27,7 @@ def make_folder(root, n, seconds=3.0):
 def test_queue_runs_a_folder_and_shows_flagged_first(make_window, qtbot, tmp_path, tiny_weights):
     win = make_window()
     panel = win.show_queue()
-    assert win.queue_dock.isVisible()
+    assert panel.isVisible()
     panel.weights_dir = str(tiny_weights)
     files = make_folder(tmp_path / "inbox", 4)
     with qtbot.waitSignal(panel.batch_finished, timeout=WAIT_MS):
@@ -99,3 +99,28 @@ def test_dropping_a_folder_queues_it(make_window, qtbot, tmp_path, tiny_weights)
     with qtbot.waitSignal(win.queue_panel.batch_finished, timeout=WAIT_MS):
         win.dropEvent(drop)
     assert win.queue_panel.model.rowCount() == 3 and win.current_path is None
+
+
+def test_the_command_line_opens_a_folder_in_the_queue(tmp_path, tiny_weights):
+    """`forensic-app gui FOLDER`: the window with the Queue on the folder's files (it used to refuse a folder)."""
+    import os
+    import subprocess
+    import sys
+
+    from PySide6 import QtGui
+
+    from forensic_app.batch import Store
+
+    files = make_folder(tmp_path / "inbox", 3)
+    shot, config = tmp_path / "queue.png", tmp_path / "config"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FORENSIC_APP_CONFIG_DIR=str(config))
+    r = subprocess.run([sys.executable, "-m", "forensic_app", "gui", str(tmp_path / "inbox"), "--screenshot", str(shot),
+                        "--weights", str(tiny_weights)], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "folder" not in r.stderr, r.stderr
+    image = QtGui.QImage(str(shot))
+    assert (image.width(), image.height()) == (1280, 800)
+    with Store(str(config / "queue.sqlite")) as store:  # the Queue's own store: every file has its row
+        rows = {row["path"]: row for row in store.iter_rows(1)}
+    assert set(rows) == {*map(str, files), str(tmp_path / "inbox" / "cover.txt")}
+    assert all(rows[str(f)]["status"] == "analysed" for f in files)
