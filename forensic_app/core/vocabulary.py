@@ -8,6 +8,7 @@ printed as 0 % or 100 %.
 
 from __future__ import annotations
 
+import math
 from typing import Iterable
 
 import numpy as np
@@ -152,6 +153,27 @@ def coverage_line(families: Iterable[str], has_fakeprint: bool) -> str:
     kinds = covered_kinds(families, has_fakeprint)
     return (f"Covered: {'; '.join(kinds) if kinds else 'no generator kinds'}. "
             f"Not covered: {NOT_COVERED}.")
+
+
+def format_clock(seconds: float, decimals: int = 1) -> str:
+    """``m:ss`` (``h:mm:ss`` from an hour), with ``decimals`` digits of the second, as players show time.
+
+    The value is rounded once, so 59.96 s prints as ``1:00.0``, never ``0:60.0``; negative values
+    (a case lane's offset) keep their sign, a value that rounds to zero has none; "?" when not finite.
+    The one time format of the window, the report and the case.
+    """
+    if not math.isfinite(seconds):
+        return "?"
+    scale = 10 ** decimals
+    total = round(abs(float(seconds)) * scale)
+    sign = "-" if seconds < 0 and total else ""
+    whole, frac = divmod(total, scale)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    tail = f".{frac:0{decimals}d}" if decimals else ""
+    if hours:
+        return f"{sign}{hours}:{minutes:02d}:{secs:02d}{tail}"
+    return f"{sign}{minutes}:{secs:02d}{tail}"
 
 
 def format_probability(p: float, digits: int = 0) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.vocabulary import format_clock
+
 LOG_MIN_HZ = 20.0  # the log scale starts here: below it there is no musical detail to see
 
 
@@ -132,18 +134,6 @@ def format_hz(freq_hz: float, spacing_hz: float | None = None) -> str:
 
 
 def format_time(seconds: float, spacing_s: float | None = None) -> str:
-    """m:ss, with tenths or hundredths when the spacing is below a second."""
-    s = max(float(seconds), 0.0)
-    if spacing_s is not None and spacing_s < 0.1:
-        decimals = 2
-    elif spacing_s is not None and spacing_s < 1.0:
-        decimals = 1
-    else:
-        decimals = 0
-    scale = 10 ** decimals
-    total = round(s * scale)  # round once so 59.96 s does not print as 0:60.0
-    minutes, rem = divmod(total, 60 * scale)
-    if decimals == 0:
-        return f"{minutes}:{rem:02d}"
-    whole, frac = divmod(rem, scale)
-    return f"{minutes}:{whole:02d}.{frac:0{decimals}d}"
+    """m:ss, with tenths or hundredths when the spacing is below a second (core.vocabulary.format_clock)."""
+    decimals = 2 if spacing_s is not None and spacing_s < 0.1 else 1 if spacing_s is not None and spacing_s < 1.0 else 0
+    return format_clock(max(float(seconds), 0.0), decimals)

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from forensic_app.core.result import CombEvidence, Heatmap, Spectrogram, WindowScore
-from forensic_app.core.vocabulary import (HEAT_LABEL, HEAT_TICKS, HEAT_UNCOLOURED_SHARE, PROBABILITY_ALPHA, PROBABILITY_RGB,
+from forensic_app.core.vocabulary import (HEAT_LABEL, format_clock, HEAT_TICKS, HEAT_UNCOLOURED_SHARE, PROBABILITY_ALPHA, PROBABILITY_RGB,
                                          PROBABILITY_STOPS, format_probability)
 
 DPI = 200
@@ -67,9 +67,8 @@ def _draw_grid(ax, x_edges: np.ndarray, y_edges: np.ndarray, values: np.ndarray,
 
 
 def _clock(value: float, _pos: object = None) -> str:
-    minutes, secs = divmod(abs(value), 60.0)
-    return f"{'-' if value < 0 else ''}{int(minutes)}:{secs:02.0f}" if secs == round(secs) else \
-        f"{'-' if value < 0 else ''}{int(minutes)}:{secs:04.1f}"
+    """Axis ticks: whole seconds as m:ss, others with tenths (core.vocabulary.format_clock)."""
+    return format_clock(value, 0 if round(value * 10) % 10 == 0 else 1)
 
 
 def _time_axis(ax, duration_s: float) -> None:

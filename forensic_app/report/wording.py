@@ -3,10 +3,9 @@ text an artist and a reviewer read can be checked in one place."""
 
 from __future__ import annotations
 
-import math
 from typing import Optional
 
-from ..core.vocabulary import VERDICT_MEANING, format_probability  # noqa: F401 - the window's wording
+from ..core.vocabulary import VERDICT_MEANING, format_clock, format_probability  # noqa: F401 - the window's wording
 
 SEVERITY_WORDS = {
     "info": "For information",
@@ -78,16 +77,8 @@ def fmt_bytes(n: int) -> str:
 
 
 def fmt_clock(seconds: float) -> str:
-    """``m:ss.s`` (or ``h:mm:ss.s``) for time ranges a reviewer can find in a player."""
-    if not math.isfinite(seconds):
-        return "?"
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours >= 1:
-        return f"{sign}{int(hours)}:{int(minutes):02d}:{secs:04.1f}"
-    return f"{sign}{int(minutes)}:{secs:04.1f}"
+    """``m:ss.s`` (or ``h:mm:ss.s``) for time ranges a reviewer can find in a player (core.vocabulary.format_clock)."""
+    return format_clock(seconds, 1)
 
 
 def fmt_duration(seconds: float) -> str:
