@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from forensic_app.core.analysis import analyze  # noqa: E402
-from forensic_app.core.comb import comb_feature  # noqa: E402
+from forensic_app.core.scoring import clipped_comb_z  # noqa: E402
 from forensic_app.training import corpus, generators, kinds, toy_codecs  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -57,7 +57,7 @@ def row_of(result, **meta) -> dict:
     return dict(meta, verdict=result.verdict, p=result.probability_fake, cnn=det.get("patch_cnn"),
                 comb_coverage=coverage, comb_f0=None if comb_ev is None else comb_ev.f0_hz,
                 comb_n_expected=None if comb_ev is None else len(comb_ev.expected_lines_hz),
-                comb=comb_feature(result.comb) if result.comb is not None and result.comb.f0_hz else None,
+                comb=clipped_comb_z(result.comb.z_score) if result.comb is not None and result.comb.f0_hz else None,
                 comb_offset=None if comb_ev is None else comb_ev.line_offset_bins,
                 comb_n_found=None if comb_ev is None else len(comb_ev.lines_found_hz),
                 fakeprint=det.get("fakeprint"), learned=result.provenance.settings["learned_probability"],

@@ -76,7 +76,7 @@ class Calibration:
         return PatchNull.from_calibration(self.raw)
 
     def comb_input(self, z: Any) -> Any:
-        """The comb term of the track fusion from comb_feature()'s z (scalar or array)."""
+        """The comb term of the track fusion from scoring.clipped_comb_z()'s z (scalar or array)."""
         return comb_term(z, clip=self.comb_z_clip, floor=self.comb_z_floor)
 
     def window_probability(self, logits: np.ndarray) -> np.ndarray:

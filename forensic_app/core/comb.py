@@ -29,7 +29,7 @@ harmonic partials. ``CombReference`` holds the distribution of best z over real 
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 import scipy.fft
@@ -41,7 +41,8 @@ from .comb_catalogue import (
     candidate_combs,
     catalogue_fingerprint,
 )
-from .comb_reference import CombReference, fit_reference  # noqa: F401 - re-exported: the public comb API
+from .comb_reference import CombReference  # noqa: F401 - re-exported: the public comb API
+from .comb_reference import fit_reference as _fit_reference
 from .comb_scoring import (  # noqa: F401 - the recipe's constants are part of the public comb API
     FLOOR_WIDTH_HZ,
     JITTERS,
@@ -60,7 +61,6 @@ from .comb_reading import (  # noqa: F401 - re-exported: the public comb API
     LOCK_MIN_LINES,
     Z_STRONG,
     Z_WEAK,
-    comb_feature,
     comb_finding,
     comb_grade,
     comb_locked,
@@ -79,6 +79,12 @@ SILENCE_MS = 1e-12  # mean square below this (-120 dBFS) is treated as silence
 LINE_MIN_DB = 1.5  # a line must stand at least this far above the floor to be "found"
 LINE_NULL_QUANTILE = 0.95  # ... and above this quantile of jittered-line prominences
 FOUND_LINES_MIN_Z = Z_WEAK  # below this z no line is reported as found (they would be chance)
+
+
+def fit_reference(z_scores_by_source: dict[str, Sequence[float]], *,
+                  settings: Optional[dict[str, Any]] = None) -> CombReference:
+    """:func:`.comb_reference.fit_reference` with the default analyser's :func:`comb_recipe` as ``settings``."""
+    return _fit_reference(z_scores_by_source, settings=comb_recipe() if settings is None else settings)
 
 
 def comb_recipe(rate_hz: int = 44100, n_fft: int = 16384, catalogue: Optional[Iterable[Architecture]] = None) -> dict[str, Any]:

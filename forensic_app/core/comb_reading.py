@@ -1,9 +1,9 @@
 """Reading a comb finding: is it locked to a decoder spacing, how strong, in which words.
 
 What :class:`~forensic_app.core.result.CombEvidence` means once the comb detector (comb.py) has
-found it: :func:`comb_locked` (do its lines sit where a decoder puts them), :func:`comb_feature`
-(the scalar fusion reads), :func:`comb_grade` and :func:`comb_finding` (the sentences the window,
-the report and the result share).
+found it: :func:`comb_locked` (do its lines sit where a decoder puts them), :func:`comb_grade` and
+:func:`comb_finding` (the sentences the window, the report and the result share). The scalar the
+fusion reads is ``scoring.clipped_comb_z``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ Z_STRONG = 5.0  # "comb evidence"
 # held tones and codec artefacts that light the same bins scatter over +-1 bin (0.86-1.6 measured).
 LOCK_MIN_LINES = 3
 LOCK_MAX_OFFSET_BINS = 0.25
-FEATURE_CLIP = (-5.0, 20.0)  # range of comb_feature()
+FEATURE_CLIP = (-5.0, 20.0)  # range of the comb z fusion reads (scoring.clipped_comb_z)
 
 
 def line_offsets_bins(level_db: np.ndarray, lines_hz: np.ndarray, df_hz: float) -> np.ndarray:
@@ -50,13 +50,6 @@ def comb_locked(evidence: Optional[CombEvidence], max_offset_bins: float = LOCK_
     """Whether the comb's found lines sit at k*f0 as a decoder's do (see LOCK_MAX_OFFSET_BINS)."""
     return (evidence is not None and evidence.line_offset_bins is not None
             and evidence.line_offset_bins <= max_offset_bins)
-
-
-def comb_feature(evidence: Optional[CombEvidence]) -> float:
-    """One scalar for fusion: the best z, clipped to FEATURE_CLIP; 0 when there is no evidence."""
-    if evidence is None or not math.isfinite(evidence.z_score):
-        return 0.0
-    return float(np.clip(evidence.z_score, *FEATURE_CLIP))
 
 
 def comb_grade(evidence: CombEvidence) -> str:

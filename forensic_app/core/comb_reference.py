@@ -8,19 +8,13 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
 from .errors import ModelError
-
-
-def _default_recipe() -> dict[str, Any]:
-    from .comb import comb_recipe  # comb imports this module; the recipe lives with the analyser
-
-    return comb_recipe()
 
 
 @dataclass
@@ -32,7 +26,7 @@ class CombReference:
     """
 
     z_scores_by_source: dict[str, list[float]]  # source -> sorted best z per real track
-    settings: dict[str, Any] = field(default_factory=lambda: _default_recipe())
+    settings: dict[str, Any]  # comb.comb_recipe() of the analyser that produced the z-scores
 
     @property
     def n_tracks(self) -> int:
@@ -82,15 +76,15 @@ class CombReference:
             raise ModelError(f"Comb reference {path} is unreadable ({err}); reinstall the app's model files.") from err
 
 
-def fit_reference(z_scores_by_source: dict[str, Sequence[float]], *, settings: Optional[dict[str, Any]] = None) -> CombReference:
+def fit_reference(z_scores_by_source: dict[str, Sequence[float]], *, settings: dict[str, Any]) -> CombReference:
     """Build a :class:`CombReference` from best z-scores of real tracks, keyed by source.
 
-    ``settings`` defaults to :func:`comb_recipe` with default arguments; pass the recipe of
-    the analyser that produced the z-scores if it was not the default.
+    ``settings``: ``comb.comb_recipe()`` of the analyser that produced the z-scores (``comb.fit_reference``
+    fills in the default analyser's).
     """
     clean = {}
     for src, zs in z_scores_by_source.items():
         arr = np.asarray(list(zs), float)
         arr = arr[np.isfinite(arr)]
         clean[str(src)] = sorted(arr.tolist())
-    return CombReference(z_scores_by_source=clean, settings=dict(settings or _default_recipe()))
+    return CombReference(z_scores_by_source=clean, settings=dict(settings))

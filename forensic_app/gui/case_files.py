@@ -13,10 +13,8 @@ from typing import Any, Callable, Optional
 from PySide6 import QtGui, QtWidgets
 
 from ..case.document import CaseFileError, load_case, save_case
-from .file_routing import AUDIO_FILTER
+from .file_filters import AUDIO_FILTER, CASE_FILTER
 from .jobs import file_errors_in_words
-
-CASE_FILTER = "Forensic case (*.facase)"
 
 
 class CaseFiles:

@@ -13,11 +13,11 @@ from typing import Optional
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from . import settings as settings_mod
+from .file_filters import AUDIO_FILTER, CASE_FILTER  # noqa: F401 - AUDIO_FILTER: also the main window's
 from .queue_panel import QueuePanel
 
 CASE_MAX_DROP = 8  # more dropped files than this go to the Queue without asking
 QUEUE_SHARE = 0.4  # of the height the track view and the Queue share, when the Queue opens
-AUDIO_FILTER = "Audio files (*.wav *.flac *.ogg *.oga *.opus *.mp3 *.m4a *.aac *.aif *.aiff);;All files (*)"
 
 
 class FileRouting:
@@ -82,7 +82,6 @@ class FileRouting:
             self.open_case_window(paths)
 
     def _on_open_case(self) -> None:
-        from .case_files import CASE_FILTER
 
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open case", "", CASE_FILTER)
         if path:

@@ -5,7 +5,7 @@
 resumable: items whose rows are already in ``index.csv`` are skipped, files are written to
 a temp name and renamed, and rows are appended (and flushed) as each item finishes. What
 to build is :func:`.plan.plan_items`'s; the small subset's music is :mod:`.synth`'s.
-Run ``python -m forensic_app.training.build --help`` (or ``forensic-app data build``).
+Run it with ``forensic-app data build`` (options: ``forensic-app data build --help``).
 """
 
 from __future__ import annotations
@@ -270,17 +270,3 @@ def summarize(cache_dir: Path) -> str:
     for (src, split), m in sorted(minutes.items()):
         lines.append(f"  {src:60s} {split:5s} {m:6.1f}")
     return "\n".join(lines)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    import argparse
-
-    from .commands import add_build_arguments, run_build
-
-    parser = argparse.ArgumentParser(prog="python -m forensic_app.training.build", description=__doc__.splitlines()[0])
-    add_build_arguments(parser)
-    return run_build(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

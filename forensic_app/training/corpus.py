@@ -8,7 +8,6 @@ so a detector is never tested on a composer it was trained on.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import random
 import re
@@ -328,20 +327,6 @@ def assign_splits(sources: Sequence[str], *, low_bitrate: Sequence[str] = (), se
         for i, s in enumerate(group):
             out[s] = "train" if i < n_train else ("val" if i < n_train + n_val else "test")
     return out
-
-
-@dataclass(frozen=True)
-class Excerpt:
-    """A window of one track that becomes one (or one pair of) 10-s segments."""
-
-    track: Track
-    start_s: float
-    split: str
-
-    @property
-    def key(self) -> str:
-        h = hashlib.sha1(f"{self.track.stems}|{self.start_s:.2f}".encode()).hexdigest()[:10]
-        return f"{_slug(self.track.source_package)}-{h}"
 
 
 def _slug(s: str) -> str:

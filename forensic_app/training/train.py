@@ -166,8 +166,3 @@ def train(features_dir: Path, out_dir: Path, cfg: TrainConfig, contract: Feature
                                                              "wall_s": t_train}, indent=1))
     net.eval()
     return net
-
-
-def train_summary(out_dir: Path) -> dict:
-    p = out_dir / "train_history.json"
-    return json.loads(p.read_text()) if p.exists() else {}

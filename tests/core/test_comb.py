@@ -17,12 +17,12 @@ from forensic_app.core.comb import (
     CombReference,
     analyze_comb,
     comb_locked,
-    comb_feature,
     comb_recipe,
     fit_reference,
 )
 from forensic_app.core.comb_catalogue import DEFAULT_CATALOGUE, Architecture, candidate_combs
 from forensic_app.core.errors import ModelError
+from forensic_app.core.scoring import clipped_comb_z
 from forensic_app.training.synth import music_like
 
 torch = pytest.importorskip("torch")
@@ -141,7 +141,7 @@ def test_faint_transposed_conv_comb_is_found(faint_fake):
     # ... and it is there in every 10-s segment
     assert [(s["start_s"], s["end_s"]) for s in ev.segments] == [(0.0, 10.0), (10.0, 20.0)]
     assert all(s["z_score"] > 3.0 for s in ev.segments)
-    assert comb_feature(ev) == pytest.approx(min(ev.z_score, 20.0))
+    assert clipped_comb_z(ev.z_score) == pytest.approx(min(ev.z_score, 20.0))
 
 
 def test_music_alone_shows_no_comb(music):
@@ -248,7 +248,7 @@ def test_reference_from_other_settings_is_refused(tmp_path):
 
 
 def test_comb_feature_without_evidence_is_neutral():
-    assert comb_feature(None) == 0.0
+    assert clipped_comb_z(None) == 0.0
 
 
 def test_findings_never_call_chance_lines_evidence():
