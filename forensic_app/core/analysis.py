@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as _dt
 import shlex
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import numpy as np
 
@@ -25,16 +26,17 @@ from .decoded import PcmSource
 from .errors import unusable_input
 from .fakeprint import FakeprintEvidence
 from .fusion import CnnReference, EvidenceRules
-from .scoring import WINDOW_CELLS, Readings, score_track, window_logits_from_map
+from .scoring import WINDOW_CELLS, Readings, TrackScore, score_track, window_logits_from_map
 from .vocabulary import format_probability
 from .patch_null import PatchNull
 from .notes import NoteInputs, make_notes
 from .progress import CancelToken, Progress, ProgressCallback, StageReporter, check
-from .result import (AnalysisResult, CombEvidence, DetectorEvidence, Heatmap, ModelInfo, Provenance, WindowScore)
+from .result import (AnalysisResult, CombEvidence, DetectorEvidence, Heatmap, InputInfo, ModelInfo, Provenance,
+                     Spectrogram, WindowScore)
 from .meters import TrackMeters
 from .spectrogram import FrameBlock, frame_edges_s
 from .tiling import HALO_CELLS, TILE_CELLS, BackgroundRunner, PatchTiler, pipelined
-from .weights import load_model
+from .weights import LoadedModel, load_model
 
 BLOCK_S = 10.0
 OVERVIEW_COLUMNS = 3000
@@ -112,25 +114,82 @@ def comb_detector(ev: CombEvidence, rules: EvidenceRules, p_alone: Optional[floa
                  "line_offset_bins": ev.line_offset_bins, "counted": counted})
 
 
-def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path] = None, settings: Optional[dict[str, Any]] = None,
+@dataclass(frozen=True)
+class Measurements:
+    """What one streaming pass over a file measured, before anything is scored (:func:`measure`).
+
+    ``fake_map``: (n_rows, n_cols) patch-CNN logits, rows of ``freq_edges_hz`` (n_rows + 1,) and
+    columns of ``time_edges_s`` (n_cols + 1,); ``family_map``: (n_families, n_rows, n_cols) family
+    logits; ``comb`` / ``fakeprint``: the two detectors' evidence (None: not measured);
+    ``content_s``: seconds above -60 dBFS, ``silent_share`` of the frames near silence;
+    ``stationarity``: content.Stationarity (None: too short to tell); ``bandwidth_hz``: highest
+    frequency with real content; ``clipped_share`` of samples at full scale; ``container_notes`` and
+    ``skipped_at_s`` (where a decoder skipped damaged data) from the reader; ``polarity_inverted``:
+    the mono mix flipped a channel back. :func:`interpret` turns it into an AnalysisResult; tests
+    build it directly to check the verdict, cap and note rules without audio.
+    """
+
+    path: Path
+    info: InputInfo
+    fake_map: np.ndarray
+    family_map: np.ndarray
+    time_edges_s: np.ndarray
+    freq_edges_hz: np.ndarray
+    overview: Spectrogram
+    comb: Optional[CombEvidence]
+    fakeprint: Optional[FakeprintEvidence]
+    content_s: float
+    silent_share: float
+    stationarity: Optional[float]
+    bandwidth_hz: float
+    clipped_share: float = 0.0
+    container_notes: tuple[str, ...] = ()
+    skipped_at_s: tuple[float, ...] = ()
+    polarity_inverted: bool = False
+
+    @property
+    def readings(self) -> Readings:
+        """The readings :func:`~.scoring.score_track` scores (the one scoring path)."""
+        return Readings(window_logits=window_logits_from_map(self.fake_map),
+                        comb_z=None if self.comb is None else self.comb.z_score,
+                        comb_offset_bins=None if self.comb is None else self.comb.line_offset_bins,
+                        fakeprint_logit=None if self.fakeprint is None else self.fakeprint.logit,
+                        content_s=self.content_s, stationarity=self.stationarity, duration_s=self.info.duration_s,
+                        bandwidth_hz=self.bandwidth_hz)
+
+
+def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path] = None,
             on_progress: Optional[ProgressCallback] = None, cancel: Optional[CancelToken] = None,
             allow_modified: Optional[bool] = None) -> AnalysisResult:
-    """Analyse one audio file. Raises UnusableInputError, ModelError (BundleError) or Cancelled.
+    """Analyse one audio file: :func:`measure`, then :func:`interpret`.
 
+    Raises UnusableInputError, ModelError (BundleError) or Cancelled. ``source``: a path (decoded
+    here, block by block), or a :class:`~.decoded.PcmSource` whose blocks are analysed as they are
+    (the window's decoded copy, a robustness variant in memory): the same scoring either way.
+    ``on_progress`` may be called from this (any) thread with :class:`Progress`.
     ``allow_modified``: run a model bundle that is not the released one (default: the
     ``FORENSIC_APP_ALLOW_MODIFIED_MODEL`` environment variable); the result then says "modified model".
-
-    ``source``: a path (decoded here, block by block), or a :class:`~.decoded.PcmSource` whose
-    blocks are analysed as they are (the window's decoded copy, a robustness variant in
-    memory): the same scoring either way. ``on_progress`` may be called from this (any)
-    thread with :class:`Progress`.
     """
-    decoded = source if isinstance(source, PcmSource) else None
-    path = decoded.path if decoded is not None else Path(source)
-    settings = dict(settings or {})
     if on_progress:
         on_progress(Progress(0.0, "Opening file"))
     model = load_model(weights_dir, allow_modified=allow_modified)
+    m = measure(source, model, on_progress=on_progress, cancel=cancel)
+    if on_progress:
+        on_progress(Progress(0.92, "Scoring"))
+    result = interpret(m, model, command=reproduce_command(m.path, weights_dir, model.modified))
+    if on_progress:
+        on_progress(Progress(1.0, "Done"))
+    return result
+
+
+def measure(source: str | Path | PcmSource, model: LoadedModel, *, on_progress: Optional[ProgressCallback] = None,
+            cancel: Optional[CancelToken] = None) -> Measurements:
+    """One streaming pass: decode blocks, hash and check the PCM, mix to mono, and feed the patch CNN
+    (tiles, on a second core where there is one), the comb, the fakeprint and the content meters.
+    Bounded memory, cancellable; raises UnusableInputError (no audio, digital silence, too short, the
+    file changed while it was read) or Cancelled."""
+    decoded = source if isinstance(source, PcmSource) else None
+    path = decoded.path if decoded is not None else Path(source)
     c = model.manifest.contract
     with (nullcontext(decoded) if decoded is not None else open_audio(path, cancel)) as src:
         fingerprint = decoded.fingerprint if decoded is not None else file_fingerprint(path)
@@ -143,7 +202,6 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
                              overview_columns=OVERVIEW_COLUMNS)
         downmix = Downmix(src.channels)
         done = 0
-
         # one network, one analysis at a time (BatchNorm buffers are read-only, but keep it simple);
         # the network runs on a second core where this process has one, in the same order
         with model.lock, BackgroundRunner(pipelined()) as network:
@@ -160,123 +218,155 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
                 decode(done / max(src.n_frames, 1))
             consume(meters.push(np.zeros(0, np.float32), last=True))
             check(cancel)
-            if stats.n_samples == 0:
-                raise no_audio_error(path)
-            if stats.peak == 0.0:
-                raise unusable_input(path, "the audio is pure digital silence, so there is nothing to analyse",
-                                     "Check that you chose the right file or export")
-            if meters.frames.n_frames < c.patch_frames:
-                need = c.min_samples / c.sample_rate
-                raise unusable_input(path, f"the audio is too short ({src.n_frames / src.sample_rate:.2f} s); "
-                                           f"at least {need:.2f} s is needed", "Analyse a longer excerpt")
+            _refuse_empty(path, stats, meters.frames.n_frames, src.n_frames / src.sample_rate, c)
             network.join()
             tiler.finish()
-        try:
-            changed = fingerprint is not None and file_fingerprint(path) != fingerprint
-        except OSError:
-            changed = True
-        # a same-size rewrite that puts the old mtime back keeps the fingerprint: a file decoded here is
-        # hashed again, so the sha256 reported is of the bytes decoded (a decoded copy was checked when made)
-        if changed or (decoded is None and not unchanged_since(path, None, file_hash, cancel)):
-            raise unusable_input(path, "the file changed while it was being analysed (it is still being written, "
-                                       "or was rewritten or replaced)", "Analyse it again once it is complete")
+        _refuse_changed(path, decoded, fingerprint, file_hash, cancel)
         info = make_input_info(src if decoded is None else decoded.source, file_hash or "", stats.sha256)
-
-    if on_progress:
-        on_progress(Progress(0.92, "Scoring"))
-    fam_names = model.manifest.families
-    fake_map, fam_map = tiler.maps(c.n_bins // model.network.stride, len(fam_names))
+    fake_map, fam_map = tiler.maps(c.n_bins // model.network.stride, len(model.manifest.families))
     stride = model.network.stride
-    n_cols = fake_map.shape[1]
-    time_edges = frame_edges_s(n_cols, c.hop * stride, c.n_fft, c.hop, c.sample_rate)
-    bin_hz = c.sample_rate / c.n_fft
-    freq_edges = np.arange(fake_map.shape[0] + 1) * stride * bin_hz
-    cal = model.calibration
-    rules = EvidenceRules.from_calibration(cal)
-    # Heatmap, windows and the CNN's own probability are drawn on a scale anchored at what real
-    # music and synth sounds reach (see fusion.EvidenceRules.cnn_display_shift): raw patch outputs
-    # painted red on a human synth track would read as evidence that is not there.
-    w_logits = window_logits_from_map(fake_map)
-    w_starts = list(range(0, n_cols, WINDOW_CELLS))
-
     bandwidth = meters.bandwidth_hz()
     comb_ev, fp_ev = meters.finish()
+    return Measurements(
+        path=path, info=info, fake_map=fake_map, family_map=fam_map,
+        time_edges_s=frame_edges_s(fake_map.shape[1], c.hop * stride, c.n_fft, c.hop, c.sample_rate),
+        freq_edges_hz=np.arange(fake_map.shape[0] + 1) * stride * c.sample_rate / c.n_fft,
+        overview=meters.frames.overview(), comb=comb_ev, fakeprint=fp_ev, content_s=meters.content.content_s,
+        silent_share=meters.content.silent_share, stationarity=meters.stationarity.value,
+        bandwidth_hz=bandwidth, clipped_share=stats.n_clipped / max(stats.n_samples, 1),
+        container_notes=tuple(src.container_notes), skipped_at_s=tuple(src.skipped_at_s),
+        polarity_inverted=downmix.inverted)
 
-    content_s = meters.content.content_s
-    scored = score_track(cal, rules, Readings(
-        window_logits=w_logits, comb_z=comb_ev.z_score if comb_ev is not None else None,
-        comb_offset_bins=comb_ev.line_offset_bins if comb_ev is not None else None,
-        fakeprint_logit=fp_ev.logit if fp_ev is not None else None, content_s=content_s,
-        stationarity=meters.stationarity.value, duration_s=src.duration_s, bandwidth_hz=bandwidth))
-    # on band-limited input the patches and windows are drawn against real music of the same
-    # bandwidth too (fusion.CnnReference), as the probability reads them
-    shift = rules.cnn_display_shift(cal) + scored.cnn_shift
-    fake_map_placed = fake_map - scored.cnn_shift
-    decision, track_logit, p_learned = scored.decision, scored.track_logit, scored.learned_p
-    p, interval, verdict = decision.probability, decision.interval, decision.verdict
-    # where the CNN's reading is no evidence (held tones, within what synth sounds reach, no content),
+
+def _refuse_empty(path: Path, stats: PcmStats, n_feature_frames: int, duration_s: float, c) -> None:
+    if stats.n_samples == 0:
+        raise no_audio_error(path)
+    if stats.peak == 0.0:
+        raise unusable_input(path, "the audio is pure digital silence, so there is nothing to analyse",
+                             "Check that you chose the right file or export")
+    if n_feature_frames < c.patch_frames:
+        need = c.min_samples / c.sample_rate
+        raise unusable_input(path, f"the audio is too short ({duration_s:.2f} s); "
+                                   f"at least {need:.2f} s is needed", "Analyse a longer excerpt")
+
+
+def _refuse_changed(path: Path, decoded: Optional[PcmSource], fingerprint, file_hash: Optional[str],
+                    cancel: Optional[CancelToken]) -> None:
+    try:
+        changed = fingerprint is not None and file_fingerprint(path) != fingerprint
+    except OSError:
+        changed = True
+    # a same-size rewrite that puts the old mtime back keeps the fingerprint: a file decoded here is
+    # hashed again, so the sha256 reported is of the bytes decoded (a decoded copy was checked when made)
+    if changed or (decoded is None and not unchanged_since(path, None, file_hash, cancel)):
+        raise unusable_input(path, "the file changed while it was being analysed (it is still being written, "
+                                   "or was rewritten or replaced)", "Analyse it again once it is complete")
+
+
+def interpret(m: Measurements, model: LoadedModel, *, command: str = "") -> AnalysisResult:
+    """Measurements -> AnalysisResult, with no audio and no I/O: the verdict (core.scoring.score_track,
+    the evidence rules), what the window and report draw (heatmap, windows, capped where the CNN's
+    reading is no evidence), each detector's row, the notes and the provenance. ``command``: the
+    CLI command that repeats the analysis (``reproduce_command``)."""
+    cal = model.calibration
+    rules = EvidenceRules.from_calibration(cal)
+    scored = score_track(cal, rules, m.readings)
+    decision = scored.decision
+    held_tone = m.stationarity is not None and m.stationarity >= rules.static_threshold
+    # where the CNN's reading is no evidence (held tones, within what real music reaches, no content),
     # its patches and windows are not painted as evidence either
-    held_tone = meters.stationarity.value is not None and meters.stationarity.value >= rules.static_threshold
     display_cap = HELD_DISPLAY if decision.reasons or held_tone else 1.0
-    heatmap = Heatmap(real_share=patch_real_share(cal.patch_null, fake_map_placed, painted=display_cap >= 1.0),
-                      time_edges_s=time_edges, freq_edges_hz=freq_edges, logits=fake_map.astype(np.float32))
-    w_probs = np.minimum(cal.window_probability(w_logits - shift), display_cap)
-    windows = [WindowScore(float(time_edges[s]), float(time_edges[min(s + WINDOW_CELLS, n_cols)]), float(q))
-               for s, q in zip(w_starts, w_probs)]
-
-    attribution: dict[str, float] = {}
-    # which family the CNN's texture resembles means something only where the CNN is admissible
-    # evidence (a held synth tone is not "tconv")
-    if verdict == "likely_fake" and "cnn_confounded" not in decision.reasons and fam_map.size and len(fam_names) > 1:
-        fl = fam_map.reshape(len(fam_names), -1).mean(axis=1)
-        e = np.exp(fl - fl.max())
-        attribution = {n: float(v) for n, v in zip(fam_names, e / e.sum())}
-
-    detectors = [DetectorEvidence(
-        name="patch_cnn", title="Patch CNN (time-frequency heatmap)", score=track_logit,
-        probability_fake=float(min(cal.window_probability(np.array([track_logit - rules.cnn_display_shift(cal)]))[0],
-                                   display_cap)),
-        summary=(f"Window evidence averages {format_probability(float(np.mean(w_probs)))} over {len(windows)} "
-                 f"window{'s' if len(windows) != 1 else ''}; the highest is {format_probability(max(w_probs))}."
-                 + tail_words(info.duration_s, windows)) if len(windows) else "No complete window.",
-        details={"n_windows": len(windows), "max_window_probability": float(max(w_probs)) if len(windows) else None,
-                 "heatmap_shape": list(fake_map.shape)})]
-    if fp_ev is not None:
-        detectors.append(fakeprint_detector(fp_ev, decision.by_detector.get("fakeprint"), rules))
-    if comb_ev is not None:
-        detectors.append(comb_detector(comb_ev, rules, decision.by_detector.get("comb")))
-
+    shown = _shown(m, cal, rules, scored, display_cap)
+    detectors = [_cnn_detector(m, cal, rules, scored, shown, display_cap)]
+    if m.fakeprint is not None:
+        detectors.append(fakeprint_detector(m.fakeprint, decision.by_detector.get("fakeprint"), rules))
+    if m.comb is not None:
+        detectors.append(comb_detector(m.comb, rules, decision.by_detector.get("comb")))
     notes = make_notes(NoteInputs(
-        decision_reasons=decision.reasons, container_notes=src.container_notes, polarity_inverted=downmix.inverted,
-        skipped_at_s=tuple(src.skipped_at_s), fakeprint=fp_ev, content_s=content_s,
-        held_tone=held_tone, cnn_shifted=scored.cnn_shift > 0,
-        cnn_limited=CnnReference.limited(bandwidth, src.duration_s),
-        info=info, probability=p, interval=interval, verdict=verdict, window_probs=np.asarray(w_probs),
-        bandwidth_hz=bandwidth, silent_share=meters.content.silent_share,
-        clipped_share=stats.n_clipped / max(stats.n_samples, 1), comb=comb_ev, families=fam_names,
+        decision_reasons=decision.reasons, container_notes=m.container_notes, polarity_inverted=m.polarity_inverted,
+        skipped_at_s=m.skipped_at_s, fakeprint=m.fakeprint, content_s=m.content_s, held_tone=held_tone,
+        cnn_shifted=scored.cnn_shift > 0, cnn_limited=CnnReference.limited(m.bandwidth_hz, m.info.duration_s),
+        info=m.info, probability=decision.probability, interval=decision.interval, verdict=decision.verdict,
+        window_probs=shown.window_probs, bandwidth_hz=m.bandwidth_hz, silent_share=m.silent_share,
+        clipped_share=m.clipped_share, comb=m.comb, families=model.manifest.families,
         model_trained=model.manifest.trained, model_card=model.manifest.model_card,
         model_modified=(model.bundle.sha256, model.bundle.released_sha256) if model.modified else None,
         threshold_fake=cal.threshold_fake, threshold_real=cal.threshold_real))
+    return AnalysisResult(
+        input=m.info, probability_fake=decision.probability, interval=decision.interval, verdict=decision.verdict,
+        windows=shown.windows, heatmap=shown.heatmap, overview=m.overview, detectors=detectors, comb=m.comb,
+        attribution=_attribution(m, model, decision), notes=notes,
+        provenance=_provenance(m, model, rules, scored, shown.shift, command), fakeprint=m.fakeprint,
+        model_card=dict(model.manifest.model_card or {}, third_party_models=model.manifest.raw.get("third_party") or []))
 
-    settings.update({"threshold_likely_fake": cal.threshold_fake, "threshold_no_traces_found": cal.threshold_real,
-                     "evidence_rules": rules.to_dict(), "probability_by_detector": decision.by_detector, "cnn_display_shift_logit": round(shift, 4),
-                     "cnn_bandwidth_shift_logit": round(scored.cnn_shift, 4),
-                     "cnn_line_logit": _finite_or_none(rules.cnn_line(bandwidth, src.duration_s)),
-                     "heatmap_reference": None if cal.patch_null is None else cal.patch_null.summary(),
-                     "content_s": round(content_s, 2), "stationarity": meters.stationarity.value, "learned_probability": p_learned,  # the fused CNN+comb probability before any cap
-                     "learned_interval": list(scored.learned_interval),
-                     "window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,
-                     "input_contract": c.to_dict(), "effective_bandwidth_hz": round(bandwidth, 1)})
+
+@dataclass(frozen=True)
+class _Shown:
+    """What the window and the report draw of the CNN: heatmap, windows and their probabilities."""
+
+    heatmap: Heatmap
+    windows: list[WindowScore]
+    window_probs: np.ndarray
+    shift: float  # logits subtracted from patch and window logits before they are drawn
+
+
+def _shown(m: Measurements, cal, rules: EvidenceRules, scored: TrackScore, display_cap: float) -> _Shown:
+    # Heatmap, windows and the CNN's own probability are drawn on a scale anchored at what real music
+    # and synth sounds reach (fusion.EvidenceRules.cnn_display_shift), and on band-limited input
+    # against real music of the same bandwidth (fusion.CnnReference), as the probability reads them:
+    # raw patch outputs painted red on a human synth track would read as evidence that is not there.
+    shift = rules.cnn_display_shift(cal) + scored.cnn_shift
+    heatmap = Heatmap(real_share=patch_real_share(cal.patch_null, m.fake_map - scored.cnn_shift,
+                                                  painted=display_cap >= 1.0),
+                      time_edges_s=m.time_edges_s, freq_edges_hz=m.freq_edges_hz, logits=m.fake_map.astype(np.float32))
+    w_probs = np.minimum(cal.window_probability(window_logits_from_map(m.fake_map) - shift), display_cap)
+    n_cols, edges = m.fake_map.shape[1], m.time_edges_s
+    windows = [WindowScore(float(edges[s]), float(edges[min(s + WINDOW_CELLS, n_cols)]), float(q))
+               for s, q in zip(range(0, n_cols, WINDOW_CELLS), w_probs)]
+    return _Shown(heatmap, windows, np.asarray(w_probs), shift)
+
+
+def _cnn_detector(m: Measurements, cal, rules: EvidenceRules, scored: TrackScore, shown: _Shown,
+                  display_cap: float) -> DetectorEvidence:
+    w_probs, windows = shown.window_probs, shown.windows
+    p_alone = cal.window_probability(np.array([scored.track_logit - rules.cnn_display_shift(cal)]))[0]
+    summary = (f"Window evidence averages {format_probability(float(np.mean(w_probs)))} over {len(windows)} "
+               f"window{'s' if len(windows) != 1 else ''}; the highest is {format_probability(max(w_probs))}."
+               + tail_words(m.info.duration_s, windows)) if len(windows) else "No complete window."
+    return DetectorEvidence(
+        name="patch_cnn", title="Patch CNN (time-frequency heatmap)", score=scored.track_logit,
+        probability_fake=float(min(p_alone, display_cap)), summary=summary,
+        details={"n_windows": len(windows), "max_window_probability": float(max(w_probs)) if len(windows) else None,
+                 "heatmap_shape": list(m.fake_map.shape)})
+
+
+def _attribution(m: Measurements, model: LoadedModel, decision) -> dict[str, float]:
+    """Which family the CNN's texture resembles: meaningful only where the CNN is admissible evidence
+    (a held synth tone is not "tconv"); {} otherwise."""
+    names = model.manifest.families
+    if (decision.verdict != "likely_fake" or "cnn_confounded" in decision.reasons or not m.family_map.size
+            or len(names) < 2):
+        return {}
+    fl = m.family_map.reshape(len(names), -1).mean(axis=1)
+    e = np.exp(fl - fl.max())
+    return {n: float(v) for n, v in zip(names, e / e.sum())}
+
+
+def _provenance(m: Measurements, model: LoadedModel, rules: EvidenceRules, scored: TrackScore, shift: float,
+                command: str) -> Provenance:
+    cal, decision = model.calibration, scored.decision
+    settings = {"threshold_likely_fake": cal.threshold_fake, "threshold_no_traces_found": cal.threshold_real,
+                "evidence_rules": rules.to_dict(), "probability_by_detector": decision.by_detector,
+                "cnn_display_shift_logit": round(shift, 4), "cnn_bandwidth_shift_logit": round(scored.cnn_shift, 4),
+                "cnn_line_logit": _finite_or_none(rules.cnn_line(m.bandwidth_hz, m.info.duration_s)),
+                "heatmap_reference": None if cal.patch_null is None else cal.patch_null.summary(),
+                "content_s": round(m.content_s, 2), "stationarity": m.stationarity,
+                "learned_probability": scored.learned_p,  # the fused CNN+comb probability before any cap
+                "learned_interval": list(scored.learned_interval),
+                "window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,
+                "input_contract": model.manifest.contract.to_dict(), "effective_bandwidth_hz": round(m.bandwidth_hz, 1)}
     minfo = ModelInfo(name=model.manifest.name, version=model.manifest.version, sha256=model.weights_sha256,
-                      calibration_version=cal.version, families=fam_names, bundle_sha256=model.manifest.bundle_sha256,
-                      modified=model.modified)
-    prov = Provenance(app_version=__version__, model=minfo, settings=settings,
-                      analysed_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-                      command=reproduce_command(path, weights_dir, model.modified))
-    if on_progress:
-        on_progress(Progress(1.0, "Done"))
-    return AnalysisResult(input=info, probability_fake=p, interval=interval, verdict=verdict, windows=windows,
-                          heatmap=heatmap, overview=meters.frames.overview(), detectors=detectors, comb=comb_ev,
-                          attribution=attribution, notes=notes, provenance=prov, fakeprint=fp_ev,
-                          model_card=dict(model.manifest.model_card or {},
-                                          third_party_models=model.manifest.raw.get("third_party") or []))
+                      calibration_version=cal.version, families=model.manifest.families,
+                      bundle_sha256=model.manifest.bundle_sha256, modified=model.modified)
+    return Provenance(app_version=__version__, model=minfo, settings=settings,
+                      analysed_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), command=command)

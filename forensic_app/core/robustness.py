@@ -132,7 +132,6 @@ def _read_mono(source: str | Path | PcmSource, max_s: float, cancel: Optional[Ca
 
 
 def check_robustness(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path] = None,
-                     settings: Optional[dict[str, Any]] = None,
                      manipulations: tuple[Manipulation, ...] = MANIPULATIONS,
                      on_progress: Optional[ProgressCallback] = None,
                      cancel: Optional[CancelToken] = None,
@@ -186,7 +185,7 @@ def check_robustness(source: str | Path | PcmSource, *, weights_dir: Optional[st
                 on_progress(Progress(lo + (hi - lo) * p.fraction, f"Robustness check: {label}"))
 
         try:
-            r = analyze(copy, weights_dir=weights_dir, settings=settings, on_progress=sub, cancel=cancel,
+            r = analyze(copy, weights_dir=weights_dir, on_progress=sub, cancel=cancel,
                         allow_modified=allow_modified)
         except UnusableInputError as exc:  # e.g. a manipulation left too little audio
             row["note"] = f"not run: {exc}"
