@@ -99,23 +99,29 @@ def _human(result) -> str:
     return "\n".join(lines)
 
 
+def _analyzer(args):
+    """The command's one Analyzer (forensic_app.api): the model bundle is loaded and verified once."""
+    if getattr(args, "_analyzer", None) is None:
+        from .api import Analyzer
+
+        args._analyzer = Analyzer(args.weights)
+    return args._analyzer
+
+
 def _analyze_file(f: str, args):
-    """analyze(), then the robustness check when asked for; each with its own progress bar."""
+    """Analyzer.analyze(), then the robustness check when asked for; each with its own progress bar."""
     import dataclasses
 
-    from .core.analysis import analyze
-
+    analyzer = _analyzer(args)
     bar = ProgressBar(_progress_enabled(args), Path(f).name[:24])
     try:
-        result = analyze(f, weights_dir=args.weights, on_progress=bar)
+        result = analyzer.analyze(f, on_progress=bar)
     finally:
         bar.close()
     if getattr(args, "robustness", False):
-        from .core.robustness import check_robustness
-
         bar = ProgressBar(_progress_enabled(args), ("robustness " + Path(f).name)[:24])
         try:
-            result = dataclasses.replace(result, robustness=check_robustness(f, weights_dir=args.weights, on_progress=bar))
+            result = dataclasses.replace(result, robustness=analyzer.check_robustness(f, on_progress=bar))
         finally:
             bar.close()
     return result
