@@ -172,7 +172,7 @@ def fit(store: Path, write: bool, kinds_mode: str = "pooled", target: float = TA
          f"(real_share < {HEAT_UNCOLOURED_SHARE:g}), full red at {HEAT_FULL_SHARE:g} or rarer.", "",
          f"Fitted on: {null.fitted_on}. Groups, mixed with equal weight: each source, and "
          + {"pooled": "the kinds together one group", "groups": "each kind its own group",
-            "none": "no kinds"}[kinds_mode] + f" (--kinds {kinds_mode}).", "", f"Margins each left-out source needed: "
+            "none": "no kinds"}[kinds_mode] + f" (--kinds {kinds_mode}).", "", "Margins each left-out source needed: "
          + ", ".join(f"{s} {m:.1f}" for s, m in sorted(needed.items())) + "."]
     L += ["", "Each table shows what the window and the report show: where the app holds a result (held tone, "
           "no content, a CNN reading within what synth sounds reach: column 'held'), no patch is coloured."]

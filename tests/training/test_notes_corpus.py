@@ -11,7 +11,6 @@ import subprocess
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from forensic_app.training import corpus, kinds, midi, plan
 
