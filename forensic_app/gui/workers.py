@@ -23,6 +23,16 @@ class Backend:
 
     def __init__(self, weights_dir: Optional[str] = None):
         self.weights_dir = weights_dir
+        self._analyzer = None
+
+    @property
+    def analyzer(self):
+        """The window's :class:`~forensic_app.api.Analyzer`: the model bundle, loaded on first use and then kept."""
+        if self._analyzer is None:
+            from ..api import Analyzer
+
+            self._analyzer = Analyzer(self.weights_dir)
+        return self._analyzer
 
     def load(self, path: str, cancel: Optional[CancelToken] = None,
              on_fraction: Optional[Callable[[float], None]] = None):
@@ -32,14 +42,10 @@ class Backend:
         return decode_to_disk(path, cancel, on_fraction)
 
     def analyze(self, audio: Any, *, on_progress, cancel):
-        from ..core.analysis import analyze
-
-        return analyze(audio, weights_dir=self.weights_dir, on_progress=on_progress, cancel=cancel)
+        return self.analyzer.analyze(audio, on_progress=on_progress, cancel=cancel)
 
     def check_robustness(self, audio: Any, *, on_progress, cancel):
-        from ..core.robustness import check_robustness
-
-        return check_robustness(audio, weights_dir=self.weights_dir, on_progress=on_progress, cancel=cancel)
+        return self.analyzer.check_robustness(audio, on_progress=on_progress, cancel=cancel)
 
 
 def analysis_job(backend: Backend, path: str) -> Callable[[Job], Any]:
