@@ -1,7 +1,8 @@
 """The README's case screenshots: four stems (the vocals through HiFi-GAN) in the case window, and
-page 1 of their case report.
+page 1 of their case report; with ``--log``, the same case on the log-frequency scale scrolled to
+the bass lane (case-log.png) instead.
 
-    QT_QPA_PLATFORM=offscreen python packaging/make_case_screenshot.py [OUT_DIR]   (default resources/screenshots)
+    QT_QPA_PLATFORM=offscreen python packaging/make_case_screenshot.py [OUT_DIR] [--log]   (default resources/screenshots)
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ def main() -> int:
     from forensic_app.gui.case_window import CaseWindow
     from tests.stems import write_stems
 
-    out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "resources" / "screenshots")
+    args = [a for a in sys.argv[1:] if a != "--log"]
+    log = "--log" in sys.argv[1:]
+    out_dir = Path(args[0] if args else ROOT / "resources" / "screenshots")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["FORENSIC_APP_CONFIG_DIR"] = tmp
         stems = write_stems(Path(tmp) / "stems")
@@ -34,7 +37,24 @@ def main() -> int:
         win.resize(*SCREENSHOT_SIZE)  # as the window fills a laptop screen
         win.size_panel()
 
+        def ready_log() -> None:
+            win.set_freq_scale("log")  # View > Log frequency scale
+            bass = win.lanes[2]
+            win.annotate(bass.lane_id, 1.0, 3.0, "bass notes, 55-104 Hz", 45.0, 130.0)
+            win.split.widget(0).ensureWidgetVisible(bass, 0, 0)
+            win.show_spectrum(bass.lane_id, 2.2)
+            QtCore.QTimer.singleShot(600, finish_log)
+
+        def finish_log() -> None:
+            win.grab().save(str(out_dir / "case-log.png"))
+            win.dirty = False
+            win.close()
+            app.quit()
+
         def ready() -> None:
+            if log:
+                ready_log()
+                return
             vocals = win.lanes[0]
             vocals.separated.setChecked(True)
             win.annotate(vocals.lane_id, 3.0, 6.0, "decoder texture up to 12 kHz", 2000.0, 12000.0)
@@ -60,7 +80,8 @@ def main() -> int:
         win.case_ready.connect(ready)
         win.add_files([str(stems[k]) for k in ("vocals", "drums", "bass", "other")])
         app.exec()
-    print(f"wrote {out_dir / 'case.png'} and {out_dir / 'case-report.png'}")
+    wrote = ["case-log.png"] if log else ["case.png", "case-report.png"]
+    print("wrote " + " and ".join(str(out_dir / name) for name in wrote))
     return 0
 
 

@@ -3,8 +3,8 @@
 The window shows, plays and zooms into a file while it is analysed; holding the whole decode
 costs 5.4 GB for a 2-hour stereo file. :func:`decode_to_disk` decodes the file once (the same
 decode the analysis uses) into an anonymous temporary file of float32 frames, as Sonic
-Visualiser's decode cache does, and computes the display overview, the PCM hash and the file
-hash on the way. Any range is then read back in bounded memory; the analysis reads its blocks
+Visualiser's decode cache does, and computes the display overview, the waveform envelope, the
+PCM hash and the file hash on the way. Any range is then read back in bounded memory; the analysis reads its blocks
 from there instead of decoding the file a second time. The temporary file has no name on
 POSIX systems (and is deleted on close on Windows), so a killed app leaves nothing behind.
 
@@ -33,6 +33,7 @@ from .mono import Downmix, mean_channels
 from .progress import CancelToken, check
 from .result import InputInfo, Spectrogram
 from .spectrogram import StreamingDisplaySpectrogram
+from .waveform import WaveformEnvelope, WaveformOverview
 
 DECODE_BLOCK_S = 10.0
 SPARE_DISK_BYTES = 256 << 20  # left free on the temporary disk after the decoded copy
@@ -109,14 +110,16 @@ class DecodedAudio(PcmSource):
 
     ``read(start, n)`` returns (≤ n, channels) float32 frames from frame ``start`` (fewer at the
     end, none past it). Safe to call from several threads. ``info`` describes the input (with
-    both hashes); ``overview`` is the whole-band display spectrogram; ``polarity_inverted``
+    both hashes); ``overview`` is the whole-band display spectrogram and ``waveform`` the
+    min/max/RMS envelope of every channel (None when not made); ``polarity_inverted``
     says the mono mix flipped a channel back. The temporary file is closed (and gone) with
     :meth:`close` or when the object is collected.
     """
 
     def __init__(self, source: AudioSource, store, info: InputInfo, overview: Spectrogram,
-                 fingerprint: tuple[int, int, int], downmix: Downmix):
+                 fingerprint: tuple[int, int, int], downmix: Downmix, waveform: Optional[WaveformEnvelope] = None):
         self.source, self._store, self.info, self.overview = source, store, info, overview
+        self.waveform = waveform
         self.file_sha256, self.fingerprint = info.file_sha256, fingerprint
         self.polarity_inverted = downmix.inverted
         self._signs = downmix.signs if downmix.inverted else None
@@ -190,11 +193,13 @@ def decode_to_disk(path: str | os.PathLike, cancel: Optional[CancelToken] = None
         stats = PcmStats()
         downmix = Downmix(src.channels)
         display = StreamingDisplaySpectrogram(src.sample_rate, max(src.n_frames, 1))
+        envelope = WaveformOverview(src.sample_rate, src.channels)
         done = 0
         for block in src.blocks(int(DECODE_BLOCK_S * src.sample_rate), cancel):
             stats.update(block, p, done / src.sample_rate, src.sample_rate)
             store.write(np.ascontiguousarray(block, dtype="<f4").tobytes())
             display.push(downmix(block))
+            envelope.push(block)
             done += block.shape[0]
             if on_fraction:
                 on_fraction(min(1.0, done / max(src.n_frames, 1)))
@@ -206,7 +211,7 @@ def decode_to_disk(path: str | os.PathLike, cancel: Optional[CancelToken] = None
             raise unusable_input(p, "the file changed while it was being read (it is still being written, or was "
                                  "rewritten or replaced)", "Open it again once it is complete")
         info = make_input_info(src, file_hash, stats.sha256)
-        return DecodedAudio(replace(src), store, info, display.result(), fingerprint, downmix)
+        return DecodedAudio(replace(src), store, info, display.result(), fingerprint, downmix, envelope.result())
     except BaseException:
         store.close()
         raise

@@ -9,13 +9,14 @@ Every constant comes from the manifest's ``input`` section (:class:`FeatureContr
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 import scipy.fft
 import soxr
 
 from .mono import to_mono
+from .progress import CancelToken, check
 from .result import Spectrogram
 
 
@@ -240,7 +241,10 @@ class TimeMaxPool:
 
 
 DISPLAY_COLUMNS = 2048  # about a screen wide: zooming in computes finer detail from the decoded file
-DISPLAY_N_FFT = 2048
+DISPLAY_N_FFT = 2048  # the overview made while decoding
+# what the window offers for what people look at; the analysis keeps the manifest's n_fft whatever is chosen
+DISPLAY_N_FFTS = (1024, 2048, 4096, 8192)
+DISPLAY_BLOCK_FRAMES = 1 << 20  # a display spectrogram of a range reads the audio in blocks this long
 
 
 def display_hop(n_samples: int, n_fft: int = DISPLAY_N_FFT, max_columns: int = DISPLAY_COLUMNS, min_hop: int = 512) -> int:
@@ -275,6 +279,31 @@ class StreamingDisplaySpectrogram:
 
     def result(self) -> Spectrogram:
         return self._pool.spectrogram(self.n_fft, self.hop, self.rate, self.n_fft // 2 + 1)
+
+
+def display_spectrogram_of_range(read_mono: Callable[[int, int], np.ndarray], rate: int, n_frames: int,
+                                 start_s: float, end_s: float, *, n_fft: int = DISPLAY_N_FFT,
+                                 max_columns: int = DISPLAY_COLUMNS, min_hop: int = 512,
+                                 cancel: Optional[CancelToken] = None,
+                                 block_frames: int = DISPLAY_BLOCK_FRAMES) -> Optional[Spectrogram]:
+    """The display spectrogram of ``[start_s, end_s)`` of a file, read block by block.
+
+    read_mono(start_frame, n) -> (<= n,) float32 mono at ``rate`` (``DecodedAudio.mono``);
+    ``n_frames``: the file's length. Gives at most about ``max_columns`` columns of the
+    ``n_fft // 2 + 1`` bins (dBFS), with absolute time edges; memory is one block plus the
+    columns. None when the range holds less than one frame of ``n_fft`` samples. ``cancel``:
+    a CancelToken, checked between blocks (raises Cancelled).
+    """
+    s0 = int(max(0.0, start_s) * rate)
+    s1 = int(min(n_frames, end_s * rate))
+    if s1 - s0 < n_fft:
+        return None
+    stream = StreamingDisplaySpectrogram(rate, s1 - s0, n_fft=n_fft, max_columns=max_columns, min_hop=min_hop)
+    for start in range(s0, s1, block_frames):
+        check(cancel)
+        stream.push(read_mono(start, min(block_frames, s1 - start)))
+    spec = stream.result()
+    return Spectrogram(db=spec.db, time_edges_s=spec.time_edges_s + s0 / rate, freq_edges_hz=spec.freq_edges_hz)
 
 
 def frame_edges_s(n_cells: int, cell_hop: int, n_fft: int, hop: int, rate: int) -> np.ndarray:

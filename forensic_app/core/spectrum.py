@@ -10,6 +10,10 @@ window reads a sine up to 1.42 dB low (its scalloping loss). Channels are mixed 
 At the start and end of a file the frames are moved inside it rather than zero-padded, so the
 level stays true; only a file shorter than one frame is zero-padded (and then reads low by the
 share of padding). :class:`Spectrum` records the time span actually averaged.
+
+:func:`nearest_peak` reads a peak's true frequency and level between the bins: a parabola
+through the peak bin and its two neighbours (in dB), which for this Hann window places a
+steady sine within 0.02 bin of its frequency and reads its level at most 0.35 dB high.
 """
 
 from __future__ import annotations
@@ -51,6 +55,67 @@ class Spectrum:
         """Level (dBFS) of the bin nearest ``freq_hz`` (clipped to 0 Hz .. Nyquist)."""
         k = int(np.clip(round(freq_hz / self.bin_hz), 0, self.level_db.size - 1))
         return float(self.level_db[k])
+
+
+@dataclass(frozen=True)
+class Peak:
+    """A spectral peak: ``freq_hz`` and ``level_db`` (dBFS) interpolated between the bins, and
+    ``bin`` the index of the highest bin under it."""
+
+    freq_hz: float
+    level_db: float
+    bin: int
+
+
+def interpolated_peak(level_db: np.ndarray, k: int, bin_hz: float) -> Peak:
+    """The parabola through bins ``k - 1``, ``k``, ``k + 1`` of ``level_db`` (n,), at its vertex.
+
+    The vertex lies within half a bin of ``k`` when ``k`` is a local maximum; at either end of
+    the array (or on a flat top) the bin itself is returned.
+    """
+    k = int(k)
+    level = float(level_db[k])
+    if k <= 0 or k >= len(level_db) - 1:
+        return Peak(k * bin_hz, level, k)
+    a, b, c = (float(v) for v in level_db[k - 1:k + 2])
+    curvature = a - 2.0 * b + c
+    if curvature >= 0.0:  # not a maximum: nothing to interpolate
+        return Peak(k * bin_hz, level, k)
+    p = float(np.clip(0.5 * (a - c) / curvature, -0.5, 0.5))
+    return Peak((k + p) * bin_hz, b - 0.25 * (a - c) * p, k)
+
+
+def nearest_peak(spectrum: "Spectrum", freq_hz: float, *, low_hz: Optional[float] = None,
+                 high_hz: Optional[float] = None) -> Optional[Peak]:
+    """The spectral peak nearest ``freq_hz``, interpolated (:func:`interpolated_peak`).
+
+    A peak is a bin above its upper neighbour and not below its lower one. With ``low_hz`` and
+    ``high_hz``, the highest peak in that range is taken when there is one (a readout that
+    snaps to what is near the mouse); otherwise the peak closest to ``freq_hz``. None when the
+    spectrum has no peak at all (digital silence).
+    """
+    level = spectrum.level_db
+    if level.size < 3:
+        return None
+    inner = (level[1:-1] >= level[:-2]) & (level[1:-1] > level[2:])
+    peaks = np.flatnonzero(inner) + 1
+    if peaks.size == 0:
+        return None
+    if low_hz is not None and high_hz is not None:
+        lo, hi = sorted((low_hz / spectrum.bin_hz, high_hz / spectrum.bin_hz))
+        near = peaks[(peaks >= lo) & (peaks <= hi)]
+        if near.size:
+            return interpolated_peak(level, int(near[np.argmax(level[near])]), spectrum.bin_hz)
+    k = int(peaks[np.argmin(np.abs(peaks - freq_hz / spectrum.bin_hz))])
+    return interpolated_peak(level, k, spectrum.bin_hz)
+
+
+def loudest_peak(spectrum: "Spectrum") -> Optional[Peak]:
+    """The highest peak of the spectrum above DC, interpolated; None for digital silence."""
+    level = spectrum.level_db
+    if level.size < 3 or float(np.ptp(level[1:])) == 0.0:
+        return None
+    return interpolated_peak(level, 1 + int(np.argmax(level[1:])), spectrum.bin_hz)
 
 
 def _hann(n_fft: int) -> np.ndarray:

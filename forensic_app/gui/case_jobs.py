@@ -3,7 +3,7 @@ analysis and detail jobs, brought back to the GUI thread in the lane's terms."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from PySide6 import QtCore
 
@@ -58,6 +58,7 @@ class LaneJobs(QtCore.QObject):
         self.analysis.succeeded.connect(self._on_analysed)
         self.analysis.failed.connect(self._on_failed)
         self.detail = JobRunner("forensic-detail", self, latest_only=True)
+        self.n_fft: Optional[int] = None  # the detail's frame length (None: the overview's own)
         self.detail.succeeded.connect(self._on_detail)
         widget.view.detail_wanted.connect(self._on_detail_wanted)
 
@@ -86,7 +87,8 @@ class LaneJobs(QtCore.QObject):
         w = self.widget
         if w.audio is not None:
             lane_start, lane_end = detail_in_lane_time(start_s, end_s, w.offset_s)
-            self.detail.submit(detail_job(w.audio, lane_start, lane_end, n_cols), "drawing the zoomed-in spectrogram")
+            self.detail.submit(detail_job(w.audio, lane_start, lane_end, n_cols, self.n_fft),
+                               "drawing the zoomed-in spectrogram")
 
     def _on_detail(self, _job: int, spec: Any) -> None:
         if spec is not None:

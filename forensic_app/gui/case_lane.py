@@ -20,7 +20,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from ..core.result import AnalysisResult, Spectrogram
 from ..core.vocabulary import VERDICT_COLOURS, format_offset, format_probability, format_range
 from ..core.waveform import WaveformOverview, envelope_from_reader
-from .spectrogram_view import AXIS_WIDTH_PX, AnalysisView
+from . import colours
+from .spectrogram_view import AnalysisView, Mark
 from .waveform_view import WaveformPlot
 
 LANE_HEIGHT_PX = 250
@@ -75,6 +76,7 @@ class LaneWidget(QtWidgets.QFrame):
         self.lane_id, self.label, self.file_name = lane_id, label, file_name
         self.offset_s = 0.0
         self.audio: Any = None
+        self.overview: Optional[Spectrogram] = None  # drawn now: the decode's, or one at another FFT size
         self.result: Optional[AnalysisResult] = None
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         self.setObjectName(f"lane-{lane_id}")
@@ -113,11 +115,11 @@ class LaneWidget(QtWidgets.QFrame):
         self.view.selection_changed.connect(lambda sel: self.selection_made.emit(self.lane_id, sel))
         self.view.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view.scene().sigMouseClicked.connect(self._on_mouse_clicked)
-        self.cursor_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#9ad0ff", width=1, style=QtCore.Qt.PenStyle.DashLine))
+        self.cursor_line = pg.InfiniteLine(angle=90, movable=False,
+                                           pen=pg.mkPen(colours.SPECTRUM_MARK, width=1, style=QtCore.Qt.PenStyle.DashLine))
         self.cursor_line.setZValue(25)
         self.cursor_line.hide()
         self.view.spec_plot.addItem(self.cursor_line, ignoreBounds=True)
-        self._annotation_items: list[Any] = []
 
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -158,7 +160,7 @@ class LaneWidget(QtWidgets.QFrame):
         self.offset_s = float(offset_s)
         self._refresh_title()
         if self.audio is not None:
-            self.view.set_spectrogram(shifted(self.audio.overview, -self.offset_s), self.duration_s)
+            self.view.set_spectrogram(shifted(self.overview, -self.offset_s), self.duration_s)
             self.view.clear_detail()
         if self.result is not None:
             self._draw_result()
@@ -171,9 +173,15 @@ class LaneWidget(QtWidgets.QFrame):
 
     def set_audio(self, audio: Any) -> None:
         self.audio = audio
+        self.overview = audio.overview
         self.view.set_spectrogram(shifted(audio.overview, -self.offset_s), audio.info.duration_s - self.offset_s)
         if self.waveform is not None:
             self.waveform.set_overview(self._waveform_envelope())
+
+    def set_overview(self, spec: Spectrogram) -> None:
+        """The whole file's spectrogram at another FFT size (lane time): zoom and pan stay."""
+        self.overview = spec
+        self.view.set_overview(shifted(spec, -self.offset_s))
 
     def set_result(self, result: AnalysisResult) -> None:
         self.result = result
@@ -210,26 +218,23 @@ class LaneWidget(QtWidgets.QFrame):
 
     # ------------------------------------------------------------------ waveform lane
     def _waveform_envelope(self):
-        builder = WaveformOverview(self.audio.rate, self.audio.channels)
-        for start in range(0, self.audio.n_frames, WAVEFORM_BLOCK_FRAMES):
-            builder.push(self.audio.read(start, WAVEFORM_BLOCK_FRAMES))
-        return shifted(builder.result(), -self.offset_s)
+        envelope = getattr(self.audio, "waveform", None)  # made while decoding
+        if envelope is None:
+            builder = WaveformOverview(self.audio.rate, self.audio.channels)
+            for start in range(0, self.audio.n_frames, WAVEFORM_BLOCK_FRAMES):
+                builder.push(self.audio.read(start, WAVEFORM_BLOCK_FRAMES))
+            envelope = builder.result()
+        return shifted(envelope, -self.offset_s)
 
     def show_waveform(self, on: bool) -> None:
-        if on and self.waveform is None:
-            self.waveform = WaveformPlot(axis_width_px=AXIS_WIDTH_PX)
-            self.view.addItem(self.waveform, row=2, col=0)
-            self.waveform.link_x(self.view.spec_plot)
+        had = self.waveform is not None
+        self.waveform = self.view.show_waveform(on)
+        if self.waveform is not None and not had:
             self.waveform.x_range_changed.connect(self._on_waveform_range)
-            self.view.ci.layout.setRowStretchFactor(2, 2)
-            self.view.timeline.hideAxis("bottom")
             self.setMinimumHeight(LANE_HEIGHT_PX + WAVEFORM_HEIGHT_PX)
             if self.audio is not None:
                 self.waveform.set_overview(self._waveform_envelope())
-        elif not on and self.waveform is not None:
-            self.view.removeItem(self.waveform)
-            self.waveform = None
-            self.view.timeline.showAxis("bottom")
+        elif self.waveform is None:
             self.setMinimumHeight(LANE_HEIGHT_PX)
 
     def _on_waveform_range(self, start_s: float, end_s: float) -> None:
@@ -266,29 +271,9 @@ class LaneWidget(QtWidgets.QFrame):
         if self.view.spec_box.sceneBoundingRect().contains(pos) and not ev.double():
             self.clicked_at.emit(self.lane_id, float(self.view.spec_box.mapSceneToView(pos).x()))
 
-    def set_annotations(self, marks: list[tuple[str, float, float, Optional[float], Optional[float]]]) -> None:
+    def set_annotations(self, marks: list[Mark]) -> None:
         """Draw (text, start, end, low_hz, high_hz) regions, times on the case axis."""
-        for item in self._annotation_items:
-            self.view.spec_plot.removeItem(item)
-        self._annotation_items = []
-        for text, a, b, lo, hi in marks:
-            region = pg.LinearRegionItem((a, b), movable=False, brush=pg.mkBrush(120, 200, 255, 28),
-                                         pen=pg.mkPen("#78c8ff", width=1))
-            region.setZValue(15)
-            label = pg.TextItem(text, color="#bfe4ff", anchor=(0, 0), fill=pg.mkBrush(20, 30, 40, 170))
-            label.setZValue(16)
-            y = self.view._freq_units_range()[1]
-            label.setPos(a, y)
-            items: list[Any] = [region, label]
-            if lo is not None and hi is not None:
-                box = QtWidgets.QGraphicsRectItem(a, float(self.view._scale.to_units(lo)), b - a,
-                                                  float(self.view._scale.to_units(hi) - self.view._scale.to_units(lo)))
-                box.setPen(pg.mkPen("#78c8ff", width=1.5))
-                box.setZValue(16)
-                items.append(box)
-            for item in items:
-                self.view.spec_plot.addItem(item, ignoreBounds=True)
-            self._annotation_items += items
+        self.view.set_annotations(marks)
 
 
 class MixSource:

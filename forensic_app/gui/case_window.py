@@ -17,8 +17,8 @@ from typing import Any, Callable, Optional
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..case.document import Annotation, Case, CaseFile
-from ..core.comb_reading import comb_grade
 from ..core.spectrum import spectrum_at
+from ..core.spectrogram import DISPLAY_N_FFT
 from . import geometry
 from . import settings as settings_mod
 from .case_files import CaseFiles
@@ -27,10 +27,11 @@ from .case_lane import LaneWidget, MixSource
 from .case_panel import AnnotationDialog, CasePanel
 from .jobs import JobRunner
 from .playback import Player
+from .scales import SCALE_NAMES
 from .spectrum_plot import SpectrumPlot
-from .workers import Backend
+from .view_controls import fft_size_actions, scale_actions
+from .workers import Backend, overview_job
 
-COMB_LINES_SHOWN = 40
 PANEL_SHARE = 0.45  # of the window's width for the side panel (finding, table, decision); the lanes get the rest
 PANEL_MAX_PX = 600
 
@@ -60,6 +61,11 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
         self.tasks.failed.connect(self._on_task_failed)
         self.tasks.cancelled.connect(self._on_task_cancelled)
         self._task_done: dict[int, Callable[[Any], None]] = {}
+        self.display = JobRunner("forensic-display", self)  # the lanes' spectrograms at another FFT size
+        self.display.succeeded.connect(self._on_overview)
+        self.display.failed.connect(lambda job, *_: self._overviews.pop(job, None))
+        self.display.cancelled.connect(lambda job: self._overviews.pop(job, None))
+        self._overviews: dict[int, tuple[str, int]] = {}  # display job id -> lane id, FFT size
         self.player = Player(self)
         self.player.position_changed.connect(self._on_play_position)
 
@@ -73,6 +79,7 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
         scroll.setWidget(self.lane_box)
         self.spectrum = SpectrumPlot()
         self.spectrum.setMinimumHeight(160)
+        self.spectrum.set_freq_scale(settings.case_freq_scale)
         self.spectrum.plot.setTitle("Spectrum: click a lane to see its spectrum at that moment")
         self.spectrum.plot.setXRange(0, 22050, padding=0)
         split = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
@@ -129,6 +136,15 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
         self.act_align = self._act(m, "&Align lanes to the first (cross-correlation)", self._on_align)
         m = bar.addMenu("&View")
         self.act_waveform = self._act(m, "&Waveform lanes", self._on_waveform, "Ctrl+W", checkable=True)
+        m.addSeparator()
+        self.scale_group, self.scale_actions = scale_actions(self, self.set_freq_scale)
+        for act in self.scale_actions.values():
+            m.addAction(act)
+        self.scale_actions[self.settings.case_freq_scale].setChecked(True)
+        self.fft_group, self.fft_actions = fft_size_actions(self, self.set_fft_size)
+        m.addMenu("FFT &size (spectrograms)").addActions(list(self.fft_actions.values()))
+        self.fft_actions[self.settings.fft_size].setChecked(True)
+        m.addSeparator()
         self._act(m, "&Fit whole case", lambda: self.lanes and self.lanes[0].view.reset_zoom(), "Ctrl+0")
         m = bar.addMenu("&Playback")
         self.act_play = self._act(m, "&Play / pause", self._on_play_pause, "Space")
@@ -157,10 +173,12 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
         widget.selection_made.connect(self._on_selection)
         if self.lanes:
             widget.view.spec_plot.setXLink(self.lanes[0].view.spec_plot)
+        widget.view.set_freq_scale(self.settings.case_freq_scale)
         widget.show_waveform(self.act_waveform.isChecked())
         self.lane_layout.insertWidget(self.lane_layout.count() - 1, widget)
         self.lanes.append(widget)
         jobs = LaneJobs(self, widget, self.backend, saved, model_ok)
+        jobs.n_fft = self.settings.fft_size
         jobs.loaded.connect(self._on_loaded)
         jobs.analysed.connect(self._on_result)
         jobs.failed.connect(self._on_lane_failed)
@@ -173,6 +191,8 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
 
     def _on_loaded(self, widget: LaneWidget, audio: Any) -> None:
         widget.set_audio(audio)
+        if self.settings.fft_size != DISPLAY_N_FFT:
+            self._redraw_overview(widget)
         self._draw_annotations()
         self._rebuild_mix()
 
@@ -224,6 +244,7 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
 
     def _clear_lanes(self) -> None:
         self.player.set_source(None)
+        self.display.cancel()
         for jobs in self._jobs.values():
             jobs.shutdown()
         self._jobs.clear()
@@ -245,15 +266,7 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
             return
         a = w.audio
         spec = spectrum_at(a.read, a.rate, a.n_frames, max(0.0, t_case + w.offset_s))
-        comb = w.result.comb if w.result is not None else None
-        # lines are drawn only where the comb found a pattern: a best candidate within what real music
-        # shows (grade "none") is not evidence, and marking it would read as if it were
-        f0 = comb.f0_hz if comb is not None and comb_grade(comb) != "none" else None
-        # mark the comb's first lines only: hundreds of lines across the band would hide the spectrum
-        self.spectrum.set_spectrum(spec, t_case, comb_f0_hz=f0,
-                                   comb_max_hz=None if f0 is None else min(a.rate / 2, f0 * COMB_LINES_SHOWN))
-        comb = f" \u00b7 dashed: comb lines every {f0:.1f} Hz" if f0 else ""  # short: the plot can be narrow
-        self.spectrum.plot.setTitle(f"{w.label}: {self.spectrum.title()}{comb}")
+        self.spectrum.show_at(spec, t_case, w.result.comb if w.result is not None else None, label=w.label)
 
     def _on_selection(self, lane_id: str, sel: Any) -> None:
         self._selection = (lane_id, sel) if sel else None
@@ -307,6 +320,40 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
         self._draw_annotations()
         self.panel.refresh()
         self._update_title()
+
+    def set_freq_scale(self, name: str) -> None:
+        """Linear, log or mel frequency in every lane (a bass stem wants log: below 250 Hz it is a line in linear)."""
+        if name not in SCALE_NAMES:
+            return
+        self.settings.case_freq_scale = name
+        self.scale_actions[name].setChecked(True)
+        for w in self.lanes:
+            w.view.set_freq_scale(name)
+        self.spectrum.set_freq_scale(name)
+
+    def set_fft_size(self, n_fft: int) -> None:
+        """Frame length of the lanes' spectrograms (what is drawn; the analysis keeps the model's)."""
+        self.settings.fft_size = int(n_fft)
+        self.fft_actions[int(n_fft)].setChecked(True)
+        self.display.cancel()
+        for w in self.lanes:
+            self._jobs[w.lane_id].n_fft = int(n_fft)
+            if w.audio is not None:
+                self._redraw_overview(w)
+
+    def _redraw_overview(self, widget: LaneWidget) -> None:
+        n_fft = self.settings.fft_size
+        if n_fft == DISPLAY_N_FFT:  # the one made while decoding
+            widget.set_overview(widget.audio.overview)
+            return
+        job = self.display.submit(overview_job(widget.audio, n_fft), "drawing the spectrogram")
+        self._overviews[job] = (widget.lane_id, n_fft)
+
+    def _on_overview(self, job: int, spec: Any) -> None:
+        lane_id, n_fft = self._overviews.pop(job, ("", 0))
+        w = next((w for w in self.lanes if w.lane_id == lane_id), None)
+        if w is not None and spec is not None and n_fft == self.settings.fft_size:
+            w.set_overview(spec)
 
     def _on_waveform(self, on: bool) -> None:
         for w in self.lanes:
@@ -380,4 +427,5 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
         self._clear_lanes()
         self.player.stop()
         self.tasks.shutdown()
+        self.display.shutdown()
         super().closeEvent(ev)

@@ -27,6 +27,9 @@ WAVEFORM_PEAK = "#7c7c8c"  # min..max band
 WAVEFORM_RMS = "#c4c4d0"  # RMS band inside it
 WAVEFORM_AXIS = "#3a3a46"  # each channel's zero line
 SPECTRUM_LINE = "#d0d0d8"
+ANNOTATION = "#78c8ff"  # a reviewer's marked region: its outline (a pale fill of the same colour)
+ANNOTATION_TEXT = "#bfe4ff"
+SPECTRUM_MARK = "#9ad0ff"  # where the spectrum at the cursor was taken / the cursor in every case lane
 
 
 def probability_rgba(p: np.ndarray | float, *, with_alpha: bool = True) -> np.ndarray:

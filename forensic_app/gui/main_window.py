@@ -2,9 +2,10 @@
 
 The controller holds the track and runs its jobs; the window asks the user (file dialogs,
 "replace?"), hands the answers to the controller, and draws what the controller's signals say:
-spectrogram, heatmap, verdict, progress, banner and which actions are enabled. Its actions and
-menus are built in :mod:`.window_menus`; files dropped in bulk go to a case window or the
-Queue (:mod:`.file_routing`).
+spectrogram, heatmap, verdict, progress, banner and which actions are enabled. Under the
+spectrogram, :mod:`.track_instruments` adds the waveform lane, the spectrum at the cursor and
+annotations, as the case window has them. Its actions and menus are built in
+:mod:`.window_menus`; files dropped in bulk go to a case window or the Queue (:mod:`.file_routing`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .file_routing import AUDIO_FILTER, FileRouting
 from .scales import format_time
 from .spectrogram_view import AnalysisView
 from .track_controller import TrackController
+from .track_instruments import PANE_MIN_HEIGHT_PX, TrackInstruments
 from .verdict_panel import VerdictPanel
 from .view_controls import ViewControls
 from .window_menus import WindowMenus
@@ -30,6 +32,8 @@ from .workers import Backend
 
 APP_TITLE = "forensic_app"
 TRACK_MIN_HEIGHT_PX = 280  # the spectrogram, the timeline and their axis titles stay readable above the Queue
+PANE_HEIGHT_PX = 220  # the spectrum / annotations pane under the track view, at most, at first
+PANE_SHARE = 0.25  # of the track column's height for that pane, on a smaller screen
 
 
 class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
@@ -54,8 +58,17 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         self.banner = Banner()
         self.view = AnalysisView()
         self.verdict = VerdictPanel()
+        self.instruments = TrackInstruments(self, self.view, c, self.settings)
+        self.spectrum = self.instruments.spectrum
+        self.track_column = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)  # the view above its instruments' pane
+        self.track_column.addWidget(self.view)
+        self.track_column.addWidget(self.instruments.pane)
+        self.track_column.setCollapsible(0, False)
+        self.track_column.setStretchFactor(0, 1)
+        self.track_column.setStretchFactor(1, 0)
+        self.view.spec_plot.hideAxis("bottom")  # one time axis, under the lanes below it (as a case lane)
         self.splitter = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.track_column)
         self.splitter.addWidget(self.verdict)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 1)
@@ -75,7 +88,9 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         self.view.selection_changed.connect(self._on_selection_changed)
         self.view.detail_wanted.connect(c.request_detail)
 
-        self.controls = ViewControls(self, self.view, self.settings)
+        self.controls = ViewControls(self, self.view, self.settings, self.spectrum)
+        c.display_n_fft = self.settings.fft_size
+        self.controls.fft_size_changed.connect(c.set_display_n_fft)
         self._build_chrome()
         self._bind_controller()
         self._apply_settings()
@@ -193,6 +208,7 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         self.view.set_spectrogram(audio.overview, float(audio.info.duration_s))
         self.verdict.show_waiting("Analysing\u2026 the spectrogram is ready to explore meanwhile.")
         self.verdict.set_input(audio.info)
+        self.instruments.on_loaded(audio)
         self.spectrogram_shown.emit()
 
     def _on_busy_changed(self) -> None:
@@ -217,6 +233,7 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         self.view.set_heatmap(result.heatmap)
         self.view.set_windows(result.windows)
         self.verdict.set_result(result)
+        self.instruments.on_analysed(result)
         self.statusBar().showMessage(f"Analysis finished: {result.verdict_words}.", 6000)
         self.analysis_finished.emit(result)
 
@@ -373,6 +390,22 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         if not self._clamped_after_show:  # the frame's size is known only once the window is shown
             self._clamped_after_show = True
             geometry.clamp_to_screen(self)
+            self.size_pane()
+
+    def show_queue(self):
+        """The Queue under the track (:class:`FileRouting`); on a low screen the spectrum pane makes way."""
+        panel = super().show_queue()
+        QtWidgets.QApplication.processEvents()  # the splitters share the height out
+        if self.instruments.make_room():
+            self.statusBar().showMessage("The spectrum pane is hidden to make room for the Queue: View \u25b8 "
+                                         "Spectrum and annotations shows it again.", 8000)
+        return panel
+
+    def size_pane(self) -> None:
+        """Give the spectrum / annotations pane its share of the track column (the spectrogram keeps the most)."""
+        total = sum(self.track_column.sizes()) or self.track_column.height()
+        pane = min(PANE_HEIGHT_PX, max(PANE_MIN_HEIGHT_PX, int(total * PANE_SHARE)))
+        self.track_column.setSizes([total - pane, pane])
 
     def closeEvent(self, ev: QtGui.QCloseEvent) -> None:
         self.controller.shutdown()

@@ -14,11 +14,17 @@ import numpy as np
 from ..core.vocabulary import format_clock
 
 LOG_MIN_HZ = 20.0  # the log scale starts here: below it there is no musical detail to see
+# the frequency scales every spectrogram offers (the track view and each case lane), with their words
+SCALE_NAMES = ("linear", "log", "mel")
+SCALE_WORDS = {"linear": "Linear", "log": "Log", "mel": "Mel"}
+SCALE_TIPS = {"linear": "Hz evenly spaced: harmonics and comb lines at equal distances",
+              "log": "Octaves evenly spaced, from 20 Hz: a bass line gets as much room as the treble",
+              "mel": "Spaced as pitch is heard: linear below about 1 kHz, logarithmic above"}
 
 
 @dataclass(frozen=True)
 class FrequencyScale:
-    name: str  # "linear" | "log" | "mel"
+    name: str  # one of SCALE_NAMES
 
     def to_units(self, freq_hz):
         f = np.asarray(freq_hz, dtype=np.float64)

@@ -15,6 +15,8 @@ from typing import Any, Optional
 import platformdirs
 
 from ..core.bounded_json import read_json
+from ..core.spectrogram import DISPLAY_N_FFT, DISPLAY_N_FFTS
+from .scales import SCALE_NAMES
 
 CONFIG_DIR_ENV = "FORENSIC_APP_CONFIG_DIR"
 SETTINGS_FILE = "settings.json"
@@ -22,7 +24,8 @@ MAX_RECENT = 10
 MAX_SETTINGS_BYTES = 1 << 20  # a few kB in use; a larger file is not ours
 
 COLOUR_MAPS = ("magma", "inferno", "viridis", "cividis", "grey")
-FREQ_SCALES = ("linear", "log", "mel")
+FREQ_SCALES = SCALE_NAMES
+FFT_SIZES = DISPLAY_N_FFTS  # the display spectrogram's frame lengths on offer
 
 
 @dataclass
@@ -31,6 +34,10 @@ class Settings:
     db_floor: float = -100.0
     db_ceiling: float = 0.0
     freq_scale: str = "linear"
+    case_freq_scale: str = "linear"  # the case window's lanes
+    fft_size: int = DISPLAY_N_FFT  # frame length of the spectrogram shown (never the analysis's)
+    waveform_visible: bool = True  # the track view's waveform lane
+    spectrum_visible: bool = True  # the pane under the track view: spectrum at the cursor, annotations
     overlay_opacity: float = 0.7
     overlay_visible: bool = True
     loop: bool = False
@@ -55,6 +62,9 @@ class Settings:
             self.colour_map = d.colour_map
         if self.freq_scale not in FREQ_SCALES:
             self.freq_scale = d.freq_scale
+        if self.case_freq_scale not in FREQ_SCALES:
+            self.case_freq_scale = d.case_freq_scale
+        self.fft_size = int(self.fft_size) if self.fft_size in FFT_SIZES else d.fft_size
         self.db_floor = float(min(max(self.db_floor, -200.0), 10.0))
         self.db_ceiling = float(min(max(self.db_ceiling, -190.0), 20.0))
         if self.db_ceiling - self.db_floor < 10.0:

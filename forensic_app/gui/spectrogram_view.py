@@ -1,14 +1,16 @@
-"""The evidence view: spectrogram with the heatmap overlay, colour bars, and the timeline.
+"""The evidence view: spectrogram with the heatmap overlay, colour bars, the timeline and, when
+asked, a waveform lane; annotated regions drawn over the spectrogram.
 
-Both plots live in one ``GraphicsLayoutWidget`` so their left axes line up, and the timeline
-shares the spectrogram's time axis (``setXLink``). Each layer only draws what it is given
+The plots live in one ``GraphicsLayoutWidget`` so their left axes line up, and the timeline
+and the waveform share the spectrogram's time axis (``setXLink``). The track view and every
+case lane are this one widget, so they offer the same scales and instruments. Each layer only draws what it is given
 (an ``AnalysisResult`` part); value -> colour decisions come from :mod:`.colours`, and how the
 mouse and keys move the view from :mod:`.navigation`.
 """
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import pyqtgraph as pg
@@ -21,12 +23,17 @@ from .axes import FrequencyAxisItem, TimeAxisItem, fit_title
 from .navigation import EvidenceViewBox, navigate_by_key
 from .scales import FrequencyScale, format_hz, format_time, resample_cols, resample_rows
 from .timeline import TimelinePlot
+from .waveform_view import WaveformPlot
 
 AXIS_WIDTH_PX = 78
 PLOT_BACKGROUND = "#15151a"
 NON_LINEAR_ROWS = 768  # rows of the resampled image on log/mel scales
 DETAIL_DEBOUNCE_MS = 150  # wait for the wheel/drag to settle before asking for detail
 DETAIL_MIN_GAIN = 1.5  # ask only when the overview has < 1/1.5 column per screen pixel
+
+
+# an annotated region: (text, start_s, end_s, low_hz or None, high_hz or None)
+Mark = tuple[str, float, float, Optional[float], Optional[float]]
 
 
 class AnalysisView(pg.GraphicsLayoutWidget):
@@ -49,6 +56,9 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         self._db_range = (-100.0, 0.0)
         self._selection: Optional[tuple[float, float]] = None
         self._closed = False
+        self.waveform: Optional[WaveformPlot] = None  # the waveform lane, under the timeline (show_waveform)
+        self._marks: list[Mark] = []
+        self.annotation_items: list[Any] = []
 
         # --- spectrogram plot
         self.freq_axis = FrequencyAxisItem()
@@ -139,6 +149,9 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         self.clear_detail()
         self.heat_image.clear()
         self.timeline.set_windows([])
+        self.set_annotations([])
+        if self.waveform is not None:
+            self.waveform.set_overview(None)
         self.clear_selection()
         self.set_playhead(None)
         self.placeholder.show()
@@ -155,6 +168,23 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         self._draw_spectrogram()
         self._apply_limits()
         self.reset_zoom()
+
+    def set_overview(self, spec: Spectrogram) -> None:
+        """Another whole-track spectrogram of the same track (another FFT size): zoom and pan stay."""
+        if self._spec is None:
+            return
+        view = self.spec_box.viewRange()
+        self._spec = spec
+        self.clear_detail()  # made with the old frame length
+        self._draw_spectrogram()
+        self._apply_limits()
+        self.spec_box.setRange(xRange=view[0], yRange=view[1], padding=0)
+        self._detail_timer.start()
+
+    @property
+    def spectrogram(self) -> Optional[Spectrogram]:
+        """The whole-track spectrogram drawn now."""
+        return self._spec
 
     def set_heatmap(self, heatmap: Optional[Heatmap]) -> None:
         self._heatmap = heatmap
@@ -177,6 +207,59 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         self._apply_limits()
         if self._spec is not None:
             self.spec_box.setYRange(*self._freq_units_range(), padding=0)
+        self._draw_annotations()
+
+    @property
+    def freq_scale(self) -> FrequencyScale:
+        return self._scale
+
+    # ------------------------------------------------------------------ waveform lane
+    def show_waveform(self, on: bool) -> Optional[WaveformPlot]:
+        """Add (or remove) the waveform lane under the timeline, on the same time axis; the owner
+        gives it its envelopes. Returns the lane (None when removed)."""
+        if on and self.waveform is None:
+            self.waveform = WaveformPlot(axis_width_px=AXIS_WIDTH_PX)
+            self.addItem(self.waveform, row=2, col=0)
+            self.waveform.link_x(self.spec_plot)
+            self.ci.layout.setRowStretchFactor(2, 2)
+            self.timeline.hideAxis("bottom")  # the waveform carries the time axis
+        elif not on and self.waveform is not None:
+            self.removeItem(self.waveform)
+            self.waveform = None
+            self.ci.layout.setRowStretchFactor(2, 0)
+            self.timeline.showAxis("bottom")
+        return self.waveform
+
+    # ------------------------------------------------------------------ annotations
+    def set_annotations(self, marks: list[Mark]) -> None:
+        """Draw (text, start_s, end_s, low_hz, high_hz) regions: the time range shaded with its note
+        at the top and, with a band (``low_hz`` and ``high_hz`` not None), a box around that band
+        on whatever frequency scale is shown."""
+        self._marks = list(marks)
+        self._draw_annotations()
+
+    def _draw_annotations(self) -> None:
+        for item in self.annotation_items:
+            self.spec_plot.removeItem(item)
+        self.annotation_items = []
+        top_u = self._freq_units_range()[1]
+        for text, a, b, lo, hi in self._marks:
+            region = pg.LinearRegionItem((a, b), movable=False, brush=pg.mkBrush(colours.ANNOTATION + "1c"),
+                                         pen=pg.mkPen(colours.ANNOTATION, width=1))
+            region.setZValue(15)
+            label = pg.TextItem(text, color=colours.ANNOTATION_TEXT, anchor=(0, 0), fill=pg.mkBrush(20, 30, 40, 170))
+            label.setZValue(16)
+            label.setPos(a, top_u)
+            items: list[Any] = [region, label]
+            if lo is not None and hi is not None:
+                lo_u, hi_u = (float(self._scale.to_units(f)) for f in (lo, hi))
+                box = QtWidgets.QGraphicsRectItem(a, lo_u, b - a, hi_u - lo_u)
+                box.setPen(pg.mkPen(colours.ANNOTATION, width=1.5))
+                box.setZValue(16)
+                items.append(box)
+            for item in items:
+                self.spec_plot.addItem(item, ignoreBounds=True)
+            self.annotation_items += items
 
     def set_colour_map(self, name: str) -> None:
         self.spec_image.setLookupTable(colours.spectrogram_lut(name))
@@ -379,6 +462,8 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         elif self.timeline.vb.sceneBoundingRect().contains(scene_pos):
             t = self.timeline.vb.mapSceneToView(scene_pos).x()
             self.cursor_moved.emit(self.timeline.readout_at(t))
+        elif self.waveform is not None and self.waveform.vb.sceneBoundingRect().contains(scene_pos):
+            self.cursor_moved.emit(self.waveform.readout_at(self.waveform.vb.mapSceneToView(scene_pos).x()))
         else:
             self.cursor_moved.emit("")
 

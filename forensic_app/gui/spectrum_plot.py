@@ -1,8 +1,12 @@
 """The spectrum at the cursor: level (dBFS) against frequency, with the comb's lines marked.
 
-It draws one :class:`~forensic_app.core.spectrum.Spectrum` (computed by the owner, off the
-GUI thread, with ``core.spectrum.spectrum_at``). Frequency runs linear or log (the checkbox);
-hovering reads out "f Hz: L dBFS" of the highest bin within a few pixels of the mouse.
+It draws one :class:`~forensic_app.core.spectrum.Spectrum` (computed by the owner with
+``core.spectrum.spectrum_at``). Frequency runs linear or log (the checkbox). The readout names a
+peak's true frequency and level, interpolated between the bins (``core.spectrum.nearest_peak``),
+and the comb line it sits on: the loudest peak, or while the mouse is over the plot the highest
+peak within a few pixels of it (else the nearest one). Its owner may put it on the spectrogram's
+scale (``set_freq_scale``: linear, log or mel). The track view and the case window both
+show their spectrum through :meth:`SpectrumPlot.show_at`, so both mark comb lines by one rule.
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from ..core.spectrum import Spectrum, peak_lines
+from ..core.comb_reading import comb_grade
+from ..core.result import CombEvidence
+from ..core.spectrum import Peak, Spectrum, loudest_peak, nearest_peak, peak_lines
 from . import colours
 from .axes import FrequencyAxisItem
 from .scales import FrequencyScale, format_hz, format_time
 
-SNAP_PX = 4  # the readout takes the highest bin this close to the mouse, so a peak is easy to hit
+SNAP_PX = 4  # the readout takes the highest peak this close to the mouse, so a peak is easy to hit
+COMB_LINES_SHOWN = 40  # the comb's first lines only: hundreds across the band would hide the spectrum
 COMB_COLOUR = colours.probability_hex(0.9)  # as the verdict panel marks a comb's lines
 EMPTY_TITLE = "Spectrum at the cursor"
 
@@ -30,9 +37,14 @@ class SpectrumPlot(QtWidgets.QWidget):
     """
 
     hovered = QtCore.Signal(str)
+    titled = QtCore.Signal(str)  # the title changed (compact: the owner shows it, e.g. as a tab's text)
 
-    def __init__(self, parent: Optional[QtWidgets.QWidget] = None):
+    def __init__(self, parent: Optional[QtWidgets.QWidget] = None, *, compact: bool = False):
+        """``compact``: no title over the plot and no axis title under it (the ticks say kHz), for a
+        low pane; the owner shows ``title()`` where it likes (``titled``)."""
         super().__init__(parent)
+        self._compact = compact
+        self._title = EMPTY_TITLE
         self._spectrum: Optional[Spectrum] = None
         self._comb_f0_hz: Optional[float] = None
         self._comb_freqs = self._comb_levels = np.zeros(0)
@@ -47,7 +59,8 @@ class SpectrumPlot(QtWidgets.QWidget):
         pi.setMouseEnabled(x=True, y=False)
         pi.setLabel("left", "Level (dBFS)")
         pi.getAxis("left").setTickSpacing(20, 10)  # dB in 20s: -20, -40 ... as a level meter reads
-        pi.setLabel("bottom", "Frequency")
+        if not compact:
+            pi.setLabel("bottom", "Frequency")
         pi.showGrid(x=False, y=True, alpha=0.15)
         pi.vb.setDefaultPadding(0.0)
         self.curve = pi.plot(pen=pg.mkPen(colours.SPECTRUM_LINE, width=1))
@@ -89,8 +102,7 @@ class SpectrumPlot(QtWidgets.QWidget):
         line meets the spectrum."""
         self._spectrum = spectrum
         self._comb_f0_hz = comb_f0_hz
-        self.plot.getPlotItem().setTitle(f"Spectrum at {format_time(time_s, 0.1)}", color=colours.SPECTRUM_LINE,
-                                         size="10pt")
+        self.set_title(f"Spectrum at {format_time(time_s, 0.1)}")
         self.plot.setToolTip(
             f"Average of {spectrum.n_averaged} Hann-windowed frames of {spectrum.n_fft} samples (50 % overlap) "
             f"over {format_time(spectrum.start_s, 0.01)}\u2013{format_time(spectrum.end_s, 0.01)}; bins "
@@ -99,6 +111,18 @@ class SpectrumPlot(QtWidgets.QWidget):
         self._comb_freqs, self._comb_levels = (peak_lines(spectrum, comb_f0_hz, comb_max_hz) if comb_f0_hz
                                                else (np.zeros(0), np.zeros(0)))
         self._draw()
+        self.readout.setText(self.resting_readout())
+
+    def show_at(self, spectrum: Spectrum, time_s: float, comb: Optional[CombEvidence], *, label: str = "") -> None:
+        """Show ``spectrum`` taken at ``time_s`` for a track whose comb reading is ``comb``, titled with
+        ``label`` (a case lane's name) when given. Comb lines are marked only where the comb found a
+        pattern: a best candidate within what real music shows (grade "none") is not evidence, and
+        marking it would read as if it were."""
+        f0 = comb.f0_hz if comb is not None and comb_grade(comb) != "none" else None
+        top = None if f0 is None else min(spectrum.rate / 2, f0 * COMB_LINES_SHOWN)
+        self.set_spectrum(spectrum, time_s, comb_f0_hz=f0, comb_max_hz=top)
+        lines = f" \u00b7 dashed: comb lines every {f0:.1f} Hz" if f0 else ""  # short: the plot can be narrow
+        self.set_title(f"{label + ': ' if label else ''}{self.title()}{lines}")
 
     def clear(self) -> None:
         self._spectrum, self._comb_f0_hz = None, None
@@ -106,7 +130,7 @@ class SpectrumPlot(QtWidgets.QWidget):
         self.curve.setData([], [])
         self.comb_lines.setData([], [])
         self.comb_marks.setData([], [])
-        self.plot.getPlotItem().setTitle(EMPTY_TITLE, color=colours.SPECTRUM_LINE, size="10pt")
+        self.set_title(EMPTY_TITLE)
         self.plot.setToolTip("")
         self.readout.setText("")
 
@@ -115,14 +139,26 @@ class SpectrumPlot(QtWidgets.QWidget):
         return self._spectrum
 
     def title(self) -> str:
-        return self.plot.getPlotItem().titleLabel.text
+        return self._title if self._compact else self.plot.getPlotItem().titleLabel.text
+
+    def set_title(self, text: str) -> None:
+        self._title = text
+        if not self._compact:
+            self.plot.getPlotItem().setTitle(text, color=colours.SPECTRUM_LINE, size="10pt")
+        self.titled.emit(text)
 
     # ------------------------------------------------------------------ appearance
     def set_log_frequency(self, on: bool) -> None:
         """Log (from 20 Hz) or linear frequency axis; keeps the checkbox in step."""
-        self._scale = FrequencyScale("log" if on else "linear")
-        if self.log_box.isChecked() != bool(on):
-            self.log_box.setChecked(bool(on))  # re-enters here once, harmlessly
+        self.set_freq_scale("log" if on else "linear")
+
+    def set_freq_scale(self, name: str) -> None:
+        """The frequency axis on one of the spectrograms' scales (``scales.SCALE_NAMES``): the owner
+        keeps it with its spectrogram's; the checkbox says whether it is log."""
+        self._scale = FrequencyScale(name)
+        self.log_box.blockSignals(True)
+        self.log_box.setChecked(name == "log")
+        self.log_box.blockSignals(False)
         self.freq_axis.set_scale(self._scale)
         self._draw()
 
@@ -137,29 +173,46 @@ class SpectrumPlot(QtWidgets.QWidget):
         vb.setYRange(floor_db, ceiling_db + 6, padding=0)  # room for the top label
 
     # ------------------------------------------------------------------ readout
+    def peak_near(self, freq_hz: float, snap_hz: tuple[float, float] | None = None) -> Optional[Peak]:
+        """The peak the readout names for the mouse at ``freq_hz``: the highest in ``snap_hz`` =
+        (low, high) when there is one, else the nearest (None without a spectrum or a peak)."""
+        if self._spectrum is None:
+            return None
+        lo, hi = snap_hz if snap_hz is not None else (None, None)
+        return nearest_peak(self._spectrum, freq_hz, low_hz=lo, high_hz=hi)
+
+    def describe_peak(self, peak: Peak) -> str:
+        """'1000.7 Hz: -6.0 dBFS', and with a comb, the line the peak sits on (within a bin)."""
+        level = f"{peak.level_db + 0.0:.1f}".replace("-0.0", "0.0")
+        text = f"{peak.freq_hz:.1f} Hz: {level} dBFS"
+        s = self._spectrum
+        if s is not None and self._comb_f0_hz and self._comb_freqs.size:
+            j = int(np.argmin(np.abs(self._comb_freqs - peak.freq_hz)))
+            if abs(self._comb_freqs[j] - peak.freq_hz) <= s.bin_hz:
+                text += f"   (comb line {j + 1} \u00d7 {self._comb_f0_hz:.1f} Hz)"
+        return text
+
     def readout_at(self, freq_hz: float, snap_hz: tuple[float, float] | None = None) -> str:
-        """'1002.0 Hz: -0.0 dBFS' for the bin nearest ``freq_hz`` (or the highest bin in
-        ``snap_hz`` = (low, high)); with a comb, says which line the bin sits on."""
+        """'Peak 1000.7 Hz: -6.0 dBFS' for the peak nearest ``freq_hz`` (or the highest in
+        ``snap_hz`` = (low, high)), at its interpolated frequency and level; with a comb, says
+        which line it sits on. Without a peak (silence), the level of the nearest bin."""
         s = self._spectrum
         if s is None:
             return ""
-        k = int(np.clip(round(freq_hz / s.bin_hz), 0, s.level_db.size - 1))
-        if snap_hz is not None:
-            lo, hi = (int(np.clip(round(f / s.bin_hz), 0, s.level_db.size - 1)) for f in snap_hz)
-            if hi > lo:
-                k = lo + int(np.argmax(s.level_db[lo:hi + 1]))
-        f, level = float(s.frequencies_hz[k]), float(s.level_db[k])
-        text = f"{f:.1f} Hz: {level + 0.0:.1f} dBFS".replace("-0.0 dBFS", "0.0 dBFS")
-        if self._comb_f0_hz and self._comb_freqs.size:
-            j = int(np.argmin(np.abs(self._comb_freqs - f)))
-            if abs(self._comb_freqs[j] - f) <= s.bin_hz:
-                text += f"   (comb line {j + 1} \u00d7 {self._comb_f0_hz:.1f} Hz)"
-        return text
+        peak = self.peak_near(freq_hz, snap_hz)
+        if peak is None:
+            return f"{freq_hz:.1f} Hz: {s.level_at(freq_hz):.1f} dBFS"
+        return "Peak " + self.describe_peak(peak)
+
+    def resting_readout(self) -> str:
+        """What the readout says while the mouse is elsewhere: the loudest peak."""
+        peak = loudest_peak(self._spectrum) if self._spectrum is not None else None
+        return "" if peak is None else "Loudest peak " + self.describe_peak(peak)
 
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
         vb = self.plot.getPlotItem().vb
         if self._spectrum is None or not vb.sceneBoundingRect().contains(scene_pos):
-            self.readout.setText("")
+            self.readout.setText(self.resting_readout())
             self.hovered.emit("")
             return
         u = vb.mapSceneToView(scene_pos).x()

@@ -1,10 +1,12 @@
 """The open track and everything that runs for it, without a widget: the main window binds to this.
 
 :class:`TrackController` owns the current track (its path, its decoded copy on disk, its
-analysis), the jobs that work on it (decode + analysis, zoomed-in detail, the robustness check
-and which result it belongs to, report export), its playback, and what the window may offer
-now (the ``can_*`` properties, read again on ``state_changed``; Sonic Visualiser's
-``MainWindowBase`` keeps the document apart from the window the same way). It asks nothing
+analysis, the annotations made on it this session), the jobs that work on it (decode +
+analysis, the spectrogram drawn at the chosen FFT size, zoomed-in detail of the spectrogram
+and the waveform, the robustness check and which result it belongs to, report export), its
+playback, and what the window may offer now (the ``can_*`` properties, read again on
+``state_changed``; Sonic Visualiser's ``MainWindowBase`` keeps the document apart from the window
+the same way). It asks nothing
 and draws nothing: the window shows what its signals say and brings the user's answers.
 """
 
@@ -16,10 +18,13 @@ from typing import Any, Callable, Optional
 
 from PySide6 import QtCore
 
+from ..case.document import Annotation
 from ..core.result import AnalysisResult
+from ..core.spectrogram import DISPLAY_N_FFT
+from ..core.spectrum import Spectrum, spectrum_at
 from .jobs import JobRunner
 from .playback import Player
-from .workers import Backend, analysis_job, detail_job, report_job, robustness_job
+from .workers import Backend, analysis_job, detail_job, overview_job, report_job, robustness_job, waveform_detail_job
 
 
 def _report_writer() -> tuple[Optional[Callable[..., Any]], str]:
@@ -38,6 +43,9 @@ class TrackController(QtCore.QObject):
     analysis_failed = QtCore.Signal(str, str, str)  # file name, message, stage ("load" | "analysis", + "-input")
     analysis_cancelled = QtCore.Signal()
     detail_ready = QtCore.Signal(object)  # a finer Spectrogram of part of the track
+    overview_ready = QtCore.Signal(object)  # the whole-track Spectrogram at the chosen FFT size
+    waveform_detail_ready = QtCore.Signal(object)  # a finer WaveformEnvelope of part of the track
+    annotations_changed = QtCore.Signal()
     robustness_started = QtCore.Signal()
     robustness_finished = QtCore.Signal(object, bool)  # rows; whether they belong to the result shown
     robustness_cancelled = QtCore.Signal(bool)  # whether it was for the result shown
@@ -53,6 +61,8 @@ class TrackController(QtCore.QObject):
         self.audio: Any = None  # the open file decoded to disk (core.decoded.DecodedAudio)
         self.result: Optional[AnalysisResult] = None
         self.selection: Optional[tuple[float, float]] = None  # the view's, for playback
+        self.display_n_fft = DISPLAY_N_FFT  # frame length of the spectrogram drawn (never the analysis's)
+        self._annotations: dict[str, list[Annotation]] = {}  # path -> its annotations, for this session
         self.busy_stage: Optional[str] = None  # what the progress bar shows; None when idle
         self.cancelling = False
         self.write_report, self.report_unavailable = _report_writer()
@@ -65,6 +75,10 @@ class TrackController(QtCore.QObject):
         self.analysis.cancelled.connect(self._on_analysis_cancelled)
         self.detail = JobRunner("forensic-detail", self, latest_only=True)  # only the newest view counts
         self.detail.succeeded.connect(self._on_detail)
+        self.display = JobRunner("forensic-display", self, latest_only=True)  # the spectrogram at another FFT size
+        self.display.succeeded.connect(self._on_overview)
+        self.waveform = JobRunner("forensic-waveform", self, latest_only=True)  # the waveform zoomed in
+        self.waveform.succeeded.connect(self._on_waveform_detail)
         self.tasks = JobRunner("forensic-tasks", self)  # robustness check and reports, one after another
         self.tasks.progressed.connect(self._on_task_progressed)
         self.tasks.succeeded.connect(self._on_task_succeeded)
@@ -122,6 +136,8 @@ class TrackController(QtCore.QObject):
         self.player.stop()
         self.player.set_source(None)
         self.detail.discard()
+        self.display.discard()
+        self.waveform.discard()
         if self._robust is not None:
             self.tasks.cancel(self._robust[0])  # its rows belong to the previous track
         self.audio = None
@@ -144,8 +160,57 @@ class TrackController(QtCore.QObject):
     def request_detail(self, start_s: float, end_s: float, n_cols: int) -> None:
         """Ask for a finer spectrogram of [start_s, end_s] in ``n_cols`` columns (``detail_ready``)."""
         if self.audio is not None:
-            self.detail.submit(detail_job(self.audio, float(start_s), float(end_s), int(n_cols)),
+            self.detail.submit(detail_job(self.audio, float(start_s), float(end_s), int(n_cols), self.display_n_fft),
                                "drawing the zoomed-in spectrogram")
+
+    def set_display_n_fft(self, n_fft: int) -> None:
+        """Draw the spectrogram with ``n_fft``-sample frames (``overview_ready``); the analysis is untouched."""
+        self.display_n_fft = int(n_fft)
+        if self.audio is not None:
+            self._draw_overview()
+
+    def _draw_overview(self) -> None:
+        if self.display_n_fft == DISPLAY_N_FFT:  # the overview made while decoding
+            self.display.discard()
+            self.overview_ready.emit(self.audio.overview)
+        else:
+            self.display.submit(overview_job(self.audio, self.display_n_fft), "drawing the spectrogram")
+
+    def request_waveform_detail(self, start_s: float, end_s: float, n_cols: int) -> None:
+        """Ask for a finer waveform envelope of [start_s, end_s] in ``n_cols`` columns (``waveform_detail_ready``)."""
+        if self.audio is not None:
+            self.waveform.submit(waveform_detail_job(self.audio, float(start_s), float(end_s), int(n_cols)),
+                                 "drawing the zoomed-in waveform")
+
+    def spectrum_at(self, time_s: float) -> Optional[Spectrum]:
+        """The spectrum at ``time_s`` (core.spectrum.spectrum_at: a few frames read from the decoded copy)."""
+        a = self.audio
+        if a is None:
+            return None
+        return spectrum_at(a.read, a.rate, a.n_frames, min(max(0.0, float(time_s)), a.n_frames / a.rate))
+
+    # ================================================================ annotations
+    @property
+    def annotations(self) -> list[Annotation]:
+        """The open track's annotations, oldest first (kept for the session, per file)."""
+        return list(self._annotations.get(self.path or "", []))
+
+    def annotate(self, start_s: float, end_s: float, text: str, low_hz: Optional[float] = None,
+                 high_hz: Optional[float] = None) -> Optional[Annotation]:
+        """Mark ``start_s``..``end_s`` (optionally only ``low_hz``..``high_hz``) with ``text``."""
+        if self.path is None or not text.strip():
+            return None
+        a = Annotation(start_s=float(min(start_s, end_s)), end_s=float(max(start_s, end_s)), text=text.strip(),
+                       low_hz=low_hz, high_hz=high_hz)
+        self._annotations.setdefault(self.path, []).append(a)
+        self.annotations_changed.emit()
+        return a
+
+    def remove_annotation(self, index: int) -> None:
+        marks = self._annotations.get(self.path or "", [])
+        if 0 <= index < len(marks):
+            del marks[index]
+            self.annotations_changed.emit()
 
     def shutdown(self) -> None:
         """Stop playback, cancel every job and wait for the threads (the window is closing)."""
@@ -154,6 +219,8 @@ class TrackController(QtCore.QObject):
         self.player.stop()
         self.analysis.shutdown()
         self.detail.shutdown()
+        self.display.shutdown()
+        self.waveform.shutdown()
         self.tasks.shutdown()
 
     def _set_busy(self, stage: Optional[str]) -> None:
@@ -165,6 +232,9 @@ class TrackController(QtCore.QObject):
         self.audio = audio
         self.player.set_source(audio)
         self.loaded.emit(audio)
+        if self.display_n_fft != DISPLAY_N_FFT:
+            self._draw_overview()
+        self.annotations_changed.emit()
         self.state_changed.emit()
 
     def _on_analysis_progressed(self, _job: int, fraction: float, stage: str) -> None:
@@ -191,6 +261,14 @@ class TrackController(QtCore.QObject):
     def _on_detail(self, _job: int, spec: Any) -> None:
         if spec is not None and self.audio is not None:
             self.detail_ready.emit(spec)
+
+    def _on_overview(self, _job: int, spec: Any) -> None:
+        if spec is not None and self.audio is not None:
+            self.overview_ready.emit(spec)
+
+    def _on_waveform_detail(self, _job: int, envelope: Any) -> None:
+        if envelope is not None and self.audio is not None:
+            self.waveform_detail_ready.emit(envelope)
 
     # ================================================================ robustness check
     def check_robustness(self) -> Optional[int]:

@@ -1,30 +1,67 @@
-"""How the evidence is shown: frequency scale, colour map, dB range, heatmap toggle and opacity.
+"""How the evidence is shown: frequency scale, FFT size, colour map, dB range, heatmap toggle and opacity.
 
 Owns the toolbar widgets and View-menu actions for these, keeps them in step with each
-other and with :class:`Settings`, and applies them to the :class:`AnalysisView`.
+other and with :class:`Settings`, and applies them to the :class:`AnalysisView`. The FFT size
+changes the spectrogram drawn, which the owner recomputes (``fft_size_changed``); the analysis
+keeps the model's own frames. :func:`scale_actions` and :func:`fft_size_actions` make the same
+menu entries for the case window's lanes.
 """
 
 from __future__ import annotations
 
+from typing import Callable, Optional
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from .settings import COLOUR_MAPS, FREQ_SCALES, Settings
+from .scales import SCALE_TIPS, SCALE_WORDS
+from .settings import COLOUR_MAPS, FFT_SIZES, FREQ_SCALES, Settings
 from .spectrogram_view import AnalysisView
+from .spectrum_plot import SpectrumPlot
 
 MIN_DB_SPAN = 10
+FFT_TIP = ("Frame length of the spectrogram drawn: longer frames separate close frequencies (a bass line), "
+           "shorter ones place sounds more exactly in time. The analysis always uses the model's own frames.")
+
+
+def scale_actions(window: QtWidgets.QWidget,
+                  chosen: Callable[[str], None]) -> tuple[QtGui.QActionGroup, dict[str, QtGui.QAction]]:
+    """One checkable action per frequency scale (linear, log, mel), exclusive, calling ``chosen(name)``."""
+    group = QtGui.QActionGroup(window)
+    actions: dict[str, QtGui.QAction] = {}
+    for name in FREQ_SCALES:
+        act = QtGui.QAction(f"{SCALE_WORDS[name]} frequency scale", window, checkable=True)
+        act.setToolTip(SCALE_TIPS[name])
+        act.setStatusTip(SCALE_TIPS[name])
+        act.triggered.connect(lambda _=False, n=name: chosen(n))
+        group.addAction(act)
+        actions[name] = act
+    return group, actions
+
+
+def fft_size_actions(window: QtWidgets.QWidget,
+                     chosen: Callable[[int], None]) -> tuple[QtGui.QActionGroup, dict[int, QtGui.QAction]]:
+    """One checkable action per display FFT size, exclusive, calling ``chosen(n_fft)``."""
+    group = QtGui.QActionGroup(window)
+    actions: dict[int, QtGui.QAction] = {}
+    for n in FFT_SIZES:
+        act = QtGui.QAction(f"{n} samples", window, checkable=True)
+        act.setStatusTip(FFT_TIP)
+        act.triggered.connect(lambda _=False, size=n: chosen(size))
+        group.addAction(act)
+        actions[n] = act
+    return group, actions
 
 
 class ViewControls(QtCore.QObject):
-    def __init__(self, window: QtWidgets.QMainWindow, view: AnalysisView, settings: Settings):
+    fft_size_changed = QtCore.Signal(int)  # the spectrogram's frame length: the owner draws it again
+
+    def __init__(self, window: QtWidgets.QMainWindow, view: AnalysisView, settings: Settings,
+                 spectrum: Optional[SpectrumPlot] = None):
+        """``spectrum``: the spectrum at the cursor, kept on the spectrogram's frequency scale."""
         super().__init__(window)
-        self._view, self._settings = view, settings
-        self.scale_group = QtGui.QActionGroup(self)
-        self.scale_actions: dict[str, QtGui.QAction] = {}
-        for name in FREQ_SCALES:
-            act = QtGui.QAction(f"{name.capitalize()} frequency scale", window, checkable=True)
-            act.triggered.connect(lambda _=False, n=name: self.set_freq_scale(n))
-            self.scale_group.addAction(act)
-            self.scale_actions[name] = act
+        self._view, self._settings, self._spectrum = view, settings, spectrum
+        self.scale_group, self.scale_actions = scale_actions(window, self.set_freq_scale)
+        self.fft_group, self.fft_actions = fft_size_actions(window, self.set_fft_size)
         self.cmap_group = QtGui.QActionGroup(self)
         self.cmap_actions: dict[str, QtGui.QAction] = {}
         for name in COLOUR_MAPS:
@@ -39,9 +76,13 @@ class ViewControls(QtCore.QObject):
         window.addAction(self.act_heatmap)
 
         self.scale_combo = QtWidgets.QComboBox()
-        self.scale_combo.addItems([s.capitalize() for s in FREQ_SCALES])
-        self.scale_combo.setToolTip("Frequency scale of the spectrogram")
+        self.scale_combo.addItems([SCALE_WORDS[s] for s in FREQ_SCALES])
+        self.scale_combo.setToolTip("Frequency scale of the spectrogram (log: a bass line gets room)")
         self.scale_combo.currentIndexChanged.connect(lambda i: self.set_freq_scale(FREQ_SCALES[i]))
+        self.fft_combo = QtWidgets.QComboBox()
+        self.fft_combo.addItems([str(n) for n in FFT_SIZES])
+        self.fft_combo.setToolTip(FFT_TIP)
+        self.fft_combo.currentIndexChanged.connect(lambda i: self.set_fft_size(FFT_SIZES[i]))
         self.cmap_combo = QtWidgets.QComboBox()
         self.cmap_combo.addItems([c.capitalize() for c in COLOUR_MAPS])
         self.cmap_combo.setToolTip("Colour map of the spectrogram")
@@ -69,7 +110,8 @@ class ViewControls(QtCore.QObject):
 
     # ------------------------------------------------------------------ placing
     def add_to_toolbar(self, tb: QtWidgets.QToolBar) -> None:
-        for label, widget in ((" Scale ", self.scale_combo), ("  Colours ", self.cmap_combo),
+        for label, widget in ((" Scale ", self.scale_combo), ("  FFT ", self.fft_combo),
+                              ("  Colours ", self.cmap_combo),
                               ("  dB range ", self.floor_spin), (" to ", self.ceiling_spin)):
             tb.addWidget(QtWidgets.QLabel(label))
             tb.addWidget(widget)
@@ -80,6 +122,7 @@ class ViewControls(QtCore.QObject):
     def add_to_menu(self, menu: QtWidgets.QMenu) -> None:
         for act in self.scale_actions.values():
             menu.addAction(act)
+        menu.addMenu("FFT &size (spectrogram)").addActions(list(self.fft_actions.values()))
         cmaps = menu.addMenu("&Colour map")
         for act in self.cmap_actions.values():
             cmaps.addAction(act)
@@ -88,6 +131,7 @@ class ViewControls(QtCore.QObject):
     # ------------------------------------------------------------------ state
     def apply(self, s: Settings) -> None:
         self.set_freq_scale(s.freq_scale)
+        self._show_fft_size(s.fft_size)
         self.set_colour_map(s.colour_map)
         self._set_quietly(self.floor_spin, int(round(s.db_floor)))
         self._set_quietly(self.ceiling_spin, int(round(s.db_ceiling)))
@@ -114,6 +158,21 @@ class ViewControls(QtCore.QObject):
         self.scale_actions[name].setChecked(True)
         self._set_quietly(self.scale_combo, FREQ_SCALES.index(name))
         self._view.set_freq_scale(name)
+        if self._spectrum is not None:
+            self._spectrum.set_freq_scale(name)
+
+    def set_fft_size(self, n_fft: int) -> None:
+        if n_fft not in FFT_SIZES:
+            return
+        changed = int(n_fft) != self._settings.fft_size
+        self._settings.fft_size = int(n_fft)
+        self._show_fft_size(n_fft)
+        if changed:
+            self.fft_size_changed.emit(int(n_fft))
+
+    def _show_fft_size(self, n_fft: int) -> None:
+        self.fft_actions[int(n_fft)].setChecked(True)
+        self._set_quietly(self.fft_combo, FFT_SIZES.index(int(n_fft)))
 
     def set_colour_map(self, name: str) -> None:
         if name not in COLOUR_MAPS:

@@ -77,12 +77,16 @@ class WindowMenus:
         m = mb.addMenu("&View")
         self.controls.add_to_menu(m)
         m.addSeparator()
+        m.addAction(self.instruments.act_waveform)
+        m.addAction(self.instruments.act_pane)
+        m.addSeparator()
         for act in (self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_zoom_in_f, self.act_zoom_out_f):
             m.addAction(act)
         m = mb.addMenu("&Playback")
         for act in (self.act_play, self.act_stop, self.act_play_sel, self.act_loop):
             m.addAction(act)
         m = mb.addMenu("&Analysis")
+        m.addAction(self.instruments.act_annotate)
         m.addAction(self.act_robustness)
         m.addAction(self.act_cancel)
         m = mb.addMenu("&Help")
@@ -147,6 +151,7 @@ class WindowMenus:
             act.setEnabled(ok)
             act.setToolTip(why if (why and not ok) else tip)
         self.act_export_png.setEnabled(c.can_export_view)
+        self.instruments.update_enabled()
         self.act_robustness.setEnabled(c.can_check_robustness)
         if c.write_report is None:
             self.act_export_report.setEnabled(False)

@@ -70,26 +70,54 @@ def analysis_job(backend: Backend, path: str) -> Callable[[Job], Any]:
     return run
 
 
-def detail_job(audio: Any, start_s: float, end_s: float, n_cols: int) -> Callable[[Job], Any]:
+def detail_job(audio: Any, start_s: float, end_s: float, n_cols: int,
+               n_fft: Optional[int] = None) -> Callable[[Job], Any]:
     """A finer spectrogram of [start_s, end_s] of ``audio`` (a DecodedAudio) in about ``n_cols``
-    columns, with absolute time edges; None when the range is too short to draw."""
+    columns of ``n_fft``-sample frames (default: the overview's), with absolute time edges; None
+    when the range is too short to draw."""
 
     def run(job: Job) -> Any:
-        from ..core.spectrogram import DISPLAY_N_FFT, StreamingDisplaySpectrogram
+        from ..core.spectrogram import DISPLAY_N_FFT, display_spectrogram_of_range
 
         job.what = "drawing the zoomed-in spectrogram"
-        rate = audio.rate
-        s0 = int(max(0.0, start_s) * rate)
-        s1 = int(min(audio.n_frames, end_s * rate))
-        if s1 - s0 < DISPLAY_N_FFT:
+        return display_spectrogram_of_range(audio.mono, audio.rate, audio.n_frames, start_s, end_s,
+                                            n_fft=n_fft or DISPLAY_N_FFT, max_columns=max(n_cols, 16), min_hop=64,
+                                            cancel=job.token, block_frames=DETAIL_BLOCK_FRAMES)
+
+    return run
+
+
+def overview_job(audio: Any, n_fft: int) -> Callable[[Job], Any]:
+    """The whole-track display spectrogram of ``audio`` with ``n_fft``-sample frames (the window's
+    FFT size: the picture only; the analysis keeps the model's own)."""
+
+    def run(job: Job) -> Any:
+        from ..core.spectrogram import display_spectrogram_of_range
+
+        job.what = "drawing the spectrogram"
+        return display_spectrogram_of_range(audio.mono, audio.rate, audio.n_frames, 0.0, audio.n_frames / audio.rate,
+                                            n_fft=n_fft, cancel=job.token, block_frames=DETAIL_BLOCK_FRAMES)
+
+    return run
+
+
+def waveform_detail_job(audio: Any, start_s: float, end_s: float, n_cols: int) -> Callable[[Job], Any]:
+    """A min/max/RMS envelope of [start_s, end_s] of ``audio`` in ``n_cols`` columns (the waveform
+    lane zoomed in), read in bounded blocks; None when the range lies outside the file."""
+
+    def run(job: Job) -> Any:
+        from ..core.waveform import envelope_from_reader
+
+        job.what = "drawing the zoomed-in waveform"
+        end = min(end_s, audio.n_frames / audio.rate)
+        if end <= max(0.0, start_s):
             return None
-        stream = StreamingDisplaySpectrogram(rate, s1 - s0, n_fft=DISPLAY_N_FFT, max_columns=max(n_cols, 16), min_hop=64)
-        for start in range(s0, s1, DETAIL_BLOCK_FRAMES):  # bounded memory however long the range
+
+        def read(start: int, n: int) -> Any:
             job.token.raise_if_cancelled()
-            stream.push(audio.mono(start, min(DETAIL_BLOCK_FRAMES, s1 - start)))
-        spec = stream.result()
-        job.token.raise_if_cancelled()
-        return type(spec)(db=spec.db, time_edges_s=spec.time_edges_s + s0 / rate, freq_edges_hz=spec.freq_edges_hz)
+            return audio.read(start, n)
+
+        return envelope_from_reader(read, audio.rate, audio.n_frames, max(0.0, start_s), end, n_cols)
 
     return run
 

@@ -94,3 +94,18 @@ def test_a_file_replaced_while_it_is_decoded_is_refused(make_wav, monkeypatch):
     monkeypatch.setattr(decoded_mod.AudioSource, "blocks", blocks_then_touch)
     with pytest.raises(UnusableInputError, match="changed while it was being read"):
         decode_to_disk(path)
+
+
+def test_the_decode_also_makes_the_waveform_lane_s_envelope_of_every_channel(tmp_path):
+    rate = 44100
+    x = np.zeros((3 * rate, 2), np.float32)
+    x[:, 0] = 0.25 * np.sin(2 * np.pi * 220 * np.arange(3 * rate) / rate)
+    x[2 * rate, 1] = -0.9  # a click in the right channel at 2.0 s
+    path = tmp_path / "44100-2-f32.wav"
+    sf.write(str(path), x, rate, subtype="FLOAT")
+    with decode_to_disk(path) as audio:
+        env = audio.waveform
+        assert env.channels == 2 and env.end_s == pytest.approx(3.0)
+        assert float(env.maximum[0].max()) == pytest.approx(0.25, abs=1e-3)
+        k = env.column_at(2.0)
+        assert float(env.minimum[1, k]) == pytest.approx(-0.9) and float(np.delete(env.minimum[1], k).min()) == 0.0

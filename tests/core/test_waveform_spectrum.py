@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forensic_app.core.spectrum import peak_lines, spectrum_at
+from forensic_app.core.spectrogram import DISPLAY_N_FFTS, display_spectrogram_of_range
+from forensic_app.core.progress import CancelToken
+from forensic_app.core.errors import Cancelled
+from forensic_app.core.spectrum import interpolated_peak, loudest_peak, nearest_peak, peak_lines, spectrum_at
 from forensic_app.core.waveform import WaveformOverview, envelope_from_reader, envelope_of
 
 
@@ -49,6 +52,47 @@ def test_sine_between_bins_peaks_within_one_bin_and_a_6db_quieter_one_reads_6db_
     peak = int(np.argmax(spec.level_db))
     assert abs(spec.frequencies_hz[peak] - 3333.3) <= spec.bin_hz
     assert -6.02 - 1.5 < spec.level_db[peak] <= -6.02 + 0.1  # Hann scalloping reads at most 1.42 dB low
+
+
+def test_a_sine_between_bins_reads_its_own_frequency_and_level_at_the_interpolated_peak():
+    rate = 44100
+    x = sine(1000.7, rate, 3.0, amplitude=0.5)  # 185.9 bins of 5.38 Hz: the nearest bin is 0.6 Hz off
+    x += 0.001 * np.random.default_rng(2).standard_normal(x.size).astype(np.float32)
+    spec = spectrum_at(reader_of(x), rate, x.size, 1.5)
+    on_bin = float(spec.frequencies_hz[int(np.argmax(spec.level_db))])
+    assert abs(on_bin - 1000.7) > 0.5  # what reading the highest bin gives
+    for peak in (nearest_peak(spec, 990.0), nearest_peak(spec, 0.0, low_hz=900.0, high_hz=1100.0), loudest_peak(spec)):
+        assert peak.freq_hz == pytest.approx(1000.7, abs=0.1)
+        assert peak.level_db == pytest.approx(-6.02, abs=0.4)  # not the 1.4 dB low of the bin between two
+    # far from the sine, the nearest peak is a small one of the noise floor, not the sine
+    assert nearest_peak(spec, 15000.0).freq_hz == pytest.approx(15000.0, abs=3 * spec.bin_hz)
+
+
+def test_interpolation_is_exact_on_a_parabola_and_leaves_ends_and_silence_alone():
+    level = -0.5 * (np.arange(9) - 4.3) ** 2  # vertex at bin 4.3, height 0
+    peak = interpolated_peak(level, 4, 10.0)
+    assert (peak.freq_hz, peak.level_db, peak.bin) == (pytest.approx(43.0), pytest.approx(0.0), 4)
+    assert interpolated_peak(level, 0, 10.0).freq_hz == 0.0
+    silent = spectrum_at(reader_of(np.zeros(48000, np.float32)), 48000, 48000, 0.5)
+    assert nearest_peak(silent, 1000.0) is None and loudest_peak(silent) is None
+
+
+def test_the_display_spectrogram_of_a_range_has_the_bins_of_its_fft_size_at_absolute_times():
+    rate = 44100
+    x = sine(60.0, rate, 6.0, amplitude=0.5)
+    mono = lambda start, n: x[start:start + n]  # noqa: E731
+    for n_fft in DISPLAY_N_FFTS:
+        spec = display_spectrogram_of_range(mono, rate, x.size, 2.0, 5.0, n_fft=n_fft, block_frames=30000)
+        assert spec.db.shape[0] == n_fft // 2 + 1
+        assert spec.time_edges_s[0] == pytest.approx(2.0 + (n_fft - 512) / 2 / rate, abs=0.05)
+        assert spec.time_edges_s[-1] <= 5.0 + 1e-6
+        loudest_hz = (int(np.argmax(spec.db.mean(axis=1))) * rate / n_fft)
+        assert abs(loudest_hz - 60.0) <= rate / n_fft
+    assert display_spectrogram_of_range(mono, rate, x.size, 2.0, 2.01, n_fft=8192) is None  # shorter than a frame
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        display_spectrogram_of_range(mono, rate, x.size, 0.0, 6.0, cancel=token)
 
 
 def test_stereo_is_mixed_to_mono_and_an_inverted_channel_does_not_cancel():

@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pytest
 import soundfile as sf
+from PySide6 import QtWidgets
 
 from forensic_app.gui.case_lane import MixSource
 from forensic_app.gui.case_window import CaseWindow
@@ -108,7 +109,7 @@ def test_a_case_round_trips_and_reopens_without_analysing_again(case_window, qtb
     assert again.case.decision.status == "escalate"
     assert again.panel.annotations.item(0).text().endswith("breath noise has no decoder texture")
     assert "separated" in again.panel.notes.text()
-    assert len(again.lanes[0]._annotation_items) >= 2 and not again.lanes[1]._annotation_items  # drawn on its lane
+    assert len(again.lanes[0].view.annotation_items) >= 2 and not again.lanes[1].view.annotation_items  # drawn on its lane
 
 
 def test_a_file_changed_since_saving_is_analysed_again_and_says_so(case_window, qtbot, tmp_path):
@@ -231,9 +232,9 @@ def test_an_annotation_can_be_limited_to_a_frequency_band(case_window, qtbot, tm
     win = analysed(case_window, qtbot, [str(stems["vocals"])])
     lane = win.lanes[0]
     win.annotate(lane.lane_id, 1.0, 2.0, "whole band")
-    assert len(lane._annotation_items) == 2  # region and label
+    assert len(lane.view.annotation_items) == 2  # region and label
     win.annotate(lane.lane_id, 3.0, 4.0, "lines above 8 kHz", 8000.0, 12000.0)
-    assert len(lane._annotation_items) == 5  # + region, label and the band's box
+    assert len(lane.view.annotation_items) == 5  # + region, label and the band's box
     assert win.panel.annotations.item(1).text() == "vocals 0:03.0-0:04.0, 8000-12000 Hz: lines above 8 kHz"
 
 
@@ -284,3 +285,27 @@ def test_a_lane_shifted_under_a_millisecond_shows_no_minus_zero(qtbot):
     assert "shifted 0.000 s to line up" in lane.title.text() and "-0.000" not in lane.title.text()
     lane.set_offset(0.5)
     assert "shifted -0.500 s to line up" in lane.title.text()
+
+
+def test_the_lanes_offer_the_track_view_s_scales_and_log_gives_a_bass_stem_room(case_window, qtbot, tmp_path):
+    from tests.gui.helpers import lit_share
+
+    stems = write_stems(tmp_path / "stems")
+    win = analysed(case_window, qtbot, [str(stems["bass"]), str(stems["drums"])])
+    bass = win.lanes[0]
+    assert list(win.scale_actions) == ["linear", "log", "mel"] and win.scale_actions["linear"].isChecked()
+    win.annotate(bass.lane_id, 1.0, 2.0, "low notes", 40.0, 120.0)
+    at = 2.2  # a note, 0.2 s after it starts
+    linear = lit_share(bass.view, at)
+    win.scale_actions["log"].trigger()  # View > Log frequency scale: every lane
+    assert all(w.view.freq_scale.name == "log" for w in win.lanes) and win.settings.case_freq_scale == "log"
+    assert win.spectrum.is_log_frequency()
+    log = lit_share(bass.view, at)
+    assert log > 0.1 and log > 4 * linear, (linear, log)  # in linear a bass stem is a line at the bottom
+    box = next(i for i in bass.view.annotation_items if isinstance(i, QtWidgets.QGraphicsRectItem)).rect()
+    assert (box.top(), box.bottom()) == pytest.approx((np.log10(40.0), np.log10(120.0)))  # the band follows
+    # the same FFT sizes as the track view, for the picture only
+    probability = bass.result.probability_fake
+    win.fft_actions[8192].trigger()
+    qtbot.waitUntil(lambda: all(w.view.spectrogram.db.shape[0] == 4097 for w in win.lanes), timeout=WAIT_MS)
+    assert bass.result.probability_fake == probability and bass.result.overview.db.shape[0] == 1025

@@ -35,6 +35,11 @@ def test_wrong_types_and_values_are_repaired(isolated_settings):
     (isolated_settings / "settings.json").write_text(json.dumps({"colour_map": "rainbow", "overlay_opacity": 7}))
     loaded, problem = s.load_settings()
     assert problem is None and loaded.colour_map == s.Settings().colour_map and loaded.overlay_opacity == 1.0
+    (isolated_settings / "settings.json").write_text(json.dumps({"fft_size": 3000, "case_freq_scale": "bark"}))
+    loaded, problem = s.load_settings()
+    assert problem is None and loaded.fft_size == 2048 and loaded.case_freq_scale == "linear"
+    (isolated_settings / "settings.json").write_text(json.dumps({"fft_size": 8192.0}))
+    assert s.load_settings()[0].fft_size == 8192 and isinstance(s.load_settings()[0].fft_size, int)
     (isolated_settings / "settings.json").write_text(json.dumps({"overlay_visible": "yes"}))
     loaded, problem = s.load_settings()
     assert problem and loaded == s.Settings()

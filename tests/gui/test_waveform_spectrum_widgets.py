@@ -135,15 +135,15 @@ def test_spectrum_plot_titles_reads_out_and_marks_the_comb(spectrum_widget, qtbo
     f = 161 * RATE / 8192  # 866.75 Hz, on a bin
     w.set_spectrum(_sine_spectrum(f, comb=True), 83.4, comb_f0_hz=1378.125, comb_max_hz=16000.0)
     assert w.title() == "Spectrum at 1:23.4"
-    assert w.readout_at(f) == "866.7 Hz: 0.0 dBFS"
+    assert w.readout_at(f) == "Peak 866.7 Hz: 0.0 dBFS"
     # the mouse 2 px beside the peak still reads the peak (snap)
     vb = w.plot.getPlotItem().vb
     qtbot.wait(50)
     pos = vb.mapViewToScene(QtCore.QPointF(f, -50.0)) + QtCore.QPointF(2.0, 0.0)
     with qtbot.waitSignal(w.hovered) as sig:
         w.plot.scene().sigMouseMoved.emit(pos)
-    assert sig.args == ["866.7 Hz: 0.0 dBFS"]
-    assert w.readout.text() == "866.7 Hz: 0.0 dBFS"
+    assert sig.args == ["Peak 866.7 Hz: 0.0 dBFS"]
+    assert w.readout.text() == "Peak 866.7 Hz: 0.0 dBFS"
     assert "comb line 3" in w.readout_at(3 * 1378.125)
     xs, _ = w.comb_lines.getData()
     assert len(xs) == 2 * 11  # 11 lines up to 16 kHz
