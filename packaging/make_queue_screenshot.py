@@ -1,8 +1,10 @@
-"""The README's Queue screenshot: the window at a laptop screen's size, the demo song in the track view and
-below it the Queue on a folder of uploads, highest first.
+"""The README's Queue screenshot: the window at a laptop screen's size, the Queue on a folder of 60 uploads in
+nested folders, triaged from the top with the keyboard, and the track view above on the selected upload.
 
-A bitcrushed beat, a held synth pad, room tone, the demo song and a re-exported copy of it, and a
-cover image that is not audio (generated here; the demo song is the bundled excerpt).
+The uploads (``tests/uploads.py``): the bundled demo song and its HiFi-GAN-decoded copy cut into pieces,
+generated notes, bitcrushed beats, a synth pad, room tone, one upload that is not audio, and sidecar ``.txt``
+files (left out). The moderator ("Kim") walks the top 24 rows as with J and F/R/U/N, then goes back to a
+the top one (K) to listen again.
 
     QT_QPA_PLATFORM=offscreen python packaging/make_queue_screenshot.py [OUT_DIR]   (default resources/screenshots)
 """
@@ -10,7 +12,6 @@ cover image that is not audio (generated here; the demo song is the bundled exce
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -19,24 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-
-def write_folder(folder: Path) -> None:
-    import numpy as np
-    import soundfile as sf
-
-    from forensic_app.training import kinds
-    from forensic_app.training.synth import music_like
-
-    folder.mkdir(parents=True)
-    sr = kinds.SR
-    sf.write(folder / "lofi_beat_07.flac", kinds.bitcrush(music_like(20.0, sr, 7).astype(np.float32), 4, 8), sr)
-    sf.write(folder / "ambient_pad.flac", kinds.detuned_pad(31, 20.0), sr)
-    sf.write(folder / "room_tone.wav", kinds.room_tone(5, 20.0), sr, subtype="PCM_16")
-    demo = ROOT / "resources" / "demo" / "karissa_hobbs-lets_go_fishin-excerpt.flac"
-    shutil.copy(demo, folder / "lets_go_fishin.flac")
-    x, rate = sf.read(demo, dtype="float32")
-    sf.write(folder / "demo_mix_final.wav", 0.8 * x, rate, subtype="PCM_16")  # a quieter re-export
-    (folder / "cover.jpg").write_bytes(b"not an image either")
+N_UPLOADS = 60
+SECONDS = 12.0
+N_WALKED = 24  # rows triaged from the top
+DECISION_BY_VERDICT = {"likely_fake": "likely_ai", "no_traces_found": "human_made", "inconclusive": "undecided"}
+NOTES = {0: "comb lines every 1378 Hz; decoded sound on the vocal", 4: "same singer as the label's other uploads",
+         9: "asked the uploader for the project files"}
 
 
 def main() -> int:
@@ -44,32 +33,42 @@ def main() -> int:
 
     from forensic_app.gui.app import SCREENSHOT_SIZE, ensure_app
     from forensic_app.gui.main_window import MainWindow
+    from tests.uploads import write_uploads
 
     out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "resources" / "screenshots")
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["FORENSIC_APP_CONFIG_DIR"] = tmp
         folder = Path(tmp) / "uploads"
-        write_folder(folder)
+        write_uploads(folder, n=N_UPLOADS, seconds=SECONDS)
         app = ensure_app()
         win = MainWindow()
         win.show()
         win.resize(*SCREENSHOT_SIZE)
-        waiting = {"track", "queue"}
+        panel = win.show_queue()
+        panel.reviewer_edit.setText("Kim")
+        total = sum(win.track_split.sizes())
+        win.track_split.setSizes([int(total * 0.45), total - int(total * 0.45)])  # more of the Queue in view
 
-        def done(what: str) -> None:
-            waiting.discard(what)
-            if not waiting:
-                QtCore.QTimer.singleShot(400, finish)
+        def walk(_run: int) -> None:
+            panel.table.setFocus()
+            for i in range(N_WALKED):
+                panel.table.step(1)  # J
+                row = panel.current_row()
+                decision = DECISION_BY_VERDICT.get(row["verdict"] or "")
+                if decision is None:
+                    panel.decide(None, "not audio: ask the uploader to send the file again")  # N
+                else:
+                    panel.decide(decision, NOTES.get(i))  # F / R / U (and N)
+            for _ in range(N_WALKED - 1):
+                panel.table.step(-1)  # K back to the top upload, to listen again; the track view follows
+            win.analysis_finished.connect(lambda _result: QtCore.QTimer.singleShot(600, finish))
 
         def finish() -> None:
             win.grab().save(str(out_dir / "queue.png"))
             win.close()
             app.quit()
 
-        win.analysis_finished.connect(lambda _result: done("track"))
-        win.open_file(str(folder / "lets_go_fishin.flac"))
-        panel = win.show_queue()
-        panel.batch_finished.connect(lambda _run: done("queue"))
+        panel.batch_finished.connect(walk)
         panel.add_paths([str(folder)])
         app.exec()
     print(f"wrote {out_dir / 'queue.png'}")

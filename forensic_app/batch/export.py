@@ -16,8 +16,9 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterator, Mapping, Optional, Sequence
 
+from .decisions import DECISION_COLUMNS, LOG_COLUMNS, Decision
 from .store import STATUSES, Store
 
 BASE_COLUMNS = ["path", "status", "verdict", "probability_fake", "interval_low", "interval_high", "sha256",
@@ -82,8 +83,10 @@ def write_csv(store: Store, run: int, target: str | Path) -> None:
             w.writerow(csv_record(row, detectors))
 
 
-def write_rows_csv(rows: list[dict[str, Any]], target: str | Path) -> None:
-    """Rows already in memory (the window's table) -> the same CSV columns as :func:`write_csv`.
+def write_rows_csv(rows: list[dict[str, Any]], target: str | Path,
+                   decisions: Optional[Mapping[str, Decision]] = None) -> None:
+    """Rows already in memory (the window's table) -> the same CSV columns as :func:`write_csv`, and with
+    ``decisions`` (path -> the current one) the reviewer's: decision, decision_note, decided_by, decided_at.
     Raises OutputError (and writes nothing) when ``target`` is one of the rows' files."""
     from ..core.outputs import refuse_input
 
@@ -93,9 +96,29 @@ def write_rows_csv(rows: list[dict[str, Any]], target: str | Path) -> None:
     detectors = sorted({d for r in rows for d in r["detectors"]})
     with _atomic_text(target) as f:
         w = csv.writer(f)
-        w.writerow(BASE_COLUMNS + [f"score_{d}" for d in detectors] + TAIL_COLUMNS + EVIDENCE_COLUMNS)
+        w.writerow(BASE_COLUMNS + [f"score_{d}" for d in detectors] + TAIL_COLUMNS + EVIDENCE_COLUMNS
+                   + (DECISION_COLUMNS if decisions is not None else []))
         for row in rows:
-            w.writerow(csv_record(row, detectors))
+            record = csv_record(row, detectors)
+            if decisions is not None:
+                d = decisions.get(row["path"])
+                record += ["", "", "", ""] if d is None else [d.decision or "", d.note, d.reviewer, d.decided_at]
+            w.writerow(record)
+
+
+def write_decisions_csv(log: list[Decision], target: str | Path, inputs: Sequence[str] = ()) -> None:
+    """Every decision and note in the order made (the audit log): decided_at, path, sha256, decision, note, reviewer.
+    Raises OutputError (and writes nothing) when ``target`` is one of ``inputs`` or of the files decided on."""
+    from ..core.outputs import refuse_input
+
+    if str(target) != "-":
+        refuse_input(target, [*inputs, *{d.path for d in log}], what="the decisions", suffix=".csv", tag="decisions",
+                     has_force=False)
+    with _atomic_text(target) as f:
+        w = csv.writer(f)
+        w.writerow(LOG_COLUMNS)
+        for d in log:
+            w.writerow([d.decided_at, d.path, d.sha256 or "", d.decision or "", d.note, d.reviewer])
 
 
 def jsonl_record(row: dict[str, Any]) -> dict[str, Any]:

@@ -96,6 +96,15 @@ def held_reason(note_codes) -> str | None:
     return next((c for c in HELD_WORDS if c in codes), None)
 
 
+# Which line of evidence gave a result's probability (AnalysisResult.deciding_evidence), for tables (the Queue)
+EVIDENCE_SHORT = {"patch_cnn": "Patch CNN", "comb": "Comb", "fakeprint": "Fakeprint", "none": "None (held)"}
+EVIDENCE_MEANING = {
+    "patch_cnn": "The patch CNN's reading (fused with the comb's) gave the probability.",
+    "comb": "The spectral comb (regular lines that upsampling decoders leave) gave the probability on its own.",
+    "fakeprint": "The fakeprint (a third-party model for Suno and Udio output) gave the probability on its own.",
+    "none": "No line of evidence: the probability is held (no content to examine, or a held tone).",
+}
+
 PROBABILITY_LABEL = "Probability that the track carries traces of the covered generator kinds"
 
 # A model bundle that is not the released one runs only when asked for (--allow-modified-model);

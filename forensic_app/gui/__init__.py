@@ -15,6 +15,8 @@ Entry point: :func:`forensic_app.gui.app.run_gui`. Modules:
 - ``track_controller``  the open track without widgets: jobs, robustness state, playback, enablement
 - ``main_window`` the window over it: layout, drawing, dialogs (``window_menus``: actions, menus,
   toolbar, status bar; ``file_routing``: drops, case windows, the Queue)
+- ``queue_panel`` the Queue: a batch in the background, triage with the keyboard (``queue_model``: the
+  table, its filter and keys, over the headless ``batch.triage`` and ``batch.decisions``)
 - ``case_window`` lanes of a case (``case_files``: open, save, relink, report; ``case_jobs``: each
   lane's analysis and detail jobs)
 """

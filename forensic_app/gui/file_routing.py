@@ -101,8 +101,12 @@ class FileRouting:
         minimum), making it on first use."""
         if self.queue_panel is None:
             self.queue_panel = QueuePanel(store_path=settings_mod.config_dir() / "queue.sqlite",
-                                          weights_dir=getattr(self.backend, "weights_dir", None))
+                                          weights_dir=getattr(self.backend, "weights_dir", None),
+                                          reviewer=self.settings.reviewer)
             self.queue_panel.open_requested.connect(self.open_file)
+            self.queue_panel.row_selected.connect(self._on_queue_row_selected)
+            self.queue_panel.play_requested.connect(self._on_queue_play)
+            self.queue_panel.reviewer_changed.connect(lambda name: setattr(self.settings, "reviewer", name))
             self.queue_panel.close_requested.connect(self.queue_panel.hide)
             self.queue_panel.hide()
             self.track_split.addWidget(self.queue_panel)
@@ -115,3 +119,21 @@ class FileRouting:
                         max(total - track_min, 0))
             self.track_split.setSizes([total - queue, queue])
         return self.queue_panel
+
+    def _on_queue_row_selected(self, path: str) -> None:
+        """The track view follows the Queue's selection (a track already shown is not analysed again)."""
+        if path != self.current_path:
+            self.open_file(path)
+
+    def _on_queue_play(self, path: str, start_s: float, end_s: float) -> None:
+        """Space in the Queue: play that part of the row's track (opening it first); Space again stops."""
+        c = self.controller
+        if path == c.path and c.player.state == "playing":
+            c.stop()
+            self.queue_panel.show_message("Stopped.")
+            return
+        if c.player.available and path != c.path:
+            self.open_file(path)
+        why = c.play_range(start_s, end_s)
+        if why:
+            self.queue_panel.show_message(why)

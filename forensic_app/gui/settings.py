@@ -49,6 +49,7 @@ class Settings:
     splitter_state: str = ""
     recent_files: list[str] = field(default_factory=list)
     demo_offered: bool = False  # the first start without a file offers the demo track, once
+    reviewer: str = ""  # the name the Queue records with decisions ("": the computer's user name)
 
     def add_recent(self, path: str) -> None:
         path = os.path.abspath(path)

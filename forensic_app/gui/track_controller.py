@@ -86,6 +86,7 @@ class TrackController(QtCore.QObject):
         self.tasks.cancelled.connect(self._on_task_cancelled)
         self._robust: Optional[tuple[int, AnalysisResult]] = None  # the running check: job id, the result it is for
         self._reports: dict[int, str] = {}  # report job id -> path
+        self._pending_play: Optional[tuple[float, float]] = None  # asked for before the track was decoded
         self.player = Player(self)
         self.player.state_changed.connect(self._on_play_state)
 
@@ -143,6 +144,7 @@ class TrackController(QtCore.QObject):
         self.audio = None
         self.result = None
         self.path = path
+        self._pending_play = None
         self.analysis.submit(analysis_job(self.backend, path), "analysing the file")
         self._set_busy("Decoding")
 
@@ -236,6 +238,9 @@ class TrackController(QtCore.QObject):
             self._draw_overview()
         self.annotations_changed.emit()
         self.state_changed.emit()
+        if self._pending_play is not None:
+            span, self._pending_play = self._pending_play, None
+            self.player.play(*span)
 
     def _on_analysis_progressed(self, _job: int, fraction: float, stage: str) -> None:
         if self.working:
@@ -251,6 +256,7 @@ class TrackController(QtCore.QObject):
         if stage.startswith("load"):  # nothing of the file to show
             self.audio = None
             self.path = None
+            self._pending_play = None
         self._set_busy(None)
         self.analysis_failed.emit(name, message, stage)
 
@@ -347,6 +353,19 @@ class TrackController(QtCore.QObject):
         else:
             sel = self.selection
             self.player.play(sel[0] if sel else 0.0, None)
+
+    def play_range(self, start_s: float, end_s: float) -> str:
+        """Play [start_s, end_s] of the open track, now or as soon as it is decoded (the Queue's Space: a row's
+        strongest window); returns why it cannot ("" when asked)."""
+        if not self.player.available:
+            return self.player.unavailable_reason
+        if self.path is None:
+            return "Open a track first."
+        if self.audio is None:
+            self._pending_play = (float(start_s), float(end_s))
+        else:
+            self.player.play(float(start_s), float(end_s))
+        return ""
 
     def play_selection(self) -> None:
         if self.selection is not None:

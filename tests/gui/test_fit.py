@@ -143,6 +143,15 @@ def test_opening_the_queue_keeps_the_track_view_readable(screen, make_window, qt
     assert_on_screen("track view", win.view, screen, 450, 250)
     assert_on_screen("verdict", win.verdict.verdict_label, screen, 200, 40)
     assert_view_readable(win.view, min_spectrogram_h=120)
+    panel.table.setFocus()
+    for key in (QtCore.Qt.Key.Key_J, QtCore.Qt.Key.Key_F):  # a decision: a long status line, a wider Reviewer cell
+        qtbot.keyClick(panel.table, key)
+    panel.decide("likely_ai", "a long note on what the reviewer heard in the strongest window, and why")
+    settle(qtbot)
+    assert "Reviewer: likely AI" in panel.status_label.text()
+    win.grab().save(str(tmp_path / f"queue-decided-{screen.width()}x{screen.height()}.png"))
+    assert_window_fits(win, screen)  # the status line is cut at the panel's edge, the window stays put
+    assert_table_shows_every_column("Queue table", panel.table)
     shared = win.view.height()
     panel.close_button.click()  # hidden, the track view takes the height back; File > Queue shows it again
     settle(qtbot, 100)

@@ -7,21 +7,28 @@ import csv
 import soundfile as sf
 from PySide6 import QtCore
 
-from forensic_app.gui.queue_panel import PATH_ROLE
+from forensic_app.gui.queue_panel import COLUMNS, PATH_ROLE
 from tests.conftest import signal
 
 WAIT_MS = 60000
 
 
 def make_folder(root, n, seconds=3.0):
+    """``n`` tracks (odd ones in ``sub/``), a file with an audio name that is not audio (a row, unusable) and a
+    ``cover.txt`` (not audio: a folder added to the Queue leaves it out); returns the paths that become rows."""
     (root / "sub").mkdir(parents=True)
     paths = []
     for i in range(n):
         p = root / ("sub" if i % 2 else "") / f"track{i}.wav"
         sf.write(str(p), signal("noise" if i % 2 else "music", seconds, 44100, 1, seed=i), 44100, subtype="PCM_16")
         paths.append(p)
+    (root / "upload_cut_short.mp3").write_bytes(b"ID3 not really an mp3")
     (root / "cover.txt").write_text("not audio")
-    return paths
+    return paths + [root / "upload_cut_short.mp3"]
+
+
+def cell(panel, row, column):
+    return panel.proxy.data(panel.proxy.index(row, COLUMNS.index(column)))
 
 
 def test_queue_runs_a_folder_and_shows_flagged_first(make_window, qtbot, tmp_path, tiny_weights):
@@ -32,14 +39,20 @@ def test_queue_runs_a_folder_and_shows_flagged_first(make_window, qtbot, tmp_pat
     files = make_folder(tmp_path / "inbox", 4)
     with qtbot.waitSignal(panel.batch_finished, timeout=WAIT_MS):
         panel.add_paths([str(tmp_path / "inbox")])
-    assert panel.model.rowCount() == 5
-    shown = [panel.proxy.data(panel.proxy.index(i, 2)) for i in range(panel.proxy.rowCount())]
-    probs = [float(s.rstrip("%")) for s in shown if s]
+    assert panel.model.rowCount() == 5  # four tracks and the broken upload; cover.txt is not audio: left out
+    assert "Left out 1 file that is not audio: cover.txt" in panel.status_label.text()
+    assert "Done" in panel.status_label.text()
+    shown = [cell(panel, i, "probability") for i in range(panel.proxy.rowCount())]
+    probs = [float(s.rstrip("%").replace("\u202f", "").lstrip("<>")) for s in shown if s]
     assert probs == sorted(probs, reverse=True) and shown[-1] == ""  # highest first, the unusable file last
-    assert "not a readable audio file" in panel.proxy.data(panel.proxy.index(4, 4))
-    assert "of 5 files" in panel.status_label.text() or "Done" in panel.status_label.text()
+    assert [cell(panel, i, "file") for i in range(5)].count("sub/track1.wav") == 1  # relative to the inbox
+    assert cell(panel, 4, "file") == "upload_cut_short.mp3"
+    assert cell(panel, 4, "reason").startswith("Unusable: upload_cut_short.mp3: not a readable audio file")
+    assert panel.proxy.index(4, COLUMNS.index("file")).data(QtCore.Qt.ItemDataRole.ToolTipRole) == \
+        str(tmp_path / "inbox" / "upload_cut_short.mp3")  # the full path in the tooltip
+    assert all(cell(panel, i, "verdict") and cell(panel, i, "evidence") for i in range(4))
     # filter by text, then by verdict
-    panel.filter_edit.setText("cover")
+    panel.filter_edit.setText("cut_short")
     assert panel.proxy.rowCount() == 1
     panel.filter_edit.clear()
     verdict = panel.model.rows[0]["verdict"] or panel.model.rows[1]["verdict"]
@@ -53,8 +66,8 @@ def test_queue_runs_a_folder_and_shows_flagged_first(make_window, qtbot, tmp_pat
     assert panel.export_csv(str(out))
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 5 and {r["path"] for r in rows} == {*map(str, files), str(tmp_path / "inbox" / "cover.txt")}
-    assert "score_patch_cnn" in rows[0]
+    assert len(rows) == 5 and {r["path"] for r in rows} == set(map(str, files))  # full paths
+    assert "score_patch_cnn" in rows[0] and rows[0]["decision"] == ""
     panel.grab().save(str(tmp_path / "queue.png"))
     # double-click opens the track in the main view
     index = panel.proxy.index(0, 0)
@@ -122,5 +135,6 @@ def test_the_command_line_opens_a_folder_in_the_queue(tmp_path, tiny_weights):
     assert (image.width(), image.height()) == (1280, 800)
     with Store(str(config / "queue.sqlite")) as store:  # the Queue's own store: every file has its row
         rows = {row["path"]: row for row in store.iter_rows(1)}
-    assert set(rows) == {*map(str, files), str(tmp_path / "inbox" / "cover.txt")}
-    assert all(rows[str(f)]["status"] == "analysed" for f in files)
+    assert set(rows) == set(map(str, files))  # cover.txt is not audio: no row
+    assert all(rows[str(f)]["status"] == "analysed" for f in files[:-1])
+    assert rows[str(files[-1])]["status"] == "unusable"
