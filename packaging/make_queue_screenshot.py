@@ -46,8 +46,6 @@ def main() -> int:
         win.resize(*SCREENSHOT_SIZE)
         panel = win.show_queue()
         panel.reviewer_edit.setText("Kim")
-        total = sum(win.track_split.sizes())
-        win.track_split.setSizes([int(total * 0.45), total - int(total * 0.45)])  # more of the Queue in view
 
         def walk(_run: int) -> None:
             panel.table.setFocus()

@@ -10,12 +10,17 @@ from PySide6 import QtGui
 
 from .scales import FrequencyScale, format_hz, format_time, nice_hz_ticks
 
+TITLE_GAP_PX = 6  # room a title leaves at each end, so the titles of stacked lanes never run together
+
+
 def fit_title(axis: pg.AxisItem, titles: Sequence[str]) -> None:
     """Title the vertical ``axis`` with the first of ``titles`` (longest first) that fits along it, now and
     whenever the axis is resized; the first, in full, is the axis's tooltip.
 
     pyqtgraph centres a title on its axis whatever its length: a title longer than the axis runs past its
-    ends, over the title of the plot above or out of the view. The last title is kept when none fits.
+    ends, over the title of the plot above or out of the view. A title must also leave ``TITLE_GAP_PX``
+    at each end, so the titles of lanes stacked one above the other never read as one word. The last
+    title is kept when none fits.
     """
     titles = tuple(titles)
     axis.setToolTip(titles[0])
@@ -27,7 +32,8 @@ def fit_title(axis: pg.AxisItem, titles: Sequence[str]) -> None:
         metrics = QtGui.QFontMetricsF(axis.label.font())
         margin = 2 * axis.label.document().documentMargin()
         # pyqtgraph draws "text (units)": with no units, the text and a space
-        choice = next((t for t in titles if metrics.horizontalAdvance(t + " ") + margin <= room), titles[-1])
+        choice = next((t for t in titles if metrics.horizontalAdvance(t + " ") + margin + 2 * TITLE_GAP_PX <= room),
+                      titles[-1])
         if choice != axis.labelText:
             axis.setLabel(choice)
             axis.resizeEvent()  # centres the new title (setLabel alone leaves it where the old one was)

@@ -24,7 +24,7 @@ from .file_routing import AUDIO_FILTER, FileRouting
 from .scales import format_time
 from .spectrogram_view import AnalysisView
 from .track_controller import TrackController
-from .track_instruments import PANE_MIN_HEIGHT_PX, TrackInstruments
+from .track_instruments import PANE_HIDDEN_WORDS, PANE_MIN_HEIGHT_PX, TrackInstruments
 from .verdict_panel import VerdictPanel
 from .view_controls import ViewControls
 from .window_menus import WindowMenus
@@ -397,8 +397,7 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         panel = super().show_queue()
         QtWidgets.QApplication.processEvents()  # the splitters share the height out
         if self.instruments.make_room():
-            self.statusBar().showMessage("The spectrum pane is hidden to make room for the Queue: View \u25b8 "
-                                         "Spectrum and annotations shows it again.", 8000)
+            self.statusBar().showMessage(PANE_HIDDEN_WORDS, 8000)
         return panel
 
     def size_pane(self) -> None:

@@ -32,6 +32,8 @@ from .track_controller import TrackController
 PANE_MIN_HEIGHT_PX = 110  # tabs, a short spectrum and its readout
 SPECTRUM_TAB, ANNOTATIONS_TAB = 0, 1
 CLICK_FOR_SPECTRUM = "Spectrum at the cursor: click the spectrogram"
+PANE_HIDDEN_WORDS = ("The spectrum pane is hidden to make room: View \u25b8 Spectrum and annotations shows it again "
+                     "(once the track view has room).")
 ZOOM_PAD_S = 0.5  # seconds shown either side of an annotation when it is opened from the list
 
 
@@ -75,6 +77,9 @@ class TrackInstruments(QtCore.QObject):
         self.pane.addTab(notes, "Annotations")
         self.spectrum.titled.connect(lambda text: self.pane.setTabText(SPECTRUM_TAB, text))
         self.spectrum.set_title(CLICK_FOR_SPECTRUM)
+        # whatever squeezes it (the Queue opening, a splitter dragged, the window made lower), a pane too
+        # low to read is hidden rather than drawn as a sliver of cut labels
+        self.pane.installEventFilter(self)
 
         # where the spectrum was taken, on the spectrogram
         self.spectrum_mark = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(
@@ -145,6 +150,11 @@ class TrackInstruments(QtCore.QObject):
             self._settings.spectrum_visible = on
         self.act_pane.setChecked(on)
         self.pane.setVisible(on)
+
+    def eventFilter(self, obj: QtCore.QObject, ev: QtCore.QEvent) -> bool:  # noqa: N802 (Qt API)
+        if obj is self.pane and ev.type() == QtCore.QEvent.Type.Resize and self.make_room():
+            self._window.statusBar().showMessage(PANE_HIDDEN_WORDS, 8000)
+        return False
 
     def make_room(self) -> bool:
         """Hide the pane when the track column left it too low to read (the Queue opened under a

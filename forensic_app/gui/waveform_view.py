@@ -17,7 +17,7 @@ from PySide6 import QtCore
 
 from ..core.waveform import WaveformEnvelope
 from . import colours
-from .axes import TimeAxisItem
+from .axes import TimeAxisItem, fit_title
 from .scales import format_time
 
 CHANNEL_PITCH = 2.2  # vertical distance between stacked channels (each spans -1..1)
@@ -116,6 +116,7 @@ class WaveformPlot(pg.PlotItem):
         self.getAxis("left").setWidth(axis_width_px)
         self.getAxis("left").setStyle(hideOverlappingLabels=False)
         self.setLabel("left", "Waveform")
+        fit_title(self.getAxis("left"), ("Waveform", "Wave"))
         self.setLabel("bottom", "Time (m:ss)")
         self.vb.setDefaultPadding(0.0)
         self._overview: Optional[WaveformEnvelope] = None

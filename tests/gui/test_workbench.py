@@ -188,3 +188,20 @@ def test_an_annotation_with_a_band_is_drawn_as_a_region_listed_and_kept_for_the_
     win.instruments.annotation_list.setCurrentRow(0)
     win.instruments.remove_button.click()
     assert not view.annotation_items and not win.controller.annotations
+
+
+def test_a_pane_squeezed_too_low_to_read_is_hidden_not_drawn_as_a_sliver(make_window, qtbot, tmp_path):
+    """The Queue opened and its splitter dragged up: the spectrum pane would keep a few pixels of cut
+    labels; it is hidden instead, and the status bar says how to bring it back."""
+    win = analysed(make_window, qtbot, write_sine(tmp_path, 440.0))
+    win.resize(1280, 800)
+    pane = win.instruments.pane
+    QtWidgets.QApplication.processEvents()
+    assert pane.isVisible() and pane.height() >= track_instruments.PANE_MIN_HEIGHT_PX
+    win.show_queue()
+    total = sum(win.track_split.sizes())
+    win.track_split.setSizes([int(total * 0.4), total - int(total * 0.4)])  # the Queue dragged up
+    QtWidgets.QApplication.processEvents()
+    assert not pane.isVisible() or pane.height() >= track_instruments.PANE_MIN_HEIGHT_PX
+    assert not pane.isVisible()
+    assert "View" in win.statusBar().currentMessage()
