@@ -9,7 +9,7 @@ menu entries for the case window's lanes.
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -23,33 +23,32 @@ FFT_TIP = ("Frame length of the spectrogram drawn: longer frames separate close 
            "shorter ones place sounds more exactly in time. The analysis always uses the model's own frames.")
 
 
+def _exclusive_actions(window: QtWidgets.QWidget, items: dict[Any, tuple[str, str]],
+                       chosen: Callable[[Any], None]) -> tuple[QtGui.QActionGroup, dict[Any, QtGui.QAction]]:
+    """One checkable action per ``items`` key (its text and tip), mutually exclusive, calling ``chosen(key)``."""
+    group = QtGui.QActionGroup(window)
+    actions: dict[Any, QtGui.QAction] = {}
+    for key, (text, tip) in items.items():
+        act = QtGui.QAction(text, window, checkable=True)
+        act.setToolTip(tip)
+        act.setStatusTip(tip)
+        act.triggered.connect(lambda _=False, k=key: chosen(k))
+        group.addAction(act)
+        actions[key] = act
+    return group, actions
+
+
 def scale_actions(window: QtWidgets.QWidget,
                   chosen: Callable[[str], None]) -> tuple[QtGui.QActionGroup, dict[str, QtGui.QAction]]:
     """One checkable action per frequency scale (linear, log, mel), exclusive, calling ``chosen(name)``."""
-    group = QtGui.QActionGroup(window)
-    actions: dict[str, QtGui.QAction] = {}
-    for name in FREQ_SCALES:
-        act = QtGui.QAction(f"{SCALE_WORDS[name]} frequency scale", window, checkable=True)
-        act.setToolTip(SCALE_TIPS[name])
-        act.setStatusTip(SCALE_TIPS[name])
-        act.triggered.connect(lambda _=False, n=name: chosen(n))
-        group.addAction(act)
-        actions[name] = act
-    return group, actions
+    return _exclusive_actions(window, {name: (f"{SCALE_WORDS[name]} frequency scale", SCALE_TIPS[name])
+                                       for name in FREQ_SCALES}, chosen)
 
 
 def fft_size_actions(window: QtWidgets.QWidget,
                      chosen: Callable[[int], None]) -> tuple[QtGui.QActionGroup, dict[int, QtGui.QAction]]:
     """One checkable action per display FFT size, exclusive, calling ``chosen(n_fft)``."""
-    group = QtGui.QActionGroup(window)
-    actions: dict[int, QtGui.QAction] = {}
-    for n in FFT_SIZES:
-        act = QtGui.QAction(f"{n} samples", window, checkable=True)
-        act.setStatusTip(FFT_TIP)
-        act.triggered.connect(lambda _=False, size=n: chosen(size))
-        group.addAction(act)
-        actions[n] = act
-    return group, actions
+    return _exclusive_actions(window, {n: (f"{n} samples", FFT_TIP) for n in FFT_SIZES}, chosen)
 
 
 class ViewControls(QtCore.QObject):

@@ -226,6 +226,23 @@ def test_resume_does_not_redo_finished_files(tmp_path, tiny_weights, count_analy
     assert counts["resumed"] == 2
 
 
+def _wait_for_rows(proc, store_path, n: int, timeout_s: float = 120) -> int:
+    """Rows the running batch ``proc`` has stored in ``store_path``, polled until there are ``n`` (or it ends)."""
+    done, deadline = 0, time.monotonic() + timeout_s
+    while time.monotonic() < deadline and proc.poll() is None and done < n:
+        if store_path.exists():
+            db = sqlite3.connect(str(store_path), timeout=5)
+            try:
+                done = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            except sqlite3.OperationalError:  # tables not created yet
+                done = 0
+            finally:
+                db.close()
+        if done < n:
+            time.sleep(0.02)
+    return done
+
+
 def test_kill_9_mid_batch_then_resume_gives_every_file_once(tmp_path, tiny_weights):
     n = 10
     files = [write(tmp_path / "in" / f"t{i:02d}.wav", seed=i, seconds=12.0) for i in range(n)]
@@ -236,19 +253,7 @@ def test_kill_9_mid_batch_then_resume_gives_every_file_once(tmp_path, tiny_weigh
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     done_before = 0
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            if store_path.exists():
-                db = sqlite3.connect(str(store_path), timeout=5)
-                try:
-                    done_before = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
-                except sqlite3.OperationalError:  # tables not created yet
-                    done_before = 0
-                finally:
-                    db.close()
-                if done_before >= 2:
-                    break
-            time.sleep(0.02)
+        done_before = _wait_for_rows(proc, store_path, 2)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -288,17 +293,7 @@ def test_an_interrupted_batch_still_writes_what_finished(tmp_path, tiny_weights,
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     done_before = 0
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None and done_before < 2:
-            if store_path.exists():
-                db = sqlite3.connect(str(store_path), timeout=5)
-                try:
-                    done_before = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
-                except sqlite3.OperationalError:  # tables not created yet
-                    done_before = 0
-                finally:
-                    db.close()
-            time.sleep(0.02)
+        done_before = _wait_for_rows(proc, store_path, 2)
         assert proc.poll() is None, "the batch finished before it could be interrupted"
         if how == "ctrl-c":
             os.killpg(proc.pid, signal.SIGINT)
