@@ -10,6 +10,9 @@ playback, reading each from disk.
 
 from __future__ import annotations
 
+import html
+import os
+
 import dataclasses
 from typing import Any, Optional
 
@@ -85,6 +88,7 @@ class LaneWidget(QtWidgets.QFrame):
         self.title.setTextFormat(QtCore.Qt.TextFormat.RichText)
         self.title.setMinimumWidth(80)  # long names give way to the verdict, never push it off screen
         self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.title.installEventFilter(self)
         self.verdict_chip = ElidedLabel("waiting")
         self.verdict_chip.setStyleSheet("padding: 1px 8px; border-radius: 6px; background: #3a3a44; color: white;")
         self.status = QtWidgets.QLabel()
@@ -97,8 +101,11 @@ class LaneWidget(QtWidgets.QFrame):
         self.solo = self._toggle("S", "Solo: play only the soloed lanes")
         header = QtWidgets.QHBoxLayout()
         header.setContentsMargins(6, 3, 6, 0)
+        # the title and the verdict share what the buttons leave (3 : 2), each eliding its own text: a long file
+        # name never hides the verdict, a long verdict never hides which file the lane is
+        self.verdict_chip.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         header.addWidget(self.title, 3)
-        header.addWidget(self.verdict_chip)
+        header.addWidget(self.verdict_chip, 2)
         header.addStretch(1)
         self.status.setWordWrap(True)  # its own row: what was reused, re-analysed or went wrong, in full
         self.status.setContentsMargins(8, 0, 6, 0)
@@ -147,8 +154,28 @@ class LaneWidget(QtWidgets.QFrame):
         return b
 
     def _refresh_title(self) -> None:
-        offset = "" if self.offset_s == 0 else f" <span style='color:#9a9aa8'>(shifted {format_offset(-self.offset_s)} to line up)</span>"
-        self.title.setText(f"<b>{self.label}</b> <span style='color:#9a9aa8'>{self.file_name}</span>{offset}")
+        """Label, file name and offset; a name too long for the room loses its middle, not its end (versions
+        of one track differ at the end: "...-excerpt-spliced"), and the tooltip keeps it whole."""
+        shift = "" if self.offset_s == 0 else f"(shifted {format_offset(-self.offset_s)} to line up)"
+        bold = QtGui.QFont(self.title.font())
+        bold.setBold(True)
+        plain, strong = self.title.fontMetrics(), QtGui.QFontMetrics(bold)
+        room = self.title.width() - 12 - (plain.horizontalAdvance(" " + shift) if shift else 0)
+        middle = QtCore.Qt.TextElideMode.ElideMiddle
+        grey = "<span style='color:#9a9aa8'>{}</span>"
+        if os.path.splitext(self.file_name)[0] == self.label:  # the default label is the file's name: say it once
+            label, name = strong.elidedText(self.label, middle, max(room, 60)), ""
+        else:
+            label = strong.elidedText(self.label, middle, max(room // 2, 60))  # the label takes at most half
+            name = plain.elidedText(self.file_name, middle, max(room - strong.horizontalAdvance(label + " "), 40))
+        self.title.setText(f"<b>{html.escape(label)}</b>" + (f" {grey.format(html.escape(name))}" if name else "")
+                           + (" " + grey.format(shift) if shift else ""))
+        self.title.setToolTip(f"{self.label}: {self.file_name}" + (f" {shift}" if shift else ""))
+
+    def eventFilter(self, obj: QtCore.QObject, ev: QtCore.QEvent) -> bool:  # noqa: N802 - Qt's name
+        if obj is self.title and ev.type() == QtCore.QEvent.Type.Resize:
+            self._refresh_title()  # the room for the file name changed
+        return False
 
     # ------------------------------------------------------------------ data
     def set_label(self, label: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import numpy as np
@@ -309,3 +310,22 @@ def test_the_lanes_offer_the_track_view_s_scales_and_log_gives_a_bass_stem_room(
     win.fft_actions[8192].trigger()
     qtbot.waitUntil(lambda: all(w.view.spectrogram.db.shape[0] == 4097 for w in win.lanes), timeout=WAIT_MS)
     assert bass.result.probability_fake == probability and bass.result.overview.db.shape[0] == 1025
+
+
+def test_long_names_of_versions_keep_their_distinguishing_end(case_window, qtbot, tmp_path):
+    """Versions of one track differ at the end of their names: a lane too narrow for the whole name loses
+    its middle, never the '-spliced' that tells it apart (the tooltip keeps the whole name)."""
+    stems = write_stems(tmp_path / "stems")
+    stem = "karissa_hobbs-lets_go_fishin-excerpt-a-long-session-name"
+    files = []
+    for suffix in ("master", "spliced"):
+        f = tmp_path / f"{stem}-{suffix}.wav"
+        shutil.copy(stems["drums"], f)
+        files.append(f)
+    win = analysed(case_window, qtbot, files)
+    win.resize(1024, win.height())
+    qtbot.wait(200)
+    for w, suffix in zip(win.lanes, ("master", "spliced")):
+        shown = re.sub("<[^>]+>", "", w.title.text())
+        assert "\u2026" in shown and shown.endswith(suffix[-4:]), shown  # the middle went, not the end
+        assert w.title.toolTip().endswith(f"{stem}-{suffix}.wav")
