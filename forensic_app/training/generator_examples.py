@@ -31,9 +31,9 @@ import hashlib
 import json
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Optional
 
 AUDIO_SUFFIXES = (".opus", ".mp3", ".wav", ".ogg", ".flac", ".m4a")
 
@@ -77,9 +77,9 @@ def _git(git_dir: Path, *args: str, binary: bool = False):
     return out.stdout if binary else out.stdout.decode("utf-8", "replace")
 
 
-def _ls_tree(git_dir: Path) -> dict[str, Optional[int]]:
+def _ls_tree(git_dir: Path) -> dict[str, int | None]:
     """path -> size in bytes (None where the blob is absent from this copy)."""
-    out: dict[str, Optional[int]] = {}
+    out: dict[str, int | None] = {}
     raw = _git(git_dir, "ls-tree", "-r", "-l", "-z", "HEAD", binary=True)
     for entry in raw.split(b"\0"):
         if not entry:
@@ -161,7 +161,7 @@ def _mustango(git_dir: Path) -> list[tuple[str, str, str]]:
 
 def _stable_audio(git_dir: Path) -> list[tuple[str, str, str]]:
     readme = _show(git_dir, "README.md")
-    sections = re.split(r"^## ", readme, flags=re.M)
+    sections = re.split(r"^## ", readme, flags=re.MULTILINE)
     out = []
     for sec in sections:
         title = sec.splitlines()[0].strip().lower() if sec.strip() else ""
@@ -173,7 +173,7 @@ def _stable_audio(git_dir: Path) -> list[tuple[str, str, str]]:
                     stem.rsplit("_", 1)[-1])
                 if gen:
                     out.append((gen, f"stable-audio:song-describer:{gen}", s))
-        elif title.startswith("generations by the community") or title.startswith("memorization"):
+        elif title.startswith(("generations by the community", "memorization")):
             tag = "community" if "community" in title else "memorisation"
             out += [("stable-audio-open", f"stable-audio:{tag}", s) for s in srcs]
     return out
@@ -188,7 +188,7 @@ REPOSITORIES: dict[str, Callable[[Path], list[tuple[str, str, str]]]] = {
 }
 
 
-def find_git_dir(root: Path, repository: str) -> Optional[Path]:
+def find_git_dir(root: Path, repository: str) -> Path | None:
     owner, name = repository.split("/")
     for cand in (root / f"{owner}+{name}" / "repo", root / f"{owner}+{name}", root / name, root / repository):
         if cand.is_dir():

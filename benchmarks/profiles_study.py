@@ -1,0 +1,425 @@
+"""Generator profiles (#24): fakeprint readings of the generator examples and of the real reference,
+then per-generator profiles, their validation, and the teaching checks of the issue.
+
+usage: python benchmarks/profiles_study.py collect --examples DIR [--corpus DIR] [--singing DIR] [--cache DIR]
+                                                   [--only examples|reference]
+       python benchmarks/profiles_study.py study [--cache DIR] [--out reports/evaluation/profiles.md] [--profiles DIR]
+
+``collect``: DIR is what ``forensic-app data generators --out DIR`` wrote (manifest.json and the
+examples); --corpus the folder of unpacked Debian packages (``<corpus>/pkgs/<package>``), with the
+CC recordings of ../shared/data/real-cc; --singing a folder with gtsinger/ and m4singer/. It
+writes ``examples.npz`` and ``reference.npz`` (float16 fakeprints + readings) into --cache.
+``study`` fits and measures from those tables only (see forensic_app/training/profiles.py) and
+writes the report; ``--profiles DIR`` also writes the built-in profiles there (sealed JSON).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from forensic_app.core.profiles import Profile, save_profile, today
+from forensic_app.training import corpus
+from forensic_app.training.generator_examples import GENERATORS, read_manifest
+from forensic_app.training.profile_data import (
+    compute_readings,
+    example_plan,
+    load_table,
+    real_plan,
+    save_table,
+)
+from forensic_app.training.profiles import (
+    Refused,
+    TeachRules,
+    chain_evidence,
+    fit_profile_model,
+    teach,
+)
+
+CACHE = Path("/work/data/profiles-cache")
+MD = ROOT / "reports" / "evaluation" / "profiles.md"
+
+
+MAX_PER_SOURCE = 30  # tracks read per source, spread over its sorted list (time: 2 shared cores)
+
+
+def _spread(items: list, n: int = MAX_PER_SOURCE) -> list:
+    if len(items) <= n:
+        return items
+    return [items[int(i * len(items) / n)] for i in range(n)]
+
+
+def real_tracks(corpus_dir: Path, singing_dir: Path | None) -> list[tuple[str, str, float]]:
+    """(path, source, duration_s) of the real reference: one source per Debian package, per CC
+    recording and per singing corpus, at most MAX_PER_SOURCE tracks each. Summed-stem tracks
+    (fretsonfire) are read from their mix."""
+    out = []
+    for spec in corpus.PACKAGES:
+        root = corpus_dir / "pkgs" / spec.name
+        if not root.exists():
+            continue
+        for t in _spread(corpus.list_tracks(spec, root)):
+            out.append((t.stems[0], spec.name, t.duration_s))
+    for t in corpus.real_cc_tracks():
+        out.append((t.stems[0], t.source_package, t.duration_s))
+    if singing_dir is not None:
+        for name in ("gtsinger", "m4singer"):
+            for p in _spread(sorted((singing_dir / name).glob("*.wav"))):
+                out.append((str(p), f"singing:{name}", corpus.audio_duration_s(str(p))))
+    return out
+
+
+def collect(args: argparse.Namespace) -> int:
+    if args.only in (None, "examples"):
+        collect_examples(args)
+    if args.only in (None, "reference"):
+        collect_reference(args)
+    return 0
+
+
+def collect_examples(args: argparse.Namespace) -> None:
+    examples = read_manifest(args.examples)
+    plan = example_plan((str(args.examples / e.file), e.generator, e.group) for e in examples)
+    rs, X = compute_readings(plan, args.cache / "readings", log=lambda m: print(m, file=sys.stderr))
+    save_table(args.cache / "examples.npz", rs, X)
+    print(f"examples: {len(rs)} readings of {len(examples)} files")
+
+
+def collect_reference(args: argparse.Namespace) -> None:
+    tracks = real_tracks(args.corpus, args.singing)
+    rs, X = compute_readings(real_plan(tracks), args.cache / "readings", log=lambda m: print(m, file=sys.stderr))
+    save_table(args.cache / "reference.npz", rs, X)
+    print(f"reference: {len(rs)} readings of {len(tracks)} tracks")
+
+
+
+
+# ---- the study ---------------------------------------------------------------------------------
+
+
+N_TEACH = 5
+CHAIN_KEYS = ("lattice_enrichment", "coherence", "peak_consensus")
+
+
+def source_splits(sources: list[str]) -> dict[str, str]:
+    """Reference (train + val of the corpus split, by package) or test; singing: gtsinger in the
+    reference, m4singer in test."""
+    low = [p.name for p in corpus.PACKAGES if p.low_bitrate]
+    plain = [s for s in sources if not s.startswith("singing:")]
+    split = corpus.assign_splits(sorted(plain), low_bitrate=low)
+    split.update({k: v for k, v in corpus.PINNED_SPLITS.items() if k in split})
+    out = {s: ("test" if v == "test" else "reference") for s, v in split.items()}
+    out.update({"singing:gtsinger": "reference", "singing:m4singer": "test"})
+    return out
+
+
+class Tables:
+    def __init__(self, cache: Path):
+        self.ex, self.Xe = load_table(cache / "examples.npz")
+        self.re, self.Xr = load_table(cache / "reference.npz")
+        self.split = source_splits(sorted({r.source for r in self.re}))
+        self.r_src = np.array([r.source for r in self.re])
+        self.r_ref = np.array([self.split.get(s) == "reference" for s in self.r_src])
+        self.r_whole = np.array([r.variant == "orig" and r.dur_s == 0 for r in self.re])
+        self.e_gen = np.array([r.label for r in self.ex])
+        self.e_var = np.array([r.variant for r in self.ex])
+        self.e_path = np.array([r.path for r in self.ex])
+        self.e_group = np.array([r.group for r in self.ex])
+
+    def reference(self, exclude: set[str] = frozenset()) -> np.ndarray:
+        return self.r_ref & ~np.isin(self.r_src, list(exclude))
+
+
+def _pct(x: float) -> str:
+    return "n/a" if x is None or math.isnan(x) else f"{100 * x:.0f} %"
+
+
+def builtin_profiles(t: Tables, log) -> tuple[list[Profile], list[dict]]:
+    """One profile per generator (all its examples and their re-encodings) against the reference split;
+    detection leave-one-example-group-out, after re-encoding, false positives per test source."""
+    profiles, rows = [], []
+    ref = t.reference()
+    test = ~t.r_ref
+    for gen in sorted(set(t.e_gen)):
+        m = t.e_gen == gen
+        groups = t.e_group[m]
+        if len(set(groups)) < 3:  # one demo table: leave one file out instead
+            groups = t.e_path[m]
+        t0 = time.time()
+        fit = fit_profile_model(t.Xe[m], list(groups), t.Xr[ref], list(t.r_src[ref]))
+        var, paths, cv = t.e_var[m], t.e_path[m], fit.cv_examples
+        det = {v: float(np.mean(cv[var == v] >= fit.threshold)) for v in ("orig", "mp3-128k", "aac-128k", "opus-64k")}
+        flagged = set(paths[(var == "orig") & (cv >= fit.threshold)])
+        kept = {v: (float(np.mean([p in set(paths[(var == v) & (cv >= fit.threshold)]) for p in flagged]))
+                    if flagged else float("nan")) for v in ("mp3-128k", "opus-64k")}
+        scores_test = t.Xr[test] @ fit.weights + fit.bias
+        fp_test = {s: float(np.mean(scores_test[t.r_src[test] == s] >= fit.threshold)) for s in sorted(set(t.r_src[test]))}
+        info = GENERATORS[gen]
+        n_files = len(set(paths))
+        validation = {"detection_logo": round(det["orig"], 3), **{f"detection_{k}": round(v, 3) for k, v in det.items() if k != "orig"},
+                      "kept_after_mp3_128k": None if math.isnan(kept["mp3-128k"]) else round(kept["mp3-128k"], 3),
+                      "kept_after_opus_64k": None if math.isnan(kept["opus-64k"]) else round(kept["opus-64k"], 3),
+                      "fp_test_sources_max": round(max(fp_test.values()), 4),
+                      "fp_reference_loso_max": round(max(fit.fp_loso.values()), 4),
+                      "n_reference_readings": int(ref.sum()), "n_reference_sources": len(set(t.r_src[ref]))}
+        srcs = sorted({(r.path.split("/")[-2], r.group) for r, mm in zip(t.ex, m) if mm})
+        p = Profile(generator=gen, version=info.version, architecture=info.architecture, weights=fit.weights,
+                    bias=fit.bias, threshold_logit=fit.threshold, n_examples=n_files,
+                    sources=({"manifest": "forensic-app data generators", "groups": sorted({g for _, g in srcs})},),
+                    validation=validation, created=today(), kind="built-in")
+        profiles.append(p)
+        rows.append({"generator": gen, "n_files": n_files, "n_groups": len(set(groups)), **validation,
+                     "fp_test": fp_test, "fp_loso": fit.fp_loso, "seconds": round(time.time() - t0, 1),
+                     "chain": chain_evidence(fit.weights, t.Xe[m & (t.e_var == "orig")])})
+        log(f"built-in {gen}: detection {_pct(det['orig'])}, fp test max {_pct(max(fp_test.values()))} ({time.time() - t0:.0f} s)")
+    return profiles, rows
+
+
+def _teach_rows(t: Tables, rows_mask: np.ndarray, X: np.ndarray, paths: np.ndarray, chosen: list[str]):
+    sel = rows_mask & np.isin(paths, chosen)
+    order = {p: i for i, p in enumerate(chosen)}
+    row_example = [order[p] for p in paths[sel]]
+    return X[sel], row_example
+
+
+def _orig_rows(X, paths, mask_orig, chosen):
+    return np.stack([X[mask_orig & (paths == p)][0] for p in chosen if np.any(mask_orig & (paths == p))])
+
+
+def run_teach(t: Tables, name: str, X_orig, X_rows, row_example, exclude: set[str], rules: TeachRules) -> dict:
+    ref = t.reference(exclude)
+    try:
+        prof = teach(name, X_orig, X_rows, row_example, t.Xr[ref], list(t.r_src[ref]), rules=rules)
+        return {"refused": None, "profile": prof, "chain": prof.validation["chain"]}
+    except Refused as exc:
+        return {"refused": str(exc), "profile": None, "chain": None}
+
+
+def teaching_checks(t: Tables, log, rules: TeachRules) -> dict:
+    rng = random.Random(24)
+    out: dict = {"generators": [], "sources": [], "real_songs": [], "one_chain": []}
+    test_whole = (~t.r_ref) & t.r_whole
+    r_paths = np.array([r.path for r in t.re])
+    # a generator the built-ins were trained without: taught from 5 examples, tested on its others
+    for gen in sorted(set(t.e_gen)):
+        files = sorted(set(t.e_path[t.e_gen == gen]))
+        if len(files) < 10:
+            continue
+        for draw in range(2):
+            chosen = rng.sample(files, N_TEACH)
+            Xr_, rex = _teach_rows(t, t.e_gen == gen, t.Xe, t.e_path, chosen)
+            Xo = _orig_rows(t.Xe, t.e_path, t.e_var == "orig", chosen)
+            res = run_teach(t, f"taught-{gen}", Xo, Xr_, rex, set(), rules)
+            row = {"generator": gen, "draw": draw, "refused": res["refused"], "chain": res["chain"]}
+            if res["profile"] is not None:
+                p = res["profile"]
+                others = (t.e_gen == gen) & (t.e_var == "orig") & ~np.isin(t.e_path, chosen)
+                row["detection_others"] = float(np.mean(p.score_many(t.Xe[others]) >= p.threshold_logit))
+                row["fp_test_tracks"] = int(np.sum(p.score_many(t.Xr[test_whole]) >= p.threshold_logit))
+                row["n_test_tracks"] = int(test_whole.sum())
+            else:  # what the chain readings would have been, for the record
+                row["chain"] = _chain_unrefused(t, Xo, Xr_, rex, set())
+            out["generators"].append(row)
+            log(f"teach {gen} #{draw}: {row.get('refused') or _pct(row['detection_others'])}")
+    # five tracks of one real source (every source with enough tracks), the source out of the reference
+    for src in sorted(set(t.r_src)):
+        files = sorted(set(r_paths[(t.r_src == src) & t.r_whole]))
+        if len(files) < N_TEACH + 3:
+            continue
+        chosen = rng.sample(files, N_TEACH)
+        mask = t.r_src == src
+        Xr_, rex = _teach_rows(t, mask, t.Xr, r_paths, chosen)
+        Xo = _orig_rows(t.Xr, r_paths, t.r_whole, chosen)
+        res = run_teach(t, f"taught-{src}", Xo, Xr_, rex, {src}, rules)
+        row = {"source": src, "split": t.split.get(src), "n_other": len(files) - N_TEACH, "refused": res["refused"],
+               "chain": res["chain"]}
+        if res["profile"] is not None:
+            p = res["profile"]
+            others = mask & t.r_whole & ~np.isin(r_paths, chosen)
+            row["flagged_others"] = int(np.sum(p.score_many(t.Xr[others]) >= p.threshold_logit))
+        else:
+            row["chain"] = _chain_unrefused(t, Xo, Xr_, rex, {src})
+        out["sources"].append(row)
+        log(f"teach source {src}: {row['refused'] or row['flagged_others']}")
+    # five real songs of five different sources (test split), those sources out of the reference
+    test_sources = sorted({s for s in t.r_src if t.split.get(s) == "test"})
+    for draw in range(3):
+        srcs = rng.sample(test_sources, N_TEACH)
+        chosen = [rng.choice(sorted(set(r_paths[(t.r_src == s) & t.r_whole]))) for s in srcs]
+        Xr_, rex = _teach_rows(t, np.isin(t.r_src, srcs), t.Xr, r_paths, chosen)
+        Xo = _orig_rows(t.Xr, r_paths, t.r_whole, chosen)
+        res = run_teach(t, "taught-real-songs", Xo, Xr_, rex, set(srcs), rules)
+        out["real_songs"].append({"sources": srcs, "refused": res["refused"]})
+        log(f"teach 5 real songs #{draw}: {res['refused'] or 'ACCEPTED'}")
+    # five real songs of different sources through one encoder chain (their MP3 128k copies only)
+    mp3 = np.array([r.variant == "mp3-128k" for r in t.re])
+    for draw in range(2):
+        cands = sorted({(s, p) for s, p, ok in zip(t.r_src, r_paths, mp3) if ok})
+        by_src = defaultdict(list)
+        for s, p in cands:
+            by_src[s].append(p)
+        srcs = rng.sample(sorted(by_src), N_TEACH)
+        chosen = [rng.choice(by_src[s]) for s in srcs]
+        sel = mp3 & np.isin(r_paths, chosen)
+        Xo = np.stack([t.Xr[sel & (r_paths == p)][0] for p in chosen])
+        res = run_teach(t, "taught-mp3-chain", Xo, Xo, list(range(len(chosen))), set(srcs), rules)
+        row = {"sources": srcs, "refused": res["refused"]}
+        if res["profile"] is not None:
+            p = res["profile"]
+            others = mp3 & ~np.isin(t.r_src, srcs)
+            row["flagged_other_mp3"] = f"{int(np.sum(p.score_many(t.Xr[others]) >= p.threshold_logit))} of {int(others.sum())}"
+        out["one_chain"].append(row)
+        log(f"teach one mp3 chain #{draw}: {row['refused'] or row['flagged_other_mp3']}")
+    return out
+
+
+def _chain_unrefused(t: Tables, Xo, Xr_, rex, exclude) -> dict:
+    ref = t.reference(exclude)
+    fit = fit_profile_model(Xr_, [str(i) for i in rex], t.Xr[ref], list(t.r_src[ref]), cv_examples=False)
+    return {k: round(v, 4) for k, v in chain_evidence(fit.weights, Xo).items()}
+
+
+def choose_chain_rule(checks: dict) -> dict:
+    """For each chain reading: the highest value single real sources reached (taught as above), and
+    leave-one-source-out, how many sources a rule fitted on the others would have let through, and how
+    many generator teachings it would refuse."""
+    out = {}
+    for key in CHAIN_KEYS:
+        vals = {r["source"]: r["chain"][key] for r in checks["sources"] if r["chain"]}
+        gens = [r["chain"][key] for r in checks["generators"] if r["chain"]]
+        top = max(vals.values()) if vals else float("nan")
+        passed = sum(1 for s, v in vals.items() if v >= max([u for s2, u in vals.items() if s2 != s] or [0]))
+        out[key] = {"real_max": top, "real_passed_loso": passed, "n_real": len(vals),
+                    "generators_refused": sum(1 for g in gens if g < top), "n_generators": len(gens),
+                    "real_values": vals, "generator_values": gens}
+    return out
+
+
+def run_study(cache: Path, out_md: Path, profiles_dir: Path | None) -> int:
+    log = lambda m: print(m, file=sys.stderr, flush=True)
+    t = Tables(cache)
+    log(f"examples {len(t.ex)} readings, reference {len(t.re)} readings, "
+        f"{sum(v == 'reference' for v in t.split.values())} reference / {sum(v == 'test' for v in t.split.values())} test sources")
+    profiles, rows = builtin_profiles(t, log)
+    if profiles_dir is not None:
+        for p in profiles:
+            save_profile(p, profiles_dir / f"{p.generator}.json")
+    # all built-in profiles together, per test source (whole tracks and every variant)
+    test = ~t.r_ref
+    any_flag = np.zeros(int(test.sum()), bool)
+    for p in profiles:
+        any_flag |= p.score_many(t.Xr[test]) >= p.threshold_logit
+    src_test = t.r_src[test]
+    whole_test = t.r_whole[test]
+    together = {s: (int(any_flag[(src_test == s) & whole_test].sum()), int(((src_test == s) & whole_test).sum()),
+                    int(any_flag[src_test == s].sum()), int((src_test == s).sum())) for s in sorted(set(src_test))}
+    checks = teaching_checks(t, log, TeachRules())
+    rule = choose_chain_rule(checks)
+    res = {"builtin": rows, "together": together, "checks": _jsonable(checks), "chain_rule": rule,
+           "n_examples": len(t.ex), "n_reference": len(t.re)}
+    out_md.parent.mkdir(parents=True, exist_ok=True)
+    out_md.with_suffix(".json").write_text(json.dumps(_jsonable(res), indent=1, ensure_ascii=False))
+    out_md.write_text(markdown(res))
+    print(out_md)
+    return 0
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items() if k != "profile"}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, (np.floating, np.integer)):
+        return x.item()
+    return x
+
+
+def markdown(res: dict) -> str:
+    L = ["# Generator profiles (#24): built-in profiles and teaching checks", "",
+         ("Made by `benchmarks/profiles_study.py study` from the fakeprint readings of `collect` "
+          f"({res['n_examples']} example readings, {res['n_reference']} real readings). Figures are fractions of "
+          "examples (files) or of real readings; 'n/a' where there was nothing to count."), ""]
+    L += ["## Built-in profiles (one per generator)", "",
+          ("Detection: each example group held out of the fit in turn (a demo folder or table; one file at a time "
+           "where a generator has fewer than 3 groups), at the profile's threshold (highest cross-validated real "
+           "reading + 1 logit). Re-encoded copies are of the first 60 s. FP: real readings of the TEST sources "
+           "(never in the fit or the threshold), every variant; LOSO: the reference's own sources, each against the "
+           "threshold the other sources set."), "",
+          "| generator | files | groups | detection | MP3 128k | AAC 128k | Opus 64k | kept after MP3 | kept after Opus | FP test (max per source) | FP LOSO (max per source) |",
+          "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in res["builtin"]:
+        L.append(f"| {r['generator']} | {r['n_files']} | {r['n_groups']} | {_pct(r['detection_logo'])} | "
+                 f"{_pct(r['detection_mp3-128k'])} | {_pct(r['detection_aac-128k'])} | {_pct(r['detection_opus-64k'])} | "
+                 f"{_pct(r['kept_after_mp3_128k'])} | {_pct(r['kept_after_opus_64k'])} | "
+                 f"{100 * r['fp_test_sources_max']:.1f} % | {100 * r['fp_reference_loso_max']:.1f} % |")
+    L += ["", "## All built-in profiles together, per test source", "",
+          "| source | whole tracks flagged | all readings flagged |", "|---|---|---|"]
+    for s, (a, n, b, m) in res["together"].items():
+        L.append(f"| {s} | {a} of {n} | {b} of {m} |")
+    c = res["checks"]
+    L += ["", "## Taught from 5 examples of one generator (no built-in profile involved)", "",
+          "| generator | draw | result | detection of its other examples | real test tracks flagged |", "|---|---|---|---|---|"]
+    for r in c["generators"]:
+        L.append(f"| {r['generator']} | {r['draw']} | {'refused: ' + r['refused'] if r['refused'] else 'made'} | "
+                 f"{_pct(r.get('detection_others', float('nan')))} | "
+                 f"{str(r.get('fp_test_tracks', '')) + ' of ' + str(r.get('n_test_tracks', '')) if 'fp_test_tracks' in r else ''} |")
+    L += ["", "## Taught from 5 tracks of one real source (the source left out of the reference)", "",
+          "| source | split | result | its other tracks flagged |", "|---|---|---|---|"]
+    for r in c["sources"]:
+        L.append(f"| {r['source']} | {r['split']} | {'refused: ' + r['refused'] if r['refused'] else 'made'} | "
+                 f"{str(r['flagged_others']) + ' of ' + str(r['n_other']) if 'flagged_others' in r else ''} |")
+    L += ["", "## Taught from 5 real songs of 5 different test sources", ""]
+    L += [f"- {', '.join(r['sources'])}: {'refused: ' + r['refused'] if r['refused'] else 'MADE (not refused)'}" for r in c["real_songs"]]
+    L += ["", "## Taught from 5 real songs of different sources through one encoder chain (MP3 128k copies)", ""]
+    L += [f"- {', '.join(r['sources'])}: {'refused: ' + r['refused'] if r['refused'] else 'made; flags ' + r['flagged_other_mp3'] + ' MP3 copies of other sources'}"
+          for r in c["one_chain"]]
+    L += ["", "## What separates a production chain from a generator", "",
+          ("Each reading on the 5 taught examples (whether or not the teaching was refused); a source 'passes' when "
+           "its value reaches the highest of the other sources (a rule fitted without it would let it through)."), "",
+          "| reading | highest of single real sources | real sources passing (LOSO) | generator teachings below the real maximum |",
+          "|---|---|---|---|"]
+    for k, r in res["chain_rule"].items():
+        L.append(f"| {k} | {r['real_max']:.3f} | {r['real_passed_loso']} of {r['n_real']} | {r['generators_refused']} of {r['n_generators']} |")
+    L += ["", "Per source and generator values:", ""]
+    for k, r in res["chain_rule"].items():
+        L.append(f"- {k}: real " + ", ".join(f"{s} {v:.2f}" for s, v in sorted(r["real_values"].items(), key=lambda kv: -kv[1]))
+                 + "; generators " + ", ".join(f"{v:.2f}" for v in sorted(r["generator_values"], reverse=True)))
+    return "\n".join(L) + "\n"
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("collect")
+    c.add_argument("--examples", type=Path, required=True)
+    c.add_argument("--corpus", type=Path, default=Path("/work/data/corpus"))
+    c.add_argument("--singing", type=Path, default=Path("/work/data/singing"))
+    c.add_argument("--cache", type=Path, default=CACHE)
+    c.add_argument("--only", choices=("examples", "reference"), default=None)
+    c.set_defaults(func=collect)
+    s = sub.add_parser("study")
+    s.add_argument("--cache", type=Path, default=CACHE)
+    s.add_argument("--out", type=Path, default=MD)
+    s.add_argument("--profiles", type=Path, default=None)
+    s.set_defaults(func=lambda a: study(a))
+    args = p.parse_args()
+    return args.func(args)
+
+
+def study(args: argparse.Namespace) -> int:
+    return run_study(args.cache, args.out, args.profiles)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
