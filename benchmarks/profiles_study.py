@@ -91,14 +91,16 @@ def collect(args: argparse.Namespace) -> int:
 def collect_examples(args: argparse.Namespace) -> None:
     examples = read_manifest(args.examples)
     plan = example_plan((str(args.examples / e.file), e.generator, e.group) for e in examples)
-    rs, X = compute_readings(plan, args.cache / "readings", log=lambda m: print(m, file=sys.stderr))
+    rs, X = compute_readings(plan, args.cache / "readings", cached_only=args.cached_only,
+                             log=lambda m: print(m, file=sys.stderr))
     save_table(args.cache / "examples.npz", rs, X)
     print(f"examples: {len(rs)} readings of {len(examples)} files")
 
 
 def collect_reference(args: argparse.Namespace) -> None:
     tracks = real_tracks(args.corpus, args.singing)
-    rs, X = compute_readings(real_plan(tracks), args.cache / "readings", log=lambda m: print(m, file=sys.stderr))
+    rs, X = compute_readings(real_plan(tracks), args.cache / "readings", cached_only=args.cached_only,
+                             log=lambda m: print(m, file=sys.stderr))
     save_table(args.cache / "reference.npz", rs, X)
     print(f"reference: {len(rs)} readings of {len(tracks)} tracks")
 
@@ -170,8 +172,8 @@ def builtin_profiles(t: Tables, log) -> tuple[list[Profile], list[dict]]:
         validation = {"detection_logo": round(det["orig"], 3), **{f"detection_{k}": round(v, 3) for k, v in det.items() if k != "orig"},
                       "kept_after_mp3_128k": None if math.isnan(kept["mp3-128k"]) else round(kept["mp3-128k"], 3),
                       "kept_after_opus_64k": None if math.isnan(kept["opus-64k"]) else round(kept["opus-64k"], 3),
-                      "fp_test_sources_max": round(max(fp_test.values()), 4),
-                      "fp_reference_loso_max": round(max(fit.fp_loso.values()), 4),
+                      "fp_test_sources_max": round(max(fp_test.values(), default=0.0), 4),
+                      "fp_reference_loso_max": round(max(fit.fp_loso.values(), default=0.0), 4),
                       "n_reference_readings": int(ref.sum()), "n_reference_sources": len(set(t.r_src[ref]))}
         srcs = sorted({(r.path.split("/")[-2], r.group) for r, mm in zip(t.ex, m) if mm})
         p = Profile(generator=gen, version=info.version, architecture=info.architecture, weights=fit.weights,
@@ -182,8 +184,24 @@ def builtin_profiles(t: Tables, log) -> tuple[list[Profile], list[dict]]:
         rows.append({"generator": gen, "n_files": n_files, "n_groups": len(set(groups)), **validation,
                      "fp_test": fp_test, "fp_loso": fit.fp_loso, "seconds": round(time.time() - t0, 1),
                      "chain": chain_evidence(fit.weights, t.Xe[m & (t.e_var == "orig")])})
-        log(f"built-in {gen}: detection {_pct(det['orig'])}, fp test max {_pct(max(fp_test.values()))} ({time.time() - t0:.0f} s)")
-    return profiles, rows
+        log(f"built-in {gen}: detection {_pct(det['orig'])}, fp test max {_pct(max(fp_test.values(), default=0.0))} ({time.time() - t0:.0f} s)")
+    pooled = pooled_profile(t, log)
+    return profiles, rows, pooled
+
+
+def pooled_profile(t: Tables, log) -> dict:
+    """One profile over every generator's examples; each generator held out of the fit in turn (an unseen
+    generator), at the pooled threshold."""
+    t0 = time.time()
+    fit = fit_profile_model(t.Xe, list(t.e_gen), t.Xr[t.reference()], list(t.r_src[t.reference()]),
+                            k_examples=len(set(t.e_gen)))
+    orig = t.e_var == "orig"
+    det = {g: float(np.mean(fit.cv_examples[orig & (t.e_gen == g)] >= fit.threshold)) for g in sorted(set(t.e_gen))}
+    test = ~t.r_ref
+    scores = t.Xr[test] @ fit.weights + fit.bias
+    fp_test = {s: float(np.mean(scores[t.r_src[test] == s] >= fit.threshold)) for s in sorted(set(t.r_src[test]))}
+    log(f"pooled: unseen-generator detection {det} ({time.time() - t0:.0f} s)")
+    return {"detection_unseen": det, "fp_test": fp_test, "fp_loso_max": max(fit.fp_loso.values(), default=0.0)}
 
 
 def _teach_rows(t: Tables, rows_mask: np.ndarray, X: np.ndarray, paths: np.ndarray, chosen: list[str]):
@@ -199,6 +217,8 @@ def _orig_rows(X, paths, mask_orig, chosen):
 
 def run_teach(t: Tables, name: str, X_orig, X_rows, row_example, exclude: set[str], rules: TeachRules) -> dict:
     ref = t.reference(exclude)
+    if len(set(t.r_src[ref])) < 2:
+        return {"refused": None, "skipped": "fewer than 2 reference sources", "profile": None, "chain": None}
     try:
         prof = teach(name, X_orig, X_rows, row_example, t.Xr[ref], list(t.r_src[ref]), rules=rules)
         return {"refused": None, "profile": prof, "chain": prof.validation["chain"]}
@@ -242,6 +262,8 @@ def teaching_checks(t: Tables, log, rules: TeachRules) -> dict:
         Xr_, rex = _teach_rows(t, mask, t.Xr, r_paths, chosen)
         Xo = _orig_rows(t.Xr, r_paths, t.r_whole, chosen)
         res = run_teach(t, f"taught-{src}", Xo, Xr_, rex, {src}, rules)
+        if res.get("skipped"):
+            continue
         row = {"source": src, "split": t.split.get(src), "n_other": len(files) - N_TEACH, "refused": res["refused"],
                "chain": res["chain"]}
         if res["profile"] is not None:
@@ -254,7 +276,7 @@ def teaching_checks(t: Tables, log, rules: TeachRules) -> dict:
         log(f"teach source {src}: {row['refused'] or row['flagged_others']}")
     # five real songs of five different sources (test split), those sources out of the reference
     test_sources = sorted({s for s in t.r_src if t.split.get(s) == "test"})
-    for draw in range(3):
+    for draw in range(3 if len(test_sources) >= N_TEACH else 0):
         srcs = rng.sample(test_sources, N_TEACH)
         chosen = [rng.choice(sorted(set(r_paths[(t.r_src == s) & t.r_whole]))) for s in srcs]
         Xr_, rex = _teach_rows(t, np.isin(t.r_src, srcs), t.Xr, r_paths, chosen)
@@ -269,6 +291,8 @@ def teaching_checks(t: Tables, log, rules: TeachRules) -> dict:
         by_src = defaultdict(list)
         for s, p in cands:
             by_src[s].append(p)
+        if len(by_src) < N_TEACH:
+            break
         srcs = rng.sample(sorted(by_src), N_TEACH)
         chosen = [rng.choice(by_src[s]) for s in srcs]
         sel = mp3 & np.isin(r_paths, chosen)
@@ -286,6 +310,8 @@ def teaching_checks(t: Tables, log, rules: TeachRules) -> dict:
 
 def _chain_unrefused(t: Tables, Xo, Xr_, rex, exclude) -> dict:
     ref = t.reference(exclude)
+    if len(set(t.r_src[ref])) < 2:
+        return None
     fit = fit_profile_model(Xr_, [str(i) for i in rex], t.Xr[ref], list(t.r_src[ref]), cv_examples=False)
     return {k: round(v, 4) for k, v in chain_evidence(fit.weights, Xo).items()}
 
@@ -311,7 +337,7 @@ def run_study(cache: Path, out_md: Path, profiles_dir: Path | None) -> int:
     t = Tables(cache)
     log(f"examples {len(t.ex)} readings, reference {len(t.re)} readings, "
         f"{sum(v == 'reference' for v in t.split.values())} reference / {sum(v == 'test' for v in t.split.values())} test sources")
-    profiles, rows = builtin_profiles(t, log)
+    profiles, rows, pooled = builtin_profiles(t, log)
     if profiles_dir is not None:
         for p in profiles:
             save_profile(p, profiles_dir / f"{p.generator}.json")
@@ -326,7 +352,7 @@ def run_study(cache: Path, out_md: Path, profiles_dir: Path | None) -> int:
                     int(any_flag[src_test == s].sum()), int((src_test == s).sum())) for s in sorted(set(src_test))}
     checks = teaching_checks(t, log, TeachRules())
     rule = choose_chain_rule(checks)
-    res = {"builtin": rows, "together": together, "checks": _jsonable(checks), "chain_rule": rule,
+    res = {"builtin": rows, "pooled": pooled, "together": together, "checks": _jsonable(checks), "chain_rule": rule,
            "n_examples": len(t.ex), "n_reference": len(t.re)}
     out_md.parent.mkdir(parents=True, exist_ok=True)
     out_md.with_suffix(".json").write_text(json.dumps(_jsonable(res), indent=1, ensure_ascii=False))
@@ -363,6 +389,13 @@ def markdown(res: dict) -> str:
                  f"{_pct(r['detection_mp3-128k'])} | {_pct(r['detection_aac-128k'])} | {_pct(r['detection_opus-64k'])} | "
                  f"{_pct(r['kept_after_mp3_128k'])} | {_pct(r['kept_after_opus_64k'])} | "
                  f"{100 * r['fp_test_sources_max']:.1f} % | {100 * r['fp_reference_loso_max']:.1f} % |")
+    pooled = res["pooled"]
+    L += ["", "## One pooled profile over all generators, each generator left out in turn", "",
+          "Detection of a generator the pooled profile was fitted without (its whole examples, as they are): "
+          + ", ".join(f"{g} {_pct(v)}" for g, v in pooled["detection_unseen"].items())
+          + f". False positives of the pooled profile (all generators) on the test sources: at most "
+          f"{100 * max(pooled['fp_test'].values(), default=0.0):.1f} % of a source's readings; "
+          f"LOSO on the reference at most {100 * pooled['fp_loso_max']:.1f} %."]
     L += ["", "## All built-in profiles together, per test source", "",
           "| source | whole tracks flagged | all readings flagged |", "|---|---|---|"]
     for s, (a, n, b, m) in res["together"].items():
@@ -407,6 +440,7 @@ def main() -> int:
     c.add_argument("--singing", type=Path, default=Path("/work/data/singing"))
     c.add_argument("--cache", type=Path, default=CACHE)
     c.add_argument("--only", choices=("examples", "reference"), default=None)
+    c.add_argument("--cached-only", action="store_true", help="tables of what the cache holds (nothing computed)")
     c.set_defaults(func=collect)
     s = sub.add_parser("study")
     s.add_argument("--cache", type=Path, default=CACHE)

@@ -19,7 +19,6 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Optional
 
 EXIT_OK, EXIT_INPUT = 0, 2
 REFERENCE_NAME = "profile_reference.npz"
@@ -68,7 +67,7 @@ def _folder() -> Path:
     return user_profiles_dir()
 
 
-def _reference_path(arg: Optional[Path]) -> Optional[Path]:
+def _reference_path(arg: Path | None) -> Path | None:
     if arg is not None:
         return arg
     env = os.environ.get("FORENSIC_APP_PROFILE_REFERENCE")
@@ -253,7 +252,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .core.profiles import ProfileError, find_profile, load_profile, profile_path, valid_name
+    from .core.profiles import (
+        ProfileError,
+        find_profile,
+        load_profile,
+        profile_path,
+        valid_name,
+    )
 
     try:
         p = load_profile(args.file)

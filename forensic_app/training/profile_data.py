@@ -103,12 +103,12 @@ def _cache_key(r: Reading) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:20]
 
 
-def compute_readings(readings: Sequence[Reading], cache_dir: Path, *,
+def compute_readings(readings: Sequence[Reading], cache_dir: Path, *, cached_only: bool = False,
                      log: Callable[[str], None] = print) -> tuple[list[Reading], np.ndarray]:
     """Fakeprints of ``readings`` (cached): the readings that were measured and their (n, 3585) float32 rows.
 
     A file that cannot be decoded, and a variant too short or too quiet to measure, is left out.
-    Readings of one file are made from one decode.
+    Readings of one file are made from one decode. ``cached_only``: only what the cache holds.
     """
     cache_dir.mkdir(parents=True, exist_ok=True)
     by_path: dict[str, list[Reading]] = {}
@@ -118,6 +118,9 @@ def compute_readings(readings: Sequence[Reading], cache_dir: Path, *,
     rows: list[np.ndarray] = []
     for i, (path, rs) in enumerate(by_path.items()):
         todo = [r for r in rs if not (cache_dir / f"{_cache_key(r)}.npz").exists()]
+        if cached_only:
+            rs = [r for r in rs if r not in todo]
+            todo = []
         x = rate = None
         if todo:
             try:

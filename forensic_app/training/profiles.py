@@ -71,12 +71,15 @@ def _folds(groups: Sequence[str], k: int) -> list[np.ndarray]:
 
 def fit_profile_model(X_pos: np.ndarray, pos_groups: Sequence[str], X_real: np.ndarray,
                       real_sources: Sequence[str], *, k: int = N_FOLDS, cv_examples: bool = True,
-                      margin: float = MARGIN_LOGIT) -> Fit:
+                      k_examples: int | None = None, margin: float = MARGIN_LOGIT) -> Fit:
     """Fit on all rows; cross-validate the real rows by source and the examples by group.
 
     X_pos: (n_pos, 3585) example readings, ``pos_groups`` their groups (a file, a demo table);
-    X_real: (n_real, 3585) reference readings, ``real_sources`` their sources.
+    X_real: (n_real, 3585) reference readings, ``real_sources`` their sources. Real rows are cross-validated
+    in ``k`` folds of whole sources, examples in ``k_examples`` folds of whole groups (default: up to 6).
     """
+    if len(set(real_sources)) < 2:
+        raise ValueError("the real reference needs at least 2 sources to cross-validate a threshold")
     X_pos, X_real = np.asarray(X_pos, np.float64), np.asarray(X_real, np.float64)
     y = np.r_[np.ones(len(X_pos)), np.zeros(len(X_real))]
     w, b = _lr(np.vstack([X_pos, X_real]), y)
@@ -88,7 +91,8 @@ def fit_profile_model(X_pos: np.ndarray, pos_groups: Sequence[str], X_real: np.n
         cv_real[idx] = X_real[idx] @ wf + bf
     cv_pos = np.full(len(X_pos), np.nan)
     if cv_examples and len(set(pos_groups)) > 1:
-        for idx in _folds(list(pos_groups), max(k, min(len(set(pos_groups)), 6))):
+        n_ex = k_examples if k_examples is not None else max(k, min(len(set(pos_groups)), 6))
+        for idx in _folds(list(pos_groups), n_ex):
             keep = np.ones(len(X_pos), bool)
             keep[idx] = False
             wf, bf = _lr(np.vstack([X_pos[keep], X_real]), np.r_[np.ones(keep.sum()), np.zeros(len(X_real))])

@@ -7,16 +7,25 @@ import json
 import numpy as np
 import pytest
 
-from forensic_app.core.profiles import (N_BINS, Profile, ProfileError, load_profile, load_profiles, profile_path,
-                                        save_profile, user_profiles_dir, valid_name)
+from forensic_app.core.profiles import (
+    N_BINS,
+    Profile,
+    ProfileError,
+    load_profile,
+    load_profiles,
+    profile_path,
+    save_profile,
+    user_profiles_dir,
+    valid_name,
+)
 
 
 def _profile(**kw) -> Profile:
     rng = np.random.default_rng(0)
-    base = dict(generator="toy-gen", version="1", architecture="transposed convolutions, hop 40 at 24 kHz",
-                weights=rng.normal(size=N_BINS), bias=-3.0, threshold_logit=2.5, n_examples=5,
-                sources=({"file": "a.wav", "sha256": "0" * 64},), validation={"cv_detection": 1.0},
-                created="2026-01-01")
+    base = {"generator": "toy-gen", "version": "1", "architecture": "transposed convolutions, hop 40 at 24 kHz",
+            "weights": rng.normal(size=N_BINS), "bias": -3.0, "threshold_logit": 2.5, "n_examples": 5,
+            "sources": ({"file": "a.wav", "sha256": "0" * 64},), "validation": {"cv_detection": 1.0},
+            "created": "2026-01-01"}
     base.update(kw)
     return Profile(**base)
 

@@ -11,7 +11,12 @@ import numpy as np
 import pytest
 
 from forensic_app.core.fakeprint import measure_fakeprint
-from forensic_app.training.profiles import Refused, chain_evidence, fit_profile_model, teach
+from forensic_app.training.profiles import (
+    Refused,
+    chain_evidence,
+    fit_profile_model,
+    teach,
+)
 from forensic_app.training.synth import music_like
 
 RATE = 16000
