@@ -51,7 +51,7 @@ CACHE = Path("/work/data/profiles-cache")
 MD = ROOT / "reports" / "evaluation" / "profiles.md"
 
 
-MAX_PER_SOURCE = 30  # tracks read per source, spread over its sorted list (time: 2 shared cores)
+MAX_PER_SOURCE = 15  # tracks read per source, spread over its sorted list (time: 2 shared cores)
 
 
 def _spread(items: list, n: int = MAX_PER_SOURCE) -> list:
@@ -329,7 +329,25 @@ def choose_chain_rule(checks: dict) -> dict:
         out[key] = {"real_max": top, "real_passed_loso": passed, "n_real": len(vals),
                     "generators_refused": sum(1 for g in gens if g < top), "n_generators": len(gens),
                     "real_values": vals, "generator_values": gens}
-    return out
+    best = min(out, key=lambda k: (out[k]["real_passed_loso"] + out[k]["generators_refused"], k)) if out else None
+    return {"readings": out, "chosen": best}
+
+
+def with_chain_rule(checks: dict, rule: dict) -> None:
+    """Mark each teaching as the chosen chain rule would decide it: a real source against the rule fitted on
+    the OTHER sources (leave-one-source-out), a generator against the rule fitted on all sources."""
+    key = rule["chosen"]
+    if key is None:
+        return
+    vals = rule["readings"][key]["real_values"]
+    for r in checks["sources"]:
+        if r["chain"]:
+            limit = max([v for s, v in vals.items() if s != r["source"]] or [0.0])
+            r["chain_rule_refuses"] = r["chain"][key] < limit
+    top = rule["readings"][key]["real_max"]
+    for r in checks["generators"]:
+        if r["chain"]:
+            r["chain_rule_refuses"] = r["chain"][key] < top
 
 
 def run_study(cache: Path, out_md: Path, profiles_dir: Path | None) -> int:
@@ -352,6 +370,14 @@ def run_study(cache: Path, out_md: Path, profiles_dir: Path | None) -> int:
                     int(any_flag[src_test == s].sum()), int((src_test == s).sum())) for s in sorted(set(src_test))}
     checks = teaching_checks(t, log, TeachRules())
     rule = choose_chain_rule(checks)
+    with_chain_rule(checks, rule)
+    if profiles_dir is not None and rule["chosen"] is not None:
+        key = rule["chosen"]
+        (profiles_dir / "teaching.json").write_text(json.dumps(
+            {"chain_key": key, "chain_min": round(rule["readings"][key]["real_max"], 4),
+             "note": "a taught profile whose examples read below chain_min (the highest value 5 tracks of one real "
+                     "source of the reference reached) is refused as a production chain; "
+                     "benchmarks/profiles_study.py study"}, indent=1))
     res = {"builtin": rows, "pooled": pooled, "together": together, "checks": _jsonable(checks), "chain_rule": rule,
            "n_examples": len(t.ex), "n_reference": len(t.re)}
     out_md.parent.mkdir(parents=True, exist_ok=True)
@@ -371,6 +397,12 @@ def _jsonable(x):
     return x
 
 
+def _rule(r: dict) -> str:
+    if "chain_rule_refuses" not in r:
+        return ""
+    return "refuses" if r["chain_rule_refuses"] else "passes"
+
+
 def markdown(res: dict) -> str:
     L = ["# Generator profiles (#24): built-in profiles and teaching checks", "",
          ("Made by `benchmarks/profiles_study.py study` from the fakeprint readings of `collect` "
@@ -379,7 +411,7 @@ def markdown(res: dict) -> str:
     L += ["## Built-in profiles (one per generator)", "",
           ("Detection: each example group held out of the fit in turn (a demo folder or table; one file at a time "
            "where a generator has fewer than 3 groups), at the profile's threshold (highest cross-validated real "
-           "reading + 1 logit). Re-encoded copies are of the first 60 s. FP: real readings of the TEST sources "
+           "reading + 1 logit). Re-encoded copies are of the first 30 s. FP: real readings of the TEST sources "
            "(never in the fit or the threshold), every variant; LOSO: the reference's own sources, each against the "
            "threshold the other sources set."), "",
           "| generator | files | groups | detection | MP3 128k | AAC 128k | Opus 64k | kept after MP3 | kept after Opus | FP test (max per source) | FP LOSO (max per source) |",
@@ -402,15 +434,18 @@ def markdown(res: dict) -> str:
         L.append(f"| {s} | {a} of {n} | {b} of {m} |")
     c = res["checks"]
     L += ["", "## Taught from 5 examples of one generator (no built-in profile involved)", "",
-          "| generator | draw | result | detection of its other examples | real test tracks flagged |", "|---|---|---|---|---|"]
+          "| generator | draw | result | chain rule | detection of its other examples | real test tracks flagged |",
+          "|---|---|---|---|---|---|"]
     for r in c["generators"]:
         L.append(f"| {r['generator']} | {r['draw']} | {'refused: ' + r['refused'] if r['refused'] else 'made'} | "
+                 f"{_rule(r)} | "
                  f"{_pct(r.get('detection_others', float('nan')))} | "
                  f"{str(r.get('fp_test_tracks', '')) + ' of ' + str(r.get('n_test_tracks', '')) if 'fp_test_tracks' in r else ''} |")
     L += ["", "## Taught from 5 tracks of one real source (the source left out of the reference)", "",
-          "| source | split | result | its other tracks flagged |", "|---|---|---|---|"]
+          "| source | split | result (without the chain rule) | chain rule (LOSO) | its other tracks flagged |",
+          "|---|---|---|---|---|"]
     for r in c["sources"]:
-        L.append(f"| {r['source']} | {r['split']} | {'refused: ' + r['refused'] if r['refused'] else 'made'} | "
+        L.append(f"| {r['source']} | {r['split']} | {'refused: ' + r['refused'] if r['refused'] else 'made'} | {_rule(r)} | "
                  f"{str(r['flagged_others']) + ' of ' + str(r['n_other']) if 'flagged_others' in r else ''} |")
     L += ["", "## Taught from 5 real songs of 5 different test sources", ""]
     L += [f"- {', '.join(r['sources'])}: {'refused: ' + r['refused'] if r['refused'] else 'MADE (not refused)'}" for r in c["real_songs"]]
@@ -422,10 +457,11 @@ def markdown(res: dict) -> str:
            "its value reaches the highest of the other sources (a rule fitted without it would let it through)."), "",
           "| reading | highest of single real sources | real sources passing (LOSO) | generator teachings below the real maximum |",
           "|---|---|---|---|"]
-    for k, r in res["chain_rule"].items():
+    for k, r in res["chain_rule"]["readings"].items():
         L.append(f"| {k} | {r['real_max']:.3f} | {r['real_passed_loso']} of {r['n_real']} | {r['generators_refused']} of {r['n_generators']} |")
     L += ["", "Per source and generator values:", ""]
-    for k, r in res["chain_rule"].items():
+    L += ["", f"Chosen: {res['chain_rule']['chosen']}.", ""]
+    for k, r in res["chain_rule"]["readings"].items():
         L.append(f"- {k}: real " + ", ".join(f"{s} {v:.2f}" for s, v in sorted(r["real_values"].items(), key=lambda kv: -kv[1]))
                  + "; generators " + ", ".join(f"{v:.2f}" for v in sorted(r["generator_values"], reverse=True)))
     return "\n".join(L) + "\n"

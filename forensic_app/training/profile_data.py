@@ -195,7 +195,7 @@ def real_plan(tracks: Iterable[tuple[str, str, float]]) -> list[Reading]:
     return out
 
 
-EXAMPLE_CODEC_S = 60.0  # re-encoded copies are made of the first minute (time: 2 shared cores)
+EXAMPLE_CODEC_S = 30.0  # re-encoded copies are made of the first 30 s (time: 2 shared cores)
 
 
 def example_plan(examples: Iterable[tuple[str, str, str]]) -> list[Reading]:
