@@ -228,7 +228,7 @@ def run_teach(t: Tables, name: str, X_orig, X_rows, row_example, exclude: set[st
 
 def teaching_checks(t: Tables, log, rules: TeachRules) -> dict:
     rng = random.Random(24)
-    out: dict = {"generators": [], "sources": [], "real_songs": [], "one_chain": []}
+    out: dict = {"generators": [], "sources": [], "real_songs": [], "one_chain": [], "too_small": []}
     test_whole = (~t.r_ref) & t.r_whole
     r_paths = np.array([r.path for r in t.re])
     # a generator the built-ins were trained without: taught from 5 examples, tested on its others
@@ -255,7 +255,8 @@ def teaching_checks(t: Tables, log, rules: TeachRules) -> dict:
     # five tracks of one real source (every source with enough tracks), the source out of the reference
     for src in sorted(set(t.r_src)):
         files = sorted(set(r_paths[(t.r_src == src) & t.r_whole]))
-        if len(files) < N_TEACH + 3:
+        if len(files) < N_TEACH + 1:  # at least one other track to test on
+            out["too_small"].append(f"{src} ({len(files)} tracks)")
             continue
         chosen = rng.sample(files, N_TEACH)
         mask = t.r_src == src
@@ -282,7 +283,8 @@ def teaching_checks(t: Tables, log, rules: TeachRules) -> dict:
         Xr_, rex = _teach_rows(t, np.isin(t.r_src, srcs), t.Xr, r_paths, chosen)
         Xo = _orig_rows(t.Xr, r_paths, t.r_whole, chosen)
         res = run_teach(t, "taught-real-songs", Xo, Xr_, rex, set(srcs), rules)
-        out["real_songs"].append({"sources": srcs, "refused": res["refused"]})
+        chain = res["chain"] if res["chain"] else _chain_unrefused(t, Xo, Xr_, rex, set(srcs))
+        out["real_songs"].append({"sources": srcs, "refused": res["refused"], "chain": chain})
         log(f"teach 5 real songs #{draw}: {res['refused'] or 'ACCEPTED'}")
     # five real songs of different sources through one encoder chain (their MP3 128k copies only)
     mp3 = np.array([r.variant == "mp3-128k" for r in t.re])
@@ -298,7 +300,8 @@ def teaching_checks(t: Tables, log, rules: TeachRules) -> dict:
         sel = mp3 & np.isin(r_paths, chosen)
         Xo = np.stack([t.Xr[sel & (r_paths == p)][0] for p in chosen])
         res = run_teach(t, "taught-mp3-chain", Xo, Xo, list(range(len(chosen))), set(srcs), rules)
-        row = {"sources": srcs, "refused": res["refused"]}
+        row = {"sources": srcs, "refused": res["refused"],
+               "chain": res["chain"] if res["chain"] else _chain_unrefused(t, Xo, Xo, list(range(len(chosen))), set(srcs))}
         if res["profile"] is not None:
             p = res["profile"]
             others = mp3 & ~np.isin(t.r_src, srcs)
@@ -348,6 +351,38 @@ def with_chain_rule(checks: dict, rule: dict) -> None:
     for r in checks["generators"]:
         if r["chain"]:
             r["chain_rule_refuses"] = r["chain"][key] < top
+    for r in checks["real_songs"] + checks["one_chain"]:
+        if r.get("chain"):
+            limit = max([v for s, v in vals.items() if s not in r["sources"]] or [0.0])
+            r["chain_rule_refuses"] = r["chain"][key] < limit
+
+
+def done_when(checks: dict) -> list[str]:
+    """The issue's done-when lines, with the chain rule applied as it would be at teaching time."""
+    def final_refused(r):
+        return bool(r.get("refused")) or bool(r.get("chain_rule_refuses"))
+
+    gens = checks["generators"]
+    ok = [r for r in gens if not final_refused(r) and r.get("detection_others", 0) >= 0.85 and r.get("fp_test_tracks", 1) == 0]
+    lines = [f"- Taught from 5 examples of a generator (no built-in involved): {len(ok)} of {len(gens)} teachings made a "
+             "profile that flags >= 85 % of the generator's other examples and no real test track; the others: "
+             + "; ".join(f"{r['generator']} #{r['draw']} "
+                         + (("refused (" + (r['refused'] or 'chain rule') + ")") if final_refused(r)
+                            else f"{_pct(r.get('detection_others', float('nan')))} detected")
+                         for r in gens if r not in ok) + "."]
+    songs = checks["real_songs"]
+    lines.append(f"- 5 real songs of different test sources: {sum(final_refused(r) for r in songs)} of {len(songs)} teachings refused.")
+    srcs = checks["sources"]
+    good = [r for r in srcs if final_refused(r) or r.get("flagged_others") == 0]
+    lines.append(f"- 5 tracks of one real source, every source with 6 or more tracks: {len(good)} of {len(srcs)} refused or "
+                 "flagging none of the source's other tracks; not so: "
+                 + (", ".join(f"{r['source']} ({r['flagged_others']} of {r['n_other']} flagged)" for r in srcs if r not in good) or "none")
+                 + ".")
+    chains = checks["one_chain"]
+    lines.append(f"- 5 real songs of different sources through one encoder (MP3 128k): {sum(final_refused(r) for r in chains)} of "
+                 f"{len(chains)} refused; the made ones flag " + ", ".join(r.get("flagged_other_mp3", "-") for r in chains if not final_refused(r))
+                 + " MP3 copies of other sources.")
+    return lines
 
 
 def run_study(cache: Path, out_md: Path, profiles_dir: Path | None) -> int:
@@ -373,12 +408,12 @@ def run_study(cache: Path, out_md: Path, profiles_dir: Path | None) -> int:
     with_chain_rule(checks, rule)
     if profiles_dir is not None and rule["chosen"] is not None:
         key = rule["chosen"]
-        (profiles_dir / "teaching.json").write_text(json.dumps(
+        (profiles_dir / "profile_teaching.json").write_text(json.dumps(
             {"chain_key": key, "chain_min": round(rule["readings"][key]["real_max"], 4),
              "note": "a taught profile whose examples read below chain_min (the highest value 5 tracks of one real "
                      "source of the reference reached) is refused as a production chain; "
                      "benchmarks/profiles_study.py study"}, indent=1))
-    res = {"builtin": rows, "pooled": pooled, "together": together, "checks": _jsonable(checks), "chain_rule": rule,
+    res = {"done_when": done_when(checks), "builtin": rows, "pooled": pooled, "together": together, "checks": _jsonable(checks), "chain_rule": rule,
            "n_examples": len(t.ex), "n_reference": len(t.re)}
     out_md.parent.mkdir(parents=True, exist_ok=True)
     out_md.with_suffix(".json").write_text(json.dumps(_jsonable(res), indent=1, ensure_ascii=False))
@@ -408,6 +443,7 @@ def markdown(res: dict) -> str:
          ("Made by `benchmarks/profiles_study.py study` from the fakeprint readings of `collect` "
           f"({res['n_examples']} example readings, {res['n_reference']} real readings). Figures are fractions of "
           "examples (files) or of real readings; 'n/a' where there was nothing to count."), ""]
+    L += ["## Done-when checks of #24 (teaching, with the production-chain rule below applied)", "", *res["done_when"], ""]
     L += ["## Built-in profiles (one per generator)", "",
           ("Detection: each example group held out of the fit in turn (a demo folder or table; one file at a time "
            "where a generator has fewer than 3 groups), at the profile's threshold (highest cross-validated real "
@@ -447,11 +483,14 @@ def markdown(res: dict) -> str:
     for r in c["sources"]:
         L.append(f"| {r['source']} | {r['split']} | {'refused: ' + r['refused'] if r['refused'] else 'made'} | {_rule(r)} | "
                  f"{str(r['flagged_others']) + ' of ' + str(r['n_other']) if 'flagged_others' in r else ''} |")
+    if c.get("too_small"):
+        L += ["", "Sources with too few tracks to teach 5 and test one: " + ", ".join(c["too_small"]) + "."]
     L += ["", "## Taught from 5 real songs of 5 different test sources", ""]
-    L += [f"- {', '.join(r['sources'])}: {'refused: ' + r['refused'] if r['refused'] else 'MADE (not refused)'}" for r in c["real_songs"]]
+    L += [f"- {', '.join(r['sources'])}: {'refused: ' + r['refused'] if r['refused'] else 'made'} without the chain rule; "
+          f"chain rule {_rule(r) or 'n/a'}" for r in c["real_songs"]]
     L += ["", "## Taught from 5 real songs of different sources through one encoder chain (MP3 128k copies)", ""]
     L += [f"- {', '.join(r['sources'])}: {'refused: ' + r['refused'] if r['refused'] else 'made; flags ' + r['flagged_other_mp3'] + ' MP3 copies of other sources'}"
-          for r in c["one_chain"]]
+          f"; chain rule {_rule(r) or 'n/a'}" for r in c["one_chain"]]
     L += ["", "## What separates a production chain from a generator", "",
           ("Each reading on the 5 taught examples (whether or not the teaching was refused); a source 'passes' when "
            "its value reaches the highest of the other sources (a rule fitted without it would let it through)."), "",

@@ -95,7 +95,7 @@ def read_examples(files: list[str]):
     import numpy as np
 
     from .core.input_facts import file_sha256
-    from .training.profile_data import CODEC_VARIANTS, fakeprint_variant, read_mono
+    from .training.profile_data import CODEC_VARIANTS, EXAMPLE_CODEC_S, fakeprint_variant, read_mono
 
     orig, rows, owner, kept, warnings, digests = [], [], [], [], [], {}
     for f in files:
@@ -120,7 +120,7 @@ def read_examples(files: list[str]):
         orig.append(fp)
         rows.append(fp)
         owner.append(i)
-        head = x[: int(60 * rate)]
+        head = x[: int(EXAMPLE_CODEC_S * rate)]  # re-encoded as in the built-in profiles' training
         for v in CODEC_VARIANTS:
             try:
                 fv = fakeprint_variant(head, rate, v)
