@@ -151,6 +151,8 @@ def builtin_profiles(t: Tables, log) -> tuple[list[Profile], list[dict]]:
     """One profile per generator (all its examples and their re-encodings) against the reference split;
     detection leave-one-example-group-out, after re-encoding, false positives per test source."""
     profiles, rows = [], []
+    ex_dir = Path(t.ex[0].path).parents[1]
+    manifest = {str(ex_dir / e["file"]): e for e in json.loads((ex_dir / "manifest.json").read_text())["examples"]}
     ref = t.reference()
     test = ~t.r_ref
     for gen in sorted(set(t.e_gen)):
@@ -175,10 +177,11 @@ def builtin_profiles(t: Tables, log) -> tuple[list[Profile], list[dict]]:
                       "fp_test_sources_max": round(max(fp_test.values(), default=0.0), 4),
                       "fp_reference_loso_max": round(max(fit.fp_loso.values(), default=0.0), 4),
                       "n_reference_readings": int(ref.sum()), "n_reference_sources": len(set(t.r_src[ref]))}
-        srcs = sorted({(r.path.split("/")[-2], r.group) for r, mm in zip(t.ex, m) if mm})
+        used = sorted(set(paths))
+        sources = tuple({k: manifest[p_][k] for k in ("repository", "commit", "path", "sha256")}
+                        for p_ in used if p_ in manifest)
         p = Profile(generator=gen, version=info.version, architecture=info.architecture, weights=fit.weights,
-                    bias=fit.bias, threshold_logit=fit.threshold, n_examples=n_files,
-                    sources=({"manifest": "forensic-app data generators", "groups": sorted({g for _, g in srcs})},),
+                    bias=fit.bias, threshold_logit=fit.threshold, n_examples=n_files, sources=sources,
                     validation=validation, created=today(), kind="built-in")
         profiles.append(p)
         rows.append({"generator": gen, "n_files": n_files, "n_groups": len(set(groups)), **validation,

@@ -13,6 +13,7 @@ import pytest
 from forensic_app.core.fakeprint import measure_fakeprint
 from forensic_app.training.profiles import (
     Refused,
+    TeachRules,
     chain_evidence,
     fit_profile_model,
     teach,
@@ -84,3 +85,17 @@ def test_threshold_is_above_every_cross_validated_real_reading(reference, genera
     fit = fit_profile_model(generator_fps[:5], [str(i) for i in range(5)], X_ref, sources)
     assert fit.threshold == pytest.approx(fit.cv_real.max() + 1.0)
     assert set(fit.fp_loso) == set(sources) and max(fit.fp_loso.values()) <= 0.01
+
+
+def test_a_fingerprint_off_every_decoder_lattice_is_refused_as_a_production_chain(reference, generator_fps):
+    """The chain rule: a taught profile whose evidence does not gather on one upsampling lattice k*rate/P
+    of the comb catalogue more than single real sources' did is refused (the decoder stand-in passes a
+    realistic limit and is refused by an impossible one)."""
+    X_ref, sources = reference
+    taught = generator_fps[:5]
+    ok = teach("toy", taught, taught, list(range(5)), X_ref, sources,
+               rules=TeachRules(chain_key="lattice_enrichment", chain_min=4.13))
+    assert ok.validation["chain"]["lattice_enrichment"] > 4.13
+    with pytest.raises(Refused, match="production chain"):
+        teach("toy", taught, taught, list(range(5)), X_ref, sources,
+              rules=TeachRules(chain_key="lattice_enrichment", chain_min=1e6))
