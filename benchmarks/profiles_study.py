@@ -382,9 +382,9 @@ def done_when(checks: dict) -> list[str]:
                  + (", ".join(f"{r['source']} ({r['flagged_others']} of {r['n_other']} flagged)" for r in srcs if r not in good) or "none")
                  + ".")
     chains = checks["one_chain"]
+    made = [r.get("flagged_other_mp3", "-") for r in chains if not final_refused(r)]
     lines.append(f"- 5 real songs of different sources through one encoder (MP3 128k): {sum(final_refused(r) for r in chains)} of "
-                 f"{len(chains)} refused; the made ones flag " + ", ".join(r.get("flagged_other_mp3", "-") for r in chains if not final_refused(r))
-                 + " MP3 copies of other sources.")
+                 f"{len(chains)} refused" + (f"; the made ones flag {', '.join(made)} MP3 copies of other sources." if made else "."))
     return lines
 
 

@@ -125,7 +125,7 @@ def fp_leave_one_source_out(cv_real: np.ndarray, sources: Sequence[str], margin:
 _FREQS = FREQS_HZ[BAND]
 
 
-def _lattices(min_f0_hz: float = 100.0, tol_bins: int = 1) -> list[tuple[float, np.ndarray]]:
+def _lattices(min_f0_hz: float = 100.0, tol_bins: int = 0) -> list[tuple[float, np.ndarray]]:
     """(f0, boolean mask over the fakeprint's bins within ``tol_bins`` of k*f0) for the catalogue's combs."""
     step = _FREQS[1] - _FREQS[0]
     out = []
@@ -222,7 +222,8 @@ def teach(name: str, X_orig: np.ndarray, X_rows: np.ndarray, row_example: Sequen
     """A user profile from examples, or :class:`Refused` with the reason.
 
     X_orig: (n_examples, 3585) one reading per readable example as it is; X_rows: every reading of
-    the examples (as they are and re-encoded), ``row_example`` the example each row belongs to.
+    the examples (as they are and re-encoded), ``row_example`` the example each row belongs to; the
+    first row of each example must be the example as it is.
     """
     n = len(X_orig)
     if n < rules.min_examples:
@@ -230,7 +231,8 @@ def teach(name: str, X_orig: np.ndarray, X_rows: np.ndarray, row_example: Sequen
                       f"{rules.min_examples} (files between 1 and 8 kHz loud enough, longer than 0.5 s)")
     fit = fit_profile_model(X_rows, [str(i) for i in row_example], X_real, real_sources, k=k)
     ex = np.asarray(row_example)
-    per_example = np.array([np.nanmax(fit.cv_examples[ex == i]) if np.any(ex == i) else np.nan for i in range(n)])
+    # judged on each example as it is (its first row): a re-encoded copy can score high for its codec alone
+    per_example = np.array([fit.cv_examples[np.flatnonzero(ex == i)[0]] if np.any(ex == i) else np.nan for i in range(n)])
     detected = float(np.nanmean(per_example >= fit.threshold))
     if detected < rules.min_cv_detection:
         raise Refused(f"the examples cannot be told apart from real music: held out one at a time, {detected:.0%} "

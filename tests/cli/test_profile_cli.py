@@ -9,8 +9,7 @@ import pytest
 import soundfile as sf
 
 from forensic_app.cli import main
-from forensic_app.core.fakeprint import measure_fakeprint
-from forensic_app.training.profile_data import Reading, save_table
+from forensic_app.training.profile_data import Reading, fakeprint_variant, save_table
 from forensic_app.training.synth import music_like
 
 RATE = 16000
@@ -37,13 +36,16 @@ def files(tmp_path_factory):
         sf.write(p, music_like(12.0, RATE, seed=9000 + i), RATE, subtype="PCM_16")
         real.append(str(p))
     rows, X = [], []
+    codecs = ("mp3-128k", "aac-128k", "opus-64k")
     for s in range(6):
         for i in range(6):
-            f, _, _ = measure_fakeprint(music_like(12.0, RATE, seed=1000 + 100 * s + i))
-            rows.append(Reading(f"mem:{s}/{i}", f"source-{s}", "real", group=f"source-{s}"))
-            X.append(f)
+            x = music_like(12.0, RATE, seed=1000 + 100 * s + i)
+            for variant in ("orig", codecs[(s + i) % 3]):  # the reference holds the codecs examples are read through
+                rows.append(Reading(f"mem:{s}/{i}", f"source-{s}", "real", variant, group=f"source-{s}"))
+                X.append(fakeprint_variant(x, RATE, variant))
     ref = d / "reference.npz"
     save_table(ref, rows, np.asarray(X))
+    (d / "profile_teaching.json").write_text(json.dumps({"chain_key": "lattice_enrichment", "chain_min": 4.13}))
     return {"gen": gen, "real": real, "ref": str(ref), "dir": d}
 
 
@@ -53,10 +55,11 @@ def data_dir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def _one_line_refusal(capsys, rc: int, words: str) -> None:
+def _one_line_refusal(capsys, rc: int, *words: str) -> None:
+    """Exit 2 and one 'profile:' line on stderr, holding one of ``words``."""
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2
-    assert [line for line in err if line.startswith("profile:")] == [err[-1]] and words in err[-1]
+    assert [line for line in err if line.startswith("profile:")] == [err[-1]] and any(w in err[-1] for w in words)
 
 
 def test_teach_list_show_export_import_remove(files, data_dir, capsys, tmp_path):
@@ -91,7 +94,7 @@ def test_refusals_exit_2_with_one_line(files, data_dir, capsys):
     _one_line_refusal(capsys, main(["profile", "add", "two", *files["gen"][:2], "--reference", files["ref"]]),
                       "at least 3")
     _one_line_refusal(capsys, main(["profile", "add", "songs", *files["real"], "--reference", files["ref"]]),
-                      "cannot be told apart from real music")
+                      "cannot be told apart from real music", "production chain")
     _one_line_refusal(capsys, main(["profile", "add", "../x", *files["gen"], "--reference", files["ref"]]),
                       "not a usable name")
     assert not list((data_dir / "profiles").glob("*.json")) if (data_dir / "profiles").exists() else True
