@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 import scipy.fft
@@ -55,7 +54,7 @@ class FakeprintModel:
     bias: float
 
     @classmethod
-    def load(cls, path: Path) -> "FakeprintModel":
+    def load(cls, path: Path) -> FakeprintModel:
         with np.load(path) as z:
             w, b = np.asarray(z["weights"], np.float64).reshape(-1), float(np.asarray(z["bias"]).reshape(-1)[0])
         if w.size != int(BAND.sum()):
@@ -72,7 +71,7 @@ class FakeprintEvidence:
     (frequency Hz, contribution to the logit) of the bins that weigh most, strongest first.
     """
 
-    logit: Optional[float]
+    logit: float | None
     reason: str
     measured_share: float
     seconds_used: float
@@ -115,19 +114,31 @@ def fakeprint_of(spectrum_db: np.ndarray) -> tuple[np.ndarray, float]:
     return residue / (residue.max() + 1e-6), float(np.mean(band > HULL_FLOOR_DB))
 
 
+def measure_fakeprint(mono_16k: np.ndarray) -> tuple[np.ndarray | None, float, str]:
+    """(n,) mono 16 kHz samples (first 300 s used) -> ((3585,) fakeprint or None, measured share, reason).
+
+    The fakeprint is None when the audio is shorter than one frame or too quiet between 1 and
+    8 kHz to describe anything but the hull floor; ``reason`` then says why (else ""). Every
+    model over the fakeprint (the third-party one, generator profiles) reads it through here.
+    """
+    x = np.asarray(mono_16k)[: int(MAX_S * RATE_HZ)]
+    if x.size <= N_FFT // 2:
+        return None, 0.0, f"the audio is shorter than one analysis frame ({N_FFT / RATE_HZ:.2f} s)"
+    fp, share = fakeprint_of(mean_spectrum_db(x))
+    if share < MIN_MEASURED_SHARE or fp.max() < 0.5:
+        return None, share, ("the audio between 1 and 8 kHz is too quiet for this detector: only "
+                             f"{share:.0%} of it lies above its -45 dB floor")
+    return fp, share, ""
+
+
 def score_fakeprint(mono_16k: np.ndarray, model: FakeprintModel, n_top: int = 8) -> FakeprintEvidence:
     """The detector on (n,) mono 16 kHz samples (only the first 300 s are used)."""
     x = np.asarray(mono_16k)[: int(MAX_S * RATE_HZ)]
     freqs = FREQS_HZ[BAND]
-    empty = np.zeros(freqs.size)
-    if x.size <= N_FFT // 2:
-        return FakeprintEvidence(None, f"the audio is shorter than one analysis frame ({N_FFT / RATE_HZ:.2f} s)",
-                                 0.0, x.size / RATE_HZ, freqs, empty, ())
-    fp, share = fakeprint_of(mean_spectrum_db(x))
-    if share < MIN_MEASURED_SHARE or fp.max() < 0.5:
-        return FakeprintEvidence(None, "the audio between 1 and 8 kHz is too quiet for this detector: only "
-                                 f"{share:.0%} of it lies above its -45 dB floor", share, x.size / RATE_HZ,
-                                 freqs, fp, ())
+    fp, share, reason = measure_fakeprint(x)
+    if fp is None:
+        curve = fakeprint_of(mean_spectrum_db(x))[0] if x.size > N_FFT // 2 else np.zeros(freqs.size)
+        return FakeprintEvidence(None, reason, share, x.size / RATE_HZ, freqs, curve, ())
     contrib = fp * model.weights
     order = np.argsort(-contrib)[:n_top]
     top = tuple((float(freqs[i]), float(contrib[i])) for i in order if contrib[i] > 0)
@@ -153,9 +164,18 @@ class FakeprintStream:
         self._parts.append(y)
         self._n += y.size
 
-    def finish(self, model: FakeprintModel) -> FakeprintEvidence:
+    @property
+    def full(self) -> bool:
+        """True once 300 s have been collected (later blocks are ignored)."""
+        return self._n >= self._limit
+
+    def samples(self) -> np.ndarray:
+        """Flush the resampler and return the collected (n,) float32 16 kHz samples (call once)."""
         if self._resampler is not None and self._n < self._limit:
             self.add(np.zeros(0, np.float32), last=True)
         x = np.concatenate(self._parts) if self._parts else np.zeros(0, np.float32)
         self._parts = []
-        return score_fakeprint(x, model)
+        return x
+
+    def finish(self, model: FakeprintModel) -> FakeprintEvidence:
+        return score_fakeprint(self.samples(), model)

@@ -1,4 +1,5 @@
-"""CLI glue: ``forensic-app data build [--cache-dir DIR] [--subset small|full] [--families ...]``.
+"""CLI glue: ``forensic-app data build [--cache-dir DIR] [--subset small|full] [--families ...]`` and
+``forensic-app data generators --from DIR --out DIR`` (examples of real generators, :mod:`.generator_examples`).
 
 ``register(subparsers)`` is called by the app's cli.py with argparse's ``add_subparsers()``
 result; each leaf sets ``func=lambda args: exit_code``. Standalone:
@@ -52,12 +53,43 @@ def run_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_generators_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="from_dir", type=Path, required=True, metavar="DIR",
+                        help="folder holding git directories of the demo-page repositories (<owner>+<name>/repo)")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="where the examples and manifest.json (generator, repository, commit, path) go")
+    parser.set_defaults(func=run_generators)
+
+
+def run_generators(args: argparse.Namespace) -> int:
+    from .generator_examples import collect_examples
+
+    if not args.from_dir.is_dir():
+        print(f"data generators: no folder {args.from_dir}", file=sys.stderr)
+        return 2
+    manifest = collect_examples(args.from_dir, args.out, log=lambda m: print(m, file=sys.stderr))
+    if not manifest["examples"]:
+        print(f"data generators: no examples found under {args.from_dir}", file=sys.stderr)
+        return 2
+    counts: dict[str, int] = {}
+    for e in manifest["examples"]:
+        counts[e["generator"]] = counts.get(e["generator"], 0) + 1
+    for g, n in sorted(counts.items()):
+        print(f"{g}: {n}")
+    if manifest["absent"]:
+        print(f"({len(manifest['absent'])} files absent from the copies: listed in manifest.json)")
+    print(args.out / "manifest.json")
+    return 0
+
+
 def register(subparsers) -> None:
-    """Add ``data build`` to the app's CLI."""
+    """Add ``data build`` and ``data generators`` to the app's CLI."""
     data = subparsers.add_parser("data", help="build the training / calibration dataset")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     build = data_sub.add_parser("build", help="make real and content-matched fake 10-s segments (resumable)")
     add_build_arguments(build)
+    gens = data_sub.add_parser("generators", help="copy examples of real generators out of their demo-page git directories")
+    add_generators_arguments(gens)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -65,6 +97,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="make real and content-matched fake 10-s segments (resumable)")
     add_build_arguments(build)
+    add_generators_arguments(sub.add_parser("generators", help="copy examples of real generators out of git directories"))
     args = parser.parse_args(argv)
     return args.func(args)
 
