@@ -42,6 +42,9 @@ def shifted(item: Any, by_s: float) -> Any:
     return dataclasses.replace(item, time_edges_s=np.asarray(item.time_edges_s) + by_s)
 
 
+VERDICT_SHARE, VERDICT_MIN_PX = 0.4, 140  # the most of a lane's header width the verdict chip may take
+
+
 class ElidedLabel(QtWidgets.QLabel):
     """A one-line label that ends in an ellipsis when its lane is narrower than its text; ``text()``, the size
     hint (the room it asks for) and the tooltip keep the whole text."""
@@ -101,11 +104,10 @@ class LaneWidget(QtWidgets.QFrame):
         self.solo = self._toggle("S", "Solo: play only the soloed lanes")
         header = QtWidgets.QHBoxLayout()
         header.setContentsMargins(6, 3, 6, 0)
-        # the title and the verdict share what the buttons leave (3 : 2), each eliding its own text: a long file
-        # name never hides the verdict, a long verdict never hides which file the lane is
-        self.verdict_chip.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        # the verdict takes what it needs up to a share of the lane (resizeEvent), the title the rest, each
+        # eliding its own text: a long file name never hides the verdict, a long verdict never hides the file
         header.addWidget(self.title, 3)
-        header.addWidget(self.verdict_chip, 2)
+        header.addWidget(self.verdict_chip)
         header.addStretch(1)
         self.status.setWordWrap(True)  # its own row: what was reused, re-analysed or went wrong, in full
         self.status.setContentsMargins(8, 0, 6, 0)
@@ -171,6 +173,10 @@ class LaneWidget(QtWidgets.QFrame):
         self.title.setText(f"<b>{html.escape(label)}</b>" + (f" {grey.format(html.escape(name))}" if name else "")
                            + (" " + grey.format(shift) if shift else ""))
         self.title.setToolTip(f"{self.label}: {self.file_name}" + (f" {shift}" if shift else ""))
+
+    def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        self.verdict_chip.setMaximumWidth(max(VERDICT_MIN_PX, int(self.width() * VERDICT_SHARE)))
+        super().resizeEvent(ev)
 
     def eventFilter(self, obj: QtCore.QObject, ev: QtCore.QEvent) -> bool:  # noqa: N802 - Qt's name
         if obj is self.title and ev.type() == QtCore.QEvent.Type.Resize:
