@@ -24,6 +24,7 @@ from ..core.result import AnalysisResult, Spectrogram
 from ..core.vocabulary import VERDICT_COLOURS, format_offset, format_probability, format_range
 from ..core.waveform import WaveformOverview, envelope_from_reader
 from . import colours
+from .elided_label import ElidedLabel
 from .spectrogram_view import AnalysisView, Mark
 from .waveform_view import WaveformPlot
 
@@ -43,26 +44,6 @@ def shifted(item: Any, by_s: float) -> Any:
 
 
 VERDICT_SHARE, VERDICT_MIN_PX = 0.4, 140  # the most of a lane's header width the verdict chip may take
-
-
-class ElidedLabel(QtWidgets.QLabel):
-    """A one-line label that ends in an ellipsis when its lane is narrower than its text; ``text()``, the size
-    hint (the room it asks for) and the tooltip keep the whole text."""
-
-    MIN_WIDTH_PX = 60
-
-    def minimumSizeHint(self) -> QtCore.QSize:  # noqa: N802 - Qt's name
-        return QtCore.QSize(self.MIN_WIDTH_PX, super().minimumSizeHint().height())
-
-    def paintEvent(self, ev: QtGui.QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        painter = QtGui.QPainter(self)
-        option = QtWidgets.QStyleOption()
-        option.initFrom(self)
-        self.style().drawPrimitive(QtWidgets.QStyle.PrimitiveElement.PE_Widget, option, painter, self)  # the chip
-        rect = self.contentsRect()
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        text = self.fontMetrics().elidedText(self.text(), QtCore.Qt.TextElideMode.ElideRight, rect.width())
-        painter.drawText(rect, int(self.alignment()), text)
 
 
 class LaneWidget(QtWidgets.QFrame):

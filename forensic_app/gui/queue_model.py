@@ -188,22 +188,6 @@ class QueueTable(QtWidgets.QTableView):
         self.scrollTo(index)
 
 
-class ElidedLabel(QtWidgets.QLabel):
-    """One line that ends in an ellipsis where its room ends, never widening the window (the whole text stays
-    in ``text()``; the caller puts it in the tooltip)."""
-
-    def __init__(self, parent: Optional[QtWidgets.QWidget] = None):
-        super().__init__(parent)
-        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
-
-    def paintEvent(self, _ev: QtGui.QPaintEvent) -> None:  # noqa: N802
-        painter = QtGui.QPainter(self)
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), QtCore.Qt.TextElideMode.ElideRight, rect.width())
-        self.style().drawItemText(painter, rect, int(self.alignment()), self.palette(), self.isEnabled(), text,
-                                  self.foregroundRole())
-
-
 class NoteDialog(QtWidgets.QDialog):
     """A one-line note on one file: Enter saves, Esc cancels. Non-modal for the caller (``open()``)."""
 

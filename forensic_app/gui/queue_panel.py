@@ -23,7 +23,8 @@ from ..batch import triage
 from ..batch.decisions import Decision, DecisionLog, default_reviewer
 from ..core.vocabulary import VERDICT_SHORT
 from .jobs import Job, JobRunner
-from .queue_model import (COLUMNS, KEYS_HINT, PATH_ROLE, ROW_ROLE, ElidedLabel, NoteDialog, QueueFilter, QueueModel,
+from .elided_label import ElidedLabel
+from .queue_model import (COLUMNS, KEYS_HINT, PATH_ROLE, ROW_ROLE, NoteDialog, QueueFilter, QueueModel,
                           QueueTable)
 
 ALL = "All verdicts"
@@ -157,7 +158,7 @@ class QueuePanel(QtWidgets.QWidget):
         self.export_log_button.clicked.connect(self._on_export_log)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setFormat("%v / %m files")
-        self.status_label = ElidedLabel()  # a long line ends in an ellipsis rather than widen the window
+        self.status_label = ElidedLabel(grows=False)  # a long line ends in an ellipsis rather than widen the window
         self._say(kept or "Add files or a folder to analyse them in the background.")
         self.keys_label = QtWidgets.QLabel(KEYS_HINT)
         self.keys_label.setStyleSheet("color: #707080;")
