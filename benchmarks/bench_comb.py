@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from forensic_app.core.comb import CombAnalyzer
+from forensic_app.core.detectors.comb import CombAnalyzer
 
 
 def make_track(seconds: float, rate_hz: int = 44100, seed: int = 0) -> np.ndarray:

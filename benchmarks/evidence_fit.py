@@ -85,7 +85,7 @@ def fit(rows_path: Path, write: bool = False, write_report: bool = False) -> int
             return False
         return r["stationarity"] is None or r["stationarity"] >= STATIC_THRESHOLD
 
-    from forensic_app.core.comb_reading import LOCK_MAX_OFFSET_BINS
+    from forensic_app.core.detectors.comb.reading import LOCK_MAX_OFFSET_BINS
     from forensic_app.core.fusion import EvidenceRules, comb_counts as decide_comb_counts
 
     def comb_counts(r) -> bool:

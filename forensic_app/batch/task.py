@@ -109,7 +109,7 @@ def _peak_rss_mb() -> Optional[float]:
 def _where_the_evidence_is(result: Any) -> dict[str, Any]:
     """Which line of evidence gave the verdict's probability, the window that scores highest ([start_s, end_s];
     None when none stands out), and the comb's spacing and closest architecture where it found a line pattern."""
-    from ..core.comb_reading import comb_grade
+    from ..core.detectors.comb.reading import comb_grade
 
     top = result.strongest_window()
     comb = result.comb if result.comb is not None and comb_grade(result.comb) != "none" else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from forensic_app.core.comb import comb_grade
+from forensic_app.core.detectors.comb import comb_grade
 from forensic_app.core.result import AnalysisResult, DetectorEvidence
 from forensic_app.core.vocabulary import HELD_WORDS, coverage_line, format_probability, format_range
 

@@ -21,7 +21,7 @@ from .audio import no_audio_error, open_audio
 from .bundle import ALLOW_OPTION
 from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info, unchanged_since
 from .mono import Downmix
-from .comb import CombReference, comb_finding, comb_locked
+from .detectors.comb import CombReference, comb_finding, comb_locked
 from .decoded import PcmSource
 from .errors import unusable_input
 from .fakeprint import FakeprintEvidence

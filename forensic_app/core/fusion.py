@@ -42,7 +42,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .calibration import Calibration, sigmoid
-from .comb_reading import LOCK_MAX_OFFSET_BINS
+from .detectors.comb.reading import LOCK_MAX_OFFSET_BINS
 from .content import STATIC_THRESHOLD
 
 CAP_MARGIN = 0.02  # a capped probability stays this far below the likely_fake threshold

@@ -14,7 +14,7 @@ from typing import Optional
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from .comb import CombAnalyzer, CombReference
+from .detectors.comb import CombAnalyzer, CombReference
 from .content import ContentMeter, Stationarity
 from .fakeprint import FakeprintEvidence, FakeprintModel, FakeprintStream
 from .result import CombEvidence

@@ -19,7 +19,7 @@ from typing import Any, Optional
 import numpy as np
 
 from .calibration import Calibration, bootstrap_interval
-from .comb import FEATURE_CLIP
+from .detectors.comb import FEATURE_CLIP
 from .fusion import Decision, EvidenceRules, decide
 
 WINDOW_CELLS = 4  # heatmap columns per window (about 3 s)

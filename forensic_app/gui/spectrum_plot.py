@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from ..core.comb_reading import comb_grade
+from ..core.detectors.comb.reading import comb_grade
 from ..core.result import CombEvidence
 from ..core.spectrum import Peak, Spectrum, loudest_peak, nearest_peak, peak_lines
 from . import colours

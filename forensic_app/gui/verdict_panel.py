@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from ..core.comb import comb_finding
+from ..core.detectors.comb import comb_finding
 from ..core.result import AnalysisResult, CombEvidence, InputInfo
 from ..core.robustness import points_change, reference_probability, reference_row
 from ..core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, VERDICT_MEANING, coverage_line, format_probability, format_range

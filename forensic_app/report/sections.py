@@ -13,7 +13,7 @@ from reportlab.lib.colors import HexColor
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
-from forensic_app.core.comb import comb_finding, comb_grade
+from forensic_app.core.detectors.comb import comb_finding, comb_grade
 from forensic_app.core.result import VERDICT_WORDS, VERDICTS, AnalysisResult
 from forensic_app.core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, probability_words, coverage_line, format_probability, format_range
 from forensic_app.core.vocabulary import MODIFIED_MODEL_NOTE, MODIFIED_MODEL_WORDS

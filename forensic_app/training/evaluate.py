@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.comb import analyze_comb
+from ..core.detectors.comb import analyze_comb
 from ..core.fusion import EvidenceRules
 from ..core.scoring import score_track
 from ..core.spectrogram import FeatureContract, compute_features
@@ -199,7 +199,7 @@ def run_evaluate(args) -> int:
         res["verdicts"]["all_kinds"] = kt["all_real"]
     cnn_only = np.array([float(cal.window_probability(np.array([t]))[0]) for t in s["track_logit"]])
     res["cnn_auc_by_family"] = auc_by_family(cnn_only, rows)
-    from ..core.comb import CombReference
+    from ..core.detectors.comb import CombReference
 
     ref = CombReference.from_json(model.comb_reference_path) if model.comb_reference_path else None
     z1 = ref.threshold_for_fp_rate(0.01) if ref is not None else 6.0

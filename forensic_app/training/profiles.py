@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..core.comb_catalogue import candidate_combs
+from ..core.detectors.comb.catalogue import candidate_combs
 from ..core.fakeprint import BAND, FREQS_HZ
 from ..core.profiles import Profile, today
 

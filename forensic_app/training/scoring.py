@@ -1,7 +1,7 @@
 """Scoring dataset segments the same way analyze() scores a track, plus calibration fitting.
 
 Segment scores: the network's per-cell fake logits -> window logits -> track logit, and the
-learned fusion's inputs, through core.scoring (the functions analyze() scores a file with). Comb z-scores come from core.comb on the segment audio and are cached
+learned fusion's inputs, through core.scoring (the functions analyze() scores a file with). Comb z-scores come from core.detectors.comb on the segment audio and are cached
 (they do not depend on the network).
 """
 
@@ -17,7 +17,7 @@ import soundfile as sf
 import torch
 
 from ..core.calibration import Calibration, comb_term
-from ..core.comb import COMB_VERSION, CombReference, analyze_comb, fit_reference
+from ..core.detectors.comb import COMB_VERSION, CombReference, analyze_comb, fit_reference
 from ..core.model import PatchCNN, fuse_for_inference
 from ..core.fakeprint import FakeprintModel
 from ..core.meters import TrackMeters

@@ -12,7 +12,7 @@ from scipy.ndimage import median_filter
 import soxr
 from scipy.signal import welch
 
-from forensic_app.core.comb import (
+from forensic_app.core.detectors.comb import (
     CombAnalyzer,
     CombReference,
     analyze_comb,
@@ -20,7 +20,7 @@ from forensic_app.core.comb import (
     comb_recipe,
     fit_reference,
 )
-from forensic_app.core.comb_catalogue import DEFAULT_CATALOGUE, Architecture, candidate_combs
+from forensic_app.core.detectors.comb.catalogue import DEFAULT_CATALOGUE, Architecture, candidate_combs
 from forensic_app.core.errors import ModelError
 from forensic_app.core.scoring import clipped_comb_z
 from forensic_app.training.synth import music_like
@@ -252,7 +252,7 @@ def test_comb_feature_without_evidence_is_neutral():
 
 
 def test_findings_never_call_chance_lines_evidence():
-    from forensic_app.core.comb import Z_STRONG, Z_WEAK, comb_finding, comb_grade
+    from forensic_app.core.detectors.comb import Z_STRONG, Z_WEAK, comb_finding, comb_grade
     from forensic_app.core.result import CombEvidence
 
     def ev(z):
@@ -273,7 +273,7 @@ def test_findings_never_call_chance_lines_evidence():
 def test_the_vectorised_null_statistics_give_the_nan_aware_recipe_s_z():
     """Without gaps in the null the scorer takes vectorised medians and quantiles; they must
     give the z of the nan-aware recipe (which it keeps for nulls with gaps)."""
-    from forensic_app.core.comb_scoring import CombScorer, line_prominence
+    from forensic_app.core.detectors.comb.scoring import CombScorer, line_prominence
 
     rng = np.random.default_rng(3)
     df = RATE / 16384

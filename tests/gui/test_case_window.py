@@ -75,7 +75,7 @@ def test_four_stems_light_the_decoded_lane_and_the_finding_names_it(case_window,
     assert win.spectrum.spectrum is not None and win.spectrum.title().startswith("vocals: Spectrum at")
     assert win.spectrum.comb_marks.data.size > 0  # the decoder's lines are marked
     # a lane whose comb found nothing gets no comb lines (a bass stem once showed "lines every 600 Hz")
-    from forensic_app.core.comb_reading import comb_grade
+    from forensic_app.core.detectors.comb.reading import comb_grade
 
     quiet = [w for w in win.lanes if w.result.comb is not None and comb_grade(w.result.comb) == "none"]
     assert quiet, [w.result.comb.z_score for w in win.lanes if w.result.comb is not None]

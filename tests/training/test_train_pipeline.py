@@ -135,7 +135,7 @@ def test_kinds_train_but_leave_calibration_and_the_comb_reference_to_real_record
     for real music in the comb reference; it is still a real segment that training draws."""
     import shutil
 
-    from forensic_app.core.comb_reference import CombReference
+    from forensic_app.core.detectors.comb.reference import CombReference
     from forensic_app.training import kinds
 
     data = tmp_path / "data"

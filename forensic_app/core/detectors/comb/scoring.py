@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse
 from scipy.ndimage import maximum_filter1d
 
-from .comb_catalogue import CombCandidate
+from .catalogue import CombCandidate
 
 FLOOR_WIDTH_HZ = 200.0  # median filter that gives the spectral floor
 MIN_LINE_HZ = 200.0  # lines below this sit among bass partials and window leakage from DC

@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from .result import CombEvidence
+from ...result import CombEvidence
 
 # Suggested reading of the best z until a CombReference fitted on the real corpus says
 # better. Measured: 5 CC tracks <= 3.8 (13 30-s excerpts <= 3.0), 20 synthetic songs

@@ -14,7 +14,7 @@ from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
-from .errors import ModelError
+from ...errors import ModelError
 
 
 @dataclass

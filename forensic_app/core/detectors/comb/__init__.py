@@ -2,7 +2,7 @@
 
 Decoders that upsample with transposed convolutions leave faint spectral lines at the
 multiples of ``run_rate / P`` (``P`` a partial product of the strides, see
-:mod:`forensic_app.core.comb_catalogue`). A few dB is invisible in one short frame but
+:mod:`forensic_app.core.detectors.comb.catalogue`). A few dB is invisible in one short frame but
 stands out in a spectrum averaged over tens of seconds. The recipe:
 
 1. average power spectrum (Hann window, ``n_fft`` bins, 50 % overlap) over the track and
@@ -35,15 +35,15 @@ import numpy as np
 import scipy.fft
 from scipy.ndimage import median_filter
 
-from .comb_catalogue import (
+from .catalogue import (
     CATALOGUE_VERSION,
     Architecture,
     candidate_combs,
     catalogue_fingerprint,
 )
-from .comb_reference import CombReference  # noqa: F401 - re-exported: the public comb API
-from .comb_reference import fit_reference as _fit_reference
-from .comb_scoring import (  # noqa: F401 - the recipe's constants are part of the public comb API
+from .reference import CombReference  # noqa: F401 - re-exported: the public comb API
+from .reference import fit_reference as _fit_reference
+from .scoring import (  # noqa: F401 - the recipe's constants are part of the public comb API
     FLOOR_WIDTH_HZ,
     JITTERS,
     MIN_LINE_HZ,
@@ -55,7 +55,7 @@ from .comb_scoring import (  # noqa: F401 - the recipe's constants are part of t
     line_prominence,
     scorer_for,
 )
-from .comb_reading import (  # noqa: F401 - re-exported: the public comb API
+from .reading import (  # noqa: F401 - re-exported: the public comb API
     FEATURE_CLIP,
     LOCK_MAX_OFFSET_BINS,
     LOCK_MIN_LINES,
@@ -66,8 +66,8 @@ from .comb_reading import (  # noqa: F401 - re-exported: the public comb API
     comb_locked,
     line_offsets_bins,
 )
-from .errors import ModelError
-from .result import CombEvidence
+from ...errors import ModelError
+from ...result import CombEvidence
 
 COMB_VERSION = "2"  # bump when the recipe below changes: stored references become invalid
 

@@ -12,7 +12,7 @@ depend on the architecture and the run rate only, not on the weights, so a catal
 ratio; such uses are listed as their own entries.
 
 Nothing here looks at audio: :func:`candidate_combs` turns the catalogue into the
-deduplicated list of comb spacings that :mod:`forensic_app.core.comb` tests.
+deduplicated list of comb spacings that :mod:`forensic_app.core.detectors.comb` tests.
 """
 
 from __future__ import annotations
