@@ -71,7 +71,7 @@ def _progress_enabled(args) -> bool:
 
 def _human(result) -> str:
     from .core.outputs import printable
-    from .core.vocabulary import (HELD_WORDS, MODIFIED_MODEL_NOTE, PROBABILITY_LABEL, coverage_line, format_probability,
+    from .core.vocabulary import (HELD_WORDS, MODIFIED_MODEL_NOTE, PROBABILITY_LABEL, format_probability,
                                   format_range)
 
     lo, hi = result.interval
@@ -80,7 +80,7 @@ def _human(result) -> str:
              f"  {PROBABILITY_LABEL.lower().replace('probability', 'Probability', 1)}: "
              f"{format_probability(result.probability_fake)}"
              + (f". {HELD_WORDS[result.held]}" if result.held else f" (plausible range {format_range(lo, hi)})"),
-             f"  {coverage_line(result.provenance.model.families, result.fakeprint is not None)}",
+             f"  {result.coverage_line}",
              f"  sha256 {result.input.file_sha256}"]
     for d in result.detectors:
         lines.append(f"  {d.title}: {d.summary}")

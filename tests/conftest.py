@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -18,6 +19,8 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "forensic_
 # The tests run tiny random-weight bundles, which are not the released one: allowed here the documented way
 # (--allow-modified-model's variable; every result says "modified model"). Tests of the refusal unset it.
 os.environ.setdefault("FORENSIC_APP_ALLOW_MODIFIED_MODEL", "1")
+# the user's data folder (their own generator profiles) is never the tester's: an empty one per run
+os.environ.setdefault("FORENSIC_APP_DATA_DIR", tempfile.mkdtemp(prefix="forensic-app-test-data-"))
 
 
 @pytest.fixture(scope="session")

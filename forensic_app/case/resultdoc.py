@@ -128,6 +128,7 @@ def result_to_document(result: AnalysisResult) -> dict[str, Any]:
         "robustness": r.robustness,
         "fakeprint": None if r.fakeprint is None else _fakeprint_to(r.fakeprint),
         "model_card": r.model_card,
+        "coverage": r.coverage,
     }
 
 
@@ -169,4 +170,5 @@ def result_from_document(d: Mapping[str, Any]) -> AnalysisResult:
         robustness=d.get("robustness"),
         fakeprint=None if d.get("fakeprint") is None else _fakeprint_from(d["fakeprint"]),
         model_card=d.get("model_card") or {},
+        coverage=str(d.get("coverage") or ""),
     )

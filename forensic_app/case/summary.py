@@ -13,7 +13,7 @@ from typing import Optional
 
 from forensic_app.core.detectors.comb import comb_grade
 from forensic_app.core.result import AnalysisResult, DetectorEvidence
-from forensic_app.core.vocabulary import HELD_WORDS, coverage_line, format_probability, format_range
+from forensic_app.core.vocabulary import HELD_WORDS, format_probability, format_range
 
 from .document import Case, CaseFile
 
@@ -140,7 +140,7 @@ def summarize(case: Case) -> CaseSummary:
     results = [lane.result for lane in case.lanes if lane.result is not None]
     if results:
         r0 = results[0]
-        notes.append(coverage_line(r0.provenance.model.families, any(r.fakeprint is not None for r in results)))
+        notes.append(r0.coverage_line)
     if any(lane.separated for lane in case.lanes):
         notes.append(SEPARATED_NOTE)
         notes += [LANE_SEPARATED_NOTE.format(label=lane.label) for lane in case.lanes if lane.separated]

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as _dt
 import shlex
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -21,18 +21,21 @@ from .audio import no_audio_error, open_audio
 from .bundle import ALLOW_OPTION
 from .input_facts import PcmStats, file_fingerprint, file_sha256, make_input_info, unchanged_since
 from .mono import Downmix
-from .detectors.comb import CombReference, comb_finding, comb_locked
+from .detectors.comb import CombReference
+from .detectors.registry import sources as evidence_sources
+from .detectors.base import Interpretation
 from .decoded import PcmSource
 from .errors import unusable_input
 from .fakeprint import FakeprintEvidence
+from .vocabulary import coverage_sentence
+from .detectors.profiles import NAME as PROFILES
 from .fusion import CnnReference, EvidenceRules
+from .profiles import Profile, load_user_profiles
 from .scoring import WINDOW_CELLS, Readings, TrackScore, score_track, window_logits_from_map
-from .vocabulary import format_probability
 from .patch_null import PatchNull
 from .notes import NoteInputs, make_notes
 from .progress import CancelToken, Progress, ProgressCallback, StageReporter, check
-from .result import (AnalysisResult, CombEvidence, DetectorEvidence, Heatmap, InputInfo, ModelInfo, Provenance,
-                     Spectrogram, WindowScore)
+from .result import AnalysisResult, CombEvidence, Heatmap, InputInfo, ModelInfo, Provenance, Spectrogram, WindowScore
 from .meters import TrackMeters
 from .spectrogram import FrameBlock, frame_edges_s
 from .tiling import HALO_CELLS, TILE_CELLS, BackgroundRunner, PatchTiler, pipelined
@@ -59,59 +62,17 @@ def _finite_or_none(v: float) -> Optional[float]:
     return float(v) if np.isfinite(v) else None
 
 
-def tail_words(duration_s: float, windows: list[WindowScore]) -> str:
-    """Says when the end of the audio is shorter than one patch and so has no window of its own."""
-    tail = duration_s - windows[-1].end_s if windows else 0.0
-    if tail < 0.05:
-        return ""
-    return (f" The last {tail:.1f} s is shorter than one patch and has no window of its own "
-            "(the comb and fakeprint detectors include it).")
-
-
-def reproduce_command(path: Path, weights_dir: Optional[str | Path], modified: bool = False) -> str:
+def reproduce_command(path: Path, weights_dir: Optional[str | Path], modified: bool = False,
+                      user_profiles: bool = True) -> str:
     """The CLI command that repeats this analysis (names the weights when they are not the shipped ones)."""
     cmd = f"forensic-app analyze {shlex.quote(str(path))} --json"
     if weights_dir is not None:
         cmd += f" --weights {shlex.quote(str(weights_dir))}"
     if modified:
         cmd += f" {ALLOW_OPTION}"
+    if not user_profiles:
+        cmd += " --no-user-profiles"
     return cmd
-
-
-def fakeprint_detector(ev: FakeprintEvidence, p_alone: Optional[float], rules: EvidenceRules) -> DetectorEvidence:
-    """The fakeprint detector's row: its logit, what it alone would say, and its threshold on our real music."""
-    if not ev.measured:
-        summary = f"Not measured: {ev.reason}. This says nothing either way."
-    else:
-        side = "above" if ev.logit >= rules.fakeprint_threshold_logit else "below"
-        summary = (f"Logit {ev.logit:+.1f}, {side} the threshold {rules.fakeprint_threshold_logit:+.1f} set on the real music "
-                   f"we measured (first {ev.seconds_used:.0f} s, 1-8 kHz peak residue).")
-    return DetectorEvidence(name="fakeprint", title="Fakeprint (Suno/Udio, third-party model)", score=ev.logit,
-                            probability_fake=p_alone, summary=summary,
-                            details={"threshold_logit": rules.fakeprint_threshold_logit, **ev.to_dict()})
-
-
-def comb_detector(ev: CombEvidence, rules: EvidenceRules, p_alone: Optional[float]) -> DetectorEvidence:
-    """The comb's entry in the result, in words: what it found, how often real music shows as much,
-    and whether its lines sit where a decoder puts them (the comb counts on its own only then).
-    ``p_alone``: what the comb alone would say (the fusion's by_detector), None where it does not count."""
-    counted = p_alone is not None
-    fp = ("not measured" if ev.real_fp_rate is None else
-          "none of the real tracks we measured" if ev.real_fp_rate == 0 else
-          f"{format_probability(ev.real_fp_rate, 1)} of the real tracks we measured")
-    if counted:
-        rule = (f"On its own the comb decides from z {rules.comb_threshold_z:g}, beyond what real music and synth "
-                "sounds reached.")
-    elif comb_locked(ev, rules.comb_max_offset_bins):
-        rule = ("On a held tone or a clip too short to tell it is no evidence: a held note's harmonics form such a "
-                "comb too.")
-    else:
-        rule = "On its own it is no evidence."
-    return DetectorEvidence(
-        name="comb", title="Spectral comb (upsampling artefacts)", score=float(ev.z_score), probability_fake=p_alone,
-        summary=f"{comb_finding(ev)} A comb at least this strong occurs in {fp}. {rule}",
-        details={"f0_hz": ev.f0_hz, "architecture": ev.architecture, "n_lines_found": int(len(ev.lines_found_hz)),
-                 "line_offset_bins": ev.line_offset_bins, "counted": counted})
 
 
 @dataclass(frozen=True)
@@ -146,6 +107,9 @@ class Measurements:
     container_notes: tuple[str, ...] = ()
     skipped_at_s: tuple[float, ...] = ()
     polarity_inverted: bool = False
+    fakeprint_curve: Optional[np.ndarray] = None  # (3585,) the measured fakeprint (None: not measured); profiles read it
+    fakeprint_windows: tuple = ()  # fakeprint.fakeprint_windows: ((start_s, end_s, (3585,) or None), ...)
+    extra: dict = field(default_factory=dict)  # {source name: reading} of the registry's streaming sources
 
     @property
     def readings(self) -> Readings:
@@ -160,7 +124,7 @@ class Measurements:
 
 def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path] = None,
             on_progress: Optional[ProgressCallback] = None, cancel: Optional[CancelToken] = None,
-            allow_modified: Optional[bool] = None) -> AnalysisResult:
+            allow_modified: Optional[bool] = None, user_profiles: bool = True) -> AnalysisResult:
     """Analyse one audio file: :func:`measure`, then :func:`interpret`.
 
     Raises UnusableInputError, ModelError (BundleError) or Cancelled. ``source``: a path (decoded
@@ -169,6 +133,8 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     ``on_progress`` may be called from this (any) thread with :class:`Progress`.
     ``allow_modified``: run a model bundle that is not the released one (default: the
     ``FORENSIC_APP_ALLOW_MODIFIED_MODEL`` environment variable); the result then says "modified model".
+    ``user_profiles``: apply the user's generator profiles (``forensic-app profile add``) beside the
+    built-in ones (False: ``--no-user-profiles``).
     """
     if on_progress:
         on_progress(Progress(0.0, "Opening file"))
@@ -176,7 +142,8 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     m = measure(source, model, on_progress=on_progress, cancel=cancel)
     if on_progress:
         on_progress(Progress(0.92, "Scoring"))
-    result = interpret(m, model, command=reproduce_command(m.path, weights_dir, model.modified))
+    result = interpret(m, model, command=reproduce_command(m.path, weights_dir, model.modified, user_profiles),
+                       user_profiles=load_user_profiles() if user_profiles else ())
     if on_progress:
         on_progress(Progress(1.0, "Done"))
     return result
@@ -198,8 +165,9 @@ def measure(source: str | Path | PcmSource, model: LoadedModel, *, on_progress: 
         decode = StageReporter(on_progress, 0.02, 0.9, "Decoding and scanning")
         stats = PcmStats()
         ref = CombReference.from_json(model.comb_reference_path) if model.comb_reference_path else None
+        extra = {s.name: mt for s in evidence_sources() if (mt := s.meter(model, src.sample_rate)) is not None}
         meters = TrackMeters(c, src.sample_rate, src.duration_s, fakeprint=model.fakeprint, comb_reference=ref,
-                             overview_columns=OVERVIEW_COLUMNS)
+                             overview_columns=OVERVIEW_COLUMNS, windows=True, extra_meters=extra)
         downmix = Downmix(src.channels)
         done = 0
         # one network, one analysis at a time (BatchNorm buffers are read-only, but keep it simple);
@@ -235,7 +203,9 @@ def measure(source: str | Path | PcmSource, model: LoadedModel, *, on_progress: 
         silent_share=meters.content.silent_share, stationarity=meters.stationarity.value,
         bandwidth_hz=bandwidth, clipped_share=stats.n_clipped / max(stats.n_samples, 1),
         container_notes=tuple(src.container_notes), skipped_at_s=tuple(src.skipped_at_s),
-        polarity_inverted=downmix.inverted)
+        polarity_inverted=downmix.inverted, fakeprint_curve=meters.fakeprint_curve,
+        fakeprint_windows=meters.fakeprint_windows,
+        extra=meters.extra_readings())
 
 
 def _refuse_empty(path: Path, stats: PcmStats, n_feature_frames: int, duration_s: float, c) -> None:
@@ -263,25 +233,28 @@ def _refuse_changed(path: Path, decoded: Optional[PcmSource], fingerprint, file_
                                    "or was rewritten or replaced)", "Analyse it again once it is complete")
 
 
-def interpret(m: Measurements, model: LoadedModel, *, command: str = "") -> AnalysisResult:
-    """Measurements -> AnalysisResult, with no audio and no I/O: the verdict (core.scoring.score_track,
-    the evidence rules), what the window and report draw (heatmap, windows, capped where the CNN's
-    reading is no evidence), each detector's row, the notes and the provenance. ``command``: the
-    CLI command that repeats the analysis (``reproduce_command``)."""
+def interpret(m: Measurements, model: LoadedModel, *, command: str = "",
+              user_profiles: Sequence[Profile] = ()) -> AnalysisResult:
+    """Measurements -> AnalysisResult, with no audio and no I/O: the verdict (core.scoring.score_track
+    over the built-in lines and the registry's further sources, e.g. generator profiles), what the
+    window and report draw (heatmap, windows, capped where the CNN's reading is no evidence), each
+    source's rows (core.detectors.registry), the notes and the provenance. ``command``: the CLI command
+    that repeats the analysis (``reproduce_command``); ``user_profiles``: the user's generator profiles,
+    applied after the bundle's built-in ones."""
     cal = model.calibration
     rules = EvidenceRules.from_calibration(cal)
-    scored = score_track(cal, rules, m.readings)
+    profiles = (*model.profiles, *user_profiles)
+    srcs = evidence_sources()
+    extra_lines = {k: v for s in srcs for k, v in s.lines(m, model, rules, profiles).items()}
+    scored = score_track(cal, rules, m.readings, extra_lines=extra_lines)
     decision = scored.decision
     held_tone = m.stationarity is not None and m.stationarity >= rules.static_threshold
     # where the CNN's reading is no evidence (held tones, within what real music reaches, no content),
     # its patches and windows are not painted as evidence either
-    display_cap = HELD_DISPLAY if decision.reasons or held_tone else 1.0
-    shown = _shown(m, cal, rules, scored, display_cap)
-    detectors = [_cnn_detector(m, cal, rules, scored, shown, display_cap)]
-    if m.fakeprint is not None:
-        detectors.append(fakeprint_detector(m.fakeprint, decision.by_detector.get("fakeprint"), rules))
-    if m.comb is not None:
-        detectors.append(comb_detector(m.comb, rules, decision.by_detector.get("comb")))
+    shown = _shown(m, cal, rules, scored, HELD_DISPLAY if decision.reasons or held_tone else 1.0)
+    it = Interpretation(m=m, model=model, rules=rules, scored=scored, shown=shown, profiles=profiles)
+    detectors = [row for s in srcs for row in s.rows(it)]
+    coverage = coverage_sentence([c for s in srcs for c in s.coverage(model, profiles)])
     notes = make_notes(NoteInputs(
         decision_reasons=decision.reasons, container_notes=m.container_notes, polarity_inverted=m.polarity_inverted,
         skipped_at_s=m.skipped_at_s, fakeprint=m.fakeprint, content_s=m.content_s, held_tone=held_tone,
@@ -291,13 +264,26 @@ def interpret(m: Measurements, model: LoadedModel, *, command: str = "") -> Anal
         clipped_share=m.clipped_share, comb=m.comb, families=model.manifest.families,
         model_trained=model.manifest.trained, model_card=model.manifest.model_card,
         model_modified=(model.bundle.sha256, model.bundle.released_sha256) if model.modified else None,
-        threshold_fake=cal.threshold_fake, threshold_real=cal.threshold_real))
+        threshold_fake=cal.threshold_fake, threshold_real=cal.threshold_real,
+        deciding_profile=_deciding_profile(decision, detectors)))
     return AnalysisResult(
         input=m.info, probability_fake=decision.probability, interval=decision.interval, verdict=decision.verdict,
         windows=shown.windows, heatmap=shown.heatmap, overview=m.overview, detectors=detectors, comb=m.comb,
         attribution=_attribution(m, model, decision), notes=notes,
-        provenance=_provenance(m, model, rules, scored, shown.shift, command), fakeprint=m.fakeprint,
-        model_card=dict(model.manifest.model_card or {}, third_party_models=model.manifest.raw.get("third_party") or []))
+        provenance=_provenance(m, model, rules, scored, shown.shift, command, profiles), fakeprint=m.fakeprint,
+        model_card=dict(model.manifest.model_card or {}, third_party_models=model.manifest.raw.get("third_party") or []),
+        coverage=coverage)
+
+
+def _deciding_profile(decision, detectors) -> Optional[dict]:
+    """The profile a likely-AI verdict rests on (its facts, see detectors.profiles.profile_facts), or None."""
+    p = decision.by_detector.get(PROFILES)
+    if decision.verdict != "likely_fake" or p is None or abs(p - decision.probability) > 1e-9:
+        return None
+    row = next((d for d in detectors if d.name == PROFILES), None)
+    if row is None:
+        return None
+    return next((x for x in row.details.get("profiles", ()) if x.get("name") == row.details.get("closest")), None)
 
 
 @dataclass(frozen=True)
@@ -308,6 +294,7 @@ class _Shown:
     windows: list[WindowScore]
     window_probs: np.ndarray
     shift: float  # logits subtracted from patch and window logits before they are drawn
+    display_cap: float  # patch/window values shown at most (HELD_DISPLAY where the CNN's reading is no evidence)
 
 
 def _shown(m: Measurements, cal, rules: EvidenceRules, scored: TrackScore, display_cap: float) -> _Shown:
@@ -323,21 +310,7 @@ def _shown(m: Measurements, cal, rules: EvidenceRules, scored: TrackScore, displ
     n_cols, edges = m.fake_map.shape[1], m.time_edges_s
     windows = [WindowScore(float(edges[s]), float(edges[min(s + WINDOW_CELLS, n_cols)]), float(q))
                for s, q in zip(range(0, n_cols, WINDOW_CELLS), w_probs)]
-    return _Shown(heatmap, windows, np.asarray(w_probs), shift)
-
-
-def _cnn_detector(m: Measurements, cal, rules: EvidenceRules, scored: TrackScore, shown: _Shown,
-                  display_cap: float) -> DetectorEvidence:
-    w_probs, windows = shown.window_probs, shown.windows
-    p_alone = cal.window_probability(np.array([scored.track_logit - rules.cnn_display_shift(cal)]))[0]
-    summary = (f"Window evidence averages {format_probability(float(np.mean(w_probs)))} over {len(windows)} "
-               f"window{'s' if len(windows) != 1 else ''}; the highest is {format_probability(max(w_probs))}."
-               + tail_words(m.info.duration_s, windows)) if len(windows) else "No complete window."
-    return DetectorEvidence(
-        name="patch_cnn", title="Patch CNN (time-frequency heatmap)", score=scored.track_logit,
-        probability_fake=float(min(p_alone, display_cap)), summary=summary,
-        details={"n_windows": len(windows), "max_window_probability": float(max(w_probs)) if len(windows) else None,
-                 "heatmap_shape": list(m.fake_map.shape)})
+    return _Shown(heatmap, windows, np.asarray(w_probs), shift, display_cap)
 
 
 def _attribution(m: Measurements, model: LoadedModel, decision) -> dict[str, float]:
@@ -353,7 +326,7 @@ def _attribution(m: Measurements, model: LoadedModel, decision) -> dict[str, flo
 
 
 def _provenance(m: Measurements, model: LoadedModel, rules: EvidenceRules, scored: TrackScore, shift: float,
-                command: str) -> Provenance:
+                command: str, profiles: Sequence[Profile] = ()) -> Provenance:
     cal, decision = model.calibration, scored.decision
     settings = {"threshold_likely_fake": cal.threshold_fake, "threshold_no_traces_found": cal.threshold_real,
                 "evidence_rules": rules.to_dict(), "probability_by_detector": decision.by_detector,
@@ -364,7 +337,10 @@ def _provenance(m: Measurements, model: LoadedModel, rules: EvidenceRules, score
                 "learned_probability": scored.learned_p,  # the fused CNN+comb probability before any cap
                 "learned_interval": list(scored.learned_interval),
                 "window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,
-                "input_contract": model.manifest.contract.to_dict(), "effective_bandwidth_hz": round(m.bandwidth_hz, 1)}
+                "input_contract": model.manifest.contract.to_dict(), "effective_bandwidth_hz": round(m.bandwidth_hz, 1),
+                # every generator profile applied, with its seal: a report names what it rests on
+                "profiles_applied": [{"name": p.generator, "kind": p.kind, "sha256": p.sha256 or p.sealed().sha256}
+                                     for p in profiles]}
     minfo = ModelInfo(name=model.manifest.name, version=model.manifest.version, sha256=model.weights_sha256,
                       calibration_version=cal.version, families=model.manifest.families,
                       bundle_sha256=model.manifest.bundle_sha256, modified=model.modified)

@@ -145,6 +145,27 @@ def score_fakeprint(mono_16k: np.ndarray, model: FakeprintModel, n_top: int = 8)
     return FakeprintEvidence(float(contrib.sum() + model.bias), "", share, x.size / RATE_HZ, freqs, fp, top)
 
 
+WINDOW_S = 10.0  # the per-window readings of the timeline (profiles): about as long as the CNN's windows
+
+
+def fakeprint_windows(mono_16k: np.ndarray, window_s: float = WINDOW_S) -> tuple[tuple[float, float, np.ndarray | None], ...]:
+    """(n,) mono 16 kHz (first 300 s) -> ((start_s, end_s, (3585,) float32 fakeprint or None), ...) over
+    consecutive ``window_s`` windows; a last window under half as long joins the one before. None: the
+    window is too quiet to measure (:func:`measure_fakeprint`). For display: a window's fakeprint is
+    noisier than the track's, and never decides."""
+    x = np.asarray(mono_16k)[: int(MAX_S * RATE_HZ)]
+    step = int(window_s * RATE_HZ)
+    starts = list(range(0, x.size, step))
+    if len(starts) > 1 and x.size - starts[-1] < step // 2:
+        starts.pop()
+    out = []
+    for i, a in enumerate(starts):
+        b = starts[i + 1] if i + 1 < len(starts) else x.size
+        fp = measure_fakeprint(x[a:b])[0]
+        out.append((a / RATE_HZ, b / RATE_HZ, None if fp is None else fp.astype(np.float32)))
+    return tuple(out)
+
+
 class FakeprintStream:
     """Collects mono blocks at the file's rate as 16 kHz samples (first 300 s only: 19 MB at most)."""
 

@@ -163,6 +163,12 @@ def _mapped(score: float, threshold: float, slope: float, p_line: float) -> floa
     return float(sigmoid(slope * (score - threshold) + _logit(p_line)))
 
 
+def mapped_probability(cal: Calibration, score: float, threshold: float, slope: float) -> float:
+    """A reading placed on the verdict's scale: ``threshold`` (the reading's real-music line) lands on
+    the likely_fake threshold, ``slope`` per unit of reading (the fakeprint's and the profiles' way)."""
+    return _mapped(score, threshold, slope, cal.threshold_fake)
+
+
 def comb_counts(rules: EvidenceRules, *, comb_z: Optional[float], comb_offset_bins: Optional[float],
                 stationarity: Optional[float]) -> bool:
     """Whether the comb is evidence on its own: measured, its lines locked to the decoder spacing
@@ -176,14 +182,17 @@ def comb_counts(rules: EvidenceRules, *, comb_z: Optional[float], comb_offset_bi
 def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_interval: tuple[float, float],
            cnn_logit: float, comb_z: Optional[float], fakeprint_logit: Optional[float],
            content_s: float, stationarity: Optional[float] = None, duration_s: float = math.inf,
-           comb_offset_bins: Optional[float] = None, cnn_line: Optional[float] = None) -> Decision:
+           comb_offset_bins: Optional[float] = None, cnn_line: Optional[float] = None,
+           extra_lines: Optional[dict[str, Optional[float]]] = None) -> Decision:
     """Combine the three lines of evidence. ``comb_z`` / ``fakeprint_logit``: None when not measured;
     ``comb_offset_bins``: CombEvidence.line_offset_bins (None: too few lines to tell, not locked);
     ``stationarity``: content.Stationarity's value (None: too short to tell); ``content_s`` of
     ``duration_s`` seconds rise above -60 dBFS (under 3 s, or under half of a short file: no content);
     ``cnn_line``: the line from which ``cnn_logit`` may decide alone (EvidenceRules.cnn_line for the
     input's bandwidth and length; None: the full-band line). The cap holds the learned fusion, which
-    carries the CNN's reading, whenever the CNN is within that line."""
+    carries the CNN's reading, whenever the CNN is within that line. ``extra_lines``: the lines of
+    the registry's further sources (core.detectors, e.g. generator profiles), each already on the
+    verdict's scale (None: no evidence here); the strongest line decides, as for the built-in ones."""
     cnn_line = rules.cnn_confound_logit if cnn_line is None else cnn_line
     line = cal.threshold_fake
     reasons: list[str] = []
@@ -204,6 +213,7 @@ def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_
           "comb": _mapped(comb_z, rules.comb_threshold_z, rules.comb_slope, line) if counted else None,
           "fakeprint": None if fakeprint_logit is None else _mapped(fakeprint_logit, rules.fakeprint_threshold_logit,
                                                                    rules.fakeprint_slope, line)}
+    by.update(extra_lines or {})
     fixed = [v for k, v in by.items() if k != "learned" and v is not None]
     p = max([p_learned, *fixed])
     lo, hi = max([lo, *fixed]), max([hi, *fixed])

@@ -9,14 +9,14 @@ segment's readings are made exactly as a file's are.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from .detectors.comb import CombAnalyzer, CombReference
 from .content import ContentMeter, Stationarity
-from .fakeprint import FakeprintEvidence, FakeprintModel, FakeprintStream
+from .fakeprint import FakeprintEvidence, FakeprintModel, FakeprintStream, fakeprint_windows, measure_fakeprint, score_fakeprint
 from .result import CombEvidence
 from .spectrogram import FeatureContract, FeatureStream, FrameBlock
 
@@ -42,7 +42,7 @@ class TrackMeters:
 
     def __init__(self, contract: FeatureContract, rate: int, duration_s: float, *,
                  fakeprint: Optional[FakeprintModel], comb_reference: Optional[CombReference] = None,
-                 overview_columns: int = 1):
+                 overview_columns: int = 1, windows: bool = False, extra_meters: Optional[dict[str, Any]] = None):
         self.frames = FeatureStream(contract, rate, duration_s, overview_columns)
         n_full = self.frames.n_full
         self.comb = CombAnalyzer(contract.sample_rate, max_freq_hz=min(rate, contract.sample_rate) / 2,
@@ -53,7 +53,11 @@ class TrackMeters:
         self.bin_hz = contract.sample_rate / contract.n_fft
         self.power_sum = np.zeros(n_full, np.float64)
         self._fakeprint_model = fakeprint
-        self._fakeprint = FakeprintStream(rate) if fakeprint is not None else None
+        self._fakeprint = FakeprintStream(rate) if fakeprint is not None or windows else None
+        self._windows = windows
+        self.fakeprint_curve = None  # (3585,) the measured fakeprint (profiles read it), after finish() (when ``windows``)
+        self.fakeprint_windows: tuple = ()  # fakeprint.fakeprint_windows, after finish() (when ``windows``)
+        self.extra_meters = dict(extra_meters or {})  # further sources' StreamMeters (core.detectors), by name
 
     def push(self, mono: np.ndarray, last: bool = False) -> FrameBlock:
         """Measure the next block; returns its frames for the network. ``last``: flush (call once,
@@ -61,6 +65,9 @@ class TrackMeters:
         if self._fakeprint is not None:
             self._fakeprint.add(mono)
         self.content.add(mono)
+        for meter in self.extra_meters.values():
+            if mono.size:
+                meter.push(mono)
         fb = self.frames.push(mono, last=last)
         if fb.samples.size:
             self.comb.add(fb.samples)
@@ -74,6 +81,18 @@ class TrackMeters:
         return effective_bandwidth_hz(self.power_sum / max(self.frames.n_frames, 1), self.bin_hz)
 
     def finish(self) -> tuple[Optional[CombEvidence], Optional[FakeprintEvidence]]:
-        """The comb's and the fakeprint's evidence (None: not measured)."""
-        fp = self._fakeprint.finish(self._fakeprint_model) if self._fakeprint is not None else None
+        """The comb's and the fakeprint's evidence (None: not measured); sets ``fakeprint_windows``."""
+        fp = None
+        if self._fakeprint is not None:
+            samples = self._fakeprint.samples()
+            if self._fakeprint_model is not None:
+                fp = score_fakeprint(samples, self._fakeprint_model)
+            if self._windows:
+                self.fakeprint_curve = (fp.fakeprint if fp is not None and fp.measured else
+                                        None if fp is not None else measure_fakeprint(samples)[0])
+                self.fakeprint_windows = fakeprint_windows(samples)
         return self.comb.finish(), fp
+
+    def extra_readings(self) -> dict[str, Any]:
+        """{source name: its StreamMeter's reading}: call once, after :meth:`finish`."""
+        return {name: meter.finish() for name, meter in self.extra_meters.items()}

@@ -46,6 +46,7 @@ class NoteInputs:
     cnn_limited: bool = False  # band-limited or short input: the CNN alone answers to the line set on such real music
     model_modified: Optional[tuple[str, str]] = None  # (bundle sha256, released sha256) when not the released bundle
     skipped_at_s: tuple[float, ...] = ()  # where the decoder skipped damaged data (AudioSource.skipped_at_s)
+    deciding_profile: Optional[dict[str, Any]] = None  # detectors.profiles.profile_facts of the profile a verdict rests on
 
 
 CONTAINER_NOTES = {
@@ -71,6 +72,30 @@ def skipped_words(at_s: tuple[float, ...]) -> str:
     return (f"The decoder met damaged data in this file and skipped it (at about {shown}): the audio there is "
             "missing or distorted, and what was analysed is not quite what the file should hold. Get an intact "
             "copy of the file (the original export or download) and analyse that if those moments matter.")
+
+
+def profile_note(p: dict[str, Any]) -> tuple[str, str, str]:
+    """(code, severity, text) for a verdict that rests on a generator profile: which one, from how many
+    examples, when, its validation figures and its sha256; a user's own profile says so first."""
+    v = p.get("validation") or {}
+    figs = []
+    det = v.get("cv_detection", v.get("detection_logo"))
+    if det is not None:
+        figs.append(f"it recognised {float(det):.0%} of its own examples held out in turn")
+    fp = v.get("fp_leave_one_source_out_max", v.get("fp_reference_loso_max"))
+    if fp is not None:
+        figs.append(f"at most {float(fp):.1%} of any real-music source of the reference reached it, each source "
+                    "held out of the fit")
+    name = p.get("name", "?") + (f" {p['version']}" if p.get("version") else "")
+    made = f"taught from {p.get('n_examples', '?')} examples" + (f" on {p['created']}" if p.get("created") else "")
+    body = (f"{made}" + (f"; {'; '.join(figs)}" if figs else "") + f". Profile sha256 {p.get('sha256', '')}.")
+    if p.get("kind") == "user":
+        return ("user_profile_decided", "caution",
+                f"This verdict rests on a generator profile taught on this computer, not on one shipped with the app: "
+                f"'{name}', {body} Anyone checking this result needs that profile file (forensic-app profile export).")
+    return ("profile_decided", "info",
+            f"This verdict rests on the built-in generator profile of {name}, the decoder fingerprint of that "
+            f"generator: {body}")
 
 
 def make_notes(x: NoteInputs) -> list[Note]:
@@ -171,6 +196,8 @@ def make_notes(x: NoteInputs) -> list[Note]:
             "A low or undecided score is not proof that a person made this track: the detectors only recognise "
             "the generator kinds they cover (listed with the verdict), and a generator of another kind can leave "
             "no trace they know.")
+    if x.deciding_profile:
+        add(*profile_note(x.deciding_profile))
     if x.verdict == "likely_fake":
         add("fake_meaning", "info",
             "This score means the audio carries traces similar to those left by the AI generators this app covers. "

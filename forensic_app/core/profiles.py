@@ -14,7 +14,7 @@ calls a track a match. It is one small JSON file:
 - ``sha256``: the seal, the hash of the file's canonical JSON without this key. A profile
   whose seal does not match its contents is refused on load.
 
-Only numpy: fitting lives in training code. Nothing here is applied by ``analyze`` yet.
+Only numpy: fitting lives in training code; :mod:`.detectors.profiles` applies them in ``analyze``.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import numpy as np
 from .fakeprint import BAND, FREQS_HZ
 
 FORMAT = "forensic_app.profile/1"
+PROFILE_KEY_PREFIX = "profile:"  # manifest ``files`` keys of the bundle's built-in profiles
 N_BINS = int(BAND.sum())  # 3585: the fakeprint's length
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ +-]{0,63}$")
 # weights are stored rounded: a profile file stays small (about 30 KB) and its seal is stable
@@ -211,3 +212,10 @@ def profile_path(folder: Path, name: str) -> Path:
 def find_profile(folder: Path, name: str) -> Path | None:
     p = profile_path(folder, name)
     return p if p.exists() else None
+
+
+def load_user_profiles() -> tuple[Profile, ...]:
+    """The user's own profiles (:func:`user_profiles_dir`), each marked ``kind="user"``; files that
+    cannot be used (broken seal, not a profile) are left out: ``forensic-app profile list`` names them."""
+    found, _problems = load_profiles(user_profiles_dir())
+    return tuple(p if p.kind == "user" else replace(p, kind="user") for p in found)

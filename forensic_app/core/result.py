@@ -160,6 +160,16 @@ class AnalysisResult:
     robustness: Optional[list[dict[str, Any]]] = None  # [{manipulation, probability_fake}] when run
     fakeprint: Optional[Any] = None  # core.fakeprint.FakeprintEvidence, when the model ships the detector
     model_card: dict[str, Any] = field(default_factory=dict)  # the manifest's model card (the report's section 6)
+    coverage: str = ""  # the coverage line: what the evidence sources applied recognise, and what not
+
+    @property
+    def coverage_line(self) -> str:
+        """The coverage sentence (results saved before it was stored: rebuilt from families and fakeprint)."""
+        if self.coverage:
+            return self.coverage
+        from .vocabulary import coverage_line
+
+        return coverage_line(self.provenance.model.families, self.fakeprint is not None)
 
     @property
     def verdict_words(self) -> str:
@@ -190,14 +200,15 @@ class AnalysisResult:
     def deciding_evidence(self) -> str:
         """The line of evidence whose probability is the verdict's (fusion.decide takes the strongest):
         "patch_cnn" (the learned fusion of the patch CNN's reading with the comb's term), "comb" or
-        "fakeprint" (each on its own); "none" when the probability is held rather than read from any
-        (no content to examine, or a held tone, on which the CNN's reading is no evidence)."""
+        "fakeprint" (each on its own), or a further source's line by its name (e.g. "profiles");
+        "none" when the probability is held rather than read from any (no content to examine, or a
+        held tone, on which the CNN's reading is no evidence)."""
         codes = {n.code for n in self.notes}
         if "no_content" in codes:
             return "none"
         by = self.provenance.settings.get("probability_by_detector") or {}
-        for line, name in DECIDING_LINES.items():
-            p = by.get(line)
+        for line, p in by.items():
+            name = DECIDING_LINES.get(line, line)
             if p is not None and abs(float(p) - self.probability_fake) <= 1e-9:
                 return "none" if name == "patch_cnn" and "held_tone" in codes else name
         return "none"
@@ -259,6 +270,7 @@ class AnalysisResult:
             "comb": comb,
             "fakeprint": None if self.fakeprint is None else self.fakeprint.to_dict(),
             "attribution": {k: round(v, 6) for k, v in self.attribution.items()},
+            "coverage": self.coverage_line,
             "heatmap": {
                 "shape": list(self.heatmap.real_share.shape),
                 # the rarest patch: the share of real-music patches that reach its reading

@@ -83,8 +83,10 @@ class TrackScore:
     cnn_shift: float = 0.0  # logits subtracted from the CNN's readings for the input's bandwidth
 
 
-def score_track(cal: Calibration, rules: EvidenceRules, r: Readings, *, n_boot: int = 200) -> TrackScore:
-    """Readings -> TrackScore. ``n_boot``: bootstrap resamples of the windows for the interval.
+def score_track(cal: Calibration, rules: EvidenceRules, r: Readings, *, n_boot: int = 200,
+                extra_lines: Optional[dict[str, Optional[float]]] = None) -> TrackScore:
+    """Readings -> TrackScore. ``n_boot``: bootstrap resamples of the windows for the interval;
+    ``extra_lines``: further sources' probabilities on the verdict's scale (fusion.decide).
 
     On band-limited input the CNN's window logits are first shifted by how much real music of the
     same bandwidth rises (``rules.cnn_reference``); everything after reads the shifted values."""
@@ -102,5 +104,5 @@ def score_track(cal: Calibration, rules: EvidenceRules, r: Readings, *, n_boot: 
                       comb_z=None if r.comb_z is None else clipped_comb_z(r.comb_z),
                       fakeprint_logit=r.fakeprint_logit, content_s=r.content_s,
                       stationarity=r.stationarity, duration_s=r.duration_s, comb_offset_bins=r.comb_offset_bins,
-                      cnn_line=rules.cnn_line(r.bandwidth_hz, r.duration_s))
+                      cnn_line=rules.cnn_line(r.bandwidth_hz, r.duration_s), extra_lines=extra_lines)
     return TrackScore(decision, p, interval, track_logit, shift)

@@ -157,11 +157,17 @@ def covered_kinds(families: Iterable[str], has_fakeprint: bool) -> list[str]:
     return kinds
 
 
-def coverage_line(families: Iterable[str], has_fakeprint: bool) -> str:
-    """One sentence: which generator kinds are covered, which are not."""
-    kinds = covered_kinds(families, has_fakeprint)
+def coverage_sentence(kinds: Iterable[str]) -> str:
+    """One sentence from what each evidence source covers (``EvidenceSource.coverage``)."""
+    kinds = list(kinds)
     return (f"Covered: {'; '.join(kinds) if kinds else 'no generator kinds'}. "
             f"Not covered: {NOT_COVERED}.")
+
+
+def coverage_line(families: Iterable[str], has_fakeprint: bool) -> str:
+    """One sentence: which generator kinds are covered, which are not (results made before the
+    evidence-source registry; newer ones carry ``AnalysisResult.coverage``)."""
+    return coverage_sentence(covered_kinds(families, has_fakeprint))
 
 
 def format_clock(seconds: float, decimals: int = 1) -> str:

@@ -23,6 +23,7 @@ from .bundle import (MANIFEST, SEAL_KEY, BundleCheck, bundle_digest, check_bundl
 from .calibration import Calibration
 from .errors import ModelError
 from .fakeprint import FakeprintModel
+from .profiles import PROFILE_KEY_PREFIX, Profile, ProfileError, load_profile
 from .model import PatchCNN, fuse_for_inference
 from .spectrogram import FeatureContract
 
@@ -88,6 +89,7 @@ class LoadedModel:
     fakeprint: Optional[FakeprintModel] = None  # the third-party Suno/Udio detector, when the manifest lists it
     bundle: Optional[BundleCheck] = None  # the verified bundle: its sha256 and whether it is the released one
     lock: threading.Lock = field(default_factory=threading.Lock)
+    profiles: tuple[Profile, ...] = ()  # built-in generator profiles (manifest keys "profile:<name>"), by name
 
     @property
     def modified(self) -> bool:
@@ -137,9 +139,22 @@ def load_model(directory: Optional[Path | str] = None, *, allow_modified: Option
                 fakeprint = FakeprintModel.load(fp_path)
             except (OSError, KeyError, ValueError) as exc:
                 raise ModelError(f"The fakeprint model {fp_path.name} is damaged ({exc}). Reinstall the app") from None
-        loaded = LoadedModel(manifest, net, cal, weights_sha, comb_ref, fakeprint, bundle)
+        loaded = LoadedModel(manifest, net, cal, weights_sha, comb_ref, fakeprint, bundle,
+                             profiles=_builtin_profiles(manifest))
         _CACHE[key] = loaded
         return loaded
+
+
+def _builtin_profiles(manifest: ModelManifest) -> tuple[Profile, ...]:
+    """The bundle's generator profiles (verified file hash, then the profile's own seal), sorted by name."""
+    out = []
+    for key in sorted(k for k in manifest.files if k.startswith(PROFILE_KEY_PREFIX)):
+        path = manifest.verified_path(key)
+        try:
+            out.append(load_profile(path))
+        except ProfileError as exc:
+            raise ModelError(f"The generator profile {path.name} is damaged ({exc}). Reinstall the app") from None
+    return tuple(sorted(out, key=lambda p: p.generator.lower()))
 
 
 def save_model_bundle(directory: Path, *, network: PatchCNN, manifest: dict[str, Any],

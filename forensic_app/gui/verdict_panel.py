@@ -13,7 +13,7 @@ from PySide6 import QtCore, QtWidgets
 from ..core.detectors.comb import comb_finding
 from ..core.result import AnalysisResult, CombEvidence, InputInfo
 from ..core.robustness import points_change, reference_probability, reference_row
-from ..core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, VERDICT_MEANING, coverage_line, format_probability, format_range
+from ..core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, VERDICT_MEANING, format_probability, format_range
 from ..core.vocabulary import peak_frequencies_words
 from . import colours
 from .scales import format_hz, format_time
@@ -37,7 +37,7 @@ def probability_sentence(result: AnalysisResult) -> str:
 
 
 def coverage_html(result: AnalysisResult) -> str:
-    return html.escape(coverage_line(result.provenance.model.families, result.fakeprint is not None))
+    return html.escape(result.coverage_line)
 
 
 def fakeprint_sentence(ev) -> str:

@@ -15,7 +15,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from forensic_app.core.detectors.comb import comb_finding, comb_grade
 from forensic_app.core.result import VERDICT_WORDS, VERDICTS, AnalysisResult
-from forensic_app.core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, probability_words, coverage_line, format_probability, format_range
+from forensic_app.core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, probability_words, format_probability, format_range
 from forensic_app.core.vocabulary import MODIFIED_MODEL_NOTE, MODIFIED_MODEL_WORDS
 from forensic_app.core.robustness import points_change, reference_probability, reference_row
 
@@ -120,7 +120,7 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         [
             [Paragraph(f'Verdict: <font color="#{colour.hexval()[2:]}">'
                        f"{t(result.verdict_words)}</font>", s.verdict)],
-            [Paragraph(t(coverage_line(result.provenance.model.families, result.fakeprint is not None)), s.small)],
+            [Paragraph(t(result.coverage_line), s.small)],
             [Paragraph(f"<b>{PROBABILITY_LABEL}: {t(format_probability(p))}</b>"
                        + (". " + t(HELD_WORDS[result.held]) if result.held
                           else f" &nbsp; (plausible range {t(format_range(lo, hi))})"), s.body)],
