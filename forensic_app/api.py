@@ -47,6 +47,9 @@ class Analyzer:
     allow_modified : bool, optional
         Run a bundle that is not the released one; every result then says "modified model". None:
         the ``FORENSIC_APP_ALLOW_MODIFIED_MODEL`` environment variable decides.
+    user_profiles : bool, optional
+        Apply the generator profiles taught on this computer (``forensic-app profile add``) beside the
+        built-in ones. None: yes, unless ``FORENSIC_APP_NO_USER_PROFILES=1`` (``--no-user-profiles``).
 
     Raises
     ------
@@ -62,9 +65,11 @@ class Analyzer:
     >>> result = analyzer.analyze(demo_track())  # doctest: +SKIP
     """
 
-    def __init__(self, weights_dir: Optional[str | Path] = None, *, allow_modified: Optional[bool] = None):
+    def __init__(self, weights_dir: Optional[str | Path] = None, *, allow_modified: Optional[bool] = None,
+                 user_profiles: Optional[bool] = None):
         self.weights_dir = weights_dir
         self.allow_modified = allow_modified
+        self.user_profiles = user_profiles
         self.model: LoadedModel = load_model(weights_dir, allow_modified=allow_modified)
 
     def analyze(self, source: str | Path | PcmSource, *, on_progress: Optional[ProgressCallback] = None,
@@ -94,7 +99,7 @@ class Analyzer:
         UnusableInputError, Cancelled
         """
         return _analyze(source, weights_dir=self.weights_dir, on_progress=on_progress, cancel=cancel,
-                        allow_modified=self.allow_modified)
+                        allow_modified=self.allow_modified, user_profiles=self.user_profiles)
 
     def measure(self, source: str | Path | PcmSource, *, on_progress: Optional[ProgressCallback] = None,
                 cancel: Optional[CancelToken] = None) -> Measurements:
@@ -103,8 +108,12 @@ class Analyzer:
 
     def interpret(self, measurements: Measurements) -> AnalysisResult:
         """The pure half of :meth:`analyze`: measurements -> the result users see (no audio, no I/O)."""
+        from .core.profiles import load_user_profiles, user_profiles_enabled
+
+        mine = user_profiles_enabled(self.user_profiles)
         return _interpret(measurements, self.model,
-                          command=reproduce_command(measurements.path, self.weights_dir, self.model.modified))
+                          command=reproduce_command(measurements.path, self.weights_dir, self.model.modified, mine),
+                          user_profiles=load_user_profiles() if mine else ())
 
     def check_robustness(self, source: str | Path | PcmSource, *, on_progress: Optional[ProgressCallback] = None,
                          cancel: Optional[CancelToken] = None) -> list[dict[str, Any]]:

@@ -268,6 +268,9 @@ def common_options(sp, progress_help: str = "always show the progress bar on std
     """--weights, --allow-modified-model and --progress/--no-progress, as every analysing subcommand takes them."""
     sp.add_argument("--weights", help="folder with manifest.json (default: the shipped weights/)")
     sp.add_argument("--allow-modified-model", action="store_true", help=ALLOW_MODIFIED_HELP)
+    sp.add_argument("--no-user-profiles", action="store_true",
+                    help="apply only the built-in generator profiles, not the ones taught on this computer "
+                         "(forensic-app profile add)")
     g = sp.add_mutually_exclusive_group()
     g.add_argument("--progress", dest="progress", action="store_const", const=True, default=None, help=progress_help)
     g.add_argument("--no-progress", dest="progress", action="store_const", const=False)
@@ -410,6 +413,23 @@ def _tolerant_streams() -> None:
 
 
 @contextlib.contextmanager
+def _environment(name: str, on: bool):
+    """A flag through the environment (``name=1`` while ``on``): batch workers and the window's threads inherit it."""
+    if not on:
+        yield
+        return
+    before = os.environ.get(name)
+    os.environ[name] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+@contextlib.contextmanager
 def _allowing_modified_model(allow: bool):
     """--allow-modified-model, through the environment: batch workers and the window's threads inherit it."""
     if not allow:
@@ -462,7 +482,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(_dash_file_names(parser, argv))
     func: Callable[..., int] = args.func
     try:
-        with _allowing_modified_model(getattr(args, "allow_modified_model", False)):
+        from .core.profiles import ENV_NO_USER_PROFILES
+
+        with _allowing_modified_model(getattr(args, "allow_modified_model", False)), \
+                _environment(ENV_NO_USER_PROFILES, getattr(args, "no_user_profiles", False)):
             code = int(func(args) or 0)
         sys.stdout.flush()
         return code

@@ -30,7 +30,7 @@ from .fakeprint import FakeprintEvidence
 from .vocabulary import coverage_sentence
 from .detectors.profiles import NAME as PROFILES
 from .fusion import CnnReference, EvidenceRules
-from .profiles import Profile, load_user_profiles
+from .profiles import Profile, load_user_profiles, user_profiles_enabled
 from .scoring import WINDOW_CELLS, Readings, TrackScore, score_track, window_logits_from_map
 from .patch_null import PatchNull
 from .notes import NoteInputs, make_notes
@@ -124,7 +124,7 @@ class Measurements:
 
 def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path] = None,
             on_progress: Optional[ProgressCallback] = None, cancel: Optional[CancelToken] = None,
-            allow_modified: Optional[bool] = None, user_profiles: bool = True) -> AnalysisResult:
+            allow_modified: Optional[bool] = None, user_profiles: Optional[bool] = None) -> AnalysisResult:
     """Analyse one audio file: :func:`measure`, then :func:`interpret`.
 
     Raises UnusableInputError, ModelError (BundleError) or Cancelled. ``source``: a path (decoded
@@ -134,7 +134,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     ``allow_modified``: run a model bundle that is not the released one (default: the
     ``FORENSIC_APP_ALLOW_MODIFIED_MODEL`` environment variable); the result then says "modified model".
     ``user_profiles``: apply the user's generator profiles (``forensic-app profile add``) beside the
-    built-in ones (False: ``--no-user-profiles``).
+    built-in ones (default: unless ``FORENSIC_APP_NO_USER_PROFILES=1``, which ``--no-user-profiles`` sets).
     """
     if on_progress:
         on_progress(Progress(0.0, "Opening file"))
@@ -142,6 +142,7 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     m = measure(source, model, on_progress=on_progress, cancel=cancel)
     if on_progress:
         on_progress(Progress(0.92, "Scoring"))
+    user_profiles = user_profiles_enabled(user_profiles)
     result = interpret(m, model, command=reproduce_command(m.path, weights_dir, model.modified, user_profiles),
                        user_profiles=load_user_profiles() if user_profiles else ())
     if on_progress:

@@ -33,7 +33,8 @@ import numpy as np
 from .fakeprint import BAND, FREQS_HZ
 
 FORMAT = "forensic_app.profile/1"
-PROFILE_KEY_PREFIX = "profile:"  # manifest ``files`` keys of the bundle's built-in profiles
+PROFILE_KEY_PREFIX = "profile:"
+ENV_NO_USER_PROFILES = "FORENSIC_APP_NO_USER_PROFILES"  # =1: apply only the built-in profiles (--no-user-profiles)  # manifest ``files`` keys of the bundle's built-in profiles
 N_BINS = int(BAND.sum())  # 3585: the fakeprint's length
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._ +-]{0,63}$")
 # weights are stored rounded: a profile file stays small (about 30 KB) and its seal is stable
@@ -219,3 +220,10 @@ def load_user_profiles() -> tuple[Profile, ...]:
     cannot be used (broken seal, not a profile) are left out: ``forensic-app profile list`` names them."""
     found, _problems = load_profiles(user_profiles_dir())
     return tuple(p if p.kind == "user" else replace(p, kind="user") for p in found)
+
+
+def user_profiles_enabled(user_profiles: bool | None = None) -> bool:
+    """``user_profiles`` when given, else not ``FORENSIC_APP_NO_USER_PROFILES=1`` (``--no-user-profiles`` sets it)."""
+    if user_profiles is not None:
+        return bool(user_profiles)
+    return os.environ.get(ENV_NO_USER_PROFILES, "") != "1"
