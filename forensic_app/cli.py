@@ -19,7 +19,7 @@ from typing import Callable, Optional, Sequence
 from . import __version__
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
-COMMANDS = ("analyze", "batch", "case", "report", "export", "import-labels", "gui", "profile")
+COMMANDS = ("analyze", "batch", "case", "report", "gui", "profile", "export", "import-labels")
 SUBCOMMANDS = {*COMMANDS, "data", "train", "calibrate", "evaluate", "-h", "--help", "--version"}
 
 
