@@ -19,7 +19,7 @@ from typing import Callable, Optional, Sequence
 from . import __version__
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
-COMMANDS = ("analyze", "batch", "case", "report", "gui", "profile")
+COMMANDS = ("analyze", "batch", "case", "report", "gui", "profile", "export", "import-labels")
 SUBCOMMANDS = {*COMMANDS, "data", "train", "calibrate", "evaluate", "-h", "--help", "--version"}
 
 
@@ -373,6 +373,9 @@ def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
     from .case.command import register as register_case
 
     register_case(sub, common_options)
+    from .exports.command import register as register_exports
+
+    register_exports(sub, common_options, _analyze_file)
     from .profile_command import register as register_profile
 
     register_profile(sub)

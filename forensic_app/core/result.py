@@ -17,6 +17,11 @@ SEVERITIES = ("info", "caution", "warning")
 DECIDING_LINES = {"learned": "patch_cnn", "comb": "comb", "fakeprint": "fakeprint"}
 
 
+# The version of schema/analysis.schema.json that to_json_dict() follows: a new key is a minor version,
+# a removed or changed key a major one (the schema's own "$id" and pattern change with it).
+ANALYSIS_SCHEMA_VERSION = "1.0"
+
+
 @dataclass(frozen=True)
 class InputInfo:
     """Facts about the file as the user gave it (nothing here is changed by analysis)."""
@@ -229,6 +234,7 @@ class AnalysisResult:
                 "segments": c.segments,
             }
         return {
+            "schema_version": ANALYSIS_SCHEMA_VERSION,  # schema/analysis.schema.json
             "file": info.path,
             "file_name": info.file_name,
             "sha256": info.file_sha256,
