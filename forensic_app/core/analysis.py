@@ -206,7 +206,17 @@ def measure(source: str | Path | PcmSource, model: LoadedModel, *, on_progress: 
         container_notes=tuple(src.container_notes), skipped_at_s=tuple(src.skipped_at_s),
         polarity_inverted=downmix.inverted, fakeprint_curve=meters.fakeprint_curve,
         fakeprint_windows=meters.fakeprint_windows,
-        extra=meters.extra_readings())
+        extra={**meters.extra_readings(), **_file_readings(path)})
+
+
+def _file_readings(path: Path) -> dict:
+    """{source name: reading} of the sources that read the file itself rather than its audio (declared provenance)."""
+    out = {}
+    for s in evidence_sources():
+        reading = s.read_file(path)
+        if reading is not None:
+            out[s.name] = reading
+    return out
 
 
 def _refuse_empty(path: Path, stats: PcmStats, n_feature_frames: int, duration_s: float, c) -> None:

@@ -187,6 +187,17 @@ class AnalysisResult:
 
         return held_reason(n.code for n in self.notes)
 
+    def detector(self, name: str) -> Optional[DetectorEvidence]:
+        """The row of the evidence source ``name`` (core.detectors.registry), or None."""
+        return next((d for d in self.detectors if d.name == name), None)
+
+    @property
+    def declaration_headline(self) -> Optional[str]:
+        """The line under the verdict when the file itself declares an AI origin (tags, a Content
+        Credential); None otherwise. Never part of the verdict, and its absence says nothing."""
+        d = self.detector("declared")
+        return None if d is None else d.details.get("headline")
+
     def top_regions(self, n: int = 5) -> list[WindowScore]:
         """Highest-scoring windows, best first."""
         return sorted(self.windows, key=lambda w: -w.probability_fake)[:n]

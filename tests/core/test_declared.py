@@ -1,4 +1,4 @@
-"""What the file declares (core/declared.py): tags written here with mutagen, a Content Credential
+"""What the file declares (core/detectors/declared): tags written here with mutagen, a Content Credential
 signed here with c2pa-python and a throwaway certificate chain, and metadata that is damaged or
 hostile on purpose. Every file is made in the test."""
 
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from forensic_app.core.declared import Declarations, declaration_headline, declaration_lines, read_declarations
+from forensic_app.core.detectors.declared import Declarations, declaration_headline, declaration_lines, read_declarations
 
 mutagen = pytest.importorskip("mutagen")
 from mutagen.id3 import APIC, COMM, ID3, PRIV, TIT2, TPE1, TSRC  # noqa: E402

@@ -154,3 +154,25 @@ def test_the_shipped_bundle_applies_its_built_in_profiles():
     assert "profiles" in [s.name for s in sources()]
     manifest = json.loads((Path(model.manifest.directory) / "manifest.json").read_text())
     assert all(f"profile:{n}" in manifest["files"] for n in names)
+
+
+def test_what_the_file_declares_is_shown_beside_the_verdict_and_never_moves_it(tmp_path, tiny_weights):
+    from mutagen.flac import FLAC
+
+    x = 0.5 * signal("music", 8.0, 44100, seed=5)
+    plain, tagged = tmp_path / "plain.flac", tmp_path / "tagged.flac"
+    for p in (plain, tagged):
+        sf.write(p, x, 44100, format="FLAC")
+    f = FLAC(tagged)
+    f["comment"] = "made with suno.com; created=2026-11-30T10:00:00Z; id=0b5c1e7a-3f7e-4a55-9d6c-2f1f3c0d9a11"
+    f["isrc"] = "USX9P2612345"
+    f.save()
+    a, b = analyze(plain, weights_dir=tiny_weights), analyze(tagged, weights_dir=tiny_weights)
+    assert (a.verdict, a.probability_fake, a.interval) == (b.verdict, b.probability_fake, b.interval)
+    assert a.declaration_headline is None
+    assert "Suno" in b.declaration_headline and "tags" in b.declaration_headline
+    row = b.to_json_dict()["detectors"][-1]
+    assert row["name"] == "declared" and row["probability_fake"] is None and row["score"] is None
+    assert row["details"]["columns"]["isrc"] == "USX9P2612345"
+    assert row["details"]["columns"]["declared_generator"] == "Suno"
+    assert "declared" not in b.provenance.settings["probability_by_detector"]

@@ -8,13 +8,16 @@ report's detector table, the window's detector list, the CLI and the batch CSV c
 
 - :meth:`EvidenceSource.meter`: what it measures on the stream (mono blocks at the file's
   rate), or None when it reads what others measured (the profiles read the fakeprint);
+- :meth:`EvidenceSource.read_file`: what it reads from the file itself rather than the audio
+  (tags, Content Credentials), or None;
 - :meth:`EvidenceSource.lines`: its probability on the verdict's scale, placed against its
   real-music reference (its threshold lands on the "likely AI" line); the strongest line of
   all decides (:func:`~forensic_app.core.fusion.decide`). The patch CNN, the comb and the
   third-party fakeprint model keep their rules (caps, locks) in ``fusion``; a source that
   must never move the verdict (declared provenance) returns no line;
 - :meth:`EvidenceSource.rows`: its typed reading in words: one row per source, with the
-  ``details`` a plot or table needs;
+  ``details`` a plot or table needs (``details["columns"]``: {name: text or number} the batch CSV
+  adds as columns of their own);
 - :meth:`EvidenceSource.coverage`: the phrases of the coverage line (what it recognises).
 """
 
@@ -66,6 +69,10 @@ class EvidenceSource:
 
     def meter(self, model: Any, rate: int) -> Optional[StreamMeter]:
         """A streaming meter for a file at ``rate`` Hz, or None (the source measures nothing itself)."""
+        return None
+
+    def read_file(self, path: Any) -> Optional[Any]:
+        """What the source reads from the file at ``path`` (not its audio), or None; ``Measurements.extra[name]``."""
         return None
 
     def lines(self, m: Any, model: Any, rules: Any, profiles: tuple[Any, ...]) -> dict[str, Optional[float]]:

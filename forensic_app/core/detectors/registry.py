@@ -9,12 +9,13 @@ from typing import Iterator
 
 from .base import EvidenceSource
 from .comb.source import Comb
+from .declared.source import Declared
 from .fakeprint import Fakeprint
 from .patch_cnn import PatchCnn
 from .profiles import Profiles
 
 _LOCK = threading.Lock()
-_SOURCES: list[EvidenceSource] = [PatchCnn(), Fakeprint(), Comb(), Profiles()]
+_SOURCES: list[EvidenceSource] = [PatchCnn(), Fakeprint(), Comb(), Profiles(), Declared()]
 
 
 def sources() -> tuple[EvidenceSource, ...]:

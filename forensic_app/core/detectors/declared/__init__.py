@@ -7,8 +7,8 @@ which stay about traces in the audio; a declared AI origin gets its own line und
 file without such a declaration is human-made.
 
 :func:`read_declarations` never raises on what a file holds: whatever could not be read is a plain
-sentence in ``problems``. Tags are read with mutagen (:mod:`.declared_tags`), Content Credentials
-with c2pa-python (:mod:`.declared_c2pa`, offline, time-bound).
+sentence in ``problems``. Tags are read with mutagen (:mod:`.tags`), Content Credentials
+with c2pa-python (:mod:`.credentials`, offline, time-bound).
 
 Example
 -------
@@ -26,8 +26,8 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from .declared_c2pa import C2PA_TIMEOUT_S, ContentCredential, read_content_credential, source_type_term
-from .declared_tags import Picture, TagFacts, XmpEvent, clip, read_tags
+from .credentials import C2PA_TIMEOUT_S, ContentCredential, read_content_credential, source_type_term
+from .tags import Picture, TagFacts, XmpEvent, clip, read_tags
 
 # The music generators whose names a file's tags may declare: (name shown, what to look for).
 # Names that are also ordinary words ("loudly", "jukebox") are matched only as web addresses.
@@ -100,7 +100,7 @@ class Declarations:
     declared_generator: Optional[str] = None
     declared_generator_from: Optional[str] = None  # "tags", "XMP" or "Content Credential"
     declared_source_type: Optional[str] = None  # IPTC term, e.g. "trainedAlgorithmicMedia"
-    c2pa: str = "not checked"  # see declared_c2pa.STATUSES
+    c2pa: str = "not checked"  # see credentials.STATUSES
     credential: Optional[ContentCredential] = None
     problems: tuple[str, ...] = ()
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .declared_tags import clip
+from .tags import clip
 
 STATUSES = ("absent", "valid", "invalid", "present", "not checked")
 C2PA_TIMEOUT_S = 20.0
