@@ -77,6 +77,8 @@ def _human(result) -> str:
     lo, hi = result.interval
     lines = [f"{printable(os.path.abspath(result.input.path))}: {result.verdict_words}",
              *[f"  {n.text}" for n in result.notes if n.code == MODIFIED_MODEL_NOTE],  # second line, not among the notes
+             # what the file itself declares: beside the verdict, never inside it
+             *([f"  {result.declaration_headline}"] if result.declaration_headline else []),
              f"  {PROBABILITY_LABEL.lower().replace('probability', 'Probability', 1)}: "
              f"{format_probability(result.probability_fake)}"
              + (f". {HELD_WORDS[result.held]}" if result.held else f" (plausible range {format_range(lo, hi)})"),

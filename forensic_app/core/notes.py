@@ -13,7 +13,7 @@ import numpy as np
 
 from .fusion import FULL_BAND_HZ as BAND_LIMIT_HZ, SHORT_S as SHORT_CLIP_S  # one definition of short and band-limited
 from .result import CombEvidence, InputInfo, Note
-from .vocabulary import MODIFIED_MODEL_NOTE, modified_model_text
+from .vocabulary import MODIFIED_MODEL_NOTE, generator_name, modified_model_text
 
 SILENT_SHARE = 0.3
 CLIPPED_SHARE = 0.001
@@ -84,9 +84,12 @@ def profile_note(p: dict[str, Any]) -> tuple[str, str, str]:
         figs.append(f"it recognised {float(det):.0%} of its own examples held out in turn")
     fp = v.get("fp_leave_one_source_out_max", v.get("fp_reference_loso_max"))
     if fp is not None:
-        figs.append(f"at most {float(fp):.1%} of any real-music source of the reference reached it, each source "
-                    "held out of the fit")
-    name = p.get("name", "?") + (f" {p['version']}" if p.get("version") else "")
+        figs.append("no real-music source of the reference reached it, each held out of the fit in turn" if fp == 0
+                    else f"at most {float(fp):.1%} of a real-music source of the reference reached it, each held out "
+                    "of the fit in turn")
+    name, ver = generator_name(p.get("name", "?")), str(p.get("version") or "")
+    if ver and ver.split()[0].lower() not in name.lower():
+        name += f" ({ver})"
     made = f"taught from {p.get('n_examples', '?')} examples" + (f" on {p['created']}" if p.get("created") else "")
     body = (f"{made}" + (f"; {'; '.join(figs)}" if figs else "") + f". Profile sha256 {p.get('sha256', '')}.")
     if p.get("kind") == "user":
@@ -94,8 +97,8 @@ def profile_note(p: dict[str, Any]) -> tuple[str, str, str]:
                 f"This verdict rests on a generator profile taught on this computer, not on one shipped with the app: "
                 f"'{name}', {body} Anyone checking this result needs that profile file (forensic-app profile export).")
     return ("profile_decided", "info",
-            f"This verdict rests on the built-in generator profile of {name}, the decoder fingerprint of that "
-            f"generator: {body}")
+            f"This verdict rests on the built-in generator profile of {name}: the fingerprint its decoder leaves "
+            f"(any generator built on the same decoder leaves it too); {body}")
 
 
 def make_notes(x: NoteInputs) -> list[Note]:

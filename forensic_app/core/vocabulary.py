@@ -150,6 +150,18 @@ NOT_COVERED = ("diffusion models without a neural decoder, other commercial gene
                "the covered ones, and output re-encoded so heavily that the traces are gone")
 
 
+# the built-in generator profiles' ids (core.profiles.Profile.generator) as people write them
+GENERATOR_NAMES = {"ace-step-v1": "ACE-Step v1", "audioldm2-music": "AudioLDM 2 (music)", "diffrhythm": "DiffRhythm",
+                   "musicgen-large": "MusicGen large", "musicgen-medium": "MusicGen medium", "mustango": "Mustango",
+                   "stable-audio-2": "Stable Audio 2", "stable-audio-open": "Stable Audio Open", "tango": "Tango",
+                   "yue": "YuE"}
+
+
+def generator_name(profile_name: str) -> str:
+    """A profile's generator as people write it (a user's own profile keeps the name they gave it)."""
+    return GENERATOR_NAMES.get(profile_name, profile_name)
+
+
 def covered_kinds(families: Iterable[str], has_fakeprint: bool) -> list[str]:
     kinds = [FAMILY_WORDS.get(f, f) for f in families]
     if has_fakeprint:

@@ -118,7 +118,7 @@ def test_a_user_profile_decides_names_itself_and_can_be_left_out(tmp_path, tiny_
     assert with_p.verdict == "likely_fake" and with_p.deciding_evidence == "profiles"
     note = next(n for n in with_p.notes if n.code == "user_profile_decided")
     assert "Peaky Gen" in note.text and user_profile.sha256 in note.text and "5 examples" in note.text
-    assert "your own generator profiles: Peaky Gen 1 (yours)" in with_p.coverage_line
+    assert "your own generator profiles: Peaky Gen (yours)" in with_p.coverage_line
     applied = with_p.provenance.settings["profiles_applied"]
     assert {"name": "Peaky Gen", "kind": "user", "sha256": user_profile.sha256} in applied
     assert "--no-user-profiles" in without.provenance.command

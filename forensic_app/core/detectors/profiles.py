@@ -23,6 +23,7 @@ import numpy as np
 
 from ..fusion import mapped_probability
 from ..result import DetectorEvidence
+from ..vocabulary import generator_name
 from .base import EvidenceSource, Interpretation
 
 NAME = "profiles"
@@ -79,8 +80,7 @@ def _measured_fakeprint(m: Any) -> Optional[np.ndarray]:
 
 
 def _label(p: Any) -> str:
-    v = f" {p.version}" if p.version else ""
-    return f"{p.generator}{v}" + (" (yours)" if p.kind == "user" else "")
+    return generator_name(p.generator) + (" (yours)" if p.kind == "user" else "")
 
 
 def profile_facts(p: Any) -> dict[str, Any]:
