@@ -13,7 +13,7 @@ from typing import Optional
 
 from forensic_app.core.detectors.comb import comb_grade
 from forensic_app.core.result import AnalysisResult, DetectorEvidence
-from forensic_app.core.vocabulary import HELD_WORDS, format_probability, format_range
+from forensic_app.core.vocabulary import HELD_WORDS, format_probability, format_range, generator_name
 
 from .document import Case, CaseFile
 
@@ -36,7 +36,7 @@ class LaneEvidence:
     """One lane's row for the summary table; every value is display text.
 
     ``traces``: short phrases for the detectors that reacted ("comb every 86 Hz",
-    "fakeprint high", "patch CNN high"), empty when none did."""
+    "fakeprint high", "patch CNN high", "fingerprint of YuE"), empty when none did."""
 
     lane_id: str
     label: str
@@ -111,8 +111,11 @@ def lane_evidence(lane: CaseFile) -> LaneEvidence:
     cnn, cnn_high = _cnn_text(r)
     comb, comb_phrase = _comb_text(r)
     fp, fp_high = _fakeprint_text(r)
+    prof = r.detector("profiles")
+    matched = [generator_name(n) for n in (prof.details.get("matched") or [])] if prof is not None else []
     traces = tuple(p for p in (comb_phrase, "fakeprint high" if fp_high else None,
-                               "patch CNN high" if cnn_high else None) if p)
+                               "patch CNN high" if cnn_high else None,
+                               f"fingerprint of {', '.join(matched)}" if matched else None) if p)
     interval = "held" if r.held else format_range(*r.interval)
     if interval.startswith("about ") or interval == format_probability(r.probability_fake):
         interval = ""  # the range prints as the value itself: saying it twice adds nothing
