@@ -60,7 +60,7 @@ def check_path(path: Path) -> None:
         raise unusable_input(path, f"the file cannot be reached ({exc.strerror or exc})",
                              "Check that the path is right and that your user may open every folder on the way, "
                              "or copy the file somewhere you can read") from None
-    if not exists:
+    if st is None:  # not exists
         raise unusable_input(path, "file not found", f"Check the path ({path}) and try again")
     if is_dir:
         raise unusable_input(path, "this is a folder, not an audio file", "Choose an audio file inside it")
@@ -143,7 +143,8 @@ def _open_with_soundfile(p: Path) -> Optional[AudioSource]:
     if _declares_more_data(info.extra_info or ""):
         raise unusable_input(p, "the file is truncated: its header promises more audio than the file holds",
                              "Get a complete copy of the file (it was probably cut off while copying or downloading)")
-    exact, notes = True, ()
+    exact = True
+    notes: tuple[str, ...] = ()
     if fmt.upper() in {"MP3", "MPEG"} and not mp3_has_frame_count(p):
         # Without a Xing/Info frame libsndfile's length is an estimate from the first frame's
         # bitrate, and it stops decoding there: a VBR file would be cut short or called truncated.

@@ -288,6 +288,7 @@ def _ffmpeg_blocks(src: AudioSource, block_frames: int, cancel: Optional[CancelT
     proc = subprocess.Popen([exe, "-nostdin", "-v", "error", "-i", str(src.path), "-vn", "-map", "0:a:0",
                              "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(src.channels), "-ar", str(src.sample_rate), "-"],
                             stdout=subprocess.PIPE, stderr=errors)
+    assert proc.stdout is not None  # stdout=PIPE
     frame_bytes = 4 * src.channels
     seen = 0  # bytes of stderr already looked at
     lines: list[str] = []

@@ -210,7 +210,8 @@ def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_
         reasons.append("cnn_confounded")
     counted = comb_counts(rules, comb_z=comb_z, comb_offset_bins=comb_offset_bins, stationarity=stationarity)
     by = {"learned": p_learned,
-          "comb": _mapped(comb_z, rules.comb_threshold_z, rules.comb_slope, line) if counted else None,
+          "comb": (_mapped(comb_z, rules.comb_threshold_z, rules.comb_slope, line)
+                   if counted and comb_z is not None else None),  # counted: comb_z is not None
           "fakeprint": None if fakeprint_logit is None else _mapped(fakeprint_logit, rules.fakeprint_threshold_logit,
                                                                    rules.fakeprint_slope, line)}
     by.update(extra_lines or {})

@@ -77,7 +77,8 @@ class PcmStats:
             where = offset_s + int(np.argmin(finite.all(axis=1))) / rate
             raise unusable_input(path, f"the audio contains invalid sample values (NaN or infinity) at {where:.1f} s",
                                  "Re-export the track from your audio program; the file is damaged")
-        self._h.update(np.ascontiguousarray(block, dtype="<f4"))  # the buffer itself, no bytes copy
+        # the buffer itself, no bytes copy; numpy's stubs declare ndarray.__buffer__ only for Python >= 3.12
+        self._h.update(np.ascontiguousarray(block, dtype="<f4"))  # type: ignore[arg-type]
         peak = max(hi, -lo)
         self.peak = max(self.peak, peak)
         if peak >= CLIP_LEVEL:

@@ -55,7 +55,8 @@ class TrackMeters:
         self._fakeprint_model = fakeprint
         self._fakeprint = FakeprintStream(rate) if fakeprint is not None or windows else None
         self._windows = windows
-        self.fakeprint_curve = None  # (3585,) the measured fakeprint (profiles read it), after finish() (when ``windows``)
+        # (3585,) the measured fakeprint (profiles read it), after finish() (when ``windows``)
+        self.fakeprint_curve: Optional[np.ndarray] = None
         self.fakeprint_windows: tuple = ()  # fakeprint.fakeprint_windows, after finish() (when ``windows``)
         self.extra_meters = dict(extra_meters or {})  # further sources' StreamMeters (core.detectors), by name
 

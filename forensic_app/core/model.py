@@ -8,13 +8,18 @@ Outputs per cell: a real/fake logit and decoder-family logits (attribution).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import nn
 
 
 class PatchCNN(nn.Module):
+    # nn.Module types its registered attributes as ``Tensor | Module`` (they live in _buffers and
+    # _modules): these say what they hold. ``features`` becomes _FusedBlocks in fuse_for_inference.
+    coord: torch.Tensor  # (1, 1, n_bins, 1), a non-persistent buffer
+    features: nn.Sequential | _FusedBlocks
+
     def __init__(self, *, n_bins: int, channels: list[int], hidden: int, n_families: int,
                  coord_channel: bool = True, kernel: int = 3):
         super().__init__()
@@ -69,7 +74,8 @@ def count_flops_per_frame(model: PatchCNN) -> float:
     """Multiply-adds per input frame (all bins), for cost estimates in benchmarks."""
     feats = model.features
     # training form: conv, BN, ReLU, max-pool per block; inference form (_FusedBlocks): conv, pool
-    convs = list(feats.convs) if isinstance(feats, _FusedBlocks) else [m for m in feats if isinstance(m, nn.Conv2d)]
+    convs = (cast(list[nn.Conv2d], list(feats.convs)) if isinstance(feats, _FusedBlocks)  # a ModuleList of Conv2d
+             else [m for m in feats if isinstance(m, nn.Conv2d)])
     flops, f, t_scale = 0.0, model.n_bins, 1.0
     c_in = 2 if model.coord_channel else 1
     for conv in convs:
@@ -102,12 +108,19 @@ class _FusedBlocks(nn.Module):
         convs = []
         mods = list(features)
         for i in range(0, len(mods), 4):
-            conv, bn = mods[i], mods[i + 1]
-            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
-            fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, padding=conv.padding, bias=True)
+            # a block is (Conv2d, BatchNorm2d, ReLU, MaxPool2d): nn.Sequential yields them as Module
+            conv, bn = cast(nn.Conv2d, mods[i]), cast(nn.BatchNorm2d, mods[i + 1])
+            running_mean, running_var = bn.running_mean, bn.running_var
+            assert running_mean is not None and running_var is not None  # BatchNorm2d tracks running stats by default
+            scale = bn.weight / torch.sqrt(running_var + bn.eps)
+            # Conv2d stores its kernel size and padding as pairs; torch types the attributes tuple[int, ...]
+            kernel_size = cast(tuple[int, int], conv.kernel_size)
+            padding = cast("str | tuple[int, int]", conv.padding)
+            fused = nn.Conv2d(conv.in_channels, conv.out_channels, kernel_size, padding=padding, bias=True)
+            assert fused.bias is not None  # bias=True
             with torch.no_grad():
                 fused.weight.copy_(conv.weight * scale.view(-1, 1, 1, 1))
-                fused.bias.copy_(bn.bias - bn.running_mean * scale)
+                fused.bias.copy_(bn.bias - running_mean * scale)
             convs.append(fused)
         self.convs = nn.ModuleList(convs)
 
@@ -123,7 +136,9 @@ def fuse_for_inference(model: PatchCNN) -> PatchCNN:
     import copy
 
     fused = copy.deepcopy(model).eval()
+    assert isinstance(fused.features, nn.Sequential)  # a model in training form: its blocks not fused yet
     fused.features = _FusedBlocks(fused.features)
     # channels-last weights make the CPU convolutions about 2.5x faster (oneDNN's preferred layout);
     # the outputs differ from NCHW only by float rounding (< 1e-5 in a logit)
-    return fused.to(memory_format=torch.channels_last)
+    # Module.to takes memory_format at run time, but torch's overloads of it leave the keyword out
+    return fused.to(memory_format=torch.channels_last)  # type: ignore[call-overload]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Optional, Protocol
 
 from .errors import Cancelled
 
@@ -22,13 +22,21 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+class EventLike(Protocol):
+    """What CancelToken needs of an event: threading.Event, a multiprocessing Event, ..."""
+
+    def set(self) -> None: ...
+
+    def is_set(self) -> bool: ...
+
+
 class CancelToken:
     """Thread-safe flag checked between chunks of work."""
 
-    def __init__(self, event: Optional[object] = None) -> None:
+    def __init__(self, event: Optional[EventLike] = None) -> None:
         """``event``: any object with set()/is_set(), e.g. a multiprocessing Event shared with
         worker processes (the batch); a new threading.Event by default."""
-        self._event = event if event is not None else threading.Event()
+        self._event: EventLike = event if event is not None else threading.Event()
 
     def cancel(self) -> None:
         self._event.set()

@@ -116,6 +116,7 @@ class BackgroundRunner:
     def join(self) -> None:
         """Wait for every submitted call; re-raise the first error. The runner is finished after."""
         if self._thread is not None:
+            assert self._q is not None  # a thread runs only with a queue
             self._q.put(None)
             self._thread.join()
             self._thread = None
@@ -129,6 +130,7 @@ class BackgroundRunner:
         """Leaving early (an error or a cancel in the caller): stop after the calls in flight."""
         if self._thread is not None:
             self._error = self._error or _Abandoned()
+            assert self._q is not None  # a thread runs only with a queue
             self._q.put(None)
             self._thread.join()
             self._thread = None

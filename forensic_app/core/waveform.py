@@ -194,7 +194,8 @@ def envelope_from_reader(read: Reader, rate: int, n_frames: int, start_s: float,
         raise ValueError("the reader returned no audio for this range")
     n_done = int(np.searchsorted(edges, pos, side="left"))  # columns fully or partly read
     edges = np.minimum(edges[:n_done + 1], pos)
-    return _envelope(*(a[:, :n_done] for a in acc), edges, rate)
+    mins, maxs, sumsq = (a[:, :n_done] for a in acc)
+    return _envelope(mins, maxs, sumsq, edges, rate)
 
 
 def envelope_of(samples: np.ndarray, rate: int, start_s: float, end_s: float, n_columns: int) -> WaveformEnvelope:

@@ -112,8 +112,10 @@ def load_model(directory: Optional[Path | str] = None, *, allow_modified: Option
     key = (str(d.resolve()), (d / MANIFEST).stat().st_mtime if (d / MANIFEST).exists() else 0.0)
     with _CACHE_LOCK:
         if key in _CACHE:
-            require_released(_CACHE[key].bundle, allow_modified)
-            return _CACHE[key]
+            cached = _CACHE[key]
+            assert cached.bundle is not None  # load_model builds every cached model with its verified bundle
+            require_released(cached.bundle, allow_modified)
+            return cached
         manifest = ModelManifest.load(d)
         bundle = check_bundle(d, manifest.raw)  # every file the manifest lists, and its seal
         require_released(bundle, allow_modified)

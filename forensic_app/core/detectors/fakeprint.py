@@ -20,7 +20,7 @@ TITLE = "Fakeprint (Suno/Udio, third-party model)"
 
 def fakeprint_detector(ev: FakeprintEvidence, p_alone: Optional[float], rules: EvidenceRules) -> DetectorEvidence:
     """The fakeprint detector's row: its logit, what it alone would say, and its threshold on our real music."""
-    if not ev.measured:
+    if ev.logit is None:  # not ev.measured
         summary = f"Not measured: {ev.reason}. This says nothing either way."
     else:
         side = "above" if ev.logit >= rules.fakeprint_threshold_logit else "below"

@@ -53,6 +53,13 @@ class ProfileReading:
         return None if self.logit is None else self.logit - self.profile.threshold_logit
 
 
+def _measured_margin(r: ProfileReading) -> float:
+    """``r.margin`` of a reading that was measured (its logit is not None)."""
+    margin = r.margin
+    assert margin is not None, "a reading without a logit has no margin"
+    return margin
+
+
 def read_profiles(fakeprint: Optional[np.ndarray], profiles: Sequence[Any], cal: Any) -> list[ProfileReading]:
     """(3585,) fakeprint (None: not measured) -> one reading per profile, in the profiles' order;
     ``probability`` None where the reading stays within what real music reached."""
@@ -129,7 +136,8 @@ class Profiles(EvidenceSource):
             why = ev.reason if ev is not None and ev.reason else "the track is too quiet or too short between 1 and 8 kHz"
             summary = f"Not measured: {why}. This says nothing either way."
             return [DetectorEvidence(NAME, self.title, None, None, summary, details)]
-        best = max(measured, key=lambda r: r.margin)
+        best = max(measured, key=_measured_margin)
+        margin = _measured_margin(best)
         details["closest"] = best.profile.generator
         details["windows"] = window_readings(it.m, best.profile)
         details["top_bins"] = [{"freq_hz": round(f, 1), "contribution": round(c, 3)}
@@ -137,18 +145,18 @@ class Profiles(EvidenceSource):
         n = len(readings)
         if best.matches:
             others = [r.profile.generator for r in measured if r.matches and r is not best]
-            summary = (f"Matches the decoder fingerprint of {_label(best.profile)}: {best.margin:+.1f} logits against "
+            summary = (f"Matches the decoder fingerprint of {_label(best.profile)}: {margin:+.1f} logits against "
                        f"its threshold, which no real music we measured reached (profile taught from "
                        f"{best.profile.n_examples} examples). The fingerprint belongs to the decoder's design: another "
                        "generator built on the same decoder leaves it too."
                        + (f" Also matched: {', '.join(others)}." if others else ""))
         else:
-            within = best.margin < -REAL_MARGIN
+            within = margin < -REAL_MARGIN
             summary = (f"None of the {n} generator profile{'s' if n != 1 else ''} matches; the closest, "
-                       f"{_label(best.profile)}, is {-best.margin:.1f} logits below its threshold"
+                       f"{_label(best.profile)}, is {-margin:.1f} logits below its threshold"
                        + (", within what real music reaches." if within else
                           ", above what the real music we measured reached but short of the threshold."))
-        return [DetectorEvidence(NAME, self.title, round(best.margin, 6), p_line, summary, details)]
+        return [DetectorEvidence(NAME, self.title, round(margin, 6), p_line, summary, details)]
 
     def coverage(self, model, profiles) -> list[str]:
         built = [_label(p) for p in profiles if p.kind != "user"]

@@ -388,7 +388,7 @@ def _max_pool(freqs: np.ndarray, values: np.ndarray, max_points: int) -> tuple[n
         return freqs.astype(np.float64), values.astype(np.float32)
     g = int(math.ceil(values.size / max_points))
     n = int(math.ceil(values.size / g)) * g
-    v = np.full(n, -np.inf)
+    v: np.ndarray = np.full(n, -np.inf)  # (n,), then (groups, g)
     v[: values.size] = values
     v = v.reshape(-1, g)
     arg = np.argmax(v, axis=1) + np.arange(v.shape[0]) * g

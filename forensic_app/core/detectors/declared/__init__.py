@@ -184,7 +184,7 @@ def _declarations(facts: TagFacts, credential: Optional[ContentCredential]) -> D
                           if a.digital_source_type == source_type and a.software_agent), "")
             generator = _known_generator(agent) or agent or credential.claim_generator or None
             generator_from = "Content Credential" if generator else None
-    tool_texts = [found[k] for k in _TOOL_KEYS if found.get(k)] + list(urls)
+    tool_texts = [t for t in (found[k] for k in _TOOL_KEYS) if t] + list(urls)
     if generator is None:
         generator = next((g for g in map(_known_generator, tool_texts) if g), None)
         generator_from = "tags" if generator else None

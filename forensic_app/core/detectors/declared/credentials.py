@@ -103,9 +103,9 @@ def read_content_credential(path: str, *, timeout_s: float = C2PA_TIMEOUT_S) -> 
         return ContentCredential("not checked", problems=(
             f"Content Credentials were not checked: the check took longer than {timeout_s:g} s.",))
     if "error" in box:
-        exc = box["error"]
+        error = box["error"]
         return ContentCredential("not checked", problems=(
-            f"Content Credentials could not be checked ({clip(exc, 160) or type(exc).__name__}).",))
+            f"Content Credentials could not be checked ({clip(error, 160) or type(error).__name__}).",))
     return box["result"]
 
 
@@ -143,7 +143,7 @@ def _credential(store: dict, state: str) -> ContentCredential:
     if not claim_generator and gen_info and isinstance(gen_info[0], dict):
         first = gen_info[0]
         claim_generator = " ".join(str(first.get(k, "")) for k in ("name", "version")).strip()
-    actions = []
+    actions: list[CredentialAction] = []
     for assertion in manifest.get("assertions") or []:
         if not str(assertion.get("label", "")).startswith("c2pa.actions"):
             continue
