@@ -156,8 +156,11 @@ def measure(source: str | Path | PcmSource, model: LoadedModel, *, on_progress: 
     (tiles, on a second core where there is one), the comb, the fakeprint and the content meters.
     Bounded memory, cancellable; raises UnusableInputError (no audio, digital silence, too short, the
     file changed while it was read) or Cancelled."""
-    decoded = source if isinstance(source, PcmSource) else None
-    path = decoded.path if decoded is not None else Path(source)
+    decoded: Optional[PcmSource]
+    if isinstance(source, PcmSource):
+        decoded, path = source, source.path
+    else:
+        decoded, path = None, Path(source)
     c = model.manifest.contract
     with (nullcontext(decoded) if decoded is not None else open_audio(path, cancel)) as src:
         fingerprint = decoded.fingerprint if decoded is not None else file_fingerprint(path)
@@ -191,7 +194,7 @@ def measure(source: str | Path | PcmSource, model: LoadedModel, *, on_progress: 
             network.join()
             tiler.finish()
         _refuse_changed(path, decoded, fingerprint, file_hash, cancel)
-        info = make_input_info(src if decoded is None else decoded.source, file_hash or "", stats.sha256)
+        info = make_input_info(src.source if isinstance(src, PcmSource) else src, file_hash or "", stats.sha256)
     fake_map, fam_map = tiler.maps(c.n_bins // model.network.stride, len(model.manifest.families))
     stride = model.network.stride
     bandwidth = meters.bandwidth_hz()
@@ -274,7 +277,8 @@ def interpret(m: Measurements, model: LoadedModel, *, command: str = "",
         window_probs=shown.window_probs, bandwidth_hz=m.bandwidth_hz, silent_share=m.silent_share,
         clipped_share=m.clipped_share, comb=m.comb, families=model.manifest.families,
         model_trained=model.manifest.trained, model_card=model.manifest.model_card,
-        model_modified=(model.bundle.sha256, model.bundle.released_sha256) if model.modified else None,
+        model_modified=((model.bundle.sha256, model.bundle.released_sha256)
+                        if model.bundle is not None and model.bundle.modified else None),
         threshold_fake=cal.threshold_fake, threshold_real=cal.threshold_real,
         deciding_profile=_deciding_profile(decision, detectors)))
     return AnalysisResult(
