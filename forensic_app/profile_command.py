@@ -73,10 +73,17 @@ def _reference_path(arg: Path | None) -> Path | None:
     env = os.environ.get("FORENSIC_APP_PROFILE_REFERENCE")
     if env:
         return Path(env)
+    # the model bundle's own reference, its sha256 checked against the sealed manifest
+    from .core.bundle import read_manifest, verify_file
+    from .core.errors import ModelError
     from .resources import weights_dir
 
-    p = weights_dir() / REFERENCE_NAME
-    return p if p.exists() else None
+    d = weights_dir()
+    try:
+        entry = (read_manifest(d).get("files") or {}).get("profile_reference")
+        return None if entry is None else verify_file(d, "profile_reference", entry)
+    except ModelError:
+        return None
 
 
 def _rules(reference: Path):
@@ -153,8 +160,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         return _fail(f"a profile named '{args.name}' exists already: remove it first (forensic-app profile remove)")
     ref_path = _reference_path(args.reference)
     if ref_path is None or not ref_path.exists():
-        return _fail("no real-music reference to validate against: pass --reference FILE (the model bundle does not "
-                     "ship one yet)")
+        return _fail("no real-music reference to validate against: the model bundle's profile_reference.npz is missing "
+                     "or damaged (reinstall the app), or pass --reference FILE")
     from .training.profile_data import load_table
     from .training.profiles import Refused, teach
 
