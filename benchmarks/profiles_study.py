@@ -2,26 +2,38 @@
 then per-generator profiles, their validation, and the teaching checks of the issue.
 
 usage: python benchmarks/profiles_study.py collect --examples DIR [--corpus DIR] [--singing DIR] [--cache DIR]
-                                                   [--only examples|reference]
+                                                   [--only examples|reference|kinds]
        python benchmarks/profiles_study.py study [--cache DIR] [--out reports/evaluation/profiles.md] [--profiles DIR]
+       python benchmarks/profiles_study.py kinds [--cache DIR] [--profiles DIR]
+       python benchmarks/profiles_study.py merge [--cache DIR] [-o FILE]
 
 ``collect``: DIR is what ``forensic-app data generators --out DIR`` wrote (manifest.json and the
 examples); --corpus the folder of unpacked Debian packages (``<corpus>/pkgs/<package>``), with the
 CC recordings of ../shared/data/real-cc; --singing a folder with gtsinger/ and m4singer/. It
-writes ``examples.npz`` and ``reference.npz`` (float16 fakeprints + readings) into --cache.
+writes ``examples.npz`` and ``reference.npz`` (float16 fakeprints + readings) into --cache, and
+``kinds.npz``: the real-negative kinds (``training.kinds``: every solo kind for KIND_SEEDS seeds,
+every derived kind over excerpts of real music of the reference sources), each read as it is, after
+MP3 128k and through one more codec or rate (cycling), by the same path as the real reference.
 ``study`` fits and measures from those tables only (see forensic_app/training/profiles.py) and
-writes the report; ``--profiles DIR`` also writes the built-in profiles there (sealed JSON).
+writes the report; ``--profiles DIR`` also writes the built-in profiles there (sealed JSON). The
+kinds are part of the real reference there (one source per kind group, ``kind/<group>``), except the
+kinds ``training.kinds.KIND_SPLITS`` keeps out of training, which are test readings.
+``kinds`` scores the profiles in DIR (default: the built-in ones) on ``kinds.npz`` and prints the
+false positives per kind; ``merge`` writes the shipped reference (``profile_reference.npz``: the real
+reference and the kinds, the schema ``forensic-app profile add --reference`` reads).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import random
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -30,9 +42,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from forensic_app.core.profiles import Profile, save_profile, today
-from forensic_app.training import corpus
+from forensic_app.training import corpus, kinds
 from forensic_app.training.generator_examples import GENERATORS, read_manifest
 from forensic_app.training.profile_data import (
+    Reading,
     compute_readings,
     example_plan,
     load_table,
@@ -40,6 +53,7 @@ from forensic_app.training.profile_data import (
     save_table,
 )
 from forensic_app.training.profiles import (
+    MARGIN_LOGIT,
     Refused,
     TeachRules,
     chain_evidence,
@@ -88,10 +102,14 @@ def collect(args: argparse.Namespace) -> int:
         collect_examples(args)
     if args.only in (None, "reference"):
         collect_reference(args)
+    if args.only in (None, "kinds"):
+        collect_kinds(args)
     return 0
 
 
 def collect_examples(args: argparse.Namespace) -> None:
+    if args.examples is None:
+        raise SystemExit("collect: --examples DIR is needed to read the generator examples")
     examples = read_manifest(args.examples)
     plan = example_plan((str(args.examples / e.file), e.generator, e.group) for e in examples)
     rs, X = compute_readings(plan, args.cache / "readings", cached_only=args.cached_only,
@@ -106,6 +124,165 @@ def collect_reference(args: argparse.Namespace) -> None:
                              log=lambda m: print(m, file=sys.stderr))
     save_table(args.cache / "reference.npz", rs, X)
     print(f"reference: {len(rs)} readings of {len(tracks)} tracks")
+
+
+# ---- the real-negative kinds -------------------------------------------------------------------
+
+KIND_SEEDS = 8  # clips per solo kind
+DERIVED_CLIPS = 5  # clips per derived kind, each over an excerpt of a different reference source
+DERIVED_S = 25.0  # seconds of real music a derived kind is made from
+KIND_EXTRA = ("aac-128k", "opus-64k", "sr16k", "sr24k", "sr32k", "sr48k")  # one more variant per clip, cycling
+
+
+def kind_source(name: str) -> str:
+    """The reference source of a kind's readings: its group (``kind/<group>``, left out together)."""
+    return kinds.KIND_SOURCE_PREFIX + kinds.kind_group(name)
+
+
+def kind_of(r: Reading) -> str | None:
+    """The kind a reading was rendered as (its ``group`` is ``kind/<name>``), or None for real music."""
+    return r.group[len(kinds.KIND_SOURCE_PREFIX):] if r.source.startswith(kinds.KIND_SOURCE_PREFIX) else None
+
+
+def kind_in_reference(name: str) -> bool:
+    """Whether the study fits against a kind (KIND_SPLITS keeps some kinds for testing only)."""
+    splits = kinds.KIND_SPLITS.get(name)
+    return splits is None or "train" in splits
+
+
+def kind_plan(corpus_dir: Path, cache: Path, log) -> list[Reading]:
+    """Render the kinds into ``cache/kinds-audio`` (16-bit WAV at 44.1 kHz, as a producer would deliver
+    them; rendered once) and plan their readings. Derived kinds are made from excerpts of tracks of the
+    reference sources only (the test sources stay unseen by the fit)."""
+    import soundfile as sf
+
+    audio = cache / "kinds-audio"
+    audio.mkdir(parents=True, exist_ok=True)
+    ref, _ = load_table(cache / "reference.npz")
+    split = source_splits(sorted({r.source for r in ref}))
+    clips: list[tuple[str, int, Callable[[], np.ndarray], dict]] = []
+    for name, fn in kinds.SOLO_KINDS.items():
+        for seed in range(KIND_SEEDS):
+            clips.append((name, seed, lambda fn=fn, seed=seed: fn(seed), {}))
+    tracks = []
+    for spec in corpus.PACKAGES:
+        root = corpus_dir / "pkgs" / spec.name
+        if split.get(spec.name) != "reference" or not root.exists():
+            continue
+        long = [t for t in corpus.list_tracks(spec, root) if t.duration_s >= DERIVED_S + 25]
+        tracks.append(_spread(long, 8))
+    tracks = [ts for ts in tracks if ts]
+    for k, name in enumerate(kinds.DERIVED_KINDS):
+        for j in range(DERIVED_CLIPS):
+            ts = tracks[(k + j * 3) % len(tracks)]
+            t = ts[(k + j) % len(ts)]
+            t = corpus.Track(t.source_package, t.stems[:1], t.duration_s, t.licence, t.low_bitrate)
+            start = min(20.0 + 7.0 * j, t.duration_s - DERIVED_S - 1)
+            clips.append((name, j, lambda name=name, t=t, start=start, j=j: kinds.render(
+                name, j, DERIVED_S, corpus.load_excerpt(t, start, DERIVED_S, sr=kinds.SR)),
+                {"music_source": t.source_package, "music_file": t.stems[0], "start_s": start}))
+    plan = []
+    record = {}
+    t0 = time.time()
+    for i, (name, seed, make, music) in enumerate(clips):
+        slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
+        path = audio / f"{slug}--{seed}.wav"
+        if not path.exists():
+            try:
+                y = make()
+            except RuntimeError as exc:  # a sampled kind without fluidsynth or its soundfont
+                log(f"kinds: {name}: not rendered ({exc})")
+                continue
+            tmp = path.with_suffix(".part.wav")
+            sf.write(tmp, np.clip(y, -1, 1), kinds.SR, subtype="PCM_16")
+            tmp.replace(path)
+        record[path.name] = {"kind": name, "seed": seed, **music}
+        src = kind_source(name)
+        grp = kinds.KIND_SOURCE_PREFIX + name
+        for v in ("orig", "mp3-128k", KIND_EXTRA[i % len(KIND_EXTRA)]):
+            plan.append(Reading(str(path), src, "real", v, group=grp))
+        if (i + 1) % 25 == 0:
+            log(f"kinds: {i + 1}/{len(clips)} clips ({time.time() - t0:.0f} s)")
+    (audio / CLIPS_JSON).write_text(json.dumps(record, indent=1))
+    return plan
+
+
+CLIPS_JSON = "clips.json"  # beside the rendered kinds: kind, seed and the real music a derived kind was made from
+
+
+def collect_kinds(args: argparse.Namespace) -> None:
+    log = lambda m: print(m, file=sys.stderr, flush=True)
+    plan = kind_plan(args.corpus, args.cache, log)
+    rs, X = compute_readings(plan, args.cache / "readings", cached_only=args.cached_only, log=log)
+    save_table(args.cache / "kinds.npz", rs, X)
+    left = sorted({kind_of(r) for r in plan} - {kind_of(r) for r in rs})
+    print(f"kinds: {len(rs)} readings of {len({r.path for r in rs})} clips"
+          + (f"; not measurable: {', '.join(left)}" if left else ""))
+
+
+def merge(args: argparse.Namespace) -> int:
+    """The shipped reference: the real reference and the kinds in one table (float16, readings as JSON)."""
+    re_, Xr = load_table(args.cache / "reference.npz")
+    ki, Xk = load_table(args.cache / "kinds.npz")
+    out = args.out or args.cache / "profile_reference.npz"
+    save_table(out, [*re_, *ki], np.vstack([Xr, Xk]))
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    print(f"{out}: {len(re_)} real + {len(ki)} kind readings, {out.stat().st_size} bytes, sha256 {digest}")
+    return 0
+
+
+def kinds_table(scores: dict[str, np.ndarray], thresholds: dict[str, float], names: list[str]) -> list[dict]:
+    """Per kind group and kind: readings, flagged by each profile, flagged by any (``scores``: profile ->
+    logits of the kind readings, ``names`` their kinds)."""
+    names_a = np.array(names)
+    flags = {g: scores[g] >= thresholds[g] for g in scores}
+    anyf = np.zeros(len(names), bool)
+    for f in flags.values():
+        anyf |= f
+    rows = []
+    by_group = defaultdict(list)
+    for n in sorted(set(names)):
+        by_group[kinds.kind_group(n)].append(n)
+    for grp in sorted(by_group):
+        members = by_group[grp]
+        sel = np.isin(names_a, members)
+        rows.append({"group": grp, "kind": None, "n": int(sel.sum()),
+                     "per_profile": {g: int(f[sel].sum()) for g, f in flags.items()}, "any": int(anyf[sel].sum())})
+        for n in members:
+            m = names_a == n
+            rows.append({"group": grp, "kind": n, "n": int(m.sum()),
+                         "per_profile": {g: int(f[m].sum()) for g, f in flags.items()}, "any": int(anyf[m].sum())})
+    rows.append({"group": "all kinds", "kind": None, "n": len(names),
+                 "per_profile": {g: int(f.sum()) for g, f in flags.items()}, "any": int(anyf.sum())})
+    return rows
+
+
+def kinds_markdown(rows: list[dict]) -> list[str]:
+    gens = list(rows[0]["per_profile"]) if rows else []
+    L = ["| kind group | kind | readings | " + " | ".join(gens) + " | any profile |",
+         "|---|---|---|" + "---|" * len(gens) + "---|"]
+    for r in rows:
+        label = r["kind"] or "**all**"
+        grp = r["group"] if r["kind"] is None else ""
+        L.append(f"| {grp} | {label} | {r['n']} | " + " | ".join(str(r["per_profile"][g]) for g in gens)
+                 + f" | {r['any']} |")
+    return L
+
+
+def score_kinds(args: argparse.Namespace) -> int:
+    """False positives of the profiles in --profiles on the kinds (as shipped: no refit)."""
+    from forensic_app.core.profiles import load_profiles
+
+    ki, Xk = load_table(args.cache / "kinds.npz")
+    profiles, _ = load_profiles(args.profiles)
+    rows = kinds_table({p.generator: p.score_many(Xk) for p in profiles},
+                       {p.generator: p.threshold_logit for p in profiles}, [kind_of(r) for r in ki])
+    print("\n".join(kinds_markdown(rows)))
+    for p in profiles:
+        s = p.score_many(Xk)
+        print(f"{p.generator}: highest kind logit {s.max():.2f} ({kind_of(ki[int(np.argmax(s))])}), "
+              f"threshold {p.threshold_logit:.2f}")
+    return 0
 
 
 
@@ -130,12 +307,30 @@ def source_splits(sources: list[str]) -> dict[str, str]:
 
 
 class Tables:
-    def __init__(self, cache: Path):
+    """The example and reference tables. The kinds (``kinds.npz``, when collected) are kept apart
+    (``ki``, ``Xk``) and, unless ``with_kinds`` is False, also appended to the real reference: one
+    source per kind group, in the reference split unless KIND_SPLITS keeps the kind for testing."""
+
+    def __init__(self, cache: Path, with_kinds: bool = True):
         self.ex, self.Xe = load_table(cache / "examples.npz")
         self.re, self.Xr = load_table(cache / "reference.npz")
+        self.n_real = len(self.re)
+        self.ki, self.Xk = load_table(cache / "kinds.npz") if (cache / "kinds.npz").exists() else ([], None)
+        self.k_name = np.array([kind_of(r) for r in self.ki])
+        self.k_src = np.array([r.source for r in self.ki])
+        self.kinds_in_fit = with_kinds and bool(self.ki)
+        clips = cache / "kinds-audio" / CLIPS_JSON
+        made_from = json.loads(clips.read_text()) if clips.exists() else {}
         self.split = source_splits(sorted({r.source for r in self.re}))
+        if self.kinds_in_fit:
+            self.re, self.Xr = [*self.re, *self.ki], np.vstack([self.Xr, self.Xk])
         self.r_src = np.array([r.source for r in self.re])
-        self.r_ref = np.array([self.split.get(s) == "reference" for s in self.r_src])
+        self.r_is_kind = np.arange(len(self.re)) >= self.n_real
+        # the real source a derived kind's music came from: left out with that source when teaching from it
+        self.r_music = np.array([made_from.get(Path(r.path).name, {}).get("music_source", "") if k else ""
+                                 for r, k in zip(self.re, self.r_is_kind)])
+        self.r_ref = np.array([kind_in_reference(kind_of(r)) if kind_of(r) else self.split.get(r.source) == "reference"
+                               for r in self.re])
         self.r_whole = np.array([r.variant == "orig" and r.dur_s == 0 for r in self.re])
         self.e_gen = np.array([r.label for r in self.ex])
         self.e_var = np.array([r.variant for r in self.ex])
@@ -143,17 +338,38 @@ class Tables:
         self.e_group = np.array([r.group for r in self.ex])
 
     def reference(self, exclude: set[str] = frozenset()) -> np.ndarray:
-        return self.r_ref & ~np.isin(self.r_src, list(exclude))
+        """The reference rows without the sources ``exclude`` and the kinds made from their music."""
+        return self.r_ref & ~np.isin(self.r_src, list(exclude)) & ~np.isin(self.r_music, list(exclude))
+
+    def kind_margins(self, fit, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(in-sample, held-out) logit minus threshold of every kind reading for a fit against ``ref``.
+        Held out: a kind in the fit is read cross-validated (``fit.cv_real``) against the threshold its
+        group's readings did not help set (the other sources' highest + margin); a kind outside the fit
+        is read as it is."""
+        ins = self.Xk @ fit.weights + fit.bias - fit.threshold
+        held = ins.copy()
+        if self.kinds_in_fit:
+            ref_idx = np.flatnonzero(ref)
+            ref_src = self.r_src[ref]
+            pos = {int(row): j for j, row in enumerate(ref_idx)}
+            limit = {s: fit.cv_real[ref_src != s].max() + MARGIN_LOGIT for s in set(self.k_src)}
+            for i in range(len(self.ki)):
+                j = pos.get(self.n_real + i)
+                if j is not None:
+                    held[i] = fit.cv_real[j] - limit[self.k_src[i]]
+        return ins, held
 
 
 def _pct(x: float) -> str:
     return "n/a" if x is None or math.isnan(x) else f"{100 * x:.0f} %"
 
 
-def builtin_profiles(t: Tables, log) -> tuple[list[Profile], list[dict]]:
+def builtin_profiles(t: Tables, log) -> tuple[list[Profile], list[dict], dict, tuple[dict, dict]]:
     """One profile per generator (all its examples and their re-encodings) against the reference split;
-    detection leave-one-example-group-out, after re-encoding, false positives per test source."""
+    detection leave-one-example-group-out, after re-encoding, false positives per test source; and the
+    kinds' logits minus threshold (in-sample and held out: ``Tables.kind_margins``)."""
     profiles, rows = [], []
+    kind_in, kind_held = {}, {}
     ex_dir = Path(t.ex[0].path).parents[1]
     manifest = {str(ex_dir / e["file"]): e for e in json.loads((ex_dir / "manifest.json").read_text())["examples"]}
     ref = t.reference()
@@ -187,12 +403,14 @@ def builtin_profiles(t: Tables, log) -> tuple[list[Profile], list[dict]]:
                     bias=fit.bias, threshold_logit=fit.threshold, n_examples=n_files, sources=sources,
                     validation=validation, created=today(), kind="built-in")
         profiles.append(p)
+        if t.Xk is not None:
+            kind_in[gen], kind_held[gen] = t.kind_margins(fit, ref)
         rows.append({"generator": gen, "n_files": n_files, "n_groups": len(set(groups)), **validation,
                      "fp_test": fp_test, "fp_loso": fit.fp_loso, "seconds": round(time.time() - t0, 1),
                      "chain": chain_evidence(fit.weights, t.Xe[m & (t.e_var == "orig")])})
         log(f"built-in {gen}: detection {_pct(det['orig'])}, fp test max {_pct(max(fp_test.values(), default=0.0))} ({time.time() - t0:.0f} s)")
     pooled = pooled_profile(t, log)
-    return profiles, rows, pooled
+    return profiles, rows, pooled, (kind_in, kind_held)
 
 
 def pooled_profile(t: Tables, log) -> dict:
@@ -259,7 +477,7 @@ def teaching_checks(t: Tables, log, rules: TeachRules) -> dict:
             out["generators"].append(row)
             log(f"teach {gen} #{draw}: {row.get('refused') or _pct(row['detection_others'])}")
     # five tracks of one real source (every source with enough tracks), the source out of the reference
-    for src in sorted(set(t.r_src)):
+    for src in sorted(set(t.r_src[~t.r_is_kind])):
         files = sorted(set(r_paths[(t.r_src == src) & t.r_whole]))
         if len(files) < N_TEACH + 1:  # at least one other track to test on
             out["too_small"].append(f"{src} ({len(files)} tracks)")
@@ -293,7 +511,7 @@ def teaching_checks(t: Tables, log, rules: TeachRules) -> dict:
         out["real_songs"].append({"sources": srcs, "refused": res["refused"], "chain": chain})
         log(f"teach 5 real songs #{draw}: {res['refused'] or 'ACCEPTED'}")
     # five real songs of different sources through one encoder chain (their MP3 128k copies only)
-    mp3 = np.array([r.variant == "mp3-128k" for r in t.re])
+    mp3 = np.array([r.variant == "mp3-128k" for r in t.re]) & ~t.r_is_kind
     for draw in range(2):
         cands = sorted({(s, p) for s, p, ok in zip(t.r_src, r_paths, mp3) if ok})
         by_src = defaultdict(list)
@@ -391,12 +609,13 @@ def done_when(checks: dict) -> list[str]:
     return lines
 
 
-def run_study(cache: Path, out_md: Path, profiles_dir: Path | None) -> int:
+def run_study(cache: Path, out_md: Path, profiles_dir: Path | None, with_kinds: bool = True) -> int:
     log = lambda m: print(m, file=sys.stderr, flush=True)
-    t = Tables(cache)
-    log(f"examples {len(t.ex)} readings, reference {len(t.re)} readings, "
+    t = Tables(cache, with_kinds)
+    log(f"examples {len(t.ex)} readings, reference {len(t.re)} readings ({len(t.ki)} of kinds"
+        f"{'' if t.kinds_in_fit else ', not in the fit'}), "
         f"{sum(v == 'reference' for v in t.split.values())} reference / {sum(v == 'test' for v in t.split.values())} test sources")
-    profiles, rows, pooled = builtin_profiles(t, log)
+    profiles, rows, pooled, (kind_in, kind_held) = builtin_profiles(t, log)
     if profiles_dir is not None:
         for p in profiles:
             save_profile(p, profiles_dir / f"{p.generator}.json")
@@ -419,8 +638,16 @@ def run_study(cache: Path, out_md: Path, profiles_dir: Path | None) -> int:
              "note": f"a taught profile whose examples read below chain_min ({CHAIN_MARGIN} x the highest value 5 "
                      "tracks of one real source of the reference reached: another 5 tracks of that source read about "
                      "as high) is refused as a production chain; benchmarks/profiles_study.py study"}, indent=1))
+    kinds_res = None
+    if t.Xk is not None:
+        zero = {g: 0.0 for g in kind_in}
+        kinds_res = {"in_fit": t.kinds_in_fit, "n": len(t.ki), "n_test": int(sum(not kind_in_reference(k) for k in t.k_name)),
+                     "in_sample": kinds_table(kind_in, zero, list(t.k_name)),
+                     "held_out": kinds_table(kind_held, zero, list(t.k_name)),
+                     "closest": {g: [round(float(v.max()), 2), str(t.k_name[int(np.argmax(v))])] for g, v in kind_in.items()},
+                     "closest_held": {g: [round(float(v.max()), 2), str(t.k_name[int(np.argmax(v))])] for g, v in kind_held.items()}}
     res = {"done_when": done_when(checks), "builtin": rows, "pooled": pooled, "together": together, "checks": _jsonable(checks), "chain_rule": rule,
-           "n_examples": len(t.ex), "n_reference": len(t.re)}
+           "kinds": kinds_res, "n_examples": len(t.ex), "n_reference": len(t.re), "n_real": t.n_real}
     out_md.parent.mkdir(parents=True, exist_ok=True)
     out_md.with_suffix(".json").write_text(json.dumps(_jsonable(res), indent=1, ensure_ascii=False))
     out_md.write_text(markdown(res))
@@ -444,10 +671,41 @@ def _rule(r: dict) -> str:
     return "refuses" if r["chain_rule_refuses"] else "passes"
 
 
+def kinds_section(k: dict | None) -> list[str]:
+    if not k:
+        return []
+    how = ("They are part of the real reference the thresholds are set against (one source per kind group, "
+           f"``kind/<group>``), except the {k['n_test']} readings of the kinds kept for testing "
+           "(``training.kinds.KIND_SPLITS``)." if k["in_fit"] else
+           "They were NOT part of the fit (``study --no-kinds``): every figure is of unseen readings.")
+    L = ["", "## Real-negative kinds", "",
+         ("What a human-made track can look like that fools detectors (``training.kinds``): every solo kind "
+          f"for {KIND_SEEDS} seeds, every derived kind over {DERIVED_CLIPS} excerpts ({DERIVED_S:.0f} s) of "
+          "tracks of the reference sources; each clip a 16-bit 44.1 kHz WAV read as it is, after MP3 128k and "
+          "through one more codec or rate (AAC 128k, Opus 64k, 16/24/32/48 kHz, cycling). " + how
+          + " Counts are readings flagged (logit at or above the profile's threshold); 'any profile': flagged "
+          "by at least one built-in profile, as the app decides."), "",
+         "### Flagged by the built-in profiles as written", "", *kinds_markdown(k["in_sample"]), "",
+         "Closest kind reading to each threshold (logit minus threshold): "
+         + ", ".join(f"{g} {v:+.2f} ({n})" for g, (v, n) in k["closest"].items()) + "."]
+    if k["in_fit"]:
+        L += ["", "### Held out: each kind group against the threshold the other sources set", "",
+              ("Each kind reading cross-validated as ``training.profiles.fit_profile_model`` does it (its fold "
+               "of sources left out of the fit, the fold fit started from the full fit) against the highest "
+               "cross-validated reading of the OTHER sources + 1 logit: what a kind group the reference "
+               "lacked would meet. Derived kinds share their music with reference sources that may sit in "
+               "another fold."), "", *kinds_markdown(k["held_out"]), "",
+              "Closest held-out kind reading (logit minus threshold): "
+              + ", ".join(f"{g} {v:+.2f} ({n})" for g, (v, n) in k["closest_held"].items()) + "."]
+    return L
+
+
 def markdown(res: dict) -> str:
     L = ["# Generator profiles (#24): built-in profiles and teaching checks", "",
          ("Made by `benchmarks/profiles_study.py study` from the fakeprint readings of `collect` "
-          f"({res['n_examples']} example readings, {res['n_reference']} real readings). Figures are fractions of "
+          f"({res['n_examples']} example readings, {res['n_reference']} real readings"
+          + (f", {res['kinds']['n']} of them of real-negative kinds" if res.get("kinds") and res["kinds"]["in_fit"] else "")
+          + "). Figures are fractions of "
           "examples (files) or of real readings; 'n/a' where there was nothing to count."), ""]
     L += ["## Done-when checks of #24 (teaching, with the production-chain rule below applied)", "", *res["done_when"], ""]
     L += ["## Built-in profiles (one per generator)", "",
@@ -470,6 +728,7 @@ def markdown(res: dict) -> str:
           + f". False positives of the pooled profile (all generators) on the test sources: at most "
           f"{100 * max(pooled['fp_test'].values(), default=0.0):.1f} % of a source's readings; "
           f"LOSO on the reference at most {100 * pooled['fp_loso_max']:.1f} %."]
+    L += kinds_section(res.get("kinds"))
     L += ["", "## All built-in profiles together, per test source", "",
           "| source | whole tracks flagged | all readings flagged |", "|---|---|---|"]
     for s, (a, n, b, m) in res["together"].items():
@@ -516,24 +775,33 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("collect")
-    c.add_argument("--examples", type=Path, required=True)
+    c.add_argument("--examples", type=Path, default=None, help="required unless --only reference|kinds")
     c.add_argument("--corpus", type=Path, default=Path("/work/data/corpus"))
     c.add_argument("--singing", type=Path, default=Path("/work/data/singing"))
     c.add_argument("--cache", type=Path, default=CACHE)
-    c.add_argument("--only", choices=("examples", "reference"), default=None)
+    c.add_argument("--only", choices=("examples", "reference", "kinds"), default=None)
     c.add_argument("--cached-only", action="store_true", help="tables of what the cache holds (nothing computed)")
     c.set_defaults(func=collect)
     s = sub.add_parser("study")
     s.add_argument("--cache", type=Path, default=CACHE)
     s.add_argument("--out", type=Path, default=MD)
     s.add_argument("--profiles", type=Path, default=None)
+    s.add_argument("--no-kinds", action="store_true", help="fit without the kinds (they are then only scored)")
     s.set_defaults(func=lambda a: study(a))
+    k = sub.add_parser("kinds")
+    k.add_argument("--cache", type=Path, default=CACHE)
+    k.add_argument("--profiles", type=Path, default=ROOT / "profiles")
+    k.set_defaults(func=score_kinds)
+    m = sub.add_parser("merge")
+    m.add_argument("--cache", type=Path, default=CACHE)
+    m.add_argument("-o", "--out", type=Path, default=None)
+    m.set_defaults(func=merge)
     args = p.parse_args()
     return args.func(args)
 
 
 def study(args: argparse.Namespace) -> int:
-    return run_study(args.cache, args.out, args.profiles)
+    return run_study(args.cache, args.out, args.profiles, with_kinds=not args.no_kinds)
 
 
 if __name__ == "__main__":
