@@ -31,7 +31,7 @@ def test_spectrogram_appears_before_the_analysis_then_the_heatmap(make_window, m
     assert win.view.heat_image.image is not None
     assert not win.progress.isVisible()
     text = win.verdict.probability_label.text()
-    assert "83" in text and "plausible range" in text and "not proof" in text
+    assert "83" in text and "(range " in text and "not proof" in text
     assert win.verdict.verdict_label.text() == "Likely AI-generated"
     assert "1 track in 83" in win.verdict.comb_label.text()
     assert "Caution" in win.verdict.notes_label.text()
