@@ -318,3 +318,16 @@ def test_tied_top_windows_are_said_to_be_a_tie(tmp_path, standard):
     assert "10 of the 10 windows score" in text and "the table lists 5 of them" in text
     # a clear ranking (the standard result: one hot region) says nothing of a tie
     assert "the table lists" not in words(standard[2])
+
+
+def test_no_word_is_split_across_lines(standard, tmp_path):
+    """Tables fit their columns: read back, no word breaks inside ('Probabili' / 'ty' in the robustness
+    header, a composite calibration id broken inside one of its parts). The detector itself is checked
+    on the old report's two failures in the commit that added it."""
+    from ._pdfread import split_words
+
+    assert split_words(standard[1]) == []
+    model = dataclasses.replace(standard[0].provenance.model, calibration_version=(
+        "cal-20261130-2155+evidence-20261130-2231+heatmap-20261130-2239+singing-20261207-1333"))
+    long_id = dataclasses.replace(standard[0], provenance=dataclasses.replace(standard[0].provenance, model=model))
+    assert split_words(write_report(long_id, tmp_path / "long-id.pdf", model_card=MODEL_CARD)) == []
