@@ -1,7 +1,8 @@
 """Command line: ``forensic-app [FILE]`` opens the GUI; subcommands work headless. A first word that is
 neither a command nor an existing file or folder is a typo (``analyse``): one line, exit 2.
 
-Exit codes: 0 success, 2 unusable input (one-line message on stderr), 1 internal error.
+Exit codes: 0 success, 2 unusable input (one-line message on stderr), 1 internal error; ``verify``:
+3 when the report does not verify (the line says what differs).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from typing import Callable, Optional, Sequence
 
 from . import __version__
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
-COMMANDS = ("analyze", "batch", "case", "report", "gui", "profile", "export", "import-labels")
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_NOT_VERIFIED = 0, 1, 2, 3
+COMMANDS = ("analyze", "batch", "case", "report", "gui", "verify", "profile", "export", "import-labels")
 SUBCOMMANDS = {*COMMANDS, "data", "train", "calibrate", "evaluate", "-h", "--help", "--version"}
 
 
@@ -71,17 +72,15 @@ def _progress_enabled(args) -> bool:
 
 def _human(result) -> str:
     from .core.outputs import printable
-    from .core.vocabulary import (HELD_WORDS, MODIFIED_MODEL_NOTE, PROBABILITY_LABEL, format_probability,
-                                  format_range)
+    from .core.vocabulary import HELD_WORDS, MODIFIED_MODEL_NOTE, PROBABILITY_LABEL, probability_text
 
-    lo, hi = result.interval
     lines = [f"{printable(os.path.abspath(result.input.path))}: {result.verdict_words}",
              *[f"  {n.text}" for n in result.notes if n.code == MODIFIED_MODEL_NOTE],  # second line, not among the notes
              # what the file itself declares: beside the verdict, never inside it
              *([f"  {result.declaration_headline}"] if result.declaration_headline else []),
              f"  {PROBABILITY_LABEL.lower().replace('probability', 'Probability', 1)}: "
-             f"{format_probability(result.probability_fake)}"
-             + (f". {HELD_WORDS[result.held]}" if result.held else f" (plausible range {format_range(lo, hi)})"),
+             f"{probability_text(result.probability_fake, result.interval, result.held)}"
+             + (f". {HELD_WORDS[result.held]}" if result.held else ""),
              f"  {result.coverage_line}",
              f"  sha256 {result.input.file_sha256}"]
     for d in result.detectors:
@@ -198,23 +197,59 @@ def _cmd_analyze(args) -> int:
     return worst
 
 
+def _refuse_pack_target(args) -> int:
+    """As _refuse_report_target, for --pack OUT.zip (and not the same file as -o)."""
+    from .core.outputs import OutputError, check_output
+
+    try:
+        check_output(args.pack, inputs=[args.file, *([args.output] if args.output else [])], overwrite=args.force,
+                     what="the dispute pack", suffix=".zip", tag="dispute-pack", option="--pack")
+    except OutputError as exc:
+        return _report_error(exc)
+    return EXIT_OK
+
+
 def _cmd_report(args) -> int:
+    from .core.outputs import printable
+
+    if not args.output and not args.pack:
+        print("error: give -o OUT.pdf for the report, --pack OUT.zip for the dispute pack, or both", file=sys.stderr)
+        return EXIT_INPUT
     args.json, args.report, args.files = False, args.output, [args.file]
-    refused = _refuse_report_target(args)
+    refused = _refuse_report_target(args) or (_refuse_pack_target(args) if args.pack else EXIT_OK)
     if refused:
         return refused
     from .report import write_report
+    from .report.pack import write_pack
 
     try:
         result = _analyze_file(args.file, args)
-        out = write_report(result, Path(args.output), page_size=args.page_size,
-                           overwrite=args.force, include_path=args.show_path)
+        written = []
+        if args.output:
+            written.append(("Report", write_report(result, Path(args.output), page_size=args.page_size,
+                                                   overwrite=args.force, include_path=args.show_path)))
+        if args.pack:
+            written.append(("Dispute pack", write_pack(result, Path(args.pack), page_size=args.page_size,
+                                                       overwrite=args.force, include_path=args.show_path,
+                                                       inputs=[a for a in (args.output,) if a])))
     except Exception as exc:
         return _report_error(exc)
-    from .core.outputs import printable
-
-    print(f"Report written to {printable(out)}")
+    for what, out in written:
+        print(f"{what} written to {printable(out)}")
     return EXIT_OK
+
+
+def _cmd_verify(args) -> int:
+    """One line on stdout (verified / NOT VERIFIED: why), the checks under it; exit 0, 3 or 2."""
+    from .report.verify import verify_report
+
+    try:
+        analyze = _analyzer(args).analyze if args.file else None
+        v = verify_report(args.report, args.file, analyze=analyze)
+    except Exception as exc:
+        return _report_error(exc)
+    print(v.text() if args.details or v.comparison else v.line)
+    return EXIT_OK if v.ok else EXIT_NOT_VERIFIED
 
 
 def _cmd_gui(args) -> int:
@@ -354,11 +389,25 @@ def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
     analysis_options(a, force_help="overwrite an existing report")
     a.set_defaults(func=_cmd_analyze)
 
-    r = sub.add_parser("report", help="analyse FILE and write the PDF recourse report")
+    r = sub.add_parser("report", help="analyse FILE and write the PDF recourse report (or a dispute pack)")
     r.add_argument("file", metavar="FILE")
-    r.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
-    analysis_options(r, force_help="overwrite OUT.pdf if it exists")
+    r.add_argument("-o", "--output", metavar="OUT.pdf", help="the PDF recourse report")
+    r.add_argument("--pack", metavar="OUT.zip",
+                   help="a dispute pack: the report, the analysis JSON and a README telling a reviewer how to verify")
+    analysis_options(r, force_help="overwrite OUT.pdf / OUT.zip if they exist")
     r.set_defaults(func=_cmd_report)
+
+    v = sub.add_parser("verify", help="check that a report is untouched; with FILE, analyse FILE again and compare",
+                       description="Check that REPORT.pdf's pages and its embedded analysis agree and were not "
+                                   "edited, and say which app and model version made it. With FILE: check that FILE "
+                                   "is the analysed file and analyse it again (same model bundle: the figures must "
+                                   "match as printed; another: both shown side by side). Exit 0 verified, 3 not "
+                                   "verified, 2 unreadable input.")
+    v.add_argument("report", metavar="REPORT.pdf")
+    v.add_argument("file", nargs="?", metavar="FILE", help="the audio file the report is about")
+    v.add_argument("--details", action="store_true", help="list every check, not only the answer")
+    common_options(v)
+    v.set_defaults(func=_cmd_verify)
 
     g = sub.add_parser("gui", help="open the desktop app")
     g.add_argument("file", nargs="*", metavar="FILE",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
 from ..core.vocabulary import (EVIDENCE_MEANING, EVIDENCE_SHORT, HELD_WORDS, VERDICT_SHORT, format_probability,
-                               format_range, held_reason)
+                               held_reason, probability_text)
 from .decisions import DECISION_WORDS, DECISIONS, Decision
 
 COLUMNS = ("file", "verdict", "probability", "evidence", "where", "decision", "reason")
@@ -124,7 +124,7 @@ def cell_tooltip(column: str, row: Mapping[str, Any], decision: Optional[Decisio
         if held:
             return HELD_WORDS[held]
         lo, hi = row.get("interval") or (None, None)
-        return "" if lo is None else f"Plausible range {format_range(lo, hi)}"
+        return "" if lo is None else probability_text(row["probability_fake"], (lo, hi))
     if column == "evidence" and row.get("deciding_evidence"):
         text = EVIDENCE_MEANING.get(row["deciding_evidence"], "")
         if row.get("comb_spacing_hz"):

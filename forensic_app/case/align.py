@@ -51,9 +51,11 @@ class Alignment:
 
     @property
     def words(self) -> str:
+        confidence = f"(confidence: peak {self.peak_ratio:.1f} times the next)"
+        if round(abs(self.offset_s), 3) == 0.0:  # never "runs 0.000 s earlier"
+            return f"runs in time with the reference {confidence}"
         later = "later" if self.offset_s >= 0 else "earlier"
-        return (f"runs {abs(self.offset_s):.3f} s {later} than the reference "
-                f"(confidence: peak {self.peak_ratio:.1f} times the next)")
+        return f"runs {abs(self.offset_s):.3f} s {later} than the reference {confidence}"
 
 
 def read_mono(path: Union[str, os.PathLike], *, rate_hz: int = ALIGN_RATE_HZ, max_s: float = MAX_ANALYSED_S,

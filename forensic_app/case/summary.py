@@ -13,7 +13,7 @@ from typing import Optional
 
 from forensic_app.core.detectors.comb import comb_grade
 from forensic_app.core.result import AnalysisResult, DetectorEvidence
-from forensic_app.core.vocabulary import HELD_WORDS, format_probability, format_range, generator_name
+from forensic_app.core.vocabulary import HELD_WORDS, format_probability, generator_name, probability_text
 
 from .document import Case, CaseFile
 
@@ -44,7 +44,7 @@ class LaneEvidence:
     verdict: Optional[str]  # a VERDICTS key; None when the lane has no result
     verdict_clause: str
     probability: str  # "97 %", or "not analysed"
-    interval: str  # "95 % to 99 %", "held", or "" when the range prints as the value
+    interval: str  # "range 95-99 %", "held: not an estimate" (core.vocabulary.probability_text)
     cnn: str
     comb: str
     fakeprint: str
@@ -116,11 +116,10 @@ def lane_evidence(lane: CaseFile) -> LaneEvidence:
     traces = tuple(p for p in (comb_phrase, "fakeprint high" if fp_high else None,
                                "patch CNN high" if cnn_high else None,
                                f"fingerprint of {', '.join(matched)}" if matched else None) if p)
-    interval = "held" if r.held else format_range(*r.interval)
-    if interval.startswith("about ") or interval == format_probability(r.probability_fake):
-        interval = ""  # the range prints as the value itself: saying it twice adds nothing
+    # the one number style (core.vocabulary.probability_text): "63 %" and "range 59-67 %" / "held: not an estimate"
+    value, _, interval = probability_text(r.probability_fake, r.interval, r.held).partition(" (")
     return LaneEvidence(lane.lane_id, lane.label, lane.name, r.verdict, BAND_CLAUSE.get(r.verdict, r.verdict),
-                        format_probability(r.probability_fake), interval, cnn, comb, fp, traces, lane.separated)
+                        value, interval[:-1], cnn, comb, fp, traces, lane.separated)
 
 
 def _clause(row: LaneEvidence) -> str:

@@ -211,6 +211,7 @@ def reference_probability(probability_fake: float, rows: list[dict[str, Any]]) -
 
 
 def points_change(p: float, p0: float) -> str:
-    """'+0.4 points' / 'no change' (never '-0.0')."""
-    d = 100.0 * (p - p0)
-    return "no change" if abs(d) < 0.05 else f"{d:+.1f} points"
+    """'+3 points' / 'no change', as the two values print (core.vocabulary.format_change)."""
+    from .vocabulary import format_change
+
+    return format_change(p, p0)

@@ -213,17 +213,71 @@ def format_probability(p: float, digits: int = 0) -> str:
     return f"{pct:.{digits}f}\u202f%"
 
 
-def format_range(lo: float, hi: float) -> str:
-    """'12 % to 40 %'; a narrow range whose ends round alike gets a decimal ('1.6 % to 2.4 %'),
-    and only ends that still print the same read 'about 2.0 %' ('< 1 %' / '> 99 %' stay as they are)."""
-    a, b = format_probability(lo), format_probability(hi)
-    if a == b and a[0] not in "<>":
-        a, b = format_probability(lo, 1), format_probability(hi, 1)
-        if a == b:
-            return f"about {a}"
+# One number style for probabilities, ranges, held values and changes, for the window, the CLI, the
+# case, the batch tables and the report: "63 % (range 59-67 %)", "2.0 % (range 1.6-2.2 %)" for a
+# range narrower than 2 points, "2 % (held: not an estimate)". Everything that prints a probability
+# next to its range goes through probability_text; tables that print a value alone use
+# format_probability; a change between two printed values goes through format_change.
+RANGE_WORD = "range"
+HELD_SHORT = "held: not an estimate"
+_NNBSP = "\u202f"
+
+
+def probability_digits(lo: float, hi: float) -> int:
+    """Decimals for a value and its range: one when the range is narrower than 2 points (whole percents
+    would print its ends alike or one apart), else none."""
+    return 1 if 100.0 * (float(hi) - float(lo)) < 2.0 else 0
+
+
+def _number(p: float, digits: int) -> str:
+    return f"{100.0 * float(p):.{digits}f}"
+
+
+def format_range(lo: float, hi: float, digits: int | None = None) -> str:
+    """'59-67 %'; '1.6-2.2 %' for a range narrower than 2 points; 'up to 3 %', '97 % and above',
+    'below 1 %', 'above 99 %' at the ends of the scale (never '0 %' or '100 %'); one value ('62.9 %')
+    when both ends print alike."""
+    d = probability_digits(lo, hi) if digits is None else digits
+    lo_pct, hi_pct = 100.0 * float(lo), 100.0 * float(hi)
+    if hi_pct < 1.0:
+        return f"below 1{_NNBSP}%"
+    if lo_pct > 99.0:
+        return f"above 99{_NNBSP}%"
+    if lo_pct < 1.0:
+        return f"up to {format_probability(hi, d)}"
+    if hi_pct > 99.0:
+        return f"{format_probability(lo, d)} and above"
+    a, b = _number(lo, d), _number(hi, d)
+    return f"{a}{_NNBSP}%" if a == b else f"{a}-{b}{_NNBSP}%"
+
+
+def probability_text(p: float, interval: tuple[float, float] | None = None, held: str | None = None) -> str:
+    """A probability with its range, or with the word that it is held: '63 % (range 59-67 %)',
+    '2.0 % (range 1.6-2.2 %)', '62.9 % (range within 0.1 points)', '2 % (held: not an estimate)'.
+    The value takes the range's decimals, so the two never disagree in precision."""
+    if held:
+        return f"{format_probability(p)} ({HELD_SHORT})"
+    if interval is None:
+        return format_probability(p)
+    lo, hi = interval
+    d = probability_digits(lo, hi)
+    value = format_probability(p, d)
+    rng = format_range(lo, hi, d)
+    if 0.01 <= lo and hi <= 0.99 and _number(lo, d) == _number(hi, d):  # both ends print alike at one decimal
+        return f"{value} ({RANGE_WORD} within 0.1 points)"
+    return f"{value} ({RANGE_WORD} {rng})"
+
+
+def format_change(p: float, p0: float) -> str:
+    """How far ``p`` moved from ``p0`` as the two print: 'no change' only when they print alike, else
+    '+3 points' / '-1 point' (whole points, at least one when the printed values differ)."""
+    a, b = format_probability(p0), format_probability(p)
     if a == b:
-        return a
-    return f"{a} to {b}"
+        return "no change"
+    d = round(100.0 * float(p)) - round(100.0 * float(p0))
+    if d == 0:
+        d = 1 if p > p0 else -1
+    return f"{d:+d} point{'s' if abs(d) != 1 else ''}"
 
 
 def probability_words(p: float) -> str:

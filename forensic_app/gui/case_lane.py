@@ -21,7 +21,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.result import AnalysisResult, Spectrogram
-from ..core.vocabulary import VERDICT_COLOURS, format_offset, format_probability, format_range
+from ..core.vocabulary import VERDICT_COLOURS, format_offset, format_probability, probability_text
 from ..core.waveform import WaveformOverview, envelope_from_reader
 from . import colours
 from .elided_label import ElidedLabel
@@ -207,7 +207,7 @@ class LaneWidget(QtWidgets.QFrame):
         self.view.set_windows(shifted(list(r.windows), -self.offset_s))
         lo, hi = r.interval
         self.verdict_chip.setText(f"{r.verdict_words} \u00b7 {format_probability(r.probability_fake)}")
-        self.verdict_chip.setToolTip(f"{self.verdict_chip.text()}; plausible range {format_range(lo, hi)}")
+        self.verdict_chip.setToolTip(f"{r.verdict_words}: {probability_text(r.probability_fake, r.interval, r.held)}")
         self.verdict_chip.setStyleSheet("padding: 1px 8px; border-radius: 6px; color: white; "
                                         f"background: {VERDICT_COLOURS.get(r.verdict, '#3a3a44')};")
 

@@ -360,6 +360,58 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         if path:
             self.export_report_to(path)
 
+    def _on_export_pack(self) -> None:
+        if not self.controller.can_export_report:
+            return
+        base = os.path.splitext(self.result.input.file_name)[0]
+        start = os.path.join(os.path.dirname(self.current_path or ""), f"{base}-dispute-pack.zip")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export dispute pack", start, "Zip archive (*.zip)",
+            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            self.export_pack_to(path)
+
+    def export_pack_to(self, path: str) -> Optional[int]:
+        """Write the dispute pack on the task thread (report_written / report_failed say how it went)."""
+        if not self.controller.can_export_report:
+            return None
+        overwrite = os.path.exists(path)
+        if overwrite and not self.confirm_overwrite(path):
+            return None
+        job = self.controller.export_pack(path, overwrite)
+        self.statusBar().showMessage(f"Writing dispute pack to {path}\u2026")
+        return job
+
+    def _on_verify_report(self) -> None:
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Verify a report", os.path.dirname(self.current_path or ""),
+                                                        "PDF report (*.pdf)")
+        if path:
+            self.verify_report_file(path)
+
+    def verify_report_file(self, path: str) -> QtWidgets.QMessageBox:
+        """report.verify on ``path`` (and, when the open track is the report's file, against its analysis: no
+        second analysis); the one-line answer in a message box, every check under "Show Details"."""
+        from ..core.errors import ForensicError
+        from ..report.verify import check_report, verify_report
+
+        try:
+            v = check_report(path)
+            r = self.result
+            if v.payload and r is not None and self.current_path and \
+                    r.input.file_sha256 == v.payload["analysis"].get("sha256"):
+                v = verify_report(path, self.current_path, result_now=r)
+            icon = QtWidgets.QMessageBox.Icon.Information if v.ok else QtWidgets.QMessageBox.Icon.Warning
+            line, details = v.line, v.text()
+        except ForensicError as err:
+            icon, line, details = QtWidgets.QMessageBox.Icon.Warning, str(err), ""
+        box = QtWidgets.QMessageBox(icon, "Verify a report", line, QtWidgets.QMessageBox.StandardButton.Ok, self)
+        if details:
+            box.setDetailedText(details)
+        box.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()  # non-modal, as the About box: tests and screenshots never block on it
+        self._verify_box = box
+        return box
+
     def confirm_overwrite(self, path: str) -> bool:
         answer = QtWidgets.QMessageBox.question(self, "Replace file?", f"{path} already exists. Replace it?")
         return answer == QtWidgets.QMessageBox.StandardButton.Yes

@@ -311,6 +311,16 @@ class TrackController(QtCore.QObject):
         self._reports[job] = path
         return job
 
+    def export_pack(self, path: str, overwrite: bool) -> Optional[int]:
+        """Write the dispute pack (report, analysis JSON, README) of the shown result on the task thread."""
+        if self.result is None or self.write_report is None:
+            return None
+        from ..report.pack import write_pack
+
+        job = self.tasks.submit(report_job(write_pack, self.result, path, overwrite), "writing the dispute pack")
+        self._reports[job] = path
+        return job
+
     # ================================================================ task signals
     def _on_task_progressed(self, job_id: int, fraction: float, stage: str) -> None:
         if self._is_robust(job_id) and self._robust[1] is self.result and self.working:

@@ -14,6 +14,7 @@ from ..core.detectors.comb import comb_finding
 from ..core.result import AnalysisResult, CombEvidence, InputInfo
 from ..core.robustness import points_change, reference_probability, reference_row
 from ..core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, VERDICT_MEANING, format_probability, format_range
+from ..core.vocabulary import probability_text
 from ..core.vocabulary import peak_frequencies_words
 from . import colours
 from .scales import format_hz, format_time
@@ -27,13 +28,12 @@ MAX_DRAWN_LINES = 24
 
 def probability_sentence(result: AnalysisResult) -> str:
     """The score as a sentence, always with its interval and what it is not."""
-    lo, hi = result.interval
+    text = probability_text(result.probability_fake, result.interval, result.held)
+    value, _, rest = text.partition(" (")
+    shown = f"<b>{html.escape(value)}</b> ({html.escape(rest)}"
     if result.held:
-        return (f"{PROBABILITY_LABEL}: <b>{_pct(result.probability_fake)}</b>. "
-                f"<i>{html.escape(HELD_WORDS[result.held])}</i>")
-    return (f"{PROBABILITY_LABEL}: <b>{_pct(result.probability_fake)}</b> "
-            f"(plausible range {html.escape(format_range(lo, hi))}). "
-            "An estimate from statistical detectors, not proof.")
+        return f"{PROBABILITY_LABEL}: {shown}. <i>{html.escape(HELD_WORDS[result.held])}</i>"
+    return f"{PROBABILITY_LABEL}: {shown}. An estimate from statistical detectors, not proof."
 
 
 def coverage_html(result: AnalysisResult) -> str:

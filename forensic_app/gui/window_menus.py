@@ -42,6 +42,11 @@ class WindowMenus:
         self.act_open = self._action("&Open\u2026", self._on_open, SK.Open, tip="Open an audio file to analyse")
         self.act_export_png = self._action("Export view as &PNG\u2026", self._on_export_png, "Ctrl+E")
         self.act_export_report = self._action("Export &report\u2026", self._on_export_report, "Ctrl+R")
+        self.act_export_pack = self._action(
+            "Export &dispute pack\u2026", self._on_export_pack,
+            tip="A zip for a platform: the PDF report, the analysis (JSON) and a README on how to verify them")
+        self.act_verify = self._action("&Verify a report\u2026", self._on_verify_report,
+                                       tip="Check that a report's pages and its embedded analysis agree, untouched")
         self.act_queue = self._action("&Queue\u2026", self.show_queue, "Ctrl+Shift+Q",
                                       tip="Analyse many files or a folder in the background and review the verdicts")
         self.act_quit = self._action("&Quit", self.close, SK.Quit)
@@ -68,6 +73,7 @@ class WindowMenus:
         m.addSeparator()
         m.addAction(self.act_export_png)
         m.addAction(self.act_export_report)
+        m.addAction(self.act_export_pack)
         m.addSeparator()
         m.addAction(self.act_queue)
         m.addAction("&New case (stems or versions)…", self._on_new_case, QtGui.QKeySequence("Ctrl+Shift+N"))
@@ -91,6 +97,7 @@ class WindowMenus:
         m.addAction(self.act_cancel)
         m = mb.addMenu("&Help")
         m.addAction("&How to read the results", self._on_help)
+        m.addAction(self.act_verify)
         self.act_demo = m.addAction("Open the &demo track", self.open_demo)
         self.act_demo.setEnabled(resources.demo_track() is not None)
         m.addSeparator()
@@ -153,6 +160,7 @@ class WindowMenus:
         self.act_export_png.setEnabled(c.can_export_view)
         self.instruments.update_enabled()
         self.act_robustness.setEnabled(c.can_check_robustness)
+        self.act_export_pack.setEnabled(c.can_export_report)
         if c.write_report is None:
             self.act_export_report.setEnabled(False)
             self.act_export_report.setToolTip(c.report_unavailable)

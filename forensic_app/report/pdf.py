@@ -24,6 +24,8 @@ from forensic_app.core.outputs import Inputs, OutputError, OutputExistsError, ch
 from forensic_app.core.result import AnalysisResult
 
 from . import recourse, sections
+from .attachment import (ATTACHMENT_NAME, DIGEST_LABEL, PLACEHOLDER_DIGEST, canonical, digest_of, extract_page_texts,
+                         make_payload, page_text_hash, private_analysis)
 from .fonts import MONO, SANS, SANS_BOLD, plain_text, register_fonts
 from .styles import MUTED, RULE, make_styles
 
@@ -60,9 +62,10 @@ REPORT_HEADER = "Recourse report: AI-music analysis"
 
 
 def canvas_class(hash_prefix: str, app_version: str, analysed_at: str, *, header: str = REPORT_HEADER,
-                 hash_label: str = "file sha256", date_words: str = "analysed"):
+                 hash_label: str = "file sha256", date_words: str = "analysed", digest: Optional[str] = None):
     """A canvas that holds pages back until the end, so each can say "page x / y"; every page
-    carries ``header``, the app version and date, and ``hash_label`` with ``hash_prefix``."""
+    carries ``header``, the app version and date, and ``hash_label`` with ``hash_prefix``, and
+    ``digest`` (the report digest of :mod:`.attachment`) when given."""
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -100,6 +103,8 @@ def canvas_class(hash_prefix: str, app_version: str, analysed_at: str, *, header
                                  plain_text(f"forensic_app {app_version} · {date_words} {analysed_at}"))
             self.setFont(MONO, 8)
             self.drawString(MARGIN_X, 8 * mm, f"{hash_label} {hash_prefix}…")
+            if digest is not None:
+                self.drawCentredString(width / 2 + 12 * mm, 8 * mm, f"{DIGEST_LABEL} {digest}")
             self.setFont(SANS, 8)
             self.drawRightString(width - MARGIN_X, 8 * mm, f"page {number} / {total}")
             self.restoreState()
@@ -113,7 +118,8 @@ def metadata_text(value: str) -> str:
     return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[str, Any]], include_path: bool) -> None:
+def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[str, Any]], include_path: bool,
+           digest: str) -> None:
     styles = make_styles()
     doc = SimpleDocTemplate(
         out,
@@ -148,7 +154,41 @@ def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[s
         result.input.file_sha256[:HASH_PREFIX_CHARS],
         result.provenance.app_version,
         result.provenance.analysed_at,
+        digest=digest,
     ))
+
+
+def render_report(result: AnalysisResult, *, page_size: str = "A4", model_card: Optional[Mapping[str, Any]] = None,
+                  include_path: bool = False) -> tuple[bytes, bytes]:
+    """The report's PDF bytes and the analysis it embeds (``analysis.json``, see :mod:`.attachment`).
+
+    Built twice: once with a placeholder digest to read back each page's text, then with the digest of the
+    payload that records those texts (the digest has a fixed width, so both builds lay out alike); the
+    payload is attached with pypdf. Raises RuntimeError when the second build reads back otherwise (a bug:
+    the report would not verify)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    register_fonts()
+    pagesize = page_size_points(page_size)
+    if model_card is None:
+        model_card = result.model_card or None
+    analysis = private_analysis(result.to_json_dict(), include_path=include_path)
+    first = io.BytesIO()
+    _build(result, first, pagesize, model_card, include_path, PLACEHOLDER_DIGEST)
+    payload = make_payload(analysis, extract_page_texts(io.BytesIO(first.getvalue())))
+    payload_bytes = canonical(payload)
+    second = io.BytesIO()
+    _build(result, second, pagesize, model_card, include_path, digest_of(payload_bytes))
+    reader = PdfReader(io.BytesIO(second.getvalue()))
+    if [page_text_hash(x) for x in extract_page_texts(reader)] != payload["report"]["page_text_sha256"]:
+        raise RuntimeError("the report's pages read back differently in its second build")
+    writer = PdfWriter(clone_from=reader)
+    writer.add_attachment(ATTACHMENT_NAME, payload_bytes)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), payload_bytes
 
 
 STALE_PART_S = 3600.0
@@ -252,20 +292,25 @@ def write_report(
     which ``overwrite`` never overrides.
     """
     path = Path(path)
-    pagesize = page_size_points(page_size)
-    if model_card is None:
-        model_card = result.model_card or None
-    return write_pdf_atomically(path, lambda fh: _build(result, fh, pagesize, model_card, include_path),
+    page_size_points(page_size)  # an unknown page size is refused before anything is written
+    return write_pdf_atomically(path, lambda fh: _write(result, fh, page_size, model_card, include_path),
                                 overwrite=overwrite, inputs=file_set(inputs).extended([result.input.path]))
 
 
-def write_pdf_atomically(path: Union[str, os.PathLike], build: Callable[[IO[bytes]], None], *,
-                         overwrite: bool = False, inputs: Inputs = ()) -> Path:
+def _write(result: AnalysisResult, fh: IO[bytes], page_size: str, model_card: Optional[Mapping[str, Any]],
+           include_path: bool) -> None:
+    """The report's bytes into ``fh`` (the temporary file beside the target)."""
+    fh.write(render_report(result, page_size=page_size, model_card=model_card, include_path=include_path)[0])
+
+
+def write_pdf_atomically(path: Union[str, os.PathLike], build: Callable[[IO[bytes]], Any], *,
+                         overwrite: bool = False, inputs: Inputs = (), what: str = "the report", suffix: str = ".pdf",
+                         tag: str = "report") -> Path:
     """Call ``build(fh)`` on a temporary file beside ``path``, then move it into place: a crash never
     leaves a half-written PDF. Raises :class:`ReportExistsError` if ``path`` exists and ``overwrite``
     is false, :class:`ReportError` when ``path`` is one of ``inputs`` (the files analysed), a folder,
     in a missing or read-only folder, or for a failed write (see :func:`core.outputs.check_output`)."""
-    path = check_output(path, inputs=inputs, overwrite=overwrite)
+    path = check_output(path, inputs=inputs, overwrite=overwrite, what=what, suffix=suffix, tag=tag)
     folder = path.parent if str(path.parent) else Path(".")
     register_fonts()
     _remove_stale_parts(folder)

@@ -146,9 +146,11 @@ def contest(result: AnalysisResult, s: Styles, width: float, *, include_path: bo
     out.append(Paragraph(
         "The same file, app version, weights and calibration give the same probability, up to "
         "small floating-point differences between machines.", s.small))
-    if prov.settings:
-        rows = [[Paragraph(t(k), s.cell), Paragraph(t(fmt_value(v)), s.cell)] for k, v in prov.settings.items()]
-        out += [Paragraph("Settings used", s.h2), grid_table(rows, [0.4 * width, 0.6 * width], header=False)]
+    if prov.settings:  # internals for a machine, not a page: they travel in the attached analysis
+        out.append(Paragraph(
+            "<b>Settings used.</b> Every setting, threshold and per-detector reading of this analysis is in the "
+            "file <i>analysis.json</i> attached to this PDF (open the attachments pane of a PDF reader); "
+            "<font face=\"DejaVuSansMono\">forensic-app verify</font> checks it against these pages.", s.body))
     return out
 
 

@@ -15,7 +15,8 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
 from forensic_app.core.detectors.comb import comb_finding, comb_grade
 from forensic_app.core.result import VERDICT_WORDS, VERDICTS, AnalysisResult
-from forensic_app.core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, probability_words, format_probability, format_range
+from forensic_app.core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, probability_words
+from forensic_app.core.vocabulary import format_probability, format_range, probability_digits, probability_text
 from forensic_app.core.vocabulary import MODIFIED_MODEL_NOTE, MODIFIED_MODEL_WORDS
 from forensic_app.core.robustness import points_change, reference_probability, reference_row
 
@@ -95,7 +96,8 @@ def identification(result: AnalysisResult, s: Styles, width: float, *, include_p
                         + (f" ({MODIFIED_MODEL_WORDS.lower()}: not the released bundle)" if model.modified else ""))),
         ("SHA-256 of the model weights", mono(model.sha256)),
         ("SHA-256 of the model bundle", mono(model.bundle_sha256 or "not recorded")),
-        ("Calibration version", plain(model.calibration_version)),
+        # the parts of a composite id on their own, so a narrow column breaks between them, never inside one
+        ("Calibration version", plain(" + ".join(model.calibration_version.split("+")))),
     ]  # the generator kinds covered are stated once, under the verdict (section 2)
     table = grid_table([[Paragraph(k, s.cell_bold), v] for k, v in rows],
                        [0.30 * width, 0.70 * width], header=False)
@@ -112,6 +114,13 @@ def identification(result: AnalysisResult, s: Styles, width: float, *, include_p
     return out
 
 
+def probability_line(result: AnalysisResult) -> str:
+    """Page 1's probability, as markup: the label and core.vocabulary.probability_text, the value in bold
+    (what ``forensic-app verify`` looks for on page 1)."""
+    value, _, rest = probability_text(result.probability_fake, result.interval, result.held).partition(" (")
+    return f"<b>{PROBABILITY_LABEL}: {t(value)}</b> ({t(rest)}"
+
+
 def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
     p = result.probability_fake
     lo, hi = result.interval
@@ -121,9 +130,8 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
             [Paragraph(f'Verdict: <font color="#{colour.hexval()[2:]}">'
                        f"{t(result.verdict_words)}</font>", s.verdict)],
             [Paragraph(t(result.coverage_line), s.small)],
-            [Paragraph(f"<b>{PROBABILITY_LABEL}: {t(format_probability(p))}</b>"
-                       + (". " + t(HELD_WORDS[result.held]) if result.held
-                          else f" &nbsp; (plausible range {t(format_range(lo, hi))})"), s.body)],
+            [Paragraph(probability_line(result) + (". " + t(HELD_WORDS[result.held]) if result.held else ""),
+                       s.body)],
             [Paragraph(t(VERDICT_MEANING.get(result.verdict, "")), s.body)],
         ],
         colWidths=[width],
@@ -149,7 +157,8 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
         # the value and its frequency among reference tracks, in words that never print "near more than 99 %"
         p_value, in_100 = (("a value this high", "more than 99") if p > 0.99 else
                            ("a value this low", "fewer than 1") if p < 0.01 else
-                           (f"a value near {format_probability(p)}", f"about {round(p * 100)}"))
+                           (f"a value near {format_probability(p, probability_digits(lo, hi))}",
+                            f"about {round(p * 100)}"))
         out.append(Paragraph("<b>What the probability means.</b> " + PROBABILITY_MEANS.format(
             p_value=t(p_value), n=in_100, range_words=t(format_range(lo, hi))), s.body))
     out.append(Paragraph("<b>What it does not mean.</b>", s.body))
@@ -362,6 +371,6 @@ def robustness(result: AnalysisResult, s: Styles, width: float) -> list[Flowable
         rows.append([Paragraph(t(item.get("manipulation", "?")), s.cell),
                      Paragraph(fmt_prob(None if prob is None else float(prob)), s.cell),
                      Paragraph(change, s.cell), Paragraph(t(verdict), s.cell)])
-    out.append(grid_table(rows, [0.44 * width, 0.11 * width, 0.11 * width, 0.34 * width]))
+    out.append(grid_table(rows, [0.40 * width, 0.15 * width, 0.13 * width, 0.32 * width]))
     return out
 

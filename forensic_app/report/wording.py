@@ -22,7 +22,7 @@ PROBABILITY_MEANS = (
     "spectral comb on its own and the fakeprint, the last two placed on that scale "
     "around thresholds set against real music. Among reference tracks that received {p_value}, "
     "{n} in 100 carried such traces; where AI music is rarer than among the reference tracks, the same "
-    "value means a smaller chance. The plausible range ({range_words}) shows how much the estimate "
+    "value means a smaller chance. The range ({range_words}) shows how much the estimate "
     "depends on which parts of the track are examined."
 )
 

@@ -49,7 +49,7 @@ def test_every_column_in_words():
         ["Likely AI-generated", "95\u202f%", "Comb", "0:12\u20130:22", ""]
     assert cell_words("where", second) == "1:05\u20131:16"  # the window lies within what is shown
     assert cell_words("where", third) == "" and cell_tooltip("where", third) == "No window stands out."
-    assert cell_tooltip("probability", first) == "Plausible range 85\u202f% to >\u202f99\u202f%"
+    assert cell_tooltip("probability", first) == "95\u202f% (range 85\u202f% and above)"  # core.vocabulary.probability_text
     assert "comb" in cell_tooltip("evidence", first).lower()
     reason = cell_words("reason", unusable, root=root)
     assert reason.startswith("Unusable: cover.mp3 is not a readable audio file")

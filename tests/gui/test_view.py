@@ -179,7 +179,7 @@ def test_panel_never_prints_0_or_100_percent_and_names_the_coverage(qtbot):
     doc = QtGui.QTextDocument()
     doc.setHtml(panel.probability_label.text())
     text = " ".join(doc.toPlainText().replace("\u202f", " ").replace("\xa0", " ").split())
-    assert ": < 1 % (plausible range < 1 % to 8 %)" in text and " 0 %" not in text
+    assert ": < 1 % (range up to 8 %)" in text and " 0 %" not in text
     assert panel.verdict_label.text() == "No traces of the AI generators this app covers"
     assert "Covered:" in panel.coverage_label.text() and "Not covered:" in panel.coverage_label.text()
     assert "(this detector alone: &lt;" in panel.detectors_label.text()

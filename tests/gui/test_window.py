@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from forensic_app.core.errors import ModelError
 from forensic_app.gui import playback
@@ -31,7 +31,7 @@ def test_spectrogram_appears_before_the_analysis_then_the_heatmap(make_window, m
     assert win.view.heat_image.image is not None
     assert not win.progress.isVisible()
     text = win.verdict.probability_label.text()
-    assert "83" in text and "plausible range" in text and "not proof" in text
+    assert "83" in text and "(range " in text and "not proof" in text
     assert win.verdict.verdict_label.text() == "Likely AI-generated"
     assert "1 track in 83" in win.verdict.comb_label.text()
     assert "Caution" in win.verdict.notes_label.text()
@@ -278,6 +278,33 @@ def test_export_report_writes_a_pdf_and_asks_before_overwriting(make_window, mak
     before = out.stat().st_mtime_ns
     assert win.export_report_to(str(out)) is None
     assert asked == [str(out)] and out.stat().st_mtime_ns == before
+
+
+def test_dispute_pack_and_verify_a_report_from_the_menus(make_window, make_wav, qtbot, tmp_path):
+    """File > Export dispute pack writes the zip; Help > Verify a report… answers in one line, and compares
+    with the open track's analysis when it is the report's file (no second analysis)."""
+    import zipfile
+
+    win = make_window()
+    menus = {a.text() for m in win.menuBar().findChildren(QtWidgets.QMenu) for a in m.actions()}
+    assert "&Verify a report\u2026" in menus and "Export &dispute pack\u2026" in menus
+    with qtbot.waitSignal(win.analysis_finished, timeout=WAIT_MS):
+        win.open_file(str(make_wav("sine", 3.0)))
+    assert win.act_export_pack.isEnabled()
+    pack, report = tmp_path / "pack.zip", tmp_path / "report.pdf"
+    with qtbot.waitSignal(win.report_written, timeout=60000):
+        win.export_pack_to(str(pack))
+    with qtbot.waitSignal(win.report_written, timeout=60000):
+        win.export_report_to(str(report))
+    assert zipfile.ZipFile(pack).namelist()[-1] == "README.txt"
+    box = win.verify_report_file(str(report))
+    assert box.text().startswith("report.pdf: verified") and "same figures" in box.text()
+    assert "[ok]" in box.detailedText()
+    box.close()
+    (tmp_path / "not.pdf").write_bytes(b"nothing")
+    box = win.verify_report_file(str(tmp_path / "not.pdf"))
+    assert "not a readable PDF" in box.text()
+    box.close()
 
 
 def test_report_error_is_shown_in_the_banner(make_window, make_wav, qtbot, tmp_path):

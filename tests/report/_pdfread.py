@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,3 +80,29 @@ def font_report(path: Path) -> list[dict]:
                 "embedded_truetype": "/FontFile2" in descriptor,
             })
     return out
+
+
+def split_words(path: Path) -> list[str]:
+    """Words broken across two lines of one paragraph or table cell ('Probabili' / 'ty'): consecutive drawn
+    lines at the same left edge where the first line's last piece is not a word of the document on its own
+    but joined with the next line's first piece it is one (or a part of a composite id, joined by '-' or '+')."""
+    reader = PdfReader(str(path))
+    lines: list[tuple[int, float, str]] = []
+    for number, page in enumerate(reader.pages):
+        def visit(text, cm, tm, font_dict, font_size, _n=number):
+            if text.strip():
+                lines.append((_n, round(tm[4] * cm[0] + cm[4], 1), text.strip()))
+        page.extract_text(visitor_text=visit)
+    counts = Counter(w.strip(".,;:()") for _, _, t in lines for w in t.split())
+    found = []
+    for (p1, x1, a), (p2, x2, b) in zip(lines, lines[1:]):
+        if p1 != p2 or abs(x1 - x2) > 0.5 or not a.split() or not b.split():
+            continue
+        tail, head = a.split()[-1].strip(".,;:()"), b.split()[0].strip(".,;:()")
+        if not tail or not head:
+            continue
+        whole_word = counts[tail + head] > 0 and counts[tail] == 1  # 'Probabili' | 'ty', 'Probability' elsewhere
+        id_part = re.search(r"[+-][a-z]+$", tail) and re.match(r"[a-z]+-\d", head)  # '...+sin' | 'ging-2026...'
+        if whole_word or id_part:
+            found.append(f"{tail}|{head}")
+    return found

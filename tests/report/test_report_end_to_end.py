@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from forensic_app.core.vocabulary import PROBABILITY_LABEL, format_probability
+from forensic_app.core.vocabulary import PROBABILITY_LABEL, probability_text
 from forensic_app.core.analysis import analyze
 from forensic_app.core.result import VERDICT_WORDS
 from forensic_app.core.weights import ModelManifest
@@ -23,7 +23,7 @@ def test_analysed_wav_report_matches_json(tiny_weights, make_wav, tmp_path):
     d = result.to_json_dict()
     assert d["sha256"] in squash(text)
     assert d["pcm_sha256"] in squash(text)
-    assert words([f"{PROBABILITY_LABEL}: {format_probability(d['probability_fake'])}"]) in text
+    assert words([f"{PROBABILITY_LABEL}: {probability_text(d['probability_fake'], d['interval'], result.held)}"]) in text
     assert f"Verdict: {VERDICT_WORDS[d['verdict']]}" in text
     assert "File name Ünïcödé <b>x & [U+66F2].wav" in text
     assert "2 (stereo)" in text and "44,100 Hz" in text

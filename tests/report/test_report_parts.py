@@ -29,7 +29,7 @@ def slow_build(result, out, pagesize, model_card, include_path):
     print("writing", flush=True)
     time.sleep(120)
 
-pdf._build = slow_build
+pdf._write = slow_build
 pdf.write_report(make_result(), sys.argv[1])
 """
 
@@ -58,7 +58,7 @@ def test_the_next_report_removes_a_killed_writers_part_and_keeps_a_running_ones(
     try:
         running_part = parts(tmp_path) - killed_part
         assert len(killed_part) == 1 and len(running_part) == 1
-        monkeypatch.setattr(pdf, "_build", lambda result, out, *a: out.write(b"%PDF-1.4 next"))
+        monkeypatch.setattr(pdf, "_write", lambda result, out, *a: out.write(b"%PDF-1.4 next"))
         write_report(make_result(), tmp_path / "next.pdf")
         assert parts(tmp_path) == running_part  # the killed writer's part is gone, the running one's is not
         assert not (tmp_path / "killed.pdf").exists() and (tmp_path / "next.pdf").read_bytes() == b"%PDF-1.4 next"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from pypdf import PdfReader
 
-from forensic_app.core.vocabulary import PROBABILITY_LABEL, format_probability, format_range
+from forensic_app.core.vocabulary import PROBABILITY_LABEL, format_change, format_range, probability_text
 from forensic_app.core.errors import ForensicError
 from forensic_app.core.result import VERDICT_WORDS
 from forensic_app.report import ReportExistsError, write_report
@@ -36,8 +36,8 @@ def test_text_matches_the_json_contract(standard):
     assert d["pcm_sha256"] in flat
     assert d["model"]["sha256"] in flat
     assert d["model"]["calibration_version"] in text
-    assert words([f"{PROBABILITY_LABEL}: {format_probability(d['probability_fake'])}"]) in text
-    assert words([f"plausible range {format_range(*d['interval'])}"]) in text
+    assert words([f"{PROBABILITY_LABEL}: {probability_text(d['probability_fake'], d['interval'])}"]) in text
+    assert words(["87 % (range 80-92 %)"]) in text  # the one number style, core.vocabulary.probability_text
     assert f"Verdict: {VERDICT_WORDS[d['verdict']]}" in text
     assert d["provenance"]["analysed_at"] in text
     # the file's name, never its folders (user names), unless the user asks for the path
@@ -76,7 +76,7 @@ def test_evidence_lists_top_regions_comb_attribution_notes(standard):
     assert "HiFi-GAN (GAN vocoder) 71 %" in text and "tconv" not in text  # names for people, not internal keys
     for severity in ("Caution", "Warning: weakens the result", "For information"):
         assert severity in text
-    assert "MP3 128 kbps re-encode 84 % -3.1 points" in text
+    assert "MP3 128 kbps re-encode 84 % -3 points" in text
     assert "Stems" in text and "Timestamps" in text
 
 
@@ -167,7 +167,7 @@ def quick_build(monkeypatch):
     def build(result, out, pagesize, model_card, include_path):
         out.write(b"%PDF-1.4 stand-in for " + result.input.file_sha256.encode())
 
-    monkeypatch.setattr(pdf, "_build", build)
+    monkeypatch.setattr(pdf, "_write", build)
 
 
 def test_refuses_to_overwrite_without_permission(tmp_path, quick_build):
@@ -203,7 +203,7 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
         out.write(b"%PDF-1.4 half a report")
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pdf, "_build", broken_build)
+    monkeypatch.setattr(pdf, "_write", broken_build)
     target = tmp_path / "report.pdf"
     with pytest.raises(RuntimeError):
         write_report(make_result(), target)
@@ -241,7 +241,7 @@ def test_disk_full_is_a_user_error_and_leaves_nothing(tmp_path, monkeypatch):
         out.write(b"%PDF-1.4 part")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(pdf, "_build", full_disk)
+    monkeypatch.setattr(pdf, "_write", full_disk)
     with pytest.raises(ReportError, match="No space left on device"):
         write_report(make_result(), tmp_path / "report.pdf")
     assert os.listdir(tmp_path) == []
@@ -283,11 +283,20 @@ def test_the_coverage_is_stated_once_on_the_first_page_right_under_the_verdict(s
     assert first.index("Verdict:") < first.index(covered) < first.index(PROBABILITY_LABEL)
 
 
-def test_a_narrow_range_reads_as_a_range_not_as_about_one_value():
-    assert format_range(0.016, 0.024) == "1.6\u202f% to 2.4\u202f%"  # both ends round to 2 %
-    assert format_range(0.12, 0.40) == "12\u202f% to 40\u202f%"
-    assert format_range(0.4501, 0.4503) == "about 45.0\u202f%"
-    assert format_range(0.001, 0.002) == "<\u202f1\u202f%" and format_range(0.995, 0.999) == ">\u202f99\u202f%"
+def test_one_number_style_for_values_ranges_held_values_and_changes():
+    n = "\u202f"
+    assert probability_text(0.63, (0.59, 0.67)) == f"63{n}% (range 59-67{n}%)"
+    # a range narrower than 2 points: the value and the range take one decimal, together
+    assert probability_text(0.019, (0.016, 0.022)) == f"1.9{n}% (range 1.6-2.2{n}%)"
+    assert format_range(0.016, 0.024) == f"1.6-2.4{n}%" and format_range(0.12, 0.40) == f"12-40{n}%"
+    # never "63 % (plausible range about 62.9 %)": the value and its range in one precision
+    assert probability_text(0.62936, (0.62905, 0.62941)) == f"62.9{n}% (range within 0.1 points)"
+    assert format_range(0.001, 0.002) == f"below 1{n}%" and format_range(0.995, 0.999) == f"above 99{n}%"
+    assert format_range(0.004, 0.03) == f"up to 3{n}%" and format_range(0.97, 0.999) == f"97{n}% and above"
+    assert probability_text(0.02, (0.01, 0.03), "held_tone") == f"2{n}% (held: not an estimate)"
+    # a change as the two values print: 2 % -> 1 % is not "no change"
+    assert format_change(0.0149, 0.0151) == "-1 point" and format_change(0.0151, 0.0152) == "no change"
+    assert format_change(0.842, 0.873) == "-3 points"
 
 
 def test_an_extreme_probability_reads_as_plain_words_on_the_first_pages(tmp_path):
@@ -295,7 +304,7 @@ def test_an_extreme_probability_reads_as_plain_words_on_the_first_pages(tmp_path
     text = words(page_texts(write_report(result, tmp_path / "r.pdf", model_card=MODEL_CARD)))
     assert "Among reference tracks that received a value this high, more than 99 in 100" in text
     assert "more than 99 % to more than 99 %" not in text and "near more than" not in text
-    assert words([f"plausible range ({format_range(0.996, 0.9999)})"]) in text
+    assert words([f"The range ({format_range(0.996, 0.9999)})"]) in text
     assert "about as many AI-generated as real" not in text  # the validation split is mostly real music
 
 
@@ -309,3 +318,16 @@ def test_tied_top_windows_are_said_to_be_a_tie(tmp_path, standard):
     assert "10 of the 10 windows score" in text and "the table lists 5 of them" in text
     # a clear ranking (the standard result: one hot region) says nothing of a tie
     assert "the table lists" not in words(standard[2])
+
+
+def test_no_word_is_split_across_lines(standard, tmp_path):
+    """Tables fit their columns: read back, no word breaks inside ('Probabili' / 'ty' in the robustness
+    header, a composite calibration id broken inside one of its parts). The detector itself is checked
+    on the old report's two failures in the commit that added it."""
+    from ._pdfread import split_words
+
+    assert split_words(standard[1]) == []
+    model = dataclasses.replace(standard[0].provenance.model, calibration_version=(
+        "cal-20261130-2155+evidence-20261130-2231+heatmap-20261130-2239+singing-20261207-1333"))
+    long_id = dataclasses.replace(standard[0], provenance=dataclasses.replace(standard[0].provenance, model=model))
+    assert split_words(write_report(long_id, tmp_path / "long-id.pdf", model_card=MODEL_CARD)) == []
