@@ -119,7 +119,7 @@ class TeachDialog(QtWidgets.QDialog):
         lay.addWidget(self.stage_label)
         lay.addWidget(self.result_label)
         lay.addLayout(bottom)
-        self.resize(620, 0)
+        self.setMinimumWidth(640)
         self.name_edit.textChanged.connect(self._update_enabled)
         self.add_files(files)
         self._set_running(False)
