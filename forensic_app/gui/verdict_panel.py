@@ -28,7 +28,7 @@ def _pct(p: float) -> str:
 
 MAX_DRAWN_LINES = 24
 PROFILES_LISTED = 3  # the closest profiles named in the panel (all of them are in the report and the JSON)
-_LONG_TOKEN = re.compile(r"\S{24,}")
+_LONG_TOKEN = re.compile(r"\S{40,}")  # a hash, a URL: not a long word of the coverage line
 
 
 def breakable(text: str) -> str:
