@@ -72,7 +72,7 @@ def _progress_enabled(args) -> bool:
 
 def _human(result) -> str:
     from .core.outputs import printable
-    from .core.vocabulary import HELD_WORDS, MODIFIED_MODEL_NOTE, PROBABILITY_LABEL, probability_text
+    from .core.vocabulary import HELD_WORDS, MODIFIED_MODEL_NOTE, PROBABILITY_LABEL, format_probability, probability_text
 
     lines = [f"{printable(os.path.abspath(result.input.path))}: {result.verdict_words}",
              *[f"  {n.text}" for n in result.notes if n.code == MODIFIED_MODEL_NOTE],  # second line, not among the notes

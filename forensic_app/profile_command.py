@@ -7,8 +7,10 @@ file each (``core.profiles``). ``add`` reads the examples' fakeprints (as they a
 ``--reference FILE`` (a table written by ``benchmarks/profiles_study.py collect``), else
 ``$FORENSIC_APP_PROFILE_REFERENCE``, else ``profile_reference.npz`` in the model bundle once it ships.
 
+The teaching itself is :func:`teach_from_files` (no Qt, no printing): ``profile add`` and the
+window's "Teach a generator…" both call it.
+
 Exit codes: 0 done, 2 refused or not possible as asked (one line on stderr), 1 internal error.
-Profiles are not applied by ``analyze`` yet (#24 waits for the evidence-source registry, #23).
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import json
 import os
 import shutil
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
 
 EXIT_OK, EXIT_INPUT = 0, 2
 REFERENCE_NAME = "profile_reference.npz"
@@ -97,16 +101,23 @@ def _rules(reference: Path):
     return TeachRules(**{k: v for k, v in data.items() if k in TeachRules.__dataclass_fields__})
 
 
-def read_examples(files: list[str]):
-    """Fakeprints of the examples: (orig rows, all rows, row -> example, kept files, warnings)."""
+def read_examples(files: Sequence[str], *, on_example: Optional[Callable[[int, str], None]] = None,
+                  cancel: Any = None):
+    """Fakeprints of the examples: (orig rows, all rows, row -> example, kept files, warnings).
+    ``on_example(i, name)`` before example ``i`` is read; ``cancel`` (a CancelToken) is checked
+    between examples and raises Cancelled."""
     import numpy as np
 
     from .core.input_facts import file_sha256
     from .training.profile_data import CODEC_VARIANTS, EXAMPLE_CODEC_S, fakeprint_variant, read_mono
 
     orig, rows, owner, kept, warnings, digests = [], [], [], [], [], {}
-    for f in files:
+    for n, f in enumerate(files):
         name = Path(f).name
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        if on_example is not None:
+            on_example(n, name)
         try:
             x, rate = read_mono(f)
         except Exception as exc:  # noqa: BLE001 - an unreadable example is left out and said so
@@ -150,42 +161,104 @@ def read_examples(files: list[str]):
     return (np.asarray(orig), np.asarray(rows), owner, kept, warnings)
 
 
-def cmd_add(args: argparse.Namespace) -> int:
-    from .core.profiles import find_profile, profile_path, save_profile, valid_name
+@dataclass(frozen=True)
+class TeachOutcome:
+    """What :func:`teach_from_files` made: ``profile`` (saved, sealed) or, when none was made, ``reason``
+    (one line) with ``refused`` True when the validation refused it (False: not possible as asked, e.g.
+    the name is taken); ``warnings`` (examples left out, short or alike) either way."""
 
-    if not valid_name(args.name):
-        return _fail(f"'{args.name}' is not a usable name: 1-64 letters, digits, spaces, '.', '_', '+' or '-'")
-    folder = _folder()
-    if find_profile(folder, args.name):
-        return _fail(f"a profile named '{args.name}' exists already: remove it first (forensic-app profile remove)")
-    ref_path = _reference_path(args.reference)
+    profile: Any = None  # core.profiles.Profile
+    reason: str = ""
+    refused: bool = False
+    warnings: list[str] = field(default_factory=list)
+    path: Optional[Path] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.profile is not None
+
+
+def validation_words(profile: Any) -> str:
+    """A taught profile's validation in one sentence (the CLI's and the window's words)."""
+    v = profile.validation
+    return (f"profile '{profile.generator}' made from {profile.n_examples} examples: held out one at a time, "
+            f"{v['cv_detection']:.0%} of them were recognised; on the real-music reference "
+            f"({v['n_reference_sources']} sources) at most {v['fp_leave_one_source_out_max']:.1%} of a source "
+            f"it never saw would be flagged. sha256 {profile.sha256}")
+
+
+def check_new_name(name: str) -> str:
+    """Why ``name`` cannot be taught now ("" when it can): not a usable name, or taken."""
+    from .core.profiles import find_profile, valid_name
+
+    if not valid_name(name):
+        return f"'{name}' is not a usable name: 1-64 letters, digits, spaces, '.', '_', '+' or '-'"
+    if find_profile(_folder(), name):
+        return f"a profile named '{name}' exists already: remove it first (forensic-app profile remove)"
+    return ""
+
+
+def teach_from_files(name: str, files: Sequence[str], *, notes: str = "", reference: Optional[Path] = None,
+                     on_progress: Optional[Callable[[Any], None]] = None, cancel: Any = None) -> TeachOutcome:
+    """Teach the generator ``name`` from example ``files`` and save it in the user's profile folder.
+
+    Reads each example's fakeprint (as it is and re-encoded), fits and validates the profile against
+    the real-music reference (``reference``, else ``$FORENSIC_APP_PROFILE_REFERENCE``, else the model
+    bundle's) with ``training.profiles.teach``. ``on_progress(Progress)`` is called from this thread;
+    ``cancel`` (a CancelToken) is checked between examples (raises Cancelled). Never raises for a
+    refusal: the outcome says why.
+    """
+    from .core.profiles import profile_path, save_profile
+    from .core.progress import Progress
+
+    why = check_new_name(name)
+    if why:
+        return TeachOutcome(reason=why)
+    ref_path = _reference_path(reference)
     if ref_path is None or not ref_path.exists():
-        return _fail("no real-music reference to validate against: the model bundle's profile_reference.npz is missing "
-                     "or damaged (reinstall the app), or pass --reference FILE")
+        return TeachOutcome(reason="no real-music reference to validate against: the model bundle's "
+                                   "profile_reference.npz is missing or damaged (reinstall the app), or pass --reference FILE")
     from .training.profile_data import load_table
     from .training.profiles import Refused, teach
 
-    X_orig, X_rows, owner, kept, warnings = read_examples(args.files)
-    for w in warnings:
-        print(f"warning: {w}", file=sys.stderr)
+    files = [str(f) for f in files]
+    n = max(len(files), 1)
+
+    def on_example(i: int, file_name: str) -> None:
+        if on_progress is not None:
+            on_progress(Progress(0.9 * i / n, f"Reading example {i + 1} of {len(files)}: {file_name}"))
+
+    X_orig, X_rows, owner, kept, warnings = read_examples(files, on_example=on_example, cancel=cancel)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    if on_progress is not None:
+        on_progress(Progress(0.9, "Fitting and validating against the real-music reference"))
     ref, X_ref = load_table(ref_path)
     sources = [{"file": Path(f).name, "sha256": d} for f, d in kept]
     try:
         if len(kept) == 0:
-            raise Refused(f"none of the {len(args.files)} examples could be read and measured")
-        profile = teach(args.name, X_orig, X_rows, owner, X_ref, [r.source for r in ref], rules=_rules(ref_path),
-                        notes=args.notes, sources=sources, version="taught")
+            raise Refused(f"none of the {len(files)} examples could be read and measured")
+        profile = teach(name, X_orig, X_rows, owner, X_ref, [r.source for r in ref], rules=_rules(ref_path),
+                        notes=notes, sources=sources, version="taught")
     except Refused as exc:
-        return _fail(f"refused: {exc}")
-    saved = save_profile(profile, profile_path(folder, args.name))
+        return TeachOutcome(reason=str(exc), refused=True, warnings=warnings)
+    path = profile_path(_folder(), name)
+    saved = save_profile(profile, path)
+    if on_progress is not None:
+        on_progress(Progress(1.0, "Saved"))
+    return TeachOutcome(profile=saved, warnings=warnings, path=path)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    out = teach_from_files(args.name, args.files, notes=args.notes, reference=args.reference)
+    for w in out.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    if not out.ok:
+        return _fail(f"refused: {out.reason}" if out.refused else out.reason)
     if args.json:
-        print(json.dumps({**saved.summary(), "warnings": warnings}, ensure_ascii=False))
+        print(json.dumps({**out.profile.summary(), "warnings": out.warnings}, ensure_ascii=False))
     else:
-        v = saved.validation
-        print(f"profile '{saved.generator}' made from {saved.n_examples} examples: held out one at a time, "
-              f"{v['cv_detection']:.0%} of them were recognised; on the real-music reference "
-              f"({v['n_reference_sources']} sources) at most {v['fp_leave_one_source_out_max']:.1%} of a source "
-              f"it never saw would be flagged. sha256 {saved.sha256}")
+        print(validation_words(out.profile))
     return EXIT_OK
 
 

@@ -30,6 +30,10 @@ SPECTRUM_LINE = "#d0d0d8"
 ANNOTATION = "#78c8ff"  # a reviewer's marked region: its outline (a pale fill of the same colour)
 ANNOTATION_TEXT = "#bfe4ff"
 SPECTRUM_MARK = "#9ad0ff"  # where the spectrum at the cursor was taken / the cursor in every case lane
+# a matched generator profile's evidence: its peak frequencies on the spectrogram, its per-window readings.
+# Green, apart from the probability palette (blue-amber-red), the annotations (pale blue) and magma.
+PROFILE_MARK = "#a6f05a"
+PROFILE_MARK_ON_LIGHT = "#3d8a14"  # the same marks on the verdict panel's white plots
 
 
 def probability_rgba(p: np.ndarray | float, *, with_alpha: bool = True) -> np.ndarray:

@@ -108,6 +108,7 @@ class FileRouting:
             self.queue_panel.play_requested.connect(self._on_queue_play)
             self.queue_panel.reviewer_changed.connect(lambda name: setattr(self.settings, "reviewer", name))
             self.queue_panel.close_requested.connect(self.queue_panel.hide)
+            self.queue_panel.teach_requested.connect(self.teach_generator)
             self.queue_panel.hide()
             self.track_split.addWidget(self.queue_panel)
             self.track_split.setCollapsible(1, False)

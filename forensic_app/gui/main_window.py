@@ -21,6 +21,7 @@ from . import geometry
 from . import settings as settings_mod
 from .banner import Banner
 from .file_routing import AUDIO_FILTER, FileRouting
+from .profile_lane import profile_evidence
 from .scales import format_time
 from .spectrogram_view import AnalysisView
 from .track_controller import TrackController
@@ -232,6 +233,7 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
     def _on_analysed(self, result: AnalysisResult) -> None:
         self.view.set_heatmap(result.heatmap)
         self.view.set_windows(result.windows)
+        self.view.set_profile_evidence(profile_evidence(result))
         self.verdict.set_result(result)
         self.instruments.on_analysed(result)
         self.statusBar().showMessage(f"Analysis finished: {result.verdict_words}.", 6000)
@@ -300,6 +302,24 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         dialog.show()  # non-modal: tests and screenshots never block on it
         geometry.clamp_to_screen(dialog)  # centred on the window, it could reach past a small screen's edge
         self._about = dialog
+        return dialog
+
+    def teach_generator(self, files: Optional[list[str]] = None) -> QtWidgets.QDialog:
+        """Analysis > Teach a generator…: the dialog, with ``files`` (default: the rows selected in the
+        Queue, when it is shown). Non-modal, like About: tests and screenshots never block on it."""
+        from .teach_dialog import TeachDialog
+
+        if files is None:
+            q = self.queue_panel
+            files = q.selected_paths() if q is not None and q.isVisible() else []
+        dialog = TeachDialog(self, files=files, can_reanalyse=self.current_path is not None)
+        dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.taught.connect(lambda p: self.statusBar().showMessage(
+            f"Generator profile '{p.generator}' saved: it applies to every analysis from now on.", 8000))
+        dialog.reanalyse_requested.connect(lambda: self.current_path and self.open_file(self.current_path))
+        dialog.show()
+        geometry.clamp_to_screen(dialog)
+        self._teach = dialog
         return dialog
 
     def _on_help(self) -> None:

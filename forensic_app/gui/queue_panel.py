@@ -17,7 +17,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..batch import triage
 from ..batch.decisions import Decision, DecisionLog, default_reviewer
@@ -86,6 +86,7 @@ class QueuePanel(QtWidgets.QWidget):
     play_requested = QtCore.Signal(str, float, float)  # path, start_s, end_s: Space on a row
     reviewer_changed = QtCore.Signal(str)  # the name typed in the Reviewer field ("" = the default)
     batch_finished = QtCore.Signal(int)  # run id (also when cancelled)
+    teach_requested = QtCore.Signal(list)  # the selected rows' paths: teach a generator from them
     close_requested = QtCore.Signal()  # the close button: the window hides the panel (a running batch goes on)
 
     def __init__(self, *, store_path: Path, weights_dir: Optional[str] = None, jobs: int = 1, reviewer: str = "",
@@ -119,7 +120,8 @@ class QueuePanel(QtWidgets.QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(COLUMNS.index("probability"), QtCore.Qt.SortOrder.DescendingOrder)  # flagged first
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        # Ctrl/Shift+click select several rows (Teach a generator from them); the triage keys act on the current row
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)  # a path keeps its folder and its name
@@ -131,6 +133,11 @@ class QueuePanel(QtWidgets.QWidget):
                 self.table.setColumnWidth(col, COLUMN_WIDTHS[key])
         self.table.setToolTip(KEYS_HINT)
         self.table.doubleClicked.connect(self._on_double_clicked)
+        self.act_teach = QtGui.QAction("Teach a generator from the selected files\u2026", self.table)
+        self.act_teach.setToolTip("Make a generator profile from these files (at least 3 outputs of one generator)")
+        self.act_teach.triggered.connect(lambda: self.teach_requested.emit(self.selected_paths()))
+        self.table.addAction(self.act_teach)
+        self.table.setContextMenuPolicy(QtCore.Qt.ContextMenuPolicy.ActionsContextMenu)
         self.table.command.connect(self._on_command)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self._follow = QtCore.QTimer(self)
@@ -343,9 +350,19 @@ class QueuePanel(QtWidgets.QWidget):
 
     # ------------------------------------------------------------ the selected row and the triage keys
     def current_row(self) -> Optional[dict[str, Any]]:
-        """The selected row (the one the triage keys act on), or None."""
+        """The selected row the triage keys act on (the current one when several are selected), or None."""
         selected = self.table.selectionModel().selectedRows()
-        return self.proxy.data(selected[0], ROW_ROLE) if selected else None
+        if not selected:
+            return None
+        current = self.table.currentIndex()
+        if current.isValid() and self.table.selectionModel().isRowSelected(current.row(), QtCore.QModelIndex()):
+            return self.proxy.data(self.proxy.index(current.row(), 0), ROW_ROLE)
+        return self.proxy.data(selected[0], ROW_ROLE)
+
+    def selected_paths(self) -> list[str]:
+        """The paths of every selected row, in the table's order (Teach a generator from them)."""
+        rows = sorted(self.table.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [r["path"] for r in (self.proxy.data(i, ROW_ROLE) for i in rows) if r and r.get("path")]
 
     def select_path(self, path: str) -> bool:
         """Make the row of ``path`` the current one (False when it is not shown)."""

@@ -21,6 +21,7 @@ from ..core.vocabulary import HEAT_LABEL, HEAT_LABEL_SHORT, HEAT_TICKS, share_wo
 from . import colours
 from .axes import FrequencyAxisItem, TimeAxisItem, fit_title
 from .navigation import EvidenceViewBox, navigate_by_key
+from .profile_lane import ProfileEvidence, ProfileLane
 from .scales import FrequencyScale, format_hz, format_time, resample_cols, resample_rows
 from .timeline import TimelinePlot
 from .waveform_view import WaveformPlot
@@ -37,7 +38,8 @@ Mark = tuple[str, float, float, Optional[float], Optional[float]]
 
 
 class AnalysisView(pg.GraphicsLayoutWidget):
-    """Spectrogram + heatmap + colour bars on top, per-window timeline below."""
+    """Spectrogram + heatmap + colour bars on top, per-window timeline below; under it a matched
+profile's lane (row 2) and the waveform lane (row 3) when shown."""
 
     cursor_moved = QtCore.Signal(str)  # readout text, "" when the cursor leaves the plots
     selection_changed = QtCore.Signal(object)  # (start_s, end_s) or None
@@ -57,6 +59,9 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         self._selection: Optional[tuple[float, float]] = None
         self._closed = False
         self.waveform: Optional[WaveformPlot] = None  # the waveform lane, under the timeline (show_waveform)
+        self.profile_lane: Optional[ProfileLane] = None  # a matched profile's per-window readings (set_profile_evidence)
+        self._profile: Optional[ProfileEvidence] = None
+        self.profile_items: list[Any] = []  # its peak frequencies, drawn across the spectrogram
         self._marks: list[Mark] = []
         self.annotation_items: list[Any] = []
 
@@ -140,6 +145,8 @@ class AnalysisView(pg.GraphicsLayoutWidget):
     def _show_axis_values(self, show: bool) -> None:
         for axis in (self.freq_axis, self.spec_plot.getAxis("bottom"), self.timeline.getAxis("bottom")):
             axis.setStyle(showValues=show)
+        if self.profile_lane is not None:
+            self.profile_lane.getAxis("bottom").setStyle(showValues=show)
 
     # ------------------------------------------------------------------ data
     def clear_track(self) -> None:
@@ -150,6 +157,7 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         self.heat_image.clear()
         self.timeline.set_windows([])
         self.set_annotations([])
+        self.set_profile_evidence(None)
         if self.waveform is not None:
             self.waveform.set_overview(None)
         self.clear_selection()
@@ -208,6 +216,7 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         if self._spec is not None:
             self.spec_box.setYRange(*self._freq_units_range(), padding=0)
         self._draw_annotations()
+        self._draw_profile_peaks()
 
     @property
     def freq_scale(self) -> FrequencyScale:
@@ -219,16 +228,77 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         gives it its envelopes. Returns the lane (None when removed)."""
         if on and self.waveform is None:
             self.waveform = WaveformPlot(axis_width_px=AXIS_WIDTH_PX)
-            self.addItem(self.waveform, row=2, col=0)
+            self.addItem(self.waveform, row=3, col=0)
             self.waveform.link_x(self.spec_plot)
-            self.ci.layout.setRowStretchFactor(2, 2)
-            self.timeline.hideAxis("bottom")  # the waveform carries the time axis
+            self.ci.layout.setRowStretchFactor(3, 2)
         elif not on and self.waveform is not None:
             self.removeItem(self.waveform)
             self.waveform = None
-            self.ci.layout.setRowStretchFactor(2, 0)
-            self.timeline.showAxis("bottom")
+            self.ci.layout.setRowStretchFactor(3, 0)
+        self._place_time_axis()
         return self.waveform
+
+    def _place_time_axis(self) -> None:
+        """The time axis under the lowest lane only (timeline, profile lane, waveform)."""
+        lanes = [lane for lane in (self.timeline, self.profile_lane, self.waveform) if lane is not None]
+        for lane in lanes[:-1]:
+            lane.hideAxis("bottom")
+        lanes[-1].showAxis("bottom")
+
+    # ------------------------------------------------------------------ a matched generator profile
+    def set_profile_evidence(self, ev: Optional[ProfileEvidence]) -> None:
+        """Draw a matched profile's peak frequencies across the spectrogram (thin dashed lines) and its
+        per-window readings in a lane under the timeline; None removes both."""
+        self._profile = ev
+        windows = ev is not None and any(w[2] is not None for w in ev.windows)
+        if windows and self.profile_lane is None:
+            self.profile_lane = ProfileLane(axis_width_px=AXIS_WIDTH_PX)
+            self.addItem(self.profile_lane, row=2, col=0)
+            self.profile_lane.setXLink(self.spec_plot)
+            self.ci.layout.setRowStretchFactor(2, 1)
+            fit_title(self.profile_lane.getAxis("left"), ("Profile", "Prof."))
+            self.profile_lane.getAxis("left").setStyle(showValues=self._spec is not None)
+        elif not windows and self.profile_lane is not None:
+            self.removeItem(self.profile_lane)
+            self.profile_lane = None
+            self.ci.layout.setRowStretchFactor(2, 0)
+        if self.profile_lane is not None:
+            self.profile_lane.set_evidence(ev)
+            self.profile_lane.vb.setLimits(xMin=0.0, xMax=self._duration_s or None)
+        self._place_time_axis()
+        self._draw_profile_peaks()
+
+    @property
+    def profile_evidence(self) -> Optional[ProfileEvidence]:
+        return self._profile
+
+    def _draw_profile_peaks(self) -> None:
+        for item in self.profile_items:
+            self.spec_plot.removeItem(item)
+        self.profile_items = []
+        ev = self._profile
+        if ev is None or not ev.peaks_hz:
+            return
+        pen = pg.mkPen(colours.PROFILE_MARK, width=1, style=QtCore.Qt.PenStyle.DashLine)
+        top = max(ev.peaks_hz)
+        for f in ev.peaks_hz:
+            label = f"{ev.name} peaks" if f == top else None
+            line = pg.InfiniteLine(pos=float(self._scale.to_units(f)), angle=0, movable=False, pen=pen, label=label,
+                                   labelOpts={"position": 0.99, "color": colours.PROFILE_MARK, "anchors": [(1, 1), (1, 1)],
+                                              "fill": pg.mkBrush(20, 20, 26, 170)})
+            line.setZValue(12)  # over the heatmap, under selection and annotations
+            line.setToolTip(f"{format_hz(f, 0.1)}: one of the frequencies that weigh most for the {ev.name} "
+                            "generator profile, which this track matches")
+            self.spec_plot.addItem(line, ignoreBounds=True)
+            self.profile_items.append(line)
+
+    def profile_peak_near(self, freq_hz: float, tolerance_hz: float) -> Optional[float]:
+        """The drawn profile peak within ``tolerance_hz`` of ``freq_hz`` (the readout names it), or None."""
+        ev = self._profile
+        if ev is None or not ev.peaks_hz:
+            return None
+        f = min(ev.peaks_hz, key=lambda p: abs(p - freq_hz))
+        return f if abs(f - freq_hz) <= tolerance_hz else None
 
     # ------------------------------------------------------------------ annotations
     def set_annotations(self, marks: list[Mark]) -> None:
@@ -450,6 +520,11 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         if self._heatmap is not None:
             share = self._heatmap.value_at(time_s, freq_hz)
             parts.append("heatmap: outside analysed area" if share is None else f"patch {share_words(share)}")
+        (_y0, _y1) = self.spec_box.viewRange()[1]
+        span_hz = abs(float(self._scale.to_hz(_y1)) - float(self._scale.to_hz(_y0)))
+        peak = self.profile_peak_near(freq_hz, max(5.0, span_hz / 150))
+        if peak is not None and self._profile is not None:
+            parts.append(f"{self._profile.name} peak at {format_hz(peak, 0.1)}")
         return "   \u00b7   ".join(parts)
 
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
@@ -462,6 +537,8 @@ class AnalysisView(pg.GraphicsLayoutWidget):
         elif self.timeline.vb.sceneBoundingRect().contains(scene_pos):
             t = self.timeline.vb.mapSceneToView(scene_pos).x()
             self.cursor_moved.emit(self.timeline.readout_at(t))
+        elif self.profile_lane is not None and self.profile_lane.vb.sceneBoundingRect().contains(scene_pos):
+            self.cursor_moved.emit(self.profile_lane.readout_at(self.profile_lane.vb.mapSceneToView(scene_pos).x()))
         elif self.waveform is not None and self.waveform.vb.sceneBoundingRect().contains(scene_pos):
             self.cursor_moved.emit(self.waveform.readout_at(self.waveform.vb.mapSceneToView(scene_pos).x()))
         else:

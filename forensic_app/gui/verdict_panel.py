@@ -1,10 +1,13 @@
 """The verdict in words: calibrated probability with its interval, band, attribution,
-comb evidence (with its residual spectrum), and every confidence note. Never a bare score."""
+comb evidence (with its residual spectrum), the generator profiles, every confidence note, and
+what the file declares about itself (its own headline under the verdict when it declares an AI
+origin, never part of the verdict). Never a bare score."""
 
 from __future__ import annotations
 
 import html
-from typing import Optional
+import re
+from typing import Any, Optional
 
 import numpy as np
 import pyqtgraph as pg
@@ -13,10 +16,11 @@ from PySide6 import QtCore, QtWidgets
 from ..core.detectors.comb import comb_finding
 from ..core.result import AnalysisResult, CombEvidence, InputInfo
 from ..core.robustness import points_change, reference_probability, reference_row
-from ..core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, VERDICT_MEANING, format_probability, format_range
+from ..core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, VERDICT_MEANING, format_probability
 from ..core.vocabulary import probability_text
 from ..core.vocabulary import peak_frequencies_words
 from . import colours
+from .profile_lane import profile_evidence
 from .scales import format_hz, format_time
 
 def _pct(p: float) -> str:
@@ -24,6 +28,19 @@ def _pct(p: float) -> str:
     return html.escape(format_probability(p))
 
 MAX_DRAWN_LINES = 24
+PROFILES_LISTED = 3  # the closest profiles named in the panel (all of them are in the report and the JSON)
+_LONG_TOKEN = re.compile(r"\S{40,}")  # a hash, a URL: not a long word of the coverage line
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space every 16 characters of a long unbroken run (a sha256, a URL):
+    a label wraps only at spaces, and one 64-character hash would set the whole panel's width."""
+    return _LONG_TOKEN.sub(lambda m: "\u200b".join(m.group(0)[i:i + 16] for i in range(0, len(m.group(0)), 16)), text)
+
+
+def _text(text: str) -> str:
+    """Plain text for a rich-text label: escaped, and breakable where it runs long."""
+    return html.escape(breakable(text))
 
 
 def probability_sentence(result: AnalysisResult) -> str:
@@ -37,7 +54,76 @@ def probability_sentence(result: AnalysisResult) -> str:
 
 
 def coverage_html(result: AnalysisResult) -> str:
-    return html.escape(result.coverage_line)
+    return _text(result.coverage_line)
+
+
+def declared_html(result: AnalysisResult) -> str:
+    """The "What the file declares" lines (tags, encoder, Content Credential), one a line."""
+    row = result.detector("declared")
+    if row is None:
+        return "Not read for this analysis."
+    lines = row.details.get("lines") or [row.summary]
+    return "<br>".join(_text(str(line)) for line in lines)
+
+
+def _profile_name(p: dict[str, Any]) -> str:
+    v = p.get("version") or ""
+    return f"{p.get('name', '')} {v}".strip()
+
+
+def _validation_words(v: dict[str, Any]) -> str:
+    """A profile's validation figures in words (built-in profiles and taught ones name them differently)."""
+    detected = v.get("cv_detection", v.get("detection_logo"))
+    fp = v.get("fp_leave_one_source_out_max", v.get("fp_reference_loso_max"))
+    parts = []
+    if detected is not None:
+        parts.append(f"recognised {float(detected):.0%} of its own examples held out in turn")
+    if fp is not None:
+        parts.append(f"at most {float(fp):.1%} of any real-music source of the reference reached it")
+    return "; ".join(parts)
+
+
+def profile_facts_html(p: dict[str, Any]) -> str:
+    """Name, kind, examples, date, validation and sha256 of the profile a verdict rests on."""
+    kind = "your own profile" if p.get("kind") == "user" else "built-in profile"
+    parts = [f"<b>{_text(_profile_name(p))}</b> ({kind})",
+             f"taught from {int(p.get('n_examples', 0))} examples on {_text(str(p.get('created') or 'an unknown date'))}"]
+    words = _validation_words(p.get("validation") or {})
+    if words:
+        parts.append(_text(words))
+    parts.append(f"sha256 <span style='font-family: monospace'>{_text(str(p.get('sha256', '')))}</span>")
+    return "; ".join(parts) + "."
+
+
+def profiles_html(result: AnalysisResult) -> str:
+    """Which generator profile matched (or the closest and how far below its threshold), the profile the
+    verdict rests on with its facts, and the closest few with their distance to their thresholds."""
+    row = result.detector("profiles")
+    if row is None:
+        return "No generator profiles were applied in this analysis."
+    alone = "" if row.probability_fake is None else f"(this line alone: {_pct(row.probability_fake)}) "
+    out = [alone + _text(row.summary)]
+    profiles = [p for p in row.details.get("profiles", ()) if p.get("logit") is not None]
+    closest = row.details.get("closest")
+    if result.deciding_evidence == "profiles":
+        decided = next((p for p in profiles if p.get("name") == closest), None)
+        if decided is not None:
+            out.append("<b>The verdict rests on this profile:</b> " + profile_facts_html(decided))
+    if profiles:
+        ranked = sorted(profiles, key=lambda p: -(p["logit"] - p["threshold_logit"]))[:PROFILES_LISTED]
+        rows = []
+        for p in ranked:
+            m = p["logit"] - p["threshold_logit"]
+            where = (f"<b>matches</b>, {m:+.1f} logits over its threshold" if p.get("match")
+                     else f"{-m:.1f} logits below its threshold")
+            mine = " (yours)" if p.get("kind") == "user" else ""
+            rows.append(f"{_text(_profile_name(p))}{mine}: {where}")
+        n = len(row.details.get("profiles", ()))
+        out.append(f"Closest of the {n} profiles applied:<br>" + "<br>".join(rows))
+    if profile_evidence(result) is not None:
+        out.append("Its strongest peak frequencies are drawn on the spectrogram and marked on the fakeprint plot "
+                   "below (green); the lane under the timeline shows its reading per ~10 s window (display only).")
+    return "<p style='margin:0 0 4px 0'>" + "</p><p style='margin:0 0 4px 0'>".join(out) + "</p>"
 
 
 def fakeprint_sentence(ev) -> str:
@@ -167,7 +253,15 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.band_label = _label()
         self.coverage_label = _label()
         self.coverage_label.setStyleSheet("color: #505060;")
+        # what the file itself declares (an AI origin only): under the verdict, never inside it
+        self.declared_headline = _label()
+        self.declared_headline.setStyleSheet("color: #7a4a00; background: #fff4dc; border-left: 3px solid #d08a00; "
+                                             "padding: 3px 6px;")
+        self.declared_headline.setToolTip("What the file's own tags or Content Credentials say. A declaration is a "
+                                          "claim anyone can write or remove: the verdict above is about the audio alone.")
+        self.declared_headline.hide()
         lay.addWidget(self.verdict_label)
+        lay.addWidget(self.declared_headline)
         lay.addWidget(self.coverage_label)
         lay.addWidget(self.probability_label)
         lay.addWidget(self.meter)
@@ -176,6 +270,10 @@ class VerdictPanel(QtWidgets.QScrollArea):
         lay.addWidget(_heading("What to read with it"))
         self.notes_label = _label()
         lay.addWidget(self.notes_label)
+
+        lay.addWidget(_heading("Generator profiles"))
+        self.profiles_label = _label()
+        lay.addWidget(self.profiles_label)
 
         lay.addWidget(_heading("Which generator family?"))
         self.attribution_label = _label()
@@ -192,10 +290,17 @@ class VerdictPanel(QtWidgets.QScrollArea):
         lay.addWidget(self.fakeprint_label)
         self.fakeprint_plot = _small_plot("1-8 kHz peak residue (0-1)", "Hz")
         lay.addWidget(self.fakeprint_plot)
+        self.fakeprint_legend = _label()
+        self.fakeprint_legend.setStyleSheet("color: #505060;")
+        lay.addWidget(self.fakeprint_legend)
 
         lay.addWidget(_heading("Detectors"))
         self.detectors_label = _label()
         lay.addWidget(self.detectors_label)
+
+        lay.addWidget(_heading("What the file declares"))
+        self.declared_label = _label()
+        lay.addWidget(self.declared_label)
 
         lay.addWidget(_heading("Robustness"))
         self.robustness_label = _label()
@@ -216,8 +321,11 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.probability_label.setText(html.escape(message))
         self.meter.set_values(None, None)
         for lab in (self.band_label, self.coverage_label, self.fakeprint_label, self.notes_label, self.attribution_label, self.comb_label,
-                    self.detectors_label, self.robustness_label, self.input_label, self.provenance_label):
+                    self.detectors_label, self.robustness_label, self.input_label, self.provenance_label,
+                    self.profiles_label, self.declared_label):
             lab.setText("\u2014")
+        self.declared_headline.hide()
+        self.fakeprint_legend.hide()
         self.comb_plot.clear()
         self.comb_plot.hide()
         self.fakeprint_plot.clear()
@@ -236,8 +344,13 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.probability_label.setText(probability_sentence(result))
         self.meter.set_values(result.probability_fake, result.interval)
         self.band_label.setText(html.escape(VERDICT_MEANING.get(result.verdict, "")))
+        headline = result.declaration_headline
+        self.declared_headline.setText(_text(headline or ""))
+        self.declared_headline.setVisible(bool(headline))
         self.coverage_label.setText(coverage_html(result))
-        self._set_fakeprint(result.fakeprint)
+        self._set_fakeprint(result.fakeprint, result)
+        self.profiles_label.setText(profiles_html(result))
+        self.declared_label.setText(declared_html(result))
         self.notes_label.setText(self._notes_html(result))
         self.attribution_label.setText(self._attribution_html(result))
         self._set_comb(result.comb)
@@ -258,7 +371,7 @@ class VerdictPanel(QtWidgets.QScrollArea):
         for note in result.notes:
             c = colours.SEVERITY_COLOURS.get(note.severity, "#303040")
             rows.append(f"<p style='margin:0 0 4px 0'><b style='color:{c}'>{words.get(note.severity, 'Note')}:</b> "
-                        f"{html.escape(note.text)}</p>")
+                        f"{_text(note.text)}</p>")
         return "".join(rows)
 
     @staticmethod
@@ -276,13 +389,16 @@ class VerdictPanel(QtWidgets.QScrollArea):
             return "\u2014"
         rows = []
         for d in result.detectors:
+            if d.name in ("declared", "profiles"):  # each has its own section (a declaration is no detector)
+                continue
             p = "" if d.probability_fake is None else f" (this detector alone: {_pct(d.probability_fake)})"
-            rows.append(f"<p style='margin:0 0 4px 0'><b>{html.escape(d.title)}</b>{p}: {html.escape(d.summary)}</p>")
+            rows.append(f"<p style='margin:0 0 4px 0'><b>{html.escape(d.title)}</b>{p}: {_text(d.summary)}</p>")
         return "".join(rows)
 
-    def _set_fakeprint(self, ev) -> None:
+    def _set_fakeprint(self, ev, result: Optional[AnalysisResult] = None) -> None:
         self.fakeprint_label.setText(fakeprint_sentence(ev))
         self.fakeprint_plot.clear()
+        self.fakeprint_legend.hide()
         if ev is None or not ev.fakeprint.size or not ev.fakeprint.any():
             self.fakeprint_plot.hide()
             return
@@ -295,6 +411,16 @@ class VerdictPanel(QtWidgets.QScrollArea):
                     symbolBrush=colours.probability_hex(0.95), symbolPen=None)
         pi.setToolTip("The track's average 1-8 kHz spectrum minus its lower hull, scaled to 0-1 (the model's input). "
                       "Dots: the bins that push the logit most towards 'AI'.")
+        matched = profile_evidence(result) if result is not None else None
+        if matched is not None and matched.peaks_hz:
+            f = np.array(matched.peaks_hz)
+            pi.plot(f, np.interp(f, ev.freqs_hz, ev.fakeprint), pen=None, symbol="t1", symbolSize=9,
+                    symbolBrush=colours.PROFILE_MARK_ON_LIGHT, symbolPen=None)
+            self.fakeprint_legend.setText(
+                f"<span style='color:{colours.probability_hex(0.95)}'>\u25cf</span> the bins that weigh most for the "
+                f"third-party model; <span style='color:{colours.PROFILE_MARK_ON_LIGHT}'>\u25b2</span> the peaks that "
+                f"weigh most for the matched profile {_text(matched.name)} (also drawn on the spectrogram).")
+            self.fakeprint_legend.show()
 
     def _set_comb(self, comb: Optional[CombEvidence]) -> None:
         self.comb_plot.clear()

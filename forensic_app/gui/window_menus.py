@@ -55,6 +55,10 @@ class WindowMenus:
             "Check &robustness", self.check_robustness, "Ctrl+K",
             tip="Analyse re-encoded and manipulated copies (MP3, Opus, level, pitch, speed, noise) "
                 "to see how far the score moves; takes several times as long as the analysis")
+        self.act_teach = self._action(
+            "&Teach a generator\u2026", lambda: self.teach_generator(), "Ctrl+Shift+T",
+            tip="Make a generator profile from a few example files of a generator the app does not cover yet "
+                "(or from the rows selected in the Queue); it is checked against real music before it is kept")
         self.act_play = self._action("&Play / pause", self._on_play_pause, "Space")
         self.act_stop = self._action("&Stop", self._on_stop, "Shift+Space")
         self.act_play_sel = self._action("Play s&election", self._on_play_selection, "Ctrl+Space")
@@ -95,6 +99,8 @@ class WindowMenus:
         m.addAction(self.instruments.act_annotate)
         m.addAction(self.act_robustness)
         m.addAction(self.act_cancel)
+        m.addSeparator()
+        m.addAction(self.act_teach)
         m = mb.addMenu("&Help")
         m.addAction("&How to read the results", self._on_help)
         m.addAction(self.act_verify)

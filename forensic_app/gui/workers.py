@@ -1,5 +1,5 @@
 """What the window's jobs do off the GUI thread: decode and analyse a track, draw a finer
-spectrogram of a zoomed-in range, check robustness, write a report.
+spectrogram of a zoomed-in range, check robustness, write a report, teach a generator profile.
 
 Each ``*_job(...)`` returns a function of a :class:`~.jobs.Job` for
 :meth:`~.jobs.JobRunner.submit`; it runs on the runner's thread, checks the job's cancel token
@@ -131,3 +131,14 @@ def robustness_job(backend: Backend, audio: Any) -> Callable[[Job], Any]:
 def report_job(write: Callable[..., Any], result: Any, path: str, overwrite: bool) -> Callable[[Job], Any]:
     """Write the report of ``result`` to ``path``; returns the path."""
     return file_errors_in_words(lambda _job: write(result, path, overwrite=overwrite) or path)
+
+
+def teach_job(teach: Callable[..., Any], name: str, files: list[str], notes: str) -> Callable[[Job], Any]:
+    """A generator profile taught from ``files`` (``teach``: profile_command.teach_from_files or a
+    stand-in of its shape); returns its TeachOutcome (a refusal is an outcome, not a failure)."""
+
+    def run(job: Job) -> Any:
+        job.what = "teaching the generator profile"
+        return teach(name, list(files), notes=notes, on_progress=job.reporter(), cancel=job.token)
+
+    return file_errors_in_words(run)
