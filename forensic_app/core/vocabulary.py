@@ -162,6 +162,12 @@ def generator_name(profile_name: str) -> str:
     return GENERATOR_NAMES.get(profile_name, profile_name)
 
 
+def profile_label(name: str, kind: str = "built-in") -> str:
+    """How a generator profile is named everywhere: the generator as people write it, "(yours)" for one
+    taught on this computer."""
+    return generator_name(name) + (" (yours)" if kind == "user" else "")
+
+
 def covered_kinds(families: Iterable[str], has_fakeprint: bool) -> list[str]:
     kinds = [FAMILY_WORDS.get(f, f) for f in families]
     if has_fakeprint:

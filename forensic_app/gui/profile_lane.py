@@ -20,6 +20,7 @@ from PySide6 import QtCore
 
 from . import colours
 from .axes import TimeAxisItem
+from ..core.vocabulary import profile_label
 from .scales import format_time
 
 LANE_MAX_HEIGHT_PX = 62
@@ -51,8 +52,7 @@ def profile_evidence(result: Any, *, offset_s: float = 0.0) -> Optional[ProfileE
     facts = next((p for p in d.get("profiles", ()) if p.get("name") == closest), None)
     if facts is None:
         return None
-    version = facts.get("version") or ""
-    name = f"{closest} {version}".strip() + (" (yours)" if facts.get("kind") == "user" else "")
+    name = profile_label(closest, str(facts.get("kind", "built-in")))
     peaks: list[float] = []
     for b in d.get("top_bins", ()):  # strongest first; a neighbour bin of a peak drawn already adds nothing
         f = b.get("freq_hz")

@@ -17,7 +17,7 @@ from ..core.detectors.comb import comb_finding
 from ..core.result import AnalysisResult, CombEvidence, InputInfo
 from ..core.robustness import points_change, reference_probability, reference_row
 from ..core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, VERDICT_MEANING, format_probability
-from ..core.vocabulary import probability_text
+from ..core.vocabulary import probability_text, profile_label
 from ..core.vocabulary import peak_frequencies_words
 from . import colours
 from .profile_lane import profile_evidence
@@ -67,8 +67,7 @@ def declared_html(result: AnalysisResult) -> str:
 
 
 def _profile_name(p: dict[str, Any]) -> str:
-    v = p.get("version") or ""
-    return f"{p.get('name', '')} {v}".strip()
+    return profile_label(str(p.get("name", "")), str(p.get("kind", "built-in")))
 
 
 def _validation_words(v: dict[str, Any]) -> str:
@@ -116,8 +115,7 @@ def profiles_html(result: AnalysisResult) -> str:
             m = p["logit"] - p["threshold_logit"]
             where = (f"<b>matches</b>, {m:+.1f} logits over its threshold" if p.get("match")
                      else f"{-m:.1f} logits below its threshold")
-            mine = " (yours)" if p.get("kind") == "user" else ""
-            rows.append(f"{_text(_profile_name(p))}{mine}: {where}")
+            rows.append(f"{_text(_profile_name(p))}: {where}")
         n = len(row.details.get("profiles", ()))
         out.append(f"Closest of the {n} profiles applied:<br>" + "<br>".join(rows))
     if profile_evidence(result) is not None:

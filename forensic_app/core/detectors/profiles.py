@@ -23,7 +23,7 @@ import numpy as np
 
 from ..fusion import mapped_probability
 from ..result import DetectorEvidence
-from ..vocabulary import generator_name
+from ..vocabulary import profile_label
 from .base import EvidenceSource, Interpretation
 
 NAME = "profiles"
@@ -87,7 +87,7 @@ def _measured_fakeprint(m: Any) -> Optional[np.ndarray]:
 
 
 def _label(p: Any) -> str:
-    return generator_name(p.generator) + (" (yours)" if p.kind == "user" else "")
+    return profile_label(p.generator, p.kind)
 
 
 def profile_facts(p: Any) -> dict[str, Any]:
