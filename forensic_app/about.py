@@ -50,6 +50,34 @@ class AboutInfo:
     demo_credits: str = ""
     app_licence: str = APP_LICENCE
     home: str = HOME_FALLBACK
+    coverage: list[str] = field(default_factory=list)  # one line per generator profile: built-in, then the user's
+
+
+def profile_lines(directory: Path, manifest: dict[str, Any]) -> list[str]:
+    """One line per generator profile the analyses apply: the bundle's (with their held-out detection and
+    false positives) and the user's own, as the coverage line names them. Unreadable files are named."""
+    from .core.profiles import PROFILE_KEY_PREFIX, ProfileError, load_profile, load_profiles, user_profiles_dir
+    from .core.vocabulary import profile_label
+
+    out = []
+    for key, entry in sorted((manifest.get("files") or {}).items()):
+        if not key.startswith(PROFILE_KEY_PREFIX):
+            continue
+        try:
+            p = load_profile(directory / entry["path"])
+        except (ProfileError, KeyError, TypeError) as err:
+            out.append(f"{key[len(PROFILE_KEY_PREFIX):]}: cannot be read ({err})")
+            continue
+        v = p.validation
+        det, fp = v.get("detection_logo", v.get("cv_detection")), v.get("fp_test_sources_max")
+        out.append(f"{profile_label(p.generator)} ({p.version or 'built-in'}): {p.n_examples} examples"
+                   + (f", {float(det):.0%} of held-out examples recognised" if det is not None else "")
+                   + (f", {float(fp):.1%} of real test tracks flagged" if fp is not None else ""))
+    mine, problems = load_profiles(user_profiles_dir())
+    out += [f"{profile_label(p.generator, 'user')}: taught on this computer from {p.n_examples} examples on "
+            f"{p.created or '?'}" for p in mine]
+    out += [f"yours, not applied: {msg}" for msg in problems]
+    return out
 
 
 def _text(entry: dict[str, Any], *keys: str) -> str:
@@ -117,6 +145,7 @@ def gather(directory: Optional[Path | str] = None) -> AboutInfo:
         except ModelError as err:  # analyses refuse it: say why
             info.bundle_status, info.modified = f"cannot be used: {err}", True
         info.third_party = third_party_entries(manifest, d)
+        info.coverage = profile_lines(d, manifest)
         info.weights_licence = _text(manifest, "license", "licence")
         cal_file = manifest.get("files", {}).get("calibration", {}).get("path")
         if cal_file:

@@ -62,6 +62,9 @@ def about_html(info: AboutInfo) -> str:
             parts.append("<p>" + "; ".join(bits) + ".</p>")
     else:
         parts.append("<p>No third-party model ships with this version.</p>")
+    if info.coverage:
+        parts.append("<h4>Generator profiles applied (decoder fingerprints)</h4><p>"
+                     + "<br>".join(e(line) for line in info.coverage) + "</p>")
     if info.demo_credits:
         for name, text in credit_entries(info.demo_credits):
             parts.append(f"<p><b>Demo track</b> <tt>{e(name)}</tt>: {e(text)}</p>")

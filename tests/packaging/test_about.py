@@ -48,3 +48,20 @@ def test_third_party_entry_in_any_reasonable_shape(weights, value):
 def test_unreadable_weights_give_a_message_not_an_exception(tmp_path):
     info = about.gather(tmp_path)
     assert "Reinstall" in info.problem and info.app_version
+
+
+def test_about_lists_the_profiles_applied_built_in_and_the_users(weights, tmp_path, monkeypatch):
+    from tests.core.test_registry import toy_profile
+    from forensic_app.core.profiles import save_profile, user_profiles_dir
+
+    monkeypatch.setenv("FORENSIC_APP_DATA_DIR", str(tmp_path / "data"))
+    info = about.gather(weights)
+    m = json.loads((weights / "manifest.json").read_text())
+    n_built = sum(k.startswith("profile:") for k in m["files"])
+    assert n_built >= 1 and len(info.coverage) == n_built
+    assert all("examples" in line for line in info.coverage)
+    save_profile(toy_profile("My Gen"), user_profiles_dir(create=True) / "mine.json")
+    (user_profiles_dir() / "broken.json").write_text("{}")
+    info = about.gather(weights)
+    assert info.coverage[n_built].startswith("My Gen (yours): taught on this computer from 5 examples")
+    assert info.coverage[-1].startswith("yours, not applied:")
