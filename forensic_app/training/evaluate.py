@@ -233,6 +233,13 @@ def run_evaluate(args) -> int:
         from . import singing
 
         res["singing"] = singing.evaluate_rows(singing.read_rows(singing_rows), cal, rules)
+    # generator profiles: benchmarks/profiles_study.py's figures for the profiles this bundle ships
+    study = Path(getattr(args, "profiles_study", "") or "")
+    if study.is_file():
+        from .evaluation_card import profiles_summary
+
+        res["generator_profiles"] = profiles_summary(json.loads(study.read_text()),
+                                                     {p.generator for p in model.profiles})
     res["cost"] = cost(args.weights)
     res["wall_s"] = round(time.time() - t0, 1)
     res["figures"] = figs
@@ -366,6 +373,8 @@ def register(sub) -> None:
     e.add_argument("--robust-n", type=int, default=40, help="test pairs for robustness and mixing")
     e.add_argument("--threads", type=int, default=1)
     e.add_argument("--update-manifest", action="store_true", help="copy the figures into weights/manifest.json")
+    e.add_argument("--profiles-study", default="reports/evaluation/profiles.json",
+                   help="benchmarks/profiles_study.py's figures: the generator profiles' part of the evaluation")
     e.add_argument("--singing-rows", default="reports/evaluation/singing_rows.jsonl",
                    help="rows of benchmarks/singing_study.py collect: singing and cut real music, reported per source, "
                         "sample rate and length (skipped when the file is missing)")

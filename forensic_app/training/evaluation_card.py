@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 def _pct(v) -> str:
     return "n/a" if v is None else f"{100 * v:.1f} %"
@@ -64,7 +64,47 @@ def markdown(res: dict[str, Any]) -> str:
         from .singing import markdown as singing_markdown
 
         L += ["", *("#" + line if line.startswith("#") else line for line in singing_markdown(res["singing"]).splitlines())]
+    if res.get("generator_profiles"):
+        L += ["", *profiles_markdown(res["generator_profiles"])]
     return "\n".join(L)
+
+
+def profiles_summary(study: dict[str, Any], shipped: Optional[set[str]] = None) -> dict[str, Any]:
+    """What evaluate reports of the generator profiles, from benchmarks/profiles_study.py's JSON: per profile
+    (``shipped`` only, when given) held-out detection as it is and after each re-encoding, detection kept
+    after MP3 and Opus, and false positives of all profiles together per real test source and per kind."""
+    keys = ("detection_logo", "detection_mp3-128k", "detection_aac-128k", "detection_opus-64k",
+            "kept_after_mp3_128k", "kept_after_opus_64k", "fp_test_sources_max", "fp_reference_loso_max")
+    rows = [{"generator": r["generator"], "n_files": r.get("n_files"), **{k: r.get(k) for k in keys}}
+            for r in study.get("builtin", []) if shipped is None or r["generator"] in shipped]
+    together = {src: {"tracks_flagged": v[0], "tracks": v[1], "readings_flagged": v[2], "readings": v[3]}
+                for src, v in (study.get("together") or {}).items()}
+    kinds = [{"group": k["group"], "kind": k["kind"], "readings": k["n"], "flagged_by_any": k["any"]}
+             for k in ((study.get("kinds") or {}).get("held_out") or [])]
+    return {"profiles": rows, "together_by_source": together, "kinds_held_out": kinds,
+            "done_when": study.get("done_when", [])}
+
+
+def profiles_markdown(p: dict[str, Any]) -> list[str]:
+    L = ["## Generator profiles (benchmarks/profiles_study.py)", "",
+         "Detection: each example group held out of the fit in turn; re-encoded copies of the held-out examples; "
+         "FP: real test sources never in a fit.", "",
+         "| profile | examples | held out | MP3 128k | AAC 128k | Opus 64k | kept after MP3 | kept after Opus | "
+         "FP test (max per source) | FP LOSO |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in p["profiles"]:
+        L.append(f"| {r['generator']} | {r['n_files']} | {_pct(r['detection_logo'])} | {_pct(r['detection_mp3-128k'])} | "
+                 f"{_pct(r['detection_aac-128k'])} | {_pct(r['detection_opus-64k'])} | {_pct(r['kept_after_mp3_128k'])} | "
+                 f"{_pct(r['kept_after_opus_64k'])} | {_pct(r['fp_test_sources_max'])} | {_pct(r['fp_reference_loso_max'])} |")
+    L += ["", "All profiles together, per real test source and per kind (held out):", "",
+          "| source or kind | tracks flagged | readings flagged |", "|---|---|---|"]
+    for src, v in p["together_by_source"].items():
+        L.append(f"| {src} | {v['tracks_flagged']} of {v['tracks']} | {v['readings_flagged']} of {v['readings']} |")
+    for k in p["kinds_held_out"]:
+        if k["kind"]:
+            L.append(f"| kind: {k['kind']} | | {k['flagged_by_any']} of {k['readings']} |")
+    if p.get("done_when"):
+        L += ["", *[f"- {line}" for line in p["done_when"]]]
+    return L
 
 
 FP_TARGET = 0.01  # held-out real music called likely_fake (issue #3)
@@ -164,7 +204,7 @@ def failure_modes(res: dict[str, Any]) -> list[str]:
     return out
 
 
-STUDY_MODEL_CARD_KEYS = ("measured_with_the_evidence_rules", "singing")
+STUDY_MODEL_CARD_KEYS = ("measured_with_the_evidence_rules", "singing", "generator_profiles")
 
 
 def update_manifest(weights: Path, res: dict[str, Any]) -> None:
@@ -197,6 +237,10 @@ def update_manifest(weights: Path, res: dict[str, Any]) -> None:
         from .singing import model_card_figures
 
         man["model_card"]["singing"] = model_card_figures(res["singing"])
+    if res.get("generator_profiles"):
+        card = dict(man["model_card"].get("generator_profiles") or {})
+        card["evaluation"] = res["generator_profiles"]
+        man["model_card"]["generator_profiles"] = card
     write_manifest(weights, man)
 
 
