@@ -27,6 +27,7 @@ from . import colours
 from .elided_label import ElidedLabel
 from .spectrogram_view import AnalysisView, Mark
 from .waveform_view import WaveformPlot
+from .profile_lane import profile_evidence
 
 LANE_HEIGHT_PX = 250
 WAVEFORM_HEIGHT_PX = 150
@@ -205,7 +206,8 @@ class LaneWidget(QtWidgets.QFrame):
         r = self.result
         self.view.set_heatmap(shifted(r.heatmap, -self.offset_s))
         self.view.set_windows(shifted(list(r.windows), -self.offset_s))
-        lo, hi = r.interval
+        # a matched generator profile: its peaks across the spectrogram, its ~10 s readings under the timeline
+        self.view.set_profile_evidence(profile_evidence(r, offset_s=self.offset_s))
         self.verdict_chip.setText(f"{r.verdict_words} \u00b7 {format_probability(r.probability_fake)}")
         self.verdict_chip.setToolTip(f"{r.verdict_words}: {probability_text(r.probability_fake, r.interval, r.held)}")
         self.verdict_chip.setStyleSheet("padding: 1px 8px; border-radius: 6px; color: white; "

@@ -28,6 +28,7 @@ from .case_panel import AnnotationDialog, CasePanel
 from .jobs import JobRunner
 from .playback import Player
 from .scales import SCALE_NAMES
+from .profile_lane import profile_evidence
 from .spectrum_plot import SpectrumPlot
 from .view_controls import fft_size_actions, scale_actions
 from .workers import Backend, overview_job
@@ -266,7 +267,8 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
             return
         a = w.audio
         spec = spectrum_at(a.read, a.rate, a.n_frames, max(0.0, t_case + w.offset_s))
-        self.spectrum.show_at(spec, t_case, w.result.comb if w.result is not None else None, label=w.label)
+        self.spectrum.show_at(spec, t_case, w.result.comb if w.result is not None else None, label=w.label,
+                              profile=profile_evidence(w.result))
 
     def _on_selection(self, lane_id: str, sel: Any) -> None:
         self._selection = (lane_id, sel) if sel else None

@@ -11,7 +11,7 @@ show their spectrum through :meth:`SpectrumPlot.show_at`, so both mark comb line
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import pyqtgraph as pg
@@ -24,6 +24,7 @@ from . import colours
 from .axes import FrequencyAxisItem
 from .scales import FrequencyScale, format_hz, format_time
 
+PROFILE_TOLERANCE_HZ = 2.0  # the fakeprint's bins are 1.95 Hz apart
 SNAP_PX = 4  # the readout takes the highest peak this close to the mouse, so a peak is easy to hit
 COMB_LINES_SHOWN = 40  # the comb's first lines only: hundreds across the band would hide the spectrum
 COMB_COLOUR = colours.probability_hex(0.9)  # as the verdict panel marks a comb's lines
@@ -113,11 +114,14 @@ class SpectrumPlot(QtWidgets.QWidget):
         self._draw()
         self.readout.setText(self.resting_readout())
 
-    def show_at(self, spectrum: Spectrum, time_s: float, comb: Optional[CombEvidence], *, label: str = "") -> None:
+    def show_at(self, spectrum: Spectrum, time_s: float, comb: Optional[CombEvidence], *, label: str = "",
+                profile: Any = None) -> None:
         """Show ``spectrum`` taken at ``time_s`` for a track whose comb reading is ``comb``, titled with
         ``label`` (a case lane's name) when given. Comb lines are marked only where the comb found a
         pattern: a best candidate within what real music shows (grade "none") is not evidence, and
-        marking it would read as if it were."""
+        marking it would read as if it were. ``profile``: a matched generator profile's evidence
+        (profile_lane.ProfileEvidence): the readout says when a peak sits on one of its peaks."""
+        self._profile = profile
         f0 = comb.f0_hz if comb is not None and comb_grade(comb) != "none" else None
         top = None if f0 is None else min(spectrum.rate / 2, f0 * COMB_LINES_SHOWN)
         self.set_spectrum(spectrum, time_s, comb_f0_hz=f0, comb_max_hz=top)
@@ -190,6 +194,11 @@ class SpectrumPlot(QtWidgets.QWidget):
             j = int(np.argmin(np.abs(self._comb_freqs - peak.freq_hz)))
             if abs(self._comb_freqs[j] - peak.freq_hz) <= s.bin_hz:
                 text += f"   (comb line {j + 1} \u00d7 {self._comb_f0_hz:.1f} Hz)"
+        prof = getattr(self, "_profile", None)
+        if s is not None and prof is not None and prof.peaks_hz:
+            near = min(prof.peaks_hz, key=lambda f: abs(f - peak.freq_hz))
+            if abs(near - peak.freq_hz) <= max(s.bin_hz, PROFILE_TOLERANCE_HZ):
+                text += f"   (a peak of the {prof.name} fingerprint, {near:.1f} Hz)"
         return text
 
     def readout_at(self, freq_hz: float, snap_hz: tuple[float, float] | None = None) -> str:

@@ -26,6 +26,7 @@ from .case_panel import AnnotationDialog
 from .scales import format_time
 from .settings import Settings
 from .spectrogram_view import AnalysisView
+from .profile_lane import profile_evidence
 from .spectrum_plot import SpectrumPlot
 from .track_controller import TrackController
 
@@ -171,7 +172,8 @@ class TrackInstruments(QtCore.QObject):
             return False
         result = self._controller.result
         self._spectrum_time_s = float(time_s)
-        self.spectrum.show_at(spec, time_s, result.comb if result is not None else None)
+        self.spectrum.show_at(spec, time_s, result.comb if result is not None else None,
+                              profile=profile_evidence(result))
         self.spectrum_mark.setValue(float(time_s))
         self.spectrum_mark.show()
         return True
