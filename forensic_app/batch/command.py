@@ -41,7 +41,7 @@ def register(subparsers, common_options) -> None:
     b.add_argument("-o", "--output", metavar="results.csv", help="write the table as CSV ('-' for stdout)")
     b.add_argument("--jsonl", metavar="results.jsonl", help="write one JSON object per file")
     b.add_argument("--reports", metavar="DIR", help="also write a PDF report per analysed file (<name>-<sha256 prefix>.pdf)")
-    b.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes on this machine (default 1)")
+    b.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes on this machine (default 1; with --rescore: scoring processes)")
     b.add_argument("--resume", action="store_true",
                    help="continue the batch in --store: files with a result are not analysed again")
     b.add_argument("--store", metavar="FILE.sqlite",
@@ -166,7 +166,7 @@ def cmd_rescore(args) -> int:
         return EXIT_INPUT
     with store:
         try:
-            summary = rescore_store(store, weights_dir=args.weights)
+            summary = rescore_store(store, weights_dir=args.weights, jobs=args.jobs)
         except (StoreInUseError, BundleError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_INPUT

@@ -75,26 +75,72 @@ def _verdict_codes(decision: Any, cal: Any, deciding_profile: Optional[Any]) -> 
     return codes
 
 
+_CONTEXT: dict[str, Any] = {}  # in each scoring process: cal, rules, profiles, weights_sha256
+
+
+def _set_context(ctx: dict[str, Any]) -> None:
+    _CONTEXT.clear()
+    _CONTEXT.update(ctx)
+
+
+def _score_page(rows: list[dict[str, Any]]) -> list[tuple]:
+    """One page of stored results -> per result ("missing" | "other_model", sha256, path) or ("scored", sha256,
+    path, old verdict, results update, profiles' evidence (score, line), profile_match); runs in any process."""
+    from ..core.detectors.profiles import NAME as PROFILES
+    from ..core.detectors.profiles import profiles_line, read_profiles
+    from ..core.result import deciding_line
+    from ..core.scoring import score_track
+
+    cal, rules, profiles = _CONTEXT["cal"], _CONTEXT["rules"], _CONTEXT["profiles"]
+    out: list[tuple] = []
+    for row in rows:
+        sha, path = row["sha256"], row["first"] or row["path"]
+        if row["stored"] is None:
+            out.append(("missing", sha, path))
+            continue
+        if row["model_sha256"] != _CONTEXT["weights_sha256"] or row["calibration_version"] != cal.version:
+            out.append(("other_model", sha, path))
+            continue
+        readings, fp, other_lines = to_readings(row)
+        lines: dict[str, Optional[float]] = dict(other_lines)
+        read = read_profiles(fp, profiles, cal) if profiles else []
+        if profiles:
+            lines[PROFILES] = profiles_line(read)
+        d = score_track(cal, rules, readings, extra_lines=lines).decision
+        measured = [r for r in read if r.logit is not None]
+        best = max(measured, key=lambda r: r.margin) if measured else None
+        decided_by_profile = (d.verdict == "likely_fake" and d.by_detector.get(PROFILES) is not None
+                              and abs(d.by_detector[PROFILES] - d.probability) <= 1e-9)
+        kept = [c for c in (row["note_codes"] or "").split(";") if c and c not in VERDICT_NOTE_CODES]
+        codes = kept + _verdict_codes(d, cal, best.profile if decided_by_profile and best else None)
+        update = (d.verdict, d.probability, d.interval[0], d.interval[1], ";".join(codes),
+                  deciding_line(d.by_detector, d.probability, codes))
+        out.append(("scored", sha, path, row["verdict"], update,
+                    (None if best is None else round(best.margin, 6), lines.get(PROFILES)),
+                    ", ".join(r.profile.generator for r in read if r.matches)))
+    return out
+
+
 def rescore_store(store: Store, *, weights_dir: Optional[str] = None, user_profiles: Optional[bool] = None,
-                  allow_modified: Optional[bool] = None, page: int = 1000,
+                  allow_modified: Optional[bool] = None, page: int = 500, jobs: Optional[int] = None,
                   on_progress: Optional[Callable[[int, int], None]] = None) -> RescoreSummary:
     """Re-score the analysed results of the store's latest run with today's profiles (see the module docstring).
     Holds the store like a batch does (StoreInUseError while another batch runs on it); loads the model bundle
-    for its calibration and built-in profiles (BundleError as for a batch). Decodes nothing."""
+    for its calibration and built-in profiles (BundleError as for a batch). Decodes nothing. ``jobs``: scoring
+    processes (None or 1: this one; a store of 10,000 results takes a few seconds on one core, see
+    benchmarks/bench_rescore.py); only this process reads and writes the store."""
     from ..core.detectors.profiles import NAME as PROFILES
-    from ..core.detectors.profiles import profiles_line, read_profiles
     from ..core.fusion import EvidenceRules
     from ..core.profiles import load_user_profiles, user_profiles_enabled
-    from ..core.result import deciding_line
-    from ..core.scoring import score_track
     from ..core.weights import load_model
 
     t0, started = time.perf_counter(), _now()
     store.lock_for_batch()
     model = load_model(weights_dir, allow_modified=allow_modified)
     cal = model.calibration
-    rules = EvidenceRules.from_calibration(cal)
     profiles = (*model.profiles, *(load_user_profiles() if user_profiles_enabled(user_profiles) else ()))
+    ctx = {"cal": cal, "rules": EvidenceRules.from_calibration(cal), "profiles": profiles,
+           "weights_sha256": model.weights_sha256}
     run = store.latest_run()
     summary = RescoreSummary(run, profiles=[{"name": p.generator, "kind": p.kind, "sha256": p.sha256 or p.sealed().sha256}
                                             for p in profiles])
@@ -105,76 +151,87 @@ def rescore_store(store: Store, *, weights_dir: Optional[str] = None, user_profi
                        "(SELECT sha256 FROM files WHERE run = ?)", (run,)).fetchone()[0]
     query = ("SELECT r.sha256, r.path, r.verdict, r.model_sha256, r.calibration_version, r.note_codes, "
              "g.sha256 AS stored, g.window_logits, g.comb_z, g.comb_offset_bins, g.fakeprint_logit, g.content_s, "
-             "g.stationarity, g.duration_s, g.bandwidth_hz, g.fakeprint, g.other_lines, c.ord AS match_ord "
+             "g.stationarity, g.duration_s, g.bandwidth_hz, g.fakeprint, g.other_lines, c.ord AS match_ord, "
+             "(SELECT f.path FROM files f WHERE f.run = ? AND f.sha256 = r.sha256 ORDER BY f.ord LIMIT 1) AS first "
              "FROM results r LEFT JOIN readings g ON g.sha256 = r.sha256 "
              "LEFT JOIN source_columns c ON c.sha256 = r.sha256 AND c.name = ? "
              "WHERE r.verdict IS NOT NULL AND r.sha256 > ? AND r.sha256 IN (SELECT sha256 FROM files WHERE run = ?) "
              "ORDER BY r.sha256 LIMIT ?")
-    last, done = "", 0
     # where the column stood (the registry's order), or, new to this store, after every column it has
     first_ord = db.execute("SELECT MIN(ord) FROM source_columns WHERE name = ?", (PROFILE_MATCH,)).fetchone()[0]
     if first_ord is None:
         first_ord = 1 + (db.execute("SELECT MAX(ord) FROM source_columns").fetchone()[0] or -1)
-    match_ord = int(first_ord)
-    while True:
-        rows = db.execute(query, (PROFILE_MATCH, last, run, page)).fetchall()
-        if not rows:
-            break
-        last = rows[-1]["sha256"]
-        results, evidence, match = [], [], []
-        now = _now()
-        for row in rows:
+    match_ord: dict[str, int] = {}
+    done = 0
+
+    def pages() -> Any:
+        last = ""
+        while True:
+            rows = [dict(r) for r in db.execute(query, (run, PROFILE_MATCH, last, run, page)).fetchall()]
+            if not rows:
+                return
+            last = rows[-1]["sha256"]
+            match_ord.update((r["sha256"], r["match_ord"]) for r in rows if r["match_ord"] is not None)
+            yield rows
+
+    def write(scored: list[tuple]) -> None:
+        nonlocal done
+        now, results, evidence, match = _now(), [], [], []
+        for item in scored:
             done += 1
-            path = store.first_path(run, row["sha256"]) or row["path"]
-            if row["stored"] is None:
-                summary.missing.append(path)
+            if item[0] != "scored":
+                (summary.missing if item[0] == "missing" else summary.other_model).append(item[2])
                 continue
-            if row["model_sha256"] != model.weights_sha256 or row["calibration_version"] != cal.version:
-                summary.other_model.append(path)
-                continue
-            readings, fp, other_lines = to_readings(row)
-            lines: dict[str, Optional[float]] = dict(other_lines)
-            read = read_profiles(fp, profiles, cal) if profiles else []
-            if profiles:
-                lines[PROFILES] = profiles_line(read)
-            d = score_track(cal, rules, readings, extra_lines=lines).decision
-            measured = [r for r in read if r.logit is not None]
-            best = max(measured, key=lambda r: r.margin) if measured else None
-            decided_by_profile = (d.verdict == "likely_fake" and d.by_detector.get(PROFILES) is not None
-                                  and abs(d.by_detector[PROFILES] - d.probability) <= 1e-9)
-            kept = [c for c in (row["note_codes"] or "").split(";") if c and c not in VERDICT_NOTE_CODES]
-            codes = kept + _verdict_codes(d, cal, best.profile if decided_by_profile and best else None)
-            deciding = deciding_line(d.by_detector, d.probability, codes)
-            results.append((d.verdict, d.probability, d.interval[0], d.interval[1], ";".join(codes), deciding, now,
-                            row["sha256"]))
-            evidence.append((row["sha256"], bool(profiles), None if best is None else round(best.margin, 6),
-                             lines.get(PROFILES)))
-            match.append((row["sha256"], bool(profiles), ", ".join(r.profile.generator for r in read if r.matches),
-                          match_ord if row["match_ord"] is None else row["match_ord"]))
+            _, sha, _path, old, update, (score, line), matched = item
+            results.append((*update, now, sha))
+            evidence.append((sha, score, line))
+            match.append((sha, matched, match_ord.pop(sha, first_ord)))
             summary.rescored += 1
-            if d.verdict != row["verdict"]:
-                key = f"{row['verdict']} -> {d.verdict}"
+            if update[0] != old:
+                key = f"{old} -> {update[0]}"
                 summary.changed[key] = summary.changed.get(key, 0) + 1
         with store.transaction():
             db.executemany("UPDATE results SET verdict = ?, probability_fake = ?, interval_low = ?, interval_high = ?, "
                            "note_codes = ?, deciding_evidence = ?, rescored_at = ? WHERE sha256 = ?", results)
-            db.executemany("DELETE FROM evidence WHERE sha256 = ? AND detector = ?",
-                           [(sha, PROFILES) for sha, *_ in evidence])
-            db.executemany("INSERT INTO evidence (sha256, detector, score, probability_fake) VALUES (?, ?, ?, ?)",
-                           [(sha, PROFILES, score, p) for sha, applied, score, p in evidence if applied])
+            db.executemany("DELETE FROM evidence WHERE sha256 = ? AND detector = ?", [(e[0], PROFILES) for e in evidence])
             db.executemany("DELETE FROM source_columns WHERE sha256 = ? AND name = ?",
-                           [(sha, PROFILE_MATCH) for sha, *_ in match])
-            db.executemany("INSERT INTO source_columns (sha256, name, ord, value) VALUES (?, ?, ?, ?)",
-                           [(sha, PROFILE_MATCH, o, value) for sha, applied, value, o in match if applied])
+                           [(m[0], PROFILE_MATCH) for m in match])
+            if profiles:
+                db.executemany("INSERT INTO evidence (sha256, detector, score, probability_fake) VALUES (?, ?, ?, ?)",
+                               [(sha, PROFILES, score, line) for sha, score, line in evidence])
+                db.executemany("INSERT INTO source_columns (sha256, name, ord, value) VALUES (?, ?, ?, ?)",
+                               [(sha, PROFILE_MATCH, o, value) for sha, value, o in match])
         if on_progress:
             on_progress(done, total)
+
+    n_jobs = max(1, jobs or 1)
+    if n_jobs == 1:
+        _set_context(ctx)
+        for rows in pages():
+            write(_score_page(rows))
+    else:
+        import concurrent.futures as cf
+        import multiprocessing as mp
+
+        method = "fork" if "fork" in mp.get_all_start_methods() else None  # fork: nothing to import again
+        with cf.ProcessPoolExecutor(n_jobs, mp_context=mp.get_context(method), initializer=_set_context,
+                                    initargs=(ctx,)) as pool:
+            pending: set[cf.Future] = set()
+            for rows in pages():
+                pending.add(pool.submit(_score_page, rows))
+                if len(pending) > 2 * n_jobs:  # bounded memory: a few pages in flight
+                    finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                    for f in finished:
+                        write(f.result())
+            for f in cf.as_completed(pending):
+                write(f.result())
     summary.elapsed_s = time.perf_counter() - t0
     with store.transaction():
         db.execute("INSERT INTO runs (started_at, finished_at, args) VALUES (?, ?, ?)",
                    (started, _now(), _json({"rescore": True, "of_run": run, "profiles": summary.profiles,
-                                                            "rescored": summary.rescored, "changed": summary.changed,
-                                                            "missing": len(summary.missing),
-                                                            "other_model": len(summary.other_model)})))
+                                            "rescored": summary.rescored, "changed": summary.changed,
+                                            "missing": len(summary.missing), "other_model": len(summary.other_model),
+                                            "jobs": n_jobs})))
     return summary
 
 

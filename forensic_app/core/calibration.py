@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -133,12 +133,20 @@ def bootstrap_interval(window_logits: np.ndarray, make_features, calibration: Ca
     x = np.asarray(window_logits, float)
     if x.size == 0:
         return (0.0, 1.0)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, x.size, size=(n_boot, x.size))
-    means = x[idx].mean(axis=1)
+    means = x[_resamples(x.size, n_boot, seed)].mean(axis=1)
     if vectorized:
         probs = calibration.track_probabilities(make_features(means))
     else:
         probs = np.array([calibration.track_probability(make_features(m)) for m in means])
     a = (1.0 - level) / 2.0
-    return (float(np.quantile(probs, a)), float(np.quantile(probs, 1.0 - a)))
+    lo, hi = np.quantile(probs, [a, 1.0 - a])
+    return (float(lo), float(hi))
+
+
+@lru_cache(maxsize=8)
+def _resamples(size: int, n_boot: int, seed: int) -> np.ndarray:
+    """(n_boot, size) window indices of the bootstrap: the same for every track of ``size`` windows (a fixed
+    seed), so drawn once per size (a batch re-scored, tracks of one length)."""
+    idx = np.random.default_rng(seed).integers(0, size, size=(n_boot, size))
+    idx.setflags(write=False)
+    return idx

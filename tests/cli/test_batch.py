@@ -431,9 +431,12 @@ def test_rows_say_which_evidence_decided_and_where(tmp_path, capsys):
     assert main(["batch", str(folder), "-o", str(out), "--jsonl", str(jl), "--no-progress"]) == 0, capsys.readouterr().err
     rows = read_csv(out)
     assert list(rows[0]) == ["path", "status", "verdict", "probability_fake", "interval_low", "interval_high", "sha256",
-                             "duplicate_of", "score_comb", "score_fakeprint", "score_patch_cnn", "note_codes",
-                             "model_name", "model_version", "calibration_version", "duration_s", "report", "error",
-                             "deciding_evidence", "strongest_window_s", "comb_spacing_hz", "comb_architecture"]
+                             "duplicate_of", "score_comb", "score_declared", "score_fakeprint", "score_patch_cnn",
+                             "score_profiles", "note_codes", "model_name", "model_version", "calibration_version",
+                             "duration_s", "report", "error", "deciding_evidence", "strongest_window_s",
+                             "comb_spacing_hz", "comb_architecture", "rescored_at",
+                             # each evidence source's own columns, in the registry's order
+                             "profile_match", "declared_generator", "declared_source_type", "c2pa", "isrc", "encoder"]
     by = {Path(r["path"]).name: r for r in rows}
     comb = by["lines.wav"]
     assert comb["verdict"] == "likely_fake" and comb["deciding_evidence"] == "comb"

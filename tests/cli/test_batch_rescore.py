@@ -92,9 +92,9 @@ def test_rescoring_after_teaching_a_profile_flags_that_file_and_decodes_nothing(
         args = json.loads(db.execute("SELECT args FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0])
     assert args["rescore"] and args["profiles"] == [{"name": "Peaky Gen", "kind": "user", "sha256": profile.sha256}]
 
-    # --no-user-profiles takes the profile out again: back to the first verdicts
+    # --no-user-profiles takes the profile out again: back to the first verdicts (scored in 2 processes)
     assert main(["batch", "--rescore", "--store", str(store), "-o", str(after_csv), "--weights", str(tiny_weights),
-                 "--no-user-profiles"]) == 0
+                 "--no-user-profiles", "--jobs", "2"]) == 0
     again = read_csv(after_csv)
     for name in ("peaky.wav", "music.wav"):
         for col in ("verdict", "probability_fake", "interval_low", "interval_high", "deciding_evidence"):
