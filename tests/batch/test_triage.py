@@ -131,8 +131,8 @@ def test_the_declared_ai_origin_filter_and_the_sources_columns_in_the_queue_csv(
     write_rows_csv(rows, out)
     with open(out, newline="") as f:
         header, *records = list(csv.reader(f))
-    assert header[-4:] == ["rescored_at", "declared_generator", "c2pa", "declared_source_type"]
-    assert records[1][-3:] == ["Suno", "absent", ""] and records[3][-3:] == ["", "", ""]
+    assert header[-4:] == ["rescored_at", "declared_generator", "declared_source_type", "c2pa"]  # first seen
+    assert records[1][-3:] == ["Suno", "", "absent"] and records[3][-3:] == ["", "", ""]
 
 
 def test_exports_carry_the_decisions_and_the_audit_log(tmp_path):
