@@ -29,8 +29,11 @@ def register(subparsers, common_options) -> None:
     """Add the subcommand; ``common_options(parser[, progress_help])`` is the CLI's --weights/--progress."""
     b = subparsers.add_parser("batch", help=HELP, description=HELP + ". Every input becomes exactly one row; a file "
                               "that cannot be analysed becomes a row with the reason.")
-    b.add_argument("inputs", nargs="+", metavar="PATH",
+    b.add_argument("inputs", nargs="*", metavar="PATH",
                    help="audio file, folder (recursive), @list.txt (one path per line) or glob ('music/**/*.mp3')")
+    b.add_argument("--rescore", action="store_true",
+                   help="apply today's generator profiles (built-in, and yours unless --no-user-profiles) to the "
+                        "finished batch in --store, without decoding anything; then write -o / --jsonl")
     b.add_argument("--ext", metavar="EXT[,EXT...]",
                    help="which files folders and globs contribute (default: the audio formats the app reads: wav, "
                         "flac, mp3, ogg, opus, m4a, aiff, ...); e.g. --ext wav,flac, or --ext '*' for every file. "
@@ -38,7 +41,7 @@ def register(subparsers, common_options) -> None:
     b.add_argument("-o", "--output", metavar="results.csv", help="write the table as CSV ('-' for stdout)")
     b.add_argument("--jsonl", metavar="results.jsonl", help="write one JSON object per file")
     b.add_argument("--reports", metavar="DIR", help="also write a PDF report per analysed file (<name>-<sha256 prefix>.pdf)")
-    b.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes on this machine (default 1)")
+    b.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes on this machine (default 1; with --rescore: scoring processes)")
     b.add_argument("--resume", action="store_true",
                    help="continue the batch in --store: files with a result are not analysed again")
     b.add_argument("--store", metavar="FILE.sqlite",
@@ -133,12 +136,72 @@ class _Stop:
             raise KeyboardInterrupt
 
 
+def cmd_rescore(args) -> int:
+    """``batch --rescore --store FILE.sqlite [-o results.csv] [--jsonl results.jsonl]`` (see batch/rescore.py)."""
+    from ..core.errors import BundleError, ForensicError
+    from .export import write_csv, write_jsonl
+    from .guard import check_batch_outputs
+    from .rescore import rescore_store
+    from .store import Store, StoreInUseError
+
+    if args.inputs or args.resume or args.reports:
+        print("error: --rescore takes no inputs, --resume or --reports: it re-scores the files already in --store",
+              file=sys.stderr)
+        return EXIT_INPUT
+    if not args.store or not Path(args.store).is_file():
+        print(f"error: --rescore needs the store of a finished batch: --store FILE.sqlite"
+              f"{f' ({args.store} does not exist)' if args.store else ''}", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        check_batch_outputs([], csv=args.output, jsonl=args.jsonl, store=Path(args.store), reports_dir=None)
+    except ForensicError as exc:
+        from ..core.outputs import printable
+
+        print(f"error: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        store = Store(args.store)
+    except Exception as exc:  # noqa: BLE001 - sqlite3.DatabaseError, OSError
+        print(f"error: cannot open the store {args.store} ({exc})", file=sys.stderr)
+        return EXIT_INPUT
+    with store:
+        try:
+            summary = rescore_store(store, weights_dir=args.weights, jobs=args.jobs)
+        except (StoreInUseError, BundleError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+        except ForensicError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_INTERNAL
+        if summary.run is None:
+            print(f"error: {args.store} holds no batch to re-score", file=sys.stderr)
+            return EXIT_INPUT
+        try:
+            if args.output:
+                write_csv(store, summary.run, args.output)
+            if args.jsonl:
+                write_jsonl(store, summary.run, args.jsonl)
+        except OSError as exc:
+            print(f"error: could not write {exc.filename or 'the results'}: {exc.strerror or exc}. The new verdicts "
+                  f"are kept in {args.store}", file=sys.stderr)
+            return EXIT_INPUT
+    out = sys.stderr if args.output == "-" or args.jsonl == "-" else sys.stdout
+    print("\n".join(summary.lines()), file=out)
+    print(f"store: {os.path.abspath(args.store)}", file=out)
+    return EXIT_OK
+
+
 def cmd_batch(args) -> int:
     from ..core.errors import BundleError, ForensicError
     from .export import summary_lines, write_csv, write_jsonl
     from .runner import BatchOptions, run_batch
     from .store import Store, StoreInUseError
 
+    if args.rescore:
+        return cmd_rescore(args)
+    if not args.inputs:
+        print("error: give the files or folders to analyse (or --rescore --store FILE.sqlite)", file=sys.stderr)
+        return EXIT_INPUT
     if args.jobs < 1:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return EXIT_INPUT

@@ -3,7 +3,9 @@
 Rows stream from SQLite a page at a time; files are written to a temporary name beside the
 target and renamed, so an interrupted export never leaves half a CSV under the real name.
 Detector columns follow whatever detectors the results name (``score_<name>``), and verdict
-counts whatever verdict strings appear: the core decides both.
+counts whatever verdict strings appear: the core decides both. Each evidence source's own columns
+(``details["columns"]`` of its row, e.g. declared_generator ... encoder, and ``profile_match``) come
+last, in the registry's order, so that every column before keeps its place.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ BASE_COLUMNS = ["path", "status", "verdict", "probability_fake", "interval_low",
 TAIL_COLUMNS = ["note_codes", "model_name", "model_version", "calibration_version", "duration_s", "report", "error"]
 # which evidence decided and where (appended, so that the columns before keep their places)
 EVIDENCE_COLUMNS = ["deciding_evidence", "strongest_window_s", "comb_spacing_hz", "comb_architecture"]
+# when ``batch --rescore`` last changed the row (schema 3); the sources' own columns follow it
+RESCORE_COLUMNS = ["rescored_at"]
 
 
 @contextmanager
@@ -50,7 +54,16 @@ def _atomic_text(target: str | Path) -> Iterator[IO[str]]:
 
 
 def csv_columns(store: Store, run: int) -> list[str]:
-    return BASE_COLUMNS + [f"score_{d}" for d in store.detector_names(run)] + TAIL_COLUMNS + EVIDENCE_COLUMNS
+    return (BASE_COLUMNS + [f"score_{d}" for d in store.detector_names(run)] + TAIL_COLUMNS + EVIDENCE_COLUMNS
+            + RESCORE_COLUMNS + store.column_names(run))
+
+
+def _source_column_names(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The sources' own columns of rows in memory, in the order they first appear."""
+    out: dict[str, None] = {}
+    for r in rows:
+        out.update(dict.fromkeys(r.get("columns") or {}))
+    return list(out)
 
 
 def _fmt(x: Any) -> Any:
@@ -59,7 +72,7 @@ def _fmt(x: Any) -> Any:
     return "" if x is None else x
 
 
-def csv_record(row: dict[str, Any], detectors: list[str]) -> list[Any]:
+def csv_record(row: Mapping[str, Any], detectors: list[str], columns: Sequence[str] = ()) -> list[Any]:
     lo, hi = row["interval"] or (None, None)
     model = row["model"] or {}
     out = [row["path"], row["status"], row["verdict"], row["probability_fake"], lo, hi, row["sha256"],
@@ -69,18 +82,21 @@ def csv_record(row: dict[str, Any], detectors: list[str]) -> list[Any]:
             row["duration_s"], row["report"], row["error"]]
     window = row.get("strongest_window_s")
     out += [row.get("deciding_evidence"), None if not window else f"{window[0]:.2f}-{window[1]:.2f}",
-            row.get("comb_spacing_hz"), row.get("comb_architecture")]
+            row.get("comb_spacing_hz"), row.get("comb_architecture"), row.get("rescored_at")]
+    own = row.get("columns") or {}
+    out += [own.get(c) for c in columns]
     return [_fmt(x) for x in out]
 
 
 def write_csv(store: Store, run: int, target: str | Path) -> None:
     columns = csv_columns(store, run)
     detectors = [c[len("score_"):] for c in columns if c.startswith("score_")]
+    own = columns[columns.index(RESCORE_COLUMNS[-1]) + 1:]
     with _atomic_text(target) as f:
         w = csv.writer(f)
         w.writerow(columns)
         for row in store.iter_rows(run):
-            w.writerow(csv_record(row, detectors))
+            w.writerow(csv_record(row, detectors, own))
 
 
 def write_rows_csv(rows: list[dict[str, Any]], target: str | Path,
@@ -94,12 +110,13 @@ def write_rows_csv(rows: list[dict[str, Any]], target: str | Path,
         refuse_input(target, [r["path"] for r in rows if r.get("path")], what="the table", suffix=".csv", tag="queue",
                      has_force=False)
     detectors = sorted({d for r in rows for d in r["detectors"]})
+    own = _source_column_names(rows)
     with _atomic_text(target) as f:
         w = csv.writer(f)
         w.writerow(BASE_COLUMNS + [f"score_{d}" for d in detectors] + TAIL_COLUMNS + EVIDENCE_COLUMNS
-                   + (DECISION_COLUMNS if decisions is not None else []))
+                   + RESCORE_COLUMNS + own + (DECISION_COLUMNS if decisions is not None else []))
         for row in rows:
-            record = csv_record(row, detectors)
+            record = csv_record(row, detectors, own)
             if decisions is not None:
                 d = decisions.get(row["path"])
                 record += ["", "", "", ""] if d is None else [d.decision or "", d.note, d.reviewer, d.decided_at]
@@ -121,10 +138,13 @@ def write_decisions_csv(log: list[Decision], target: str | Path, inputs: Sequenc
             w.writerow([d.decided_at, d.path, d.sha256 or "", d.decision or "", d.note, d.reviewer])
 
 
-def jsonl_record(row: dict[str, Any]) -> dict[str, Any]:
+def jsonl_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row as one JSON object; the sources' own columns as keys of their own after the others."""
     keys = ("path", "status", "verdict", "probability_fake", "interval", "sha256", "duplicate_of", "detectors",
-            "notes", "model", "duration_s", "report", "error", *EVIDENCE_COLUMNS)
-    return {k: row.get(k) for k in keys}
+            "notes", "model", "duration_s", "report", "error", *EVIDENCE_COLUMNS, *RESCORE_COLUMNS)
+    out = {k: row.get(k) for k in keys}
+    out.update((k, v) for k, v in (row.get("columns") or {}).items() if k not in out)
+    return out
 
 
 def write_jsonl(store: Store, run: int, target: str | Path) -> None:

@@ -12,6 +12,10 @@ Tables:
             notes, model, report, reason, timing and the worker that did it; which evidence decided
             and where (deciding_evidence, the strongest window, the comb's spacing and architecture)
   evidence  (sha256, detector) -> score, probability_fake: one row per detector in the result
+  source_columns  (sha256, name) -> value, ord: each evidence source's own batch columns (declared_generator,
+            c2pa ..., profile_match), in the registry's order (task.source_columns)
+  readings  sha256 -> what the verdict was scored from (batch/readings.py: window logits, comb, fakeprint
+            logit, content, bandwidth, the float16 fakeprint ...), for ``batch --rescore``
   runs      one row per start of ``batch`` (arguments, start and end time)
 """
 
@@ -28,7 +32,8 @@ from typing import Any, Iterable, Iterator, Optional
 
 from .discover import Entry
 
-SCHEMA_VERSION = "2"  # 2: where the evidence is (results.deciding_evidence ... comb_architecture)
+SCHEMA_VERSION = "3"  # 2: where the evidence is (results.deciding_evidence ... comb_architecture)
+# 3: the sources' own columns (source_columns), the readings kept for --rescore (readings), results.rescored_at
 OUTCOMES = ("analysed", "unusable", "error")
 # what a file row is in the exported table: the result's outcome, or "pending" when none
 STATUSES = (*OUTCOMES, "pending")
@@ -50,11 +55,18 @@ CREATE TABLE IF NOT EXISTS results (
 CREATE TABLE IF NOT EXISTS evidence (
     sha256 TEXT NOT NULL, detector TEXT NOT NULL, score REAL, probability_fake REAL,
     PRIMARY KEY (sha256, detector));
+CREATE TABLE IF NOT EXISTS source_columns (
+    sha256 TEXT NOT NULL, name TEXT NOT NULL, ord INTEGER NOT NULL, value, PRIMARY KEY (sha256, name));
+CREATE TABLE IF NOT EXISTS readings (
+    sha256 TEXT PRIMARY KEY, window_logits BLOB NOT NULL, comb_z REAL, comb_offset_bins REAL, fakeprint_logit REAL,
+    content_s REAL NOT NULL, stationarity REAL, duration_s REAL NOT NULL, bandwidth_hz REAL, fakeprint BLOB,
+    other_lines TEXT);
 """
 
 
 _ADDED_COLUMNS = (("deciding_evidence", "TEXT"), ("window_start_s", "REAL"), ("window_end_s", "REAL"),
-                  ("comb_spacing_hz", "REAL"), ("comb_architecture", "TEXT"))
+                  ("comb_spacing_hz", "REAL"), ("comb_architecture", "TEXT"),
+                  ("rescored_at", "TEXT"))  # schema 3: when batch --rescore last changed the result
 
 
 def _now() -> str:
@@ -101,7 +113,8 @@ class Store:
         self._lock: Any = None  # the open lock file while this store runs a batch
 
     def _add_missing_columns(self) -> None:
-        """A store from an earlier version gets the columns added since (empty for its results), so --resume
+        """A store from an earlier version gets the columns (and tables, in _SCHEMA) added since (empty for its
+        results: no source columns, no readings, so --rescore reports those files and leaves them), so --resume
         goes on in it."""
         have = {r[1] for r in self.db.execute("PRAGMA table_info(results)")}
         missing = [(name, kind) for name, kind in _ADDED_COLUMNS if name not in have]
@@ -228,7 +241,8 @@ class Store:
         interval = row.get("interval") or (None, None)
         window = row.get("strongest_window") or (None, None)
         with self.transaction():
-            self.db.execute("DELETE FROM evidence WHERE sha256 = ?", (row["sha256"],))
+            for table in ("evidence", "source_columns", "readings"):
+                self.db.execute(f"DELETE FROM {table} WHERE sha256 = ?", (row["sha256"],))
             self.db.execute(
                 "INSERT OR REPLACE INTO results (sha256, path, outcome, run, verdict, probability_fake, interval_low, "
                 "interval_high, duration_s, note_codes, model_name, model_version, model_sha256, calibration_version, "
@@ -244,6 +258,17 @@ class Store:
             self.db.executemany(
                 "INSERT INTO evidence (sha256, detector, score, probability_fake) VALUES (?, ?, ?, ?)",
                 [(row["sha256"], d["name"], d.get("score"), d.get("probability_fake")) for d in row.get("detectors") or []])
+            self.db.executemany(
+                "INSERT OR REPLACE INTO source_columns (sha256, name, ord, value) VALUES (?, ?, ?, ?)",
+                [(row["sha256"], name, i, value) for i, (name, value) in enumerate(row.get("columns") or [])])
+            r = row.get("readings")
+            if r:
+                self.db.execute(
+                    "INSERT INTO readings (sha256, window_logits, comb_z, comb_offset_bins, fakeprint_logit, content_s, "
+                    "stationarity, duration_s, bandwidth_hz, fakeprint, other_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (row["sha256"], r["window_logits"], r["comb_z"], r["comb_offset_bins"], r["fakeprint_logit"],
+                     r["content_s"], r["stationarity"], r["duration_s"], r["bandwidth_hz"], r["fakeprint"],
+                     r.get("other_lines")))
 
     # ------------------------------------------------------------------ reading back
     def detector_names(self, run: int) -> list[str]:
@@ -251,6 +276,19 @@ class Store:
             "SELECT DISTINCT e.detector FROM evidence e JOIN files f ON f.sha256 = e.sha256 WHERE f.run = ? "
             "ORDER BY e.detector", (run,)).fetchall()
         return [r[0] for r in rows]
+
+    def column_names(self, run: int) -> list[str]:
+        """The sources' own columns the run's results carry, in the registry's order (then by name)."""
+        rows = self.db.execute(
+            "SELECT c.name, MIN(c.ord) AS o FROM source_columns c WHERE c.sha256 IN "
+            "(SELECT sha256 FROM files WHERE run = ? AND sha256 IS NOT NULL) GROUP BY c.name ORDER BY o, c.name",
+            (run,)).fetchall()
+        return [r[0] for r in rows]
+
+    def latest_run(self) -> Optional[int]:
+        """The run that listed the store's files last (the one -o / --jsonl write), or None for an empty store."""
+        row = self.db.execute("SELECT MAX(run) FROM files").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
 
     _ROW_QUERY = (
         "SELECT f.path, f.ord, f.sha256, f.size_bytes, f.reason AS file_reason, r.*, "
@@ -288,6 +326,10 @@ class Store:
             for e in self.db.execute("SELECT detector, score, probability_fake FROM evidence WHERE sha256 = ? "
                                      "ORDER BY detector", (sha,)):
                 evidence[e["detector"]] = {"score": e["score"], "probability_fake": e["probability_fake"]}
+        columns = {}
+        if r["verdict"] is not None:
+            columns = {c[0]: c[1] for c in self.db.execute(
+                "SELECT name, value FROM source_columns WHERE sha256 = ? ORDER BY ord, name", (sha,))}
         first = r["first"]
         analysed = r["verdict"] is not None  # also an "error" row whose report could not be written
         return {
@@ -310,6 +352,8 @@ class Store:
                                    if analysed and r["window_start_s"] is not None else None),
             "comb_spacing_hz": r["comb_spacing_hz"] if analysed else None,
             "comb_architecture": r["comb_architecture"] if analysed else None,
+            "rescored_at": r["rescored_at"] if analysed else None,
+            "columns": columns,
             "size_bytes": r["size_bytes"],
             "elapsed_s": r["elapsed_s"],
             "worker": r["worker"],

@@ -5,9 +5,11 @@ It runs in a local worker process, in a Dask worker on another machine, or in th
 same everywhere. The model is loaded once per process: ``core.weights.load_model`` caches it
 per weights folder, and :func:`init_worker` loads it before the first file arrives.
 
-A row is plain data (str, float, lists, dicts) so it pickles cheaply and the main process can
+A row is plain data (str, float, bytes, lists, dicts) so it pickles cheaply and the main process can
 write it to the store without importing torch. Every failure becomes a row: ``outcome`` is
 ``unusable`` for input the user can fix (UnusableInputError) and ``error`` for anything else.
+An analysed row also carries ``columns`` (each evidence source's own batch columns, :func:`source_columns`)
+and ``readings`` (what ``batch --rescore`` scores again without decoding, :mod:`.readings`).
 """
 
 from __future__ import annotations
@@ -119,6 +121,35 @@ def _where_the_evidence_is(result: Any) -> dict[str, Any]:
             "comb_architecture": None if comb is None else comb.architecture}
 
 
+# the columns of a row that a source's own column may not take (it is then named "<source>_<column>")
+RESERVED_COLUMNS = frozenset({"path", "status", "verdict", "probability_fake", "interval", "interval_low",
+                              "interval_high", "sha256", "duplicate_of", "detectors", "notes", "note_codes", "model",
+                              "model_name", "model_version", "calibration_version", "duration_s", "report", "error",
+                              "deciding_evidence", "strongest_window_s", "comb_spacing_hz", "comb_architecture",
+                              "rescored_at", "columns"})
+PROFILE_MATCH = "profile_match"  # the generator profiles that match, comma-joined ("" when none does)
+
+
+def _plain(v: Any) -> Any:
+    if v is None or isinstance(v, (str, int, float)):
+        return int(v) if isinstance(v, bool) else v
+    return str(v)
+
+
+def source_columns(result: Any) -> list[list[Any]]:
+    """[[name, value], ...] in the registry's row order: every row's ``details["columns"]`` (see
+    core.detectors.base), and for the generator profiles ``profile_match``."""
+    from ..core.detectors.profiles import NAME as PROFILES
+
+    out: dict[str, Any] = {}
+    for d in result.detectors:
+        for k, v in ((d.details or {}).get("columns") or {}).items():
+            out[f"{d.name}_{k}" if k in RESERVED_COLUMNS else str(k)] = _plain(v)
+        if d.name == PROFILES:
+            out[PROFILE_MATCH] = ", ".join(str(n) for n in (d.details or {}).get("matched") or [])
+    return [[k, v] for k, v in out.items()]
+
+
 def analyse_file(job: Job, cancel: Any = None) -> dict[str, Any]:
     """Analyse ``job.path``; always returns a row (see module docstring), never raises except Cancelled.
 
@@ -134,6 +165,7 @@ def analyse_file(job: Job, cancel: Any = None) -> dict[str, Any]:
     row: dict[str, Any] = {"path": job.path, "sha256": job.sha256, "worker": f"{socket.gethostname()}:{os.getpid()}"}
     try:
         from ..core.analysis import analyze
+        from .readings import from_result as stored_readings
 
         result = analyze(job.path, weights_dir=job.weights_dir, cancel=cancel, allow_modified=job.allow_modified)
         m = result.provenance.model
@@ -145,6 +177,7 @@ def analyse_file(job: Job, cancel: Any = None) -> dict[str, Any]:
                         "probability_fake": None if d.probability_fake is None else float(d.probability_fake)}
                        for d in result.detectors],
             model={"name": m.name, "version": m.version, "sha256": m.sha256, "calibration_version": m.calibration_version},
+            columns=source_columns(result), readings=stored_readings(result),
             **_where_the_evidence_is(result))
         if result.input.file_sha256 != job.sha256:
             row.update(outcome="error", reason="the file changed while the batch ran (its sha256 differs from the one "

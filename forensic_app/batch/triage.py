@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
+from ..core.detectors.declared import AI_SOURCE_TYPES
 from ..core.vocabulary import (EVIDENCE_MEANING, EVIDENCE_SHORT, HELD_WORDS, VERDICT_SHORT, format_probability,
                                held_reason, probability_text)
 from .decisions import DECISION_WORDS, DECISIONS, Decision
@@ -65,6 +66,14 @@ def where_words(row: Mapping[str, Any]) -> str:
     if not window:
         return ""
     return f"{format_clock(math.floor(window[0]))}\u2013{format_clock(math.ceil(window[1]))}"
+
+
+def declares_ai(row: Mapping[str, Any]) -> bool:
+    """The file itself declares an AI origin: its ``declared_generator`` column is set, or its
+    ``declared_source_type`` is an AI one (a Content Credential or XMP ``trainedAlgorithmicMedia`` ...). A claim
+    anyone can write or strip, beside the verdict (core.detectors.declared); its absence says nothing."""
+    own = row.get("columns") or {}
+    return bool(own.get("declared_generator")) or own.get("declared_source_type") in AI_SOURCE_TYPES
 
 
 def evidence_words(row: Mapping[str, Any]) -> str:
@@ -188,17 +197,21 @@ def play_range(row: Mapping[str, Any]) -> Optional[tuple[float, float]]:
 class TriageFilter:
     """Which rows the table shows. ``text``: every word must appear in the row's file name (relative or full
     path), verdict, evidence, where, reason or decision, or in its note or reviewer; ``verdict``, ``evidence``
-    (a ``deciding_evidence`` key) and ``decision`` (one of DECISIONS or :data:`NO_DECISION`): None takes all."""
+    (a ``deciding_evidence`` key) and ``decision`` (one of DECISIONS or :data:`NO_DECISION`): None takes all;
+    ``declared_ai``: only the files that declare an AI origin themselves (:func:`declares_ai`)."""
 
     text: str = ""
     verdict: Optional[str] = None
     evidence: Optional[str] = None
     decision: Optional[str] = None
+    declared_ai: bool = False
 
     def accepts(self, row: Mapping[str, Any], decision: Optional[Decision] = None, root: str = "") -> bool:
         if self.verdict is not None and row.get("verdict") != self.verdict:
             return False
         if self.evidence is not None and row.get("deciding_evidence") != self.evidence:
+            return False
+        if self.declared_ai and not declares_ai(row):
             return False
         if self.decision is not None:
             current = decision.decision if decision is not None else None

@@ -287,7 +287,7 @@ def interpret(m: Measurements, model: LoadedModel, *, command: str = "",
         attribution=_attribution(m, model, decision), notes=notes,
         provenance=_provenance(m, model, rules, scored, shown.shift, command, profiles), fakeprint=m.fakeprint,
         model_card=dict(model.manifest.model_card or {}, third_party_models=model.manifest.raw.get("third_party") or []),
-        coverage=coverage)
+        coverage=coverage, readings=m.readings, fakeprint_curve=m.fakeprint_curve)
 
 
 def _deciding_profile(decision, detectors) -> Optional[dict]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -91,6 +91,17 @@ class Calibration:
             p = float(np.interp(p, self.isotonic_x, self.isotonic_y))
         return min(max(p, 0.0), 1.0)
 
+    def track_probabilities(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        """:meth:`track_probability` over arrays of features (n,) at once: the same arithmetic, element by element
+        (the bootstrap's resamples in one pass)."""
+        z: Any = self.track_intercept
+        for name, c in zip(self.track_features, self.track_coef):
+            z = z + c * np.asarray(features.get(name, 0.0), float)
+        p = sigmoid(np.asarray(z, float))
+        if self.isotonic_x is not None and self.isotonic_y is not None and len(self.isotonic_x) > 1:
+            p = np.interp(p, self.isotonic_x, self.isotonic_y)
+        return np.minimum(np.maximum(p, 0.0), 1.0)
+
     def verdict(self, p: float, interval: tuple[float, float]) -> str:
         """Band the probability; an interval that reaches across bands is inconclusive."""
         lo, hi = interval
@@ -110,18 +121,32 @@ def comb_term(z: Any, *, clip: float, floor: Optional[float]) -> Any:
 
 
 def bootstrap_interval(window_logits: np.ndarray, make_features, calibration: Calibration, *,
-                       n_boot: int = 200, level: float = 0.9, seed: int = 0) -> tuple[float, float]:
+                       n_boot: int = 200, level: float = 0.9, seed: int = 0,
+                       vectorized: bool = False) -> tuple[float, float]:
     """Central ``level`` interval of the track probability over window resamples.
 
     window_logits: (n_windows,) mean patch logits; ``make_features(mean_logit) -> dict``
-    rebuilds the track features with everything else (comb) held fixed.
+    rebuilds the track features with everything else (comb) held fixed. ``vectorized``:
+    ``make_features`` also takes the (n_boot,) resampled means at once and returns arrays
+    (:meth:`Calibration.track_probabilities`; the same values, ~50x faster).
     """
     x = np.asarray(window_logits, float)
     if x.size == 0:
         return (0.0, 1.0)
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, x.size, size=(n_boot, x.size))
-    means = x[idx].mean(axis=1)
-    probs = np.array([calibration.track_probability(make_features(m)) for m in means])
+    means = x[_resamples(x.size, n_boot, seed)].mean(axis=1)
+    if vectorized:
+        probs = calibration.track_probabilities(make_features(means))
+    else:
+        probs = np.array([calibration.track_probability(make_features(m)) for m in means])
     a = (1.0 - level) / 2.0
-    return (float(np.quantile(probs, a)), float(np.quantile(probs, 1.0 - a)))
+    lo, hi = np.quantile(probs, [a, 1.0 - a])
+    return (float(lo), float(hi))
+
+
+@lru_cache(maxsize=8)
+def _resamples(size: int, n_boot: int, seed: int) -> np.ndarray:
+    """(n_boot, size) window indices of the bootstrap: the same for every track of ``size`` windows (a fixed
+    seed), so drawn once per size (a batch re-scored, tracks of one length)."""
+    idx = np.random.default_rng(seed).integers(0, size, size=(n_boot, size))
+    idx.setflags(write=False)
+    return idx

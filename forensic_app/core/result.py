@@ -17,6 +17,19 @@ SEVERITIES = ("info", "caution", "warning")
 DECIDING_LINES = {"learned": "patch_cnn", "comb": "comb", "fakeprint": "fakeprint"}
 
 
+def deciding_line(by_detector: dict[str, Optional[float]], probability: float, note_codes: Any) -> str:
+    """:attr:`AnalysisResult.deciding_evidence` from fusion's ``by_detector`` lines, the verdict's probability and
+    the note codes (a batch store re-scored without the result object uses it too)."""
+    codes = set(note_codes)
+    if "no_content" in codes:
+        return "none"
+    for line, p in by_detector.items():
+        name = DECIDING_LINES.get(line, line)
+        if p is not None and abs(float(p) - probability) <= 1e-9:
+            return "none" if name == "patch_cnn" and "held_tone" in codes else name
+    return "none"
+
+
 # The version of schema/analysis.schema.json that to_json_dict() follows: a new key is a minor version,
 # a removed or changed key a major one (the schema's own "$id" and pattern change with it).
 ANALYSIS_SCHEMA_VERSION = "1.0"
@@ -166,6 +179,11 @@ class AnalysisResult:
     fakeprint: Optional[Any] = None  # core.fakeprint.FakeprintEvidence, when the model ships the detector
     model_card: dict[str, Any] = field(default_factory=dict)  # the manifest's model card (the report's section 6)
     coverage: str = ""  # the coverage line: what the evidence sources applied recognise, and what not
+    # what the verdict was scored from, so that it can be scored again without decoding (the batch store keeps
+    # them for ``batch --rescore``): core.scoring.Readings and the measured (3585,) fakeprint the profiles read
+    # (None: not measured). Not part of the JSON; None in results read back from a case file.
+    readings: Optional[Any] = None
+    fakeprint_curve: Optional[np.ndarray] = None
 
     @property
     def coverage_line(self) -> str:
@@ -219,15 +237,8 @@ class AnalysisResult:
         "fakeprint" (each on its own), or a further source's line by its name (e.g. "profiles");
         "none" when the probability is held rather than read from any (no content to examine, or a
         held tone, on which the CNN's reading is no evidence)."""
-        codes = {n.code for n in self.notes}
-        if "no_content" in codes:
-            return "none"
-        by = self.provenance.settings.get("probability_by_detector") or {}
-        for line, p in by.items():
-            name = DECIDING_LINES.get(line, line)
-            if p is not None and abs(float(p) - self.probability_fake) <= 1e-9:
-                return "none" if name == "patch_cnn" and "held_tone" in codes else name
-        return "none"
+        return deciding_line(self.provenance.settings.get("probability_by_detector") or {}, self.probability_fake,
+                             [n.code for n in self.notes])
 
     def to_json_dict(self) -> dict[str, Any]:
         """The CLI's JSON contract (see README)."""

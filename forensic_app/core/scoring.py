@@ -94,11 +94,13 @@ def score_track(cal: Calibration, rules: EvidenceRules, r: Readings, *, n_boot: 
     window_logits = np.asarray(r.window_logits, float) - shift
     track_logit = float(np.mean(window_logits)) if window_logits.size else 0.0
 
-    def features(mean_logit: float) -> dict[str, float]:
-        return learned_features(mean_logit, r.comb_z, cal)
+    comb = learned_features(0.0, r.comb_z, cal)["comb_z"]  # the comb's term: the same for every resample
+
+    def features(mean_logit: Any) -> dict[str, Any]:  # learned_features, for one mean or the resamples' (n_boot,)
+        return {"cnn_mean_logit": mean_logit, "comb_z": comb}
 
     p = cal.track_probability(features(track_logit))
-    lo, hi = bootstrap_interval(window_logits, features, cal, n_boot=n_boot)
+    lo, hi = bootstrap_interval(window_logits, features, cal, n_boot=n_boot, vectorized=True)
     interval = (min(lo, p), max(hi, p))
     decision = decide(cal, rules, learned_p=p, learned_interval=interval, cnn_logit=track_logit,
                       comb_z=None if r.comb_z is None else clipped_comb_z(r.comb_z),

@@ -116,7 +116,7 @@ class QueueFilter(QtCore.QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
 
     def set_filter(self, **changes: Any) -> None:
-        """Change some of the filter's fields (text, verdict, evidence, decision)."""
+        """Change some of the filter's fields (text, verdict, evidence, decision, declared_ai)."""
         fields = {**vars(self.filter), **changes}
         if hasattr(self, "beginFilterChange"):  # Qt >= 6.10; invalidateFilter() is deprecated there
             self.beginFilterChange()

@@ -188,6 +188,11 @@ class QueuePanel(QtWidgets.QWidget):
             self.decision_combo.addItem(words, key)
         self.decision_combo.currentIndexChanged.connect(
             lambda _i: self.proxy.set_filter(decision=self.decision_combo.currentData()))
+        self.declared_check = QtWidgets.QCheckBox("Declared AI origin")
+        self.declared_check.setToolTip("Show only the files whose own tags or Content Credentials say they were made "
+                                       "with an AI generator (a claim anyone can write or strip; its absence says "
+                                       "nothing)")
+        self.declared_check.toggled.connect(lambda on: self.proxy.set_filter(declared_ai=bool(on)))
         self.reviewer_edit = QtWidgets.QLineEdit(reviewer)
         self.reviewer_edit.setPlaceholderText(default_reviewer() or "your name")
         self.reviewer_edit.setToolTip("Your name, recorded with every decision and note (empty: the computer's "
@@ -216,7 +221,7 @@ class QueuePanel(QtWidgets.QWidget):
         status.addWidget(self.keys_label)
         filters = QtWidgets.QHBoxLayout()
         filters.addWidget(self.filter_edit, 1)
-        for w in (self.verdict_combo, self.evidence_combo, self.decision_combo):
+        for w in (self.verdict_combo, self.evidence_combo, self.decision_combo, self.declared_check):
             filters.addWidget(w)
         filters.addWidget(QtWidgets.QLabel("Reviewer:"))
         filters.addWidget(self.reviewer_edit)

@@ -116,6 +116,25 @@ def test_filters_by_verdict_evidence_decision_and_text_in_notes(tmp_path):
     assert shown(TriageFilter(text="likely ai", evidence="patch_cnn")) == []
 
 
+def test_the_declared_ai_origin_filter_and_the_sources_columns_in_the_queue_csv(tmp_path):
+    """Rows whose file declares an AI origin (declared_generator set, or an AI declared_source_type) pass the
+    "declared AI origin" filter; the sources' own columns reach the Queue's CSV after the others."""
+    rows = [dict(r) for r in ROWS]
+    rows[1]["columns"] = {"declared_generator": "Suno", "c2pa": "absent"}
+    rows[2]["columns"] = {"declared_generator": None, "declared_source_type": "compositeWithTrainedAlgorithmicMedia"}
+    rows[0]["columns"] = {"declared_generator": "", "declared_source_type": "digitalCapture", "c2pa": "valid"}
+    assert [r["path"] for r in rows if TriageFilter(declared_ai=True).accepts(r)] == ["/up/b/000002.mp3",
+                                                                                      "/up/b/deep/song.flac"]
+    assert [r["path"] for r in rows if TriageFilter(declared_ai=True, verdict="inconclusive").accepts(r)] == \
+        ["/up/b/deep/song.flac"]
+    out = tmp_path / "queue.csv"
+    write_rows_csv(rows, out)
+    with open(out, newline="") as f:
+        header, *records = list(csv.reader(f))
+    assert header[-4:] == ["rescored_at", "declared_generator", "declared_source_type", "c2pa"]  # first seen
+    assert records[1][-3:] == ["Suno", "", "absent"] and records[3][-3:] == ["", "", ""]
+
+
 def test_exports_carry_the_decisions_and_the_audit_log(tmp_path):
     with DecisionLog(tmp_path / "q.sqlite") as log:
         log.record("/up/a/000002.mp3", "s" * 64, "undecided", reviewer="kim")

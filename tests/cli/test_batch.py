@@ -431,22 +431,29 @@ def test_rows_say_which_evidence_decided_and_where(tmp_path, capsys):
     assert main(["batch", str(folder), "-o", str(out), "--jsonl", str(jl), "--no-progress"]) == 0, capsys.readouterr().err
     rows = read_csv(out)
     assert list(rows[0]) == ["path", "status", "verdict", "probability_fake", "interval_low", "interval_high", "sha256",
-                             "duplicate_of", "score_comb", "score_fakeprint", "score_patch_cnn", "note_codes",
-                             "model_name", "model_version", "calibration_version", "duration_s", "report", "error",
-                             "deciding_evidence", "strongest_window_s", "comb_spacing_hz", "comb_architecture"]
+                             "duplicate_of", "score_comb", "score_declared", "score_fakeprint", "score_patch_cnn",
+                             "score_profiles", "note_codes", "model_name", "model_version", "calibration_version",
+                             "duration_s", "report", "error", "deciding_evidence", "strongest_window_s",
+                             "comb_spacing_hz", "comb_architecture", "rescored_at",
+                             # each evidence source's own columns, in the registry's order
+                             "profile_match", "declared_generator", "declared_source_type", "c2pa", "isrc", "encoder"]
     by = {Path(r["path"]).name: r for r in rows}
     comb = by["lines.wav"]
-    assert comb["verdict"] == "likely_fake" and comb["deciding_evidence"] == "comb"
+    # the comb finds the lines; since the built-in profiles, ACE-Step v1's (a decoder that upsamples too) matches
+    # them as well and, the stronger line, gives the probability: profile_match names it
+    assert comb["verdict"] == "likely_fake" and comb["deciding_evidence"] in ("comb", "profiles")
+    assert comb["deciding_evidence"] == "comb" or comb["profile_match"]
     spacing = float(comb["comb_spacing_hz"])
     assert abs(spacing / f0 - round(spacing / f0)) < 0.01 and "upsampling" in comb["comb_architecture"]
     start, end = map(float, by["spliced.wav"]["strongest_window_s"].split("-"))
     assert 6.0 <= (start + end) / 2 <= 12.0 and 2.0 < end - start < 4.0
-    assert by["spliced.wav"]["deciding_evidence"] in ("patch_cnn", "comb")
+    assert by["spliced.wav"]["deciding_evidence"] in ("patch_cnn", "comb", "profiles")
     room = by["room_tone.wav"]
     assert room["deciding_evidence"] == "none" and room["comb_spacing_hz"] == "" and room["comb_architecture"] == ""
     lines_json = {Path(x["path"]).name: x for x in map(json.loads, jl.read_text().splitlines())}
     assert lines_json["spliced.wav"]["strongest_window_s"] == pytest.approx([start, end], abs=0.01)
-    assert lines_json["lines.wav"]["deciding_evidence"] == "comb"
+    assert lines_json["lines.wav"]["deciding_evidence"] == comb["deciding_evidence"]
+    assert lines_json["lines.wav"]["profile_match"] == comb["profile_match"]
     assert lines_json["lines.wav"]["comb_spacing_hz"] == pytest.approx(spacing, rel=1e-4)
 
 

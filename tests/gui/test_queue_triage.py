@@ -250,3 +250,28 @@ def test_an_unwritable_store_still_lets_the_reviewer_decide_for_the_session(qtbo
     assert cell(panel, 0, "decision") == "Reviewer: likely AI"
     assert [(d.decision, d.reviewer) for d in panel.decisions.history()] == [("likely_ai", "Kim")]
     panel.shutdown()
+
+
+def test_the_declared_ai_origin_filter_keeps_the_files_that_declare_it(qtbot):
+    """The Queue's "Declared AI origin" box: only the files whose own tags or Content Credential declare an AI
+    origin (the batch's declared_generator / declared_source_type columns) stay in the table."""
+    from forensic_app.gui.queue_model import QueueFilter, QueueModel
+
+    def row(name, **columns):
+        return {"path": f"/up/{name}", "status": "analysed", "sha256": name * 4, "verdict": "no_traces_found",
+                "probability_fake": 0.1, "detectors": {}, "notes": [], "columns": columns}
+
+    model, proxy = QueueModel(), QueueFilter()
+    proxy.setSourceModel(model)
+    for r in (row("a.mp3", declared_generator="Suno", c2pa="absent"), row("b.wav", declared_generator=None),
+              row("c.wav", declared_source_type="trainedAlgorithmicMedia", c2pa="valid"), row("d.flac")):
+        model.upsert(r)
+
+    def shown():
+        return sorted(proxy.index(i, 0).data(PATH_ROLE) for i in range(proxy.rowCount()))
+
+    assert len(shown()) == 4
+    proxy.set_filter(declared_ai=True)
+    assert shown() == ["/up/a.mp3", "/up/c.wav"]
+    proxy.set_filter(declared_ai=False)
+    assert len(shown()) == 4
