@@ -691,7 +691,7 @@ def kinds_section(k: dict | None) -> list[str]:
     if k["in_fit"]:
         L += ["", "### Held out: each kind group against the threshold the other sources set", "",
               ("Each kind reading cross-validated as ``training.profiles.fit_profile_model`` does it (its fold "
-               "of sources left out of the fit, the fold fit started from the full fit) against the highest "
+               "of sources left out of the fit, each fold fitted afresh) against the highest "
                "cross-validated reading of the OTHER sources + 1 logit: what a kind group the reference "
                "lacked would meet. Derived kinds share their music with reference sources that may sit in "
                "another fold."), "", *kinds_markdown(k["held_out"]), "",
