@@ -95,9 +95,9 @@ def test_a_declared_ai_origin_is_a_line_under_the_verdict_never_in_it(panel, tmp
 def test_the_profile_a_verdict_rests_on_is_named_with_its_facts(panel):
     panel.set_result(result_with([profiles_row(4.7, 0.99)], decided_by_profile=True))
     text = panel.profiles_label.text().replace("\u200b", "")
-    assert "rests on this profile" in text and "ace-step-v1 v1" in text and "built-in profile" in text
+    assert "rests on this profile" in text and "ACE-Step v1" in text and "built-in profile" in text
     assert "60 examples" in text and "2026-12-07" in text and SHA in text
-    assert "matches" in text and "diffrhythm base: 1.3 logits below its threshold" in text
+    assert "matches" in text and "DiffRhythm: 1.3 logits below its threshold" in text
     assert panel.fakeprint_legend.isHidden() or "ace-step-v1" in panel.fakeprint_legend.text()
     # a hash wraps: it never widens the panel past its width
     assert panel.widget().minimumSizeHint().width() <= panel.width()
@@ -130,7 +130,7 @@ def test_a_matched_profile_is_drawn_where_its_evidence_lies(qtbot):
     assert lane is not None
     assert "above its threshold" in lane.readout_at(1.0) and "below its threshold" in lane.readout_at(3.0)
     assert "display only" in lane.readout_at(1.0)
-    assert "ace-step-v1 v1 peak" in view.readout_at(1.0, 3617.0)
+    assert "ACE-Step v1 peak" in view.readout_at(1.0, 3617.0)
     view.set_freq_scale("log")  # the lines follow the scale
     assert sorted(round(float(view.freq_scale.to_hz(i.value()))) for i in view.profile_items)[0] == round(2755.9)
 
