@@ -24,6 +24,7 @@ from ..core.vocabulary import profile_label
 from .scales import format_time
 
 LANE_MAX_HEIGHT_PX = 62
+ROOMY_PX = 40  # under this height the lane shows bars and threshold only
 MERGE_HZ = 10.0  # peaks closer than this are one line (the fakeprint's bins are 2 Hz apart)
 BELOW = "#5a5a68"  # a window under the profile's threshold: grey, not "no traces" blue
 
@@ -136,3 +137,12 @@ class ProfileLane(pg.PlotItem):
     def _place_caption(self, *args: Any) -> None:
         (x0, _x1), (_y0, y1) = self.vb.viewRange()
         self.caption.setPos(x0, y1)
+        # a short lane (a case lane among several) keeps its bars and threshold; the caption and the axis
+        # title would run over the lanes above, so they give way (the tooltip and the readout say it all)
+        roomy = self.vb.height() >= ROOMY_PX
+        self.caption.setVisible(roomy)
+        self.getAxis("left").showLabel(roomy)
+
+    def resizeEvent(self, ev: Any) -> None:
+        super().resizeEvent(ev)
+        self._place_caption()
