@@ -16,7 +16,7 @@ from forensic_app.core.result import VERDICT_WORDS
 from forensic_app.report import ReportExistsError, write_report
 from forensic_app.report.pdf import ReportError
 
-from ._factory import MODEL_CARD, ROBUSTNESS, make_comb, make_result
+from tests.factories import MODEL_CARD, ROBUSTNESS, make_comb, make_result
 from ._pdfread import BASE14, font_report, page_texts, squash, text_runs, words
 
 
@@ -69,7 +69,7 @@ def test_every_page_has_footer_with_hash_prefix(standard):
 def test_evidence_lists_top_regions_comb_attribution_notes(standard):
     result, _, texts = standard
     text = words(texts)
-    # Top region 1 is the 0:14-0:16 window at 0.900 (see _factory.make_windows).
+    # Top region 1 is the 0:14-0:16 window at 0.900 (see tests.factories.make_windows).
     assert "1 0:14.0 0:16.0 90 %" in text
     assert "344.53 Hz" in text
     assert "1.3 % (0.0130) of real-music reference tracks" in text
