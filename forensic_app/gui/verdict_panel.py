@@ -19,6 +19,7 @@ from ..core.robustness import points_change, reference_probability, reference_ro
 from ..core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, VERDICT_MEANING, format_probability
 from ..core.vocabulary import probability_text
 from ..core.vocabulary import peak_frequencies_words
+from ..core.vocabulary import HEADLINE_COLOUR_OF, TOO_SHORT, TOO_SHORT_MEANING
 from . import colours
 from .profile_lane import profile_evidence
 from .scales import format_hz, format_time
@@ -338,12 +339,14 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.input_label.setText(input_sentence(info))
 
     def set_result(self, result: AnalysisResult) -> None:
-        colour = colours.VERDICT_COLOURS.get(result.verdict, "#303040")
+        headline = result.headline  # "too_short": a "No traces" on a clip too short to tell (vocabulary.headline_verdict)
+        colour = colours.VERDICT_COLOURS.get(HEADLINE_COLOUR_OF.get(headline, headline), "#303040")
         self.verdict_label.setText(html.escape(result.verdict_words))
         self.verdict_label.setStyleSheet(f"color: {colour};")
         self.probability_label.setText(probability_sentence(result))
         self.meter.set_values(result.probability_fake, result.interval)
-        self.band_label.setText(html.escape(VERDICT_MEANING.get(result.verdict, "")))
+        self.band_label.setText(html.escape(TOO_SHORT_MEANING if headline == TOO_SHORT
+                                            else VERDICT_MEANING.get(result.verdict, "")))
         headline = result.declaration_headline
         self.declared_headline.setText(_text(headline or ""))
         self.declared_headline.setVisible(bool(headline))

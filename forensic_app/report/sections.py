@@ -247,7 +247,7 @@ def evidence(result: AnalysisResult, s: Styles, width: float, *,
 
 
 def _comb(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
-    head = Paragraph("3.4 Spectral comb (upsampling artefacts)", s.h2)
+    head = Paragraph("Spectral comb (upsampling artefacts)", s.h2)
     c = result.comb
     if c is None:
         return [head, Paragraph("The comb check produced no result for this file (it was not run, "
@@ -290,7 +290,7 @@ def _comb(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
 
 
 def _fakeprint(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
-    head = Paragraph("3.5 Fakeprint (Suno/Udio; third-party model)", s.h2)
+    head = Paragraph("Fakeprint (Suno/Udio; third-party model)", s.h2)
     ev = result.fakeprint
     if ev is None:
         return [head, Paragraph("This model does not include the fakeprint detector.", s.body)]
@@ -313,7 +313,7 @@ def _fakeprint(result: AnalysisResult, s: Styles, width: float) -> list[Flowable
 
 
 def _attribution(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
-    out: list[Flowable] = [Paragraph("3.6 Decoder-family attribution", s.h2)]
+    out: list[Flowable] = [Paragraph("Decoder-family attribution", s.h2)]
     if not result.attribution:
         out.append(Paragraph("No decoder-family attribution was made for this file.", s.body))
         return out

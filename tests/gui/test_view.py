@@ -175,7 +175,7 @@ def test_panel_never_prints_0_or_100_percent_and_names_the_coverage(qtbot):
 
     panel = VerdictPanel()
     qtbot.addWidget(panel)
-    panel.set_result(make_result(make_info(), probability=0.003, verdict="no_traces_found"))
+    panel.set_result(make_result(make_info(duration_s=30.0), probability=0.003, verdict="no_traces_found"))
     doc = QtGui.QTextDocument()
     doc.setHtml(panel.probability_label.text())
     text = " ".join(doc.toPlainText().replace("\u202f", " ").replace("\xa0", " ").split())
