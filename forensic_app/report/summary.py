@@ -28,11 +28,10 @@ SUMMARY_REGIONS = 3  # the summary lists this many regions; the appendix's timel
 PART_2 = "Part 2: Technical appendix"
 
 ARTIST_CAN_ADD = [
-    "<b>Stems</b>: the separate tracks (vocals, drums, bass, instruments) as exported from the session.",
-    "<b>Project files</b>: the DAW session (Ableton, Logic, Pro Tools, FL Studio, Reaper…) with its plug-ins "
-    "and samples.",
-    "<b>Session history</b>: earlier versions, demos and rough mixes with their dates; raw takes; file dates, "
-    "cloud or e-mail history, studio bookings.",
+    "<b>Stems</b> (the separate tracks as exported from the session);",
+    "<b>project files</b> (the DAW session with its plug-ins and samples);",
+    "<b>session history</b> (earlier versions, demos and rough mixes with their dates, raw takes, file dates, "
+    "cloud or e-mail history, studio bookings).",
 ]
 
 DOES_NOT_MEAN = [
@@ -120,14 +119,14 @@ def exhibits(result: AnalysisResult, d: ReportDecision, s: Styles, width: float)
     spec = figures.spectrogram_figure(result.overview, result.heatmap, duration_s=duration, width_in=width_in)
     out: list[Flowable] = [KeepTogether([
         Paragraph("The evidence", s.h2),
-        _fit(spec, width, 185),
+        _fit(spec, width, 165),
         Paragraph("Top: the sound (time left to right, pitch bottom to top). Bottom: the same, with each patch "
                   "coloured where the patch CNN's reading is rare in real music (coloured: fewer than 1 in 100 "
                   "real-music patches reach it; red: 1 in 10,000). A coloured patch is a place to listen, not proof.",
                   s.small)])]
     timeline = figures.timeline_figure(result.windows, list(d.regions[:SUMMARY_REGIONS]), probability_fake=result.probability_fake,
                                        duration_s=duration, width_in=width_in)
-    block: list[Flowable] = [_fit(timeline, width, 88),
+    block: list[Flowable] = [_fit(timeline, width, 80),
                              Paragraph("The probability window by window (each short line is one window)."
                                        + (" " + t(d.timeline_note) if d.timeline_note else ""), s.small)]
     if d.regions:
@@ -144,14 +143,14 @@ def exhibits(result: AnalysisResult, d: ReportDecision, s: Styles, width: float)
     if d.exhibit == "comb" and result.comb is not None:
         out.append(KeepTogether([
             Paragraph("The plot that decided: the spectral comb", s.h2),
-            _fit(figures.comb_figure(result.comb, width_in=width_in), width, 120),
+            _fit(figures.comb_figure(result.comb, width_in=width_in), width, 100),
             Paragraph("The track's average spectrum minus its smooth floor. Dashed lines: where a decoder's "
                       "upsampling would leave lines; circles: lines that stand out.", s.small)]))
     elif d.exhibit == "fakeprint" and result.fakeprint is not None and result.fakeprint.measured:
         what = ("the fingerprint the generator profile reads" if d.deciding == "profiles" else "the fakeprint")
         out.append(KeepTogether([
             Paragraph(f"The plot that decided: {what}", s.h2),
-            _fit(figures.fakeprint_figure(result.fakeprint, width_in=width_in), width, 110),
+            _fit(figures.fakeprint_figure(result.fakeprint, width_in=width_in), width, 95),
             Paragraph("The peaks of the track's average 1-8 kHz spectrum above its lower hull: the pattern a "
                       "decoder leaves, read by the model named above.", s.small)]))
     return out
@@ -170,12 +169,9 @@ def meaning(result: AnalysisResult, d: ReportDecision, s: Styles, width: float) 
             out.append(Paragraph(f'<font color="{colour}"><b>{t(SEVERITY_WORDS.get(n.severity, n.severity))}:</b></font> '
                                  + t(n.text), s.bullet, bulletText="•"))
     out.append(Paragraph("What the artist can add", s.h2))
-    out.append(Paragraph("Material that shows how the music was made is the strongest answer to an automated flag:",
-                         s.body))
-    out += [Paragraph(line, s.bullet, bulletText="•") for line in ARTIST_CAN_ADD]
-    out.append(Paragraph("The technical appendix (part 2) gives each check's reading against real music, the "
-                         "robustness test, the limitations and the model's identity; a reviewer can check this PDF "
-                         "with <font face=\"DejaVuSansMono\">forensic-app verify</font>.", s.small))
+    out.append(Paragraph("Material that shows how the music was made is the strongest answer to an automated flag: "
+                         + " ".join(ARTIST_CAN_ADD) + " Part 2 gives each check's reading against real music, the "
+                         "robustness test, the limitations and the model's identity.", s.body))
     return out
 
 
