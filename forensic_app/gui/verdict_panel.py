@@ -369,9 +369,11 @@ class VerdictPanel(QtWidgets.QScrollArea):
     def _notes_html(result: AnalysisResult) -> str:
         if not result.notes:
             return "No special conditions were detected for this file."
+        from ..report.decision import decide  # the notes as the report words them: none contradicts the verdict (#26)
+
         words = {"info": "Note", "caution": "Caution", "warning": "Warning"}
         rows = []
-        for note in result.notes:
+        for note in decide(result).notes:
             c = colours.SEVERITY_COLOURS.get(note.severity, "#303040")
             rows.append(f"<p style='margin:0 0 4px 0'><b style='color:{c}'>{words.get(note.severity, 'Note')}:</b> "
                         f"{_text(note.text)}</p>")

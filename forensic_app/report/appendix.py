@@ -36,6 +36,12 @@ def _reading(d) -> str:
 def sources_table(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
     """Every evidence source's row (result.detectors, in registry order): generic, whatever sources there are."""
     rows = [cells(["Evidence source", "Reading", "Alone", "What it found"], s.cell_bold)]
+    learned = (result.provenance.settings.get("probability_by_detector") or {}).get("learned")
+    if learned is not None:  # the line the probability is usually taken from: the CNN's reading with the comb's
+        rows.append([Paragraph("Patch CNN + comb (learned fusion)", s.cell), Paragraph("n/a", s.cell),
+                     Paragraph(fmt_prob(learned), s.cell),
+                     Paragraph("The patch CNN's reading and the comb's, combined and calibrated on labelled reference "
+                               "tracks: one of the lines the verdict takes the strongest of.", s.cell)])
     for d in result.detectors:
         rows.append([Paragraph(t(d.title), s.cell), Paragraph(_reading(d), s.cell),
                      Paragraph("n/a" if d.probability_fake is None else fmt_prob(d.probability_fake), s.cell),
@@ -126,14 +132,32 @@ def limitations(model_card: Optional[Mapping[str, Any]], result: AnalysisResult,
     return out
 
 
-def identity(result: AnalysisResult, s: Styles, width: float, *, include_path: bool) -> list[Flowable]:
+def third_party(model_card: Optional[Mapping[str, Any]], s: Styles) -> list[Flowable]:
+    """The third-party models the analysis used: name, version, author, source, licence, what they were trained on."""
+    out: list[Flowable] = []
+    for m in (model_card or {}).get("third_party_models") or []:
+        if not isinstance(m, Mapping):
+            continue
+        bits = [f"{m.get('name', '?')} {m.get('version', '')}".strip(), f"by {m['author']}" if m.get("author") else "",
+                f"source {m['source']}" if m.get("source") else "", f"{m['licence']} licence" if m.get("licence") else "",
+                f"trained on {m['trained_on']}" if m.get("trained_on") else ""]
+        out.append(Paragraph("<b>Third-party model.</b> " + t("; ".join(b for b in bits if b)) + ".", s.body))
+    return out
+
+
+def identity(result: AnalysisResult, s: Styles, width: float, *, include_path: bool,
+             model_card: Optional[Mapping[str, Any]] = None) -> list[Flowable]:
     out = recourse.contest(result, s, width, include_path=include_path)
     # recourse.contest's heading and its list of material (the summary has it) give way to the appendix's
     start = next(i for i, f in enumerate(out) if isinstance(f, Spacer))
-    return [Paragraph("A.6 Model identity, reproducing and verifying", s.h1)] + out[start + 1:] + [Paragraph(
+    model = result.provenance.model
+    who = Paragraph(t(f"Model {model.name}, version {model.version} (its weights, bundle and calibration are "
+                      "identified in A.1)."), s.body)
+    return ([Paragraph("A.6 Model identity, reproducing and verifying", s.h1), who] + third_party(model_card, s)
+            + out[start + 1:] + [Paragraph(
         "<b>Checking this report.</b> <font face=\"DejaVuSansMono\">forensic-app verify REPORT.pdf [AUDIO]</font> "
         "checks that the pages and the attached analysis belong together and were not edited (the report digest in "
-        "every footer), and with the audio file re-runs the analysis and compares the figures.", s.body)]
+        "every footer), and with the audio file re-runs the analysis and compares the figures.", s.body)])
 
 
 def appendix(result: AnalysisResult, d: ReportDecision, s: Styles, width: float, *,
@@ -152,6 +176,6 @@ def appendix(result: AnalysisResult, d: ReportDecision, s: Styles, width: float,
     rob[0] = Paragraph("A.4 Robustness", s.h1)
     out += rob
     out += limitations(model_card, result, s, width)
-    out += identity(result, s, width, include_path=include_path)
+    out += identity(result, s, width, include_path=include_path, model_card=model_card)
     out += recourse.reviewer(s, width)
     return out

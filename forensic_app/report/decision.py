@@ -52,6 +52,8 @@ PROBABILITY_MEANS = (
     "range ({range_words}) shows how much the estimate depends on which parts of the track are examined."
 )
 
+REGIONS_LISTED = 3  # the summary's region table lists at most this many windows
+
 REGION_WHY_NO_TRACES = (
     "Single windows reach up to {top}. A few seconds of audio are a much weaker test than the whole track: short "
     "passages of real music reach such values now and then, and the verdict rests on the whole track, whose "
@@ -91,6 +93,7 @@ class ReportDecision:
     notes: tuple[Note, ...]  # as the pages print them
     regions: tuple[WindowScore, ...]  # the windows a region table may list
     region_note: Optional[str]  # what must stand with the table (or in its place)
+    tie_note: Optional[str]  # when more windows print as high as the last one listed: the ranking is a tie
     timeline_note: Optional[str]
     exhibit: str  # the one plot that decided: "heatmap", "comb", "fakeprint" (profiles read it too), or ""
     profile: Optional[dict[str, Any]] = None  # the facts of the profile a verdict rests on
@@ -209,8 +212,8 @@ def decide(result: AnalysisResult) -> ReportDecision:
 
     notes = tuple(x for x in (_note_for(n, headline, deciding, source_words) for n in result.notes) if x is not None)
 
-    top = tuple(w for w in result.top_regions() if w.probability_fake >= 0.5)
-    region_note = timeline_note = None
+    top = tuple(w for w in result.top_regions(REGIONS_LISTED) if w.probability_fake >= 0.5)
+    region_note = timeline_note = tie_note = None
     if held is not None:
         regions: tuple[WindowScore, ...] = ()
         region_note = REGION_HELD if top else None
@@ -218,6 +221,14 @@ def decide(result: AnalysisResult) -> ReportDecision:
         regions = top
         if top and headline in ("no_traces_found", TOO_SHORT):
             region_note = REGION_WHY_NO_TRACES.format(top=format_probability(top[0].probability_fake))
+    if regions:  # more windows print the same as the last one listed: a tie, not a finding
+        last = format_probability(regions[-1].probability_fake)
+        tied = sum(1 for w in result.windows if w.probability_fake >= regions[-1].probability_fake
+                   or format_probability(w.probability_fake) == last)
+        if tied > len(regions):
+            tie_note = (f"{tied} of the {len(result.windows)} windows score {last}"
+                        f"{'' if last.startswith('>') else ' or more'}; the table lists {len(regions)} of them, so "
+                        "the shaded span in the chart is not the only one that high.")
     if result.verdict == "likely_fake" and deciding not in ("patch_cnn", "none"):
         timeline_note = TIMELINE_OTHER_SOURCE.format(source=source_words)
 
@@ -230,5 +241,5 @@ def decide(result: AnalysisResult) -> ReportDecision:
         colour_key=HEADLINE_COLOUR_OF.get(headline, headline), meaning=meaning, deciding=deciding,
         decided_sentence=decided, held=held, held_words=HELD_WORDS.get(held) if held else None,
         set_aside=tuple(set_aside), probability_text=probability_text(p, result.interval, held),
-        probability_paragraph=paragraph, notes=notes, regions=regions, region_note=region_note,
+        probability_paragraph=paragraph, notes=notes, regions=regions, region_note=region_note, tie_note=tie_note,
         timeline_note=timeline_note, exhibit=exhibit, profile=profile, declaration=result.declaration_headline)

@@ -24,7 +24,6 @@ from .wording import SEVERITY_COLOURS, SEVERITY_WORDS, fmt_duration
 
 PART_1 = "Part 1: Summary"
 ON_PAGE_ONE = ("profile_decided", "user_profile_decided")  # said by the profile block under the verdict
-SUMMARY_REGIONS = 3  # the summary lists this many regions; the appendix's timeline marks the same
 PART_2 = "Part 2: Technical appendix"
 
 ARTIST_CAN_ADD = [
@@ -124,7 +123,7 @@ def exhibits(result: AnalysisResult, d: ReportDecision, s: Styles, width: float)
                   "coloured where the patch CNN's reading is rare in real music (coloured: fewer than 1 in 100 "
                   "real-music patches reach it; red: 1 in 10,000). A coloured patch is a place to listen, not proof.",
                   s.small)])]
-    timeline = figures.timeline_figure(result.windows, list(d.regions[:SUMMARY_REGIONS]), probability_fake=result.probability_fake,
+    timeline = figures.timeline_figure(result.windows, list(d.regions), probability_fake=result.probability_fake,
                                        duration_s=duration, width_in=width_in)
     block: list[Flowable] = [_fit(timeline, width, 80),
                              Paragraph("The probability window by window (each short line is one window)."
@@ -132,9 +131,11 @@ def exhibits(result: AnalysisResult, d: ReportDecision, s: Styles, width: float)
     if d.regions:
         rows = [cells(["Rank", "From", "To", "Window"], s.cell_bold)]
         rows += [cells([str(i), fmt_clock(w.start_s), fmt_clock(w.end_s), fmt_prob(w.probability_fake)], s.cell)
-                 for i, w in enumerate(d.regions[:SUMMARY_REGIONS], start=1)]
+                 for i, w in enumerate(d.regions, start=1)]
         block += [Paragraph("Highest-scoring regions (minutes:seconds)", s.cell_bold),
                   grid_table(rows, [0.1 * width, 0.18 * width, 0.18 * width, 0.18 * width])]
+    if d.tie_note:
+        block.append(Paragraph(t(d.tie_note), s.small))
     if d.region_note:
         block.append(Paragraph(t(d.region_note), s.small))
     elif result.windows and not d.regions and d.held is None:
