@@ -128,3 +128,34 @@ def test_short_clip_is_too_short_to_tell():
 def test_summary_is_at_most_two_pages(path):
     starts = anywhere(path, APPENDIX)
     assert starts and starts[0] <= 3, f"{path}: the technical appendix starts on page {starts[:1]}"
+
+
+def test_short_clip_policy_is_one_function_for_every_output():
+    """core.vocabulary.headline_verdict: report (above), result.verdict_words (window, CLI), batch table, verify."""
+    from forensic_app.batch.triage import cell_words
+    from forensic_app.cli import _human
+    from forensic_app.core.vocabulary import TOO_SHORT, TOO_SHORT_WORDS, headline_verdict
+    from forensic_app.report.verify import printed_figures
+
+    assert headline_verdict("no_traces_found", 5.0) == TOO_SHORT
+    assert headline_verdict("no_traces_found", 10.0) == "no_traces_found"
+    assert headline_verdict("likely_fake", 2.0) == "likely_fake"  # traces found in a short clip are still traces
+    short = scenario("short_clip")
+    assert short.verdict == "no_traces_found" and short.verdict_words == TOO_SHORT_WORDS
+    assert _human(short).splitlines()[0].endswith(f": {TOO_SHORT_WORDS}")
+    assert cell_words("verdict", {"verdict": "no_traces_found", "duration_s": 5.0}) == TOO_SHORT_WORDS
+    assert cell_words("verdict", {"verdict": "no_traces_found", "duration_s": 30.0}) == "No traces found"
+    assert printed_figures(short.to_json_dict())["Verdict"] == TOO_SHORT_WORDS
+
+
+def test_a_hold_counts_only_for_the_line_it_held():
+    """The comb decided: the patch CNN's cap is not the value's; the CNN decided: it is."""
+    from forensic_app.cli import _human
+    from forensic_app.report.verify import printed_figures
+
+    comb, capped = scenario("comb"), scenario("capped_cnn")
+    assert comb.held is None and capped.held == "cnn_confounded"
+    assert "held" not in printed_figures(comb.to_json_dict())["Probability"]
+    assert "held" in printed_figures(capped.to_json_dict())["Probability"]
+    text = _human(comb).lower()
+    assert NO_LIKELY_AI not in text and HELD_BELOW_LINE not in text
