@@ -97,7 +97,10 @@ def profile_block(d: ReportDecision, s: Styles, width: float) -> list[Flowable]:
     """The profile a verdict rests on: name, kind, examples, date, validation figures, sha256."""
     p = d.profile or {}
     mine = p.get("kind") == "user"
-    rows = [("Profile", f"{profile_name(p)}" + (f" ({p['version']})" if p.get("version") else "")),
+    name, ver = profile_name(p), str(p.get("version") or "")
+    if ver and ver.split()[0].lower() not in name.lower():  # "ACE-Step v1" with version "v1 (3.5B)": said once
+        name += f" ({ver})"
+    rows = [("Profile", name),
             ("Kind", VERDICT_BASIS_WORDS["profile_kind_user" if mine else "profile_kind_builtin"]),
             ("Taught from", f"{p.get('n_examples', '?')} examples, on {p.get('created') or 'an unrecorded date'}"),
             ("Validation", validation_words(p))]
