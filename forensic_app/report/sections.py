@@ -172,6 +172,8 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
 def evidence(result: AnalysisResult, s: Styles, width: float, *,
              regions: Sequence[figures.Region] = ()) -> list[Flowable]:
     """Section 3. ``regions``: marked regions to outline on the spectrogram (a case's annotations)."""
+    from .decision import decide
+
     width_in = width / 72.0
     duration = max(result.input.duration_s, float(result.overview.time_edges_s[-1]) if len(result.overview.time_edges_s) else 0.0)
     out: list[Flowable] = []
@@ -204,6 +206,10 @@ def evidence(result: AnalysisResult, s: Styles, width: float, *,
     ]))
     if result.windows and not top:
         out.append(Paragraph("No window's evidence reaches 50 %: no region of the track stands out.", s.body))
+    d = decide(result)
+    why = d.region_note if top and d.held is None else None  # windows above 50 % under "No traces": say why
+    if why:
+        out.append(Paragraph(t(why), s.small))
     if top:
         rows = [cells(["Rank", "From", "To", "Window evidence"], s.cell_bold)]
         for rank, w in enumerate(top, start=1):
@@ -329,12 +335,15 @@ def _attribution(result: AnalysisResult, s: Styles, width: float) -> list[Flowab
 
 
 def notes(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
+    from .decision import decide  # the notes as the decision words them: none contradicts the verdict (#26)
+
     out: list[Flowable] = [Paragraph("4. Confidence notes", s.h1)]
-    if not result.notes:
+    shown = decide(result).notes
+    if not shown:
         out.append(Paragraph("No confidence notes were raised for this file.", s.body))
         return out
     rows = [cells(["Severity", "Note"], s.cell_bold)]
-    for n in result.notes:
+    for n in shown:
         word = SEVERITY_WORDS.get(n.severity, n.severity)
         colour = SEVERITY_COLOURS.get(n.severity, "#1a1a1a")
         rows.append([Paragraph(f'<font color="{colour}"><b>{t(word)}</b></font>', s.cell),
