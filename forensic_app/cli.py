@@ -85,7 +85,9 @@ def _human(result) -> str:
              f"  sha256 {result.input.file_sha256}"]
     for d in result.detectors:
         lines.append(f"  {d.title}: {d.summary}")
-    for n in result.notes:
+    from .report.decision import decide  # the notes as the report words them: none contradicts the verdict (#26)
+
+    for n in decide(result).notes:
         if n.code != MODIFIED_MODEL_NOTE:
             lines.append(f"  [{n.severity}] {n.text}")
     if result.robustness is not None:

@@ -88,7 +88,7 @@ def _score_page(rows: list[dict[str, Any]]) -> list[tuple]:
     path, old verdict, results update, profiles' evidence (score, line), profile_match); runs in any process."""
     from ..core.detectors.profiles import NAME as PROFILES
     from ..core.detectors.profiles import profiles_line, read_profiles
-    from ..core.result import deciding_line
+    from ..core.vocabulary import deciding_line
     from ..core.scoring import score_track
 
     cal, rules, profiles = _CONTEXT["cal"], _CONTEXT["rules"], _CONTEXT["profiles"]

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping, Optional
 
 from ..core.detectors.declared import AI_SOURCE_TYPES
 from ..core.vocabulary import (EVIDENCE_MEANING, EVIDENCE_SHORT, HELD_WORDS, VERDICT_SHORT, format_probability,
-                               held_reason, probability_text)
+                               TOO_SHORT, TOO_SHORT_WORDS, headline_verdict, printed_held, probability_text)
 from .decisions import DECISION_WORDS, DECISIONS, Decision
 
 COLUMNS = ("file", "verdict", "probability", "evidence", "where", "decision", "reason")
@@ -112,6 +112,8 @@ def cell_words(column: str, row: Mapping[str, Any], decision: Optional[Decision]
         return relative_name(row["path"], root)
     if column == "verdict":
         v = row.get("verdict")
+        if v and headline_verdict(v, float(row.get("duration_s") or math.inf)) == TOO_SHORT:
+            return TOO_SHORT_WORDS  # the one short-clip policy (core.vocabulary.headline_verdict)
         return VERDICT_SHORT.get(v, v.replace("_", " ").capitalize()) if v else ""
     if column == "probability":
         return "" if p is None else format_probability(p)
@@ -129,7 +131,7 @@ def cell_words(column: str, row: Mapping[str, Any], decision: Optional[Decision]
 def cell_tooltip(column: str, row: Mapping[str, Any], decision: Optional[Decision] = None, root: str = "") -> str:
     """The full text behind a cell: the path, the reason uncut, the range, what the evidence is, the note."""
     if column == "probability" and row.get("probability_fake") is not None:
-        held = held_reason(row.get("notes") or [])
+        held = printed_held(row.get("notes") or [], row.get("deciding_evidence") or "none")
         if held:
             return HELD_WORDS[held]
         lo, hi = row.get("interval") or (None, None)

@@ -71,7 +71,8 @@ def _cnn_text(result: AnalysisResult) -> tuple[str, bool]:
     d = _detector(result, "patch_cnn")
     if d is None or d.score is None:
         return "not measured", False
-    high = d.probability_fake is not None and d.probability_fake >= 0.5 and result.held != "cnn_confounded"
+    capped = "cnn_confounded" in {n.code for n in result.notes}
+    high = d.probability_fake is not None and d.probability_fake >= 0.5 and not capped
     if d.probability_fake is None:
         return "measured", high
     return f"{format_probability(d.probability_fake)} on its own", high

@@ -12,22 +12,9 @@ from typing import Any, Optional
 import numpy as np
 
 from .vocabulary import VERDICT_WORDS, VERDICTS, HEAT_UNCOLOURED_SHARE, heat_strength  # noqa: F401 - re-exported for the GUI, report and CLI
+from .vocabulary import DECIDING_LINES, deciding_line  # noqa: F401 - fusion's lines -> the sources named in outputs
+
 SEVERITIES = ("info", "caution", "warning")
-# fusion.Decision.by_detector's lines of evidence -> the detector each is named after in outputs
-DECIDING_LINES = {"learned": "patch_cnn", "comb": "comb", "fakeprint": "fakeprint"}
-
-
-def deciding_line(by_detector: dict[str, Optional[float]], probability: float, note_codes: Any) -> str:
-    """:attr:`AnalysisResult.deciding_evidence` from fusion's ``by_detector`` lines, the verdict's probability and
-    the note codes (a batch store re-scored without the result object uses it too)."""
-    codes = set(note_codes)
-    if "no_content" in codes:
-        return "none"
-    for line, p in by_detector.items():
-        name = DECIDING_LINES.get(line, line)
-        if p is not None and abs(float(p) - probability) <= 1e-9:
-            return "none" if name == "patch_cnn" and "held_tone" in codes else name
-    return "none"
 
 
 # The version of schema/analysis.schema.json that to_json_dict() follows: a new key is a minor version,
@@ -195,15 +182,27 @@ class AnalysisResult:
         return coverage_line(self.provenance.model.families, self.fakeprint is not None)
 
     @property
+    def headline(self) -> str:
+        """The verdict every output heads with (vocabulary.headline_verdict): ``verdict``, or "too_short" for
+        a "No traces" verdict on a clip too short to tell."""
+        from .vocabulary import headline_verdict
+
+        return headline_verdict(self.verdict, self.input.duration_s)
+
+    @property
     def verdict_words(self) -> str:
-        return VERDICT_WORDS[self.verdict]
+        """The headline in words: VERDICT_WORDS, or "Too short to tell" (vocabulary.headline_words)."""
+        from .vocabulary import headline_words
+
+        return headline_words(self.verdict, self.input.duration_s)
 
     @property
     def held(self) -> Optional[str]:
-        """Why the probability is held at a fixed point rather than estimated (a note code), or None."""
-        from .vocabulary import held_reason
+        """Why the probability shown is held at a fixed point rather than estimated (a note code), or None: a
+        hold of the patch CNN counts only when its line gave the value (vocabulary.printed_held)."""
+        from .vocabulary import printed_held
 
-        return held_reason(n.code for n in self.notes)
+        return printed_held((n.code for n in self.notes), self.deciding_evidence)
 
     def detector(self, name: str) -> Optional[DetectorEvidence]:
         """The row of the evidence source ``name`` (core.detectors.registry), or None."""
@@ -238,7 +237,7 @@ class AnalysisResult:
         "none" when the probability is held rather than read from any (no content to examine, or a
         held tone, on which the CNN's reading is no evidence)."""
         return deciding_line(self.provenance.settings.get("probability_by_detector") or {}, self.probability_fake,
-                             [n.code for n in self.notes])
+                             (n.code for n in self.notes))
 
     def to_json_dict(self) -> dict[str, Any]:
         """The CLI's JSON contract (see README)."""

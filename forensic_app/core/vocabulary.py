@@ -96,6 +96,64 @@ def held_reason(note_codes) -> str | None:
     return next((c for c in HELD_WORDS if c in codes), None)
 
 
+# fusion.Decision.by_detector's lines of evidence -> the evidence source each is named after in outputs
+DECIDING_LINES = {"learned": "patch_cnn", "comb": "comb", "fakeprint": "fakeprint"}
+
+
+def deciding_line(by_detector, probability: float, note_codes, tol: float = 1e-9) -> str:
+    """The line of evidence whose probability is the verdict's (fusion.decide takes the strongest), by its source's
+    name ("patch_cnn", "comb", "fakeprint", "profiles", ...), or "none" when the probability is held rather than read
+    from any (no content; a held tone, on which the patch CNN's reading is no evidence). ``by_detector``: settings
+    "probability_by_detector"; ``tol``: how far a line may sit from ``probability`` (the JSON rounds it to 6 digits)."""
+    codes = set(note_codes)
+    if "no_content" in codes:
+        return "none"
+    for line, p in (by_detector or {}).items():
+        name = DECIDING_LINES.get(line, line)
+        if p is not None and abs(float(p) - float(probability)) <= tol:
+            return "none" if name == "patch_cnn" and "held_tone" in codes else name
+    return "none"
+
+
+def printed_held(note_codes, deciding: str) -> str | None:
+    """Why the probability a result shows is held (a HELD_WORDS key), or None when it is an estimate. A hold
+    applies only to the line it held: "no_content" always; "held_tone" and "cnn_confounded" only when the value
+    shown is the patch CNN's (``deciding`` "patch_cnn" or "none"): when the comb, the fakeprint or a profile
+    decided, the capped CNN plays no part in the value and the value is not held (#26)."""
+    reason = held_reason(note_codes)
+    if reason == "no_content" or (reason is not None and deciding in ("patch_cnn", "none")):
+        return reason
+    return None
+
+
+# Short clips (#26): a clip shorter than this cannot carry a "No traces" headline, however low its score: two
+# or three windows and no comb check (it needs 10 s) are too little to say that nothing is there. The one
+# policy for window, CLI, batch and report (AnalysisResult.headline / headline_verdict); fusion.SHORT_S is
+# the same 10 s. A "likely AI" or "inconclusive" verdict stands: traces found in a short clip are still traces.
+MIN_NO_TRACES_S = 10.0
+TOO_SHORT = "too_short"
+TOO_SHORT_WORDS = "Too short to tell"
+TOO_SHORT_MEANING = (
+    f"The detectors found no traces in this clip, but it is shorter than {MIN_NO_TRACES_S:g} seconds: too little "
+    "audio to say that nothing is there (the line-pattern check alone needs 10 seconds). Analyse the full track.")
+HEADLINE_WORDS = {**VERDICT_WORDS, TOO_SHORT: TOO_SHORT_WORDS}
+HEADLINE_COLOUR_OF = {TOO_SHORT: "inconclusive"}  # a too-short headline takes the undecided colour
+
+
+def headline_verdict(verdict: str, duration_s: float) -> str:
+    """The verdict as every output heads with it: ``verdict``, or TOO_SHORT for a "No traces" verdict on a clip
+    shorter than MIN_NO_TRACES_S seconds."""
+    if verdict == "no_traces_found" and float(duration_s) < MIN_NO_TRACES_S:
+        return TOO_SHORT
+    return verdict
+
+
+def headline_words(verdict: str, duration_s: float) -> str:
+    """The headline in words (VERDICT_WORDS, or "Too short to tell")."""
+    h = headline_verdict(verdict, duration_s)
+    return HEADLINE_WORDS.get(h, h)
+
+
 # Which line of evidence gave a result's probability (AnalysisResult.deciding_evidence), for tables (the Queue)
 EVIDENCE_SHORT = {"patch_cnn": "Patch CNN", "comb": "Comb", "fakeprint": "Fakeprint", "none": "None (held)"}
 EVIDENCE_MEANING = {
@@ -103,6 +161,7 @@ EVIDENCE_MEANING = {
     "comb": "The spectral comb (regular lines that upsampling decoders leave) gave the probability on its own.",
     "fakeprint": "The fakeprint (a third-party model for Suno and Udio output) gave the probability on its own.",
     "none": "No line of evidence: the probability is held (no content to examine, or a held tone).",
+    "profiles": "A generator profile (the fingerprint of one generator's decoder) gave the probability on its own.",
 }
 
 PROBABILITY_LABEL = "Probability that the track carries traces of the covered generator kinds"

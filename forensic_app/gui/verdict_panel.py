@@ -19,6 +19,7 @@ from ..core.robustness import points_change, reference_probability, reference_ro
 from ..core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, VERDICT_MEANING, format_probability
 from ..core.vocabulary import probability_text, profile_label
 from ..core.vocabulary import peak_frequencies_words
+from ..core.vocabulary import HEADLINE_COLOUR_OF, TOO_SHORT, TOO_SHORT_MEANING
 from . import colours
 from .profile_lane import profile_evidence
 from .scales import format_hz, format_time
@@ -336,12 +337,14 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.input_label.setText(input_sentence(info))
 
     def set_result(self, result: AnalysisResult) -> None:
-        colour = colours.VERDICT_COLOURS.get(result.verdict, "#303040")
+        headline = result.headline  # "too_short": a "No traces" on a clip too short to tell (vocabulary.headline_verdict)
+        colour = colours.VERDICT_COLOURS.get(HEADLINE_COLOUR_OF.get(headline, headline), "#303040")
         self.verdict_label.setText(html.escape(result.verdict_words))
         self.verdict_label.setStyleSheet(f"color: {colour};")
         self.probability_label.setText(probability_sentence(result))
         self.meter.set_values(result.probability_fake, result.interval)
-        self.band_label.setText(html.escape(VERDICT_MEANING.get(result.verdict, "")))
+        self.band_label.setText(html.escape(TOO_SHORT_MEANING if headline == TOO_SHORT
+                                            else VERDICT_MEANING.get(result.verdict, "")))
         headline = result.declaration_headline
         self.declared_headline.setText(_text(headline or ""))
         self.declared_headline.setVisible(bool(headline))
@@ -364,9 +367,11 @@ class VerdictPanel(QtWidgets.QScrollArea):
     def _notes_html(result: AnalysisResult) -> str:
         if not result.notes:
             return "No special conditions were detected for this file."
+        from ..report.decision import decide  # the notes as the report words them: none contradicts the verdict (#26)
+
         words = {"info": "Note", "caution": "Caution", "warning": "Warning"}
         rows = []
-        for note in result.notes:
+        for note in decide(result).notes:
             c = colours.SEVERITY_COLOURS.get(note.severity, "#303040")
             rows.append(f"<p style='margin:0 0 4px 0'><b style='color:{c}'>{words.get(note.severity, 'Note')}:</b> "
                         f"{_text(note.text)}</p>")

@@ -23,7 +23,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from forensic_app.core.outputs import Inputs, OutputError, OutputExistsError, check_output, file_set, printable
 from forensic_app.core.result import AnalysisResult
 
-from . import recourse, sections
+from . import appendix, sections, summary
+from .decision import decide
 from .attachment import (ATTACHMENT_NAME, DIGEST_LABEL, PLACEHOLDER_DIGEST, canonical, digest_of, extract_page_texts,
                          make_payload, page_text_hash, private_analysis)
 from .fonts import MONO, SANS, SANS_BOLD, plain_text, register_fonts
@@ -135,21 +136,17 @@ def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[s
         initialFontName=SANS,
     )
     width = doc.width
+    d = decide(result)  # one decision: what every page may say (#26)
     story = [
         Paragraph("Recourse report: is this music AI-generated?", styles.title),
-        Paragraph("Produced offline by forensic_app from one analysis of one file. Every page shows "
-                  "the start of the file's SHA-256, so pages cannot be mixed between reports.", styles.small),
+        Paragraph("Produced offline by forensic_app from one analysis of one file. Part 1 is a summary in plain "
+                  "words; part 2, the technical appendix, gives the details. Every page shows the start of the "
+                  "file's SHA-256 and the report digest, so pages cannot be mixed or edited unnoticed.", styles.small),
         Spacer(1, 4),
     ]
     story += sections.modified_model_banner([result], styles, width)
-    story += sections.identification(result, styles, width, include_path=include_path)
-    story += sections.finding(result, styles, width)
-    story += sections.evidence(result, styles, width)
-    story += sections.notes(result, styles, width)
-    story += sections.robustness(result, styles, width)
-    story += recourse.limitations(model_card, result, styles, width)
-    story += recourse.contest(result, styles, width, include_path=include_path)
-    story += recourse.reviewer(styles, width)
+    story += summary.summary(result, d, styles, width)
+    story += appendix.appendix(result, d, styles, width, model_card=model_card, include_path=include_path)
     doc.build(story, canvasmaker=canvas_class(
         result.input.file_sha256[:HASH_PREFIX_CHARS],
         result.provenance.app_version,
@@ -175,6 +172,8 @@ def render_report(result: AnalysisResult, *, page_size: str = "A4", model_card: 
     if model_card is None:
         model_card = result.model_card or None
     analysis = private_analysis(result.to_json_dict(), include_path=include_path)
+    if model_card:  # the model card's tables and rules travel in the attachment, not on the pages
+        analysis["model_card"] = dict(model_card)
     first = io.BytesIO()
     _build(result, first, pagesize, model_card, include_path, PLACEHOLDER_DIGEST)
     payload = make_payload(analysis, extract_page_texts(io.BytesIO(first.getvalue())))

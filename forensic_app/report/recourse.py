@@ -127,7 +127,7 @@ def contest(result: AnalysisResult, s: Styles, width: float, *, include_path: bo
     out.append(Spacer(1, 4))
     out.append(Paragraph(
         "<b>Reproducing this analysis.</b> Anyone can repeat it offline with forensic_app "
-        f"{t(prov.app_version)} and the model weights whose SHA-256 is given in section 1, on the "
+        f"{t(prov.app_version)} and the model weights whose SHA-256 is given in the identification table, on the "
         "file whose SHA-256 is given there, by running:", s.body))
     command = Table([[Paragraph(t(cmd_text, MONO, keep_spaces=True), s.mono)]], colWidths=[width])
     command.setStyle(table_style([
@@ -179,8 +179,8 @@ def reviewer(s: Styles, width: float) -> list[Flowable]:
         ("LINEBELOW", (3, 0), (3, 0), 0.6, MUTED),
     ]))
     return [KeepTogether([
-        Paragraph("8. Reviewer", s.h1),
-        Paragraph("For the person who reviews the dispute. Check that the SHA-256 in section 1 "
+        Paragraph("Reviewer", s.h1),
+        Paragraph("For the person who reviews the dispute. Check that the file's SHA-256 on page 1 "
                   "matches the file in dispute before relying on anything in this report.", s.small),
         Spacer(1, 4), ident, Spacer(1, 8),
         Paragraph("Notes", s.cell_bold), notes, Spacer(1, 10), sign,

@@ -172,6 +172,8 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
 def evidence(result: AnalysisResult, s: Styles, width: float, *,
              regions: Sequence[figures.Region] = ()) -> list[Flowable]:
     """Section 3. ``regions``: marked regions to outline on the spectrogram (a case's annotations)."""
+    from .decision import decide
+
     width_in = width / 72.0
     duration = max(result.input.duration_s, float(result.overview.time_edges_s[-1]) if len(result.overview.time_edges_s) else 0.0)
     out: list[Flowable] = []
@@ -204,6 +206,10 @@ def evidence(result: AnalysisResult, s: Styles, width: float, *,
     ]))
     if result.windows and not top:
         out.append(Paragraph("No window's evidence reaches 50 %: no region of the track stands out.", s.body))
+    d = decide(result)
+    why = d.region_note if top and d.held is None else None  # windows above 50 % under "No traces": say why
+    if why:
+        out.append(Paragraph(t(why), s.small))
     if top:
         rows = [cells(["Rank", "From", "To", "Window evidence"], s.cell_bold)]
         for rank, w in enumerate(top, start=1):
@@ -247,7 +253,7 @@ def evidence(result: AnalysisResult, s: Styles, width: float, *,
 
 
 def _comb(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
-    head = Paragraph("3.4 Spectral comb (upsampling artefacts)", s.h2)
+    head = Paragraph("Spectral comb (upsampling artefacts)", s.h2)
     c = result.comb
     if c is None:
         return [head, Paragraph("The comb check produced no result for this file (it was not run, "
@@ -290,7 +296,7 @@ def _comb(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
 
 
 def _fakeprint(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
-    head = Paragraph("3.5 Fakeprint (Suno/Udio; third-party model)", s.h2)
+    head = Paragraph("Fakeprint (Suno/Udio; third-party model)", s.h2)
     ev = result.fakeprint
     if ev is None:
         return [head, Paragraph("This model does not include the fakeprint detector.", s.body)]
@@ -313,7 +319,7 @@ def _fakeprint(result: AnalysisResult, s: Styles, width: float) -> list[Flowable
 
 
 def _attribution(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
-    out: list[Flowable] = [Paragraph("3.6 Decoder-family attribution", s.h2)]
+    out: list[Flowable] = [Paragraph("Decoder-family attribution", s.h2)]
     if not result.attribution:
         out.append(Paragraph("No decoder-family attribution was made for this file.", s.body))
         return out
@@ -329,12 +335,15 @@ def _attribution(result: AnalysisResult, s: Styles, width: float) -> list[Flowab
 
 
 def notes(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
+    from .decision import decide  # the notes as the decision words them: none contradicts the verdict (#26)
+
     out: list[Flowable] = [Paragraph("4. Confidence notes", s.h1)]
-    if not result.notes:
+    shown = decide(result).notes
+    if not shown:
         out.append(Paragraph("No confidence notes were raised for this file.", s.body))
         return out
     rows = [cells(["Severity", "Note"], s.cell_bold)]
-    for n in result.notes:
+    for n in shown:
         word = SEVERITY_WORDS.get(n.severity, n.severity)
         colour = SEVERITY_COLOURS.get(n.severity, "#1a1a1a")
         rows.append([Paragraph(f'<font color="{colour}"><b>{t(word)}</b></font>', s.cell),

@@ -28,7 +28,8 @@ from typing import Any, Callable, Optional, Union
 
 from forensic_app.core.errors import UnusableInputError
 from forensic_app.core.outputs import printable
-from forensic_app.core.vocabulary import (PROBABILITY_LABEL, VERDICT_WORDS, format_probability, held_reason,
+from forensic_app.core.vocabulary import (PROBABILITY_LABEL, VERDICT_WORDS, deciding_line, format_probability,
+                                          headline_words, printed_held,
                                           probability_text)
 
 from .attachment import ATTACHMENT_NAME, DIGEST_LABEL, SCHEMA, SCHEMA_VERSION, canonical, digest_of, page_text_hash
@@ -97,9 +98,12 @@ def read_attachment(pdf: PathLike) -> tuple[bytes, Any]:
 
 def printed_figures(analysis: dict[str, Any]) -> dict[str, str]:
     """The figures a report prints for ``analysis`` (its JSON), as page 1 and table 3.3 print them."""
-    held = held_reason(n.get("code") for n in analysis.get("notes") or [])
+    codes = [n.get("code") for n in analysis.get("notes") or []]
     p, interval = float(analysis["probability_fake"]), tuple(analysis["interval"])
-    out = {"Verdict": VERDICT_WORDS.get(analysis["verdict"], analysis["verdict"]),
+    by = ((analysis.get("provenance") or {}).get("settings") or {}).get("probability_by_detector") or {}
+    held = printed_held(codes, deciding_line(by, p, codes, tol=5e-7))  # the JSON rounds the probability to 6 digits
+    out = {"Verdict": headline_words(analysis["verdict"], float(analysis.get("duration_s", float("inf"))))
+           if analysis["verdict"] in VERDICT_WORDS else analysis["verdict"],
            "Probability": probability_text(p, interval, held)}
     for d in analysis.get("detectors") or []:
         if d.get("probability_fake") is not None:

@@ -209,7 +209,7 @@ def test_a_killed_reports_leftover_is_removed_on_the_next_write(tmp_path):
     import os
 
     from forensic_app.report import write_report
-    from tests.report._factory import make_result
+    from tests.factories import make_result
 
     stale = tmp_path / ".forensic-report-deadbeef0000.pdf.part"
     stale.write_bytes(b"%PDF half")

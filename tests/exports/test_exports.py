@@ -19,7 +19,7 @@ from forensic_app.exports.case_labels import import_audacity_labels
 from forensic_app.exports.jams_export import jams_document, write_jams
 from forensic_app.exports.regions import Region, heatmap_boxes, result_regions, window_regions
 from forensic_app.exports.sonic_visualiser import svl_document, write_svl
-from tests.report._factory import make_result
+from tests.factories import make_result
 
 
 def _result():

@@ -1,82 +1,13 @@
-"""Hand-built results and a controllable backend for GUI tests (no model needed)."""
+"""A controllable backend for GUI tests (no model needed); the results it gives come from the one
+factory, :mod:`tests.factories` (re-exported here for the GUI tests' imports)."""
 
 from __future__ import annotations
 
 import threading
 from typing import Optional
 
-import numpy as np
-
 from forensic_app.core.progress import Progress
-from forensic_app.core.result import (
-    AnalysisResult,
-    CombEvidence,
-    DetectorEvidence,
-    Heatmap,
-    InputInfo,
-    ModelInfo,
-    Note,
-    Provenance,
-    WindowScore,
-)
-from forensic_app.core.spectrogram import display_spectrogram
-
-# The stamp: a hot region at high frequency, late in the track (asymmetric on purpose).
-HOT_TIME = (0.75, 1.0)  # fraction of the duration
-HOT_FREQ_HZ = (15000.0, 22050.0)
-
-
-def make_heatmap(duration_s: float, *, n_time: int = 40, n_freq: int = 16, nyquist_hz: float = 22050.0) -> Heatmap:
-    time_edges = np.linspace(0.0, duration_s, n_time + 1)
-    freq_edges = np.linspace(0.0, nyquist_hz, n_freq + 1)
-    share = np.full((n_freq, n_time), 0.2, np.float32)  # an ordinary reading for real music
-    t_centres = (time_edges[:-1] + time_edges[1:]) / 2
-    f_centres = (freq_edges[:-1] + freq_edges[1:]) / 2
-    hot_t = (t_centres >= HOT_TIME[0] * duration_s) & (t_centres <= HOT_TIME[1] * duration_s)
-    hot_f = (f_centres >= HOT_FREQ_HZ[0]) & (f_centres <= HOT_FREQ_HZ[1])
-    share[np.ix_(hot_f, hot_t)] = 2e-5  # reached by 1 real-music patch in 50,000: full red
-    return Heatmap(real_share=share, time_edges_s=time_edges, freq_edges_hz=freq_edges)
-
-
-def make_info(path: str = "/tmp/x.wav", duration_s: float = 4.0, rate: int = 44100) -> InputInfo:
-    return InputInfo(path=path, file_name=path.rsplit("/", 1)[-1], file_size_bytes=1000, format="WAV",
-                     subtype="PCM_16", is_lossy=False, sample_rate=rate, channels=1, duration_s=duration_s,
-                     n_frames=int(duration_s * rate), file_sha256="ab" * 32, pcm_sha256="cd" * 32)
-
-
-def make_result(info: InputInfo, *, probability: float = 0.83, verdict: str = "likely_fake",
-                with_comb: bool = True) -> AnalysisResult:
-    d = info.duration_s
-    heatmap = make_heatmap(d, nyquist_hz=info.sample_rate / 2)
-    n_win = 8
-    edges = np.linspace(0.0, d, n_win + 1)
-    windows = [WindowScore(float(a), float(b), 0.9 if a >= HOT_TIME[0] * d - 1e-9 else 0.15)
-               for a, b in zip(edges[:-1], edges[1:])]
-    comb = None
-    if with_comb:
-        freqs = np.linspace(0, 20000, 2000)
-        f0 = 1378.125
-        lines = np.arange(1, 14) * f0
-        residual = 0.5 * np.random.default_rng(0).standard_normal(freqs.size)
-        for f in lines:
-            residual += 6.0 * np.exp(-0.5 * ((freqs - f) / 15.0) ** 2)
-        comb = CombEvidence(architecture="transposed convolution, stride 32 at 44.1 kHz", f0_hz=f0, strength_db=5.8,
-                            z_score=7.4, real_fp_rate=0.012, freqs_hz=freqs, residual_db=residual,
-                            expected_lines_hz=lines, lines_found_hz=lines[:10])
-    return AnalysisResult(
-        input=info, probability_fake=probability, interval=(max(0.0, probability - 0.12), min(1.0, probability + 0.08)),
-        verdict=verdict, windows=windows, heatmap=heatmap,
-        overview=display_spectrogram(np.zeros(int(info.sample_rate * 0.5), np.float32), info.sample_rate),
-        detectors=[DetectorEvidence("patch_cnn", "Patch CNN (time-frequency heatmap)", 1.6, probability,
-                                    "Average patch score over 8 windows; the highest window scores 90%."),
-                   DetectorEvidence("comb", "Spectral comb (upsampling artefacts)", 7.4, None,
-                                    "Strongest regular line pattern every 1378.1 Hz.")],
-        comb=comb, attribution={"tconv": 0.71, "upsample": 0.2, "lyra": 0.09},
-        notes=[Note("short_clip", "caution", "This clip is short, so the estimate rests on little evidence."),
-               Note("lossy", "info", "The file is lossless, so codec artefacts do not explain the score.")],
-        provenance=Provenance(app_version="0.1.0", model=ModelInfo("forensic-test", "0.0.1", "ef" * 32, "cal-test"),
-                              settings={}, analysed_at="2026-11-22T04:30:00Z", command="forensic-app analyze x.wav"),
-    )
+from tests.factories import HOT_FREQ_HZ, HOT_TIME, make_info, make_result, stamp_heatmap  # noqa: F401 - the one factory
 
 
 class FakeBackend:

@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 
 from forensic_app.core.result import DetectorEvidence, Note
-from tests.gui.helpers import make_info, make_result
+from tests.factories import make_info, make_result
 
 THRESHOLD = -1.71678
 SHA = "4e3d44374147dfcb2bdad5e344a201e623499961a69e04026ae869b9d87b6587"

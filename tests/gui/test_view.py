@@ -10,7 +10,7 @@ from forensic_app.core.spectrogram import display_spectrogram
 from forensic_app.gui.axes import FrequencyAxisItem, TimeAxisItem
 from forensic_app.gui.scales import FrequencyScale
 from forensic_app.gui.spectrogram_view import AnalysisView
-from tests.gui.helpers import HOT_FREQ_HZ, HOT_TIME, make_heatmap, make_info, make_result
+from tests.factories import HOT_FREQ_HZ, HOT_TIME, make_info, make_result, stamp_heatmap as make_heatmap
 
 DURATION_S = 8.0
 RATE = 44100
@@ -171,11 +171,11 @@ def test_comb_rarity_in_words_uses_odds_only_for_rare_combs(share, odds):
 
 def test_panel_never_prints_0_or_100_percent_and_names_the_coverage(qtbot):
     from forensic_app.gui.verdict_panel import VerdictPanel
-    from tests.gui.helpers import make_info, make_result
+    from tests.factories import make_info, make_result
 
     panel = VerdictPanel()
     qtbot.addWidget(panel)
-    panel.set_result(make_result(make_info(), probability=0.003, verdict="no_traces_found"))
+    panel.set_result(make_result(make_info(duration_s=30.0), probability=0.003, verdict="no_traces_found"))
     doc = QtGui.QTextDocument()
     doc.setHtml(panel.probability_label.text())
     text = " ".join(doc.toPlainText().replace("\u202f", " ").replace("\xa0", " ").split())
@@ -216,7 +216,7 @@ def test_a_long_calibration_version_wraps_instead_of_widening_the_panel(qtbot):
     import dataclasses
 
     from forensic_app.gui.verdict_panel import VerdictPanel
-    from tests.gui.helpers import make_info, make_result
+    from tests.factories import make_info, make_result
 
     r = make_result(make_info())
     model = dataclasses.replace(r.provenance.model, calibration_version="cal-20261127-1134+evidence-20261130-1644"
@@ -238,7 +238,7 @@ def test_the_fakeprint_line_names_each_peak_frequency_once(qtbot):
     from forensic_app.core.fakeprint import RATE_HZ, score_fakeprint
     from forensic_app.core.weights import load_model
     from forensic_app.gui.verdict_panel import VerdictPanel
-    from tests.gui.helpers import make_info, make_result
+    from tests.factories import make_info, make_result
 
     t = np.arange(10 * RATE_HZ) / RATE_HZ
     x = 0.1 * np.random.default_rng(0).standard_normal(t.size) + 0.05 * np.sin(2 * np.pi * 7400 * t)

@@ -10,7 +10,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from forensic_app.report import figures
 
-from ._factory import HOT_END_S, HOT_HIGH_HZ, HOT_LOW_HZ, HOT_START_S, make_result
+from tests.factories import HOT_END_S, HOT_HIGH_HZ, HOT_LOW_HZ, HOT_START_S, make_result
 
 
 def _pixel(fig, ax, time_s: float, freq_hz: float) -> np.ndarray:

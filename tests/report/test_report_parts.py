@@ -13,7 +13,7 @@ import pytest
 
 from forensic_app.report import write_report
 
-from ._factory import make_result
+from tests.factories import make_result
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WRITER = """
 import sys, time
 import forensic_app.report.pdf as pdf
-from tests.report._factory import make_result
+from tests.factories import make_result
 
 def slow_build(result, out, pagesize, model_card, include_path):
     out.write(b"%PDF-1.4 half a report")

@@ -16,7 +16,7 @@ from forensic_app.core.result import VERDICT_WORDS
 from forensic_app.report import ReportExistsError, write_report
 from forensic_app.report.pdf import ReportError
 
-from ._factory import MODEL_CARD, ROBUSTNESS, make_comb, make_result
+from tests.factories import MODEL_CARD, ROBUSTNESS, make_comb, make_result
 from ._pdfread import BASE14, font_report, page_texts, squash, text_runs, words
 
 
@@ -48,9 +48,10 @@ def test_text_matches_the_json_contract(standard):
 def test_sections_appear_in_the_required_order(standard):
     _, _, texts = standard
     text = words(texts)
-    headings = ["1. Identification", "2. The finding in plain words", "3. Evidence",
-                "4. Confidence notes", "5. Robustness", "6. Limitations of the model",
-                "7. How to contest", "8. Reviewer"]
+    headings = ["Part 1: Summary", "What the verdict rests on", "The evidence", "What this means",
+                "What the artist can add", "Part 2: Technical appendix", "A.1 Identification",
+                "A.2 Each evidence source", "A.3 Notes on this file", "A.4 Robustness", "A.5 Limitations",
+                "A.6 Model identity", "Reviewer"]
     positions = [text.index(h) for h in headings]
     assert positions == sorted(positions)
     assert "not a percentage of AI content" in text
@@ -69,7 +70,7 @@ def test_every_page_has_footer_with_hash_prefix(standard):
 def test_evidence_lists_top_regions_comb_attribution_notes(standard):
     result, _, texts = standard
     text = words(texts)
-    # Top region 1 is the 0:14-0:16 window at 0.900 (see _factory.make_windows).
+    # Top region 1 is the 0:14-0:16 window at 0.900 (see tests.factories.make_windows).
     assert "1 0:14.0 0:16.0 90 %" in text
     assert "344.53 Hz" in text
     assert "1.3 % (0.0130) of real-music reference tracks" in text
@@ -77,14 +78,22 @@ def test_evidence_lists_top_regions_comb_attribution_notes(standard):
     for severity in ("Caution", "Warning: weakens the result", "For information"):
         assert severity in text
     assert "MP3 128 kbps re-encode 84 % -3 points" in text
-    assert "Stems" in text and "Timestamps" in text
+    assert "Stems" in text and "project files" in text and "session history" in text
 
 
-def test_model_card_is_printed(standard):
+def test_model_card_limitations_on_the_pages_its_tables_in_the_attachment(standard):
+    """#26: known failure modes on the pages; per-source false-positive tables and the rest of the model card
+    only in the attached analysis.json."""
+    import json
+
+    from forensic_app.report.verify import read_attachment
+
     text = words(standard[2])
     assert "Solo vocals with pitch correction" in text
-    assert "jamendo 2.1 %" in text
-    assert "Training data" in text
+    assert "jamendo" not in text and "Training data" not in text
+    data, _ = read_attachment(standard[1])
+    card = json.loads(data)["analysis"]["model_card"]
+    assert card["false_positive_rates_by_source"]["jamendo"] == 0.021 and "training_data" in card
 
 
 def test_missing_parts_are_said_not_hidden(tmp_path):
@@ -93,9 +102,9 @@ def test_missing_parts_are_said_not_hidden(tmp_path):
     text = words(page_texts(path))
     assert "False-positive rate on real music not measured" in text
     assert "No decoder-family attribution was made" in text
-    assert "No confidence notes were raised" in text
+    assert "No notes were raised for this file" in text
     assert "This check was not run" in text  # robustness None
-    assert "The model card is unavailable" in text
+    assert "The model card states no known failure modes" in text
 
     path = write_report(make_result(comb=None, robustness=[]), tmp_path / "b.pdf")
     text = words(page_texts(path))
@@ -226,10 +235,8 @@ def test_partial_model_card_says_what_it_does_not_state(tmp_path):
             "evaluation": {"auc": 0.91, "eer": 0.12}}
     path = write_report(make_result(), tmp_path / "r.pdf", model_card=card)
     text = words(page_texts(path))
-    assert "Known failure modes • Loud masters." in text
-    assert "Untrained test model." in text
-    assert "auc 0.91" in text
-    assert "Not stated in the model card: generator families covered in training; false-positive rates" in text
+    assert "Known failure modes: • Loud masters." in text
+    assert "Untrained test model." not in text and "auc 0.91" not in text  # the card's other parts: in the attachment
 
 
 def test_disk_full_is_a_user_error_and_leaves_nothing(tmp_path, monkeypatch):
@@ -315,7 +322,7 @@ def test_tied_top_windows_are_said_to_be_a_tie(tmp_path, standard):
     windows = [WindowScore(start_s=float(k * 3), end_s=float(k * 3 + 3), probability_fake=0.9995) for k in range(10)]
     text = words(page_texts(write_report(make_result(windows=windows, probability_fake=0.9995, interval=(0.996, 0.9999)),
                                          tmp_path / "tie.pdf", model_card=MODEL_CARD)))
-    assert "10 of the 10 windows score" in text and "the table lists 5 of them" in text
+    assert "10 of the 10 windows score" in text and "the table lists 3 of them" in text
     # a clear ranking (the standard result: one hot region) says nothing of a tie
     assert "the table lists" not in words(standard[2])
 

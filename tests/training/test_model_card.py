@@ -6,7 +6,7 @@ import json
 
 from forensic_app.report import write_report
 from forensic_app.training.evaluation_card import failure_modes, update_manifest
-from tests.report._factory import make_result
+from tests.factories import make_result
 from tests.report._pdfread import page_texts, words
 
 
