@@ -76,11 +76,17 @@ def main() -> int:
     best, med = min(times), float(np.median(times))
     gflop = count_flops_per_frame(model.network) * seconds * rate / 512 / 1e9
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads")
-    print(f"model: {model.manifest.name} {model.manifest.version} ({args.weights or default_weights_dir()}), "
-          f"patch CNN {gflop:.1f} GFLOP (multiply-adds) per {args.minutes:g} min")
-    print(f"analysis of {args.minutes:g} min stereo 44.1 kHz WAV: median {med:.2f} s, best {best:.2f} s "
-          f"over {args.repeat} runs = {seconds / med:.0f}x real time")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads"
+    )
+    print(
+        f"model: {model.manifest.name} {model.manifest.version} ({args.weights or default_weights_dir()}), "
+        f"patch CNN {gflop:.1f} GFLOP (multiply-adds) per {args.minutes:g} min"
+    )
+    print(
+        f"analysis of {args.minutes:g} min stereo 44.1 kHz WAV: median {med:.2f} s, best {best:.2f} s "
+        f"over {args.repeat} runs = {seconds / med:.0f}x real time"
+    )
     for stage, s in stages.items():
         print(f"  {stage:<28} {s / args.repeat:.2f} s")
     if robust:

@@ -40,15 +40,28 @@ def make_tracks(folder: Path, n: int, minutes: float) -> float:
     bases = [music_like(seconds, RATE, seed=s).astype(np.float32) for s in range(min(4, n))]
     for i in range(n):
         mono = np.roll(bases[i % len(bases)], 4410 * (i // len(bases))) * (0.9 - 0.03 * i)
-        sf.write(str(folder / f"track{i:02d}-44100-2-16.wav"), np.stack([mono, 0.8 * mono], axis=1), RATE,
-                 subtype="PCM_16")
+        sf.write(
+            str(folder / f"track{i:02d}-44100-2-16.wav"), np.stack([mono, 0.8 * mono], axis=1), RATE, subtype="PCM_16"
+        )
     return n * seconds
 
 
 def run_batch(folder: Path, jobs: int, weights: str | None, work: Path) -> dict:
     store = work / f"jobs{jobs}.sqlite"
-    cmd = [sys.executable, "-m", "forensic_app.cli", "batch", str(folder), "--jobs", str(jobs), "--store", str(store),
-           "-o", str(work / f"jobs{jobs}.csv"), "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "forensic_app.cli",
+        "batch",
+        str(folder),
+        "--jobs",
+        str(jobs),
+        "--store",
+        str(store),
+        "-o",
+        str(work / f"jobs{jobs}.csv"),
+        "--no-progress",
+    ]
     if weights:
         cmd += ["--weights", weights]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -60,7 +73,9 @@ def run_batch(folder: Path, jobs: int, weights: str | None, work: Path) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"batch --jobs {jobs} failed ({proc.returncode}):\n{proc.stderr}")
     db = sqlite3.connect(str(store))
-    workers = db.execute("SELECT worker, COUNT(*), AVG(elapsed_s), MAX(peak_rss_mb) FROM results GROUP BY worker").fetchall()
+    workers = db.execute(
+        "SELECT worker, COUNT(*), AVG(elapsed_s), MAX(peak_rss_mb) FROM results GROUP BY worker"
+    ).fetchall()
     warm = db.execute("SELECT elapsed_s FROM results ORDER BY finished_at").fetchall()
     db.close()
     return {"wall_s": wall, "cpu_s": cpu_s, "workers": workers, "per_track_s": [w[0] for w in warm]}
@@ -80,21 +95,27 @@ def main() -> int:
         t0 = time.perf_counter()
         audio_s = make_tracks(folder, args.tracks, args.minutes)
         print(f"generated {args.tracks} tracks of {args.minutes:g} min in {time.perf_counter() - t0:.0f} s")
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average before: "
-              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, load average before: "
+            f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        )
         for jobs in args.jobs:
             r = run_batch(folder, jobs, args.weights, work)
             wall = r["wall_s"]
             # the first file of each worker pays for the model load and first-call warm-up
             warm = sorted(r["per_track_s"])[: max(1, len(r["per_track_s"]) - jobs)]
-            print(f"--jobs {jobs}: {wall:.1f} s wall for {args.tracks} tracks ({audio_s / 60:.0f} min of audio): "
-                  f"{3600 * args.tracks / wall:,.0f} files/hour, {audio_s / wall:.0f}x real time; "
-                  f"warm per-track {np.mean(warm):.2f} s (median {np.median(warm):.2f} s) inside the worker")
+            print(
+                f"--jobs {jobs}: {wall:.1f} s wall for {args.tracks} tracks ({audio_s / 60:.0f} min of audio): "
+                f"{3600 * args.tracks / wall:,.0f} files/hour, {audio_s / wall:.0f}x real time; "
+                f"warm per-track {np.mean(warm):.2f} s (median {np.median(warm):.2f} s) inside the worker"
+            )
             cpu_per_track = r["cpu_s"] / args.tracks
-            print(f"    CPU time {r['cpu_s']:.0f} s in all ({cpu_per_track:.2f} CPU-s per track, start-up included); "
-                  f"what the CPU time alone allows on {os.cpu_count()} idle cores: "
-                  f"{3600 * os.cpu_count() / cpu_per_track:,.0f} files/hour, "
-                  f"{os.cpu_count() * audio_s / args.tracks / cpu_per_track:.0f}x real time")
+            print(
+                f"    CPU time {r['cpu_s']:.0f} s in all ({cpu_per_track:.2f} CPU-s per track, start-up included); "
+                f"what the CPU time alone allows on {os.cpu_count()} idle cores: "
+                f"{3600 * os.cpu_count() / cpu_per_track:,.0f} files/hour, "
+                f"{os.cpu_count() * audio_s / args.tracks / cpu_per_track:.0f}x real time"
+            )
             for worker, n, mean_s, rss in r["workers"]:
                 print(f"    worker {worker}: {n} files, {mean_s:.2f} s each, peak RSS {rss:.0f} MB")
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
             best = (t2 - t0, t1 - t0, t2 - t1, ev)
     total, t_add, t_finish, ev = best
     print(f"track: {duration_s:.0f} s at {rate} Hz, blocks of {args.block} samples, best of {args.repeat}")
-    print(f"add(): {t_add:.3f} s   finish(): {t_finish:.3f} s   total: {total:.3f} s   {duration_s / total:.0f}x real time")
+    print(
+        f"add(): {t_add:.3f} s   finish(): {t_finish:.3f} s   total: {total:.3f} s   {duration_s / total:.0f}x real time"
+    )
     if ev is not None:
         print(f"best comb: f0 {ev.f0_hz:.2f} Hz, z {ev.z_score:.2f}, {len(ev.segments)} segments")
     return 0

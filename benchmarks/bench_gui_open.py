@@ -39,9 +39,9 @@ def synth_track(path: Path, seconds: float, rate: int = 44100) -> None:
             for start in range(0, block, note):
                 f0 = 110.0 * 2 ** (rng.integers(0, 30) / 12)
                 tone = sum(np.sin(2 * np.pi * f0 * h * t) / h for h in range(1, 10) if f0 * h < rate / 2)
-                out[start:start + 2 * note] += (0.05 * env * tone).astype(np.float32)
+                out[start : start + 2 * note] += (0.05 * env * tone).astype(np.float32)
             out += 0.002 * rng.standard_normal(out.size).astype(np.float32)
-            tail = out[block:block + note].copy()
+            tail = out[block : block + note].copy()
             m = min(block, n - b0)
             f.write(np.stack([out[:m], 0.8 * out[:m]], axis=1).clip(-1, 1))
 
@@ -110,8 +110,9 @@ def main() -> int:
         watch = PaintWatch()
         win.view.viewport().installEventFilter(watch)
         win.spectrogram_shown.connect(lambda: marks.__setitem__("spectrogram_set", time.perf_counter()))
-        win.analysis_finished.connect(lambda r: (marks.__setitem__("finished", time.perf_counter()),
-                                                 QtCore.QTimer.singleShot(200, app.quit)))
+        win.analysis_finished.connect(
+            lambda r: (marks.__setitem__("finished", time.perf_counter()), QtCore.QTimer.singleShot(200, app.quit))
+        )
         win.analysis_failed.connect(lambda m: (print("analysis failed:", m), app.quit()))
         heartbeat.start()
         t0 = time.perf_counter()
@@ -121,15 +122,21 @@ def main() -> int:
         heartbeat.stop()
         gaps = np.diff(np.array(beats)) * 1000.0
         win.close()
-        print(f"track: {args.seconds:.0f} s stereo {args.rate / 1000:g} kHz WAV; analysis: {'real' if args.weights else 'stand-in'}")
-        print(f"peak memory (RSS) of the app: {peak_rss_mb():.0f} MB (before opening the track: {rss_before:.0f} MB; "
-              f"the decoded track alone would be {args.seconds * args.rate * 2 * 4 / 1e6:.0f} MB)")
+        print(
+            f"track: {args.seconds:.0f} s stereo {args.rate / 1000:g} kHz WAV; analysis: {'real' if args.weights else 'stand-in'}"
+        )
+        print(
+            f"peak memory (RSS) of the app: {peak_rss_mb():.0f} MB (before opening the track: {rss_before:.0f} MB; "
+            f"the decoded track alone would be {args.seconds * args.rate * 2 * 4 / 1e6:.0f} MB)"
+        )
         print(f"time to first spectrogram (data on screen): {marks['painted'] - t0:.3f} s")
         print(f"  first paint of the image (GUI thread):    {(marks['painted'] - marks['paint_start']) * 1000:.0f} ms")
         if "finished" in marks:
             print(f"time to verdict:                            {marks['finished'] - t0:.3f} s")
-        print(f"longest GUI-thread stall (5 ms heartbeat):  {gaps.max():.0f} ms; "
-              f"stalls > 100 ms: {int((gaps > 100).sum())}")
+        print(
+            f"longest GUI-thread stall (5 ms heartbeat):  {gaps.max():.0f} ms; "
+            f"stalls > 100 ms: {int((gaps > 100).sum())}"
+        )
         if args.verbose:
             beats_rel = np.array(beats[1:]) - t0
             for k in np.nonzero(gaps > 50)[0]:

@@ -30,9 +30,13 @@ from forensic_app.training import corpus  # noqa: E402
 
 MD = ROOT / "reports" / "evaluation" / "evidence.md"
 # evidence_study.py's collectors beyond `collect`, each into its own file beside the main rows
-ROW_FILES = {"kinds": "evidence_kind_rows.jsonl", "sweep": "evidence_sweep_rows.jsonl",
-             "drones": "evidence_drone_rows.jsonl", "sampled": "evidence_sampled_rows.jsonl",
-             "processing": "evidence_processing_rows.jsonl"}
+ROW_FILES = {
+    "kinds": "evidence_kind_rows.jsonl",
+    "sweep": "evidence_sweep_rows.jsonl",
+    "drones": "evidence_drone_rows.jsonl",
+    "sampled": "evidence_sampled_rows.jsonl",
+    "processing": "evidence_processing_rows.jsonl",
+}
 FIT_SEEDS = (0, 1)
 CNN_MARGIN = 1.0
 COMB_MARGIN = 2.0  # z: a drone on an A under music reached 10.8 on one excerpt and 8.6 on another
@@ -92,8 +96,12 @@ def fit(rows_path: Path, write: bool = False, write_report: bool = False) -> int
         """fusion.decide's rule: the comb counts on its own only when its lines are locked to the decoder
         spacing, never on held tones or clips too short to tell. Rows without the lock measure count as
         not locked, rows without the held-tone measure as not held (as in the decide() calls below)."""
-        return decide_comb_counts(EvidenceRules(), comb_z=r["comb"], comb_offset_bins=r.get("comb_offset"),
-                                  stationarity=r["stationarity"] if "stationarity" in r else 0.5)
+        return decide_comb_counts(
+            EvidenceRules(),
+            comb_z=r["comb"],
+            comb_offset_bins=r.get("comb_offset"),
+            stationarity=r["stationarity"] if "stationarity" in r else 0.5,
+        )
 
     comb_vals = [r["comb"] for r in fit_all if comb_counts(r)] or [0.0]
     cnn_vals = [r["cnn"] for r in fit_all if r["cnn"] is not None and not held(r)]
@@ -112,9 +120,11 @@ def fit(rows_path: Path, write: bool = False, write_report: bool = False) -> int
         "cnn_confound_logit": round(max(cnn_vals) + CNN_MARGIN, 3),
         "static_threshold": STATIC_THRESHOLD,
         "min_content_s": 3.0,
-        "rule": (f"set on {len(fit_real)} real tracks of the train/val packages and {len(fit_kinds)} generated "
-                 "real-negative kinds (synth, vocoder, bitcrusher, lo-fi, limited, near-silence; seeds 0-1): "
-                 "fakeprint = highest logit + 2, comb = max(9, highest z + 2 of the combs that count: lines locked to the decoder spacing within 0.25 bins, not held tones), patch CNN alone = never on held tones (stationarity >= 0.95) or clips too short to tell, else highest mean logit of the rest + 1"),
+        "rule": (
+            f"set on {len(fit_real)} real tracks of the train/val packages and {len(fit_kinds)} generated "
+            "real-negative kinds (synth, vocoder, bitcrusher, lo-fi, limited, near-silence; seeds 0-1): "
+            "fakeprint = highest logit + 2, comb = max(9, highest z + 2 of the combs that count: lines locked to the decoder spacing within 0.25 bins, not held tones), patch CNN alone = never on held tones (stationarity >= 0.95) or clips too short to tell, else highest mean logit of the rest + 1"
+        ),
     }
 
     # the CNN's threshold is on its own weights' scale: it bounds a refit only on the same weights
@@ -131,16 +141,20 @@ def fit(rows_path: Path, write: bool = False, write_report: bool = False) -> int
         if shipped.get(key) is not None and shipped[key] > rules[key]:
             rules[key] = float(shipped[key])
     if drone_sweep:
-        rules["rule"] += (f"; the comb's also at least {KNOWN_LOCKED_REAL_Z:g} + {COMB_MARGIN:g}: a naive saw drone on A3 "
-                          f"under one warzone2100 excerpt made a locked comb of z {KNOWN_LOCKED_REAL_Z:g} that was no "
-                          "held tone, and the drone sweep (A2-A4 saw drones at -11/-13/-15 dB under up to three "
-                          "excerpts of every source) is in the fitting set; no other threshold falls below the "
-                          "shipped one on a refit (the patch CNN's: on the same weights)")
+        rules["rule"] += (
+            f"; the comb's also at least {KNOWN_LOCKED_REAL_Z:g} + {COMB_MARGIN:g}: a naive saw drone on A3 "
+            f"under one warzone2100 excerpt made a locked comb of z {KNOWN_LOCKED_REAL_Z:g} that was no "
+            "held tone, and the drone sweep (A2-A4 saw drones at -11/-13/-15 dB under up to three "
+            "excerpts of every source) is in the fitting set; no other threshold falls below the "
+            "shipped one on a refit (the patch CNN's: on the same weights)"
+        )
     else:
-        rules["rule"] += ("; no threshold falls below the shipped one on a refit (the patch CNN's: on the same "
-                          "weights; the comb's stays at 20.5 although its lock rule would allow 9: a naive saw drone "
-                          "on an A3 under real music made a locked comb of z 10.8 that was not a held tone, and "
-                          "without the drone sweep the study's kinds do not reproduce that)")
+        rules["rule"] += (
+            "; no threshold falls below the shipped one on a refit (the patch CNN's: on the same "
+            "weights; the comb's stays at 20.5 although its lock rule would allow 9: a naive saw drone "
+            "on an A3 under real music made a locked comb of z 10.8 that was not a held tone, and "
+            "without the drone sweep the study's kinds do not reproduce that)"
+        )
 
     from forensic_app.core.calibration import Calibration
     from forensic_app.core.fusion import decide
@@ -148,25 +162,46 @@ def fit(rows_path: Path, write: bool = False, write_report: bool = False) -> int
     cal = Calibration.load(ROOT / "weights" / "calibration.json")
     er = EvidenceRules(**{k: v for k, v in rules.items() if k != "cnn_weights_sha256"})
     for r in rows:  # the verdict under the new rules, through the app's own decide()
-        d = decide(cal, er, learned_p=r["learned"], learned_interval=tuple(r["learned_interval"]), cnn_logit=r["cnn"],
-                   comb_z=r["comb"], fakeprint_logit=r["fakeprint"], content_s=r["content_s"],
-                   # rows collected before the measure existed (real tracks, decoder output of real music)
-                   # count as not held, as measured on such audio (0.45-0.73)
-                   stationarity=r["stationarity"] if "stationarity" in r else 0.5, comb_offset_bins=r.get("comb_offset"))
+        d = decide(
+            cal,
+            er,
+            learned_p=r["learned"],
+            learned_interval=tuple(r["learned_interval"]),
+            cnn_logit=r["cnn"],
+            comb_z=r["comb"],
+            fakeprint_logit=r["fakeprint"],
+            content_s=r["content_s"],
+            # rows collected before the measure existed (real tracks, decoder output of real music)
+            # count as not held, as measured on such audio (0.45-0.73)
+            stationarity=r["stationarity"] if "stationarity" in r else 0.5,
+            comb_offset_bins=r.get("comb_offset"),
+        )
         r["verdict"], r["p"] = d.verdict, d.probability
 
     def fires(r) -> dict:
-        return {"fakeprint": r["fakeprint"] is not None and r["fakeprint"] >= rules["fakeprint_threshold_logit"],
-                "comb": comb_counts(r) and r["comb"] >= rules["comb_threshold_z"],
-                "cnn": r["cnn"] is not None and r["cnn"] >= rules["cnn_confound_logit"]}
+        return {
+            "fakeprint": r["fakeprint"] is not None and r["fakeprint"] >= rules["fakeprint_threshold_logit"],
+            "comb": comb_counts(r) and r["comb"] >= rules["comb_threshold_z"],
+            "cnn": r["cnn"] is not None and r["cnn"] >= rules["cnn_confound_logit"],
+        }
 
-    L = ["# Evidence thresholds against real music and real-negative kinds", "",
-         f"Rows: {len(real)} real tracks, {len(kinds_)} kind items, {len(fakes)} decoder outputs "
-         "(content-matched 30-s excerpts, tconv strengths 2-5 dB).", "",
-         "Thresholds: " + ", ".join(f"{k} {v}" for k, v in rules.items() if k not in ("rule", "cnn_weights_sha256")) + ".", "",
-         "Rule: " + rules["rule"] + ".", "",
-         "## Real music by source (verdict likely_fake = false positive)", "",
-         "| source | split | tracks | likely_fake | inconclusive | fakeprint max | comb z max | CNN max |", "|---|---|---|---|---|---|---|---|"]
+    L = [
+        "# Evidence thresholds against real music and real-negative kinds",
+        "",
+        f"Rows: {len(real)} real tracks, {len(kinds_)} kind items, {len(fakes)} decoder outputs "
+        "(content-matched 30-s excerpts, tconv strengths 2-5 dB).",
+        "",
+        "Thresholds: "
+        + ", ".join(f"{k} {v}" for k, v in rules.items() if k not in ("rule", "cnn_weights_sha256"))
+        + ".",
+        "",
+        "Rule: " + rules["rule"] + ".",
+        "",
+        "## Real music by source (verdict likely_fake = false positive)",
+        "",
+        "| source | split | tracks | likely_fake | inconclusive | fakeprint max | comb z max | CNN max |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
 
     def mx(vals):
         vals = [v for v in vals if v is not None]
@@ -174,30 +209,51 @@ def fit(rows_path: Path, write: bool = False, write_report: bool = False) -> int
 
     for src in sorted({r["source"] for r in real}):
         rs = [r for r in real if r["source"] == src]
-        L.append(f"| {src} | {split.get(src, '?')} | {len(rs)} | {_pct(np.mean([r['verdict'] == 'likely_fake' for r in rs]))} | "
-                 f"{_pct(np.mean([r['verdict'] == 'inconclusive' for r in rs]))} | {mx(r['fakeprint'] for r in rs)} | "
-                 f"{mx(r['comb'] for r in rs)} | {mx(r['cnn'] for r in rs)} |")
+        L.append(
+            f"| {src} | {split.get(src, '?')} | {len(rs)} | {_pct(np.mean([r['verdict'] == 'likely_fake' for r in rs]))} | "
+            f"{_pct(np.mean([r['verdict'] == 'inconclusive' for r in rs]))} | {mx(r['fakeprint'] for r in rs)} | "
+            f"{mx(r['comb'] for r in rs)} | {mx(r['cnn'] for r in rs)} |"
+        )
     test_real = [r for r in real if split.get(r["source"]) == "test"]
-    L += ["", f"Held-out (test packages) real tracks called likely_fake: {sum(r['verdict'] == 'likely_fake' for r in test_real)} "
-          f"of {len(test_real)}.", "", "## Real-negative kinds (generated; seed 2 is held out)", "",
-          "| kind | items | likely_fake | held-out likely_fake | held tones | fakeprint max | comb z max | CNN max |", "|---|---|---|---|---|---|---|---|"]
+    L += [
+        "",
+        f"Held-out (test packages) real tracks called likely_fake: {sum(r['verdict'] == 'likely_fake' for r in test_real)} "
+        f"of {len(test_real)}.",
+        "",
+        "## Real-negative kinds (generated; seed 2 is held out)",
+        "",
+        "| kind | items | likely_fake | held-out likely_fake | held tones | fakeprint max | comb z max | CNN max |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for k in sorted({r["source"] for r in kinds_}):
         rs = [r for r in kinds_ if r["source"] == k]
         ho = [r for r in rs if r["seed"] not in FIT_SEEDS]
-        L.append(f"| {k} | {len(rs)} | {sum(r['verdict'] == 'likely_fake' for r in rs)} | "
-                 f"{sum(r['verdict'] == 'likely_fake' for r in ho)} of {len(ho)} | {sum(held(r) for r in rs)} of {len(rs)} | "
-                 f"{mx(r['fakeprint'] for r in rs)} | "
-                 f"{mx(r['comb'] for r in rs)} | {mx(r['cnn'] for r in rs)} |")
-    L += ["", "## Decoder output by generator", "",
-          "| generator | held-out config | n | likely_fake | by fakeprint | by comb | by CNN alone | mean p |", "|---|---|---|---|---|---|---|---|"]
+        L.append(
+            f"| {k} | {len(rs)} | {sum(r['verdict'] == 'likely_fake' for r in rs)} | "
+            f"{sum(r['verdict'] == 'likely_fake' for r in ho)} of {len(ho)} | {sum(held(r) for r in rs)} of {len(rs)} | "
+            f"{mx(r['fakeprint'] for r in rs)} | "
+            f"{mx(r['comb'] for r in rs)} | {mx(r['cnn'] for r in rs)} |"
+        )
+    L += [
+        "",
+        "## Decoder output by generator",
+        "",
+        "| generator | held-out config | n | likely_fake | by fakeprint | by comb | by CNN alone | mean p |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for g in sorted({r["generator"] for r in fakes}):
         rs = [r for r in fakes if r["generator"] == g]
         fs = [fires(r) for r in rs]
-        L.append(f"| {g} | {'yes' if rs[0].get('heldout') else ''} | {len(rs)} | {_pct(np.mean([r['verdict'] == 'likely_fake' for r in rs]))} | "
-                 f"{_pct(np.mean([f['fakeprint'] for f in fs]))} | {_pct(np.mean([f['comb'] for f in fs]))} | "
-                 f"{_pct(np.mean([f['cnn'] for f in fs]))} | {np.mean([r['p'] for r in rs]):.2f} |")
-    L += ["", "Every row carries the held-tone measure and the comb's line offset (rows of earlier studies without "
-          "them would count as not held and not locked)."]
+        L.append(
+            f"| {g} | {'yes' if rs[0].get('heldout') else ''} | {len(rs)} | {_pct(np.mean([r['verdict'] == 'likely_fake' for r in rs]))} | "
+            f"{_pct(np.mean([f['fakeprint'] for f in fs]))} | {_pct(np.mean([f['comb'] for f in fs]))} | "
+            f"{_pct(np.mean([f['cnn'] for f in fs]))} | {np.mean([r['p'] for r in rs]):.2f} |"
+        )
+    L += [
+        "",
+        "Every row carries the held-tone measure and the comb's line offset (rows of earlier studies without "
+        "them would count as not held and not locked).",
+    ]
     text = "\n".join(L) + "\n"
     print(text)
     print(json.dumps(rules, indent=1))
@@ -222,8 +278,10 @@ def fit(rows_path: Path, write: bool = False, write_report: bool = False) -> int
             "real tracks called likely AI-generated (held-out test sources)": lf(test_real),
             "generated real-negative kinds called likely AI-generated (synth, vocoder, bitcrusher, lo-fi, limited, "
             "near-silence)": lf(kinds_),
-            **{f"decoder output called likely AI-generated: {fam}": lf([r for r in fakes if r.get("family") == fam])
-               for fam in sorted({r.get("family") for r in fakes})},
+            **{
+                f"decoder output called likely AI-generated: {fam}": lf([r for r in fakes if r.get("family") == fam])
+                for fam in sorted({r.get("family") for r in fakes})
+            },
             "Suno / Udio": "not measured here (no such audio reachable); see the fakeprint's own figures",
         }
         write_manifest(ROOT / "weights", man)

@@ -54,16 +54,24 @@ def row_of(result, **meta) -> dict:
     det = {d.name: d.score for d in result.detectors}
     comb_ev = result.comb
     coverage = (len(comb_ev.lines_found_hz) / max(1, len(comb_ev.expected_lines_hz))) if comb_ev is not None else None
-    return dict(meta, verdict=result.verdict, p=result.probability_fake, cnn=det.get("patch_cnn"),
-                comb_coverage=coverage, comb_f0=None if comb_ev is None else comb_ev.f0_hz,
-                comb_n_expected=None if comb_ev is None else len(comb_ev.expected_lines_hz),
-                comb=clipped_comb_z(result.comb.z_score) if result.comb is not None and result.comb.f0_hz else None,
-                comb_offset=None if comb_ev is None else comb_ev.line_offset_bins,
-                comb_n_found=None if comb_ev is None else len(comb_ev.lines_found_hz),
-                fakeprint=det.get("fakeprint"), learned=result.provenance.settings["learned_probability"],
-                learned_interval=result.provenance.settings["learned_interval"],
-                content_s=result.provenance.settings["content_s"],
-                duration_s=result.input.duration_s, stationarity=result.provenance.settings.get("stationarity"))
+    return dict(
+        meta,
+        verdict=result.verdict,
+        p=result.probability_fake,
+        cnn=det.get("patch_cnn"),
+        comb_coverage=coverage,
+        comb_f0=None if comb_ev is None else comb_ev.f0_hz,
+        comb_n_expected=None if comb_ev is None else len(comb_ev.expected_lines_hz),
+        comb=clipped_comb_z(result.comb.z_score) if result.comb is not None and result.comb.f0_hz else None,
+        comb_offset=None if comb_ev is None else comb_ev.line_offset_bins,
+        comb_n_found=None if comb_ev is None else len(comb_ev.lines_found_hz),
+        fakeprint=det.get("fakeprint"),
+        learned=result.provenance.settings["learned_probability"],
+        learned_interval=result.provenance.settings["learned_interval"],
+        content_s=result.provenance.settings["content_s"],
+        duration_s=result.input.duration_s,
+        stationarity=result.provenance.settings.get("stationarity"),
+    )
 
 
 def _analyze_array(x: np.ndarray, sr: int = kinds.SR):
@@ -88,7 +96,7 @@ def fake_inputs(excerpts: list):
     for k, src in enumerate(FAKE_EXCERPT_SOURCES):
         x = by_src[src]
         for spec in specs:
-            for db in (TCONV_STRENGTHS_DB if spec.family == "tconv" else (None,)):
+            for db in TCONV_STRENGTHS_DB if spec.family == "tconv" else (None,):
                 yield k, src, x, spec, db
 
 
@@ -98,8 +106,15 @@ def decoder_output(spec, x: np.ndarray, db, k: int) -> np.ndarray:
     partial run makes exactly the material a whole run makes."""
     rng = np.random.default_rng(zlib.crc32(f"{fake_name(spec, db)}|{k}".encode()))
     if spec.family == "tconv":
-        fake, _ = toy_codecs.codec_pair(x, rng, strides=tuple(spec.params["strides"]), run_rate=spec.params["run_rate"],
-                                        upsample="tconv", seed=spec.params["seed"], target_db=db)
+        fake, _ = toy_codecs.codec_pair(
+            x,
+            rng,
+            strides=tuple(spec.params["strides"]),
+            run_rate=spec.params["run_rate"],
+            upsample="tconv",
+            seed=spec.params["seed"],
+            target_db=db,
+        )
     else:
         fake, _ = generators.make_pair_fn(spec)(x, rng)
     return fake
@@ -123,6 +138,7 @@ def _row_writer(out: Path):
     that id is there already (a rerun resumes), flushed as it comes."""
     done = {json.loads(line)["id"] for line in out.read_text().splitlines() if line.strip()} if out.exists() else set()
     with open(out, "a") as f:
+
         def emit(rid: str, make) -> None:
             if rid in done:
                 return
@@ -138,12 +154,20 @@ def _row_writer(out: Path):
 def _collect_kinds(emit, excerpts) -> None:
     for seed in KIND_SEEDS:
         for name, fn in kinds.SOLO_KINDS.items():
-            emit(f"kind|{name}|{seed}", lambda fn=fn, seed=seed, name=name: row_of(
-                _analyze_array(fn(seed)), group="kind", source=name, seed=seed))
+            emit(
+                f"kind|{name}|{seed}",
+                lambda fn=fn, seed=seed, name=name: row_of(
+                    _analyze_array(fn(seed)), group="kind", source=name, seed=seed
+                ),
+            )
         src, x = excerpts[seed * 5 % len(excerpts)]
         for name, y in kinds.derived_kinds(x, seed):
-            emit(f"kind|{name}|{seed}", lambda y=y, name=name, seed=seed, src=src: row_of(
-                _analyze_array(y), group="kind", source=name, seed=seed, music=src))
+            emit(
+                f"kind|{name}|{seed}",
+                lambda y=y, name=name, seed=seed, src=src: row_of(
+                    _analyze_array(y), group="kind", source=name, seed=seed, music=src
+                ),
+            )
 
 
 def collect_kinds(out: Path) -> None:
@@ -181,9 +205,17 @@ def collect(out: Path) -> None:
     _collect_kinds(emit, excerpts)
     # decoder output, content-matched: excerpts from several sources through each generator
     for k, src, x, spec, db in fake_inputs(excerpts):
+
         def make(spec=spec, x=x, src=src, db=db, k=k):
-            return row_of(_analyze_array(decoder_output(spec, x, db, k)), group="fake", source=src,
-                          generator=fake_name(spec, db), family=spec.family, heldout=spec.heldout)
+            return row_of(
+                _analyze_array(decoder_output(spec, x, db, k)),
+                group="fake",
+                source=src,
+                generator=fake_name(spec, db),
+                family=spec.family,
+                heldout=spec.heldout,
+            )
+
         suffix = "" if db is None or db == (2.0, 5.0) else f"@{db[0]:g}-{db[1]:g}"
         emit(f"fake|{spec.name}{suffix}|{k}", make)
     f.close()
@@ -195,6 +227,7 @@ SWEEP_MIDI = range(33, 86, 2)  # A1 .. C#6 in whole tones: the CNN's response to
 def collect_sweep(out: Path) -> None:
     """Single saw and square notes over the keyboard, 5 s (the length of a sample preview) and 15 s.
     Notes at even list positions join the fitting set (seed 0), the others the measuring set (seed 2)."""
+
     def note(midi: int, shape: str, seconds: float) -> np.ndarray:
         return kinds._norm(kinds.oscillator(np.full(int(seconds * kinds.SR), kinds._midi_hz(midi)), shape))
 
@@ -202,10 +235,17 @@ def collect_sweep(out: Path) -> None:
         for i, midi in enumerate(SWEEP_MIDI):
             for shape in ("saw", "square"):
                 for seconds in (5.0, 15.0):
-                    emit(f"kind|synth: {shape} note sweep|{midi}|{seconds:g}", lambda i=i, midi=midi, shape=shape,
-                         seconds=seconds: row_of(_analyze_array(note(midi, shape, seconds)), group="kind",
-                                                 source=f"synth: {shape} note (pitch sweep)",
-                                                 seed=0 if i % 2 == 0 else 2, midi=midi, seconds=seconds))
+                    emit(
+                        f"kind|synth: {shape} note sweep|{midi}|{seconds:g}",
+                        lambda i=i, midi=midi, shape=shape, seconds=seconds: row_of(
+                            _analyze_array(note(midi, shape, seconds)),
+                            group="kind",
+                            source=f"synth: {shape} note (pitch sweep)",
+                            seed=0 if i % 2 == 0 else 2,
+                            midi=midi,
+                            seconds=seconds,
+                        ),
+                    )
 
 
 DRONE_MIDI = (45, 57, 69)  # A2, A3, A4: 110, 220, 440 Hz, whole hertz, on the decoders' lattices (k*100, k*200 Hz)
@@ -233,24 +273,35 @@ def collect_drones(out: Path) -> None:
     split = _split_of(list(by_src))
     with _row_writer(out) as emit:
         for src, track, x in _drone_excerpts(by_src):
-            base = x / (np.sqrt(np.mean(x ** 2)) + 1e-12)
+            base = x / (np.sqrt(np.mean(x**2)) + 1e-12)
             for midi in DRONE_MIDI:
                 saw = kinds.oscillator(np.full(x.size, kinds._midi_hz(midi)), "saw")
-                saw = saw / (np.sqrt(np.mean(saw ** 2)) + 1e-12)
+                saw = saw / (np.sqrt(np.mean(saw**2)) + 1e-12)
                 for db in DRONE_LEVELS_DB:
-                    emit(f"kind|drone sweep|{src}|{midi}|{db:g}" + ("" if track is None else f"|{track}"),
-                         lambda base=base, saw=saw, src=src, midi=midi, db=db: row_of(
-                             _analyze_array(kinds._norm(base + 10 ** (db / 20) * saw)), group="kind",
-                             source="A-tuned saw drone under real music (sweep over sources)",
-                             seed=0 if split.get(src) in ("train", "val") else 2, music=src, midi=midi, level_db=db))
+                    emit(
+                        f"kind|drone sweep|{src}|{midi}|{db:g}" + ("" if track is None else f"|{track}"),
+                        lambda base=base, saw=saw, src=src, midi=midi, db=db: row_of(
+                            _analyze_array(kinds._norm(base + 10 ** (db / 20) * saw)),
+                            group="kind",
+                            source="A-tuned saw drone under real music (sweep over sources)",
+                            seed=0 if split.get(src) in ("train", "val") else 2,
+                            music=src,
+                            midi=midi,
+                            level_db=db,
+                        ),
+                    )
 
 
 # Everyday processing a producer or uploader applies, done the common way (librosa's phase vocoder:
 # an STFT resynthesis, as a spectrogram-inversion decoder is): semitones for pitch, rate for tempo.
-PROCESSING = {**{f"pitch-shifted {st:+d} semitones (phase vocoder)": ("pitch", st) for st in (-2, -1, 1, 2)},
-              **{f"tempo {int(round(100 * r))} % (phase vocoder)": ("tempo", r) for r in (0.85, 1.15)}}
-PROCESSING_GROUPS = {"pitch": "real music pitch-shifted 1-2 semitones (phase vocoder)",
-                     "tempo": "real music at 85 or 115 % tempo (phase vocoder)"}
+PROCESSING = {
+    **{f"pitch-shifted {st:+d} semitones (phase vocoder)": ("pitch", st) for st in (-2, -1, 1, 2)},
+    **{f"tempo {int(round(100 * r))} % (phase vocoder)": ("tempo", r) for r in (0.85, 1.15)},
+}
+PROCESSING_GROUPS = {
+    "pitch": "real music pitch-shifted 1-2 semitones (phase vocoder)",
+    "tempo": "real music at 85 or 115 % tempo (phase vocoder)",
+}
 
 
 def _process(x: np.ndarray, how: tuple[str, float]) -> np.ndarray:
@@ -272,10 +323,16 @@ def collect_processing(out: Path) -> None:
     with _row_writer(out) as emit:
         for src, x in _excerpts(by_src):
             for name, how in PROCESSING.items():
-                emit(f"kind|processed|{src}|{name}", lambda x=x, src=src, name=name, how=how: row_of(
-                    _analyze_array(kinds._norm(_process(x, how))), group="kind",
-                    source=PROCESSING_GROUPS[how[0]],
-                    seed=0 if split.get(src) in ("train", "val") else 2, music=src))
+                emit(
+                    f"kind|processed|{src}|{name}",
+                    lambda x=x, src=src, name=name, how=how: row_of(
+                        _analyze_array(kinds._norm(_process(x, how))),
+                        group="kind",
+                        source=PROCESSING_GROUPS[how[0]],
+                        seed=0 if split.get(src) in ("train", "val") else 2,
+                        music=src,
+                    ),
+                )
 
 
 SAMPLED_SEEDS = (0, 1)
@@ -288,10 +345,16 @@ def collect_sampled(out: Path) -> None:
     with _row_writer(out) as emit:
         for name, program in kinds.SAMPLED_PROGRAMS.items():
             for render_seed in SAMPLED_SEEDS:
-                emit(f"kind|sampled instruments|{name}|{render_seed}", lambda name=name, program=program,
-                     render_seed=render_seed: row_of(_analyze_array(kinds.sampled_instruments(render_seed, program)),
-                                                     group="kind", source=f"sampled instruments (GM soundfont): {name}",
-                                                     seed=2, render_seed=render_seed))
+                emit(
+                    f"kind|sampled instruments|{name}|{render_seed}",
+                    lambda name=name, program=program, render_seed=render_seed: row_of(
+                        _analyze_array(kinds.sampled_instruments(render_seed, program)),
+                        group="kind",
+                        source=f"sampled instruments (GM soundfont): {name}",
+                        seed=2,
+                        render_seed=render_seed,
+                    ),
+                )
 
 
 def main(argv=None) -> int:
@@ -304,8 +367,13 @@ def main(argv=None) -> int:
     if a.command == "collect":
         collect(a.out)
         return 0
-    collectors = {"kinds": collect_kinds, "sweep": collect_sweep, "drones": collect_drones, "sampled": collect_sampled,
-                  "processing": collect_processing}
+    collectors = {
+        "kinds": collect_kinds,
+        "sweep": collect_sweep,
+        "drones": collect_drones,
+        "sampled": collect_sampled,
+        "processing": collect_processing,
+    }
     if a.command in collectors:  # each into its own file beside --out, which fit reads with it
         collectors[a.command](a.out.with_name(ROW_FILES[a.command]))
         return 0

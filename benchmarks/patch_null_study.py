@@ -30,8 +30,16 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from evidence_fit import _split_of  # noqa: E402
-from evidence_study import (SWEEP_MIDI, TRACKS_PER_SOURCE, _analyze_array, _excerpts, decoder_output,  # noqa: E402
-                            fake_inputs, fake_name, tracks_by_source)
+from evidence_study import (
+    SWEEP_MIDI,
+    TRACKS_PER_SOURCE,
+    _analyze_array,
+    _excerpts,
+    decoder_output,  # noqa: E402
+    fake_inputs,
+    fake_name,
+    tracks_by_source,
+)
 
 from forensic_app.core.analysis import analyze  # noqa: E402
 from forensic_app.core.patch_null import fit_patch_null  # noqa: E402
@@ -79,21 +87,40 @@ def collect(store: Path) -> None:
     excerpts = _excerpts(by_src)
     for seed in (0, 1, 2):
         for name, fn in kinds.SOLO_KINDS.items():
-            emit(f"kind|{name}|{seed}", lambda fn=fn, seed=seed: _analyze_array(fn(seed)), group="kind", source=name, seed=seed)
+            emit(
+                f"kind|{name}|{seed}",
+                lambda fn=fn, seed=seed: _analyze_array(fn(seed)),
+                group="kind",
+                source=name,
+                seed=seed,
+            )
         src, x = excerpts[seed * 5 % len(excerpts)]
         for name, y in kinds.derived_kinds(x, seed):
             emit(f"kind|{name}|{seed}", lambda y=y: _analyze_array(y), group="kind", source=name, seed=seed)
     for i, midi in enumerate(SWEEP_MIDI):
         for shape in ("saw", "square"):
             for seconds in (5.0, 15.0):
+
                 def note(midi=midi, shape=shape, seconds=seconds):
                     n = int(seconds * kinds.SR)
                     return _analyze_array(kinds._norm(kinds.oscillator(np.full(n, kinds._midi_hz(midi)), shape)))
-                emit(f"kind|synth: {shape} note sweep|{midi}|{seconds:g}", note, group="kind",
-                     source=f"synth: {shape} note (pitch sweep)", seed=0 if i % 2 == 0 else 2)
+
+                emit(
+                    f"kind|synth: {shape} note sweep|{midi}|{seconds:g}",
+                    note,
+                    group="kind",
+                    source=f"synth: {shape} note (pitch sweep)",
+                    seed=0 if i % 2 == 0 else 2,
+                )
     for k, src, x, spec, db in fake_inputs(excerpts):
-        emit(f"fake|{fake_name(spec, db)}|{k}", lambda spec=spec, x=x, db=db, k=k: _analyze_array(decoder_output(spec, x, db, k)),
-             group="fake", source=src, generator=fake_name(spec, db), family=spec.family)
+        emit(
+            f"fake|{fake_name(spec, db)}|{k}",
+            lambda spec=spec, x=x, db=db, k=k: _analyze_array(decoder_output(spec, x, db, k)),
+            group="fake",
+            source=src,
+            generator=fake_name(spec, db),
+            family=spec.family,
+        )
     f.close()
 
 
@@ -112,8 +139,9 @@ def _groups(rows: list[dict], pooled_kinds: bool = False) -> dict[str, list[np.n
     return g
 
 
-def _coloured(null, maps: list[np.ndarray], margin: float | None = None,
-              held: list[bool] | None = None) -> tuple[float, float, float]:
+def _coloured(
+    null, maps: list[np.ndarray], margin: float | None = None, held: list[bool] | None = None
+) -> tuple[float, float, float]:
     """Share of patches coloured, share of items with a coloured patch, share of items with a full-red patch.
 
     held: per map, whether the app holds that result (its patches are then never coloured).
@@ -123,12 +151,16 @@ def _coloured(null, maps: list[np.ndarray], margin: float | None = None,
     held = held or [False] * len(maps)
     shares = [np.ones_like(m) if h else null.real_share(m) for m, h in zip(maps, held)]
     cells = np.concatenate([s.ravel() for s in shares])
-    return (float(np.mean(cells < HEAT_UNCOLOURED_SHARE)), float(np.mean([s.min() < HEAT_UNCOLOURED_SHARE for s in shares])),
-            float(np.mean([s.min() <= HEAT_FULL_SHARE for s in shares])))
+    return (
+        float(np.mean(cells < HEAT_UNCOLOURED_SHARE)),
+        float(np.mean([s.min() < HEAT_UNCOLOURED_SHARE for s in shares])),
+        float(np.mean([s.min() <= HEAT_FULL_SHARE for s in shares])),
+    )
 
 
-def fit(store: Path, write: bool, kinds_mode: str = "pooled", target: float = TARGET,
-        write_report: bool = False) -> int:
+def fit(
+    store: Path, write: bool, kinds_mode: str = "pooled", target: float = TARGET, write_report: bool = False
+) -> int:
     rows = _load(store)
     real = [r for r in rows if r["group"] == "real"]
     split = _split_of([r["source"] for r in real])
@@ -143,14 +175,25 @@ def fit(store: Path, write: bool, kinds_mode: str = "pooled", target: float = TA
         needed[src] = next((float(m) for m in MARGINS if _coloured(null, maps, m)[0] <= target), float(MARGINS[-1]))
         print(f"left out {src}: margin {needed[src]:.1f}", flush=True)
     margin = max(needed.values())
-    null = fit_patch_null(_groups(fit_rows, kinds_mode == "pooled"), margin_logit=margin, fitted_on=(
-        f"{len(fit_real)} real tracks of {len({r['source'] for r in fit_real})} train/val sources and "
-        f"{len(fit_kinds)} real-negative kind clips (seeds {', '.join(map(str, FIT_SEEDS))}); margin {margin:.1f} logit "
-        f"= the largest any left-out source needed to keep its coloured patches at or under {100 * target:g} %"))
+    null = fit_patch_null(
+        _groups(fit_rows, kinds_mode == "pooled"),
+        margin_logit=margin,
+        fitted_on=(
+            f"{len(fit_real)} real tracks of {len({r['source'] for r in fit_real})} train/val sources and "
+            f"{len(fit_kinds)} real-negative kind clips (seeds {', '.join(map(str, FIT_SEEDS))}); margin {margin:.1f} logit "
+            f"= the largest any left-out source needed to keep its coloured patches at or under {100 * target:g} %"
+        ),
+    )
 
     def table(title: str, rows_: list[dict], key: str, header: str = "") -> list[str]:
-        out = ["", f"## {title}", "", f"| {header or key} | items | held | patches coloured | items with a coloured patch | "
-               "items with a full-red patch |", "|---|---|---|---|---|---|"]
+        out = [
+            "",
+            f"## {title}",
+            "",
+            f"| {header or key} | items | held | patches coloured | items with a coloured patch | "
+            "items with a full-red patch |",
+            "|---|---|---|---|---|---|",
+        ]
         by: dict[str, list[dict]] = {}
         for r in rows_:
             by.setdefault(r[key], []).append(r)
@@ -159,29 +202,44 @@ def fit(store: Path, write: bool, kinds_mode: str = "pooled", target: float = TA
             c, a, red = _coloured(null, [r["logits"] for r in rs], held=held)
             out.append(f"| {name} | {len(rs)} | {sum(held)} | {100 * c:.2f} % | {100 * a:.0f} % | {100 * red:.0f} % |")
         c, a, red = _coloured(null, [r["logits"] for r in rows_], held=[bool(r.get("held")) for r in rows_])
-        out.append(f"| **all** | {len(rows_)} | {sum(bool(r.get('held')) for r in rows_)} | {100 * c:.2f} % | "
-                   f"{100 * a:.0f} % | {100 * red:.0f} % |")
+        out.append(
+            f"| **all** | {len(rows_)} | {sum(bool(r.get('held')) for r in rows_)} | {100 * c:.2f} % | "
+            f"{100 * a:.0f} % | {100 * red:.0f} % |"
+        )
         return out
 
     test_real = [r for r in real if split.get(r["source"]) == "test"]
     held_kinds = [r for r in rows if r["group"] == "kind" and r.get("seed") not in FIT_SEEDS]
     fakes = [r for r in rows if r["group"] == "fake"]
-    L = ["# Heatmap reference: how unusual each patch is for real music", "",
-         "Written by `benchmarks/patch_null_study.py fit`. A patch is coloured when fewer than "
-         f"1 in {1 / HEAT_UNCOLOURED_SHARE:.0f} real-music reference patches of its frequency row reach its reading "
-         f"(real_share < {HEAT_UNCOLOURED_SHARE:g}), full red at {HEAT_FULL_SHARE:g} or rarer.", "",
-         f"Fitted on: {null.fitted_on}. Groups, mixed with equal weight: each source, and "
-         + {"pooled": "the kinds together one group", "groups": "each kind its own group",
-            "none": "no kinds"}[kinds_mode] + f" (--kinds {kinds_mode}).", "", "Margins each left-out source needed: "
-         + ", ".join(f"{s} {m:.1f}" for s, m in sorted(needed.items())) + "."]
-    L += ["", "Each table shows what the window and the report show: where the app holds a result (held tone, "
-          "no content, a CNN reading within what synth sounds reach: column 'held'), no patch is coloured."]
+    L = [
+        "# Heatmap reference: how unusual each patch is for real music",
+        "",
+        "Written by `benchmarks/patch_null_study.py fit`. A patch is coloured when fewer than "
+        f"1 in {1 / HEAT_UNCOLOURED_SHARE:.0f} real-music reference patches of its frequency row reach its reading "
+        f"(real_share < {HEAT_UNCOLOURED_SHARE:g}), full red at {HEAT_FULL_SHARE:g} or rarer.",
+        "",
+        f"Fitted on: {null.fitted_on}. Groups, mixed with equal weight: each source, and "
+        + {"pooled": "the kinds together one group", "groups": "each kind its own group", "none": "no kinds"}[
+            kinds_mode
+        ]
+        + f" (--kinds {kinds_mode}).",
+        "",
+        "Margins each left-out source needed: " + ", ".join(f"{s} {m:.1f}" for s, m in sorted(needed.items())) + ".",
+    ]
+    L += [
+        "",
+        "Each table shows what the window and the report show: where the app holds a result (held tone, "
+        "no content, a CNN reading within what synth sounds reach: column 'held'), no patch is coloured.",
+    ]
     L += table("Held-out real music (test packages, never in the fit)", test_real, "source")
     L += table("Real music of the fit (train/val packages; in-sample)", fit_real, "source")
     L += table("Real-negative kinds, held-out seed (never in the fit)", held_kinds, "source", "kind")
     L += table("Decoder output (what the heatmap should show)", fakes, "generator")
-    L += ["", "Transposed-convolution rows without a strength are mixed in at 2-5 dB above the music, "
-          "those marked @5-10 dB at 5-10 dB."]
+    L += [
+        "",
+        "Transposed-convolution rows without a strength are mixed in at 2-5 dB above the music, "
+        "those marked @5-10 dB at 5-10 dB.",
+    ]
     print("\n".join(L))
     if write or write_report:  # a trial fit must not leave a report that differs from the shipped table
         MD.write_text("\n".join(L) + "\n")
@@ -205,10 +263,18 @@ def main(argv=None) -> int:
     ap.add_argument("--store", type=Path, default=None)
     ap.add_argument("--write-calibration", action="store_true")
     ap.add_argument("--write-report", action="store_true", help="rewrite heatmap.md only, not the calibration")
-    ap.add_argument("--kinds", choices=["pooled", "groups", "none"], default="groups",
-                    help="the kinds in the reference: one group, a group each, or left out")
-    ap.add_argument("--target", type=float, default=TARGET,
-                    help="largest share of a left-out source's patches that may be coloured (sets the margin)")
+    ap.add_argument(
+        "--kinds",
+        choices=["pooled", "groups", "none"],
+        default="groups",
+        help="the kinds in the reference: one group, a group each, or left out",
+    )
+    ap.add_argument(
+        "--target",
+        type=float,
+        default=TARGET,
+        help="largest share of a left-out source's patches that may be coloured (sets the margin)",
+    )
     a = ap.parse_args(argv)
     if a.command == "collect":
         collect(_store(a))

@@ -112,16 +112,21 @@ def collect_examples(args: argparse.Namespace) -> None:
         raise SystemExit("collect: --examples DIR is needed to read the generator examples")
     examples = read_manifest(args.examples)
     plan = example_plan((str(args.examples / e.file), e.generator, e.group) for e in examples)
-    rs, X = compute_readings(plan, args.cache / "readings", cached_only=args.cached_only,
-                             log=lambda m: print(m, file=sys.stderr))
+    rs, X = compute_readings(
+        plan, args.cache / "readings", cached_only=args.cached_only, log=lambda m: print(m, file=sys.stderr)
+    )
     save_table(args.cache / "examples.npz", rs, X)
     print(f"examples: {len(rs)} readings of {len(examples)} files")
 
 
 def collect_reference(args: argparse.Namespace) -> None:
     tracks = real_tracks(args.corpus, args.singing)
-    rs, X = compute_readings(real_plan(tracks), args.cache / "readings", cached_only=args.cached_only,
-                             log=lambda m: print(m, file=sys.stderr))
+    rs, X = compute_readings(
+        real_plan(tracks),
+        args.cache / "readings",
+        cached_only=args.cached_only,
+        log=lambda m: print(m, file=sys.stderr),
+    )
     save_table(args.cache / "reference.npz", rs, X)
     print(f"reference: {len(rs)} readings of {len(tracks)} tracks")
 
@@ -141,7 +146,7 @@ def kind_source(name: str) -> str:
 
 def kind_of(r: Reading) -> str | None:
     """The kind a reading was rendered as (its ``group`` is ``kind/<name>``), or None for real music."""
-    return r.group[len(kinds.KIND_SOURCE_PREFIX):] if r.source.startswith(kinds.KIND_SOURCE_PREFIX) else None
+    return r.group[len(kinds.KIND_SOURCE_PREFIX) :] if r.source.startswith(kinds.KIND_SOURCE_PREFIX) else None
 
 
 def kind_in_reference(name: str) -> bool:
@@ -178,9 +183,16 @@ def kind_plan(corpus_dir: Path, cache: Path, log) -> list[Reading]:
             t = ts[(k + j) % len(ts)]
             t = corpus.Track(t.source_package, t.stems[:1], t.duration_s, t.licence, t.low_bitrate)
             start = min(20.0 + 7.0 * j, t.duration_s - DERIVED_S - 1)
-            clips.append((name, j, lambda name=name, t=t, start=start, j=j: kinds.render(
-                name, j, DERIVED_S, corpus.load_excerpt(t, start, DERIVED_S, sr=kinds.SR)),
-                {"music_source": t.source_package, "music_file": t.stems[0], "start_s": start}))
+            clips.append(
+                (
+                    name,
+                    j,
+                    lambda name=name, t=t, start=start, j=j: kinds.render(
+                        name, j, DERIVED_S, corpus.load_excerpt(t, start, DERIVED_S, sr=kinds.SR)
+                    ),
+                    {"music_source": t.source_package, "music_file": t.stems[0], "start_s": start},
+                )
+            )
     plan = []
     record = {}
     t0 = time.time()
@@ -216,8 +228,10 @@ def collect_kinds(args: argparse.Namespace) -> None:
     rs, X = compute_readings(plan, args.cache / "readings", cached_only=args.cached_only, log=log)
     save_table(args.cache / "kinds.npz", rs, X)
     left = sorted({kind_of(r) for r in plan} - {kind_of(r) for r in rs})
-    print(f"kinds: {len(rs)} readings of {len({r.path for r in rs})} clips"
-          + (f"; not measurable: {', '.join(left)}" if left else ""))
+    print(
+        f"kinds: {len(rs)} readings of {len({r.path for r in rs})} clips"
+        + (f"; not measurable: {', '.join(left)}" if left else "")
+    )
 
 
 def merge(args: argparse.Namespace) -> int:
@@ -246,26 +260,50 @@ def kinds_table(scores: dict[str, np.ndarray], thresholds: dict[str, float], nam
     for grp in sorted(by_group):
         members = by_group[grp]
         sel = np.isin(names_a, members)
-        rows.append({"group": grp, "kind": None, "n": int(sel.sum()),
-                     "per_profile": {g: int(f[sel].sum()) for g, f in flags.items()}, "any": int(anyf[sel].sum())})
+        rows.append(
+            {
+                "group": grp,
+                "kind": None,
+                "n": int(sel.sum()),
+                "per_profile": {g: int(f[sel].sum()) for g, f in flags.items()},
+                "any": int(anyf[sel].sum()),
+            }
+        )
         for n in members:
             m = names_a == n
-            rows.append({"group": grp, "kind": n, "n": int(m.sum()),
-                         "per_profile": {g: int(f[m].sum()) for g, f in flags.items()}, "any": int(anyf[m].sum())})
-    rows.append({"group": "all kinds", "kind": None, "n": len(names),
-                 "per_profile": {g: int(f.sum()) for g, f in flags.items()}, "any": int(anyf.sum())})
+            rows.append(
+                {
+                    "group": grp,
+                    "kind": n,
+                    "n": int(m.sum()),
+                    "per_profile": {g: int(f[m].sum()) for g, f in flags.items()},
+                    "any": int(anyf[m].sum()),
+                }
+            )
+    rows.append(
+        {
+            "group": "all kinds",
+            "kind": None,
+            "n": len(names),
+            "per_profile": {g: int(f.sum()) for g, f in flags.items()},
+            "any": int(anyf.sum()),
+        }
+    )
     return rows
 
 
 def kinds_markdown(rows: list[dict]) -> list[str]:
     gens = list(rows[0]["per_profile"]) if rows else []
-    L = ["| kind group | kind | readings | " + " | ".join(gens) + " | any profile |",
-         "|---|---|---|" + "---|" * len(gens) + "---|"]
+    L = [
+        "| kind group | kind | readings | " + " | ".join(gens) + " | any profile |",
+        "|---|---|---|" + "---|" * len(gens) + "---|",
+    ]
     for r in rows:
         label = r["kind"] or "**all**"
         grp = r["group"] if r["kind"] is None else ""
-        L.append(f"| {grp} | {label} | {r['n']} | " + " | ".join(str(r["per_profile"][g]) for g in gens)
-                 + f" | {r['any']} |")
+        L.append(
+            f"| {grp} | {label} | {r['n']} | " + " | ".join(str(r["per_profile"][g]) for g in gens) + f" | {r['any']} |"
+        )
     return L
 
 
@@ -275,16 +313,19 @@ def score_kinds(args: argparse.Namespace) -> int:
 
     ki, Xk = load_table(args.cache / "kinds.npz")
     profiles, _ = load_profiles(args.profiles)
-    rows = kinds_table({p.generator: p.score_many(Xk) for p in profiles},
-                       {p.generator: p.threshold_logit for p in profiles}, [kind_of(r) for r in ki])
+    rows = kinds_table(
+        {p.generator: p.score_many(Xk) for p in profiles},
+        {p.generator: p.threshold_logit for p in profiles},
+        [kind_of(r) for r in ki],
+    )
     print("\n".join(kinds_markdown(rows)))
     for p in profiles:
         s = p.score_many(Xk)
-        print(f"{p.generator}: highest kind logit {s.max():.2f} ({kind_of(ki[int(np.argmax(s))])}), "
-              f"threshold {p.threshold_logit:.2f}")
+        print(
+            f"{p.generator}: highest kind logit {s.max():.2f} ({kind_of(ki[int(np.argmax(s))])}), "
+            f"threshold {p.threshold_logit:.2f}"
+        )
     return 0
-
-
 
 
 # ---- the study ---------------------------------------------------------------------------------
@@ -327,10 +368,15 @@ class Tables:
         self.r_src = np.array([r.source for r in self.re])
         self.r_is_kind = np.arange(len(self.re)) >= self.n_real
         # the real source a derived kind's music came from: left out with that source when teaching from it
-        self.r_music = np.array([made_from.get(Path(r.path).name, {}).get("music_source", "") if k else ""
-                                 for r, k in zip(self.re, self.r_is_kind)])
-        self.r_ref = np.array([kind_in_reference(kind_of(r)) if kind_of(r) else self.split.get(r.source) == "reference"
-                               for r in self.re])
+        self.r_music = np.array(
+            [
+                made_from.get(Path(r.path).name, {}).get("music_source", "") if k else ""
+                for r, k in zip(self.re, self.r_is_kind)
+            ]
+        )
+        self.r_ref = np.array(
+            [kind_in_reference(kind_of(r)) if kind_of(r) else self.split.get(r.source) == "reference" for r in self.re]
+        )
         self.r_whole = np.array([r.variant == "orig" and r.dur_s == 0 for r in self.re])
         self.e_gen = np.array([r.label for r in self.ex])
         self.e_var = np.array([r.variant for r in self.ex])
@@ -384,31 +430,65 @@ def builtin_profiles(t: Tables, log) -> tuple[list[Profile], list[dict], dict, t
         var, paths, cv = t.e_var[m], t.e_path[m], fit.cv_examples
         det = {v: float(np.mean(cv[var == v] >= fit.threshold)) for v in ("orig", "mp3-128k", "aac-128k", "opus-64k")}
         flagged = set(paths[(var == "orig") & (cv >= fit.threshold)])
-        kept = {v: (float(np.mean([p in set(paths[(var == v) & (cv >= fit.threshold)]) for p in flagged]))
-                    if flagged else float("nan")) for v in ("mp3-128k", "opus-64k")}
+        kept = {
+            v: (
+                float(np.mean([p in set(paths[(var == v) & (cv >= fit.threshold)]) for p in flagged]))
+                if flagged
+                else float("nan")
+            )
+            for v in ("mp3-128k", "opus-64k")
+        }
         scores_test = t.Xr[test] @ fit.weights + fit.bias
-        fp_test = {s: float(np.mean(scores_test[t.r_src[test] == s] >= fit.threshold)) for s in sorted(set(t.r_src[test]))}
+        fp_test = {
+            s: float(np.mean(scores_test[t.r_src[test] == s] >= fit.threshold)) for s in sorted(set(t.r_src[test]))
+        }
         info = GENERATORS[gen]
         n_files = len(set(paths))
-        validation = {"detection_logo": round(det["orig"], 3), **{f"detection_{k}": round(v, 3) for k, v in det.items() if k != "orig"},
-                      "kept_after_mp3_128k": None if math.isnan(kept["mp3-128k"]) else round(kept["mp3-128k"], 3),
-                      "kept_after_opus_64k": None if math.isnan(kept["opus-64k"]) else round(kept["opus-64k"], 3),
-                      "fp_test_sources_max": round(max(fp_test.values(), default=0.0), 4),
-                      "fp_reference_loso_max": round(max(fit.fp_loso.values(), default=0.0), 4),
-                      "n_reference_readings": int(ref.sum()), "n_reference_sources": len(set(t.r_src[ref]))}
+        validation = {
+            "detection_logo": round(det["orig"], 3),
+            **{f"detection_{k}": round(v, 3) for k, v in det.items() if k != "orig"},
+            "kept_after_mp3_128k": None if math.isnan(kept["mp3-128k"]) else round(kept["mp3-128k"], 3),
+            "kept_after_opus_64k": None if math.isnan(kept["opus-64k"]) else round(kept["opus-64k"], 3),
+            "fp_test_sources_max": round(max(fp_test.values(), default=0.0), 4),
+            "fp_reference_loso_max": round(max(fit.fp_loso.values(), default=0.0), 4),
+            "n_reference_readings": int(ref.sum()),
+            "n_reference_sources": len(set(t.r_src[ref])),
+        }
         used = sorted(set(paths))
-        sources = tuple({k: manifest[p_][k] for k in ("repository", "commit", "path", "sha256")}
-                        for p_ in used if p_ in manifest)
-        p = Profile(generator=gen, version=info.version, architecture=info.architecture, weights=fit.weights,
-                    bias=fit.bias, threshold_logit=fit.threshold, n_examples=n_files, sources=sources,
-                    validation=validation, created=today(), kind="built-in")
+        sources = tuple(
+            {k: manifest[p_][k] for k in ("repository", "commit", "path", "sha256")} for p_ in used if p_ in manifest
+        )
+        p = Profile(
+            generator=gen,
+            version=info.version,
+            architecture=info.architecture,
+            weights=fit.weights,
+            bias=fit.bias,
+            threshold_logit=fit.threshold,
+            n_examples=n_files,
+            sources=sources,
+            validation=validation,
+            created=today(),
+            kind="built-in",
+        )
         profiles.append(p)
         if t.Xk is not None:
             kind_in[gen], kind_held[gen] = t.kind_margins(fit, ref)
-        rows.append({"generator": gen, "n_files": n_files, "n_groups": len(set(groups)), **validation,
-                     "fp_test": fp_test, "fp_loso": fit.fp_loso, "seconds": round(time.time() - t0, 1),
-                     "chain": chain_evidence(fit.weights, t.Xe[m & (t.e_var == "orig")])})
-        log(f"built-in {gen}: detection {_pct(det['orig'])}, fp test max {_pct(max(fp_test.values(), default=0.0))} ({time.time() - t0:.0f} s)")
+        rows.append(
+            {
+                "generator": gen,
+                "n_files": n_files,
+                "n_groups": len(set(groups)),
+                **validation,
+                "fp_test": fp_test,
+                "fp_loso": fit.fp_loso,
+                "seconds": round(time.time() - t0, 1),
+                "chain": chain_evidence(fit.weights, t.Xe[m & (t.e_var == "orig")]),
+            }
+        )
+        log(
+            f"built-in {gen}: detection {_pct(det['orig'])}, fp test max {_pct(max(fp_test.values(), default=0.0))} ({time.time() - t0:.0f} s)"
+        )
     pooled = pooled_profile(t, log)
     return profiles, rows, pooled, (kind_in, kind_held)
 
@@ -417,8 +497,9 @@ def pooled_profile(t: Tables, log) -> dict:
     """One profile over every generator's examples; each generator held out of the fit in turn (an unseen
     generator), at the pooled threshold."""
     t0 = time.time()
-    fit = fit_profile_model(t.Xe, list(t.e_gen), t.Xr[t.reference()], list(t.r_src[t.reference()]),
-                            k_examples=len(set(t.e_gen)))
+    fit = fit_profile_model(
+        t.Xe, list(t.e_gen), t.Xr[t.reference()], list(t.r_src[t.reference()]), k_examples=len(set(t.e_gen))
+    )
     orig = t.e_var == "orig"
     det = {g: float(np.mean(fit.cv_examples[orig & (t.e_gen == g)] >= fit.threshold)) for g in sorted(set(t.e_gen))}
     test = ~t.r_ref
@@ -489,8 +570,13 @@ def teaching_checks(t: Tables, log, rules: TeachRules) -> dict:
         res = run_teach(t, f"taught-{src}", Xo, Xr_, rex, {src}, rules)
         if res.get("skipped"):
             continue
-        row = {"source": src, "split": t.split.get(src), "n_other": len(files) - N_TEACH, "refused": res["refused"],
-               "chain": res["chain"]}
+        row = {
+            "source": src,
+            "split": t.split.get(src),
+            "n_other": len(files) - N_TEACH,
+            "refused": res["refused"],
+            "chain": res["chain"],
+        }
         if res["profile"] is not None:
             p = res["profile"]
             others = mask & t.r_whole & ~np.isin(r_paths, chosen)
@@ -524,12 +610,17 @@ def teaching_checks(t: Tables, log, rules: TeachRules) -> dict:
         sel = mp3 & np.isin(r_paths, chosen)
         Xo = np.stack([t.Xr[sel & (r_paths == p)][0] for p in chosen])
         res = run_teach(t, "taught-mp3-chain", Xo, Xo, list(range(len(chosen))), set(srcs), rules)
-        row = {"sources": srcs, "refused": res["refused"],
-               "chain": res["chain"] if res["chain"] else _chain_unrefused(t, Xo, Xo, list(range(len(chosen))), set(srcs))}
+        row = {
+            "sources": srcs,
+            "refused": res["refused"],
+            "chain": res["chain"] if res["chain"] else _chain_unrefused(t, Xo, Xo, list(range(len(chosen))), set(srcs)),
+        }
         if res["profile"] is not None:
             p = res["profile"]
             others = mp3 & ~np.isin(t.r_src, srcs)
-            row["flagged_other_mp3"] = f"{int(np.sum(p.score_many(t.Xr[others]) >= p.threshold_logit))} of {int(others.sum())}"
+            row["flagged_other_mp3"] = (
+                f"{int(np.sum(p.score_many(t.Xr[others]) >= p.threshold_logit))} of {int(others.sum())}"
+            )
         out["one_chain"].append(row)
         log(f"teach one mp3 chain #{draw}: {row['refused'] or row['flagged_other_mp3']}")
     return out
@@ -553,9 +644,15 @@ def choose_chain_rule(checks: dict) -> dict:
         gens = [r["chain"][key] for r in checks["generators"] if r["chain"]]
         top = max(vals.values()) if vals else float("nan")
         passed = sum(1 for s, v in vals.items() if v >= max([u for s2, u in vals.items() if s2 != s] or [0]))
-        out[key] = {"real_max": top, "real_passed_loso": passed, "n_real": len(vals),
-                    "generators_refused": sum(1 for g in gens if g < top), "n_generators": len(gens),
-                    "real_values": vals, "generator_values": gens}
+        out[key] = {
+            "real_max": top,
+            "real_passed_loso": passed,
+            "n_real": len(vals),
+            "generators_refused": sum(1 for g in gens if g < top),
+            "n_generators": len(gens),
+            "real_values": vals,
+            "generator_values": gens,
+        }
     best = min(out, key=lambda k: (out[k]["real_passed_loso"] + out[k]["generators_refused"], k)) if out else None
     return {"readings": out, "chosen": best}
 
@@ -583,38 +680,64 @@ def with_chain_rule(checks: dict, rule: dict) -> None:
 
 def done_when(checks: dict) -> list[str]:
     """The issue's done-when lines, with the chain rule applied as it would be at teaching time."""
+
     def final_refused(r):
         return bool(r.get("refused")) or bool(r.get("chain_rule_refuses"))
 
     gens = checks["generators"]
-    ok = [r for r in gens if not final_refused(r) and r.get("detection_others", 0) >= 0.85 and r.get("fp_test_tracks", 1) == 0]
-    lines = [f"- Taught from 5 examples of a generator (no built-in involved): {len(ok)} of {len(gens)} teachings made a "
-             "profile that flags >= 85 % of the generator's other examples and no real test track; the others: "
-             + "; ".join(f"{r['generator']} #{r['draw']} "
-                         + (("refused (" + (r['refused'] or 'chain rule') + ")") if final_refused(r)
-                            else f"{_pct(r.get('detection_others', float('nan')))} detected")
-                         for r in gens if r not in ok) + "."]
+    ok = [
+        r
+        for r in gens
+        if not final_refused(r) and r.get("detection_others", 0) >= 0.85 and r.get("fp_test_tracks", 1) == 0
+    ]
+    lines = [
+        f"- Taught from 5 examples of a generator (no built-in involved): {len(ok)} of {len(gens)} teachings made a "
+        "profile that flags >= 85 % of the generator's other examples and no real test track; the others: "
+        + "; ".join(
+            f"{r['generator']} #{r['draw']} "
+            + (
+                ("refused (" + (r["refused"] or "chain rule") + ")")
+                if final_refused(r)
+                else f"{_pct(r.get('detection_others', float('nan')))} detected"
+            )
+            for r in gens
+            if r not in ok
+        )
+        + "."
+    ]
     songs = checks["real_songs"]
-    lines.append(f"- 5 real songs of different test sources: {sum(final_refused(r) for r in songs)} of {len(songs)} teachings refused.")
+    lines.append(
+        f"- 5 real songs of different test sources: {sum(final_refused(r) for r in songs)} of {len(songs)} teachings refused."
+    )
     srcs = checks["sources"]
     good = [r for r in srcs if final_refused(r) or r.get("flagged_others") == 0]
-    lines.append(f"- 5 tracks of one real source, every source with 6 or more tracks: {len(good)} of {len(srcs)} refused or "
-                 "flagging none of the source's other tracks; not so: "
-                 + (", ".join(f"{r['source']} ({r['flagged_others']} of {r['n_other']} flagged)" for r in srcs if r not in good) or "none")
-                 + ".")
+    lines.append(
+        f"- 5 tracks of one real source, every source with 6 or more tracks: {len(good)} of {len(srcs)} refused or "
+        "flagging none of the source's other tracks; not so: "
+        + (
+            ", ".join(f"{r['source']} ({r['flagged_others']} of {r['n_other']} flagged)" for r in srcs if r not in good)
+            or "none"
+        )
+        + "."
+    )
     chains = checks["one_chain"]
     made = [r.get("flagged_other_mp3", "-") for r in chains if not final_refused(r)]
-    lines.append(f"- 5 real songs of different sources through one encoder (MP3 128k): {sum(final_refused(r) for r in chains)} of "
-                 f"{len(chains)} refused" + (f"; the made ones flag {', '.join(made)} MP3 copies of other sources." if made else "."))
+    lines.append(
+        f"- 5 real songs of different sources through one encoder (MP3 128k): {sum(final_refused(r) for r in chains)} of "
+        f"{len(chains)} refused"
+        + (f"; the made ones flag {', '.join(made)} MP3 copies of other sources." if made else ".")
+    )
     return lines
 
 
 def run_study(cache: Path, out_md: Path, profiles_dir: Path | None, with_kinds: bool = True) -> int:
     log = lambda m: print(m, file=sys.stderr, flush=True)
     t = Tables(cache, with_kinds)
-    log(f"examples {len(t.ex)} readings, reference {len(t.re)} readings ({len(t.ki)} of kinds"
+    log(
+        f"examples {len(t.ex)} readings, reference {len(t.re)} readings ({len(t.ki)} of kinds"
         f"{'' if t.kinds_in_fit else ', not in the fit'}), "
-        f"{sum(v == 'reference' for v in t.split.values())} reference / {sum(v == 'test' for v in t.split.values())} test sources")
+        f"{sum(v == 'reference' for v in t.split.values())} reference / {sum(v == 'test' for v in t.split.values())} test sources"
+    )
     profiles, rows, pooled, (kind_in, kind_held) = builtin_profiles(t, log)
     if profiles_dir is not None:
         for p in profiles:
@@ -626,28 +749,58 @@ def run_study(cache: Path, out_md: Path, profiles_dir: Path | None, with_kinds: 
         any_flag |= p.score_many(t.Xr[test]) >= p.threshold_logit
     src_test = t.r_src[test]
     whole_test = t.r_whole[test]
-    together = {s: (int(any_flag[(src_test == s) & whole_test].sum()), int(((src_test == s) & whole_test).sum()),
-                    int(any_flag[src_test == s].sum()), int((src_test == s).sum())) for s in sorted(set(src_test))}
+    together = {
+        s: (
+            int(any_flag[(src_test == s) & whole_test].sum()),
+            int(((src_test == s) & whole_test).sum()),
+            int(any_flag[src_test == s].sum()),
+            int((src_test == s).sum()),
+        )
+        for s in sorted(set(src_test))
+    }
     checks = teaching_checks(t, log, TeachRules())
     rule = choose_chain_rule(checks)
     with_chain_rule(checks, rule)
     if profiles_dir is not None and rule["chosen"] is not None:
         key = rule["chosen"]
-        (profiles_dir / "profile_teaching.json").write_text(json.dumps(
-            {"chain_key": key, "chain_min": round(CHAIN_MARGIN * rule["readings"][key]["real_max"], 4),
-             "note": f"a taught profile whose examples read below chain_min ({CHAIN_MARGIN} x the highest value 5 "
-                     "tracks of one real source of the reference reached: another 5 tracks of that source read about "
-                     "as high) is refused as a production chain; benchmarks/profiles_study.py study"}, indent=1))
+        (profiles_dir / "profile_teaching.json").write_text(
+            json.dumps(
+                {
+                    "chain_key": key,
+                    "chain_min": round(CHAIN_MARGIN * rule["readings"][key]["real_max"], 4),
+                    "note": f"a taught profile whose examples read below chain_min ({CHAIN_MARGIN} x the highest value 5 "
+                    "tracks of one real source of the reference reached: another 5 tracks of that source read about "
+                    "as high) is refused as a production chain; benchmarks/profiles_study.py study",
+                },
+                indent=1,
+            )
+        )
     kinds_res = None
     if t.Xk is not None:
         zero = {g: 0.0 for g in kind_in}
-        kinds_res = {"in_fit": t.kinds_in_fit, "n": len(t.ki), "n_test": int(sum(not kind_in_reference(k) for k in t.k_name)),
-                     "in_sample": kinds_table(kind_in, zero, list(t.k_name)),
-                     "held_out": kinds_table(kind_held, zero, list(t.k_name)),
-                     "closest": {g: [round(float(v.max()), 2), str(t.k_name[int(np.argmax(v))])] for g, v in kind_in.items()},
-                     "closest_held": {g: [round(float(v.max()), 2), str(t.k_name[int(np.argmax(v))])] for g, v in kind_held.items()}}
-    res = {"done_when": done_when(checks), "builtin": rows, "pooled": pooled, "together": together, "checks": _jsonable(checks), "chain_rule": rule,
-           "kinds": kinds_res, "n_examples": len(t.ex), "n_reference": len(t.re), "n_real": t.n_real}
+        kinds_res = {
+            "in_fit": t.kinds_in_fit,
+            "n": len(t.ki),
+            "n_test": int(sum(not kind_in_reference(k) for k in t.k_name)),
+            "in_sample": kinds_table(kind_in, zero, list(t.k_name)),
+            "held_out": kinds_table(kind_held, zero, list(t.k_name)),
+            "closest": {g: [round(float(v.max()), 2), str(t.k_name[int(np.argmax(v))])] for g, v in kind_in.items()},
+            "closest_held": {
+                g: [round(float(v.max()), 2), str(t.k_name[int(np.argmax(v))])] for g, v in kind_held.items()
+            },
+        }
+    res = {
+        "done_when": done_when(checks),
+        "builtin": rows,
+        "pooled": pooled,
+        "together": together,
+        "checks": _jsonable(checks),
+        "chain_rule": rule,
+        "kinds": kinds_res,
+        "n_examples": len(t.ex),
+        "n_reference": len(t.re),
+        "n_real": t.n_real,
+    }
     out_md.parent.mkdir(parents=True, exist_ok=True)
     out_md.with_suffix(".json").write_text(json.dumps(_jsonable(res), indent=1, ensure_ascii=False))
     out_md.write_text(markdown(res))
@@ -674,100 +827,188 @@ def _rule(r: dict) -> str:
 def kinds_section(k: dict | None) -> list[str]:
     if not k:
         return []
-    how = ("They are part of the real reference the thresholds are set against (one source per kind group, "
-           f"``kind/<group>``), except the {k['n_test']} readings of the kinds kept for testing "
-           "(``training.kinds.KIND_SPLITS``)." if k["in_fit"] else
-           "They were NOT part of the fit (``study --no-kinds``): every figure is of unseen readings.")
-    L = ["", "## Real-negative kinds", "",
-         ("What a human-made track can look like that fools detectors (``training.kinds``): every solo kind "
-          f"for {KIND_SEEDS} seeds, every derived kind over {DERIVED_CLIPS} excerpts ({DERIVED_S:.0f} s) of "
-          "tracks of the reference sources; each clip a 16-bit 44.1 kHz WAV read as it is, after MP3 128k and "
-          "through one more codec or rate (AAC 128k, Opus 64k, 16/24/32/48 kHz, cycling). " + how
-          + " Counts are readings flagged (logit at or above the profile's threshold); 'any profile': flagged "
-          "by at least one built-in profile, as the app decides."), "",
-         "### Flagged by the built-in profiles as written", "", *kinds_markdown(k["in_sample"]), "",
-         "Closest kind reading to each threshold (logit minus threshold): "
-         + ", ".join(f"{g} {v:+.2f} ({n})" for g, (v, n) in k["closest"].items()) + "."]
+    how = (
+        "They are part of the real reference the thresholds are set against (one source per kind group, "
+        f"``kind/<group>``), except the {k['n_test']} readings of the kinds kept for testing "
+        "(``training.kinds.KIND_SPLITS``)."
+        if k["in_fit"]
+        else "They were NOT part of the fit (``study --no-kinds``): every figure is of unseen readings."
+    )
+    L = [
+        "",
+        "## Real-negative kinds",
+        "",
+        (
+            "What a human-made track can look like that fools detectors (``training.kinds``): every solo kind "
+            f"for {KIND_SEEDS} seeds, every derived kind over {DERIVED_CLIPS} excerpts ({DERIVED_S:.0f} s) of "
+            "tracks of the reference sources; each clip a 16-bit 44.1 kHz WAV read as it is, after MP3 128k and "
+            "through one more codec or rate (AAC 128k, Opus 64k, 16/24/32/48 kHz, cycling). "
+            + how
+            + " Counts are readings flagged (logit at or above the profile's threshold); 'any profile': flagged "
+            "by at least one built-in profile, as the app decides."
+        ),
+        "",
+        "### Flagged by the built-in profiles as written",
+        "",
+        *kinds_markdown(k["in_sample"]),
+        "",
+        "Closest kind reading to each threshold (logit minus threshold): "
+        + ", ".join(f"{g} {v:+.2f} ({n})" for g, (v, n) in k["closest"].items())
+        + ".",
+    ]
     if k["in_fit"]:
-        L += ["", "### Held out: each kind group against the threshold the other sources set", "",
-              ("Each kind reading cross-validated as ``training.profiles.fit_profile_model`` does it (its fold "
-               "of sources left out of the fit, each fold fitted afresh) against the highest "
-               "cross-validated reading of the OTHER sources + 1 logit: what a kind group the reference "
-               "lacked would meet. Derived kinds share their music with reference sources that may sit in "
-               "another fold."), "", *kinds_markdown(k["held_out"]), "",
-              "Closest held-out kind reading (logit minus threshold): "
-              + ", ".join(f"{g} {v:+.2f} ({n})" for g, (v, n) in k["closest_held"].items()) + "."]
+        L += [
+            "",
+            "### Held out: each kind group against the threshold the other sources set",
+            "",
+            (
+                "Each kind reading cross-validated as ``training.profiles.fit_profile_model`` does it (its fold "
+                "of sources left out of the fit, each fold fitted afresh) against the highest "
+                "cross-validated reading of the OTHER sources + 1 logit: what a kind group the reference "
+                "lacked would meet. Derived kinds share their music with reference sources that may sit in "
+                "another fold."
+            ),
+            "",
+            *kinds_markdown(k["held_out"]),
+            "",
+            "Closest held-out kind reading (logit minus threshold): "
+            + ", ".join(f"{g} {v:+.2f} ({n})" for g, (v, n) in k["closest_held"].items())
+            + ".",
+        ]
     return L
 
 
 def markdown(res: dict) -> str:
-    L = ["# Generator profiles (#24): built-in profiles and teaching checks", "",
-         ("Made by `benchmarks/profiles_study.py study` from the fakeprint readings of `collect` "
-          f"({res['n_examples']} example readings, {res['n_reference']} real readings"
-          + (f", {res['kinds']['n']} of them of real-negative kinds" if res.get("kinds") and res["kinds"]["in_fit"] else "")
-          + "). Figures are fractions of "
-          "examples (files) or of real readings; 'n/a' where there was nothing to count."), ""]
-    L += ["## Done-when checks of #24 (teaching, with the production-chain rule below applied)", "", *res["done_when"], ""]
-    L += ["## Built-in profiles (one per generator)", "",
-          ("Detection: each example group held out of the fit in turn (a demo folder or table; one file at a time "
-           "where a generator has fewer than 3 groups), at the profile's threshold (highest cross-validated real "
-           "reading + 1 logit). Re-encoded copies are of the first 30 s. FP: real readings of the TEST sources "
-           "(never in the fit or the threshold), every variant; LOSO: the reference's own sources, each against the "
-           "threshold the other sources set."), "",
-          "| generator | files | groups | detection | MP3 128k | AAC 128k | Opus 64k | kept after MP3 | kept after Opus | FP test (max per source) | FP LOSO (max per source) |",
-          "|---|---|---|---|---|---|---|---|---|---|---|"]
+    L = [
+        "# Generator profiles (#24): built-in profiles and teaching checks",
+        "",
+        (
+            "Made by `benchmarks/profiles_study.py study` from the fakeprint readings of `collect` "
+            f"({res['n_examples']} example readings, {res['n_reference']} real readings"
+            + (
+                f", {res['kinds']['n']} of them of real-negative kinds"
+                if res.get("kinds") and res["kinds"]["in_fit"]
+                else ""
+            )
+            + "). Figures are fractions of "
+            "examples (files) or of real readings; 'n/a' where there was nothing to count."
+        ),
+        "",
+    ]
+    L += [
+        "## Done-when checks of #24 (teaching, with the production-chain rule below applied)",
+        "",
+        *res["done_when"],
+        "",
+    ]
+    L += [
+        "## Built-in profiles (one per generator)",
+        "",
+        (
+            "Detection: each example group held out of the fit in turn (a demo folder or table; one file at a time "
+            "where a generator has fewer than 3 groups), at the profile's threshold (highest cross-validated real "
+            "reading + 1 logit). Re-encoded copies are of the first 30 s. FP: real readings of the TEST sources "
+            "(never in the fit or the threshold), every variant; LOSO: the reference's own sources, each against the "
+            "threshold the other sources set."
+        ),
+        "",
+        "| generator | files | groups | detection | MP3 128k | AAC 128k | Opus 64k | kept after MP3 | kept after Opus | FP test (max per source) | FP LOSO (max per source) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in res["builtin"]:
-        L.append(f"| {r['generator']} | {r['n_files']} | {r['n_groups']} | {_pct(r['detection_logo'])} | "
-                 f"{_pct(r['detection_mp3-128k'])} | {_pct(r['detection_aac-128k'])} | {_pct(r['detection_opus-64k'])} | "
-                 f"{_pct(r['kept_after_mp3_128k'])} | {_pct(r['kept_after_opus_64k'])} | "
-                 f"{100 * r['fp_test_sources_max']:.1f} % | {100 * r['fp_reference_loso_max']:.1f} % |")
+        L.append(
+            f"| {r['generator']} | {r['n_files']} | {r['n_groups']} | {_pct(r['detection_logo'])} | "
+            f"{_pct(r['detection_mp3-128k'])} | {_pct(r['detection_aac-128k'])} | {_pct(r['detection_opus-64k'])} | "
+            f"{_pct(r['kept_after_mp3_128k'])} | {_pct(r['kept_after_opus_64k'])} | "
+            f"{100 * r['fp_test_sources_max']:.1f} % | {100 * r['fp_reference_loso_max']:.1f} % |"
+        )
     pooled = res["pooled"]
-    L += ["", "## One pooled profile over all generators, each generator left out in turn", "",
-          "Detection of a generator the pooled profile was fitted without (its whole examples, as they are): "
-          + ", ".join(f"{g} {_pct(v)}" for g, v in pooled["detection_unseen"].items())
-          + f". False positives of the pooled profile (all generators) on the test sources: at most "
-          f"{100 * max(pooled['fp_test'].values(), default=0.0):.1f} % of a source's readings; "
-          f"LOSO on the reference at most {100 * pooled['fp_loso_max']:.1f} %."]
+    L += [
+        "",
+        "## One pooled profile over all generators, each generator left out in turn",
+        "",
+        "Detection of a generator the pooled profile was fitted without (its whole examples, as they are): "
+        + ", ".join(f"{g} {_pct(v)}" for g, v in pooled["detection_unseen"].items())
+        + f". False positives of the pooled profile (all generators) on the test sources: at most "
+        f"{100 * max(pooled['fp_test'].values(), default=0.0):.1f} % of a source's readings; "
+        f"LOSO on the reference at most {100 * pooled['fp_loso_max']:.1f} %.",
+    ]
     L += kinds_section(res.get("kinds"))
-    L += ["", "## All built-in profiles together, per test source", "",
-          "| source | whole tracks flagged | all readings flagged |", "|---|---|---|"]
+    L += [
+        "",
+        "## All built-in profiles together, per test source",
+        "",
+        "| source | whole tracks flagged | all readings flagged |",
+        "|---|---|---|",
+    ]
     for s, (a, n, b, m) in res["together"].items():
         L.append(f"| {s} | {a} of {n} | {b} of {m} |")
     c = res["checks"]
-    L += ["", "## Taught from 5 examples of one generator (no built-in profile involved)", "",
-          "| generator | draw | result | chain rule | detection of its other examples | real test tracks flagged |",
-          "|---|---|---|---|---|---|"]
+    L += [
+        "",
+        "## Taught from 5 examples of one generator (no built-in profile involved)",
+        "",
+        "| generator | draw | result | chain rule | detection of its other examples | real test tracks flagged |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in c["generators"]:
-        L.append(f"| {r['generator']} | {r['draw']} | {'refused: ' + r['refused'] if r['refused'] else 'made'} | "
-                 f"{_rule(r)} | "
-                 f"{_pct(r.get('detection_others', float('nan')))} | "
-                 f"{str(r.get('fp_test_tracks', '')) + ' of ' + str(r.get('n_test_tracks', '')) if 'fp_test_tracks' in r else ''} |")
-    L += ["", "## Taught from 5 tracks of one real source (the source left out of the reference)", "",
-          "| source | split | result (without the chain rule) | chain rule (LOSO) | its other tracks flagged |",
-          "|---|---|---|---|---|"]
+        L.append(
+            f"| {r['generator']} | {r['draw']} | {'refused: ' + r['refused'] if r['refused'] else 'made'} | "
+            f"{_rule(r)} | "
+            f"{_pct(r.get('detection_others', float('nan')))} | "
+            f"{str(r.get('fp_test_tracks', '')) + ' of ' + str(r.get('n_test_tracks', '')) if 'fp_test_tracks' in r else ''} |"
+        )
+    L += [
+        "",
+        "## Taught from 5 tracks of one real source (the source left out of the reference)",
+        "",
+        "| source | split | result (without the chain rule) | chain rule (LOSO) | its other tracks flagged |",
+        "|---|---|---|---|---|",
+    ]
     for r in c["sources"]:
-        L.append(f"| {r['source']} | {r['split']} | {'refused: ' + r['refused'] if r['refused'] else 'made'} | {_rule(r)} | "
-                 f"{str(r['flagged_others']) + ' of ' + str(r['n_other']) if 'flagged_others' in r else ''} |")
+        L.append(
+            f"| {r['source']} | {r['split']} | {'refused: ' + r['refused'] if r['refused'] else 'made'} | {_rule(r)} | "
+            f"{str(r['flagged_others']) + ' of ' + str(r['n_other']) if 'flagged_others' in r else ''} |"
+        )
     if c.get("too_small"):
         L += ["", "Sources with too few tracks to teach 5 and test one: " + ", ".join(c["too_small"]) + "."]
     L += ["", "## Taught from 5 real songs of 5 different test sources", ""]
-    L += [f"- {', '.join(r['sources'])}: {'refused: ' + r['refused'] if r['refused'] else 'made'} without the chain rule; "
-          f"chain rule {_rule(r) or 'n/a'}" for r in c["real_songs"]]
+    L += [
+        f"- {', '.join(r['sources'])}: {'refused: ' + r['refused'] if r['refused'] else 'made'} without the chain rule; "
+        f"chain rule {_rule(r) or 'n/a'}"
+        for r in c["real_songs"]
+    ]
     L += ["", "## Taught from 5 real songs of different sources through one encoder chain (MP3 128k copies)", ""]
-    L += [f"- {', '.join(r['sources'])}: {'refused: ' + r['refused'] if r['refused'] else 'made; flags ' + r['flagged_other_mp3'] + ' MP3 copies of other sources'}"
-          f"; chain rule {_rule(r) or 'n/a'}" for r in c["one_chain"]]
-    L += ["", "## What separates a production chain from a generator", "",
-          ("Each reading on the 5 taught examples (whether or not the teaching was refused); a source 'passes' when "
-           "its value reaches the highest of the other sources (a rule fitted without it would let it through)."), "",
-          "| reading | highest of single real sources | real sources passing (LOSO) | generator teachings below the real maximum |",
-          "|---|---|---|---|"]
+    L += [
+        f"- {', '.join(r['sources'])}: {'refused: ' + r['refused'] if r['refused'] else 'made; flags ' + r['flagged_other_mp3'] + ' MP3 copies of other sources'}"
+        f"; chain rule {_rule(r) or 'n/a'}"
+        for r in c["one_chain"]
+    ]
+    L += [
+        "",
+        "## What separates a production chain from a generator",
+        "",
+        (
+            "Each reading on the 5 taught examples (whether or not the teaching was refused); a source 'passes' when "
+            "its value reaches the highest of the other sources (a rule fitted without it would let it through)."
+        ),
+        "",
+        "| reading | highest of single real sources | real sources passing (LOSO) | generator teachings below the real maximum |",
+        "|---|---|---|---|",
+    ]
     for k, r in res["chain_rule"]["readings"].items():
-        L.append(f"| {k} | {r['real_max']:.3f} | {r['real_passed_loso']} of {r['n_real']} | {r['generators_refused']} of {r['n_generators']} |")
+        L.append(
+            f"| {k} | {r['real_max']:.3f} | {r['real_passed_loso']} of {r['n_real']} | {r['generators_refused']} of {r['n_generators']} |"
+        )
     L += ["", "Per source and generator values:", ""]
     L += ["", f"Chosen: {res['chain_rule']['chosen']}.", ""]
     for k, r in res["chain_rule"]["readings"].items():
-        L.append(f"- {k}: real " + ", ".join(f"{s} {v:.2f}" for s, v in sorted(r["real_values"].items(), key=lambda kv: -kv[1]))
-                 + "; generators " + ", ".join(f"{v:.2f}" for v in sorted(r["generator_values"], reverse=True)))
+        L.append(
+            f"- {k}: real "
+            + ", ".join(f"{s} {v:.2f}" for s, v in sorted(r["real_values"].items(), key=lambda kv: -kv[1]))
+            + "; generators "
+            + ", ".join(f"{v:.2f}" for v in sorted(r["generator_values"], reverse=True))
+        )
     return "\n".join(L) + "\n"
 
 

@@ -30,10 +30,16 @@ def run(files: list[str], out: str, weights: str | None) -> int:
             res[path] = {"error": str(exc)}
             continue
         s = r.provenance.settings
-        res[path] = {"verdict": r.verdict, "probability": r.probability_fake, "interval": list(r.interval),
-                     "by_detector": s["probability_by_detector"], "stationarity": s.get("stationarity"),
-                     "content_s": s.get("content_s"), "comb_z": r.comb.z_score if r.comb else None,
-                     "heatmap_mean": float(r.heatmap.logits.mean())}
+        res[path] = {
+            "verdict": r.verdict,
+            "probability": r.probability_fake,
+            "interval": list(r.interval),
+            "by_detector": s["probability_by_detector"],
+            "stationarity": s.get("stationarity"),
+            "content_s": s.get("content_s"),
+            "comb_z": r.comb.z_score if r.comb else None,
+            "heatmap_mean": float(r.heatmap.logits.mean()),
+        }
         print(f"{r.verdict:16s} {r.probability_fake:.4f}  {path}", file=sys.stderr)
     with open(out, "w") as f:
         json.dump(res, f, indent=1)
@@ -66,9 +72,13 @@ def compare(old_path: str, new_path: str) -> int:
         same += a["verdict"] == b["verdict"]
         if a["verdict"] != b["verdict"]:
             print(f"DIFFERENT verdict {a['verdict']} -> {b['verdict']}: {path}")
-        pairs = {"probability": (a["probability"], b["probability"]), "comb_z": (a["comb_z"], b["comb_z"]),
-                 "stationarity": (a["stationarity"], b["stationarity"]), "content_s": (a["content_s"], b["content_s"]),
-                 "heatmap_mean": (a["heatmap_mean"], b["heatmap_mean"])}
+        pairs = {
+            "probability": (a["probability"], b["probability"]),
+            "comb_z": (a["comb_z"], b["comb_z"]),
+            "stationarity": (a["stationarity"], b["stationarity"]),
+            "content_s": (a["content_s"], b["content_s"]),
+            "heatmap_mean": (a["heatmap_mean"], b["heatmap_mean"]),
+        }
         pairs.update({f"{d} alone": (a["by_detector"].get(d), b["by_detector"].get(d)) for d in a["by_detector"]})
         for k, (x, y) in pairs.items():
             worst[k] = max(worst.get(k, 0.0), _diff(x, y))

@@ -63,7 +63,7 @@ def variants(x: np.ndarray, sr: int, *, seed: int) -> Iterator[tuple[int, float 
         if x.size <= n * 1.2:
             continue
         start = int(rng.integers(0, x.size - n))
-        piece = x[start:start + n]
+        piece = x[start : start + n]
         for r in dict.fromkeys(sr if rate is None else rate for rate in CLIP_RATES):
             yield r, clip, _resample(piece, sr, r)
 
@@ -74,13 +74,21 @@ def readings_row(x: np.ndarray, rate: int, name: str) -> dict[str, Any]:
     s = res.provenance.settings
     det = {d.name: d for d in res.detectors}
     comb = res.comb
-    return {"verdict": res.verdict, "p": res.probability_fake, "learned": s["learned_probability"],
-            "cnn": det["patch_cnn"].score, "comb": None if comb is None else float(comb.z_score),
-            "comb_offset": None if comb is None else comb.line_offset_bins,
-            "fakeprint": None if res.fakeprint is None or not res.fakeprint.measured else res.fakeprint.logit,
-            "stationarity": s["stationarity"], "content_s": s["content_s"], "duration_s": res.input.duration_s,
-            "bandwidth_hz": s["effective_bandwidth_hz"],
-            "window_logits": [round(float(v), 4) for v in window_logits_from_map(res.heatmap.logits)], "notes": [n.code for n in res.notes]}
+    return {
+        "verdict": res.verdict,
+        "p": res.probability_fake,
+        "learned": s["learned_probability"],
+        "cnn": det["patch_cnn"].score,
+        "comb": None if comb is None else float(comb.z_score),
+        "comb_offset": None if comb is None else comb.line_offset_bins,
+        "fakeprint": None if res.fakeprint is None or not res.fakeprint.measured else res.fakeprint.logit,
+        "stationarity": s["stationarity"],
+        "content_s": s["content_s"],
+        "duration_s": res.input.duration_s,
+        "bandwidth_hz": s["effective_bandwidth_hz"],
+        "window_logits": [round(float(v), 4) for v in window_logits_from_map(res.heatmap.logits)],
+        "notes": [n.code for n in res.notes],
+    }
 
 
 def singing_items(folder: Path) -> Iterator[tuple[str, str, Path]]:
@@ -112,7 +120,7 @@ def _load(path: Path, source: str) -> tuple[np.ndarray, int]:
     x, sr = corpus._read(str(path), 0.0, 1e9)
     x = x if x.ndim == 1 else x.mean(axis=1)
     mid = max(0, x.size // 2 - int(CORPUS_EXCERPT_S * sr / 2))
-    return x[mid:mid + int(CORPUS_EXCERPT_S * sr)].astype(np.float32), int(sr)
+    return x[mid : mid + int(CORPUS_EXCERPT_S * sr)].astype(np.float32), int(sr)
 
 
 def collect(items: Iterable[tuple[str, str, Path]], out: Path, kind: str) -> None:
@@ -127,8 +135,16 @@ def collect(items: Iterable[tuple[str, str, Path]], out: Path, kind: str) -> Non
                 rid = f"{kind}|{source}|{path.name}|{rate}|{clip}"
                 if rid in done:
                     continue
-                row = {"id": rid, "kind": kind, "source": source, "group": group, "file": path.name,
-                       "rate": rate, "clip_s": clip, **readings_row(y, rate, str(path))}
+                row = {
+                    "id": rid,
+                    "kind": kind,
+                    "source": source,
+                    "group": group,
+                    "file": path.name,
+                    "rate": rate,
+                    "clip_s": clip,
+                    **readings_row(y, rate, str(path)),
+                }
                 fh.write(json.dumps(row) + "\n")
                 fh.flush()
 
@@ -153,9 +169,17 @@ def collect_decoders(out: Path) -> None:
             y = np.clip(decoder_output(spec, x, db, k), -1, 1).astype(np.float32)
             with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:  # the result describes a file that exists
                 sf.write(tmp.name, y, kinds.SR, subtype="FLOAT")
-                row = {"id": rid, "kind": "decoder", "source": src, "group": spec.family, "file": f"{src}-{k}",
-                       "generator": fake_name(spec, db), "rate": kinds.SR, "clip_s": None,
-                       **readings_row(y, kinds.SR, tmp.name)}
+                row = {
+                    "id": rid,
+                    "kind": "decoder",
+                    "source": src,
+                    "group": spec.family,
+                    "file": f"{src}-{k}",
+                    "generator": fake_name(spec, db),
+                    "rate": kinds.SR,
+                    "clip_s": None,
+                    **readings_row(y, kinds.SR, tmp.name),
+                }
             fh.write(json.dumps(row) + "\n")
             fh.flush()
 
@@ -164,8 +188,11 @@ def collect_decoders(out: Path) -> None:
 # (never a model's output, never a vocoder resynthesis "GTvoc"). GTSinger's "*_Speech" files are the same
 # singers speaking the lyrics: real recordings, kept.
 SINGING_SOURCES = {
-    "gtsinger": ("GTSinger/GTSinger.github.io", "8adc547f",
-                 r"^assets/([a-z]{2}[0-9]*_[A-Za-z]+|EN-(Alto|Tenor)-.*|svsp(en|zh)_GT|.*-Ground_Truth)-.*\.wav$"),
+    "gtsinger": (
+        "GTSinger/GTSinger.github.io",
+        "8adc547f",
+        r"^assets/([a-z]{2}[0-9]*_[A-Za-z]+|EN-(Alto|Tenor)-.*|svsp(en|zh)_GT|.*-Ground_Truth)-.*\.wav$",
+    ),
     "m4singer": ("M4Singer/M4Singer.github.io", "e5242c04", r"^m4singer/audio/(SVS/GT|samples)/[^/]+\.wav$"),
 }
 
@@ -179,11 +206,18 @@ def extract(mirrors: dict[str, Path], out: Path) -> None:
     lines = []
     for name, (repo, commit, pattern) in SINGING_SOURCES.items():
         git = ["git", "-C", str(mirrors[name])]
-        paths = [p for p in subprocess.run([*git, "ls-tree", "-r", "--name-only", commit], check=True,
-                                           capture_output=True, text=True).stdout.splitlines() if re.match(pattern, p)]
+        paths = [
+            p
+            for p in subprocess.run(
+                [*git, "ls-tree", "-r", "--name-only", commit], check=True, capture_output=True, text=True
+            ).stdout.splitlines()
+            if re.match(pattern, p)
+        ]
         (out / name).mkdir(parents=True, exist_ok=True)
         for p in paths:
-            dest = out / name / p.split("/", 2)[-1].replace("/", "_") if name == "m4singer" else out / name / Path(p).name
+            dest = (
+                out / name / p.split("/", 2)[-1].replace("/", "_") if name == "m4singer" else out / name / Path(p).name
+            )
             dest.write_bytes(subprocess.run([*git, "show", f"{commit}:{p}"], check=True, capture_output=True).stdout)
             lines.append(f"{name}\t{repo}@{commit}\t{p}")
         print(f"{name}: {len(paths)} recordings from {repo}@{commit}")
@@ -222,10 +256,12 @@ def main(argv: list[str] | None = None) -> int:
     from forensic_app.training import singing
 
     model = load_model()
-    res = singing.evaluate_rows(singing.read_rows(a.rows), model.calibration,
-                                EvidenceRules.from_calibration(model.calibration))
-    text = singing.markdown(res, f"Model {model.manifest.name} {model.manifest.version}, calibration "
-                                 f"{model.calibration.version}.\n")
+    res = singing.evaluate_rows(
+        singing.read_rows(a.rows), model.calibration, EvidenceRules.from_calibration(model.calibration)
+    )
+    text = singing.markdown(
+        res, f"Model {model.manifest.name} {model.manifest.version}, calibration {model.calibration.version}.\n"
+    )
     print(text)
     if a.write_calibration:
         MD.write_text(text, encoding="utf-8")

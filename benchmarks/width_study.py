@@ -61,12 +61,18 @@ def main() -> int:
     cache, contract = Path(args.cache_dir), FeatureContract()
     features = build_features(cache, contract)
     val, test = FeatureStore(features, "val"), FeatureStore(features, "test")
-    lines = [f"Patch-CNN width study: {args.steps} training steps each, same data, seed and schedule; "
-             f"AUC of the track score against real music ({platform.processor() or platform.machine()}, "
-             f"{torch.get_num_threads()} threads).", "",
-             "| widths | params | G mult-adds / 3 min | CNN s / 3 min | " + " | ".join(f"val {f}" for f in FAMILIES)
-             + " | " + " | ".join(f"test {f}" for f in FAMILIES) + " |",
-             "|" + "---|" * (4 + 2 * len(FAMILIES))]
+    lines = [
+        f"Patch-CNN width study: {args.steps} training steps each, same data, seed and schedule; "
+        f"AUC of the track score against real music ({platform.processor() or platform.machine()}, "
+        f"{torch.get_num_threads()} threads).",
+        "",
+        "| widths | params | G mult-adds / 3 min | CNN s / 3 min | "
+        + " | ".join(f"val {f}" for f in FAMILIES)
+        + " | "
+        + " | ".join(f"test {f}" for f in FAMILIES)
+        + " |",
+        "|" + "---|" * (4 + 2 * len(FAMILIES)),
+    ]
     for w in args.widths:
         cfg = TrainConfig(channels=[int(c) for c in w.split(",")], steps=args.steps, threads=args.threads)
         net = train(features, cache / "runs" / f"width-{width_tag(cfg.channels)}-s{args.steps}", cfg, contract)
@@ -75,8 +81,13 @@ def main() -> int:
         secs = cnn_seconds_per_3min(net, contract)
         va, te = family_aucs(net, val), family_aucs(net, test)
         fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
-        lines.append(f"| {w} | {params:,} | {gflop:.1f} | {secs:.2f} | " + " | ".join(fmt(va[f]) for f in FAMILIES)
-                     + " | " + " | ".join(fmt(te[f]) for f in FAMILIES) + " |")
+        lines.append(
+            f"| {w} | {params:,} | {gflop:.1f} | {secs:.2f} | "
+            + " | ".join(fmt(va[f]) for f in FAMILIES)
+            + " | "
+            + " | ".join(fmt(te[f]) for f in FAMILIES)
+            + " |"
+        )
         print(lines[-1], flush=True)
     text = "\n".join(lines) + "\n"
     print(text)

@@ -6,9 +6,23 @@ that ``forensic-app --version`` does not import torch.
 """
 
 __version__ = "0.1.0"
-_API_NAMES = frozenset({"Analyzer", "analyze", "write_report", "demo_track", "AnalysisResult", "Measurements",
-                        "CancelToken", "Progress", "UnusableInputError", "ModelError", "BundleError", "Cancelled",
-                        "ReportError"})
+_API_NAMES = frozenset(
+    {
+        "Analyzer",
+        "analyze",
+        "write_report",
+        "demo_track",
+        "AnalysisResult",
+        "Measurements",
+        "CancelToken",
+        "Progress",
+        "UnusableInputError",
+        "ModelError",
+        "BundleError",
+        "Cancelled",
+        "ReportError",
+    }
+)
 
 
 def __getattr__(name: str):

@@ -19,8 +19,10 @@ from . import __version__
 from .resources import demo_credits, weights_dir
 
 APP_LICENCE = "GPL-3.0-or-later"
-HOME_FALLBACK = ("Build it from the source (README, \"Install\"): as a wheel for pip or as a one-folder "
-                 "desktop bundle. The source is free software under GPL-3.0-or-later.")
+HOME_FALLBACK = (
+    'Build it from the source (README, "Install"): as a wheel for pip or as a one-folder '
+    "desktop bundle. The source is free software under GPL-3.0-or-later."
+)
 
 
 @dataclass
@@ -66,16 +68,21 @@ def profile_lines(directory: Path, manifest: dict[str, Any]) -> list[str]:
         try:
             p = load_profile(directory / entry["path"])
         except (ProfileError, KeyError, TypeError) as err:
-            out.append(f"{key[len(PROFILE_KEY_PREFIX):]}: cannot be read ({err})")
+            out.append(f"{key[len(PROFILE_KEY_PREFIX) :]}: cannot be read ({err})")
             continue
         v = p.validation
         det, fp = v.get("detection_logo", v.get("cv_detection")), v.get("fp_test_sources_max")
-        out.append(f"{profile_label(p.generator)} ({p.version or 'built-in'}): {p.n_examples} examples"
-                   + (f", {float(det):.0%} of held-out examples recognised" if det is not None else "")
-                   + (f", {float(fp):.1%} of real test tracks flagged" if fp is not None else ""))
+        out.append(
+            f"{profile_label(p.generator)} ({p.version or 'built-in'}): {p.n_examples} examples"
+            + (f", {float(det):.0%} of held-out examples recognised" if det is not None else "")
+            + (f", {float(fp):.1%} of real test tracks flagged" if fp is not None else "")
+        )
     mine, problems = load_profiles(user_profiles_dir())
-    out += [f"{profile_label(p.generator, 'user')}: taught on this computer from {p.n_examples} examples on "
-            f"{p.created or '?'}" for p in mine]
+    out += [
+        f"{profile_label(p.generator, 'user')}: taught on this computer from {p.n_examples} examples on "
+        f"{p.created or '?'}"
+        for p in mine
+    ]
     out += [f"yours, not applied: {msg}" for msg in problems]
     return out
 
@@ -94,8 +101,10 @@ def third_party_entries(manifest: dict[str, Any], directory: Path) -> list[Third
     if raw is None:
         return []
     if isinstance(raw, dict) and not any(k in raw for k in ("name", "license", "licence")):
-        raw = [dict(v, name=v.get("name", k)) if isinstance(v, dict) else {"name": k, "license": str(v)}
-               for k, v in raw.items()]  # {"model name": {...}}
+        raw = [
+            dict(v, name=v.get("name", k)) if isinstance(v, dict) else {"name": k, "license": str(v)}
+            for k, v in raw.items()
+        ]  # {"model name": {...}}
     elif isinstance(raw, dict):
         raw = [raw]
     out = []
@@ -108,12 +117,15 @@ def third_party_entries(manifest: dict[str, Any], directory: Path) -> list[Third
         lic_path = _text(entry, "license_file", "licence_file", "license_path", "licence_path")
         if not lic_path and isinstance(entry.get("files"), dict):
             lic_path = _text(entry["files"], "license", "licence", "LICENSE")
-        out.append(ThirdParty(
-            name=_text(entry, "name", "model", "title") or "unnamed model",
-            licence=_text(entry, "license", "licence", "spdx"),
-            source=_text(entry, "source", "url", "homepage", "origin"),
-            licence_file=(directory / lic_path) if lic_path else None,
-            notes=_text(entry, "notes", "description", "attribution", "copyright")))
+        out.append(
+            ThirdParty(
+                name=_text(entry, "name", "model", "title") or "unnamed model",
+                licence=_text(entry, "license", "licence", "spdx"),
+                source=_text(entry, "source", "url", "homepage", "origin"),
+                licence_file=(directory / lic_path) if lic_path else None,
+                notes=_text(entry, "notes", "description", "attribution", "copyright"),
+            )
+        )
     return out
 
 
@@ -132,9 +144,14 @@ def gather(directory: Optional[Path | str] = None) -> AboutInfo:
     from .core.bundle import bundle_digest, check_bundle, released_bundle_sha256
     from .core.errors import ModelError
 
-    info = AboutInfo(app_version=__version__, python_version=f"{platform.python_version()} ({sys.platform})",
-                     weights_dir=d, demo_credits=demo_credits().strip(), home=_home(),
-                     released_bundle_sha256=released_bundle_sha256())
+    info = AboutInfo(
+        app_version=__version__,
+        python_version=f"{platform.python_version()} ({sys.platform})",
+        weights_dir=d,
+        demo_credits=demo_credits().strip(),
+        home=_home(),
+        released_bundle_sha256=released_bundle_sha256(),
+    )
     try:
         manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
         info.model_name, info.model_version = str(manifest.get("name", "")), str(manifest.get("version", ""))

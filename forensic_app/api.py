@@ -24,7 +24,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-from .core.analysis import Measurements, analyze as _analyze, interpret as _interpret, measure as _measure, reproduce_command
+from .core.analysis import (
+    Measurements,
+    analyze as _analyze,
+    interpret as _interpret,
+    measure as _measure,
+    reproduce_command,
+)
 from .core.decoded import PcmSource
 from .core.errors import BundleError, Cancelled, ModelError, UnusableInputError
 from .core.progress import CancelToken, Progress, ProgressCallback
@@ -33,8 +39,21 @@ from .core.weights import LoadedModel, load_model
 from .report.pdf import ReportError, write_report
 from .resources import demo_track
 
-__all__ = ["Analyzer", "analyze", "write_report", "demo_track", "AnalysisResult", "Measurements", "CancelToken",
-           "Progress", "UnusableInputError", "ModelError", "BundleError", "Cancelled", "ReportError"]
+__all__ = [
+    "Analyzer",
+    "analyze",
+    "write_report",
+    "demo_track",
+    "AnalysisResult",
+    "Measurements",
+    "CancelToken",
+    "Progress",
+    "UnusableInputError",
+    "ModelError",
+    "BundleError",
+    "Cancelled",
+    "ReportError",
+]
 
 
 class Analyzer:
@@ -65,15 +84,25 @@ class Analyzer:
     >>> result = analyzer.analyze(demo_track())  # doctest: +SKIP
     """
 
-    def __init__(self, weights_dir: Optional[str | Path] = None, *, allow_modified: Optional[bool] = None,
-                 user_profiles: Optional[bool] = None):
+    def __init__(
+        self,
+        weights_dir: Optional[str | Path] = None,
+        *,
+        allow_modified: Optional[bool] = None,
+        user_profiles: Optional[bool] = None,
+    ):
         self.weights_dir = weights_dir
         self.allow_modified = allow_modified
         self.user_profiles = user_profiles
         self.model: LoadedModel = load_model(weights_dir, allow_modified=allow_modified)
 
-    def analyze(self, source: str | Path | PcmSource, *, on_progress: Optional[ProgressCallback] = None,
-                cancel: Optional[CancelToken] = None) -> AnalysisResult:
+    def analyze(
+        self,
+        source: str | Path | PcmSource,
+        *,
+        on_progress: Optional[ProgressCallback] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> AnalysisResult:
         """Analyse one audio file (or decoded samples).
 
         Parameters
@@ -98,11 +127,22 @@ class Analyzer:
         ------
         UnusableInputError, Cancelled
         """
-        return _analyze(source, weights_dir=self.weights_dir, on_progress=on_progress, cancel=cancel,
-                        allow_modified=self.allow_modified, user_profiles=self.user_profiles)
+        return _analyze(
+            source,
+            weights_dir=self.weights_dir,
+            on_progress=on_progress,
+            cancel=cancel,
+            allow_modified=self.allow_modified,
+            user_profiles=self.user_profiles,
+        )
 
-    def measure(self, source: str | Path | PcmSource, *, on_progress: Optional[ProgressCallback] = None,
-                cancel: Optional[CancelToken] = None) -> Measurements:
+    def measure(
+        self,
+        source: str | Path | PcmSource,
+        *,
+        on_progress: Optional[ProgressCallback] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> Measurements:
         """The streaming half of :meth:`analyze`: what the detectors read, before any scoring."""
         return _measure(source, self.model, on_progress=on_progress, cancel=cancel)
 
@@ -111,22 +151,39 @@ class Analyzer:
         from .core.profiles import load_user_profiles, user_profiles_enabled
 
         mine = user_profiles_enabled(self.user_profiles)
-        return _interpret(measurements, self.model,
-                          command=reproduce_command(measurements.path, self.weights_dir, self.model.modified, mine),
-                          user_profiles=load_user_profiles() if mine else ())
+        return _interpret(
+            measurements,
+            self.model,
+            command=reproduce_command(measurements.path, self.weights_dir, self.model.modified, mine),
+            user_profiles=load_user_profiles() if mine else (),
+        )
 
-    def check_robustness(self, source: str | Path | PcmSource, *, on_progress: Optional[ProgressCallback] = None,
-                         cancel: Optional[CancelToken] = None) -> list[dict[str, Any]]:
+    def check_robustness(
+        self,
+        source: str | Path | PcmSource,
+        *,
+        on_progress: Optional[ProgressCallback] = None,
+        cancel: Optional[CancelToken] = None,
+    ) -> list[dict[str, Any]]:
         """The result again after MP3/AAC/Opus re-encoding, gain, pitch, tempo and noise (one row each, in order;
         see :func:`forensic_app.core.robustness.check_robustness`)."""
         from .core.robustness import check_robustness
 
-        return check_robustness(source, weights_dir=self.weights_dir, on_progress=on_progress, cancel=cancel,
-                                allow_modified=self.allow_modified)
+        return check_robustness(
+            source,
+            weights_dir=self.weights_dir,
+            on_progress=on_progress,
+            cancel=cancel,
+            allow_modified=self.allow_modified,
+        )
 
 
-def analyze(source: str | Path | PcmSource, *, on_progress: Optional[ProgressCallback] = None,
-            cancel: Optional[CancelToken] = None) -> AnalysisResult:
+def analyze(
+    source: str | Path | PcmSource,
+    *,
+    on_progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> AnalysisResult:
     """Analyse one file with the shipped model bundle (``Analyzer().analyze(source)``; see :meth:`Analyzer.analyze`).
 
     Examples

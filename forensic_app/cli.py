@@ -72,17 +72,25 @@ def _progress_enabled(args) -> bool:
 
 def _human(result) -> str:
     from .core.outputs import printable
-    from .core.vocabulary import HELD_WORDS, MODIFIED_MODEL_NOTE, PROBABILITY_LABEL, format_probability, probability_text
+    from .core.vocabulary import (
+        HELD_WORDS,
+        MODIFIED_MODEL_NOTE,
+        PROBABILITY_LABEL,
+        format_probability,
+        probability_text,
+    )
 
-    lines = [f"{printable(os.path.abspath(result.input.path))}: {result.verdict_words}",
-             *[f"  {n.text}" for n in result.notes if n.code == MODIFIED_MODEL_NOTE],  # second line, not among the notes
-             # what the file itself declares: beside the verdict, never inside it
-             *([f"  {result.declaration_headline}"] if result.declaration_headline else []),
-             f"  {PROBABILITY_LABEL.lower().replace('probability', 'Probability', 1)}: "
-             f"{probability_text(result.probability_fake, result.interval, result.held)}"
-             + (f". {HELD_WORDS[result.held]}" if result.held else ""),
-             f"  {result.coverage_line}",
-             f"  sha256 {result.input.file_sha256}"]
+    lines = [
+        f"{printable(os.path.abspath(result.input.path))}: {result.verdict_words}",
+        *[f"  {n.text}" for n in result.notes if n.code == MODIFIED_MODEL_NOTE],  # second line, not among the notes
+        # what the file itself declares: beside the verdict, never inside it
+        *([f"  {result.declaration_headline}"] if result.declaration_headline else []),
+        f"  {PROBABILITY_LABEL.lower().replace('probability', 'Probability', 1)}: "
+        f"{probability_text(result.probability_fake, result.interval, result.held)}"
+        + (f". {HELD_WORDS[result.held]}" if result.held else ""),
+        f"  {result.coverage_line}",
+        f"  sha256 {result.input.file_sha256}",
+    ]
     for d in result.detectors:
         lines.append(f"  {d.title}: {d.summary}")
     from .report.decision import decide  # the notes as the report words them: none contradicts the verdict (#26)
@@ -170,16 +178,26 @@ def _cmd_analyze(args) -> int:
 
             target = Path(args.report)
             if len(args.files) > 1:  # the hash prefix keeps two song.wav from different folders apart
-                target = target.with_name(f"{target.stem}-{Path(f).stem}-{result.input.file_sha256[:12]}"
-                                          f"{target.suffix or '.pdf'}")
+                target = target.with_name(
+                    f"{target.stem}-{Path(f).stem}-{result.input.file_sha256[:12]}{target.suffix or '.pdf'}"
+                )
             key = os.path.abspath(target)
             if key in reports:  # the same name and the same bytes as a file before it: that report is this one's
-                print(f"Report for {printable(f)}: the same bytes as {printable(reports[key])}, already written to "
-                      f"{printable(target)}", file=sys.stderr)
+                print(
+                    f"Report for {printable(f)}: the same bytes as {printable(reports[key])}, already written to "
+                    f"{printable(target)}",
+                    file=sys.stderr,
+                )
                 continue
             try:
-                write_report(result, target, page_size=args.page_size,
-                             overwrite=args.force, include_path=args.show_path, inputs=args.files)
+                write_report(
+                    result,
+                    target,
+                    page_size=args.page_size,
+                    overwrite=args.force,
+                    include_path=args.show_path,
+                    inputs=args.files,
+                )
             except Exception as exc:
                 worst = max(worst, _report_error(exc))
                 continue
@@ -204,8 +222,15 @@ def _refuse_pack_target(args) -> int:
     from .core.outputs import OutputError, check_output
 
     try:
-        check_output(args.pack, inputs=[args.file, *([args.output] if args.output else [])], overwrite=args.force,
-                     what="the dispute pack", suffix=".zip", tag="dispute-pack", option="--pack")
+        check_output(
+            args.pack,
+            inputs=[args.file, *([args.output] if args.output else [])],
+            overwrite=args.force,
+            what="the dispute pack",
+            suffix=".zip",
+            tag="dispute-pack",
+            option="--pack",
+        )
     except OutputError as exc:
         return _report_error(exc)
     return EXIT_OK
@@ -228,12 +253,32 @@ def _cmd_report(args) -> int:
         result = _analyze_file(args.file, args)
         written = []
         if args.output:
-            written.append(("Report", write_report(result, Path(args.output), page_size=args.page_size,
-                                                   overwrite=args.force, include_path=args.show_path)))
+            written.append(
+                (
+                    "Report",
+                    write_report(
+                        result,
+                        Path(args.output),
+                        page_size=args.page_size,
+                        overwrite=args.force,
+                        include_path=args.show_path,
+                    ),
+                )
+            )
         if args.pack:
-            written.append(("Dispute pack", write_pack(result, Path(args.pack), page_size=args.page_size,
-                                                       overwrite=args.force, include_path=args.show_path,
-                                                       inputs=[a for a in (args.output,) if a])))
+            written.append(
+                (
+                    "Dispute pack",
+                    write_pack(
+                        result,
+                        Path(args.pack),
+                        page_size=args.page_size,
+                        overwrite=args.force,
+                        include_path=args.show_path,
+                        inputs=[a for a in (args.output,) if a],
+                    ),
+                )
+            )
     except Exception as exc:
         return _report_error(exc)
     for what, out in written:
@@ -290,26 +335,37 @@ def _report_error(exc: BaseException) -> int:
         import traceback
 
         traceback.print_exception(exc)
-    print(printable(f"internal error: {type(exc).__name__}: {exc}. Please report this (set FORENSIC_APP_DEBUG=1 "
-                    "for details)."), file=sys.stderr)
+    print(
+        printable(
+            f"internal error: {type(exc).__name__}: {exc}. Please report this (set FORENSIC_APP_DEBUG=1 for details)."
+        ),
+        file=sys.stderr,
+    )
     return EXIT_INTERNAL
 
 
-ROBUSTNESS_HELP = ("also analyse manipulated copies (MP3/Opus round trips, level, pitch, speed, noise) and show "
-                   "how the score moves; about 15x the analysis time (~30 s for 3 minutes on 2 cores)")
+ROBUSTNESS_HELP = (
+    "also analyse manipulated copies (MP3/Opus round trips, level, pitch, speed, noise) and show "
+    "how the score moves; about 15x the analysis time (~30 s for 3 minutes on 2 cores)"
+)
 
 
-ALLOW_MODIFIED_HELP = ("run a model bundle that is not the released one (your own, or an edited weights/): otherwise it is "
-                       "refused; every result, JSON object and report then says 'modified model'")
+ALLOW_MODIFIED_HELP = (
+    "run a model bundle that is not the released one (your own, or an edited weights/): otherwise it is "
+    "refused; every result, JSON object and report then says 'modified model'"
+)
 
 
 def common_options(sp, progress_help: str = "always show the progress bar on stderr") -> None:
     """--weights, --allow-modified-model and --progress/--no-progress, as every analysing subcommand takes them."""
     sp.add_argument("--weights", help="folder with manifest.json (default: the shipped weights/)")
     sp.add_argument("--allow-modified-model", action="store_true", help=ALLOW_MODIFIED_HELP)
-    sp.add_argument("--no-user-profiles", action="store_true",
-                    help="apply only the built-in generator profiles, not the ones taught on this computer "
-                         "(forensic-app profile add)")
+    sp.add_argument(
+        "--no-user-profiles",
+        action="store_true",
+        help="apply only the built-in generator profiles, not the ones taught on this computer "
+        "(forensic-app profile add)",
+    )
     g = sp.add_mutually_exclusive_group()
     g.add_argument("--progress", dest="progress", action="store_const", const=True, default=None, help=progress_help)
     g.add_argument("--no-progress", dest="progress", action="store_const", const=False)
@@ -326,9 +382,12 @@ class _Parser(argparse.ArgumentParser):
             from .core.outputs import printable
 
             word = printable(self.dash_words[0])
-            self.exit(EXIT_INPUT, f"error: {word} is neither an option of '{self.prog}' nor an existing file: to name "
-                                  f"a file that starts with '-', write ./{word} or put it after -- "
-                                  f"('{self.prog} -- {word}'); see --help for the options\n")
+            self.exit(
+                EXIT_INPUT,
+                f"error: {word} is neither an option of '{self.prog}' nor an existing file: to name "
+                f"a file that starts with '-', write ./{word} or put it after -- "
+                f"('{self.prog} -- {word}'); see --help for the options\n",
+            )
         super().error(message)
 
 
@@ -347,8 +406,14 @@ def _dash_file_names(parser: argparse.ArgumentParser, argv: list[str]) -> list[s
             out += argv[i:]
             break
         known = word.split("=", 1)[0] in options if word.startswith("--") else word in options
-        if not takes_value and word.startswith("-") and not word.startswith("--") and len(word) > 1 and not known \
-                and not _is_number(word):
+        if (
+            not takes_value
+            and word.startswith("-")
+            and not word.startswith("--")
+            and len(word) > 1
+            and not known
+            and not _is_number(word)
+        ):
             if os.path.lexists(word):
                 word = os.path.abspath(word)
             elif word[:2] not in options:  # not -oFILE (a short option with its value attached)
@@ -370,8 +435,11 @@ def _is_number(word: str) -> bool:
 
 def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
     """The whole command line; ``training=False`` only lists the training commands (no torch import)."""
-    p = _Parser(prog="forensic-app", description="Offline analyzer for AI-generated music. "
-                "Without a subcommand, opens the desktop app (optionally on FILE).")
+    p = _Parser(
+        prog="forensic-app",
+        description="Offline analyzer for AI-generated music. "
+        "Without a subcommand, opens the desktop app (optionally on FILE).",
+    )
     p.add_argument("--version", action="version", version=f"forensic-app {__version__}")
     sub = p.add_subparsers(dest="command")
 
@@ -380,8 +448,11 @@ def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
         sp.add_argument("--page-size", choices=["A4", "letter"], default="A4")
         sp.add_argument("--force", action="store_true", help=force_help)
         sp.add_argument("--robustness", action="store_true", help=ROBUSTNESS_HELP)
-        sp.add_argument("--show-path", action="store_true",
-                        help="print the file's full path in the report (default: its name only; folder names can carry user names)")
+        sp.add_argument(
+            "--show-path",
+            action="store_true",
+            help="print the file's full path in the report (default: its name only; folder names can carry user names)",
+        )
         common_options(sp)
 
     a = sub.add_parser("analyze", help="analyse files, print the verdict (or JSON)")
@@ -394,17 +465,23 @@ def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
     r = sub.add_parser("report", help="analyse FILE and write the PDF recourse report (or a dispute pack)")
     r.add_argument("file", metavar="FILE")
     r.add_argument("-o", "--output", metavar="OUT.pdf", help="the PDF recourse report")
-    r.add_argument("--pack", metavar="OUT.zip",
-                   help="a dispute pack: the report, the analysis JSON and a README telling a reviewer how to verify")
+    r.add_argument(
+        "--pack",
+        metavar="OUT.zip",
+        help="a dispute pack: the report, the analysis JSON and a README telling a reviewer how to verify",
+    )
     analysis_options(r, force_help="overwrite OUT.pdf / OUT.zip if they exist")
     r.set_defaults(func=_cmd_report)
 
-    v = sub.add_parser("verify", help="check that a report is untouched; with FILE, analyse FILE again and compare",
-                       description="Check that REPORT.pdf's pages and its embedded analysis agree and were not "
-                                   "edited, and say which app and model version made it. With FILE: check that FILE "
-                                   "is the analysed file and analyse it again (same model bundle: the figures must "
-                                   "match as printed; another: both shown side by side). Exit 0 verified, 3 not "
-                                   "verified, 2 unreadable input.")
+    v = sub.add_parser(
+        "verify",
+        help="check that a report is untouched; with FILE, analyse FILE again and compare",
+        description="Check that REPORT.pdf's pages and its embedded analysis agree and were not "
+        "edited, and say which app and model version made it. With FILE: check that FILE "
+        "is the analysed file and analyse it again (same model bundle: the figures must "
+        "match as printed; another: both shown side by side). Exit 0 verified, 3 not "
+        "verified, 2 unreadable input.",
+    )
     v.add_argument("report", metavar="REPORT.pdf")
     v.add_argument("file", nargs="?", metavar="FILE", help="the audio file the report is about")
     v.add_argument("--details", action="store_true", help="list every check, not only the answer")
@@ -412,10 +489,16 @@ def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
     v.set_defaults(func=_cmd_verify)
 
     g = sub.add_parser("gui", help="open the desktop app")
-    g.add_argument("file", nargs="*", metavar="FILE",
-                   help="an audio file; several files (stems, versions) or a .facase open as one case, lane by lane; "
-                        "a folder opens the window with the Queue on its audio files")
-    g.add_argument("--screenshot", metavar="OUT.png", help="load FILE(s), wait for the analysis, save a window grab, exit")
+    g.add_argument(
+        "file",
+        nargs="*",
+        metavar="FILE",
+        help="an audio file; several files (stems, versions) or a .facase open as one case, lane by lane; "
+        "a folder opens the window with the Queue on its audio files",
+    )
+    g.add_argument(
+        "--screenshot", metavar="OUT.png", help="load FILE(s), wait for the analysis, save a window grab, exit"
+    )
     g.add_argument("--weights")
     g.add_argument("--allow-modified-model", action="store_true", help=ALLOW_MODIFIED_HELP)
     g.set_defaults(func=_cmd_gui)
@@ -438,10 +521,12 @@ def build_parser(*, training: bool = True) -> argparse.ArgumentParser:
 
 # Training needs torch and the training code to define its options; they are imported only
 # when one of these commands runs, so that --help and --version answer at once.
-TRAINING_COMMANDS = {"data": "build the training / calibration dataset",
-                     "train": "train the patch CNN, fit calibration and the comb reference, write weights/",
-                     "calibrate": "refit calibration and comb reference of existing weights on the val split",
-                     "evaluate": "reproduce the model card's figures from the test split"}
+TRAINING_COMMANDS = {
+    "data": "build the training / calibration dataset",
+    "train": "train the patch CNN, fit calibration and the comb reference, write weights/",
+    "calibrate": "refit calibration and comb reference of existing weights on the val split",
+    "evaluate": "reproduce the model card's figures from the test split",
+}
 
 
 def _add_training_commands(sub, *, full: bool) -> None:
@@ -515,13 +600,17 @@ def _unknown_command(word: str) -> Optional[str]:
 
     commands = [*COMMANDS, *(TRAINING_COMMANDS if importlib.util.find_spec(f"{__package__}.training") else ())]
     if "/" in word or os.sep in word or Path(word).suffix:  # meant as a file: song.mp3, ~/Music/x.flac
-        return (f"error: no file or folder '{printable(word)}' here: check the path (the commands are "
-                f"{', '.join(commands)}; see forensic-app --help)")
+        return (
+            f"error: no file or folder '{printable(word)}' here: check the path (the commands are "
+            f"{', '.join(commands)}; see forensic-app --help)"
+        )
     close = difflib.get_close_matches(word.lower(), commands, n=1)
     if close:
         return f"error: unknown command '{printable(word)}' (did you mean '{close[0]}'?); see forensic-app --help"
-    return (f"error: unknown command '{printable(word)}', and no file or folder of that name here: the commands are "
-            f"{', '.join(commands)} (forensic-app --help); to open a file in the window, give its path")
+    return (
+        f"error: unknown command '{printable(word)}', and no file or folder of that name here: the commands are "
+        f"{', '.join(commands)} (forensic-app --help); to open a file in the window, give its path"
+    )
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -540,8 +629,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         from .core.profiles import ENV_NO_USER_PROFILES
 
-        with _allowing_modified_model(getattr(args, "allow_modified_model", False)), \
-                _environment(ENV_NO_USER_PROFILES, getattr(args, "no_user_profiles", False)):
+        with (
+            _allowing_modified_model(getattr(args, "allow_modified_model", False)),
+            _environment(ENV_NO_USER_PROFILES, getattr(args, "no_user_profiles", False)),
+        ):
             code = int(func(args) or 0)
         sys.stdout.flush()
         return code

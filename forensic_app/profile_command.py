@@ -38,8 +38,13 @@ def register(subparsers) -> None:
     a.add_argument("files", nargs="+", metavar="FILE")
     a.add_argument("--notes", default="", metavar="TEXT")
     a.add_argument("--json", action="store_true")
-    a.add_argument("--reference", type=Path, default=None, metavar="FILE",
-                   help="the real-music reference table (default: $FORENSIC_APP_PROFILE_REFERENCE, else the model bundle's)")
+    a.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the real-music reference table (default: $FORENSIC_APP_PROFILE_REFERENCE, else the model bundle's)",
+    )
     a.set_defaults(func=cmd_add)
     ls = sub.add_parser("list", help="the profiles taught on this machine")
     ls.add_argument("--json", action="store_true")
@@ -101,8 +106,7 @@ def _rules(reference: Path):
     return TeachRules(**{k: v for k, v in data.items() if k in TeachRules.__dataclass_fields__})
 
 
-def read_examples(files: Sequence[str], *, on_example: Optional[Callable[[int, str], None]] = None,
-                  cancel: Any = None):
+def read_examples(files: Sequence[str], *, on_example: Optional[Callable[[int, str], None]] = None, cancel: Any = None):
     """Fakeprints of the examples: (orig rows, all rows, row -> example, kept files, warnings).
     ``on_example(i, name)`` before example ``i`` is read; ``cancel`` (a CancelToken) is checked
     between examples and raises Cancelled."""
@@ -121,7 +125,9 @@ def read_examples(files: Sequence[str], *, on_example: Optional[Callable[[int, s
         try:
             x, rate = read_mono(f)
         except Exception as exc:  # noqa: BLE001 - an unreadable example is left out and said so
-            warnings.append(f"{name}: not read ({str(exc).splitlines()[0][:100] if str(exc) else exc.__class__.__name__})")
+            warnings.append(
+                f"{name}: not read ({str(exc).splitlines()[0][:100] if str(exc) else exc.__class__.__name__})"
+            )
             continue
         fp = fakeprint_variant(x, rate, "orig")
         if fp is None:
@@ -156,8 +162,10 @@ def read_examples(files: Sequence[str], *, on_example: Optional[Callable[[int, s
         for i in range(len(O)):
             for j in range(i + 1, len(O)):
                 if C[i, j] > 0.98:
-                    warnings.append(f"{Path(kept[i][0]).name} and {Path(kept[j][0]).name} look like the same "
-                                    f"recording (fingerprints {C[i, j]:.2f} alike)")
+                    warnings.append(
+                        f"{Path(kept[i][0]).name} and {Path(kept[j][0]).name} look like the same "
+                        f"recording (fingerprints {C[i, j]:.2f} alike)"
+                    )
     return (np.asarray(orig), np.asarray(rows), owner, kept, warnings)
 
 
@@ -181,10 +189,12 @@ class TeachOutcome:
 def validation_words(profile: Any) -> str:
     """A taught profile's validation in one sentence (the CLI's and the window's words)."""
     v = profile.validation
-    return (f"profile '{profile.generator}' made from {profile.n_examples} examples: held out one at a time, "
-            f"{v['cv_detection']:.0%} of them were recognised; on the real-music reference "
-            f"({v['n_reference_sources']} sources) at most {v['fp_leave_one_source_out_max']:.1%} of a source "
-            f"it never saw would be flagged. sha256 {profile.sha256}")
+    return (
+        f"profile '{profile.generator}' made from {profile.n_examples} examples: held out one at a time, "
+        f"{v['cv_detection']:.0%} of them were recognised; on the real-music reference "
+        f"({v['n_reference_sources']} sources) at most {v['fp_leave_one_source_out_max']:.1%} of a source "
+        f"it never saw would be flagged. sha256 {profile.sha256}"
+    )
 
 
 def check_new_name(name: str) -> str:
@@ -198,8 +208,15 @@ def check_new_name(name: str) -> str:
     return ""
 
 
-def teach_from_files(name: str, files: Sequence[str], *, notes: str = "", reference: Optional[Path] = None,
-                     on_progress: Optional[Callable[[Any], None]] = None, cancel: Any = None) -> TeachOutcome:
+def teach_from_files(
+    name: str,
+    files: Sequence[str],
+    *,
+    notes: str = "",
+    reference: Optional[Path] = None,
+    on_progress: Optional[Callable[[Any], None]] = None,
+    cancel: Any = None,
+) -> TeachOutcome:
     """Teach the generator ``name`` from example ``files`` and save it in the user's profile folder.
 
     Reads each example's fakeprint (as it is and re-encoded), fits and validates the profile against
@@ -216,8 +233,10 @@ def teach_from_files(name: str, files: Sequence[str], *, notes: str = "", refere
         return TeachOutcome(reason=why)
     ref_path = _reference_path(reference)
     if ref_path is None or not ref_path.exists():
-        return TeachOutcome(reason="no real-music reference to validate against: the model bundle's "
-                                   "profile_reference.npz is missing or damaged (reinstall the app), or pass --reference FILE")
+        return TeachOutcome(
+            reason="no real-music reference to validate against: the model bundle's "
+            "profile_reference.npz is missing or damaged (reinstall the app), or pass --reference FILE"
+        )
     from .training.profile_data import load_table
     from .training.profiles import Refused, teach
 
@@ -238,8 +257,18 @@ def teach_from_files(name: str, files: Sequence[str], *, notes: str = "", refere
     try:
         if len(kept) == 0:
             raise Refused(f"none of the {len(files)} examples could be read and measured")
-        profile = teach(name, X_orig, X_rows, owner, X_ref, [r.source for r in ref], rules=_rules(ref_path),
-                        notes=notes, sources=sources, version="taught")
+        profile = teach(
+            name,
+            X_orig,
+            X_rows,
+            owner,
+            X_ref,
+            [r.source for r in ref],
+            rules=_rules(ref_path),
+            notes=notes,
+            sources=sources,
+            version="taught",
+        )
     except Refused as exc:
         return TeachOutcome(reason=str(exc), refused=True, warnings=warnings)
     path = profile_path(_folder(), name)

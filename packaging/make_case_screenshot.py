@@ -71,8 +71,22 @@ def main() -> int:
             from forensic_app.case.report import write_case_report
 
             write_case_report(win.case, pdf)
-            subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", "-singlefile", str(pdf),
-                            str(out_dir / "case-report")], check=True)
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-png",
+                    "-r",
+                    "70",
+                    "-f",
+                    "1",
+                    "-l",
+                    "1",
+                    "-singlefile",
+                    str(pdf),
+                    str(out_dir / "case-report"),
+                ],
+                check=True,
+            )
             win.dirty = False
             win.close()
             app.quit()

@@ -34,8 +34,8 @@ def main() -> None:
     n = int(FADE_S * sr)
     w = np.ones(x.shape[0], np.float32)[:, None] * 0.0
     w[a:b] = 1.0
-    w[a - n:a, 0] = np.linspace(0, 1, n)
-    w[b:b + n, 0] = np.linspace(1, 0, n)
+    w[a - n : a, 0] = np.linspace(0, 1, n)
+    w[b : b + n, 0] = np.linspace(1, 0, n)
     spliced = (1 - w) * x + w * fake[:, None]
     sf.write(DEMO / "karissa_hobbs-lets_go_fishin-excerpt-spliced.flac", np.clip(spliced, -1, 1), sr, subtype="PCM_16")
 

@@ -45,8 +45,9 @@ def main() -> int:
 
         def grab_window() -> None:
             panel = win.verdict
-            panel.verticalScrollBar().setValue(panel.profiles_label.parentWidget().mapTo(
-                panel.widget(), panel.profiles_label.pos()).y() - 40)
+            panel.verticalScrollBar().setValue(
+                panel.profiles_label.parentWidget().mapTo(panel.widget(), panel.profiles_label.pos()).y() - 40
+            )
             app.processEvents()
             win.grab().save(str(out_dir / "profile-match.png"))
             dialog = win.teach_generator(sorted(str(p) for p in DEMO.glob("*.flac")))

@@ -24,8 +24,11 @@ N_UPLOADS = 60
 SECONDS = 12.0
 N_WALKED = 24  # rows triaged from the top
 DECISION_BY_VERDICT = {"likely_fake": "likely_ai", "no_traces_found": "human_made", "inconclusive": "undecided"}
-NOTES = {0: "comb lines every 1378 Hz; decoded sound on the vocal", 4: "same singer as the label's other uploads",
-         9: "asked the uploader for the project files"}
+NOTES = {
+    0: "comb lines every 1378 Hz; decoded sound on the vocal",
+    4: "same singer as the label's other uploads",
+    9: "asked the uploader for the project files",
+}
 
 
 def main() -> int:

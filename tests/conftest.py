@@ -38,7 +38,7 @@ def signal(kind: str, seconds: float, rate: int, channels: int = 1, seed: int = 
     elif kind == "noise":
         x = 0.2 * np.random.default_rng(seed).standard_normal(n)
     elif kind == "chirp":
-        x = 0.5 * np.sin(2 * np.pi * (100 * t + (rate / 4 - 100) / (2 * max(seconds, 1e-9)) * t ** 2))
+        x = 0.5 * np.sin(2 * np.pi * (100 * t + (rate / 4 - 100) / (2 * max(seconds, 1e-9)) * t**2))
     elif kind == "music":
         x = music_like(seconds, rate, seed)
     elif kind == "silence":
@@ -58,8 +58,15 @@ def make_wav(tmp_path) -> Callable[..., Path]:
     Files are named like ``44100-2-16.wav`` (rate-channels-bits) unless ``name`` is given.
     """
 
-    def _make(kind: str = "music", seconds: float = 5.0, rate: int = 44100, channels: int = 1,
-              subtype: str = "PCM_16", name: str | None = None, fmt: str | None = None) -> Path:
+    def _make(
+        kind: str = "music",
+        seconds: float = 5.0,
+        rate: int = 44100,
+        channels: int = 1,
+        subtype: str = "PCM_16",
+        name: str | None = None,
+        fmt: str | None = None,
+    ) -> Path:
         bits = {"PCM_16": "16", "PCM_24": "24", "FLOAT": "f32"}.get(subtype, subtype.lower())
         ext = {"FLAC": "flac", "OGG": "ogg", "MP3": "mp3"}.get(fmt or "", "wav")
         path = tmp_path / (name or f"{kind}-{rate}-{channels}-{bits}.{ext}")

@@ -112,36 +112,62 @@ def make_comb(rng: np.random.Generator, real_fp_rate: float | None = 0.013) -> C
         resid += 4.0 * np.exp(-0.5 * ((freqs - line) / 8.0) ** 2)
     return CombEvidence(
         architecture="HiFi-GAN style transposed convolutions (x8, x8, x2)",
-        f0_hz=f0, strength_db=3.8, z_score=5.2, real_fp_rate=real_fp_rate,
-        freqs_hz=freqs, residual_db=resid, expected_lines_hz=expected, lines_found_hz=found,
-        segments=[{"start_s": 0.0, "end_s": 10.0, "z_score": 1.1, "strength_db": 0.9},
-                  {"start_s": 10.0, "end_s": 20.0, "z_score": 6.3, "strength_db": 4.4},
-                  {"start_s": 20.0, "end_s": 30.0, "z_score": 1.4, "strength_db": 1.2}],
+        f0_hz=f0,
+        strength_db=3.8,
+        z_score=5.2,
+        real_fp_rate=real_fp_rate,
+        freqs_hz=freqs,
+        residual_db=resid,
+        expected_lines_hz=expected,
+        lines_found_hz=found,
+        segments=[
+            {"start_s": 0.0, "end_s": 10.0, "z_score": 1.1, "strength_db": 0.9},
+            {"start_s": 10.0, "end_s": 20.0, "z_score": 6.3, "strength_db": 4.4},
+            {"start_s": 20.0, "end_s": 30.0, "z_score": 1.4, "strength_db": 1.2},
+        ],
     )
 
 
 def make_input(**overrides: Any) -> InputInfo:
     name = overrides.pop("file_name", "night_drive_master_v3.mp3")
     fields = dict(
-        path=f"/home/artist/Music/{name}", file_name=name, file_size_bytes=4_812_345,
-        format="MP3", subtype="MPEG_LAYER_III", is_lossy=True, sample_rate=SAMPLE_RATE,
-        channels=2, duration_s=DURATION_S, n_frames=int(DURATION_S * SAMPLE_RATE),
-        file_sha256=_sha("file:" + name), pcm_sha256=_sha("pcm:" + name),
+        path=f"/home/artist/Music/{name}",
+        file_name=name,
+        file_size_bytes=4_812_345,
+        format="MP3",
+        subtype="MPEG_LAYER_III",
+        is_lossy=True,
+        sample_rate=SAMPLE_RATE,
+        channels=2,
+        duration_s=DURATION_S,
+        n_frames=int(DURATION_S * SAMPLE_RATE),
+        file_sha256=_sha("file:" + name),
+        pcm_sha256=_sha("pcm:" + name),
     )
     fields.update(overrides)
     return InputInfo(**fields)
 
 
-def make_result(info: InputInfo | None = None, *, seed: int = 0, file_name: str | None = None,
-                probability: float | None = None, verdict: str | None = None, with_comb: bool = True,
-                **overrides: Any) -> AnalysisResult:
+def make_result(
+    info: InputInfo | None = None,
+    *,
+    seed: int = 0,
+    file_name: str | None = None,
+    probability: float | None = None,
+    verdict: str | None = None,
+    with_comb: bool = True,
+    **overrides: Any,
+) -> AnalysisResult:
     """A hand-built result. Without ``info``: the 30-s stereo MP3 whose 12-18 s stretch was flagged (the
     report's scene; keyword arguments replace fields). With ``info``: a result for that input whose hot
     region sits late and high (the window's "stamp" scene, see :data:`HOT_TIME`), at ``probability`` /
     ``verdict``, with or without comb evidence."""
     if info is not None:
-        result = _stamp_result(info, **{k: v for k, v in (("probability", probability), ("verdict", verdict))
-                                        if v is not None}, with_comb=with_comb)
+        result = _stamp_result(
+            info,
+            **{k: v for k, v in (("probability", probability), ("verdict", verdict)) if v is not None},
+            with_comb=with_comb,
+        )
         return dataclasses.replace(result, **overrides) if overrides else result
     if probability is not None:
         overrides.setdefault("probability_fake", probability)
@@ -149,8 +175,13 @@ def make_result(info: InputInfo | None = None, *, seed: int = 0, file_name: str 
         overrides.setdefault("verdict", verdict)
     rng = np.random.default_rng(seed)
     info = make_input(**({} if file_name is None else {"file_name": file_name}))
-    model = ModelInfo(name="patchcnn-small", version="1.2.0", sha256=_sha("weights"),
-                      calibration_version="cal-2026-11-20", families=("hifigan", "lyra"))
+    model = ModelInfo(
+        name="patchcnn-small",
+        version="1.2.0",
+        sha256=_sha("weights"),
+        calibration_version="cal-2026-11-20",
+        families=("hifigan", "lyra"),
+    )
     fields: dict[str, Any] = dict(
         input=info,
         probability_fake=0.873214,
@@ -160,22 +191,37 @@ def make_result(info: InputInfo | None = None, *, seed: int = 0, file_name: str 
         heatmap=make_heatmap(rng),
         overview=make_overview(rng),
         detectors=[
-            DetectorEvidence(name="patch_cnn", title="Patch CNN", score=2.113, probability_fake=0.861,
-                             summary="Strong response between 0:12 and 0:18, mostly 2-8 kHz."),
-            DetectorEvidence(name="comb", title="Spectral comb", score=5.2, probability_fake=None,
-                             summary="Evenly spaced lines every 344.5 Hz above 4 kHz."),
+            DetectorEvidence(
+                name="patch_cnn",
+                title="Patch CNN",
+                score=2.113,
+                probability_fake=0.861,
+                summary="Strong response between 0:12 and 0:18, mostly 2-8 kHz.",
+            ),
+            DetectorEvidence(
+                name="comb",
+                title="Spectral comb",
+                score=5.2,
+                probability_fake=None,
+                summary="Evenly spaced lines every 344.5 Hz above 4 kHz.",
+            ),
         ],
         comb=make_comb(rng),
         attribution={"hifigan": 0.71, "lyra": 0.22, "other": 0.07},
         notes=[
-            Note(code="lossy_input", severity="caution",
-                 text="The file is an MP3. Lossy encoding removes detail above 16 kHz, so part of "
-                      "the evidence the model uses is missing."),
-            Note(code="short_hot_region", severity="warning",
-                 text="Most of the evidence comes from one 6-second stretch; the rest of the track "
-                      "looks like real music."),
-            Note(code="stereo_mixdown", severity="info",
-                 text="Both channels were averaged to mono before analysis."),
+            Note(
+                code="lossy_input",
+                severity="caution",
+                text="The file is an MP3. Lossy encoding removes detail above 16 kHz, so part of "
+                "the evidence the model uses is missing.",
+            ),
+            Note(
+                code="short_hot_region",
+                severity="warning",
+                text="Most of the evidence comes from one 6-second stretch; the rest of the track "
+                "looks like real music.",
+            ),
+            Note(code="stereo_mixdown", severity="info", text="Both channels were averaged to mono before analysis."),
         ],
         provenance=Provenance(
             app_version="0.1.0",
@@ -220,19 +266,33 @@ def stamp_heatmap(duration_s: float, *, n_time: int = 40, n_freq: int = 16, nyqu
 
 
 def make_info(path: str = "/tmp/x.wav", duration_s: float = 4.0, rate: int = 44100) -> InputInfo:
-    return InputInfo(path=path, file_name=path.rsplit("/", 1)[-1], file_size_bytes=1000, format="WAV",
-                     subtype="PCM_16", is_lossy=False, sample_rate=rate, channels=1, duration_s=duration_s,
-                     n_frames=int(duration_s * rate), file_sha256="ab" * 32, pcm_sha256="cd" * 32)
+    return InputInfo(
+        path=path,
+        file_name=path.rsplit("/", 1)[-1],
+        file_size_bytes=1000,
+        format="WAV",
+        subtype="PCM_16",
+        is_lossy=False,
+        sample_rate=rate,
+        channels=1,
+        duration_s=duration_s,
+        n_frames=int(duration_s * rate),
+        file_sha256="ab" * 32,
+        pcm_sha256="cd" * 32,
+    )
 
 
-def _stamp_result(info: InputInfo, *, probability: float = 0.83, verdict: str = "likely_fake",
-                  with_comb: bool = True) -> AnalysisResult:
+def _stamp_result(
+    info: InputInfo, *, probability: float = 0.83, verdict: str = "likely_fake", with_comb: bool = True
+) -> AnalysisResult:
     d = info.duration_s
     heatmap = stamp_heatmap(d, nyquist_hz=info.sample_rate / 2)
     n_win = 8
     edges = np.linspace(0.0, d, n_win + 1)
-    windows = [WindowScore(float(a), float(b), 0.9 if a >= HOT_TIME[0] * d - 1e-9 else 0.15)
-               for a, b in zip(edges[:-1], edges[1:])]
+    windows = [
+        WindowScore(float(a), float(b), 0.9 if a >= HOT_TIME[0] * d - 1e-9 else 0.15)
+        for a, b in zip(edges[:-1], edges[1:])
+    ]
     comb = None
     if with_comb:
         freqs = np.linspace(0, 20000, 2000)
@@ -241,25 +301,55 @@ def _stamp_result(info: InputInfo, *, probability: float = 0.83, verdict: str = 
         residual = 0.5 * np.random.default_rng(0).standard_normal(freqs.size)
         for f in lines:
             residual += 6.0 * np.exp(-0.5 * ((freqs - f) / 15.0) ** 2)
-        comb = CombEvidence(architecture="transposed convolution, stride 32 at 44.1 kHz", f0_hz=f0, strength_db=5.8,
-                            z_score=7.4, real_fp_rate=0.012, freqs_hz=freqs, residual_db=residual,
-                            expected_lines_hz=lines, lines_found_hz=lines[:10])
+        comb = CombEvidence(
+            architecture="transposed convolution, stride 32 at 44.1 kHz",
+            f0_hz=f0,
+            strength_db=5.8,
+            z_score=7.4,
+            real_fp_rate=0.012,
+            freqs_hz=freqs,
+            residual_db=residual,
+            expected_lines_hz=lines,
+            lines_found_hz=lines[:10],
+        )
     return AnalysisResult(
-        input=info, probability_fake=probability, interval=(max(0.0, probability - 0.12), min(1.0, probability + 0.08)),
-        verdict=verdict, windows=windows, heatmap=heatmap,
+        input=info,
+        probability_fake=probability,
+        interval=(max(0.0, probability - 0.12), min(1.0, probability + 0.08)),
+        verdict=verdict,
+        windows=windows,
+        heatmap=heatmap,
         overview=_display_spectrogram(np.zeros(int(info.sample_rate * 0.5), np.float32), info.sample_rate),
-        detectors=[DetectorEvidence("patch_cnn", "Patch CNN (time-frequency heatmap)", 1.6, probability,
-                                    "Average patch score over 8 windows; the highest window scores 90%."),
-                   DetectorEvidence("comb", "Spectral comb (upsampling artefacts)", 7.4, None,
-                                    "Strongest regular line pattern every 1378.1 Hz.")],
-        comb=comb, attribution={"tconv": 0.71, "upsample": 0.2, "lyra": 0.09},
-        notes=[Note("short_clip", "caution", "This clip is short, so the estimate rests on little evidence."),
-               Note("lossy", "info", "The file is lossless, so codec artefacts do not explain the score.")],
-        provenance=Provenance(app_version="0.1.0", model=ModelInfo("forensic-test", "0.0.1", "ef" * 32, "cal-test"),
-                              settings={}, analysed_at="2026-11-22T04:30:00Z", command="forensic-app analyze x.wav"),
+        detectors=[
+            DetectorEvidence(
+                "patch_cnn",
+                "Patch CNN (time-frequency heatmap)",
+                1.6,
+                probability,
+                "Average patch score over 8 windows; the highest window scores 90%.",
+            ),
+            DetectorEvidence(
+                "comb",
+                "Spectral comb (upsampling artefacts)",
+                7.4,
+                None,
+                "Strongest regular line pattern every 1378.1 Hz.",
+            ),
+        ],
+        comb=comb,
+        attribution={"tconv": 0.71, "upsample": 0.2, "lyra": 0.09},
+        notes=[
+            Note("short_clip", "caution", "This clip is short, so the estimate rests on little evidence."),
+            Note("lossy", "info", "The file is lossless, so codec artefacts do not explain the score."),
+        ],
+        provenance=Provenance(
+            app_version="0.1.0",
+            model=ModelInfo("forensic-test", "0.0.1", "ef" * 32, "cal-test"),
+            settings={},
+            analysed_at="2026-11-22T04:30:00Z",
+            command="forensic-app analyze x.wav",
+        ),
     )
-
-
 
 
 def _display_spectrogram(x: np.ndarray, rate: int) -> Spectrogram:
@@ -270,19 +360,35 @@ def _display_spectrogram(x: np.ndarray, rate: int) -> Spectrogram:
 
 # ---- every path a verdict can take, for the report's contradiction test ----------------------------------
 
-THRESHOLD_FAKE = 0.768134  # the shipped calibration's lines (settings threshold_likely_fake / threshold_no_traces_found)
+THRESHOLD_FAKE = (
+    0.768134  # the shipped calibration's lines (settings threshold_likely_fake / threshold_no_traces_found)
+)
 THRESHOLD_REAL = 0.25
 CAPPED = THRESHOLD_FAKE - 0.02  # fusion.CAP_MARGIN below the "likely AI" line
 HELD = THRESHOLD_REAL + 0.01  # the bottom of the undecided band
 
-PROFILE_VALIDATION = {"detection_logo": 1.0, "fp_reference_loso_max": 0.0, "n_reference_readings": 822,
-                      "n_reference_sources": 21}
+PROFILE_VALIDATION = {
+    "detection_logo": 1.0,
+    "fp_reference_loso_max": 0.0,
+    "n_reference_readings": 822,
+    "n_reference_sources": 21,
+}
 
 
 def _profile(name: str, kind: str, logit: float, *, threshold: float = -1.7, n: int = 60) -> dict[str, Any]:
-    return {"name": name, "version": "v1", "kind": kind, "architecture": "latent diffusion; VAE decoder",
-            "n_examples": n, "created": "2026-12-01", "threshold_logit": threshold, "validation": PROFILE_VALIDATION,
-            "sha256": _sha("profile:" + name), "logit": logit, "match": logit >= threshold}
+    return {
+        "name": name,
+        "version": "v1",
+        "kind": kind,
+        "architecture": "latent diffusion; VAE decoder",
+        "n_examples": n,
+        "created": "2026-12-01",
+        "threshold_logit": threshold,
+        "validation": PROFILE_VALIDATION,
+        "sha256": _sha("profile:" + name),
+        "logit": logit,
+        "match": logit >= threshold,
+    }
 
 
 def profiles_row(matched: dict[str, Any] | None = None, *, p: float | None = None) -> DetectorEvidence:
@@ -292,29 +398,64 @@ def profiles_row(matched: dict[str, Any] | None = None, *, p: float | None = Non
         listed = [matched] + [x for x in listed if x["name"] != matched["name"]]
     best = max(listed, key=lambda x: x["logit"] - x["threshold_logit"])
     margin = best["logit"] - best["threshold_logit"]
-    details = {"profiles": listed, "matched": [x["name"] for x in listed if x["match"]], "closest": best["name"],
-               "windows": [{"start_s": 0.0, "end_s": 10.0, "logit": round(best["logit"] - 0.4, 3)},
-                           {"start_s": 10.0, "end_s": 20.0, "logit": round(best["logit"] + 0.3, 3)}],
-               "top_bins": [{"freq_hz": 1378.1, "contribution": 0.41}]}
-    summary = (f"Matches the decoder fingerprint of {best['name']}: {margin:+.1f} logits against its threshold."
-               if best["match"] else f"None of the {len(listed)} generator profiles matches; the closest, "
-               f"{best['name']}, is {-margin:.1f} logits below its threshold, within what real music reaches.")
-    return DetectorEvidence("profiles", "Generator profiles (decoder fingerprints)", round(margin, 6), p, summary,
-                            details)
+    details = {
+        "profiles": listed,
+        "matched": [x["name"] for x in listed if x["match"]],
+        "closest": best["name"],
+        "windows": [
+            {"start_s": 0.0, "end_s": 10.0, "logit": round(best["logit"] - 0.4, 3)},
+            {"start_s": 10.0, "end_s": 20.0, "logit": round(best["logit"] + 0.3, 3)},
+        ],
+        "top_bins": [{"freq_hz": 1378.1, "contribution": 0.41}],
+    }
+    summary = (
+        f"Matches the decoder fingerprint of {best['name']}: {margin:+.1f} logits against its threshold."
+        if best["match"]
+        else f"None of the {len(listed)} generator profiles matches; the closest, "
+        f"{best['name']}, is {-margin:.1f} logits below its threshold, within what real music reaches."
+    )
+    return DetectorEvidence(
+        "profiles", "Generator profiles (decoder fingerprints)", round(margin, 6), p, summary, details
+    )
 
 
 def declared_row(headline: str | None = None) -> DetectorEvidence:
     lines = ([headline] if headline else []) + [
-        "Title: Night drive", "Encoder: LAME3.100", "Content Credential (C2PA): none in the file",
-        "A declaration is a claim anyone can write or remove; the verdict above is about the audio alone."]
+        "Title: Night drive",
+        "Encoder: LAME3.100",
+        "Content Credential (C2PA): none in the file",
+        "A declaration is a claim anyone can write or remove; the verdict above is about the audio alone.",
+    ]
     summary = headline or "The file declares no AI origin in its tags or Content Credentials."
-    return DetectorEvidence("declared", "What the file declares (tags, Content Credentials)", None, None, summary,
-                            {"headline": headline, "lines": lines, "declares_ai": headline is not None,
-                             "columns": {"declared_generator": "Suno" if headline else None}})
+    return DetectorEvidence(
+        "declared",
+        "What the file declares (tags, Content Credentials)",
+        None,
+        None,
+        summary,
+        {
+            "headline": headline,
+            "lines": lines,
+            "declares_ai": headline is not None,
+            "columns": {"declared_generator": "Suno" if headline else None},
+        },
+    )
 
 
-SCENARIOS = ("patch_cnn", "comb", "fakeprint", "profile_builtin", "profile_user", "held_tone", "capped_cnn",
-             "no_content", "short_clip", "borderline", "no_traces_near_line", "declared")
+SCENARIOS = (
+    "patch_cnn",
+    "comb",
+    "fakeprint",
+    "profile_builtin",
+    "profile_user",
+    "held_tone",
+    "capped_cnn",
+    "no_content",
+    "short_clip",
+    "borderline",
+    "no_traces_near_line",
+    "declared",
+)
 
 
 def scenario(path: str) -> AnalysisResult:
@@ -373,8 +514,9 @@ def scenario(path: str) -> AnalysisResult:
     elif path == "no_traces_near_line":  # the issue's real song: 17 % (11-29 %), windows at 59 % and 56 %
         by["learned"] = p = 0.17
         interval, verdict = (0.11, 0.29), "no_traces_found"
-        windows = [dataclasses.replace(w, probability_fake={5.0: 0.59, 20.0: 0.56}.get(w.start_s, 0.15))
-                   for w in windows]
+        windows = [
+            dataclasses.replace(w, probability_fake={5.0: 0.59, 20.0: 0.56}.get(w.start_s, 0.15)) for w in windows
+        ]
     elif path == "declared":
         by["learned"] = p = 0.04
         interval, verdict = (0.03, 0.06), "no_traces_found"
@@ -382,25 +524,74 @@ def scenario(path: str) -> AnalysisResult:
         windows = [dataclasses.replace(w, probability_fake=0.04) for w in windows]
     else:
         raise ValueError(f"unknown scenario {path!r}")
-    notes = make_notes(NoteInputs(
-        info=dataclasses.replace(info, is_lossy=False), probability=p, interval=interval, verdict=verdict,
-        window_probs=np.array([w.probability_fake for w in windows]), bandwidth_hz=20000.0, silent_share=0.0,
-        clipped_share=0.0, comb=comb, families=("hifigan",), model_trained=True, threshold_fake=THRESHOLD_FAKE,
-        threshold_real=THRESHOLD_REAL, decision_reasons=reasons, content_s=content_s, held_tone=held_tone,
-        deciding_profile=deciding_profile))
+    notes = make_notes(
+        NoteInputs(
+            info=dataclasses.replace(info, is_lossy=False),
+            probability=p,
+            interval=interval,
+            verdict=verdict,
+            window_probs=np.array([w.probability_fake for w in windows]),
+            bandwidth_hz=20000.0,
+            silent_share=0.0,
+            clipped_share=0.0,
+            comb=comb,
+            families=("hifigan",),
+            model_trained=True,
+            threshold_fake=THRESHOLD_FAKE,
+            threshold_real=THRESHOLD_REAL,
+            decision_reasons=reasons,
+            content_s=content_s,
+            held_tone=held_tone,
+            deciding_profile=deciding_profile,
+        )
+    )
     detectors = [
-        DetectorEvidence("patch_cnn", "Patch CNN (time-frequency heatmap)", 1.2, by["learned"],
-                         "Window evidence averages the probability shown over the windows."),
-        DetectorEvidence("fakeprint", "Fakeprint (Suno/Udio; third-party model)", -9.0, by["fakeprint"],
-                         "Logit -9.0, below the threshold set on the real music we measured."),
-        DetectorEvidence("comb", "Spectral comb (upsampling artefacts)", None if comb is None else comb.z_score,
-                         by["comb"], "Regularly spaced spectral lines." if by["comb"] else "No comb stands out."),
-        prof_row, decl_row]
-    prov = dataclasses.replace(base.provenance, settings=dict(
-        base.provenance.settings, probability_by_detector=by, threshold_likely_fake=THRESHOLD_FAKE,
-        threshold_no_traces_found=THRESHOLD_REAL))
+        DetectorEvidence(
+            "patch_cnn",
+            "Patch CNN (time-frequency heatmap)",
+            1.2,
+            by["learned"],
+            "Window evidence averages the probability shown over the windows.",
+        ),
+        DetectorEvidence(
+            "fakeprint",
+            "Fakeprint (Suno/Udio; third-party model)",
+            -9.0,
+            by["fakeprint"],
+            "Logit -9.0, below the threshold set on the real music we measured.",
+        ),
+        DetectorEvidence(
+            "comb",
+            "Spectral comb (upsampling artefacts)",
+            None if comb is None else comb.z_score,
+            by["comb"],
+            "Regularly spaced spectral lines." if by["comb"] else "No comb stands out.",
+        ),
+        prof_row,
+        decl_row,
+    ]
+    prov = dataclasses.replace(
+        base.provenance,
+        settings=dict(
+            base.provenance.settings,
+            probability_by_detector=by,
+            threshold_likely_fake=THRESHOLD_FAKE,
+            threshold_no_traces_found=THRESHOLD_REAL,
+        ),
+    )
     return dataclasses.replace(
-        base, input=info, probability_fake=p, interval=interval, verdict=verdict, windows=windows, notes=notes,
-        detectors=detectors, comb=comb, provenance=prov, attribution={} if verdict != "likely_fake" else base.attribution,
+        base,
+        input=info,
+        probability_fake=p,
+        interval=interval,
+        verdict=verdict,
+        windows=windows,
+        notes=notes,
+        detectors=detectors,
+        comb=comb,
+        provenance=prov,
+        attribution={} if verdict != "likely_fake" else base.attribution,
         heatmap=base.heatmap if path != "short_clip" else stamp_heatmap(5.0),
-        overview=base.overview, model_card=MODEL_CARD)
+        overview=base.overview,
+        model_card=MODEL_CARD,
+    )

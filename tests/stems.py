@@ -34,8 +34,12 @@ def write_stems(folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     decoded, rate = sf.read(data_dir("demo") / DECODED_DEMO, dtype="float32", frames=int(SECONDS * RATE))
     assert rate == RATE
-    stems = {"vocals": decoded, "drums": drums(SECONDS, RATE), "bass": bass(SECONDS, RATE),
-             "other": music_like(SECONDS, RATE, 1)}
+    stems = {
+        "vocals": decoded,
+        "drums": drums(SECONDS, RATE),
+        "bass": bass(SECONDS, RATE),
+        "other": music_like(SECONDS, RATE, 1),
+    }
     paths = {}
     for name, x in stems.items():
         paths[name] = folder / f"{name}.wav"

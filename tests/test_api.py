@@ -48,7 +48,9 @@ def test_the_package_offers_the_api_names_without_importing_torch_first():
     import subprocess
     import sys
 
-    code = ("import sys, forensic_app; assert 'torch' not in sys.modules; import forensic_app.api as api; "
-            "assert set(api.__all__) == set(forensic_app._API_NAMES); print(forensic_app.Analyzer.__name__)")
+    code = (
+        "import sys, forensic_app; assert 'torch' not in sys.modules; import forensic_app.api as api; "
+        "assert set(api.__all__) == set(forensic_app._API_NAMES); print(forensic_app.Analyzer.__name__)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "Analyzer", out.stderr

@@ -17,9 +17,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_mypy_finds_nothing_in_core():
     pytest.importorskip("mypy", reason="mypy is not installed (it is in the [test] extra)")
-    out = subprocess.run([sys.executable, "-m", "mypy", "--config-file", "pyproject.toml",
-                          "--cache-dir", ".mypy_cache", "--no-color-output", "--no-error-summary"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--config-file",
+            "pyproject.toml",
+            "--cache-dir",
+            ".mypy_cache",
+            "--no-color-output",
+            "--no-error-summary",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode in (0, 1), out.stdout + out.stderr  # 2: mypy itself failed (bad config, crash)
     errors = [line for line in out.stdout.splitlines() if ": error: " in line]
     assert not errors, "mypy forensic_app/core:\n" + "\n".join(errors) + "\n\n" + out.stdout

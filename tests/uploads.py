@@ -23,7 +23,7 @@ SIDECARS = (2, 7, 21, 40)  # uploads with a description beside them (not audio: 
 
 def _piece(x: np.ndarray, i: int, n: int) -> np.ndarray:
     start = (i * 7919 * 13) % max(len(x) - n, 1)
-    return x[start:start + n]
+    return x[start : start + n]
 
 
 def write_uploads(folder: Path, n: int = 60, seconds: float = 2.0) -> tuple[list[Path], list[Path]]:

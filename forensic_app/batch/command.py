@@ -21,31 +21,61 @@ from typing import Any, Callable, Iterator, Optional
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_SOME_UNUSABLE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
-HELP = ("analyse many files (folders, @lists, globs) into an SQLite store, CSV and JSON lines; "
-        "resumable, parallel, or on a Dask cluster")
+HELP = (
+    "analyse many files (folders, @lists, globs) into an SQLite store, CSV and JSON lines; "
+    "resumable, parallel, or on a Dask cluster"
+)
 
 
 def register(subparsers, common_options) -> None:
     """Add the subcommand; ``common_options(parser[, progress_help])`` is the CLI's --weights/--progress."""
-    b = subparsers.add_parser("batch", help=HELP, description=HELP + ". Every input becomes exactly one row; a file "
-                              "that cannot be analysed becomes a row with the reason.")
-    b.add_argument("inputs", nargs="*", metavar="PATH",
-                   help="audio file, folder (recursive), @list.txt (one path per line) or glob ('music/**/*.mp3')")
-    b.add_argument("--rescore", action="store_true",
-                   help="apply today's generator profiles (built-in, and yours unless --no-user-profiles) to the "
-                        "finished batch in --store, without decoding anything; then write -o / --jsonl")
-    b.add_argument("--ext", metavar="EXT[,EXT...]",
-                   help="which files folders and globs contribute (default: the audio formats the app reads: wav, "
-                        "flac, mp3, ogg, opus, m4a, aiff, ...); e.g. --ext wav,flac, or --ext '*' for every file. "
-                        "The others are counted in the summary, not rows; a file named on its own is always analysed")
+    b = subparsers.add_parser(
+        "batch",
+        help=HELP,
+        description=HELP + ". Every input becomes exactly one row; a file "
+        "that cannot be analysed becomes a row with the reason.",
+    )
+    b.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="PATH",
+        help="audio file, folder (recursive), @list.txt (one path per line) or glob ('music/**/*.mp3')",
+    )
+    b.add_argument(
+        "--rescore",
+        action="store_true",
+        help="apply today's generator profiles (built-in, and yours unless --no-user-profiles) to the "
+        "finished batch in --store, without decoding anything; then write -o / --jsonl",
+    )
+    b.add_argument(
+        "--ext",
+        metavar="EXT[,EXT...]",
+        help="which files folders and globs contribute (default: the audio formats the app reads: wav, "
+        "flac, mp3, ogg, opus, m4a, aiff, ...); e.g. --ext wav,flac, or --ext '*' for every file. "
+        "The others are counted in the summary, not rows; a file named on its own is always analysed",
+    )
     b.add_argument("-o", "--output", metavar="results.csv", help="write the table as CSV ('-' for stdout)")
     b.add_argument("--jsonl", metavar="results.jsonl", help="write one JSON object per file")
-    b.add_argument("--reports", metavar="DIR", help="also write a PDF report per analysed file (<name>-<sha256 prefix>.pdf)")
-    b.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes on this machine (default 1; with --rescore: scoring processes)")
-    b.add_argument("--resume", action="store_true",
-                   help="continue the batch in --store: files with a result are not analysed again")
-    b.add_argument("--store", metavar="FILE.sqlite",
-                   help="where results are kept (default: beside -o / --jsonl, else ./forensic-batch.sqlite)")
+    b.add_argument(
+        "--reports", metavar="DIR", help="also write a PDF report per analysed file (<name>-<sha256 prefix>.pdf)"
+    )
+    b.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="worker processes on this machine (default 1; with --rescore: scoring processes)",
+    )
+    b.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the batch in --store: files with a result are not analysed again",
+    )
+    b.add_argument(
+        "--store",
+        metavar="FILE.sqlite",
+        help="where results are kept (default: beside -o / --jsonl, else ./forensic-batch.sqlite)",
+    )
     b.add_argument("--scheduler", metavar="ADDRESS", help="run on a dask.distributed cluster (tcp://host:8786)")
     b.add_argument("--retries", type=int, default=2, help="extra attempts for a file whose worker died (default 2)")
     b.add_argument("--page-size", choices=["A4", "letter"], default="A4")
@@ -100,8 +130,11 @@ def _warn_if_modified(weights: Optional[str]) -> None:
     except ForensicError:  # run_batch says what is wrong
         return
     if check.modified:
-        print(f"warning: {MODIFIED_WORDS}: the bundle in {check.directory} is not the released one; every row carries "
-              "the note code modified_model", file=sys.stderr)
+        print(
+            f"warning: {MODIFIED_WORDS}: the bundle in {check.directory} is not the released one; every row carries "
+            "the note code modified_model",
+            file=sys.stderr,
+        )
 
 
 @contextlib.contextmanager
@@ -145,12 +178,17 @@ def cmd_rescore(args) -> int:
     from .store import Store, StoreInUseError
 
     if args.inputs or args.resume or args.reports:
-        print("error: --rescore takes no inputs, --resume or --reports: it re-scores the files already in --store",
-              file=sys.stderr)
+        print(
+            "error: --rescore takes no inputs, --resume or --reports: it re-scores the files already in --store",
+            file=sys.stderr,
+        )
         return EXIT_INPUT
     if not args.store or not Path(args.store).is_file():
-        print(f"error: --rescore needs the store of a finished batch: --store FILE.sqlite"
-              f"{f' ({args.store} does not exist)' if args.store else ''}", file=sys.stderr)
+        print(
+            f"error: --rescore needs the store of a finished batch: --store FILE.sqlite"
+            f"{f' ({args.store} does not exist)' if args.store else ''}",
+            file=sys.stderr,
+        )
         return EXIT_INPUT
     try:
         check_batch_outputs([], csv=args.output, jsonl=args.jsonl, store=Path(args.store), reports_dir=None)
@@ -182,8 +220,11 @@ def cmd_rescore(args) -> int:
             if args.jsonl:
                 write_jsonl(store, summary.run, args.jsonl)
         except OSError as exc:
-            print(f"error: could not write {exc.filename or 'the results'}: {exc.strerror or exc}. The new verdicts "
-                  f"are kept in {args.store}", file=sys.stderr)
+            print(
+                f"error: could not write {exc.filename or 'the results'}: {exc.strerror or exc}. The new verdicts "
+                f"are kept in {args.store}",
+                file=sys.stderr,
+            )
             return EXIT_INPUT
     out = sys.stderr if args.output == "-" or args.jsonl == "-" else sys.stdout
     print("\n".join(summary.lines()), file=out)
@@ -218,16 +259,29 @@ def cmd_batch(args) -> int:
     try:  # before the store is opened or anything analysed: no output over an input, none over another
         from .guard import check_batch_outputs
 
-        check_batch_outputs(args.inputs, csv=args.output, jsonl=args.jsonl, store=store_path, reports_dir=args.reports,
-                            extensions=extensions)
+        check_batch_outputs(
+            args.inputs,
+            csv=args.output,
+            jsonl=args.jsonl,
+            store=store_path,
+            reports_dir=args.reports,
+            extensions=extensions,
+        )
     except ForensicError as exc:
         from ..core.outputs import printable
 
         print(f"error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
-    options = BatchOptions(jobs=args.jobs, weights_dir=args.weights, reports_dir=args.reports, page_size=args.page_size,
-                           resume=args.resume, scheduler=args.scheduler, retries=max(0, args.retries),
-                           extensions=extensions)
+    options = BatchOptions(
+        jobs=args.jobs,
+        weights_dir=args.weights,
+        reports_dir=args.reports,
+        page_size=args.page_size,
+        resume=args.resume,
+        scheduler=args.scheduler,
+        retries=max(0, args.retries),
+        extensions=extensions,
+    )
     progress = ProgressDisplay(sys.stderr.isatty() if args.progress is None else args.progress)
     t0 = time.monotonic()
     try:
@@ -244,8 +298,15 @@ def cmd_batch(args) -> int:
     stop = _Stop()
     with _on_signals(stop.on_signal):
         try:
-            run = run_batch(args.inputs, store, options, on_started=started, on_file=progress.file_done,
-                            exclude=[o for o in (args.output, args.jsonl) if o and o != "-"], skipped=skipped)
+            run = run_batch(
+                args.inputs,
+                store,
+                options,
+                on_started=started,
+                on_file=progress.file_done,
+                exclude=[o for o in (args.output, args.jsonl) if o and o != "-"],
+                skipped=skipped,
+            )
             stop.deferred = True
         except (StoreInUseError, BundleError) as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -267,8 +328,11 @@ def cmd_batch(args) -> int:
                 import traceback
 
                 traceback.print_exception(exc)
-            print(f"error: the batch stopped: {type(exc).__name__}: {exc}. Finished files are kept in {store_path}; "
-                  f"fix the cause and run again with --resume (set FORENSIC_APP_DEBUG=1 for details)", file=sys.stderr)
+            print(
+                f"error: the batch stopped: {type(exc).__name__}: {exc}. Finished files are kept in {store_path}; "
+                f"fix the cause and run again with --resume (set FORENSIC_APP_DEBUG=1 for details)",
+                file=sys.stderr,
+            )
             store.close()
             return EXIT_INTERNAL
         finally:
@@ -280,8 +344,11 @@ def cmd_batch(args) -> int:
                 if args.jsonl:
                     write_jsonl(store, run, args.jsonl)
             except OSError as exc:  # a read-only or full disk: the user's to fix, one line, exit 2
-                print(f"error: could not write {exc.filename or 'the results'}: {exc.strerror or exc}. The results "
-                      f"are kept in {store_path}; run again with --resume and another -o/--jsonl", file=sys.stderr)
+                print(
+                    f"error: could not write {exc.filename or 'the results'}: {exc.strerror or exc}. The results "
+                    f"are kept in {store_path}; run again with --resume and another -o/--jsonl",
+                    file=sys.stderr,
+                )
                 return EXIT_INPUT
             counts = store.counts(run)
             audio_s = store.audio_seconds_analysed(run)
@@ -293,13 +360,18 @@ def cmd_batch(args) -> int:
     if stop.interrupted:
         written = " and ".join(o for o in (args.output, args.jsonl) if o and o != "-")
         settled = counts.get("files", 0) - counts.get("pending", 0)
-        print(f"interrupted: {settled} of {counts.get('files', 0)} files finished"
-              + (f"; {written} list them (the others as 'pending')" if written else "")
-              + f"; they are kept in {store_path}: run the same command with --resume to go on", file=sys.stderr)
+        print(
+            f"interrupted: {settled} of {counts.get('files', 0)} files finished"
+            + (f"; {written} list them (the others as 'pending')" if written else "")
+            + f"; they are kept in {store_path}: run the same command with --resume to go on",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     if counts.get("error"):
-        print(f"{counts['error']} file(s) failed with an internal error (see the 'error' column); "
-              f"--resume retries them", file=sys.stderr)
+        print(
+            f"{counts['error']} file(s) failed with an internal error (see the 'error' column); --resume retries them",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
     if counts.get("unusable"):
         print(f"{counts['unusable']} file(s) could not be analysed (see the 'error' column)", file=sys.stderr)

@@ -98,27 +98,35 @@ class DecisionLog:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def record(self, path: str, sha256: Optional[str], decision: Optional[str], *, note: str = "",
-               reviewer: str) -> Decision:
+    def record(
+        self, path: str, sha256: Optional[str], decision: Optional[str], *, note: str = "", reviewer: str
+    ) -> Decision:
         """Append a decision (or a note: the decision as it stands, with the new note); returns the row.
         Raises ValueError for a decision that is not one of :data:`DECISIONS`."""
         if decision is not None and decision not in DECISIONS:
             raise ValueError(f"unknown decision {decision!r}; one of {', '.join(DECISIONS)}")
         row = Decision(str(path), sha256, decision, note.strip(), reviewer.strip(), _now())
-        self.db.execute("INSERT INTO decisions (path, sha256, decision, note, reviewer, decided_at) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        (row.path, row.sha256, row.decision, row.note, row.reviewer, row.decided_at))
+        self.db.execute(
+            "INSERT INTO decisions (path, sha256, decision, note, reviewer, decided_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (row.path, row.sha256, row.decision, row.note, row.reviewer, row.decided_at),
+        )
         return row
 
     def current(self, paths: Optional[Iterable[str]] = None) -> dict[str, Decision]:
         """path -> the latest row of that path (of ``paths`` only, when given)."""
-        query = ("SELECT path, sha256, decision, note, reviewer, decided_at FROM decisions d WHERE id = "
-                 "(SELECT MAX(id) FROM decisions e WHERE e.path = d.path)")
+        query = (
+            "SELECT path, sha256, decision, note, reviewer, decided_at FROM decisions d WHERE id = "
+            "(SELECT MAX(id) FROM decisions e WHERE e.path = d.path)"
+        )
         rows = [Decision(*r) for r in self.db.execute(query)]
         wanted = None if paths is None else set(map(str, paths))
         return {r.path: r for r in rows if wanted is None or r.path in wanted}
 
     def history(self) -> list[Decision]:
         """Every row, oldest first: the audit log."""
-        return [Decision(*r) for r in self.db.execute(
-            "SELECT path, sha256, decision, note, reviewer, decided_at FROM decisions ORDER BY id")]
+        return [
+            Decision(*r)
+            for r in self.db.execute(
+                "SELECT path, sha256, decision, note, reviewer, decided_at FROM decisions ORDER BY id"
+            )
+        ]

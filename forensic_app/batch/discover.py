@@ -71,7 +71,9 @@ class Skipped:
 
         kind = describe_extensions(self.extensions)
         files = "1 file that is" if self.count == 1 else f"{self.count:,} files that are"
-        names = ", ".join(printable(os.path.basename(p)) for p in self.paths) + (", ..." if self.count > len(self.paths) else "")
+        names = ", ".join(printable(os.path.basename(p)) for p in self.paths) + (
+            ", ..." if self.count > len(self.paths) else ""
+        )
         return f"skipped {files} not {kind}: {names} (--ext '*' takes every file)"
 
 
@@ -85,8 +87,12 @@ def walk_folder(folder: Path) -> Iterator[Entry]:
     unreadable: list[Entry] = []
 
     def on_error(err: OSError) -> None:
-        unreadable.append(Entry(str(Path(err.filename or folder).absolute()),
-                                f"folder could not be read ({err.strerror or err}); check its permissions"))
+        unreadable.append(
+            Entry(
+                str(Path(err.filename or folder).absolute()),
+                f"folder could not be read ({err.strerror or err}); check its permissions",
+            )
+        )
 
     for root, dirs, files in os.walk(folder, onerror=on_error):
         yield from unreadable
@@ -231,7 +237,9 @@ def expand(arg: str, *, from_list: bool = False) -> Iterator[Entry]:
     elif GLOB_CHARS & set(arg):
         matches = glob_files(arg)
         if not matches:
-            yield Entry(str(p.absolute()), "the pattern matched no file; check it (quote it so the shell does not expand it)")
+            yield Entry(
+                str(p.absolute()), "the pattern matched no file; check it (quote it so the shell does not expand it)"
+            )
         found: list[Entry] = []
         for m in matches:
             mp = Path(m)
@@ -248,8 +256,14 @@ def _key(path: str) -> str:
     return os.path.normcase(os.path.normpath(os.path.abspath(path)))
 
 
-def discover(args: Iterable[str], *, exclude_files: Iterable[str] = (), exclude_dirs: Iterable[str] = (),
-             extensions: Optional[Collection[str]] = None, skipped: Optional[Skipped] = None) -> Iterator[Entry]:
+def discover(
+    args: Iterable[str],
+    *,
+    exclude_files: Iterable[str] = (),
+    exclude_dirs: Iterable[str] = (),
+    extensions: Optional[Collection[str]] = None,
+    skipped: Optional[Skipped] = None,
+) -> Iterator[Entry]:
     """All entries in order, each path once (the first mention wins).
 
     ``exclude_files`` / ``exclude_dirs``: the batch's own outputs (store, CSV, reports), which

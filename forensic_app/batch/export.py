@@ -23,8 +23,16 @@ from typing import IO, Any, Iterator, Mapping, Optional, Sequence
 from .decisions import DECISION_COLUMNS, LOG_COLUMNS, Decision
 from .store import STATUSES, Store
 
-BASE_COLUMNS = ["path", "status", "verdict", "probability_fake", "interval_low", "interval_high", "sha256",
-                "duplicate_of"]
+BASE_COLUMNS = [
+    "path",
+    "status",
+    "verdict",
+    "probability_fake",
+    "interval_low",
+    "interval_high",
+    "sha256",
+    "duplicate_of",
+]
 TAIL_COLUMNS = ["note_codes", "model_name", "model_version", "calibration_version", "duration_s", "report", "error"]
 # which evidence decided and where (appended, so that the columns before keep their places)
 EVIDENCE_COLUMNS = ["deciding_evidence", "strongest_window_s", "comb_spacing_hz", "comb_architecture"]
@@ -54,8 +62,14 @@ def _atomic_text(target: str | Path) -> Iterator[IO[str]]:
 
 
 def csv_columns(store: Store, run: int) -> list[str]:
-    return (BASE_COLUMNS + [f"score_{d}" for d in store.detector_names(run)] + TAIL_COLUMNS + EVIDENCE_COLUMNS
-            + RESCORE_COLUMNS + store.column_names(run))
+    return (
+        BASE_COLUMNS
+        + [f"score_{d}" for d in store.detector_names(run)]
+        + TAIL_COLUMNS
+        + EVIDENCE_COLUMNS
+        + RESCORE_COLUMNS
+        + store.column_names(run)
+    )
 
 
 def _source_column_names(rows: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -75,14 +89,34 @@ def _fmt(x: Any) -> Any:
 def csv_record(row: Mapping[str, Any], detectors: list[str], columns: Sequence[str] = ()) -> list[Any]:
     lo, hi = row["interval"] or (None, None)
     model = row["model"] or {}
-    out = [row["path"], row["status"], row["verdict"], row["probability_fake"], lo, hi, row["sha256"],
-           row["duplicate_of"]]
+    out = [
+        row["path"],
+        row["status"],
+        row["verdict"],
+        row["probability_fake"],
+        lo,
+        hi,
+        row["sha256"],
+        row["duplicate_of"],
+    ]
     out += [(row["detectors"].get(d) or {}).get("score") for d in detectors]
-    out += [";".join(row["notes"]), model.get("name"), model.get("version"), model.get("calibration_version"),
-            row["duration_s"], row["report"], row["error"]]
+    out += [
+        ";".join(row["notes"]),
+        model.get("name"),
+        model.get("version"),
+        model.get("calibration_version"),
+        row["duration_s"],
+        row["report"],
+        row["error"],
+    ]
     window = row.get("strongest_window_s")
-    out += [row.get("deciding_evidence"), None if not window else f"{window[0]:.2f}-{window[1]:.2f}",
-            row.get("comb_spacing_hz"), row.get("comb_architecture"), row.get("rescored_at")]
+    out += [
+        row.get("deciding_evidence"),
+        None if not window else f"{window[0]:.2f}-{window[1]:.2f}",
+        row.get("comb_spacing_hz"),
+        row.get("comb_architecture"),
+        row.get("rescored_at"),
+    ]
     own = row.get("columns") or {}
     out += [own.get(c) for c in columns]
     return [_fmt(x) for x in out]
@@ -90,8 +124,8 @@ def csv_record(row: Mapping[str, Any], detectors: list[str], columns: Sequence[s
 
 def write_csv(store: Store, run: int, target: str | Path) -> None:
     columns = csv_columns(store, run)
-    detectors = [c[len("score_"):] for c in columns if c.startswith("score_")]
-    own = columns[columns.index(RESCORE_COLUMNS[-1]) + 1:]
+    detectors = [c[len("score_") :] for c in columns if c.startswith("score_")]
+    own = columns[columns.index(RESCORE_COLUMNS[-1]) + 1 :]
     with _atomic_text(target) as f:
         w = csv.writer(f)
         w.writerow(columns)
@@ -99,22 +133,36 @@ def write_csv(store: Store, run: int, target: str | Path) -> None:
             w.writerow(csv_record(row, detectors, own))
 
 
-def write_rows_csv(rows: list[dict[str, Any]], target: str | Path,
-                   decisions: Optional[Mapping[str, Decision]] = None) -> None:
+def write_rows_csv(
+    rows: list[dict[str, Any]], target: str | Path, decisions: Optional[Mapping[str, Decision]] = None
+) -> None:
     """Rows already in memory (the window's table) -> the same CSV columns as :func:`write_csv`, and with
     ``decisions`` (path -> the current one) the reviewer's: decision, decision_note, decided_by, decided_at.
     Raises OutputError (and writes nothing) when ``target`` is one of the rows' files."""
     from ..core.outputs import refuse_input
 
     if str(target) != "-":
-        refuse_input(target, [r["path"] for r in rows if r.get("path")], what="the table", suffix=".csv", tag="queue",
-                     has_force=False)
+        refuse_input(
+            target,
+            [r["path"] for r in rows if r.get("path")],
+            what="the table",
+            suffix=".csv",
+            tag="queue",
+            has_force=False,
+        )
     detectors = sorted({d for r in rows for d in r["detectors"]})
     own = _source_column_names(rows)
     with _atomic_text(target) as f:
         w = csv.writer(f)
-        w.writerow(BASE_COLUMNS + [f"score_{d}" for d in detectors] + TAIL_COLUMNS + EVIDENCE_COLUMNS
-                   + RESCORE_COLUMNS + own + (DECISION_COLUMNS if decisions is not None else []))
+        w.writerow(
+            BASE_COLUMNS
+            + [f"score_{d}" for d in detectors]
+            + TAIL_COLUMNS
+            + EVIDENCE_COLUMNS
+            + RESCORE_COLUMNS
+            + own
+            + (DECISION_COLUMNS if decisions is not None else [])
+        )
         for row in rows:
             record = csv_record(row, detectors, own)
             if decisions is not None:
@@ -129,8 +177,14 @@ def write_decisions_csv(log: list[Decision], target: str | Path, inputs: Sequenc
     from ..core.outputs import refuse_input
 
     if str(target) != "-":
-        refuse_input(target, [*inputs, *{d.path for d in log}], what="the decisions", suffix=".csv", tag="decisions",
-                     has_force=False)
+        refuse_input(
+            target,
+            [*inputs, *{d.path for d in log}],
+            what="the decisions",
+            suffix=".csv",
+            tag="decisions",
+            has_force=False,
+        )
     with _atomic_text(target) as f:
         w = csv.writer(f)
         w.writerow(LOG_COLUMNS)
@@ -140,8 +194,23 @@ def write_decisions_csv(log: list[Decision], target: str | Path, inputs: Sequenc
 
 def jsonl_record(row: Mapping[str, Any]) -> dict[str, Any]:
     """The row as one JSON object; the sources' own columns as keys of their own after the others."""
-    keys = ("path", "status", "verdict", "probability_fake", "interval", "sha256", "duplicate_of", "detectors",
-            "notes", "model", "duration_s", "report", "error", *EVIDENCE_COLUMNS, *RESCORE_COLUMNS)
+    keys = (
+        "path",
+        "status",
+        "verdict",
+        "probability_fake",
+        "interval",
+        "sha256",
+        "duplicate_of",
+        "detectors",
+        "notes",
+        "model",
+        "duration_s",
+        "report",
+        "error",
+        *EVIDENCE_COLUMNS,
+        *RESCORE_COLUMNS,
+    )
     out = {k: row.get(k) for k in keys}
     out.update((k, v) for k, v in (row.get("columns") or {}).items() if k not in out)
     return out
@@ -156,14 +225,18 @@ def write_jsonl(store: Store, run: int, target: str | Path) -> None:
 def summary_lines(counts: dict[str, int], elapsed_s: float, audio_s: float | None = None) -> list[str]:
     """A plain-text table: files per verdict, then unusable / errors / pending, duplicates, speed."""
     total = counts.get("files", 0)
-    rows: list[tuple[str, int]] = sorted(((k[len("verdict:"):], v) for k, v in counts.items()
-                                          if k.startswith("verdict:")), key=lambda kv: (-kv[1], kv[0]))
+    rows: list[tuple[str, int]] = sorted(
+        ((k[len("verdict:") :], v) for k, v in counts.items() if k.startswith("verdict:")),
+        key=lambda kv: (-kv[1], kv[0]),
+    )
     rows += [(s, counts[s]) for s in STATUSES if s != "analysed" and counts.get(s)]
     width = max([len(k) for k, _ in rows] + [len("files"), len("duplicates")])
     lines = [f"{'files':<{width}}  {total:>7}"]
     lines += [f"{k:<{width}}  {v:>7}  {v / max(total, 1):6.1%}" for k, v in rows]
     if counts.get("duplicates"):
-        lines.append(f"{'duplicates':<{width}}  {counts['duplicates']:>7}  (same bytes as an earlier file; analysed once)")
+        lines.append(
+            f"{'duplicates':<{width}}  {counts['duplicates']:>7}  (same bytes as an earlier file; analysed once)"
+        )
     if counts.get("resumed"):
         lines.append(f"{'resumed':<{width}}  {counts['resumed']:>7}  (result already in the store; not analysed again)")
     settled_now = total - counts.get("resumed", 0) - counts.get("pending", 0)

@@ -42,16 +42,31 @@ def _inside(path: str, folder_real: str) -> bool:
     return real == folder_real or real.startswith(folder_real.rstrip(os.sep) + os.sep)
 
 
-def check_batch_outputs(inputs: Sequence[str], *, csv: Optional[str], jsonl: Optional[str], store: Path,
-                        reports_dir: Optional[str], extensions: Optional[Collection[str]] = None) -> None:
+def check_batch_outputs(
+    inputs: Sequence[str],
+    *,
+    csv: Optional[str],
+    jsonl: Optional[str],
+    store: Path,
+    reports_dir: Optional[str],
+    extensions: Optional[Collection[str]] = None,
+) -> None:
     """Raise :class:`OutputError` (one line that says what to change) when the batch would write over one
     of its inputs, write two outputs to one file, or put its reports among its inputs. ``extensions``: what
     the batch takes from folders and globs (see :func:`~.discover.discover`)."""
     outputs = {opt: str(p) for opt, p in (("-o", csv), ("--jsonl", jsonl)) if p and p != "-"}
     for opt, target in outputs.items():
         suffix = ".csv" if opt == "-o" else ".jsonl"
-        check_output(target, overwrite=True, what="the results", suffix=suffix, tag="results", option=opt,
-                     make_folder=True, has_force=False)
+        check_output(
+            target,
+            overwrite=True,
+            what="the results",
+            suffix=suffix,
+            tag="results",
+            option=opt,
+            make_folder=True,
+            has_force=False,
+        )
     named = {**outputs, "--store": str(store)}
     seen = FileSet()
     for opt, target in named.items():
@@ -62,8 +77,9 @@ def check_batch_outputs(inputs: Sequence[str], *, csv: Optional[str], jsonl: Opt
             raise OutputError(f"{first} and {opt} both name {printable(target)}: give each its own file{store_words}.")
         seen.add(target)
     if reports_dir and Path(reports_dir).exists() and not Path(reports_dir).is_dir():
-        raise OutputError(f"--reports {printable(reports_dir)} is a file, not a folder: give a folder for the "
-                          f"reports, e.g. reports.")
+        raise OutputError(
+            f"--reports {printable(reports_dir)} is a file, not a folder: give a folder for the reports, e.g. reports."
+        )
     existing = {opt: t for opt, t in named.items() if os.path.lexists(t)}
     reports_real = os.path.realpath(reports_dir) if reports_dir and Path(reports_dir).is_dir() else None
     if not existing and reports_real is None:
@@ -77,11 +93,17 @@ def check_batch_outputs(inputs: Sequence[str], *, csv: Optional[str], jsonl: Opt
         if hit is not None and not _written_by_a_batch(entry.path):
             opt = next(o for o, t in existing.items() if t == hit)
             suffix = {"-o": ".csv", "--jsonl": ".jsonl"}.get(opt, ".sqlite")
-            check_output(hit, inputs=[entry.path], what="the results", suffix=suffix, tag="results", option=opt,
-                         has_force=False)
-        if reports_real is not None and _inside(entry.path, reports_real) and hit is None \
-                and not _REPORT_NAME.match(os.path.basename(entry.path)):
+            check_output(
+                hit, inputs=[entry.path], what="the results", suffix=suffix, tag="results", option=opt, has_force=False
+            )
+        if (
+            reports_real is not None
+            and _inside(entry.path, reports_real)
+            and hit is None
+            and not _REPORT_NAME.match(os.path.basename(entry.path))
+        ):
             raise OutputIsInputError(
                 f"--reports {printable(reports_dir)} holds {printable(entry.path)}, a file this batch analyses: give "
                 f"the reports a folder of their own, e.g. {printable(Path(reports_dir).name or 'batch')}-reports (a "
-                f"new folder inside an input folder is fine: reports are never taken as inputs).")
+                f"new folder inside an input folder is fine: reports are never taken as inputs)."
+            )

@@ -31,10 +31,12 @@ def from_result(result: Any, skip_lines: tuple[str, ...] = ("profiles",)) -> Opt
     fp = getattr(result, "fakeprint_curve", None)
     by = result.provenance.settings.get("probability_by_detector") or {}
     other = {k: _num(v) for k, v in by.items() if k not in BUILT_IN_LINES and k not in skip_lines}
-    return {"window_logits": np.asarray(r.window_logits, "<f8").tobytes(),
-            **{k: _num(getattr(r, k)) for k in FIELDS},
-            "fakeprint": None if fp is None else np.asarray(fp, "<f2").tobytes(),
-            "other_lines": json.dumps(other) if other else None}
+    return {
+        "window_logits": np.asarray(r.window_logits, "<f8").tobytes(),
+        **{k: _num(getattr(r, k)) for k in FIELDS},
+        "fakeprint": None if fp is None else np.asarray(fp, "<f2").tobytes(),
+        "other_lines": json.dumps(other) if other else None,
+    }
 
 
 def to_readings(stored: Any) -> tuple[Any, Optional[np.ndarray], dict[str, Optional[float]]]:
@@ -42,8 +44,7 @@ def to_readings(stored: Any) -> tuple[Any, Optional[np.ndarray], dict[str, Optio
     fakeprint as float64 or None, the further sources' lines)."""
     from ..core.scoring import Readings
 
-    readings = Readings(window_logits=np.frombuffer(stored["window_logits"], "<f8"),
-                        **{k: stored[k] for k in FIELDS})
+    readings = Readings(window_logits=np.frombuffer(stored["window_logits"], "<f8"), **{k: stored[k] for k in FIELDS})
     fp = None if stored["fakeprint"] is None else np.frombuffer(stored["fakeprint"], "<f2").astype(np.float64)
     other = json.loads(stored["other_lines"]) if stored["other_lines"] else {}
     return readings, fp, other

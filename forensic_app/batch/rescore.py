@@ -27,8 +27,13 @@ from .store import Store, _now
 from .task import PROFILE_MATCH
 
 # the note codes that follow the verdict (core.notes.make_notes), recomputed when a result is re-scored
-VERDICT_NOTE_CODES = ("near_boundary", "uncovered_generators", "profile_decided", "user_profile_decided",
-                      "fake_meaning")
+VERDICT_NOTE_CODES = (
+    "near_boundary",
+    "uncovered_generators",
+    "profile_decided",
+    "user_profile_decided",
+    "fake_meaning",
+)
 
 
 @dataclass
@@ -42,18 +47,25 @@ class RescoreSummary:
     elapsed_s: float = 0.0
 
     def lines(self) -> list[str]:
-        out = [f"re-scored {self.rescored} result(s) with {len(self.profiles)} generator profile(s) "
-               f"in {self.elapsed_s:.1f} s"]
+        out = [
+            f"re-scored {self.rescored} result(s) with {len(self.profiles)} generator profile(s) "
+            f"in {self.elapsed_s:.1f} s"
+        ]
         out += [f"  {k}: {v}" for k, v in sorted(self.changed.items())]
         if not self.changed and self.rescored:
             out.append("  no verdict changed")
         if self.missing:
-            out.append(f"{len(self.missing)} result(s) have no stored readings (analysed before this version kept "
-                       "them) and are left as they are; analyse them again to re-score them: "
-                       + ", ".join(self.missing[:5]) + (" ..." if len(self.missing) > 5 else ""))
+            out.append(
+                f"{len(self.missing)} result(s) have no stored readings (analysed before this version kept "
+                "them) and are left as they are; analyse them again to re-score them: "
+                + ", ".join(self.missing[:5])
+                + (" ..." if len(self.missing) > 5 else "")
+            )
         if self.other_model:
-            out.append(f"{len(self.other_model)} result(s) come from another model or calibration and are left as "
-                       "they are: " + ", ".join(self.other_model[:5]) + (" ..." if len(self.other_model) > 5 else ""))
+            out.append(
+                f"{len(self.other_model)} result(s) come from another model or calibration and are left as "
+                "they are: " + ", ".join(self.other_model[:5]) + (" ..." if len(self.other_model) > 5 else "")
+            )
         return out
 
 
@@ -109,21 +121,45 @@ def _score_page(rows: list[dict[str, Any]]) -> list[tuple]:
         d = score_track(cal, rules, readings, extra_lines=lines).decision
         measured = [r for r in read if r.logit is not None]
         best = max(measured, key=lambda r: r.margin) if measured else None
-        decided_by_profile = (d.verdict == "likely_fake" and d.by_detector.get(PROFILES) is not None
-                              and abs(d.by_detector[PROFILES] - d.probability) <= 1e-9)
+        decided_by_profile = (
+            d.verdict == "likely_fake"
+            and d.by_detector.get(PROFILES) is not None
+            and abs(d.by_detector[PROFILES] - d.probability) <= 1e-9
+        )
         kept = [c for c in (row["note_codes"] or "").split(";") if c and c not in VERDICT_NOTE_CODES]
         codes = kept + _verdict_codes(d, cal, best.profile if decided_by_profile and best else None)
-        update = (d.verdict, d.probability, d.interval[0], d.interval[1], ";".join(codes),
-                  deciding_line(d.by_detector, d.probability, codes))
-        out.append(("scored", sha, path, row["verdict"], update,
-                    (None if best is None else round(best.margin, 6), lines.get(PROFILES)),
-                    ", ".join(r.profile.generator for r in read if r.matches)))
+        update = (
+            d.verdict,
+            d.probability,
+            d.interval[0],
+            d.interval[1],
+            ";".join(codes),
+            deciding_line(d.by_detector, d.probability, codes),
+        )
+        out.append(
+            (
+                "scored",
+                sha,
+                path,
+                row["verdict"],
+                update,
+                (None if best is None else round(best.margin, 6), lines.get(PROFILES)),
+                ", ".join(r.profile.generator for r in read if r.matches),
+            )
+        )
     return out
 
 
-def rescore_store(store: Store, *, weights_dir: Optional[str] = None, user_profiles: Optional[bool] = None,
-                  allow_modified: Optional[bool] = None, page: int = 500, jobs: Optional[int] = None,
-                  on_progress: Optional[Callable[[int, int], None]] = None) -> RescoreSummary:
+def rescore_store(
+    store: Store,
+    *,
+    weights_dir: Optional[str] = None,
+    user_profiles: Optional[bool] = None,
+    allow_modified: Optional[bool] = None,
+    page: int = 500,
+    jobs: Optional[int] = None,
+    on_progress: Optional[Callable[[int, int], None]] = None,
+) -> RescoreSummary:
     """Re-score the analysed results of the store's latest run with today's profiles (see the module docstring).
     Holds the store like a batch does (StoreInUseError while another batch runs on it); loads the model bundle
     for its calibration and built-in profiles (BundleError as for a batch). Decodes nothing. ``jobs``: scoring
@@ -139,24 +175,33 @@ def rescore_store(store: Store, *, weights_dir: Optional[str] = None, user_profi
     model = load_model(weights_dir, allow_modified=allow_modified)
     cal = model.calibration
     profiles = (*model.profiles, *(load_user_profiles() if user_profiles_enabled(user_profiles) else ()))
-    ctx = {"cal": cal, "rules": EvidenceRules.from_calibration(cal), "profiles": profiles,
-           "weights_sha256": model.weights_sha256}
+    ctx = {
+        "cal": cal,
+        "rules": EvidenceRules.from_calibration(cal),
+        "profiles": profiles,
+        "weights_sha256": model.weights_sha256,
+    }
     run = store.latest_run()
-    summary = RescoreSummary(run, profiles=[{"name": p.generator, "kind": p.kind, "sha256": p.sha256 or p.sealed().sha256}
-                                            for p in profiles])
+    summary = RescoreSummary(
+        run, profiles=[{"name": p.generator, "kind": p.kind, "sha256": p.sha256 or p.sealed().sha256} for p in profiles]
+    )
     if run is None:
         return summary
     db = store.db
-    total = db.execute("SELECT COUNT(*) FROM results WHERE verdict IS NOT NULL AND sha256 IN "
-                       "(SELECT sha256 FROM files WHERE run = ?)", (run,)).fetchone()[0]
-    query = ("SELECT r.sha256, r.path, r.verdict, r.model_sha256, r.calibration_version, r.note_codes, "
-             "g.sha256 AS stored, g.window_logits, g.comb_z, g.comb_offset_bins, g.fakeprint_logit, g.content_s, "
-             "g.stationarity, g.duration_s, g.bandwidth_hz, g.fakeprint, g.other_lines, c.ord AS match_ord, "
-             "(SELECT f.path FROM files f WHERE f.run = ? AND f.sha256 = r.sha256 ORDER BY f.ord LIMIT 1) AS first "
-             "FROM results r LEFT JOIN readings g ON g.sha256 = r.sha256 "
-             "LEFT JOIN source_columns c ON c.sha256 = r.sha256 AND c.name = ? "
-             "WHERE r.verdict IS NOT NULL AND r.sha256 > ? AND r.sha256 IN (SELECT sha256 FROM files WHERE run = ?) "
-             "ORDER BY r.sha256 LIMIT ?")
+    total = db.execute(
+        "SELECT COUNT(*) FROM results WHERE verdict IS NOT NULL AND sha256 IN (SELECT sha256 FROM files WHERE run = ?)",
+        (run,),
+    ).fetchone()[0]
+    query = (
+        "SELECT r.sha256, r.path, r.verdict, r.model_sha256, r.calibration_version, r.note_codes, "
+        "g.sha256 AS stored, g.window_logits, g.comb_z, g.comb_offset_bins, g.fakeprint_logit, g.content_s, "
+        "g.stationarity, g.duration_s, g.bandwidth_hz, g.fakeprint, g.other_lines, c.ord AS match_ord, "
+        "(SELECT f.path FROM files f WHERE f.run = ? AND f.sha256 = r.sha256 ORDER BY f.ord LIMIT 1) AS first "
+        "FROM results r LEFT JOIN readings g ON g.sha256 = r.sha256 "
+        "LEFT JOIN source_columns c ON c.sha256 = r.sha256 AND c.name = ? "
+        "WHERE r.verdict IS NOT NULL AND r.sha256 > ? AND r.sha256 IN (SELECT sha256 FROM files WHERE run = ?) "
+        "ORDER BY r.sha256 LIMIT ?"
+    )
     # where the column stood (the registry's order), or, new to this store, after every column it has
     first_ord = db.execute("SELECT MIN(ord) FROM source_columns WHERE name = ?", (PROFILE_MATCH,)).fetchone()[0]
     if first_ord is None:
@@ -191,16 +236,26 @@ def rescore_store(store: Store, *, weights_dir: Optional[str] = None, user_profi
                 key = f"{old} -> {update[0]}"
                 summary.changed[key] = summary.changed.get(key, 0) + 1
         with store.transaction():
-            db.executemany("UPDATE results SET verdict = ?, probability_fake = ?, interval_low = ?, interval_high = ?, "
-                           "note_codes = ?, deciding_evidence = ?, rescored_at = ? WHERE sha256 = ?", results)
-            db.executemany("DELETE FROM evidence WHERE sha256 = ? AND detector = ?", [(e[0], PROFILES) for e in evidence])
-            db.executemany("DELETE FROM source_columns WHERE sha256 = ? AND name = ?",
-                           [(m[0], PROFILE_MATCH) for m in match])
+            db.executemany(
+                "UPDATE results SET verdict = ?, probability_fake = ?, interval_low = ?, interval_high = ?, "
+                "note_codes = ?, deciding_evidence = ?, rescored_at = ? WHERE sha256 = ?",
+                results,
+            )
+            db.executemany(
+                "DELETE FROM evidence WHERE sha256 = ? AND detector = ?", [(e[0], PROFILES) for e in evidence]
+            )
+            db.executemany(
+                "DELETE FROM source_columns WHERE sha256 = ? AND name = ?", [(m[0], PROFILE_MATCH) for m in match]
+            )
             if profiles:
-                db.executemany("INSERT INTO evidence (sha256, detector, score, probability_fake) VALUES (?, ?, ?, ?)",
-                               [(sha, PROFILES, score, line) for sha, score, line in evidence])
-                db.executemany("INSERT INTO source_columns (sha256, name, ord, value) VALUES (?, ?, ?, ?)",
-                               [(sha, PROFILE_MATCH, o, value) for sha, value, o in match])
+                db.executemany(
+                    "INSERT INTO evidence (sha256, detector, score, probability_fake) VALUES (?, ?, ?, ?)",
+                    [(sha, PROFILES, score, line) for sha, score, line in evidence],
+                )
+                db.executemany(
+                    "INSERT INTO source_columns (sha256, name, ord, value) VALUES (?, ?, ?, ?)",
+                    [(sha, PROFILE_MATCH, o, value) for sha, value, o in match],
+                )
         if on_progress:
             on_progress(done, total)
 
@@ -214,8 +269,9 @@ def rescore_store(store: Store, *, weights_dir: Optional[str] = None, user_profi
         import multiprocessing as mp
 
         method = "fork" if "fork" in mp.get_all_start_methods() else None  # fork: nothing to import again
-        with cf.ProcessPoolExecutor(n_jobs, mp_context=mp.get_context(method), initializer=_set_context,
-                                    initargs=(ctx,)) as pool:
+        with cf.ProcessPoolExecutor(
+            n_jobs, mp_context=mp.get_context(method), initializer=_set_context, initargs=(ctx,)
+        ) as pool:
             pending: set[cf.Future] = set()
             for rows in pages():
                 pending.add(pool.submit(_score_page, rows))
@@ -227,11 +283,25 @@ def rescore_store(store: Store, *, weights_dir: Optional[str] = None, user_profi
                 write(f.result())
     summary.elapsed_s = time.perf_counter() - t0
     with store.transaction():
-        db.execute("INSERT INTO runs (started_at, finished_at, args) VALUES (?, ?, ?)",
-                   (started, _now(), _json({"rescore": True, "of_run": run, "profiles": summary.profiles,
-                                            "rescored": summary.rescored, "changed": summary.changed,
-                                            "missing": len(summary.missing), "other_model": len(summary.other_model),
-                                            "jobs": n_jobs})))
+        db.execute(
+            "INSERT INTO runs (started_at, finished_at, args) VALUES (?, ?, ?)",
+            (
+                started,
+                _now(),
+                _json(
+                    {
+                        "rescore": True,
+                        "of_run": run,
+                        "profiles": summary.profiles,
+                        "rescored": summary.rescored,
+                        "changed": summary.changed,
+                        "missing": len(summary.missing),
+                        "other_model": len(summary.other_model),
+                        "jobs": n_jobs,
+                    }
+                ),
+            ),
+        )
     return summary
 
 

@@ -126,8 +126,12 @@ class PoolExecutor:
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(max_workers=self.jobs, mp_context=self._ctx, initializer=init_worker,
-                                      initargs=(self.options.weights_dir, self._threads, self._event, os.getpid()))
+        return cf.ProcessPoolExecutor(
+            max_workers=self.jobs,
+            mp_context=self._ctx,
+            initializer=init_worker,
+            initargs=(self.options.weights_dir, self._threads, self._event, os.getpid()),
+        )
 
     @property
     def in_flight(self) -> int:
@@ -158,9 +162,14 @@ class PoolExecutor:
         for job in jobs:
             self._attempts[job.path] += 1
             if self._attempts[job.path] > self.options.retries:
-                self._ready.append(_crash_row(job, f"a worker process died while this file was being analysed "
-                                                   f"({self._attempts[job.path]} times); it may need more memory "
-                                                   f"than a worker has (try fewer --jobs)"))
+                self._ready.append(
+                    _crash_row(
+                        job,
+                        f"a worker process died while this file was being analysed "
+                        f"({self._attempts[job.path]} times); it may need more memory "
+                        f"than a worker has (try fewer --jobs)",
+                    )
+                )
             else:
                 self._futures[self._pool.submit(analyse_file, job)] = job
 
@@ -238,10 +247,17 @@ def _reusable(existing: Any, model_sha: Optional[str], want_report: bool) -> boo
     return not want_report or bool(existing["report_path"] and Path(existing["report_path"]).is_file())
 
 
-def run_batch(inputs: Sequence[str], store: Store, options: BatchOptions = BatchOptions(), *,
-              on_started: Optional[Callable[[int], None]] = None,
-              on_file: Optional[Callable[[FileEvent], None]] = None,
-              cancel: Any = None, exclude: Sequence[str] = (), skipped: Optional[Skipped] = None) -> int:
+def run_batch(
+    inputs: Sequence[str],
+    store: Store,
+    options: BatchOptions = BatchOptions(),
+    *,
+    on_started: Optional[Callable[[int], None]] = None,
+    on_file: Optional[Callable[[FileEvent], None]] = None,
+    cancel: Any = None,
+    exclude: Sequence[str] = (),
+    skipped: Optional[Skipped] = None,
+) -> int:
     """Analyse every input into ``store``; returns the run id (read the rows back with the store).
 
     Raises StoreInUseError when the store already holds files and ``options.resume`` is off, or when another
@@ -255,18 +271,29 @@ def run_batch(inputs: Sequence[str], store: Store, options: BatchOptions = Batch
     """
     store.lock_for_batch()
     if not options.resume and not store.is_empty():
-        raise StoreInUseError(f"{store.path} already holds a batch: pass --resume to continue it (finished files are "
-                              f"not analysed again), or choose a new --store")
+        raise StoreInUseError(
+            f"{store.path} already holds a batch: pass --resume to continue it (finished files are "
+            f"not analysed again), or choose a new --store"
+        )
     from ..core.bundle import allow_modified, open_bundle
 
     allow = allow_modified(options.allow_modified)  # decided here, so that Dask workers elsewhere follow it too
     open_bundle(options.weights_dir, allow=allow)  # refuse a modified bundle before any file is listed
     emit = on_file or (lambda _e: None)
     run = store.begin_run({"inputs": [str(i) for i in inputs], "jobs": options.jobs, "scheduler": options.scheduler})
-    own = [str(store.path) + suffix for suffix in ("", "-wal", "-shm", "-journal", LOCK_SUFFIX)] + [str(p) for p in exclude]
-    total = store.add_files(run, discover(inputs, exclude_files=own,
-                                          exclude_dirs=[options.reports_dir] if options.reports_dir else [],
-                                          extensions=options.extensions, skipped=skipped))
+    own = [str(store.path) + suffix for suffix in ("", "-wal", "-shm", "-journal", LOCK_SUFFIX)] + [
+        str(p) for p in exclude
+    ]
+    total = store.add_files(
+        run,
+        discover(
+            inputs,
+            exclude_files=own,
+            exclude_dirs=[options.reports_dir] if options.reports_dir else [],
+            extensions=options.extensions,
+            skipped=skipped,
+        ),
+    )
     if on_started:
         on_started(total)
     model_sha = current_model_sha256(options.weights_dir)
@@ -282,8 +309,16 @@ def run_batch(inputs: Sequence[str], store: Store, options: BatchOptions = Batch
         except Cancelled:  # a running analysis noticed the cancel
             return
         store.save_result(run, row)
-        emit(FileEvent(row["path"], row["outcome"], row.get("verdict"), row.get("reason"), row["sha256"],
-                       row.get("probability_fake")))
+        emit(
+            FileEvent(
+                row["path"],
+                row["outcome"],
+                row.get("verdict"),
+                row.get("reason"),
+                row["sha256"],
+                row.get("probability_fake"),
+            )
+        )
 
     def cancelled() -> bool:
         return cancel is not None and cancel.cancelled
@@ -299,7 +334,9 @@ def run_batch(inputs: Sequence[str], store: Store, options: BatchOptions = Batch
             try:
                 sha, size = file_digest(path)
             except OSError as exc:
-                why = f"{Path(path).name}: could not be read ({exc.strerror or exc}); check the file and its permissions"
+                why = (
+                    f"{Path(path).name}: could not be read ({exc.strerror or exc}); check the file and its permissions"
+                )
                 store.set_hash(path, None, None, why)
                 emit(FileEvent(path, "unusable", reason=why))
                 continue
@@ -308,16 +345,36 @@ def run_batch(inputs: Sequence[str], store: Store, options: BatchOptions = Batch
                 emit(FileEvent(path, "duplicate", sha256=sha))
                 continue
             existing = store.result(sha)
-            if existing is not None and (existing["run"] == run or _reusable(existing, model_sha, bool(options.reports_dir))):
-                emit(FileEvent(path, existing["outcome"], existing["verdict"], existing["reason"], sha,
-                               existing["probability_fake"], resumed=True))
+            if existing is not None and (
+                existing["run"] == run or _reusable(existing, model_sha, bool(options.reports_dir))
+            ):
+                emit(
+                    FileEvent(
+                        path,
+                        existing["outcome"],
+                        existing["verdict"],
+                        existing["reason"],
+                        sha,
+                        existing["probability_fake"],
+                        resumed=True,
+                    )
+                )
                 continue
             while executor.in_flight >= executor.capacity and not cancelled():
                 settle_one()
             if cancelled():
                 break
-            executor.submit(Job(path, sha, options.weights_dir, options.reports_dir, options.page_size,
-                                torch_threads=1 if options.scheduler else None, allow_modified=allow))
+            executor.submit(
+                Job(
+                    path,
+                    sha,
+                    options.weights_dir,
+                    options.reports_dir,
+                    options.page_size,
+                    torch_threads=1 if options.scheduler else None,
+                    allow_modified=allow,
+                )
+            )
         while executor.in_flight and not cancelled():
             settle_one()
     except BaseException:

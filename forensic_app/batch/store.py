@@ -64,9 +64,14 @@ CREATE TABLE IF NOT EXISTS readings (
 """
 
 
-_ADDED_COLUMNS = (("deciding_evidence", "TEXT"), ("window_start_s", "REAL"), ("window_end_s", "REAL"),
-                  ("comb_spacing_hz", "REAL"), ("comb_architecture", "TEXT"),
-                  ("rescored_at", "TEXT"))  # schema 3: when batch --rescore last changed the result
+_ADDED_COLUMNS = (
+    ("deciding_evidence", "TEXT"),
+    ("window_start_s", "REAL"),
+    ("window_end_s", "REAL"),
+    ("comb_spacing_hz", "REAL"),
+    ("comb_architecture", "TEXT"),
+    ("rescored_at", "TEXT"),
+)  # schema 3: when batch --rescore last changed the result
 
 
 def _now() -> str:
@@ -141,8 +146,10 @@ class Store:
             except OSError:
                 holder = ""
             f.close()
-            raise StoreInUseError(f"{self.path} is in use by another batch{f' ({holder})' if holder else ''}: wait "
-                                  "until it has finished, or give this batch its own --store") from None
+            raise StoreInUseError(
+                f"{self.path} is in use by another batch{f' ({holder})' if holder else ''}: wait "
+                "until it has finished, or give this batch its own --store"
+            ) from None
         f.seek(0)
         f.truncate()
         f.write(f"process {os.getpid()} on {socket.gethostname()}, since {_now()}")
@@ -177,8 +184,9 @@ class Store:
 
     def begin_run(self, args: Any = None) -> int:
         with self.transaction():
-            cur = self.db.execute("INSERT INTO runs (started_at, args) VALUES (?, ?)",
-                                  (_now(), json.dumps(args, ensure_ascii=False)))
+            cur = self.db.execute(
+                "INSERT INTO runs (started_at, args) VALUES (?, ?)", (_now(), json.dumps(args, ensure_ascii=False))
+            )
         self.current_run = int(cur.lastrowid)
         return self.current_run
 
@@ -197,7 +205,8 @@ class Store:
                     "INSERT INTO files (path, run, ord, reason) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(path) DO UPDATE SET run = excluded.run, ord = excluded.ord, reason = excluded.reason, "
                     "sha256 = NULL, size_bytes = NULL",
-                    buf)
+                    buf,
+                )
             buf.clear()
 
         for e in entries:
@@ -213,22 +222,28 @@ class Store:
         """The run's files in order, a page at a time (safe to write between pages)."""
         last = -1
         while True:
-            rows = self.db.execute("SELECT path, ord, reason FROM files WHERE run = ? AND ord > ? ORDER BY ord LIMIT ?",
-                                   (run, last, page)).fetchall()
+            rows = self.db.execute(
+                "SELECT path, ord, reason FROM files WHERE run = ? AND ord > ? ORDER BY ord LIMIT ?", (run, last, page)
+            ).fetchall()
             if not rows:
                 return
             yield from rows
             last = rows[-1]["ord"]
 
-    def set_hash(self, path: str, sha256: Optional[str], size_bytes: Optional[int], reason: Optional[str] = None) -> None:
+    def set_hash(
+        self, path: str, sha256: Optional[str], size_bytes: Optional[int], reason: Optional[str] = None
+    ) -> None:
         with self.transaction():
-            self.db.execute("UPDATE files SET sha256 = ?, size_bytes = ?, reason = ? WHERE path = ?",
-                            (sha256, size_bytes, reason, path))
+            self.db.execute(
+                "UPDATE files SET sha256 = ?, size_bytes = ?, reason = ? WHERE path = ?",
+                (sha256, size_bytes, reason, path),
+            )
 
     def first_path(self, run: int, sha256: str) -> Optional[str]:
         """The run's first file with this content (the others are its duplicates)."""
-        row = self.db.execute("SELECT path FROM files WHERE run = ? AND sha256 = ? ORDER BY ord LIMIT 1",
-                              (run, sha256)).fetchone()
+        row = self.db.execute(
+            "SELECT path FROM files WHERE run = ? AND sha256 = ? ORDER BY ord LIMIT 1", (run, sha256)
+        ).fetchone()
         return None if row is None else row["path"]
 
     # ------------------------------------------------------------------ results
@@ -249,32 +264,72 @@ class Store:
                 "report_path, reason, elapsed_s, worker, peak_rss_mb, finished_at, deciding_evidence, window_start_s, "
                 "window_end_s, comb_spacing_hz, comb_architecture) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (row["sha256"], row["path"], row["outcome"], run, row.get("verdict"), row.get("probability_fake"),
-                 interval[0], interval[1], row.get("duration_s"), ";".join(row.get("notes") or []),
-                 model.get("name"), model.get("version"), model.get("sha256"), model.get("calibration_version"),
-                 row.get("report"), row.get("reason"), row.get("elapsed_s"), row.get("worker"),
-                 row.get("peak_rss_mb"), _now(), row.get("deciding_evidence"), window[0], window[1],
-                 row.get("comb_spacing_hz"), row.get("comb_architecture")))
+                (
+                    row["sha256"],
+                    row["path"],
+                    row["outcome"],
+                    run,
+                    row.get("verdict"),
+                    row.get("probability_fake"),
+                    interval[0],
+                    interval[1],
+                    row.get("duration_s"),
+                    ";".join(row.get("notes") or []),
+                    model.get("name"),
+                    model.get("version"),
+                    model.get("sha256"),
+                    model.get("calibration_version"),
+                    row.get("report"),
+                    row.get("reason"),
+                    row.get("elapsed_s"),
+                    row.get("worker"),
+                    row.get("peak_rss_mb"),
+                    _now(),
+                    row.get("deciding_evidence"),
+                    window[0],
+                    window[1],
+                    row.get("comb_spacing_hz"),
+                    row.get("comb_architecture"),
+                ),
+            )
             self.db.executemany(
                 "INSERT INTO evidence (sha256, detector, score, probability_fake) VALUES (?, ?, ?, ?)",
-                [(row["sha256"], d["name"], d.get("score"), d.get("probability_fake")) for d in row.get("detectors") or []])
+                [
+                    (row["sha256"], d["name"], d.get("score"), d.get("probability_fake"))
+                    for d in row.get("detectors") or []
+                ],
+            )
             self.db.executemany(
                 "INSERT OR REPLACE INTO source_columns (sha256, name, ord, value) VALUES (?, ?, ?, ?)",
-                [(row["sha256"], name, i, value) for i, (name, value) in enumerate(row.get("columns") or [])])
+                [(row["sha256"], name, i, value) for i, (name, value) in enumerate(row.get("columns") or [])],
+            )
             r = row.get("readings")
             if r:
                 self.db.execute(
                     "INSERT INTO readings (sha256, window_logits, comb_z, comb_offset_bins, fakeprint_logit, content_s, "
                     "stationarity, duration_s, bandwidth_hz, fakeprint, other_lines) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (row["sha256"], r["window_logits"], r["comb_z"], r["comb_offset_bins"], r["fakeprint_logit"],
-                     r["content_s"], r["stationarity"], r["duration_s"], r["bandwidth_hz"], r["fakeprint"],
-                     r.get("other_lines")))
+                    (
+                        row["sha256"],
+                        r["window_logits"],
+                        r["comb_z"],
+                        r["comb_offset_bins"],
+                        r["fakeprint_logit"],
+                        r["content_s"],
+                        r["stationarity"],
+                        r["duration_s"],
+                        r["bandwidth_hz"],
+                        r["fakeprint"],
+                        r.get("other_lines"),
+                    ),
+                )
 
     # ------------------------------------------------------------------ reading back
     def detector_names(self, run: int) -> list[str]:
         rows = self.db.execute(
             "SELECT DISTINCT e.detector FROM evidence e JOIN files f ON f.sha256 = e.sha256 WHERE f.run = ? "
-            "ORDER BY e.detector", (run,)).fetchall()
+            "ORDER BY e.detector",
+            (run,),
+        ).fetchall()
         return [r[0] for r in rows]
 
     def column_names(self, run: int) -> list[str]:
@@ -282,7 +337,8 @@ class Store:
         rows = self.db.execute(
             "SELECT c.name, MIN(c.ord) AS o FROM source_columns c WHERE c.sha256 IN "
             "(SELECT sha256 FROM files WHERE run = ? AND sha256 IS NOT NULL) GROUP BY c.name ORDER BY o, c.name",
-            (run,)).fetchall()
+            (run,),
+        ).fetchall()
         return [r[0] for r in rows]
 
     def latest_run(self) -> Optional[int]:
@@ -293,7 +349,8 @@ class Store:
     _ROW_QUERY = (
         "SELECT f.path, f.ord, f.sha256, f.size_bytes, f.reason AS file_reason, r.*, "
         "  (SELECT g.path FROM files g WHERE g.run = f.run AND g.sha256 = f.sha256 ORDER BY g.ord LIMIT 1) AS first "
-        "FROM files f LEFT JOIN results r ON r.sha256 = f.sha256 ")
+        "FROM files f LEFT JOIN results r ON r.sha256 = f.sha256 "
+    )
 
     def file_row(self, run: int, path: str) -> Optional[dict[str, Any]]:
         """One file's row, as :meth:`iter_rows` gives it."""
@@ -323,13 +380,18 @@ class Store:
             status, reason = r["outcome"], r["reason"]
         evidence = {}
         if r["verdict"] is not None:
-            for e in self.db.execute("SELECT detector, score, probability_fake FROM evidence WHERE sha256 = ? "
-                                     "ORDER BY detector", (sha,)):
+            for e in self.db.execute(
+                "SELECT detector, score, probability_fake FROM evidence WHERE sha256 = ? ORDER BY detector", (sha,)
+            ):
                 evidence[e["detector"]] = {"score": e["score"], "probability_fake": e["probability_fake"]}
         columns = {}
         if r["verdict"] is not None:
-            columns = {c[0]: c[1] for c in self.db.execute(
-                "SELECT name, value FROM source_columns WHERE sha256 = ? ORDER BY ord, name", (sha,))}
+            columns = {
+                c[0]: c[1]
+                for c in self.db.execute(
+                    "SELECT name, value FROM source_columns WHERE sha256 = ? ORDER BY ord, name", (sha,)
+                )
+            }
         first = r["first"]
         analysed = r["verdict"] is not None  # also an "error" row whose report could not be written
         return {
@@ -343,13 +405,22 @@ class Store:
             "duration_s": r["duration_s"] if analysed else None,
             "detectors": evidence,
             "notes": [c for c in (r["note_codes"] or "").split(";") if c] if analysed else [],
-            "model": ({"name": r["model_name"], "version": r["model_version"], "sha256": r["model_sha256"],
-                       "calibration_version": r["calibration_version"]} if r["model_name"] else None),
+            "model": (
+                {
+                    "name": r["model_name"],
+                    "version": r["model_version"],
+                    "sha256": r["model_sha256"],
+                    "calibration_version": r["calibration_version"],
+                }
+                if r["model_name"]
+                else None
+            ),
             "report": r["report_path"],
             "error": reason,
             "deciding_evidence": r["deciding_evidence"] if analysed else None,
-            "strongest_window_s": ([r["window_start_s"], r["window_end_s"]]
-                                   if analysed and r["window_start_s"] is not None else None),
+            "strongest_window_s": (
+                [r["window_start_s"], r["window_end_s"]] if analysed and r["window_start_s"] is not None else None
+            ),
             "comb_spacing_hz": r["comb_spacing_hz"] if analysed else None,
             "comb_architecture": r["comb_architecture"] if analysed else None,
             "rescored_at": r["rescored_at"] if analysed else None,
@@ -363,20 +434,28 @@ class Store:
         """Over the run's files: {status: n}, {"verdict:<v>": n}, "duplicates" (same bytes as an earlier
         file), "resumed" (result from an earlier run), "files" (all)."""
         out: dict[str, int] = {}
-        q = ("SELECT CASE WHEN f.reason IS NOT NULL THEN 'unusable' WHEN r.outcome IS NULL THEN 'pending' "
-             "ELSE r.outcome END AS status, r.verdict, COUNT(*) FROM files f LEFT JOIN results r ON r.sha256 = f.sha256 "
-             "WHERE f.run = ? GROUP BY 1, 2")
+        q = (
+            "SELECT CASE WHEN f.reason IS NOT NULL THEN 'unusable' WHEN r.outcome IS NULL THEN 'pending' "
+            "ELSE r.outcome END AS status, r.verdict, COUNT(*) FROM files f LEFT JOIN results r ON r.sha256 = f.sha256 "
+            "WHERE f.run = ? GROUP BY 1, 2"
+        )
         for status, verdict, n in self.db.execute(q, (run,)):
             out[status] = out.get(status, 0) + n
             if status == "analysed":
                 out[f"verdict:{verdict}"] = out.get(f"verdict:{verdict}", 0) + n
         dup = self.db.execute(
             "SELECT COUNT(*) FROM files f WHERE f.run = ? AND f.reason IS NULL AND f.sha256 IS NOT NULL AND EXISTS "
-            "(SELECT 1 FROM files g WHERE g.run = f.run AND g.sha256 = f.sha256 AND g.ord < f.ord)", (run,)).fetchone()[0]
+            "(SELECT 1 FROM files g WHERE g.run = f.run AND g.sha256 = f.sha256 AND g.ord < f.ord)",
+            (run,),
+        ).fetchone()[0]
         out["duplicates"] = int(dup)
-        out["resumed"] = int(self.db.execute(
-            "SELECT COUNT(*) FROM files f JOIN results r ON r.sha256 = f.sha256 WHERE f.run = ? AND r.run < f.run "
-            "AND f.reason IS NULL", (run,)).fetchone()[0])
+        out["resumed"] = int(
+            self.db.execute(
+                "SELECT COUNT(*) FROM files f JOIN results r ON r.sha256 = f.sha256 WHERE f.run = ? AND r.run < f.run "
+                "AND f.reason IS NULL",
+                (run,),
+            ).fetchone()[0]
+        )
         out["files"] = sum(out.get(s, 0) for s in STATUSES)
         return out
 
@@ -388,6 +467,11 @@ class Store:
     def worker_stats(self, run: Optional[int] = None) -> list[dict[str, Any]]:
         """Per worker: files analysed, mean seconds per file, peak RSS (MB)."""
         where, params = ("WHERE run = ?", (run,)) if run is not None else ("", ())
-        return [dict(r) for r in self.db.execute(
-            f"SELECT worker, COUNT(*) AS files, AVG(elapsed_s) AS mean_s, MAX(peak_rss_mb) AS peak_rss_mb "
-            f"FROM results {where} GROUP BY worker ORDER BY worker", params)]
+        return [
+            dict(r)
+            for r in self.db.execute(
+                f"SELECT worker, COUNT(*) AS files, AVG(elapsed_s) AS mean_s, MAX(peak_rss_mb) AS peak_rss_mb "
+                f"FROM results {where} GROUP BY worker ORDER BY worker",
+                params,
+            )
+        ]

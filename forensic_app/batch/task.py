@@ -83,8 +83,9 @@ def _exit_when_parent_dies(parent_pid: Optional[int]) -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
-def init_worker(weights_dir: Optional[str], torch_threads: Optional[int], cancel_event: Any = None,
-                parent_pid: Optional[int] = None) -> None:
+def init_worker(
+    weights_dir: Optional[str], torch_threads: Optional[int], cancel_event: Any = None, parent_pid: Optional[int] = None
+) -> None:
     """Process-pool initializer: die with the parent, threads, the shared cancel flag, and the model loaded once."""
     _exit_when_parent_dies(parent_pid)
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -115,18 +116,44 @@ def _where_the_evidence_is(result: Any) -> dict[str, Any]:
 
     top = result.strongest_window()
     comb = result.comb if result.comb is not None and comb_grade(result.comb) != "none" else None
-    return {"deciding_evidence": result.deciding_evidence,
-            "strongest_window": None if top is None else [float(top.start_s), float(top.end_s)],
-            "comb_spacing_hz": None if comb is None else float(comb.f0_hz),
-            "comb_architecture": None if comb is None else comb.architecture}
+    return {
+        "deciding_evidence": result.deciding_evidence,
+        "strongest_window": None if top is None else [float(top.start_s), float(top.end_s)],
+        "comb_spacing_hz": None if comb is None else float(comb.f0_hz),
+        "comb_architecture": None if comb is None else comb.architecture,
+    }
 
 
 # the columns of a row that a source's own column may not take (it is then named "<source>_<column>")
-RESERVED_COLUMNS = frozenset({"path", "status", "verdict", "probability_fake", "interval", "interval_low",
-                              "interval_high", "sha256", "duplicate_of", "detectors", "notes", "note_codes", "model",
-                              "model_name", "model_version", "calibration_version", "duration_s", "report", "error",
-                              "deciding_evidence", "strongest_window_s", "comb_spacing_hz", "comb_architecture",
-                              "rescored_at", "columns"})
+RESERVED_COLUMNS = frozenset(
+    {
+        "path",
+        "status",
+        "verdict",
+        "probability_fake",
+        "interval",
+        "interval_low",
+        "interval_high",
+        "sha256",
+        "duplicate_of",
+        "detectors",
+        "notes",
+        "note_codes",
+        "model",
+        "model_name",
+        "model_version",
+        "calibration_version",
+        "duration_s",
+        "report",
+        "error",
+        "deciding_evidence",
+        "strongest_window_s",
+        "comb_spacing_hz",
+        "comb_architecture",
+        "rescored_at",
+        "columns",
+    }
+)
 PROFILE_MATCH = "profile_match"  # the generator profiles that match, comma-joined ("" when none does)
 
 
@@ -170,18 +197,36 @@ def analyse_file(job: Job, cancel: Any = None) -> dict[str, Any]:
         result = analyze(job.path, weights_dir=job.weights_dir, cancel=cancel, allow_modified=job.allow_modified)
         m = result.provenance.model
         row.update(
-            outcome="analysed", verdict=result.verdict, probability_fake=float(result.probability_fake),
-            interval=[float(result.interval[0]), float(result.interval[1])], duration_s=float(result.input.duration_s),
+            outcome="analysed",
+            verdict=result.verdict,
+            probability_fake=float(result.probability_fake),
+            interval=[float(result.interval[0]), float(result.interval[1])],
+            duration_s=float(result.input.duration_s),
             notes=[n.code for n in result.notes],
-            detectors=[{"name": d.name, "score": None if d.score is None else float(d.score),
-                        "probability_fake": None if d.probability_fake is None else float(d.probability_fake)}
-                       for d in result.detectors],
-            model={"name": m.name, "version": m.version, "sha256": m.sha256, "calibration_version": m.calibration_version},
-            columns=source_columns(result), readings=stored_readings(result),
-            **_where_the_evidence_is(result))
+            detectors=[
+                {
+                    "name": d.name,
+                    "score": None if d.score is None else float(d.score),
+                    "probability_fake": None if d.probability_fake is None else float(d.probability_fake),
+                }
+                for d in result.detectors
+            ],
+            model={
+                "name": m.name,
+                "version": m.version,
+                "sha256": m.sha256,
+                "calibration_version": m.calibration_version,
+            },
+            columns=source_columns(result),
+            readings=stored_readings(result),
+            **_where_the_evidence_is(result),
+        )
         if result.input.file_sha256 != job.sha256:
-            row.update(outcome="error", reason="the file changed while the batch ran (its sha256 differs from the one "
-                                               "listed); run the batch again with --resume")
+            row.update(
+                outcome="error",
+                reason="the file changed while the batch ran (its sha256 differs from the one "
+                "listed); run the batch again with --resume",
+            )
         elif job.reports_dir:
             from ..report import write_report
 

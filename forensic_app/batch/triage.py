@@ -19,16 +19,37 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
 from ..core.detectors.declared import AI_SOURCE_TYPES
-from ..core.vocabulary import (EVIDENCE_MEANING, EVIDENCE_SHORT, HELD_WORDS, VERDICT_SHORT, format_probability,
-                               TOO_SHORT, TOO_SHORT_WORDS, headline_verdict, printed_held, probability_text)
+from ..core.vocabulary import (
+    EVIDENCE_MEANING,
+    EVIDENCE_SHORT,
+    HELD_WORDS,
+    VERDICT_SHORT,
+    format_probability,
+    TOO_SHORT,
+    TOO_SHORT_WORDS,
+    headline_verdict,
+    printed_held,
+    probability_text,
+)
 from .decisions import DECISION_WORDS, DECISIONS, Decision
 
 COLUMNS = ("file", "verdict", "probability", "evidence", "where", "decision", "reason")
-TITLES = {"file": "File", "verdict": "Verdict", "probability": "Probability", "evidence": "Evidence",
-          "where": "Where", "decision": "Reviewer", "reason": "Reason"}
+TITLES = {
+    "file": "File",
+    "verdict": "Verdict",
+    "probability": "Probability",
+    "evidence": "Evidence",
+    "where": "Where",
+    "decision": "Reviewer",
+    "reason": "Reason",
+}
 NO_DECISION = "none"  # the decision filter's value for files nobody has decided yet
-DECISION_FILTER_WORDS = {NO_DECISION: "No decision yet", "likely_ai": "Reviewer: likely AI",
-                         "human_made": "Reviewer: human-made", "undecided": "Reviewer: undecided"}
+DECISION_FILTER_WORDS = {
+    NO_DECISION: "No decision yet",
+    "likely_ai": "Reviewer: likely AI",
+    "human_made": "Reviewer: human-made",
+    "undecided": "Reviewer: undecided",
+}
 NOTE_MARK = "\u270e"  # a pencil after the decision: the file has a note (the tooltip shows it)
 PLAY_WITHOUT_WINDOW_S = 10.0  # what Space plays of a track where no window stands out: its start
 
@@ -94,7 +115,7 @@ def reason_words(row: Mapping[str, Any], root: str = "") -> str:
 
 
 def decision_words(decision: Optional[Decision], row: Optional[Mapping[str, Any]] = None) -> str:
-    """"Reviewer: likely AI", with a pencil when there is a note ("Note \u270e" alone: a note, no decision
+    """ "Reviewer: likely AI", with a pencil when there is a note ("Note \u270e" alone: a note, no decision
     yet); "" when nobody has decided or noted."""
     if decision is None:
         return ""
@@ -145,16 +166,17 @@ def cell_tooltip(column: str, row: Mapping[str, Any], decision: Optional[Decisio
     if column == "where":
         window = row.get("strongest_window_s")
         if window:
-            return (f"The window that scores highest: {window[0]:.1f}\u2013{window[1]:.1f} s. "
-                    "Space plays it.")
+            return f"The window that scores highest: {window[0]:.1f}\u2013{window[1]:.1f} s. Space plays it."
         return "No window stands out." if row.get("verdict") else ""
     if column == "decision" and decision is not None:
         lines = [f"{decision.words}, by {decision.reviewer or 'an unnamed reviewer'}, {decision.decided_at} (UTC)"]
         if decision.note:
             lines.append(f"Note: {decision.note}")
         if decision.about_other_bytes(row.get("sha256")):
-            lines.append("The file has changed since: the decision was made on other bytes "
-                         f"(sha256 {decision.sha256[:12]}\u2026).")
+            lines.append(
+                "The file has changed since: the decision was made on other bytes "
+                f"(sha256 {decision.sha256[:12]}\u2026)."
+            )
         return "\n".join(lines)
     if column == "reason":
         return reason_words(row, root)
@@ -176,8 +198,13 @@ def sort_value(column: str, row: Mapping[str, Any], decision: Optional[Decision]
     return cell_words(column, row, decision, root).lower()
 
 
-def ordered(rows: Iterable[Mapping[str, Any]], decisions: Optional[Mapping[str, Decision]] = None, *,
-            column: str = "probability", descending: bool = True) -> list[Mapping[str, Any]]:
+def ordered(
+    rows: Iterable[Mapping[str, Any]],
+    decisions: Optional[Mapping[str, Decision]] = None,
+    *,
+    column: str = "probability",
+    descending: bool = True,
+) -> list[Mapping[str, Any]]:
     """The rows in the table's order: by default the highest probability first and unscored files last."""
     decisions = decisions or {}
     return sorted(rows, key=lambda r: sort_value(column, r, decisions.get(r["path"])), reverse=descending)
@@ -222,6 +249,12 @@ class TriageFilter:
         terms = self.text.lower().split()
         if not terms:
             return True
-        haystack = " ".join([row["path"], *(cell_words(c, row, decision, root) for c in COLUMNS),
-                             decision.note if decision else "", decision.reviewer if decision else ""]).lower()
+        haystack = " ".join(
+            [
+                row["path"],
+                *(cell_words(c, row, decision, root) for c in COLUMNS),
+                decision.note if decision else "",
+                decision.reviewer if decision else "",
+            ]
+        ).lower()
         return all(t in haystack for t in terms)

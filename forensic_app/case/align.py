@@ -58,8 +58,13 @@ class Alignment:
         return f"runs {abs(self.offset_s):.3f} s {later} than the reference {confidence}"
 
 
-def read_mono(path: Union[str, os.PathLike], *, rate_hz: int = ALIGN_RATE_HZ, max_s: float = MAX_ANALYSED_S,
-              cancel: Optional[CancelToken] = None) -> np.ndarray:
+def read_mono(
+    path: Union[str, os.PathLike],
+    *,
+    rate_hz: int = ALIGN_RATE_HZ,
+    max_s: float = MAX_ANALYSED_S,
+    cancel: Optional[CancelToken] = None,
+) -> np.ndarray:
     """The first ``max_s`` seconds of ``path`` as (n,) float32 mono at ``rate_hz``, read in
     blocks. Raises UnusableInputError, Cancelled."""
     with open_audio(path, cancel) as src:
@@ -89,8 +94,9 @@ def _pearson_at(ref: np.ndarray, other: np.ndarray, lag: int) -> float:
     return float(np.dot(a, b) / denom) if denom > 0 else 0.0
 
 
-def align_signals(reference: np.ndarray, other: np.ndarray, rate_hz: int, *,
-                  max_offset_s: Optional[float] = DEFAULT_MAX_OFFSET_S) -> Alignment:
+def align_signals(
+    reference: np.ndarray, other: np.ndarray, rate_hz: int, *, max_offset_s: Optional[float] = DEFAULT_MAX_OFFSET_S
+) -> Alignment:
     """The offset of ``other`` (n,) against ``reference`` (m,), both mono at ``rate_hz``.
 
     ``max_offset_s``: search only offsets within +-this (None: any overlap). Raises
@@ -119,19 +125,27 @@ def align_signals(reference: np.ndarray, other: np.ndarray, rate_hz: int, *,
     if not np.isfinite(peak) or peak <= 0 or ratio < MIN_PEAK_RATIO:
         raise AlignmentError(
             f"No reliable alignment: no offset stands out (best peak {ratio:.1f} times the next; "
-            f"{MIN_PEAK_RATIO:.1f} needed). The files may not share the same recording; set the offset by hand.")
+            f"{MIN_PEAK_RATIO:.1f} needed). The files may not share the same recording; set the offset by hand."
+        )
     # sub-sample peak: a parabola through the peak and its neighbours
     y0, y1, y2 = (float(corr[(k + d) % n]) for d in (-1, 0, 1))
     denom = y0 - 2 * y1 + y2
     frac = 0.5 * (y0 - y2) / denom if denom < 0 else 0.0
     lag = int(lags[k])
-    return Alignment(offset_s=(lag + float(np.clip(frac, -0.5, 0.5))) / rate_hz, peak_ratio=float(ratio),
-                     correlation=_pearson_at(ref, oth, lag))
+    return Alignment(
+        offset_s=(lag + float(np.clip(frac, -0.5, 0.5))) / rate_hz,
+        peak_ratio=float(ratio),
+        correlation=_pearson_at(ref, oth, lag),
+    )
 
 
-def find_offset(reference: Union[str, os.PathLike], other: Union[str, os.PathLike], *,
-                max_offset_s: Optional[float] = DEFAULT_MAX_OFFSET_S,
-                cancel: Optional[CancelToken] = None) -> Alignment:
+def find_offset(
+    reference: Union[str, os.PathLike],
+    other: Union[str, os.PathLike],
+    *,
+    max_offset_s: Optional[float] = DEFAULT_MAX_OFFSET_S,
+    cancel: Optional[CancelToken] = None,
+) -> Alignment:
     """The offset of the file ``other`` against the file ``reference`` (see :class:`Alignment`).
 
     Only the first :data:`MAX_ANALYSED_S` seconds of each are compared. Raises

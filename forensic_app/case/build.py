@@ -18,12 +18,20 @@ from .reopen import LaneStatus, reconcile
 
 PathLike = Union[str, os.PathLike]
 
+
 def default_label(path: PathLike) -> str:
     """'Vocals.wav' -> 'Vocals': the file's name without its extension."""
     return Path(path).stem
 
-def _analyse_lane(lane: CaseFile, index: int, total: int, weights_dir: Optional[PathLike],
-                  on_progress: Optional[ProgressCallback], cancel: Optional[CancelToken]) -> None:
+
+def _analyse_lane(
+    lane: CaseFile,
+    index: int,
+    total: int,
+    weights_dir: Optional[PathLike],
+    on_progress: Optional[ProgressCallback],
+    cancel: Optional[CancelToken],
+) -> None:
     from forensic_app.core.analysis import analyze
 
     def lane_progress(p: Progress) -> None:
@@ -35,9 +43,17 @@ def _analyse_lane(lane: CaseFile, index: int, total: int, weights_dir: Optional[
     lane.sha256 = result.input.file_sha256
     lane.size_bytes = result.input.file_size_bytes
 
-def new_case(paths: Sequence[PathLike], *, labels: Optional[Mapping[str, str]] = None,
-             separated: Sequence[PathLike] = (), weights_dir: Optional[PathLike] = None, title: str = "",
-             on_progress: Optional[ProgressCallback] = None, cancel: Optional[CancelToken] = None) -> Case:
+
+def new_case(
+    paths: Sequence[PathLike],
+    *,
+    labels: Optional[Mapping[str, str]] = None,
+    separated: Sequence[PathLike] = (),
+    weights_dir: Optional[PathLike] = None,
+    title: str = "",
+    on_progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> Case:
     """Analyse ``paths`` (in this order; the first is the reference lane) into a new case.
 
     ``labels``: {absolute path or name as given: label}; other files are labelled by
@@ -50,12 +66,21 @@ def new_case(paths: Sequence[PathLike], *, labels: Optional[Mapping[str, str]] =
     for p in paths:
         absolute = os.path.abspath(p)
         label = labels.get(absolute) or labels.get(str(p)) or default_label(p)
-        case.lanes.append(CaseFile(lane_id=case.new_lane_id(), path=absolute, sha256="", size_bytes=0, label=label,
-                                   separated=absolute in marked))
+        case.lanes.append(
+            CaseFile(
+                lane_id=case.new_lane_id(),
+                path=absolute,
+                sha256="",
+                size_bytes=0,
+                label=label,
+                separated=absolute in marked,
+            )
+        )
     for i, lane in enumerate(case.lanes):
         check(cancel)
         _analyse_lane(lane, i, len(case.lanes), weights_dir, on_progress, cancel)
     return case
+
 
 def align_lanes(case: Case, *, cancel: Optional[CancelToken] = None) -> dict[str, str]:
     """Set every lane's ``offset_s`` against the first lane by cross-correlation.
@@ -76,10 +101,15 @@ def align_lanes(case: Case, *, cancel: Optional[CancelToken] = None) -> dict[str
         words[lane.lane_id] = f"{lane.label} {found.words} ({ref.label})"
     return words
 
-def refresh_case(case: Case, *, weights_dir: Optional[PathLike] = None,
-                 statuses: Optional[Sequence[LaneStatus]] = None,
-                 on_progress: Optional[ProgressCallback] = None,
-                 cancel: Optional[CancelToken] = None) -> list[LaneStatus]:
+
+def refresh_case(
+    case: Case,
+    *,
+    weights_dir: Optional[PathLike] = None,
+    statuses: Optional[Sequence[LaneStatus]] = None,
+    on_progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> list[LaneStatus]:
     """Re-analyse the lanes whose status says so (changed file, other model, never analysed).
 
     ``statuses``: from :func:`reconcile` (computed here when not given). Missing files are
@@ -91,5 +121,6 @@ def refresh_case(case: Case, *, weights_dir: Optional[PathLike] = None,
         check(cancel)
         _analyse_lane(case.lane(status.lane_id), i, len(todo), weights_dir, on_progress, cancel)
     return todo
+
 
 ProgressFactory = Callable[[str], ProgressCallback]

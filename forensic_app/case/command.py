@@ -23,16 +23,32 @@ HELP = "analyse stems or versions of one track together into a case file (.facas
 
 def register(subparsers, common_options) -> None:
     """Add the subcommand; ``common_options(parser[, progress_help])`` is the CLI's --weights/--progress."""
-    c = subparsers.add_parser("case", help=HELP, description=HELP + ". Without FILEs, opens CASE and writes its "
-                              "report from the saved analyses (files that changed are analysed again).")
+    c = subparsers.add_parser(
+        "case",
+        help=HELP,
+        description=HELP + ". Without FILEs, opens CASE and writes its "
+        "report from the saved analyses (files that changed are analysed again).",
+    )
     c.add_argument("case", metavar="CASE.facase")
     c.add_argument("files", nargs="*", metavar="FILE", help="audio files for a new case; the first is the reference")
-    c.add_argument("--label", action="append", default=[], metavar="LABEL=PATH",
-                   help="name a file's lane, e.g. --label vocals=stems/vox.wav (the file is added if not listed)")
-    c.add_argument("--separated", action="append", default=[], metavar="LABEL_OR_PATH",
-                   help="mark a lane as a stem made by a source separator (not exported from the project)")
+    c.add_argument(
+        "--label",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="name a file's lane, e.g. --label vocals=stems/vox.wav (the file is added if not listed)",
+    )
+    c.add_argument(
+        "--separated",
+        action="append",
+        default=[],
+        metavar="LABEL_OR_PATH",
+        help="mark a lane as a stem made by a source separator (not exported from the project)",
+    )
     c.add_argument("--title", default="", help="a title for a new case")
-    c.add_argument("--align", action="store_true", help="find each file's offset against the first by cross-correlation")
+    c.add_argument(
+        "--align", action="store_true", help="find each file's offset against the first by cross-correlation"
+    )
     c.add_argument("--relink", metavar="FOLDER", help="look for moved files of a saved case in FOLDER (by SHA-256)")
     c.add_argument("--report", metavar="OUT.pdf", help="write the case report")
     c.add_argument("--force", action="store_true", help="replace an existing case file (new case) or report")
@@ -98,8 +114,10 @@ def _new(args, progress: _LaneProgress):
     # before any analysis: neither the case nor the report may be one of the files (--force or not)
     check_output(target, inputs=files, overwrite=True, what="the case", suffix=SUFFIX, tag="case")
     if target.exists() and not args.force:
-        raise FileExistsError(f"{target} already exists: pass --force to replace it, or give it without FILEs to "
-                              "write the report of the saved case")
+        raise FileExistsError(
+            f"{target} already exists: pass --force to replace it, or give it without FILEs to "
+            "write the report of the saved case"
+        )
     if args.report:
         check_output(args.report, inputs=_run_files(target, files), overwrite=args.force)
     by_label = {default_label(f): f for f in files}
@@ -108,12 +126,15 @@ def _new(args, progress: _LaneProgress):
     for x in args.separated:  # a lane's label (given or taken from the file name) or one of the files
         path = by_label.get(x, os.path.abspath(x))
         if path not in files:
-            raise ValueError(f"--separated {x!r} names no file of this case: give a lane's label "
-                             f"({', '.join(sorted(by_label))}) or one of the files")
+            raise ValueError(
+                f"--separated {x!r} names no file of this case: give a lane's label "
+                f"({', '.join(sorted(by_label))}) or one of the files"
+            )
         separated.append(path)
     _say(f"Analysing {len(files)} file(s) into {target}")
-    return new_case(files, labels=labels, separated=separated, weights_dir=args.weights, title=args.title,
-                    on_progress=progress)
+    return new_case(
+        files, labels=labels, separated=separated, weights_dir=args.weights, title=args.title, on_progress=progress
+    )
 
 
 def _reopen(args, progress: _LaneProgress):
@@ -125,8 +146,9 @@ def _reopen(args, progress: _LaneProgress):
     if args.report:  # before analysing changed lanes again
         from forensic_app.core.outputs import check_output
 
-        check_output(args.report, inputs=_run_files(args.case, [lane.path for lane in case.lanes]),
-                     overwrite=args.force)
+        check_output(
+            args.report, inputs=_run_files(args.case, [lane.path for lane in case.lanes]), overwrite=args.force
+        )
     changed = False
     if args.relink:
         for lane_id, path in relink(case, args.relink).items():
@@ -175,14 +197,22 @@ def cmd_case(args) -> int:
         summary = summarize(case)
         print(summary.sentence)
         for row in summary.rows:
-            print(f"  {row.label} ({row.file_name}): {row.verdict_clause}, {row.probability}"
-                  + (f" ({row.interval})" if row.interval else "")
-                  + f"; patch CNN {row.cnn}; comb {row.comb}; fakeprint {row.fakeprint}")
+            print(
+                f"  {row.label} ({row.file_name}): {row.verdict_clause}, {row.probability}"
+                + (f" ({row.interval})" if row.interval else "")
+                + f"; patch CNN {row.cnn}; comb {row.comb}; fakeprint {row.fakeprint}"
+            )
         if args.report:
             from .report import write_case_report
 
-            out = write_case_report(case, args.report, page_size=args.page_size, overwrite=args.force,
-                                    include_path=args.show_path, inputs=_run_files(args.case, []))
+            out = write_case_report(
+                case,
+                args.report,
+                page_size=args.page_size,
+                overwrite=args.force,
+                include_path=args.show_path,
+                inputs=_run_files(args.case, []),
+            )
             _say(f"Report written to {out}")
         return EXIT_OK
     except (FileExistsError, ValueError) as exc:

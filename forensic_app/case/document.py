@@ -146,9 +146,15 @@ class Case:
         for f in self.lanes:
             if f.result is not None:
                 m = f.result.provenance.model
-                seen.setdefault((m.name, m.version, m.sha256, m.calibration_version),
-                                {"name": m.name, "version": m.version, "sha256": m.sha256,
-                                 "calibration_version": m.calibration_version})
+                seen.setdefault(
+                    (m.name, m.version, m.sha256, m.calibration_version),
+                    {
+                        "name": m.name,
+                        "version": m.version,
+                        "sha256": m.sha256,
+                        "calibration_version": m.calibration_version,
+                    },
+                )
         return list(seen.values())
 
 
@@ -164,9 +170,19 @@ def case_to_document(case: Case) -> dict[str, Any]:
         "models": case.model_versions(),
         "decision": vars(case.decision).copy(),
         "annotations": [vars(a).copy() for a in case.annotations],
-        "lanes": [{"lane_id": f.lane_id, "path": f.path, "sha256": f.sha256, "size_bytes": f.size_bytes,
-                   "label": f.label, "separated": f.separated, "offset_s": f.offset_s,
-                   "result": None if f.result is None else result_to_document(f.result)} for f in case.lanes],
+        "lanes": [
+            {
+                "lane_id": f.lane_id,
+                "path": f.path,
+                "sha256": f.sha256,
+                "size_bytes": f.size_bytes,
+                "label": f.label,
+                "separated": f.separated,
+                "offset_s": f.offset_s,
+                "result": None if f.result is None else result_to_document(f.result),
+            }
+            for f in case.lanes
+        ],
     }
 
 
@@ -190,8 +206,10 @@ def save_case(case: Case, path: Union[str, os.PathLike]) -> Path:
     try:
         text = json.dumps(case_to_document(case), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         if len(text) > MAX_CASE_BYTES:
-            raise CaseFileError(f"The case is too large to save ({len(text) / 1e6:,.0f} MB; a case file holds at most "
-                                f"{MAX_CASE_BYTES / 1e6:,.0f} MB): split its lanes into two cases.")
+            raise CaseFileError(
+                f"The case is too large to save ({len(text) / 1e6:,.0f} MB; a case file holds at most "
+                f"{MAX_CASE_BYTES / 1e6:,.0f} MB): split its lanes into two cases."
+            )
         with open(tmp, "wb") as fh:
             fh.write(text)
             fh.flush()
@@ -200,8 +218,9 @@ def save_case(case: Case, path: Union[str, os.PathLike]) -> Path:
     except OSError as err:
         case.saved_at, case.saved_by_app_version = previous
         tmp.unlink(missing_ok=True)
-        raise CaseFileError(f"Could not save the case to {path} ({err.strerror or err}): free some space or "
-                            "choose another location.") from None
+        raise CaseFileError(
+            f"Could not save the case to {path} ({err.strerror or err}): free some space or choose another location."
+        ) from None
     except BaseException:
         case.saved_at, case.saved_by_app_version = previous
         tmp.unlink(missing_ok=True)
@@ -218,16 +237,21 @@ def _need(d: Any, key: str, where: str) -> Any:
 def case_from_document(doc: dict[str, Any], source: str = "the case file") -> Case:
     """The reverse of :func:`case_to_document`. Raises :class:`CaseFileError` (see :func:`load_case`)."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
-        raise CaseFileError(f"{source} is not a forensic_app case file (it is JSON, but not a case). "
-                            f"Open a {SUFFIX} file saved by forensic_app.")
+        raise CaseFileError(
+            f"{source} is not a forensic_app case file (it is JSON, but not a case). "
+            f"Open a {SUFFIX} file saved by forensic_app."
+        )
     version = doc.get("format_version")
     if not isinstance(version, int) or version < 1:
-        raise CaseFileError(f"{source} has no valid case format version: it is damaged. Open an intact copy, "
-                            "or make the case again from the audio files.")
+        raise CaseFileError(
+            f"{source} has no valid case format version: it is damaged. Open an intact copy, "
+            "or make the case again from the audio files."
+        )
     if version > FORMAT_VERSION:
         raise CaseFileError(
             f"{source} was made by a newer forensic_app ({doc.get('app_version', 'unknown version')}, case format "
-            f"{version}; this app, {__version__}, reads format {FORMAT_VERSION}): update the app to open it.")
+            f"{version}; this app, {__version__}, reads format {FORMAT_VERSION}): update the app to open it."
+        )
     try:
         lanes = []
         for i, raw in enumerate(_need(doc, "lanes", "")):
@@ -237,21 +261,39 @@ def case_from_document(doc: dict[str, Any], source: str = "the case file") -> Ca
                 result = None if result is None else result_from_document(result)
             except KeyError as exc:
                 raise KeyError(f"{where}result.{exc.args[0]}") from None
-            lanes.append(CaseFile(lane_id=str(_need(raw, "lane_id", where)), path=str(_need(raw, "path", where)),
-                                  sha256=str(_need(raw, "sha256", where)), size_bytes=int(_need(raw, "size_bytes", where)),
-                                  label=str(_need(raw, "label", where)), separated=bool(raw.get("separated", False)),
-                                  offset_s=float(raw.get("offset_s", 0.0)), result=result))
+            lanes.append(
+                CaseFile(
+                    lane_id=str(_need(raw, "lane_id", where)),
+                    path=str(_need(raw, "path", where)),
+                    sha256=str(_need(raw, "sha256", where)),
+                    size_bytes=int(_need(raw, "size_bytes", where)),
+                    label=str(_need(raw, "label", where)),
+                    separated=bool(raw.get("separated", False)),
+                    offset_s=float(raw.get("offset_s", 0.0)),
+                    result=result,
+                )
+            )
         annotations = [Annotation(**a) for a in _need(doc, "annotations", "")]
         decision = Decision(**_need(doc, "decision", ""))
     except KeyError as exc:
-        raise CaseFileError(f"{source} is incomplete (the field '{exc.args[0]}' is missing): it was damaged or cut "
-                            "short. Open an intact copy, or make the case again from the audio files.") from None
+        raise CaseFileError(
+            f"{source} is incomplete (the field '{exc.args[0]}' is missing): it was damaged or cut "
+            "short. Open an intact copy, or make the case again from the audio files."
+        ) from None
     except (TypeError, ValueError, AttributeError) as exc:
-        raise CaseFileError(f"{source} is damaged ({type(exc).__name__}: {exc}). Open an intact copy, or make the "
-                            "case again from the audio files.") from None
-    return Case(lanes=lanes, annotations=annotations, decision=decision, title=str(doc.get("title", "")),
-                created_at=str(doc.get("created_at", "")), saved_at=str(doc.get("saved_at", "")),
-                saved_by_app_version=str(doc.get("app_version", "")))
+        raise CaseFileError(
+            f"{source} is damaged ({type(exc).__name__}: {exc}). Open an intact copy, or make the "
+            "case again from the audio files."
+        ) from None
+    return Case(
+        lanes=lanes,
+        annotations=annotations,
+        decision=decision,
+        title=str(doc.get("title", "")),
+        created_at=str(doc.get("created_at", "")),
+        saved_at=str(doc.get("saved_at", "")),
+        saved_by_app_version=str(doc.get("app_version", "")),
+    )
 
 
 def load_case(path: Union[str, os.PathLike]) -> Case:
@@ -270,7 +312,9 @@ def load_case(path: Union[str, os.PathLike]) -> Case:
     except IsADirectoryError:
         raise CaseFileError(f"{path} is a folder, not a case file: choose the {SUFFIX} file inside it.") from None
     except OSError as err:
-        raise CaseFileError(f"Cannot read the case file {path} ({err.strerror or err}): check its permissions.") from None
+        raise CaseFileError(
+            f"Cannot read the case file {path} ({err.strerror or err}): check its permissions."
+        ) from None
     except JsonRefused as exc:
         raise CaseFileError(_refusal_words(name, exc)) from None
     return case_from_document(doc, source=name)
@@ -280,11 +324,17 @@ def _refusal_words(name: str, exc: JsonRefused) -> str:
     """Why a case file was not read, and what to do, in one line."""
     again = f"Open a {SUFFIX} file saved by forensic_app; a damaged case can be made again from the audio files."
     if exc.kind == "too_large":
-        return (f"{name} is not read: at {exc.size / 1e6:,.0f} MB it is larger than any case this app writes "
-                f"(at most {exc.limit / 1e6:,.0f} MB), so it is not a case file or it was damaged. {again}")
+        return (
+            f"{name} is not read: at {exc.size / 1e6:,.0f} MB it is larger than any case this app writes "
+            f"(at most {exc.limit / 1e6:,.0f} MB), so it is not a case file or it was damaged. {again}"
+        )
     if exc.kind == "too_deep":
-        return (f"{name} is not a case file, or a damaged one: its data is nested {exc.depth:,} levels deep, where a "
-                f"case has fewer than {exc.limit}. {again}")
-    return (f"{name} is not a case file, or a damaged one (it stops being readable text at byte {exc.at:,} of "
-            f"{exc.size:,}). Open a {SUFFIX} file saved by forensic_app; a case cut short by a crash can be made "
-            "again from the audio files.")
+        return (
+            f"{name} is not a case file, or a damaged one: its data is nested {exc.depth:,} levels deep, where a "
+            f"case has fewer than {exc.limit}. {again}"
+        )
+    return (
+        f"{name} is not a case file, or a damaged one (it stops being readable text at byte {exc.at:,} of "
+        f"{exc.size:,}). Open a {SUFFIX} file saved by forensic_app; a case cut short by a crash can be made "
+        "again from the audio files."
+    )

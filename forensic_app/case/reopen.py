@@ -65,32 +65,48 @@ def current_model(weights_dir: Optional[Union[str, os.PathLike]] = None) -> Curr
 
 def lane_status(lane: CaseFile, model: CurrentModel, cancel: Optional[CancelToken] = None) -> LaneStatus:
     """The status of one lane (hashes the file when its size still matches)."""
+
     def status(state: str, message: str, needs: bool, sha: Optional[str] = None) -> LaneStatus:
         return LaneStatus(lane.lane_id, lane.label, state, f"{lane.label}: {message}", needs, sha)
 
     p = Path(lane.path)
     if not p.is_file():
-        return status("missing", f"{lane.name} is no longer at {lane.path}. Find it with Relink (on the command "
-                      "line: --relink FOLDER), which recognises it by its content; until then the saved result is kept.", False)
+        return status(
+            "missing",
+            f"{lane.name} is no longer at {lane.path}. Find it with Relink (on the command "
+            "line: --relink FOLDER), which recognises it by its content; until then the saved result is kept.",
+            False,
+        )
     check(cancel)
     size = p.stat().st_size
     sha = file_sha256(p, cancel) if size == lane.size_bytes else None
     if sha != lane.sha256:
-        return status("changed", f"{lane.name} changed since it was analysed (its SHA-256 differs): the saved "
-                      "result describes the old file, so it must be analysed again.", True, sha)
+        return status(
+            "changed",
+            f"{lane.name} changed since it was analysed (its SHA-256 differs): the saved "
+            "result describes the old file, so it must be analysed again.",
+            True,
+            sha,
+        )
     if lane.result is None:
         return status("not_analysed", f"{lane.name} has not been analysed yet.", True, sha)
     saved = lane.result.provenance.model
     if (saved.sha256, saved.calibration_version) != (model.sha256, model.calibration_version):
-        return status("model_changed", f"{lane.name} was analysed with model {saved.name} {saved.version} "
-                      f"(calibration {saved.calibration_version}); this app has {model.name} {model.version} "
-                      f"(calibration {model.calibration_version}). Analyse it again to compare the lanes on "
-                      "one model; until then the saved result is shown.", True, sha)
+        return status(
+            "model_changed",
+            f"{lane.name} was analysed with model {saved.name} {saved.version} "
+            f"(calibration {saved.calibration_version}); this app has {model.name} {model.version} "
+            f"(calibration {model.calibration_version}). Analyse it again to compare the lanes on "
+            "one model; until then the saved result is shown.",
+            True,
+            sha,
+        )
     return status("ok", f"{lane.name} is unchanged and was analysed with the current model.", False, sha)
 
 
-def reconcile(case: Case, weights_dir: Optional[Union[str, os.PathLike]] = None, *,
-              cancel: Optional[CancelToken] = None) -> list[LaneStatus]:
+def reconcile(
+    case: Case, weights_dir: Optional[Union[str, os.PathLike]] = None, *, cancel: Optional[CancelToken] = None
+) -> list[LaneStatus]:
     """One :class:`LaneStatus` per lane, in lane order. Reads (and hashes) the files, never
     analyses them. Raises ModelError when the weights cannot be read, Cancelled."""
     model = current_model(weights_dir)
@@ -109,8 +125,12 @@ def _candidates(places: Iterable[Union[str, os.PathLike]]) -> Iterable[Path]:
             yield p
 
 
-def relink(case: Case, folder_or_paths: Union[str, os.PathLike, Sequence[Union[str, os.PathLike]]], *,
-           cancel: Optional[CancelToken] = None) -> dict[str, str]:
+def relink(
+    case: Case,
+    folder_or_paths: Union[str, os.PathLike, Sequence[Union[str, os.PathLike]]],
+    *,
+    cancel: Optional[CancelToken] = None,
+) -> dict[str, str]:
     """Find the lanes whose file is missing among ``folder_or_paths`` (a folder, searched
     recursively, or files and folders) by SHA-256, and point them there.
 

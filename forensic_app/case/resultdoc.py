@@ -45,8 +45,11 @@ def encode_array(a: np.ndarray, dtype: Optional[str] = None) -> dict[str, Any]:
     if dtype is not None:
         arr = arr.astype(dtype)
     arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<"))
-    return {"dtype": arr.dtype.name, "shape": list(arr.shape),
-            "zlib_b64": base64.b64encode(zlib.compress(arr.tobytes(), 6)).decode("ascii")}
+    return {
+        "dtype": arr.dtype.name,
+        "shape": list(arr.shape),
+        "zlib_b64": base64.b64encode(zlib.compress(arr.tobytes(), 6)).decode("ascii"),
+    }
 
 
 def decode_array(d: Mapping[str, Any]) -> np.ndarray:
@@ -73,33 +76,59 @@ def decode_array(d: Mapping[str, Any]) -> np.ndarray:
 
 
 def _comb_to(c: CombEvidence) -> dict[str, Any]:
-    return {"architecture": c.architecture, "f0_hz": c.f0_hz, "strength_db": c.strength_db, "z_score": c.z_score,
-            "real_fp_rate": c.real_fp_rate, "freqs_hz": encode_array(c.freqs_hz),
-            "residual_db": encode_array(c.residual_db), "expected_lines_hz": encode_array(c.expected_lines_hz),
-            "lines_found_hz": encode_array(c.lines_found_hz), "segments": list(c.segments),
-            "line_offset_bins": c.line_offset_bins}
+    return {
+        "architecture": c.architecture,
+        "f0_hz": c.f0_hz,
+        "strength_db": c.strength_db,
+        "z_score": c.z_score,
+        "real_fp_rate": c.real_fp_rate,
+        "freqs_hz": encode_array(c.freqs_hz),
+        "residual_db": encode_array(c.residual_db),
+        "expected_lines_hz": encode_array(c.expected_lines_hz),
+        "lines_found_hz": encode_array(c.lines_found_hz),
+        "segments": list(c.segments),
+        "line_offset_bins": c.line_offset_bins,
+    }
 
 
 def _comb_from(d: Mapping[str, Any]) -> CombEvidence:
-    return CombEvidence(architecture=d["architecture"], f0_hz=float(d["f0_hz"]), strength_db=float(d["strength_db"]),
-                        z_score=float(d["z_score"]), real_fp_rate=d["real_fp_rate"],
-                        freqs_hz=decode_array(d["freqs_hz"]), residual_db=decode_array(d["residual_db"]),
-                        expected_lines_hz=decode_array(d["expected_lines_hz"]),
-                        lines_found_hz=decode_array(d["lines_found_hz"]), segments=list(d["segments"]),
-                        line_offset_bins=d.get("line_offset_bins"))
+    return CombEvidence(
+        architecture=d["architecture"],
+        f0_hz=float(d["f0_hz"]),
+        strength_db=float(d["strength_db"]),
+        z_score=float(d["z_score"]),
+        real_fp_rate=d["real_fp_rate"],
+        freqs_hz=decode_array(d["freqs_hz"]),
+        residual_db=decode_array(d["residual_db"]),
+        expected_lines_hz=decode_array(d["expected_lines_hz"]),
+        lines_found_hz=decode_array(d["lines_found_hz"]),
+        segments=list(d["segments"]),
+        line_offset_bins=d.get("line_offset_bins"),
+    )
 
 
 def _fakeprint_to(f: FakeprintEvidence) -> dict[str, Any]:
-    return {"logit": f.logit, "reason": f.reason, "measured_share": f.measured_share, "seconds_used": f.seconds_used,
-            "freqs_hz": encode_array(f.freqs_hz), "fakeprint": encode_array(f.fakeprint),
-            "top_bins": [[float(a), float(b)] for a, b in f.top_bins]}
+    return {
+        "logit": f.logit,
+        "reason": f.reason,
+        "measured_share": f.measured_share,
+        "seconds_used": f.seconds_used,
+        "freqs_hz": encode_array(f.freqs_hz),
+        "fakeprint": encode_array(f.fakeprint),
+        "top_bins": [[float(a), float(b)] for a, b in f.top_bins],
+    }
 
 
 def _fakeprint_from(d: Mapping[str, Any]) -> FakeprintEvidence:
-    return FakeprintEvidence(logit=d["logit"], reason=d["reason"], measured_share=float(d["measured_share"]),
-                             seconds_used=float(d["seconds_used"]), freqs_hz=decode_array(d["freqs_hz"]),
-                             fakeprint=decode_array(d["fakeprint"]),
-                             top_bins=tuple((float(a), float(b)) for a, b in d["top_bins"]))
+    return FakeprintEvidence(
+        logit=d["logit"],
+        reason=d["reason"],
+        measured_share=float(d["measured_share"]),
+        seconds_used=float(d["seconds_used"]),
+        freqs_hz=decode_array(d["freqs_hz"]),
+        fakeprint=decode_array(d["fakeprint"]),
+        top_bins=tuple((float(a), float(b)) for a, b in d["top_bins"]),
+    )
 
 
 def result_to_document(result: AnalysisResult) -> dict[str, Any]:
@@ -112,19 +141,28 @@ def result_to_document(result: AnalysisResult) -> dict[str, Any]:
         "interval": [r.interval[0], r.interval[1]],
         "verdict": r.verdict,
         "windows": [[w.start_s, w.end_s, w.probability_fake] for w in r.windows],
-        "heatmap": {"real_share": encode_array(r.heatmap.real_share),
-                    **({} if r.heatmap.logits is None else {"logits": encode_array(r.heatmap.logits)}),
-                    "time_edges_s": encode_array(r.heatmap.time_edges_s),
-                    "freq_edges_hz": encode_array(r.heatmap.freq_edges_hz)},
-        "overview": {"db": encode_array(r.overview.db, OVERVIEW_DTYPE),
-                     "time_edges_s": encode_array(r.overview.time_edges_s),
-                     "freq_edges_hz": encode_array(r.overview.freq_edges_hz)},
+        "heatmap": {
+            "real_share": encode_array(r.heatmap.real_share),
+            **({} if r.heatmap.logits is None else {"logits": encode_array(r.heatmap.logits)}),
+            "time_edges_s": encode_array(r.heatmap.time_edges_s),
+            "freq_edges_hz": encode_array(r.heatmap.freq_edges_hz),
+        },
+        "overview": {
+            "db": encode_array(r.overview.db, OVERVIEW_DTYPE),
+            "time_edges_s": encode_array(r.overview.time_edges_s),
+            "freq_edges_hz": encode_array(r.overview.freq_edges_hz),
+        },
         "detectors": [asdict(d) for d in r.detectors],
         "comb": None if r.comb is None else _comb_to(r.comb),
         "attribution": dict(r.attribution),
         "notes": [asdict(n) for n in r.notes],
-        "provenance": {"app_version": prov.app_version, "model": {**asdict(prov.model), "families": list(prov.model.families)},
-                       "settings": prov.settings, "analysed_at": prov.analysed_at, "command": prov.command},
+        "provenance": {
+            "app_version": prov.app_version,
+            "model": {**asdict(prov.model), "families": list(prov.model.families)},
+            "settings": prov.settings,
+            "analysed_at": prov.analysed_at,
+            "command": prov.command,
+        },
         "robustness": r.robustness,
         "fakeprint": None if r.fakeprint is None else _fakeprint_to(r.fakeprint),
         "model_card": r.model_card,
@@ -139,8 +177,12 @@ def _heatmap_from(hm: Mapping[str, Any]) -> Heatmap:
         # a case saved before the heatmap had a real-music reference stored the CNN's
         # display probability; it is not a share of real music, so nothing is shown as unusual
         share = np.ones(decode_array(hm["probabilities"]).shape, np.float32)
-    return Heatmap(share, decode_array(hm["time_edges_s"]), decode_array(hm["freq_edges_hz"]),
-                   logits=decode_array(hm["logits"]) if "logits" in hm else None)
+    return Heatmap(
+        share,
+        decode_array(hm["time_edges_s"]),
+        decode_array(hm["freq_edges_hz"]),
+        logits=decode_array(hm["logits"]) if "logits" in hm else None,
+    )
 
 
 def result_from_document(d: Mapping[str, Any]) -> AnalysisResult:
@@ -165,8 +207,13 @@ def result_from_document(d: Mapping[str, Any]) -> AnalysisResult:
         comb=None if d["comb"] is None else _comb_from(d["comb"]),
         attribution={str(k): float(v) for k, v in d["attribution"].items()},
         notes=[Note(**n) for n in d["notes"]],
-        provenance=Provenance(app_version=prov["app_version"], model=ModelInfo(**model), settings=prov["settings"],
-                              analysed_at=prov["analysed_at"], command=prov["command"]),
+        provenance=Provenance(
+            app_version=prov["app_version"],
+            model=ModelInfo(**model),
+            settings=prov["settings"],
+            analysed_at=prov["analysed_at"],
+            command=prov["command"],
+        ),
         robustness=d.get("robustness"),
         fakeprint=None if d.get("fakeprint") is None else _fakeprint_from(d["fakeprint"]),
         model_card=d.get("model_card") or {},

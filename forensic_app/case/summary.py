@@ -23,12 +23,16 @@ BAND_CLAUSE = {
     "inconclusive": "inconclusive",
     "likely_fake": "likely AI-generated",
 }
-SEPARATED_NOTE = ("Stems made by a source separator (rather than exported from the project) carry the separator's own "
-                  "artefacts: a neural separator is itself a network with a decoder, so its output can show traces "
-                  "of the kind these detectors look for. A finding on such a stem says little about how the music "
-                  "was made; ask for the stems as exported from the project.")
-LANE_SEPARATED_NOTE = ("{label}: marked as a separated stem; its evidence may come from the separator rather than "
-                       "from how the music was made.")
+SEPARATED_NOTE = (
+    "Stems made by a source separator (rather than exported from the project) carry the separator's own "
+    "artefacts: a neural separator is itself a network with a decoder, so its output can show traces "
+    "of the kind these detectors look for. A finding on such a stem says little about how the music "
+    "was made; ask for the stems as exported from the project."
+)
+LANE_SEPARATED_NOTE = (
+    "{label}: marked as a separated stem; its evidence may come from the separator rather than "
+    "from how the music was made."
+)
 
 
 @dataclass(frozen=True)
@@ -107,20 +111,51 @@ def lane_evidence(lane: CaseFile) -> LaneEvidence:
     """The row of one lane (a lane without a result says 'not analysed')."""
     r = lane.result
     if r is None:
-        return LaneEvidence(lane.lane_id, lane.label, lane.name, None, "not analysed", "not analysed", "", "", "", "",
-                            (), lane.separated)
+        return LaneEvidence(
+            lane.lane_id,
+            lane.label,
+            lane.name,
+            None,
+            "not analysed",
+            "not analysed",
+            "",
+            "",
+            "",
+            "",
+            (),
+            lane.separated,
+        )
     cnn, cnn_high = _cnn_text(r)
     comb, comb_phrase = _comb_text(r)
     fp, fp_high = _fakeprint_text(r)
     prof = r.detector("profiles")
     matched = [generator_name(n) for n in (prof.details.get("matched") or [])] if prof is not None else []
-    traces = tuple(p for p in (comb_phrase, "fakeprint high" if fp_high else None,
-                               "patch CNN high" if cnn_high else None,
-                               f"fingerprint of {', '.join(matched)}" if matched else None) if p)
+    traces = tuple(
+        p
+        for p in (
+            comb_phrase,
+            "fakeprint high" if fp_high else None,
+            "patch CNN high" if cnn_high else None,
+            f"fingerprint of {', '.join(matched)}" if matched else None,
+        )
+        if p
+    )
     # the one number style (core.vocabulary.probability_text): "63 %" and "range 59-67 %" / "held: not an estimate"
     value, _, interval = probability_text(r.probability_fake, r.interval, r.held).partition(" (")
-    return LaneEvidence(lane.lane_id, lane.label, lane.name, r.verdict, BAND_CLAUSE.get(r.verdict, r.verdict),
-                        value, interval[:-1], cnn, comb, fp, traces, lane.separated)
+    return LaneEvidence(
+        lane.lane_id,
+        lane.label,
+        lane.name,
+        r.verdict,
+        BAND_CLAUSE.get(r.verdict, r.verdict),
+        value,
+        interval[:-1],
+        cnn,
+        comb,
+        fp,
+        traces,
+        lane.separated,
+    )
 
 
 def _clause(row: LaneEvidence) -> str:

@@ -62,8 +62,9 @@ def _finite_or_none(v: float) -> Optional[float]:
     return float(v) if np.isfinite(v) else None
 
 
-def reproduce_command(path: Path, weights_dir: Optional[str | Path], modified: bool = False,
-                      user_profiles: bool = True) -> str:
+def reproduce_command(
+    path: Path, weights_dir: Optional[str | Path], modified: bool = False, user_profiles: bool = True
+) -> str:
     """The CLI command that repeats this analysis (names the weights when they are not the shipped ones)."""
     cmd = f"forensic-app analyze {shlex.quote(str(path))} --json"
     if weights_dir is not None:
@@ -107,24 +108,36 @@ class Measurements:
     container_notes: tuple[str, ...] = ()
     skipped_at_s: tuple[float, ...] = ()
     polarity_inverted: bool = False
-    fakeprint_curve: Optional[np.ndarray] = None  # (3585,) the measured fakeprint (None: not measured); profiles read it
+    fakeprint_curve: Optional[np.ndarray] = (
+        None  # (3585,) the measured fakeprint (None: not measured); profiles read it
+    )
     fakeprint_windows: tuple = ()  # fakeprint.fakeprint_windows: ((start_s, end_s, (3585,) or None), ...)
     extra: dict = field(default_factory=dict)  # {source name: reading} of the registry's streaming sources
 
     @property
     def readings(self) -> Readings:
         """The readings :func:`~.scoring.score_track` scores (the one scoring path)."""
-        return Readings(window_logits=window_logits_from_map(self.fake_map),
-                        comb_z=None if self.comb is None else self.comb.z_score,
-                        comb_offset_bins=None if self.comb is None else self.comb.line_offset_bins,
-                        fakeprint_logit=None if self.fakeprint is None else self.fakeprint.logit,
-                        content_s=self.content_s, stationarity=self.stationarity, duration_s=self.info.duration_s,
-                        bandwidth_hz=self.bandwidth_hz)
+        return Readings(
+            window_logits=window_logits_from_map(self.fake_map),
+            comb_z=None if self.comb is None else self.comb.z_score,
+            comb_offset_bins=None if self.comb is None else self.comb.line_offset_bins,
+            fakeprint_logit=None if self.fakeprint is None else self.fakeprint.logit,
+            content_s=self.content_s,
+            stationarity=self.stationarity,
+            duration_s=self.info.duration_s,
+            bandwidth_hz=self.bandwidth_hz,
+        )
 
 
-def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path] = None,
-            on_progress: Optional[ProgressCallback] = None, cancel: Optional[CancelToken] = None,
-            allow_modified: Optional[bool] = None, user_profiles: Optional[bool] = None) -> AnalysisResult:
+def analyze(
+    source: str | Path | PcmSource,
+    *,
+    weights_dir: Optional[str | Path] = None,
+    on_progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+    allow_modified: Optional[bool] = None,
+    user_profiles: Optional[bool] = None,
+) -> AnalysisResult:
     """Analyse one audio file: :func:`measure`, then :func:`interpret`.
 
     Raises UnusableInputError, ModelError (BundleError) or Cancelled. ``source``: a path (decoded
@@ -143,15 +156,24 @@ def analyze(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path]
     if on_progress:
         on_progress(Progress(0.92, "Scoring"))
     user_profiles = user_profiles_enabled(user_profiles)
-    result = interpret(m, model, command=reproduce_command(m.path, weights_dir, model.modified, user_profiles),
-                       user_profiles=load_user_profiles() if user_profiles else ())
+    result = interpret(
+        m,
+        model,
+        command=reproduce_command(m.path, weights_dir, model.modified, user_profiles),
+        user_profiles=load_user_profiles() if user_profiles else (),
+    )
     if on_progress:
         on_progress(Progress(1.0, "Done"))
     return result
 
 
-def measure(source: str | Path | PcmSource, model: LoadedModel, *, on_progress: Optional[ProgressCallback] = None,
-            cancel: Optional[CancelToken] = None) -> Measurements:
+def measure(
+    source: str | Path | PcmSource,
+    model: LoadedModel,
+    *,
+    on_progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+) -> Measurements:
     """One streaming pass: decode blocks, hash and check the PCM, mix to mono, and feed the patch CNN
     (tiles, on a second core where there is one), the comb, the fakeprint and the content meters.
     Bounded memory, cancellable; raises UnusableInputError (no audio, digital silence, too short, the
@@ -162,7 +184,7 @@ def measure(source: str | Path | PcmSource, model: LoadedModel, *, on_progress: 
     else:
         decoded, path = None, Path(source)
     c = model.manifest.contract
-    with (nullcontext(decoded) if decoded is not None else open_audio(path, cancel)) as src:
+    with nullcontext(decoded) if decoded is not None else open_audio(path, cancel) as src:
         fingerprint = decoded.fingerprint if decoded is not None else file_fingerprint(path)
         file_hash = decoded.file_sha256 if decoded is not None else file_sha256(path, cancel)
         check(cancel)
@@ -170,8 +192,16 @@ def measure(source: str | Path | PcmSource, model: LoadedModel, *, on_progress: 
         stats = PcmStats()
         ref = CombReference.from_json(model.comb_reference_path) if model.comb_reference_path else None
         extra = {s.name: mt for s in evidence_sources() if (mt := s.meter(model, src.sample_rate)) is not None}
-        meters = TrackMeters(c, src.sample_rate, src.duration_s, fakeprint=model.fakeprint, comb_reference=ref,
-                             overview_columns=OVERVIEW_COLUMNS, windows=True, extra_meters=extra)
+        meters = TrackMeters(
+            c,
+            src.sample_rate,
+            src.duration_s,
+            fakeprint=model.fakeprint,
+            comb_reference=ref,
+            overview_columns=OVERVIEW_COLUMNS,
+            windows=True,
+            extra_meters=extra,
+        )
         downmix = Downmix(src.channels)
         done = 0
         # one network, one analysis at a time (BatchNorm buffers are read-only, but keep it simple);
@@ -200,16 +230,27 @@ def measure(source: str | Path | PcmSource, model: LoadedModel, *, on_progress: 
     bandwidth = meters.bandwidth_hz()
     comb_ev, fp_ev = meters.finish()
     return Measurements(
-        path=path, info=info, fake_map=fake_map, family_map=fam_map,
+        path=path,
+        info=info,
+        fake_map=fake_map,
+        family_map=fam_map,
         time_edges_s=frame_edges_s(fake_map.shape[1], c.hop * stride, c.n_fft, c.hop, c.sample_rate),
         freq_edges_hz=np.arange(fake_map.shape[0] + 1) * stride * c.sample_rate / c.n_fft,
-        overview=meters.frames.overview(), comb=comb_ev, fakeprint=fp_ev, content_s=meters.content.content_s,
-        silent_share=meters.content.silent_share, stationarity=meters.stationarity.value,
-        bandwidth_hz=bandwidth, clipped_share=stats.n_clipped / max(stats.n_samples, 1),
-        container_notes=tuple(src.container_notes), skipped_at_s=tuple(src.skipped_at_s),
-        polarity_inverted=downmix.inverted, fakeprint_curve=meters.fakeprint_curve,
+        overview=meters.frames.overview(),
+        comb=comb_ev,
+        fakeprint=fp_ev,
+        content_s=meters.content.content_s,
+        silent_share=meters.content.silent_share,
+        stationarity=meters.stationarity.value,
+        bandwidth_hz=bandwidth,
+        clipped_share=stats.n_clipped / max(stats.n_samples, 1),
+        container_notes=tuple(src.container_notes),
+        skipped_at_s=tuple(src.skipped_at_s),
+        polarity_inverted=downmix.inverted,
+        fakeprint_curve=meters.fakeprint_curve,
         fakeprint_windows=meters.fakeprint_windows,
-        extra={**meters.extra_readings(), **_file_readings(path)})
+        extra={**meters.extra_readings(), **_file_readings(path)},
+    )
 
 
 def _file_readings(path: Path) -> dict:
@@ -226,16 +267,23 @@ def _refuse_empty(path: Path, stats: PcmStats, n_feature_frames: int, duration_s
     if stats.n_samples == 0:
         raise no_audio_error(path)
     if stats.peak == 0.0:
-        raise unusable_input(path, "the audio is pure digital silence, so there is nothing to analyse",
-                             "Check that you chose the right file or export")
+        raise unusable_input(
+            path,
+            "the audio is pure digital silence, so there is nothing to analyse",
+            "Check that you chose the right file or export",
+        )
     if n_feature_frames < c.patch_frames:
         need = c.min_samples / c.sample_rate
-        raise unusable_input(path, f"the audio is too short ({duration_s:.2f} s); "
-                                   f"at least {need:.2f} s is needed", "Analyse a longer excerpt")
+        raise unusable_input(
+            path,
+            f"the audio is too short ({duration_s:.2f} s); at least {need:.2f} s is needed",
+            "Analyse a longer excerpt",
+        )
 
 
-def _refuse_changed(path: Path, decoded: Optional[PcmSource], fingerprint, file_hash: Optional[str],
-                    cancel: Optional[CancelToken]) -> None:
+def _refuse_changed(
+    path: Path, decoded: Optional[PcmSource], fingerprint, file_hash: Optional[str], cancel: Optional[CancelToken]
+) -> None:
     try:
         changed = fingerprint is not None and file_fingerprint(path) != fingerprint
     except OSError:
@@ -243,12 +291,16 @@ def _refuse_changed(path: Path, decoded: Optional[PcmSource], fingerprint, file_
     # a same-size rewrite that puts the old mtime back keeps the fingerprint: a file decoded here is
     # hashed again, so the sha256 reported is of the bytes decoded (a decoded copy was checked when made)
     if changed or (decoded is None and not unchanged_since(path, None, file_hash, cancel)):
-        raise unusable_input(path, "the file changed while it was being analysed (it is still being written, "
-                                   "or was rewritten or replaced)", "Analyse it again once it is complete")
+        raise unusable_input(
+            path,
+            "the file changed while it was being analysed (it is still being written, or was rewritten or replaced)",
+            "Analyse it again once it is complete",
+        )
 
 
-def interpret(m: Measurements, model: LoadedModel, *, command: str = "",
-              user_profiles: Sequence[Profile] = ()) -> AnalysisResult:
+def interpret(
+    m: Measurements, model: LoadedModel, *, command: str = "", user_profiles: Sequence[Profile] = ()
+) -> AnalysisResult:
     """Measurements -> AnalysisResult, with no audio and no I/O: the verdict (core.scoring.score_track
     over the built-in lines and the registry's further sources, e.g. generator profiles), what the
     window and report draw (heatmap, windows, capped where the CNN's reading is no evidence), each
@@ -269,25 +321,60 @@ def interpret(m: Measurements, model: LoadedModel, *, command: str = "",
     it = Interpretation(m=m, model=model, rules=rules, scored=scored, shown=shown, profiles=profiles)
     detectors = [row for s in srcs for row in s.rows(it)]
     coverage = coverage_sentence([c for s in srcs for c in s.coverage(model, profiles)])
-    notes = make_notes(NoteInputs(
-        decision_reasons=decision.reasons, container_notes=m.container_notes, polarity_inverted=m.polarity_inverted,
-        skipped_at_s=m.skipped_at_s, fakeprint=m.fakeprint, content_s=m.content_s, held_tone=held_tone,
-        cnn_shifted=scored.cnn_shift > 0, cnn_limited=CnnReference.limited(m.bandwidth_hz, m.info.duration_s),
-        info=m.info, probability=decision.probability, interval=decision.interval, verdict=decision.verdict,
-        window_probs=shown.window_probs, bandwidth_hz=m.bandwidth_hz, silent_share=m.silent_share,
-        clipped_share=m.clipped_share, comb=m.comb, families=model.manifest.families,
-        model_trained=model.manifest.trained, model_card=model.manifest.model_card,
-        model_modified=((model.bundle.sha256, model.bundle.released_sha256)
-                        if model.bundle is not None and model.bundle.modified else None),
-        threshold_fake=cal.threshold_fake, threshold_real=cal.threshold_real,
-        deciding_profile=_deciding_profile(decision, detectors)))
+    notes = make_notes(
+        NoteInputs(
+            decision_reasons=decision.reasons,
+            container_notes=m.container_notes,
+            polarity_inverted=m.polarity_inverted,
+            skipped_at_s=m.skipped_at_s,
+            fakeprint=m.fakeprint,
+            content_s=m.content_s,
+            held_tone=held_tone,
+            cnn_shifted=scored.cnn_shift > 0,
+            cnn_limited=CnnReference.limited(m.bandwidth_hz, m.info.duration_s),
+            info=m.info,
+            probability=decision.probability,
+            interval=decision.interval,
+            verdict=decision.verdict,
+            window_probs=shown.window_probs,
+            bandwidth_hz=m.bandwidth_hz,
+            silent_share=m.silent_share,
+            clipped_share=m.clipped_share,
+            comb=m.comb,
+            families=model.manifest.families,
+            model_trained=model.manifest.trained,
+            model_card=model.manifest.model_card,
+            model_modified=(
+                (model.bundle.sha256, model.bundle.released_sha256)
+                if model.bundle is not None and model.bundle.modified
+                else None
+            ),
+            threshold_fake=cal.threshold_fake,
+            threshold_real=cal.threshold_real,
+            deciding_profile=_deciding_profile(decision, detectors),
+        )
+    )
     return AnalysisResult(
-        input=m.info, probability_fake=decision.probability, interval=decision.interval, verdict=decision.verdict,
-        windows=shown.windows, heatmap=shown.heatmap, overview=m.overview, detectors=detectors, comb=m.comb,
-        attribution=_attribution(m, model, decision), notes=notes,
-        provenance=_provenance(m, model, rules, scored, shown.shift, command, profiles), fakeprint=m.fakeprint,
-        model_card=dict(model.manifest.model_card or {}, third_party_models=model.manifest.raw.get("third_party") or []),
-        coverage=coverage, readings=m.readings, fakeprint_curve=m.fakeprint_curve)
+        input=m.info,
+        probability_fake=decision.probability,
+        interval=decision.interval,
+        verdict=decision.verdict,
+        windows=shown.windows,
+        heatmap=shown.heatmap,
+        overview=m.overview,
+        detectors=detectors,
+        comb=m.comb,
+        attribution=_attribution(m, model, decision),
+        notes=notes,
+        provenance=_provenance(m, model, rules, scored, shown.shift, command, profiles),
+        fakeprint=m.fakeprint,
+        model_card=dict(
+            model.manifest.model_card or {}, third_party_models=model.manifest.raw.get("third_party") or []
+        ),
+        coverage=coverage,
+        readings=m.readings,
+        fakeprint_curve=m.fakeprint_curve,
+    )
 
 
 def _deciding_profile(decision, detectors) -> Optional[dict]:
@@ -318,13 +405,18 @@ def _shown(m: Measurements, cal, rules: EvidenceRules, scored: TrackScore, displ
     # against real music of the same bandwidth (fusion.CnnReference), as the probability reads them:
     # raw patch outputs painted red on a human synth track would read as evidence that is not there.
     shift = rules.cnn_display_shift(cal) + scored.cnn_shift
-    heatmap = Heatmap(real_share=patch_real_share(cal.patch_null, m.fake_map - scored.cnn_shift,
-                                                  painted=display_cap >= 1.0),
-                      time_edges_s=m.time_edges_s, freq_edges_hz=m.freq_edges_hz, logits=m.fake_map.astype(np.float32))
+    heatmap = Heatmap(
+        real_share=patch_real_share(cal.patch_null, m.fake_map - scored.cnn_shift, painted=display_cap >= 1.0),
+        time_edges_s=m.time_edges_s,
+        freq_edges_hz=m.freq_edges_hz,
+        logits=m.fake_map.astype(np.float32),
+    )
     w_probs = np.minimum(cal.window_probability(window_logits_from_map(m.fake_map) - shift), display_cap)
     n_cols, edges = m.fake_map.shape[1], m.time_edges_s
-    windows = [WindowScore(float(edges[s]), float(edges[min(s + WINDOW_CELLS, n_cols)]), float(q))
-               for s, q in zip(range(0, n_cols, WINDOW_CELLS), w_probs)]
+    windows = [
+        WindowScore(float(edges[s]), float(edges[min(s + WINDOW_CELLS, n_cols)]), float(q))
+        for s, q in zip(range(0, n_cols, WINDOW_CELLS), w_probs)
+    ]
     return _Shown(heatmap, windows, np.asarray(w_probs), shift, display_cap)
 
 
@@ -332,32 +424,64 @@ def _attribution(m: Measurements, model: LoadedModel, decision) -> dict[str, flo
     """Which family the CNN's texture resembles: meaningful only where the CNN is admissible evidence
     (a held synth tone is not "tconv"); {} otherwise."""
     names = model.manifest.families
-    if (decision.verdict != "likely_fake" or "cnn_confounded" in decision.reasons or not m.family_map.size
-            or len(names) < 2):
+    if (
+        decision.verdict != "likely_fake"
+        or "cnn_confounded" in decision.reasons
+        or not m.family_map.size
+        or len(names) < 2
+    ):
         return {}
     fl = m.family_map.reshape(len(names), -1).mean(axis=1)
     e = np.exp(fl - fl.max())
     return {n: float(v) for n, v in zip(names, e / e.sum())}
 
 
-def _provenance(m: Measurements, model: LoadedModel, rules: EvidenceRules, scored: TrackScore, shift: float,
-                command: str, profiles: Sequence[Profile] = ()) -> Provenance:
+def _provenance(
+    m: Measurements,
+    model: LoadedModel,
+    rules: EvidenceRules,
+    scored: TrackScore,
+    shift: float,
+    command: str,
+    profiles: Sequence[Profile] = (),
+) -> Provenance:
     cal, decision = model.calibration, scored.decision
-    settings = {"threshold_likely_fake": cal.threshold_fake, "threshold_no_traces_found": cal.threshold_real,
-                "evidence_rules": rules.to_dict(), "probability_by_detector": decision.by_detector,
-                "cnn_display_shift_logit": round(shift, 4), "cnn_bandwidth_shift_logit": round(scored.cnn_shift, 4),
-                "cnn_line_logit": _finite_or_none(rules.cnn_line(m.bandwidth_hz, m.info.duration_s)),
-                "heatmap_reference": None if cal.patch_null is None else cal.patch_null.summary(),
-                "content_s": round(m.content_s, 2), "stationarity": m.stationarity,
-                "learned_probability": scored.learned_p,  # the fused CNN+comb probability before any cap
-                "learned_interval": list(scored.learned_interval),
-                "window_cells": WINDOW_CELLS, "tile_cells": TILE_CELLS, "halo_cells": HALO_CELLS,
-                "input_contract": model.manifest.contract.to_dict(), "effective_bandwidth_hz": round(m.bandwidth_hz, 1),
-                # every generator profile applied, with its seal: a report names what it rests on
-                "profiles_applied": [{"name": p.generator, "kind": p.kind, "sha256": p.sha256 or p.sealed().sha256}
-                                     for p in profiles]}
-    minfo = ModelInfo(name=model.manifest.name, version=model.manifest.version, sha256=model.weights_sha256,
-                      calibration_version=cal.version, families=model.manifest.families,
-                      bundle_sha256=model.manifest.bundle_sha256, modified=model.modified)
-    return Provenance(app_version=__version__, model=minfo, settings=settings,
-                      analysed_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), command=command)
+    settings = {
+        "threshold_likely_fake": cal.threshold_fake,
+        "threshold_no_traces_found": cal.threshold_real,
+        "evidence_rules": rules.to_dict(),
+        "probability_by_detector": decision.by_detector,
+        "cnn_display_shift_logit": round(shift, 4),
+        "cnn_bandwidth_shift_logit": round(scored.cnn_shift, 4),
+        "cnn_line_logit": _finite_or_none(rules.cnn_line(m.bandwidth_hz, m.info.duration_s)),
+        "heatmap_reference": None if cal.patch_null is None else cal.patch_null.summary(),
+        "content_s": round(m.content_s, 2),
+        "stationarity": m.stationarity,
+        "learned_probability": scored.learned_p,  # the fused CNN+comb probability before any cap
+        "learned_interval": list(scored.learned_interval),
+        "window_cells": WINDOW_CELLS,
+        "tile_cells": TILE_CELLS,
+        "halo_cells": HALO_CELLS,
+        "input_contract": model.manifest.contract.to_dict(),
+        "effective_bandwidth_hz": round(m.bandwidth_hz, 1),
+        # every generator profile applied, with its seal: a report names what it rests on
+        "profiles_applied": [
+            {"name": p.generator, "kind": p.kind, "sha256": p.sha256 or p.sealed().sha256} for p in profiles
+        ],
+    }
+    minfo = ModelInfo(
+        name=model.manifest.name,
+        version=model.manifest.version,
+        sha256=model.weights_sha256,
+        calibration_version=cal.version,
+        families=model.manifest.families,
+        bundle_sha256=model.manifest.bundle_sha256,
+        modified=model.modified,
+    )
+    return Provenance(
+        app_version=__version__,
+        model=minfo,
+        settings=settings,
+        analysed_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        command=command,
+    )

@@ -42,13 +42,18 @@ UNKNOWN_LENGTH = 1 << 62  # libsndfile reports SF_COUNT_MAX frames when the head
 
 def not_audio_error(path: Path) -> UnusableInputError:
     """A file in which no decoder finds audio: random bytes, a document, a damaged header."""
-    return unusable_input(path, "not a readable audio file: it is damaged, or it is not audio at all",
-                          "Check that it plays in a media player; if it does, convert it to WAV or FLAC and try again")
+    return unusable_input(
+        path,
+        "not a readable audio file: it is damaged, or it is not audio at all",
+        "Check that it plays in a media player; if it does, convert it to WAV or FLAC and try again",
+    )
 
 
 def no_audio_error(path: Path) -> UnusableInputError:
     """A file whose header or decode holds zero frames."""
-    return unusable_input(path, "the file contains no audio (zero length)", "Check the export settings of the program that made it")
+    return unusable_input(
+        path, "the file contains no audio (zero length)", "Check the export settings of the program that made it"
+    )
 
 
 def check_path(path: Path) -> None:
@@ -57,20 +62,34 @@ def check_path(path: Path) -> None:
         exists, is_dir = path.exists(), path.is_dir()
         st = path.stat() if exists else None
     except OSError as exc:  # a folder we may not enter, a name component over 255 bytes, ...
-        raise unusable_input(path, f"the file cannot be reached ({exc.strerror or exc})",
-                             "Check that the path is right and that your user may open every folder on the way, "
-                             "or copy the file somewhere you can read") from None
+        raise unusable_input(
+            path,
+            f"the file cannot be reached ({exc.strerror or exc})",
+            "Check that the path is right and that your user may open every folder on the way, "
+            "or copy the file somewhere you can read",
+        ) from None
     if st is None:  # not exists
         raise unusable_input(path, "file not found", f"Check the path ({path}) and try again")
     if is_dir:
         raise unusable_input(path, "this is a folder, not an audio file", "Choose an audio file inside it")
     if not os.access(path, os.R_OK):
-        raise unusable_input(path, "permission denied", "Make the file readable for your user (or copy it somewhere you can read) and try again")
+        raise unusable_input(
+            path,
+            "permission denied",
+            "Make the file readable for your user (or copy it somewhere you can read) and try again",
+        )
     if not stat.S_ISREG(st.st_mode):
-        raise unusable_input(path, "this is not a regular file (a pipe, socket or device)",
-                             "Save the audio to a file first and analyse that file")
+        raise unusable_input(
+            path,
+            "this is not a regular file (a pipe, socket or device)",
+            "Save the audio to a file first and analyse that file",
+        )
     if st.st_size == 0:
-        raise unusable_input(path, "the file is empty (0 bytes)", "It was probably not copied or downloaded completely; get the file again")
+        raise unusable_input(
+            path,
+            "the file is empty (0 bytes)",
+            "It was probably not copied or downloaded completely; get the file again",
+        )
 
 
 def _declares_more_data(header_log: str) -> bool:
@@ -93,11 +112,28 @@ def _probe_with_ffmpeg(path: Path, notes: tuple[str, ...] = ()) -> AudioSource:
     """Facts of the first audio stream from ffprobe; decoding happens later, through a pipe."""
     exe, probe = ffmpeg_path(), shutil.which("ffprobe")
     if exe is None or probe is None:
-        raise unusable_input(path, "this format (AAC/M4A or similar) needs ffmpeg, which is not installed",
-                             "Install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg) or convert the file to WAV/FLAC")
-    out = subprocess.run([probe, "-v", "error", "-select_streams", "a:0", "-show_entries",
-                          "stream=codec_name,sample_rate,channels,duration:format=duration", "-of", "json", str(path)],
-                         capture_output=True, text=True, timeout=120)
+        raise unusable_input(
+            path,
+            "this format (AAC/M4A or similar) needs ffmpeg, which is not installed",
+            "Install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg) or convert the file to WAV/FLAC",
+        )
+    out = subprocess.run(
+        [
+            probe,
+            "-v",
+            "error",
+            "-select_streams",
+            "a:0",
+            "-show_entries",
+            "stream=codec_name,sample_rate,channels,duration:format=duration",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     try:
         facts = json.loads(out.stdout or "{}")
         stream = facts["streams"][0]
@@ -119,10 +155,18 @@ def _probe_with_ffmpeg(path: Path, notes: tuple[str, ...] = ()) -> AudioSource:
     # no stated length (a FLAC from a live stream): a length from the size, as if 16-bit PCM; only
     # the progress bar and the overview's column width use it, and the decode runs to the end
     n_frames = int(round(duration * rate)) if duration > 0 else path.stat().st_size // (2 * channels)
-    return AudioSource(path=path, format=container, subtype=codec,
-                       is_lossy=codec not in {"flac", "alac", "pcm_s16le", "pcm_s24le", "pcm_f32le", "wavpack", "ape"},
-                       sample_rate=rate, channels=channels, n_frames=max(1, n_frames),
-                       exact_length=False, container_notes=notes, _ffmpeg=True)
+    return AudioSource(
+        path=path,
+        format=container,
+        subtype=codec,
+        is_lossy=codec not in {"flac", "alac", "pcm_s16le", "pcm_s24le", "pcm_f32le", "wavpack", "ape"},
+        sample_rate=rate,
+        channels=channels,
+        n_frames=max(1, n_frames),
+        exact_length=False,
+        container_notes=notes,
+        _ffmpeg=True,
+    )
 
 
 def _open_with_soundfile(p: Path) -> Optional[AudioSource]:
@@ -130,10 +174,17 @@ def _open_with_soundfile(p: Path) -> Optional[AudioSource]:
     if p.suffix.lower() == ".wav" or p.suffix.lower() == ".wave":
         layout = wav_layout(p)
         if layout is not None and layout.unfinalised:
-            return AudioSource(path=p, format="WAV", subtype=layout.subtype, is_lossy=False,
-                               sample_rate=layout.sample_rate, channels=layout.channels,
-                               n_frames=layout.data_bytes // layout.block_align, container_notes=("unfinalised_wav",),
-                               _raw=(layout.data_offset, layout.subtype))
+            return AudioSource(
+                path=p,
+                format="WAV",
+                subtype=layout.subtype,
+                is_lossy=False,
+                sample_rate=layout.sample_rate,
+                channels=layout.channels,
+                n_frames=layout.data_bytes // layout.block_align,
+                container_notes=("unfinalised_wav",),
+                _raw=(layout.data_offset, layout.subtype),
+            )
     try:
         with quiet_native_stderr(is_mp3(p)):
             info = sf.info(os.fsencode(p))
@@ -141,8 +192,11 @@ def _open_with_soundfile(p: Path) -> Optional[AudioSource]:
         return None
     fmt, subtype = str(info.format), str(info.subtype)
     if _declares_more_data(info.extra_info or ""):
-        raise unusable_input(p, "the file is truncated: its header promises more audio than the file holds",
-                             "Get a complete copy of the file (it was probably cut off while copying or downloading)")
+        raise unusable_input(
+            p,
+            "the file is truncated: its header promises more audio than the file holds",
+            "Get a complete copy of the file (it was probably cut off while copying or downloading)",
+        )
     exact = True
     notes: tuple[str, ...] = ()
     if fmt.upper() in {"MP3", "MPEG"} and not mp3_has_frame_count(p):
@@ -157,30 +211,47 @@ def _open_with_soundfile(p: Path) -> Optional[AudioSource]:
         facts = ogg_facts(p)
         if facts.chained:
             if ffmpeg_path() is None:
-                raise unusable_input(p, "this Ogg file holds several chained streams, which need ffmpeg to be read in full",
-                                     "Install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg) or convert the file to WAV/FLAC")
+                raise unusable_input(
+                    p,
+                    "this Ogg file holds several chained streams, which need ffmpeg to be read in full",
+                    "Install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg) or convert the file to WAV/FLAC",
+                )
             src = _probe_with_ffmpeg(p, notes=("chained_ogg",))
             src.format, src.subtype, src.is_lossy = fmt, subtype, True
             # ffprobe's duration is the first link's; the links' own end positions add up to the whole
             src.n_frames = max(src.n_frames, facts.granule_frames)
             return src
         if not facts.complete:
-            raise unusable_input(p, "the file is truncated: its Ogg stream stops without the end-of-stream page",
-                                 "Get a complete copy of the file (it was probably cut off while copying or downloading)")
+            raise unusable_input(
+                p,
+                "the file is truncated: its Ogg stream stops without the end-of-stream page",
+                "Get a complete copy of the file (it was probably cut off while copying or downloading)",
+            )
     if info.frames >= UNKNOWN_LENGTH:
         # libsndfile's answer for a stream that does not state its length (a FLAC with
         # total_samples 0, legal for live encoders): it cannot read such a file, ffmpeg can
         if ffmpeg_path() is None:
-            raise unusable_input(p, "this file does not state its length (allowed, e.g. for a FLAC recorded from a "
-                                 "live stream), and reading such a file needs ffmpeg, which is not installed",
-                                 "Install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg) or re-encode the file "
-                                 "with the program that made it")
+            raise unusable_input(
+                p,
+                "this file does not state its length (allowed, e.g. for a FLAC recorded from a "
+                "live stream), and reading such a file needs ffmpeg, which is not installed",
+                "Install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg) or re-encode the file "
+                "with the program that made it",
+            )
         src = _probe_with_ffmpeg(p)
         src.format, src.subtype, src.is_lossy = fmt, subtype, _lossy(fmt, subtype)
         return src
-    return AudioSource(path=p, format=fmt, subtype=subtype, is_lossy=_lossy(fmt, subtype),
-                       sample_rate=int(info.samplerate), channels=int(info.channels), n_frames=int(info.frames),
-                       exact_length=exact, container_notes=notes)
+    return AudioSource(
+        path=p,
+        format=fmt,
+        subtype=subtype,
+        is_lossy=_lossy(fmt, subtype),
+        sample_rate=int(info.samplerate),
+        channels=int(info.channels),
+        n_frames=int(info.frames),
+        exact_length=exact,
+        container_notes=notes,
+    )
 
 
 def open_audio(path: str | os.PathLike, cancel: Optional[CancelToken] = None) -> AudioSource:
@@ -193,21 +264,34 @@ def open_audio(path: str | os.PathLike, cancel: Optional[CancelToken] = None) ->
     src = None if p.suffix.lower() in FFMPEG_EXTENSIONS else _open_with_soundfile(p)
     if src is None:
         if ffmpeg_path() is None and p.suffix.lower() not in FFMPEG_EXTENSIONS:
-            raise unusable_input(p, "not a readable audio file (unknown or damaged format)",
-                                 "Use WAV, FLAC, OGG, Opus or MP3, or install ffmpeg for other formats")
+            raise unusable_input(
+                p,
+                "not a readable audio file (unknown or damaged format)",
+                "Use WAV, FLAC, OGG, Opus or MP3, or install ffmpeg for other formats",
+            )
         src = _probe_with_ffmpeg(p)
     if src.channels <= 0 or src.sample_rate <= 0:
         raise not_audio_error(p)
     if src.channels > MAX_CHANNELS:
-        raise unusable_input(p, f"unsupported audio layout ({src.channels} channels at {src.sample_rate} Hz)",
-                             "Export the track as stereo or mono WAV/FLAC and try again")
+        raise unusable_input(
+            p,
+            f"unsupported audio layout ({src.channels} channels at {src.sample_rate} Hz)",
+            "Export the track as stereo or mono WAV/FLAC and try again",
+        )
     if not MIN_RATE_HZ <= src.sample_rate <= MAX_RATE_HZ:
-        raise unusable_input(p, f"the header gives an implausible sample rate ({src.sample_rate} Hz; real audio uses "
-                             f"{MIN_RATE_HZ // 1000}-{MAX_RATE_HZ // 1000} kHz), so the file is damaged",
-                             "Get an intact copy, or re-export the track from your audio program")
+        raise unusable_input(
+            p,
+            f"the header gives an implausible sample rate ({src.sample_rate} Hz; real audio uses "
+            f"{MIN_RATE_HZ // 1000}-{MAX_RATE_HZ // 1000} kHz), so the file is damaged",
+            "Get an intact copy, or re-export the track from your audio program",
+        )
     if src.duration_s > MAX_DURATION_S:
-        raise unusable_input(p, f"the header promises {src.duration_s / 3600:.0f} hours of audio, more than this app analyses "
-                             f"({MAX_DURATION_S / 3600:.0f} h)", "Cut the recording into parts of under 24 hours and analyse those")
+        raise unusable_input(
+            p,
+            f"the header promises {src.duration_s / 3600:.0f} hours of audio, more than this app analyses "
+            f"({MAX_DURATION_S / 3600:.0f} h)",
+            "Cut the recording into parts of under 24 hours and analyse those",
+        )
     if src.n_frames == 0:
         raise no_audio_error(p)
     return src
@@ -239,7 +323,7 @@ def load_audio(path: str | os.PathLike, cancel: Optional[CancelToken] = None) ->
                 grown = np.empty((max(done + block.shape[0], int(samples.shape[0] * 1.5)), src.channels), np.float32)
                 grown[:done] = samples[:done]
                 samples = grown
-            samples[done:done + block.shape[0]] = block
+            samples[done : done + block.shape[0]] = block
             done += block.shape[0]
         if done == 0:
             raise no_audio_error(p)

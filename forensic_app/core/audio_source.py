@@ -77,8 +77,12 @@ class AudioSource:
         except (sf.LibsndfileError, RuntimeError) as exc:  # libsndfile reports some decode errors as RuntimeError
             raise decode_failure(self.path, read / self.sample_rate, str(exc).splitlines()) from None
         if self.exact_length and self.n_frames and read < 0.98 * self.n_frames - self.sample_rate:
-            raise unusable_input(self.path, f"the file is truncated: its header promises {self.duration_s:.1f} s but only "
-                                 f"{read / self.sample_rate:.1f} s could be decoded", "Get a complete copy of the file")
+            raise unusable_input(
+                self.path,
+                f"the file is truncated: its header promises {self.duration_s:.1f} s but only "
+                f"{read / self.sample_rate:.1f} s could be decoded",
+                "Get a complete copy of the file",
+            )
         self.n_frames = read  # exact count (MP3 and ffmpeg lengths are estimates)
 
     def close(self) -> None:  # nothing is held open between reads; kept for the context-manager contract
@@ -98,8 +102,11 @@ class AudioSource:
 # #0:0: ..."). Not damage: ffmpeg's remarks at the seam of a chained Ogg ("[ogg @ 0x...] failed
 # to create or replace stream", our f32le output's "non monotonically increasing dts").
 _MPG123_LINE = re.compile(r"^(?:Note|Warning|Error): |^\[[^\]]*libmpg123[^\]]*\]")
-_FFMPEG_DAMAGE = re.compile(r"Error while decoding|Decoding error|Header missing|CRC mismatch|invalid residual|"
-                            r"decode_frame\(\) failed|corrupt|damaged|conceal", re.IGNORECASE)
+_FFMPEG_DAMAGE = re.compile(
+    r"Error while decoding|Decoding error|Header missing|CRC mismatch|invalid residual|"
+    r"decode_frame\(\) failed|corrupt|damaged|conceal",
+    re.IGNORECASE,
+)
 _STDERR_LOCK = threading.RLock()  # one redirect of file descriptor 2 at a time, process-wide
 
 
@@ -179,11 +186,17 @@ def decode_failure(path: Path, at_s: float, lines: list[str]) -> UnusableInputEr
     """The one message for a decode that stopped, from the decoder's own lines (never shown:
     "Decoder (codec none) not found for input stream #0:0" means nothing to people)."""
     if any(_UNKNOWN_CODEC.search(x) for x in lines):
-        return unusable_input(path, "the audio in this file is stored in a format (codec) that the installed ffmpeg "
-                              "cannot decode", "Convert it to WAV or FLAC with the program that made it and try again")
+        return unusable_input(
+            path,
+            "the audio in this file is stored in a format (codec) that the installed ffmpeg cannot decode",
+            "Convert it to WAV or FLAC with the program that made it and try again",
+        )
     where = f" past {at_s:.1f} s" if at_s >= 0.05 else ""
-    return unusable_input(path, f"the file is damaged or truncated: its audio could not be decoded{where}",
-                          "Get an intact copy of the file, or convert it to WAV/FLAC with another program")
+    return unusable_input(
+        path,
+        f"the file is damaged or truncated: its audio could not be decoded{where}",
+        "Get an intact copy of the file, or convert it to WAV/FLAC with another program",
+    )
 
 
 def is_mp3(path: Path) -> bool:
@@ -230,8 +243,9 @@ def _soundfile_blocks(src: AudioSource, block_frames: int, cancel: Optional[Canc
         offset, subtype = src._raw
         # an unfinalised WAV: read its PCM as headerless data from the data chunk to the end of the file
         f = _FileSlice(src.path, offset, src.n_frames * src.channels * SAMPLE_BYTES[subtype])
-        sfile = sf.SoundFile(f, format="RAW", subtype=subtype, samplerate=src.sample_rate,
-                             channels=src.channels, endian="LITTLE")
+        sfile = sf.SoundFile(
+            f, format="RAW", subtype=subtype, samplerate=src.sample_rate, channels=src.channels, endian="LITTLE"
+        )
     else:
         with quiet_native_stderr(is_mp3(src.path)):
             f, sfile = None, sf.SoundFile(os.fsencode(src.path))
@@ -241,8 +255,11 @@ def _soundfile_blocks(src: AudioSource, block_frames: int, cancel: Optional[Canc
         with sfile:
             while True:
                 check(cancel)
-                data = sfile.read(block_frames, dtype="float32", always_2d=True) if capture is None else \
-                    _read_watched(sfile, src, block_frames, capture)
+                data = (
+                    sfile.read(block_frames, dtype="float32", always_2d=True)
+                    if capture is None
+                    else _read_watched(sfile, src, block_frames, capture)
+                )
                 if data.shape[0] == 0:
                     break
                 yield data
@@ -262,7 +279,7 @@ def _read_watched(sfile: sf.SoundFile, src: AudioSource, block_frames: int, capt
     while done < block_frames:
         n = min(step, block_frames - done)
         with capture.capturing():
-            got = sfile.read(n, dtype="float32", always_2d=True, out=out[done:done + n])
+            got = sfile.read(n, dtype="float32", always_2d=True, out=out[done : done + n])
         done += got.shape[0]
         if capture.decoder_lines():
             _note_skip(src, sfile.tell() / src.sample_rate)
@@ -283,11 +300,34 @@ def _ffmpeg_blocks(src: AudioSource, block_frames: int, cancel: Optional[CancelT
     each half second of output: what it says about damaged data it skipped becomes ``src.skipped_at_s``."""
     exe = ffmpeg_path()
     if exe is None:
-        raise unusable_input(src.path, "ffmpeg is needed to decode this file but is no longer installed", "Install ffmpeg and try again")
+        raise unusable_input(
+            src.path, "ffmpeg is needed to decode this file but is no longer installed", "Install ffmpeg and try again"
+        )
     errors = tempfile.TemporaryFile(prefix="forensic-app-ffmpeg-")
-    proc = subprocess.Popen([exe, "-nostdin", "-v", "error", "-i", str(src.path), "-vn", "-map", "0:a:0",
-                             "-f", "f32le", "-acodec", "pcm_f32le", "-ac", str(src.channels), "-ar", str(src.sample_rate), "-"],
-                            stdout=subprocess.PIPE, stderr=errors)
+    proc = subprocess.Popen(
+        [
+            exe,
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(src.path),
+            "-vn",
+            "-map",
+            "0:a:0",
+            "-f",
+            "f32le",
+            "-acodec",
+            "pcm_f32le",
+            "-ac",
+            str(src.channels),
+            "-ar",
+            str(src.sample_rate),
+            "-",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=errors,
+    )
     assert proc.stdout is not None  # stdout=PIPE
     frame_bytes = 4 * src.channels
     seen = 0  # bytes of stderr already looked at

@@ -38,7 +38,7 @@ def _positions(a: np.ndarray, values: tuple[int, ...]) -> np.ndarray:
     """Where ``a`` holds any of ``values``, chunk by chunk (int64 positions)."""
     found = []
     for start in range(0, a.size, _CHUNK):
-        part = a[start:start + _CHUNK]
+        part = a[start : start + _CHUNK]
         hit = part == values[0]
         for v in values[1:]:
             hit |= part == v
@@ -77,14 +77,21 @@ def parse_json(raw: bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     Raises :class:`JsonRefused`."""
     depth = json_depth(raw)
     if depth > max_depth:
-        raise JsonRefused("too_deep", f"nested {depth:,} levels deep (at most {max_depth} are read)",
-                          size=len(raw), limit=max_depth, depth=depth)
+        raise JsonRefused(
+            "too_deep",
+            f"nested {depth:,} levels deep (at most {max_depth} are read)",
+            size=len(raw),
+            limit=max_depth,
+            depth=depth,
+        )
     try:
         return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise JsonRefused("not_text", f"not UTF-8 text from byte {exc.start:,}", size=len(raw), at=exc.start) from None
     except json.JSONDecodeError as exc:
-        raise JsonRefused("not_json", f"not JSON from byte {exc.pos:,} ({exc.msg})", size=len(raw), at=exc.pos) from None
+        raise JsonRefused(
+            "not_json", f"not JSON from byte {exc.pos:,} ({exc.msg})", size=len(raw), at=exc.pos
+        ) from None
 
 
 def read_json(path: str | os.PathLike, *, max_bytes: int, max_depth: int = MAX_DEPTH) -> Any:
@@ -101,6 +108,7 @@ def read_json(path: str | os.PathLike, *, max_bytes: int, max_depth: int = MAX_D
             raw += more
         if size > max_bytes or len(raw) > max_bytes:
             size = max(size, len(raw))
-            raise JsonRefused("too_large", f"{size:,} bytes (at most {max_bytes:,} are read)", size=size,
-                              limit=max_bytes)
+            raise JsonRefused(
+                "too_large", f"{size:,} bytes (at most {max_bytes:,} are read)", size=size, limit=max_bytes
+            )
     return parse_json(raw, max_depth=max_depth)

@@ -45,8 +45,10 @@ SOURCE_WEIGHTS = PACKAGE_DIR.parent / SOURCE_LAYOUT["weights"]
 RELEASED_FILE = Path(__file__).with_name("released.py")
 README = PACKAGE_DIR.parent / "README.md"
 README_PATTERN = re.compile(r"(released model bundle is sha256 `)([0-9a-f]{64})(`)")
-RESEAL_ADVICE = ("Reinstall the app; to run a bundle of your own on purpose, seal it with "
-                 f"`python -m forensic_app.core.bundle --seal FOLDER` and pass {ALLOW_OPTION}")
+RESEAL_ADVICE = (
+    "Reinstall the app; to run a bundle of your own on purpose, seal it with "
+    f"`python -m forensic_app.core.bundle --seal FOLDER` and pass {ALLOW_OPTION}"
+)
 
 
 def sha256_of(path: Path) -> str:
@@ -64,7 +66,9 @@ def bundle_digest(raw: dict[str, Any]) -> str:
     one hash identifies the whole model bundle: the report prints it.
     """
     body = {k: v for k, v in raw.items() if k != SEAL_KEY}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
 
 
 def released_bundle_sha256() -> str:
@@ -101,23 +105,33 @@ class BundleCheck:
 
 def verify_file(directory: Path, key: str, entry: Any) -> Path:
     """The file of manifest entry ``key``, after checking it exists and matches its sha256. Raises BundleError."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("path"), str) or not isinstance(entry.get("sha256"), str):
-        raise BundleError(f"The model manifest's entry '{key}' is damaged (it needs a path and a sha256). Reinstall the app")
+    if (
+        not isinstance(entry, dict)
+        or not isinstance(entry.get("path"), str)
+        or not isinstance(entry.get("sha256"), str)
+    ):
+        raise BundleError(
+            f"The model manifest's entry '{key}' is damaged (it needs a path and a sha256). Reinstall the app"
+        )
     p = Path(directory) / entry["path"]
     if not p.is_file():
         raise BundleError(f"Model file {p} is missing. Reinstall the app")
     digest = sha256_of(p)
     if digest != entry["sha256"]:
-        raise BundleError(f"Model file {p.name} does not match its manifest (sha256 {digest[:12]}..., expected "
-                          f"{entry['sha256'][:12]}...): it was changed or damaged. Reinstall the app")
+        raise BundleError(
+            f"Model file {p.name} does not match its manifest (sha256 {digest[:12]}..., expected "
+            f"{entry['sha256'][:12]}...): it was changed or damaged. Reinstall the app"
+        )
     return p
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
     path = Path(directory) / MANIFEST
     if not path.is_file():
-        raise ModelError(f"No model manifest at {path}. Reinstall the app, or point FORENSIC_APP_WEIGHTS to a folder "
-                         "with manifest.json")
+        raise ModelError(
+            f"No model manifest at {path}. Reinstall the app, or point FORENSIC_APP_WEIGHTS to a folder "
+            "with manifest.json"
+        )
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -136,11 +150,14 @@ def check_bundle(directory: Path, raw: Optional[dict[str, Any]] = None) -> Bundl
     path = directory / MANIFEST
     seal, digest = raw.get(SEAL_KEY), bundle_digest(raw)
     if seal is None:
-        raise BundleError(f"The model manifest {path} has no {SEAL_KEY} seal, so nothing shows what it holds. "
-                          f"{RESEAL_ADVICE}")
+        raise BundleError(
+            f"The model manifest {path} has no {SEAL_KEY} seal, so nothing shows what it holds. {RESEAL_ADVICE}"
+        )
     if seal != digest:
-        raise BundleError(f"The model manifest {path} was edited after it was sealed (its content no longer matches "
-                          f"its {SEAL_KEY}), so results could not be trusted. {RESEAL_ADVICE}")
+        raise BundleError(
+            f"The model manifest {path} was edited after it was sealed (its content no longer matches "
+            f"its {SEAL_KEY}), so results could not be trusted. {RESEAL_ADVICE}"
+        )
     files = raw.get("files")
     if not isinstance(files, dict) or "weights" not in files:
         raise BundleError(f"The model manifest {path} lists no weights file. Reinstall the app")
@@ -156,7 +173,8 @@ def require_released(check: BundleCheck, allow: Optional[bool] = None) -> None:
             f"The model bundle in {check.directory} is not the released one (bundle sha256 {check.sha256[:16]}..., "
             f"released {check.released_sha256[:16]}...), so its results would not be those of this app: its input "
             f"contract, calibration or detectors may differ. Reinstall the app, or pass {ALLOW_OPTION} to run it "
-            "with every result marked \"modified model\"")
+            'with every result marked "modified model"'
+        )
 
 
 def open_bundle(directory: Optional[Path | str] = None, *, allow: Optional[bool] = None) -> BundleCheck:
@@ -169,7 +187,9 @@ def open_bundle(directory: Optional[Path | str] = None, *, allow: Optional[bool]
 def is_source_weights(directory: Path) -> bool:
     """``directory`` is the source checkout's ``weights/`` (whose hash is the released one)."""
     try:
-        return (PACKAGE_DIR.parent / "pyproject.toml").is_file() and Path(directory).resolve() == SOURCE_WEIGHTS.resolve()
+        return (PACKAGE_DIR.parent / "pyproject.toml").is_file() and Path(
+            directory
+        ).resolve() == SOURCE_WEIGHTS.resolve()
     except OSError:
         return False
 
@@ -201,8 +221,9 @@ def seal_bundle(directory: Path) -> str:
     return bundle_digest(raw)
 
 
-def record_release(directory: Optional[Path] = None, *, constant_file: Optional[Path] = None,
-                   readme: Optional[Path] = None) -> str:
+def record_release(
+    directory: Optional[Path] = None, *, constant_file: Optional[Path] = None, readme: Optional[Path] = None
+) -> str:
     """Make the (sealed, verified) bundle in ``directory`` (default: the source checkout's weights/) the released
     one: rewrite ``RELEASED_BUNDLE_SHA256`` in ``constant_file`` (default: core/released.py) and the hash after
     "released model bundle is sha256" in ``readme`` (default: the checkout's README.md); returns the hash."""
@@ -211,7 +232,9 @@ def record_release(directory: Optional[Path] = None, *, constant_file: Optional[
     readme = Path(readme) if readme is not None else README
     digest = check_bundle(directory).sha256
     text = constant_file.read_text(encoding="utf-8")
-    new, n = re.subn(r'^RELEASED_BUNDLE_SHA256 = "[0-9a-f]*"$', f'RELEASED_BUNDLE_SHA256 = "{digest}"', text, flags=re.M)
+    new, n = re.subn(
+        r'^RELEASED_BUNDLE_SHA256 = "[0-9a-f]*"$', f'RELEASED_BUNDLE_SHA256 = "{digest}"', text, flags=re.M
+    )
     if n != 1:
         raise ModelError(f"{constant_file} has no RELEASED_BUNDLE_SHA256 line to update")
     if new != text:
@@ -224,20 +247,31 @@ def record_release(directory: Optional[Path] = None, *, constant_file: Optional[
         if updated != doc:
             readme.write_text(updated, encoding="utf-8")
         written.append(readme.name)
-    print(f"The released model bundle is now sha256 {digest} (written to {', '.join(written)}): commit them with "
-          "weights/", file=sys.stderr)
+    print(
+        f"The released model bundle is now sha256 {digest} (written to {', '.join(written)}): commit them with "
+        "weights/",
+        file=sys.stderr,
+    )
     return digest
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m forensic_app.core.bundle",
-                                description="Check a model bundle, seal one of your own, or record weights/ as the released bundle.")
+    p = argparse.ArgumentParser(
+        prog="python -m forensic_app.core.bundle",
+        description="Check a model bundle, seal one of your own, or record weights/ as the released bundle.",
+    )
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--release", action="store_true",
-                   help="after a retrain or recalibration of the source checkout's weights/: record its sha256 as the "
-                        "released one (forensic_app/core/released.py and README.md)")
-    g.add_argument("--seal", action="store_true",
-                   help="re-hash the files of FOLDER and seal its manifest (it stays a modified model)")
+    g.add_argument(
+        "--release",
+        action="store_true",
+        help="after a retrain or recalibration of the source checkout's weights/: record its sha256 as the "
+        "released one (forensic_app/core/released.py and README.md)",
+    )
+    g.add_argument(
+        "--seal",
+        action="store_true",
+        help="re-hash the files of FOLDER and seal its manifest (it stays a modified model)",
+    )
     p.add_argument("folder", nargs="?", help="the bundle (default: the shipped weights/)")
     args = p.parse_args(argv)
     folder = Path(args.folder) if args.folder else (SOURCE_WEIGHTS if args.release else weights_dir())
@@ -249,7 +283,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             record_release(folder)
             return 0
         if args.seal:
-            print(f"sealed {folder}: bundle sha256 {seal_bundle(folder)} (a modified model: run it with {ALLOW_OPTION})")
+            print(
+                f"sealed {folder}: bundle sha256 {seal_bundle(folder)} (a modified model: run it with {ALLOW_OPTION})"
+            )
             return 0
         check = check_bundle(folder)
     except ModelError as exc:

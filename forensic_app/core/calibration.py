@@ -59,14 +59,19 @@ class Calibration:
     def from_dict(cls, d: dict[str, Any]) -> "Calibration":
         iso = d.get("isotonic")
         return cls(
-            version=str(d["version"]), model_sha256=str(d.get("model_sha256", "")),
-            window_a=float(d["window"]["a"]), window_b=float(d["window"]["b"]),
-            track_features=tuple(d["track"]["features"]), track_coef=tuple(float(c) for c in d["track"]["coef"]),
+            version=str(d["version"]),
+            model_sha256=str(d.get("model_sha256", "")),
+            window_a=float(d["window"]["a"]),
+            window_b=float(d["window"]["b"]),
+            track_features=tuple(d["track"]["features"]),
+            track_coef=tuple(float(c) for c in d["track"]["coef"]),
             track_intercept=float(d["track"]["intercept"]),
             isotonic_x=None if not iso else np.asarray(iso["x"], float),
             isotonic_y=None if not iso else np.asarray(iso["y"], float),
-            threshold_fake=float(d["thresholds"]["likely_fake"]), threshold_real=float(d["thresholds"]["no_traces_found"]),
-            comb_z_clip=float(d.get("comb", {}).get("z_clip", 12.0)), raw=d,
+            threshold_fake=float(d["thresholds"]["likely_fake"]),
+            threshold_real=float(d["thresholds"]["no_traces_found"]),
+            comb_z_clip=float(d.get("comb", {}).get("z_clip", 12.0)),
+            raw=d,
             comb_z_floor=None if d.get("comb", {}).get("z_floor") is None else float(d["comb"]["z_floor"]),
         )
 
@@ -120,9 +125,16 @@ def comb_term(z: Any, *, clip: float, floor: Optional[float]) -> Any:
     return float(v) if v.ndim == 0 else v
 
 
-def bootstrap_interval(window_logits: np.ndarray, make_features, calibration: Calibration, *,
-                       n_boot: int = 200, level: float = 0.9, seed: int = 0,
-                       vectorized: bool = False) -> tuple[float, float]:
+def bootstrap_interval(
+    window_logits: np.ndarray,
+    make_features,
+    calibration: Calibration,
+    *,
+    n_boot: int = 200,
+    level: float = 0.9,
+    seed: int = 0,
+    vectorized: bool = False,
+) -> tuple[float, float]:
     """Central ``level`` interval of the track probability over window resamples.
 
     window_logits: (n_windows,) mean patch logits; ``make_features(mean_logit) -> dict``

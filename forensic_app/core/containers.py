@@ -27,8 +27,14 @@ from pathlib import Path
 from typing import Optional
 
 PLACEHOLDER_SIZES = {0, 0x7FFFFFFF, 0xFFFFFFFF}
-_WAV_SUBTYPES = {(1, 8): "PCM_U8", (1, 16): "PCM_16", (1, 24): "PCM_24", (1, 32): "PCM_32",
-                 (3, 32): "FLOAT", (3, 64): "DOUBLE"}
+_WAV_SUBTYPES = {
+    (1, 8): "PCM_U8",
+    (1, 16): "PCM_16",
+    (1, 24): "PCM_24",
+    (1, 32): "PCM_32",
+    (3, 32): "FLOAT",
+    (3, 64): "DOUBLE",
+}
 SAMPLE_BYTES = {"PCM_U8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}  # per sample, by subtype
 _EXTENSIBLE = 0xFFFE
 
@@ -59,7 +65,7 @@ def wav_layout(path: Path) -> Optional[WavLayout]:
     riff_size = struct.unpack_from("<I", head, 4)[0]
     pos, fmt = 12, None
     while pos + 8 <= len(head):
-        cid, csize = head[pos:pos + 4], struct.unpack_from("<I", head, pos + 4)[0]
+        cid, csize = head[pos : pos + 4], struct.unpack_from("<I", head, pos + 4)[0]
         body = pos + 8
         if cid == b"fmt " and csize >= 16 and body + 16 <= len(head):
             tag, ch, rate, _, _, bits = struct.unpack_from("<HHIIHH", head, body)
@@ -75,8 +81,14 @@ def wav_layout(path: Path) -> Optional[WavLayout]:
             avail = size - body
             n = avail if unfinalised else min(csize, avail)
             align = bits // 8 * ch
-            return WavLayout(data_offset=body, data_bytes=n // align * align, sample_rate=rate, channels=ch,
-                             subtype=subtype, unfinalised=unfinalised)
+            return WavLayout(
+                data_offset=body,
+                data_bytes=n // align * align,
+                sample_rate=rate,
+                channels=ch,
+                subtype=subtype,
+                unfinalised=unfinalised,
+            )
         if csize in PLACEHOLDER_SIZES and cid != b"data":
             return None
         pos = body + csize + (csize & 1)
@@ -95,7 +107,7 @@ def mp3_has_frame_count(path: Path) -> bool:
         block = f.read(8192)
     for i in range(len(block) - 1):  # first frame sync
         if block[i] == 0xFF and (block[i + 1] & 0xE0) == 0xE0:
-            frame = block[i:i + 200]
+            frame = block[i : i + 200]
             return b"Xing" in frame or b"Info" in frame or b"VBRI" in frame
     return False
 
@@ -120,7 +132,7 @@ def ogg_facts(path: Path) -> OggFacts:
         last = None  # (offset, header_type, length, serial)
         while 0 <= pos and pos + 27 <= size:
             htype, granule, serial, nseg = m[pos + 5], *struct.unpack_from("<QI", m, pos + 6), m[pos + 26]
-            length = 27 + nseg + sum(m[pos + 27:pos + 27 + nseg])
+            length = 27 + nseg + sum(m[pos + 27 : pos + 27 + nseg])
             if htype & 0x02 and not in_bos:  # the first page of a link (grouped streams open together)
                 links += 1
                 granules += last_granule
@@ -132,9 +144,12 @@ def ogg_facts(path: Path) -> OggFacts:
             last = (pos, htype, length, serial)
             nxt = pos + length
             # damaged data between pages: find the next capture pattern, as a decoder resyncs
-            pos = nxt if m[nxt:nxt + 4] == b"OggS" else m.find(b"OggS", pos + 4)
+            pos = nxt if m[nxt : nxt + 4] == b"OggS" else m.find(b"OggS", pos + 4)
     if last is None:
         return OggFacts(chained=False, complete=False)
     off, htype, length, serial = last
-    return OggFacts(chained=links > 1 or serial != first_serial,
-                    complete=bool(htype & 0x04) and off + length == size, granule_frames=granules + last_granule)
+    return OggFacts(
+        chained=links > 1 or serial != first_serial,
+        complete=bool(htype & 0x04) and off + length == size,
+        granule_frames=granules + last_granule,
+    )

@@ -49,7 +49,7 @@ class Stationarity:
         i = 0
         while i < power.shape[1]:
             take = min(self._per_s - self._n, power.shape[1] - i)
-            self._acc += power[:, i:i + take].sum(axis=1, dtype=np.float64)
+            self._acc += power[:, i : i + take].sum(axis=1, dtype=np.float64)
             self._n += take
             i += take
             if self._n == self._per_s:

@@ -93,16 +93,30 @@ class PcmSource:
 class ArraySource(PcmSource):
     """Samples in memory, (n,) or (n, channels) float32 at ``rate``, described as coming from ``path``."""
 
-    def __init__(self, samples: np.ndarray, rate: int, path: str | os.PathLike, *, format: str = "ARRAY",
-                 container_notes: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        samples: np.ndarray,
+        rate: int,
+        path: str | os.PathLike,
+        *,
+        format: str = "ARRAY",
+        container_notes: tuple[str, ...] = (),
+    ):
         x = np.asarray(samples, np.float32)
         self.samples = x[:, None] if x.ndim == 1 else x
-        self.source = AudioSource(path=Path(path), format=format, subtype="FLOAT", is_lossy=False,
-                                  sample_rate=int(rate), channels=int(self.samples.shape[1]),
-                                  n_frames=int(self.samples.shape[0]), container_notes=container_notes)
+        self.source = AudioSource(
+            path=Path(path),
+            format=format,
+            subtype="FLOAT",
+            is_lossy=False,
+            sample_rate=int(rate),
+            channels=int(self.samples.shape[1]),
+            n_frames=int(self.samples.shape[0]),
+            container_notes=container_notes,
+        )
 
     def read(self, start: int, n: int) -> np.ndarray:
-        return self.samples[max(0, start):max(0, start) + max(0, n)]
+        return self.samples[max(0, start) : max(0, start) + max(0, n)]
 
 
 class DecodedAudio(PcmSource):
@@ -116,8 +130,16 @@ class DecodedAudio(PcmSource):
     :meth:`close` or when the object is collected.
     """
 
-    def __init__(self, source: AudioSource, store, info: InputInfo, overview: Spectrogram,
-                 fingerprint: tuple[int, int, int], downmix: Downmix, waveform: Optional[WaveformEnvelope] = None):
+    def __init__(
+        self,
+        source: AudioSource,
+        store,
+        info: InputInfo,
+        overview: Spectrogram,
+        fingerprint: tuple[int, int, int],
+        downmix: Downmix,
+        waveform: Optional[WaveformEnvelope] = None,
+    ):
         self.source, self._store, self.info, self.overview = source, store, info, overview
         self.waveform = waveform
         self.file_sha256, self.fingerprint = info.file_sha256, fingerprint
@@ -167,14 +189,20 @@ def _check_space(where: str, need: int, p: Path) -> None:
         return
     if need + SPARE_DISK_BYTES > free:
         raise unusable_input(
-            p, f"not enough free disk space for the decoded copy the window works from (it needs "
-            f"{need / 1e9:.1f} GB in {where}, {free / 1e9:.1f} GB are free)", "Free some space, or set TMPDIR to a "
-            "folder on a larger disk and start the app again; `forensic-app analyze` needs no such copy")
+            p,
+            f"not enough free disk space for the decoded copy the window works from (it needs "
+            f"{need / 1e9:.1f} GB in {where}, {free / 1e9:.1f} GB are free)",
+            "Free some space, or set TMPDIR to a "
+            "folder on a larger disk and start the app again; `forensic-app analyze` needs no such copy",
+        )
 
 
-def decode_to_disk(path: str | os.PathLike, cancel: Optional[CancelToken] = None,
-                   on_fraction: Optional[Callable[[float], None]] = None,
-                   temp_dir: Optional[str] = None) -> DecodedAudio:
+def decode_to_disk(
+    path: str | os.PathLike,
+    cancel: Optional[CancelToken] = None,
+    on_fraction: Optional[Callable[[float], None]] = None,
+    temp_dir: Optional[str] = None,
+) -> DecodedAudio:
     """Decode ``path`` once into an anonymous temporary file; see the module docstring.
 
     Memory stays at one block (10 s) plus the overview, whatever the file's length; disk use
@@ -208,8 +236,11 @@ def decode_to_disk(path: str | os.PathLike, cancel: Optional[CancelToken] = None
         store.flush()
         check(cancel)
         if not unchanged_since(p, fingerprint, file_hash, cancel):
-            raise unusable_input(p, "the file changed while it was being read (it is still being written, or was "
-                                 "rewritten or replaced)", "Open it again once it is complete")
+            raise unusable_input(
+                p,
+                "the file changed while it was being read (it is still being written, or was rewritten or replaced)",
+                "Open it again once it is complete",
+            )
         info = make_input_info(src, file_hash, stats.sha256)
         return DecodedAudio(replace(src), store, info, display.result(), fingerprint, downmix, envelope.result())
     except BaseException:

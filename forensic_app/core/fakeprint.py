@@ -84,9 +84,14 @@ class FakeprintEvidence:
         return self.logit is not None
 
     def to_dict(self) -> dict:
-        return {"logit": self.logit, "measured": self.measured, "reason": self.reason,
-                "measured_share": round(self.measured_share, 4), "seconds_used": round(self.seconds_used, 2),
-                "top_bins": [{"freq_hz": round(f, 1), "contribution": round(c, 3)} for f, c in self.top_bins]}
+        return {
+            "logit": self.logit,
+            "measured": self.measured,
+            "reason": self.reason,
+            "measured_share": round(self.measured_share, 4),
+            "seconds_used": round(self.seconds_used, 2),
+            "top_bins": [{"freq_hz": round(f, 1), "contribution": round(c, 3)} for f, c in self.top_bins],
+        }
 
 
 def mean_spectrum_db(mono_16k: np.ndarray) -> np.ndarray:
@@ -99,7 +104,7 @@ def mean_spectrum_db(mono_16k: np.ndarray) -> np.ndarray:
     total = np.zeros(N_FFT // 2 + 1)
     frames = np.lib.stride_tricks.sliding_window_view(x, N_FFT)[::HOP][:n_frames]  # a view: no copy
     for start in range(0, n_frames, 64):  # 64 frames at a time: bounded memory
-        spec = scipy.fft.rfft(frames[start:start + 64] * window, axis=1)
+        spec = scipy.fft.rfft(frames[start : start + 64] * window, axis=1)
         power = np.square(spec.real)
         power += np.square(spec.imag)
         total += (10 * np.log10(np.clip(power, 1e-10, 1e6))).sum(axis=0)
@@ -126,8 +131,14 @@ def measure_fakeprint(mono_16k: np.ndarray) -> tuple[np.ndarray | None, float, s
         return None, 0.0, f"the audio is shorter than one analysis frame ({N_FFT / RATE_HZ:.2f} s)"
     fp, share = fakeprint_of(mean_spectrum_db(x))
     if share < MIN_MEASURED_SHARE or fp.max() < 0.5:
-        return None, share, ("the audio between 1 and 8 kHz is too quiet for this detector: only "
-                             f"{share:.0%} of it lies above its -45 dB floor")
+        return (
+            None,
+            share,
+            (
+                "the audio between 1 and 8 kHz is too quiet for this detector: only "
+                f"{share:.0%} of it lies above its -45 dB floor"
+            ),
+        )
     return fp, share, ""
 
 
@@ -148,7 +159,9 @@ def score_fakeprint(mono_16k: np.ndarray, model: FakeprintModel, n_top: int = 8)
 WINDOW_S = 10.0  # the per-window readings of the timeline (profiles): about as long as the CNN's windows
 
 
-def fakeprint_windows(mono_16k: np.ndarray, window_s: float = WINDOW_S) -> tuple[tuple[float, float, np.ndarray | None], ...]:
+def fakeprint_windows(
+    mono_16k: np.ndarray, window_s: float = WINDOW_S
+) -> tuple[tuple[float, float, np.ndarray | None], ...]:
     """(n,) mono 16 kHz (first 300 s) -> ((start_s, end_s, (3585,) float32 fakeprint or None), ...) over
     consecutive ``window_s`` windows; a last window under half as long joins the one before. None: the
     window is too quiet to measure (:func:`measure_fakeprint`). For display: a window's fakeprint is
@@ -170,7 +183,9 @@ class FakeprintStream:
     """Collects mono blocks at the file's rate as 16 kHz samples (first 300 s only: 19 MB at most)."""
 
     def __init__(self, in_rate: int):
-        self._resampler = None if in_rate == RATE_HZ else soxr.ResampleStream(in_rate, RATE_HZ, 1, dtype="float32", quality="HQ")
+        self._resampler = (
+            None if in_rate == RATE_HZ else soxr.ResampleStream(in_rate, RATE_HZ, 1, dtype="float32", quality="HQ")
+        )
         self._parts: list[np.ndarray] = []
         self._n = 0
         self._limit = int(MAX_S * RATE_HZ)

@@ -13,8 +13,28 @@ from typing import Iterable, Optional
 from .audio import FFMPEG_EXTENSIONS
 
 # What libsndfile (soundfile) opens: WAV and its relatives, FLAC, Ogg Vorbis/Opus, MP3, AIFF, AU, CAF
-LIBSNDFILE_EXTENSIONS = frozenset({".wav", ".wave", ".bwf", ".rf64", ".w64", ".flac", ".ogg", ".oga", ".opus",
-                                   ".mp3", ".mp2", ".mpga", ".aif", ".aiff", ".aifc", ".au", ".snd", ".caf"})
+LIBSNDFILE_EXTENSIONS = frozenset(
+    {
+        ".wav",
+        ".wave",
+        ".bwf",
+        ".rf64",
+        ".w64",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".mp3",
+        ".mp2",
+        ".mpga",
+        ".aif",
+        ".aiff",
+        ".aifc",
+        ".au",
+        ".snd",
+        ".caf",
+    }
+)
 AUDIO_EXTENSIONS = LIBSNDFILE_EXTENSIONS | frozenset(e for e in FFMPEG_EXTENSIONS if e[1:].isalnum())
 
 

@@ -85,8 +85,11 @@ class CnnReference:
     def from_dict(cls, d: Optional[dict]) -> "CnnReference":
         if not d:
             return cls()
-        return cls(shift_knots=tuple((float(b), float(v)) for b, v in d.get("shift_knots") or ()),
-                   limited_confound_logit=float(d.get("limited_confound_logit", math.inf)), rule=str(d.get("rule", "")))
+        return cls(
+            shift_knots=tuple((float(b), float(v)) for b, v in d.get("shift_knots") or ()),
+            limited_confound_logit=float(d.get("limited_confound_logit", math.inf)),
+            rule=str(d.get("rule", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -137,8 +140,16 @@ class EvidenceRules:
     def from_calibration(cls, cal: Calibration) -> "EvidenceRules":
         d = dict(cal.raw.get("evidence") or {})
         kw: dict[str, Any] = {}
-        for name in ("comb_threshold_z", "comb_slope", "comb_max_offset_bins", "fakeprint_threshold_logit", "fakeprint_slope",
-                     "cnn_confound_logit", "static_threshold", "min_content_s"):
+        for name in (
+            "comb_threshold_z",
+            "comb_slope",
+            "comb_max_offset_bins",
+            "fakeprint_threshold_logit",
+            "fakeprint_slope",
+            "cnn_confound_logit",
+            "static_threshold",
+            "min_content_s",
+        ):
             if d.get(name) is not None:
                 kw[name] = float(d[name])
         return cls(rule=str(d.get("rule", "")), cnn_reference=CnnReference.from_dict(d.get("cnn_reference")), **kw)
@@ -149,7 +160,9 @@ class Decision:
     probability: float
     interval: tuple[float, float]
     verdict: str
-    by_detector: dict[str, Optional[float]]  # probability each line of evidence alone gives (None: not measured, or no evidence here)
+    by_detector: dict[
+        str, Optional[float]
+    ]  # probability each line of evidence alone gives (None: not measured, or no evidence here)
     reasons: tuple[str, ...] = field(default=())  # note codes explaining a cap or a withheld verdict
 
 
@@ -169,21 +182,37 @@ def mapped_probability(cal: Calibration, score: float, threshold: float, slope: 
     return _mapped(score, threshold, slope, cal.threshold_fake)
 
 
-def comb_counts(rules: EvidenceRules, *, comb_z: Optional[float], comb_offset_bins: Optional[float],
-                stationarity: Optional[float]) -> bool:
+def comb_counts(
+    rules: EvidenceRules, *, comb_z: Optional[float], comb_offset_bins: Optional[float], stationarity: Optional[float]
+) -> bool:
     """Whether the comb is evidence on its own: measured, its lines locked to the decoder spacing
     (``comb_offset_bins`` <= ``rules.comb_max_offset_bins``), and neither a held tone nor a clip too
     short to tell (``stationarity`` None), whose harmonics form such a comb too."""
     held_or_short = stationarity is None or stationarity >= rules.static_threshold
-    return (comb_z is not None and not held_or_short and comb_offset_bins is not None
-            and comb_offset_bins <= rules.comb_max_offset_bins)
+    return (
+        comb_z is not None
+        and not held_or_short
+        and comb_offset_bins is not None
+        and comb_offset_bins <= rules.comb_max_offset_bins
+    )
 
 
-def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_interval: tuple[float, float],
-           cnn_logit: float, comb_z: Optional[float], fakeprint_logit: Optional[float],
-           content_s: float, stationarity: Optional[float] = None, duration_s: float = math.inf,
-           comb_offset_bins: Optional[float] = None, cnn_line: Optional[float] = None,
-           extra_lines: Optional[dict[str, Optional[float]]] = None) -> Decision:
+def decide(
+    cal: Calibration,
+    rules: EvidenceRules,
+    *,
+    learned_p: float,
+    learned_interval: tuple[float, float],
+    cnn_logit: float,
+    comb_z: Optional[float],
+    fakeprint_logit: Optional[float],
+    content_s: float,
+    stationarity: Optional[float] = None,
+    duration_s: float = math.inf,
+    comb_offset_bins: Optional[float] = None,
+    cnn_line: Optional[float] = None,
+    extra_lines: Optional[dict[str, Optional[float]]] = None,
+) -> Decision:
     """Combine the three lines of evidence. ``comb_z`` / ``fakeprint_logit``: None when not measured;
     ``comb_offset_bins``: CombEvidence.line_offset_bins (None: too few lines to tell, not locked);
     ``stationarity``: content.Stationarity's value (None: too short to tell); ``content_s`` of
@@ -209,11 +238,15 @@ def decide(cal: Calibration, rules: EvidenceRules, *, learned_p: float, learned_
         p_learned, lo, hi = min(p_learned, cap), min(lo, cap), min(hi, cap)
         reasons.append("cnn_confounded")
     counted = comb_counts(rules, comb_z=comb_z, comb_offset_bins=comb_offset_bins, stationarity=stationarity)
-    by = {"learned": p_learned,
-          "comb": (_mapped(comb_z, rules.comb_threshold_z, rules.comb_slope, line)
-                   if counted and comb_z is not None else None),  # counted: comb_z is not None
-          "fakeprint": None if fakeprint_logit is None else _mapped(fakeprint_logit, rules.fakeprint_threshold_logit,
-                                                                   rules.fakeprint_slope, line)}
+    by = {
+        "learned": p_learned,
+        "comb": (
+            _mapped(comb_z, rules.comb_threshold_z, rules.comb_slope, line) if counted and comb_z is not None else None
+        ),  # counted: comb_z is not None
+        "fakeprint": None
+        if fakeprint_logit is None
+        else _mapped(fakeprint_logit, rules.fakeprint_threshold_logit, rules.fakeprint_slope, line),
+    }
     by.update(extra_lines or {})
     fixed = [v for k, v in by.items() if k != "learned" and v is not None]
     p = max([p_learned, *fixed])

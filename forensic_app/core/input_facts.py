@@ -39,8 +39,12 @@ def file_fingerprint(path: Path) -> tuple[int, int, int]:
     return st.st_size, st.st_mtime_ns, st.st_ino
 
 
-def unchanged_since(path: Path, fingerprint: Optional[tuple[int, int, int]], file_hash: Optional[str] = None,
-                    cancel: Optional[CancelToken] = None) -> bool:
+def unchanged_since(
+    path: Path,
+    fingerprint: Optional[tuple[int, int, int]],
+    file_hash: Optional[str] = None,
+    cancel: Optional[CancelToken] = None,
+) -> bool:
     """Whether ``path`` still has the ``fingerprint`` and, when given, the sha256 ``file_hash`` it had
     before it was decoded.
 
@@ -75,8 +79,11 @@ class PcmStats:
         if not (math.isfinite(hi) and math.isfinite(lo)):
             finite = np.isfinite(block)
             where = offset_s + int(np.argmin(finite.all(axis=1))) / rate
-            raise unusable_input(path, f"the audio contains invalid sample values (NaN or infinity) at {where:.1f} s",
-                                 "Re-export the track from your audio program; the file is damaged")
+            raise unusable_input(
+                path,
+                f"the audio contains invalid sample values (NaN or infinity) at {where:.1f} s",
+                "Re-export the track from your audio program; the file is damaged",
+            )
         # the buffer itself, no bytes copy; numpy's stubs declare ndarray.__buffer__ only for Python >= 3.12
         self._h.update(np.ascontiguousarray(block, dtype="<f4"))  # type: ignore[arg-type]
         peak = max(hi, -lo)
@@ -92,8 +99,16 @@ class PcmStats:
 
 def make_input_info(src: AudioSource, file_hash: str, pcm_hash: str) -> InputInfo:
     return InputInfo(
-        path=str(src.path), file_name=src.path.name, file_size_bytes=src.path.stat().st_size,
-        format=src.format, subtype=src.subtype, is_lossy=src.is_lossy, sample_rate=src.sample_rate,
-        channels=src.channels, duration_s=src.duration_s, n_frames=src.n_frames,
-        file_sha256=file_hash, pcm_sha256=pcm_hash,
+        path=str(src.path),
+        file_name=src.path.name,
+        file_size_bytes=src.path.stat().st_size,
+        format=src.format,
+        subtype=src.subtype,
+        is_lossy=src.is_lossy,
+        sample_rate=src.sample_rate,
+        channels=src.channels,
+        duration_s=src.duration_s,
+        n_frames=src.n_frames,
+        file_sha256=file_hash,
+        pcm_sha256=pcm_hash,
     )

@@ -16,7 +16,14 @@ from scipy.ndimage import uniform_filter1d
 
 from .detectors.comb import CombAnalyzer, CombReference
 from .content import ContentMeter, Stationarity
-from .fakeprint import FakeprintEvidence, FakeprintModel, FakeprintStream, fakeprint_windows, measure_fakeprint, score_fakeprint
+from .fakeprint import (
+    FakeprintEvidence,
+    FakeprintModel,
+    FakeprintStream,
+    fakeprint_windows,
+    measure_fakeprint,
+    score_fakeprint,
+)
 from .result import CombEvidence
 from .spectrogram import FeatureContract, FeatureStream, FrameBlock
 
@@ -40,15 +47,26 @@ class TrackMeters:
     ``stationarity``: Stationarity; ``power_sum``: (n_fft//2+1,) float64 sum of the frames' power.
     """
 
-    def __init__(self, contract: FeatureContract, rate: int, duration_s: float, *,
-                 fakeprint: Optional[FakeprintModel], comb_reference: Optional[CombReference] = None,
-                 overview_columns: int = 1, windows: bool = False, extra_meters: Optional[dict[str, Any]] = None):
+    def __init__(
+        self,
+        contract: FeatureContract,
+        rate: int,
+        duration_s: float,
+        *,
+        fakeprint: Optional[FakeprintModel],
+        comb_reference: Optional[CombReference] = None,
+        overview_columns: int = 1,
+        windows: bool = False,
+        extra_meters: Optional[dict[str, Any]] = None,
+    ):
         self.frames = FeatureStream(contract, rate, duration_s, overview_columns)
         n_full = self.frames.n_full
-        self.comb = CombAnalyzer(contract.sample_rate, max_freq_hz=min(rate, contract.sample_rate) / 2,
-                                 reference=comb_reference)
-        self.stationarity = Stationarity(n_full, contract.sample_rate / contract.n_fft,
-                                         contract.sample_rate / contract.hop)
+        self.comb = CombAnalyzer(
+            contract.sample_rate, max_freq_hz=min(rate, contract.sample_rate) / 2, reference=comb_reference
+        )
+        self.stationarity = Stationarity(
+            n_full, contract.sample_rate / contract.n_fft, contract.sample_rate / contract.hop
+        )
         self.content = ContentMeter(rate)
         self.bin_hz = contract.sample_rate / contract.n_fft
         self.power_sum = np.zeros(n_full, np.float64)
@@ -89,8 +107,13 @@ class TrackMeters:
             if self._fakeprint_model is not None:
                 fp = score_fakeprint(samples, self._fakeprint_model)
             if self._windows:
-                self.fakeprint_curve = (fp.fakeprint if fp is not None and fp.measured else
-                                        None if fp is not None else measure_fakeprint(samples)[0])
+                self.fakeprint_curve = (
+                    fp.fakeprint
+                    if fp is not None and fp.measured
+                    else None
+                    if fp is not None
+                    else measure_fakeprint(samples)[0]
+                )
                 self.fakeprint_windows = fakeprint_windows(samples)
         return self.comb.finish(), fp
 

@@ -20,16 +20,28 @@ class PatchCNN(nn.Module):
     coord: torch.Tensor  # (1, 1, n_bins, 1), a non-persistent buffer
     features: nn.Sequential | _FusedBlocks
 
-    def __init__(self, *, n_bins: int, channels: list[int], hidden: int, n_families: int,
-                 coord_channel: bool = True, kernel: int = 3):
+    def __init__(
+        self,
+        *,
+        n_bins: int,
+        channels: list[int],
+        hidden: int,
+        n_families: int,
+        coord_channel: bool = True,
+        kernel: int = 3,
+    ):
         super().__init__()
         self.n_bins = n_bins
         self.coord_channel = coord_channel
         layers: list[nn.Module] = []
         c_in = 2 if coord_channel else 1
         for c in channels:
-            layers += [nn.Conv2d(c_in, c, kernel, padding=kernel // 2, bias=False), nn.BatchNorm2d(c),
-                       nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+            layers += [
+                nn.Conv2d(c_in, c, kernel, padding=kernel // 2, bias=False),
+                nn.BatchNorm2d(c),
+                nn.ReLU(inplace=True),
+                nn.MaxPool2d(2),
+            ]
             c_in = c
         self.features = nn.Sequential(*layers)
         self.trunk = nn.Sequential(nn.Conv2d(c_in, hidden, 1), nn.ReLU(inplace=True), nn.Dropout2d(0.1))
@@ -43,9 +55,14 @@ class PatchCNN(nn.Module):
     def from_architecture(cls, arch: dict[str, Any], n_bins: int, n_families: int) -> "PatchCNN":
         if arch.get("type") != "patch_cnn":
             raise ValueError(f"unknown architecture type {arch.get('type')!r}")
-        return cls(n_bins=n_bins, channels=list(arch["channels"]), hidden=int(arch["hidden"]),
-                   n_families=n_families, coord_channel=bool(arch.get("coord_channel", True)),
-                   kernel=int(arch.get("kernel", 3)))
+        return cls(
+            n_bins=n_bins,
+            channels=list(arch["channels"]),
+            hidden=int(arch["hidden"]),
+            n_families=n_families,
+            coord_channel=bool(arch.get("coord_channel", True)),
+            kernel=int(arch.get("kernel", 3)),
+        )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x: (B, n_bins, T) normalised features -> (fake (B, F', T'), family (B, K, F', T')).
@@ -74,8 +91,11 @@ def count_flops_per_frame(model: PatchCNN) -> float:
     """Multiply-adds per input frame (all bins), for cost estimates in benchmarks."""
     feats = model.features
     # training form: conv, BN, ReLU, max-pool per block; inference form (_FusedBlocks): conv, pool
-    convs = (cast(list[nn.Conv2d], list(feats.convs)) if isinstance(feats, _FusedBlocks)  # a ModuleList of Conv2d
-             else [m for m in feats if isinstance(m, nn.Conv2d)])
+    convs = (
+        cast(list[nn.Conv2d], list(feats.convs))
+        if isinstance(feats, _FusedBlocks)  # a ModuleList of Conv2d
+        else [m for m in feats if isinstance(m, nn.Conv2d)]
+    )
     flops, f, t_scale = 0.0, model.n_bins, 1.0
     c_in = 2 if model.coord_channel else 1
     for conv in convs:

@@ -110,8 +110,16 @@ def example_name(target: PathLike, suffix: str, tag: str) -> str:
     return f"{stem}{suffix}" if t.suffix.lower() != suffix else f"{stem}-{tag}{suffix}"
 
 
-def refuse_input(target: PathLike, inputs: Inputs, *, what: str = "the report", suffix: str = ".pdf",
-                 tag: str = "report", option: Optional[str] = None, has_force: bool = True) -> None:
+def refuse_input(
+    target: PathLike,
+    inputs: Inputs,
+    *,
+    what: str = "the report",
+    suffix: str = ".pdf",
+    tag: str = "report",
+    option: Optional[str] = None,
+    has_force: bool = True,
+) -> None:
     """Raise :class:`OutputIsInputError` when ``target`` is one of ``inputs`` by any name. ``has_force``: the
     command has a --force option (the message says that it does not help)."""
     files = file_set(inputs)
@@ -121,14 +129,25 @@ def refuse_input(target: PathLike, inputs: Inputs, *, what: str = "the report", 
     named = f"{option} {printable(target)}" if option else printable(target)
     alias = os.path.abspath(os.fspath(target)) != os.path.abspath(hit)
     which = f" {printable(hit)} itself, by another name or through a link" if alias else " itself"
-    raise OutputIsInputError(f"{named} is {files.role(hit)}{which}: choose another name for {what}, e.g. "
-                             f"{example_name(target, suffix, tag)}"
-                             + (" (--force never replaces a file being analysed)." if has_force else "."))
+    raise OutputIsInputError(
+        f"{named} is {files.role(hit)}{which}: choose another name for {what}, e.g. "
+        f"{example_name(target, suffix, tag)}"
+        + (" (--force never replaces a file being analysed)." if has_force else ".")
+    )
 
 
-def check_output(target: PathLike, *, inputs: Inputs = (), overwrite: bool = False,
-                 what: str = "the report", suffix: str = ".pdf", tag: str = "report",
-                 option: Optional[str] = None, make_folder: bool = False, has_force: bool = True) -> Path:
+def check_output(
+    target: PathLike,
+    *,
+    inputs: Inputs = (),
+    overwrite: bool = False,
+    what: str = "the report",
+    suffix: str = ".pdf",
+    tag: str = "report",
+    option: Optional[str] = None,
+    make_folder: bool = False,
+    has_force: bool = True,
+) -> Path:
     """Check that ``target`` may be written, before any work is done; returns it as a Path.
 
     Raises, in this order: :class:`OutputIsInputError` when it is one of ``inputs`` (whatever
@@ -147,11 +166,13 @@ def check_output(target: PathLike, *, inputs: Inputs = (), overwrite: bool = Fal
     while make_folder and not folder.exists() and folder != folder.parent:
         folder = folder.parent
     if not folder.is_dir():
-        raise OutputError(f"The folder {printable(folder)} does not exist: create it or choose another location "
-                          f"for {what}.")
+        raise OutputError(
+            f"The folder {printable(folder)} does not exist: create it or choose another location for {what}."
+        )
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError(f"Cannot write in {printable(folder)} (permission denied): choose another location for "
-                          f"{what}.")
+        raise OutputError(
+            f"Cannot write in {printable(folder)} (permission denied): choose another location for {what}."
+        )
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{shown} already exists: pass --force to replace it, or choose another file name.")
     return path

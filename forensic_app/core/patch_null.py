@@ -74,16 +74,26 @@ class PatchNull:
 
     def summary(self) -> dict[str, Any]:
         """What an analysis records about the reference it used (provenance)."""
-        return {"groups": len(self.groups), "n_patches": self.n_patches, "margin_logit": self.margin_logit,
-                "fitted_on": self.fitted_on}
+        return {
+            "groups": len(self.groups),
+            "n_patches": self.n_patches,
+            "margin_logit": self.margin_logit,
+            "fitted_on": self.fitted_on,
+        }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"levels": [float(v) for v in self.levels],
-                "logit_at_level": [[None if not np.isfinite(v) else round(float(v), 4) for v in row]
-                                   for row in self.logit_at_level],
-                "row_max": [round(float(v), 4) for v in self.row_max],
-                "floor": self.floor, "margin_logit": self.margin_logit, "groups": list(self.groups),
-                "n_patches": self.n_patches, "fitted_on": self.fitted_on}
+        return {
+            "levels": [float(v) for v in self.levels],
+            "logit_at_level": [
+                [None if not np.isfinite(v) else round(float(v), 4) for v in row] for row in self.logit_at_level
+            ],
+            "row_max": [round(float(v), 4) for v in self.row_max],
+            "floor": self.floor,
+            "margin_logit": self.margin_logit,
+            "groups": list(self.groups),
+            "n_patches": self.n_patches,
+            "fitted_on": self.fitted_on,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "PatchNull":
@@ -94,8 +104,16 @@ class PatchNull:
         row_max = np.asarray(d["row_max"], np.float64)
         if row_max.shape != (table.shape[0],):
             raise ValueError("patch_null row_max does not match its table")
-        return cls(levels=levels, logit_at_level=table, row_max=row_max, floor=float(d["floor"]), margin_logit=float(d["margin_logit"]),
-                   groups=tuple(d.get("groups", ())), n_patches=int(d["n_patches"]), fitted_on=str(d.get("fitted_on", "")))
+        return cls(
+            levels=levels,
+            logit_at_level=table,
+            row_max=row_max,
+            floor=float(d["floor"]),
+            margin_logit=float(d["margin_logit"]),
+            groups=tuple(d.get("groups", ())),
+            n_patches=int(d["n_patches"]),
+            fitted_on=str(d.get("fitted_on", "")),
+        )
 
     @classmethod
     def from_calibration(cls, raw: Mapping[str, Any]) -> Optional["PatchNull"]:
@@ -119,8 +137,9 @@ def mixture_tail(groups: Mapping[str, Sequence[np.ndarray]], row: int, grid: np.
     return np.mean(shares, axis=0), n_total
 
 
-def fit_patch_null(groups: Mapping[str, Sequence[np.ndarray]], *, margin_logit: float = 0.0,
-                   fitted_on: str = "") -> PatchNull:
+def fit_patch_null(
+    groups: Mapping[str, Sequence[np.ndarray]], *, margin_logit: float = 0.0, fitted_on: str = ""
+) -> PatchNull:
     """The table from reference logit maps.
 
     groups: name (a real source or a kind) -> list of (n_rows, n_cols) raw patch-logit maps.
@@ -149,5 +168,13 @@ def fit_patch_null(groups: Mapping[str, Sequence[np.ndarray]], *, margin_logit: 
         # strictly increasing where defined (flat runs from ties would make interp ambiguous)
         finite = np.isfinite(table[i])
         table[i, finite] = np.maximum.accumulate(table[i, finite] + np.arange(finite.sum()) * 1e-6)
-    return PatchNull(levels=LEVELS.copy(), logit_at_level=table, row_max=row_max, floor=1.0 / (n_total + 1),
-                     margin_logit=float(margin_logit), groups=tuple(groups), n_patches=int(n_total), fitted_on=fitted_on)
+    return PatchNull(
+        levels=LEVELS.copy(),
+        logit_at_level=table,
+        row_max=row_max,
+        floor=1.0 / (n_total + 1),
+        margin_logit=float(margin_logit),
+        groups=tuple(groups),
+        n_patches=int(n_total),
+        fitted_on=fitted_on,
+    )

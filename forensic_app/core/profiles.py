@@ -100,12 +100,22 @@ class Profile:
     # ---- the file ---------------------------------------------------------------------------
 
     def _payload(self) -> dict[str, Any]:
-        return {"format": FORMAT, "generator": self.generator, "version": self.version,
-                "architecture": self.architecture, "kind": self.kind, "notes": self.notes,
-                "created": self.created, "n_examples": int(self.n_examples), "sources": list(self.sources),
-                "validation": self.validation, "threshold_logit": self.threshold_logit, "bias": self.bias,
-                "fakeprint": {"rate_hz": 16000, "n_fft": 8192, "band_hz": [1000, 8000], "n_bins": N_BINS},
-                "weights": [float(v) for v in self.weights]}
+        return {
+            "format": FORMAT,
+            "generator": self.generator,
+            "version": self.version,
+            "architecture": self.architecture,
+            "kind": self.kind,
+            "notes": self.notes,
+            "created": self.created,
+            "n_examples": int(self.n_examples),
+            "sources": list(self.sources),
+            "validation": self.validation,
+            "threshold_logit": self.threshold_logit,
+            "bias": self.bias,
+            "fakeprint": {"rate_hz": 16000, "n_fft": 8192, "band_hz": [1000, 8000], "n_bins": N_BINS},
+            "weights": [float(v) for v in self.weights],
+        }
 
     def to_json(self) -> str:
         """The sealed file's text (``sha256`` = hash of the canonical JSON of everything else)."""
@@ -119,10 +129,18 @@ class Profile:
 
     def summary(self) -> dict[str, Any]:
         """What a list prints: no weights."""
-        return {"name": self.generator, "version": self.version, "architecture": self.architecture,
-                "kind": self.kind, "n_examples": self.n_examples, "created": self.created,
-                "threshold_logit": self.threshold_logit, "validation": self.validation, "notes": self.notes,
-                "sha256": self.sha256 or self.sealed().sha256}
+        return {
+            "name": self.generator,
+            "version": self.version,
+            "architecture": self.architecture,
+            "kind": self.kind,
+            "n_examples": self.n_examples,
+            "created": self.created,
+            "threshold_logit": self.threshold_logit,
+            "validation": self.validation,
+            "notes": self.notes,
+            "sha256": self.sha256 or self.sealed().sha256,
+        }
 
 
 def _seal(payload: dict[str, Any]) -> str:
@@ -137,19 +155,32 @@ def today() -> str:
 def profile_from_dict(data: dict[str, Any]) -> Profile:
     """A profile from a parsed file; the seal is checked. Raises ProfileError."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ProfileError(f"not a generator profile (format {data.get('format') if isinstance(data, dict) else None!r})")
+        raise ProfileError(
+            f"not a generator profile (format {data.get('format') if isinstance(data, dict) else None!r})"
+        )
     stored = data.get("sha256", "")
     payload = {k: v for k, v in data.items() if k != "sha256"}
     if _seal(payload) != stored:
-        raise ProfileError(f"profile {data.get('generator')!r}: its sha256 seal does not match its contents "
-                           "(the file was changed after it was made)")
+        raise ProfileError(
+            f"profile {data.get('generator')!r}: its sha256 seal does not match its contents "
+            "(the file was changed after it was made)"
+        )
     try:
-        return Profile(generator=str(data["generator"]), version=str(data.get("version", "")),
-                       architecture=str(data.get("architecture", "")), weights=np.asarray(data["weights"], np.float64),
-                       bias=float(data["bias"]), threshold_logit=float(data["threshold_logit"]),
-                       n_examples=int(data["n_examples"]), sources=tuple(data.get("sources", ())),
-                       validation=dict(data.get("validation", {})), created=str(data.get("created", "")),
-                       notes=str(data.get("notes", "")), kind=str(data.get("kind", "built-in")), sha256=stored)
+        return Profile(
+            generator=str(data["generator"]),
+            version=str(data.get("version", "")),
+            architecture=str(data.get("architecture", "")),
+            weights=np.asarray(data["weights"], np.float64),
+            bias=float(data["bias"]),
+            threshold_logit=float(data["threshold_logit"]),
+            n_examples=int(data["n_examples"]),
+            sources=tuple(data.get("sources", ())),
+            validation=dict(data.get("validation", {})),
+            created=str(data.get("created", "")),
+            notes=str(data.get("notes", "")),
+            kind=str(data.get("kind", "built-in")),
+            sha256=stored,
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProfileError(f"profile {data.get('generator')!r}: {exc}") from None
 

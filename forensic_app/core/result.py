@@ -236,8 +236,11 @@ class AnalysisResult:
         "fakeprint" (each on its own), or a further source's line by its name (e.g. "profiles");
         "none" when the probability is held rather than read from any (no content to examine, or a
         held tone, on which the CNN's reading is no evidence)."""
-        return deciding_line(self.provenance.settings.get("probability_by_detector") or {}, self.probability_fake,
-                             (n.code for n in self.notes))
+        return deciding_line(
+            self.provenance.settings.get("probability_by_detector") or {},
+            self.probability_fake,
+            (n.code for n in self.notes),
+        )
 
     def to_json_dict(self) -> dict[str, Any]:
         """The CLI's JSON contract (see README)."""
@@ -270,7 +273,11 @@ class AnalysisResult:
             "interval": [round(self.interval[0], 6), round(self.interval[1], 6)],
             "verdict": self.verdict,
             "windows": [
-                {"start_s": round(w.start_s, 4), "end_s": round(w.end_s, 4), "probability_fake": round(w.probability_fake, 6)}
+                {
+                    "start_s": round(w.start_s, 4),
+                    "end_s": round(w.end_s, 4),
+                    "probability_fake": round(w.probability_fake, 6),
+                }
                 for w in self.windows
             ],
             "notes": [asdict(n) for n in self.notes],
@@ -302,8 +309,12 @@ class AnalysisResult:
                 "shape": list(self.heatmap.real_share.shape),
                 # the rarest patch: the share of real-music patches that reach its reading
                 "min_real_share": float(f"{float(self.heatmap.real_share.min(initial=1.0)):.3g}"),
-                "share_of_patches_coloured": round(float(np.mean(self.heatmap.real_share < HEAT_UNCOLOURED_SHARE))
-                                                   if self.heatmap.real_share.size else 0.0, 6),
+                "share_of_patches_coloured": round(
+                    float(np.mean(self.heatmap.real_share < HEAT_UNCOLOURED_SHARE))
+                    if self.heatmap.real_share.size
+                    else 0.0,
+                    6,
+                ),
             },
             "robustness": self.robustness,
             "provenance": {

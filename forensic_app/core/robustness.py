@@ -71,10 +71,13 @@ def _ffmpeg_round_trip(x: np.ndarray, rate: int, encoder: str, ext: str, kbps: i
         src, enc = os.path.join(tmp, "in.wav"), os.path.join(tmp, f"enc.{ext}")
         sf.write(src, np.clip(x, -1, 1), rate, subtype="FLOAT")
         out_rate = encoder_rate(encoder, rate)
-        _run_ffmpeg([exe, "-v", "error", "-y", "-i", src, "-c:a", encoder, "-b:a", f"{kbps}k", "-ar", str(out_rate),
-                     enc], f"encode the audio at {out_rate} Hz")
-        raw = _run_ffmpeg([exe, "-v", "error", "-i", enc, "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"],
-                          "decode the encoded copy")
+        _run_ffmpeg(
+            [exe, "-v", "error", "-y", "-i", src, "-c:a", encoder, "-b:a", f"{kbps}k", "-ar", str(out_rate), enc],
+            f"encode the audio at {out_rate} Hz",
+        )
+        raw = _run_ffmpeg(
+            [exe, "-v", "error", "-i", enc, "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"], "decode the encoded copy"
+        )
     y = np.frombuffer(raw, np.float32)
     return (y[: x.size] if y.size >= x.size else np.pad(y, (0, x.size - y.size))).astype(np.float32)
 
@@ -103,8 +106,11 @@ def _noise(x: np.ndarray, rate: int) -> np.ndarray:
 
 MANIPULATIONS: tuple[Manipulation, ...] = (
     Manipulation("MP3 round trip at 128 kbps", lambda x, r: _ffmpeg_round_trip(x, r, "libmp3lame", "mp3", 128), True),
-    Manipulation("Opus round trip at 96 kbps (as streaming sites use)",
-                 lambda x, r: _ffmpeg_round_trip(x, r, "libopus", "ogg", 96), True),
+    Manipulation(
+        "Opus round trip at 96 kbps (as streaming sites use)",
+        lambda x, r: _ffmpeg_round_trip(x, r, "libopus", "ogg", 96),
+        True,
+    ),
     Manipulation("Level 6 dB lower", _gain),
     Manipulation("Pitch shifted up 1 semitone", _pitch_up),
     Manipulation("Slowed down to 96 % speed (pitch kept)", _slower),
@@ -116,7 +122,9 @@ def _span(seconds: float) -> str:
     return f"{seconds / 60:g} minutes" if seconds >= 120 else f"{seconds:g} s"
 
 
-def _read_mono(source: str | Path | PcmSource, max_s: float, cancel: Optional[CancelToken]) -> tuple[np.ndarray, int, bool]:
+def _read_mono(
+    source: str | Path | PcmSource, max_s: float, cancel: Optional[CancelToken]
+) -> tuple[np.ndarray, int, bool]:
     """(n,) float32 mono of at most ``max_s`` seconds, the rate, and whether the file was longer."""
     with nullcontext(source) if isinstance(source, PcmSource) else open_audio(source, cancel) as src:
         limit = int(max_s * src.sample_rate)
@@ -131,11 +139,15 @@ def _read_mono(source: str | Path | PcmSource, max_s: float, cancel: Optional[Ca
         return x[:limit].astype(np.float32), src.sample_rate, src.n_frames > limit
 
 
-def check_robustness(source: str | Path | PcmSource, *, weights_dir: Optional[str | Path] = None,
-                     manipulations: tuple[Manipulation, ...] = MANIPULATIONS,
-                     on_progress: Optional[ProgressCallback] = None,
-                     cancel: Optional[CancelToken] = None,
-                     allow_modified: Optional[bool] = None) -> list[dict[str, Any]]:
+def check_robustness(
+    source: str | Path | PcmSource,
+    *,
+    weights_dir: Optional[str | Path] = None,
+    manipulations: tuple[Manipulation, ...] = MANIPULATIONS,
+    on_progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+    allow_modified: Optional[bool] = None,
+) -> list[dict[str, Any]]:
     """Analyse manipulated copies of ``source``; one dict per row, in order:
 
     ``{"manipulation": label, "probability_fake": float | None, "verdict": str | None}`` plus
@@ -185,8 +197,7 @@ def check_robustness(source: str | Path | PcmSource, *, weights_dir: Optional[st
                 on_progress(Progress(lo + (hi - lo) * p.fraction, f"Robustness check: {label}"))
 
         try:
-            r = analyze(copy, weights_dir=weights_dir, on_progress=sub, cancel=cancel,
-                        allow_modified=allow_modified)
+            r = analyze(copy, weights_dir=weights_dir, on_progress=sub, cancel=cancel, allow_modified=allow_modified)
         except UnusableInputError as exc:  # e.g. a manipulation left too little audio
             row["note"] = f"not run: {exc}"
             rows.append(row)
@@ -206,8 +217,11 @@ def reference_row(rows: list[dict[str, Any]]) -> Optional[dict[str, Any]]:
 def reference_probability(probability_fake: float, rows: list[dict[str, Any]]) -> float:
     """What the rows compare with: the excerpt's own score for a long track, else the track's."""
     ref = reference_row(rows)
-    return float(ref["probability_fake"]) if ref is not None and ref.get("probability_fake") is not None \
+    return (
+        float(ref["probability_fake"])
+        if ref is not None and ref.get("probability_fake") is not None
         else float(probability_fake)
+    )
 
 
 def points_change(p: float, p0: float) -> str:

@@ -28,7 +28,7 @@ WINDOW_CELLS = 4  # heatmap columns per window (about 3 s)
 def window_logits_from_map(fake_map: np.ndarray) -> np.ndarray:
     """(F', T') per-cell logits -> (ceil(T' / WINDOW_CELLS),) window logits (mean patch logit)."""
     col = fake_map.mean(axis=0)
-    return np.array([col[s:s + WINDOW_CELLS].mean() for s in range(0, col.size, WINDOW_CELLS)])
+    return np.array([col[s : s + WINDOW_CELLS].mean() for s in range(0, col.size, WINDOW_CELLS)])
 
 
 def clipped_comb_z(z: Any) -> Any:
@@ -83,8 +83,14 @@ class TrackScore:
     cnn_shift: float = 0.0  # logits subtracted from the CNN's readings for the input's bandwidth
 
 
-def score_track(cal: Calibration, rules: EvidenceRules, r: Readings, *, n_boot: int = 200,
-                extra_lines: Optional[dict[str, Optional[float]]] = None) -> TrackScore:
+def score_track(
+    cal: Calibration,
+    rules: EvidenceRules,
+    r: Readings,
+    *,
+    n_boot: int = 200,
+    extra_lines: Optional[dict[str, Optional[float]]] = None,
+) -> TrackScore:
     """Readings -> TrackScore. ``n_boot``: bootstrap resamples of the windows for the interval;
     ``extra_lines``: further sources' probabilities on the verdict's scale (fusion.decide).
 
@@ -102,9 +108,19 @@ def score_track(cal: Calibration, rules: EvidenceRules, r: Readings, *, n_boot: 
     p = cal.track_probability(features(track_logit))
     lo, hi = bootstrap_interval(window_logits, features, cal, n_boot=n_boot, vectorized=True)
     interval = (min(lo, p), max(hi, p))
-    decision = decide(cal, rules, learned_p=p, learned_interval=interval, cnn_logit=track_logit,
-                      comb_z=None if r.comb_z is None else clipped_comb_z(r.comb_z),
-                      fakeprint_logit=r.fakeprint_logit, content_s=r.content_s,
-                      stationarity=r.stationarity, duration_s=r.duration_s, comb_offset_bins=r.comb_offset_bins,
-                      cnn_line=rules.cnn_line(r.bandwidth_hz, r.duration_s), extra_lines=extra_lines)
+    decision = decide(
+        cal,
+        rules,
+        learned_p=p,
+        learned_interval=interval,
+        cnn_logit=track_logit,
+        comb_z=None if r.comb_z is None else clipped_comb_z(r.comb_z),
+        fakeprint_logit=r.fakeprint_logit,
+        content_s=r.content_s,
+        stationarity=r.stationarity,
+        duration_s=r.duration_s,
+        comb_offset_bins=r.comb_offset_bins,
+        cnn_line=rules.cnn_line(r.bandwidth_hz, r.duration_s),
+        extra_lines=extra_lines,
+    )
     return TrackScore(decision, p, interval, track_logit, shift)

@@ -78,11 +78,11 @@ def stft_power(x: np.ndarray, n_fft: int, hop: int, n_bins: Optional[int] = None
     out = np.empty((n_bins, n_frames), np.float32)
     step = 128  # frames per FFT batch: 1 MB temporaries stay in cache (a quarter faster than 2048 here)
     for s in range(0, n_frames, step):
-        spec = scipy.fft.rfft(frames[s:s + step] * w, axis=1)[:, :n_bins]  # float32 in, complex64 out
+        spec = scipy.fft.rfft(frames[s : s + step] * w, axis=1)[:, :n_bins]  # float32 in, complex64 out
         re, im = spec.real, spec.imag
         power = re * re
         power += im * im
-        out[:, s:s + step] = power.T
+        out[:, s : s + step] = power.T
     return out
 
 
@@ -138,7 +138,7 @@ class StreamingFrames:
         buf = np.concatenate([self._buf, x.astype(np.float32, copy=False)])
         power = stft_power(buf, self.n_fft, self.hop, self.n_bins)
         db = power_to_db(power, self.floor_db)
-        self._buf = buf[db.shape[1] * self.hop:]
+        self._buf = buf[db.shape[1] * self.hop :]
         return db, power
 
 
@@ -146,7 +146,9 @@ class StreamingResampler:
     """Mono mix + streaming resampling to the contract rate (bounded memory)."""
 
     def __init__(self, in_rate: int, out_rate: int):
-        self._stream = None if in_rate == out_rate else soxr.ResampleStream(in_rate, out_rate, 1, dtype="float32", quality="HQ")
+        self._stream = (
+            None if in_rate == out_rate else soxr.ResampleStream(in_rate, out_rate, 1, dtype="float32", quality="HQ")
+        )
 
     def push(self, block: np.ndarray, last: bool = False) -> np.ndarray:
         mono = to_mono(block)
@@ -247,7 +249,9 @@ DISPLAY_N_FFTS = (1024, 2048, 4096, 8192)
 DISPLAY_BLOCK_FRAMES = 1 << 20  # a display spectrogram of a range reads the audio in blocks this long
 
 
-def display_hop(n_samples: int, n_fft: int = DISPLAY_N_FFT, max_columns: int = DISPLAY_COLUMNS, min_hop: int = 512) -> int:
+def display_hop(
+    n_samples: int, n_fft: int = DISPLAY_N_FFT, max_columns: int = DISPLAY_COLUMNS, min_hop: int = 512
+) -> int:
     """A hop that gives about ``max_columns`` frames, between ``min_hop`` and ``n_fft``.
 
     Computing every 512-sample frame and max-pooling costs ~1.2 s for a 3-minute track on one
@@ -265,8 +269,16 @@ class StreamingDisplaySpectrogram:
     the columns, not by the file's length.
     """
 
-    def __init__(self, rate: int, expected_samples: int, *, n_fft: int = DISPLAY_N_FFT,
-                 max_columns: int = DISPLAY_COLUMNS, min_hop: int = 512, floor_db: float = -120.0):
+    def __init__(
+        self,
+        rate: int,
+        expected_samples: int,
+        *,
+        n_fft: int = DISPLAY_N_FFT,
+        max_columns: int = DISPLAY_COLUMNS,
+        min_hop: int = 512,
+        floor_db: float = -120.0,
+    ):
         self.rate, self.n_fft = int(rate), int(n_fft)
         self.hop = display_hop(expected_samples, n_fft, max_columns, min_hop)
         self._frames = StreamingFrames(n_fft, self.hop, n_fft // 2 + 1, floor_db)
@@ -281,11 +293,19 @@ class StreamingDisplaySpectrogram:
         return self._pool.spectrogram(self.n_fft, self.hop, self.rate, self.n_fft // 2 + 1)
 
 
-def display_spectrogram_of_range(read_mono: Callable[[int, int], np.ndarray], rate: int, n_frames: int,
-                                 start_s: float, end_s: float, *, n_fft: int = DISPLAY_N_FFT,
-                                 max_columns: int = DISPLAY_COLUMNS, min_hop: int = 512,
-                                 cancel: Optional[CancelToken] = None,
-                                 block_frames: int = DISPLAY_BLOCK_FRAMES) -> Optional[Spectrogram]:
+def display_spectrogram_of_range(
+    read_mono: Callable[[int, int], np.ndarray],
+    rate: int,
+    n_frames: int,
+    start_s: float,
+    end_s: float,
+    *,
+    n_fft: int = DISPLAY_N_FFT,
+    max_columns: int = DISPLAY_COLUMNS,
+    min_hop: int = 512,
+    cancel: Optional[CancelToken] = None,
+    block_frames: int = DISPLAY_BLOCK_FRAMES,
+) -> Optional[Spectrogram]:
     """The display spectrogram of ``[start_s, end_s)`` of a file, read block by block.
 
     read_mono(start_frame, n) -> (<= n,) float32 mono at ``rate`` (``DecodedAudio.mono``);
@@ -315,8 +335,15 @@ def frame_edges_s(n_cells: int, cell_hop: int, n_fft: int, hop: int, rate: int) 
     return (np.arange(n_cells + 1, dtype=np.float64) * cell_hop + (n_fft - hop) / 2.0) / rate
 
 
-def display_spectrogram(mono: np.ndarray, rate: int, *, n_fft: int = 2048, hop: int = 512,
-                        max_columns: Optional[int] = None, floor_db: float = -120.0) -> Spectrogram:
+def display_spectrogram(
+    mono: np.ndarray,
+    rate: int,
+    *,
+    n_fft: int = 2048,
+    hop: int = 512,
+    max_columns: Optional[int] = None,
+    floor_db: float = -120.0,
+) -> Spectrogram:
     """A dB spectrogram of the whole band for showing to people (not a model input), in one go.
 
     mono: (n,) at ``rate``. With ``max_columns``, adjacent frames are max-pooled (as the

@@ -77,7 +77,7 @@ def interpolated_peak(level_db: np.ndarray, k: int, bin_hz: float) -> Peak:
     level = float(level_db[k])
     if k <= 0 or k >= len(level_db) - 1:
         return Peak(k * bin_hz, level, k)
-    a, b, c = (float(v) for v in level_db[k - 1:k + 2])
+    a, b, c = (float(v) for v in level_db[k - 1 : k + 2])
     curvature = a - 2.0 * b + c
     if curvature >= 0.0:  # not a maximum: nothing to interpolate
         return Peak(k * bin_hz, level, k)
@@ -85,8 +85,9 @@ def interpolated_peak(level_db: np.ndarray, k: int, bin_hz: float) -> Peak:
     return Peak((k + p) * bin_hz, b - 0.25 * (a - c) * p, k)
 
 
-def nearest_peak(spectrum: "Spectrum", freq_hz: float, *, low_hz: Optional[float] = None,
-                 high_hz: Optional[float] = None) -> Optional[Peak]:
+def nearest_peak(
+    spectrum: "Spectrum", freq_hz: float, *, low_hz: Optional[float] = None, high_hz: Optional[float] = None
+) -> Optional[Peak]:
     """The spectral peak nearest ``freq_hz``, interpolated (:func:`interpolated_peak`).
 
     A peak is a bin above its upper neighbour and not below its lower one. With ``low_hz`` and
@@ -122,8 +123,9 @@ def _hann(n_fft: int) -> np.ndarray:
     return np.hanning(n_fft + 1)[:-1]  # periodic: the overlapped frames sum to a constant
 
 
-def spectrum_at(read: Reader, rate: int, n_frames: int, time_s: float, n_fft: int = 8192,
-                n_average: int = 8) -> Spectrum:
+def spectrum_at(
+    read: Reader, rate: int, n_frames: int, time_s: float, n_fft: int = 8192, n_average: int = 8
+) -> Spectrum:
     """Average spectrum of ``n_average`` half-overlapping frames centred on ``time_s``.
 
     read(start_frame, n_frames) -> (n, channels) or (n,) float32, as for
@@ -143,7 +145,7 @@ def spectrum_at(read: Reader, rate: int, n_frames: int, time_s: float, n_fft: in
     start = max(0, min(start, n_frames - span))  # inside the file when the file is long enough
     got = np.asarray(read(start, min(span, n_frames - start)), np.float32)
     mono = np.zeros(span, np.float32)
-    mono[:got.shape[0]] = to_mono(got)[:span]
+    mono[: got.shape[0]] = to_mono(got)[:span]
     window = _hann(n_fft)
     frames = np.lib.stride_tricks.sliding_window_view(mono, n_fft)[::hop][:n_avg]
     power = np.mean(np.abs(np.fft.rfft(frames * window, axis=1)) ** 2, axis=0)
@@ -153,8 +155,15 @@ def spectrum_at(read: Reader, rate: int, n_frames: int, time_s: float, n_fft: in
     freqs = np.fft.rfftfreq(n_fft, 1.0 / rate)
     for a in (freqs, level):
         a.flags.writeable = False
-    return Spectrum(frequencies_hz=freqs, level_db=level.astype(np.float64), start_s=start / rate,
-                    end_s=(start + span) / rate, n_averaged=n_avg, n_fft=int(n_fft), rate=int(rate))
+    return Spectrum(
+        frequencies_hz=freqs,
+        level_db=level.astype(np.float64),
+        start_s=start / rate,
+        end_s=(start + span) / rate,
+        n_averaged=n_avg,
+        n_fft=int(n_fft),
+        rate=int(rate),
+    )
 
 
 def peak_lines(spectrum: Spectrum, spacing_hz: float, max_hz: Optional[float] = None) -> tuple[np.ndarray, np.ndarray]:

@@ -54,16 +54,16 @@ class PatchTiler:
         buf = np.concatenate(self._buf, axis=1) if len(self._buf) > 1 else self._buf[0]
         start = max(0, self._next_col * self.stride - self.halo)
         stop = min(self._buf_start + self._buf_len, end_col * self.stride + self.halo)
-        x = torch.from_numpy(np.ascontiguousarray(buf[:, start - self._buf_start: stop - self._buf_start]))
+        x = torch.from_numpy(np.ascontiguousarray(buf[:, start - self._buf_start : stop - self._buf_start]))
         with torch.inference_mode():
             fake, fam = self.net(x.unsqueeze(0))
         off = self._next_col - start // self.stride
         n = end_col - self._next_col
-        self.fake.append(fake[0, :, off:off + n].numpy())
-        self.family.append(fam[0, :, :, off:off + n].numpy())
+        self.fake.append(fake[0, :, off : off + n].numpy())
+        self.family.append(fam[0, :, :, off : off + n].numpy())
         self._next_col = end_col
         keep_from = max(0, end_col * self.stride - self.halo)
-        self._buf = [buf[:, keep_from - self._buf_start:]]
+        self._buf = [buf[:, keep_from - self._buf_start :]]
         self._buf_len = self._buf[0].shape[1]
         self._buf_start = keep_from
 

@@ -80,13 +80,19 @@ VERDICT_COLOURS = {"no_traces_found": "#35608f", "inconclusive": "#8a5a00", "lik
 # When the evidence cannot carry a probability (fusion.decide's reasons), the value shown is held
 # at a fixed point and says so instead of reading as a calibrated estimate.
 HELD_WORDS = {
-    "no_content": ("This value is held at the bottom of the undecided range: there is no musical content to "
-                   "examine, so it is not an estimate of anything."),
-    "held_tone": ("This value is held at the bottom of the undecided range: the audio is a held tone, on which "
-                  "the detectors' readings are not evidence, so it is not an estimate of anything."),
-    "cnn_confounded": ("This value is held just below the 'likely AI-generated' line: on its own, the patch CNN's "
-                       "high reading is within what real music and synthesizer sounds reach, so it is not evidence "
-                       "and not a calibrated estimate."),
+    "no_content": (
+        "This value is held at the bottom of the undecided range: there is no musical content to "
+        "examine, so it is not an estimate of anything."
+    ),
+    "held_tone": (
+        "This value is held at the bottom of the undecided range: the audio is a held tone, on which "
+        "the detectors' readings are not evidence, so it is not an estimate of anything."
+    ),
+    "cnn_confounded": (
+        "This value is held just below the 'likely AI-generated' line: on its own, the patch CNN's "
+        "high reading is within what real music and synthesizer sounds reach, so it is not evidence "
+        "and not a calibrated estimate."
+    ),
 }
 
 
@@ -135,7 +141,8 @@ TOO_SHORT = "too_short"
 TOO_SHORT_WORDS = "Too short to tell"
 TOO_SHORT_MEANING = (
     f"The detectors found no traces in this clip, but it is shorter than {MIN_NO_TRACES_S:g} seconds: too little "
-    "audio to say that nothing is there (the line-pattern check alone needs 10 seconds). Analyse the full track.")
+    "audio to say that nothing is there (the line-pattern check alone needs 10 seconds). Analyse the full track."
+)
 HEADLINE_WORDS = {**VERDICT_WORDS, TOO_SHORT: TOO_SHORT_WORDS}
 HEADLINE_COLOUR_OF = {TOO_SHORT: "inconclusive"}  # a too-short headline takes the undecided colour
 
@@ -174,10 +181,13 @@ MODIFIED_MODEL_WORDS = "Modified model"
 
 def modified_model_text(bundle_sha256: str, released_sha256: str) -> str:
     """One paragraph: the result comes from a bundle that is not the released one, and what that means."""
-    return (f"{MODIFIED_MODEL_WORDS}: this analysis ran on a model bundle that is not the released one (bundle "
-            f"sha256 {bundle_sha256[:16]}..., released {released_sha256[:16]}...), on purpose (--allow-modified-model). "
-            "Its input contract, calibration or detectors may differ from the released app's, so its scores and "
-            "verdict are not this app's finding: do not use them to judge the track.")
+    return (
+        f"{MODIFIED_MODEL_WORDS}: this analysis ran on a model bundle that is not the released one (bundle "
+        f"sha256 {bundle_sha256[:16]}..., released {released_sha256[:16]}...), on purpose (--allow-modified-model). "
+        "Its input contract, calibration or detectors may differ from the released app's, so its scores and "
+        "verdict are not this app's finding: do not use them to judge the track."
+    )
+
 
 FAMILY_WORDS = {
     "lyra": "neural speech codecs (Lyra/SoundStream-style)",
@@ -187,10 +197,19 @@ FAMILY_WORDS = {
     "upsample": "decoders with interpolation upsampling",
 }
 SHORT_NAMES = {
-    "lyra": "Lyra (neural speech codec)", "hifigan": "HiFi-GAN (GAN vocoder)", "griffinlim": "Griffin-Lim (spectrogram inversion)",
-    "tconv": "transposed-convolution decoders (EnCodec/DAC-style)", "upsample": "interpolation-upsampling decoders",
-    "pitch_shift": "pitch shift", "time_stretch": "time stretch", "mp3": "MP3", "aac": "AAC", "opus": "Opus",
-    "vorbis": "Vorbis", "eq": "EQ", "none": "none",
+    "lyra": "Lyra (neural speech codec)",
+    "hifigan": "HiFi-GAN (GAN vocoder)",
+    "griffinlim": "Griffin-Lim (spectrogram inversion)",
+    "tconv": "transposed-convolution decoders (EnCodec/DAC-style)",
+    "upsample": "interpolation-upsampling decoders",
+    "pitch_shift": "pitch shift",
+    "time_stretch": "time stretch",
+    "mp3": "MP3",
+    "aac": "AAC",
+    "opus": "Opus",
+    "vorbis": "Vorbis",
+    "eq": "EQ",
+    "none": "none",
 }
 
 
@@ -205,15 +224,25 @@ def display_name(key: str) -> str:
 
 
 FAKEPRINT_COVERAGE = "Suno (up to v5) and Udio (up to v1.5) output, through a third-party model"
-NOT_COVERED = ("diffusion models without a neural decoder, other commercial generators and newer versions of "
-               "the covered ones, and output re-encoded so heavily that the traces are gone")
+NOT_COVERED = (
+    "diffusion models without a neural decoder, other commercial generators and newer versions of "
+    "the covered ones, and output re-encoded so heavily that the traces are gone"
+)
 
 
 # the built-in generator profiles' ids (core.profiles.Profile.generator) as people write them
-GENERATOR_NAMES = {"ace-step-v1": "ACE-Step v1", "audioldm2-music": "AudioLDM 2 (music)", "diffrhythm": "DiffRhythm",
-                   "musicgen-large": "MusicGen large", "musicgen-medium": "MusicGen medium", "mustango": "Mustango",
-                   "stable-audio-2": "Stable Audio 2", "stable-audio-open": "Stable Audio Open", "tango": "Tango",
-                   "yue": "YuE"}
+GENERATOR_NAMES = {
+    "ace-step-v1": "ACE-Step v1",
+    "audioldm2-music": "AudioLDM 2 (music)",
+    "diffrhythm": "DiffRhythm",
+    "musicgen-large": "MusicGen large",
+    "musicgen-medium": "MusicGen medium",
+    "mustango": "Mustango",
+    "stable-audio-2": "Stable Audio 2",
+    "stable-audio-open": "Stable Audio Open",
+    "tango": "Tango",
+    "yue": "YuE",
+}
 
 
 def generator_name(profile_name: str) -> str:
@@ -237,8 +266,7 @@ def covered_kinds(families: Iterable[str], has_fakeprint: bool) -> list[str]:
 def coverage_sentence(kinds: Iterable[str]) -> str:
     """One sentence from what each evidence source covers (``EvidenceSource.coverage``)."""
     kinds = list(kinds)
-    return (f"Covered: {'; '.join(kinds) if kinds else 'no generator kinds'}. "
-            f"Not covered: {NOT_COVERED}.")
+    return f"Covered: {'; '.join(kinds) if kinds else 'no generator kinds'}. Not covered: {NOT_COVERED}."
 
 
 def coverage_line(families: Iterable[str], has_fakeprint: bool) -> str:
@@ -256,7 +284,7 @@ def format_clock(seconds: float, decimals: int = 1) -> str:
     """
     if not math.isfinite(seconds):
         return "?"
-    scale = 10 ** decimals
+    scale = 10**decimals
     total = round(abs(float(seconds)) * scale)
     sign = "-" if seconds < 0 and total else ""
     whole, frac = divmod(total, scale)

@@ -71,9 +71,13 @@ def _frozen(a: np.ndarray, dtype) -> np.ndarray:
 
 def _envelope(mins, maxs, sumsq, edge_frames: np.ndarray, rate: int) -> WaveformEnvelope:
     counts = np.maximum(np.diff(edge_frames), 1)
-    return WaveformEnvelope(minimum=_frozen(mins, np.float32), maximum=_frozen(maxs, np.float32),
-                            rms=_frozen(np.sqrt(sumsq / counts), np.float32),
-                            time_edges_s=_frozen(edge_frames / float(rate), np.float64), rate=int(rate))
+    return WaveformEnvelope(
+        minimum=_frozen(mins, np.float32),
+        maximum=_frozen(maxs, np.float32),
+        rms=_frozen(np.sqrt(sumsq / counts), np.float32),
+        time_edges_s=_frozen(edge_frames / float(rate), np.float64),
+        rate=int(rate),
+    )
 
 
 def _as_frames(block: np.ndarray, channels: Optional[int] = None) -> np.ndarray:
@@ -85,8 +89,9 @@ def _as_frames(block: np.ndarray, channels: Optional[int] = None) -> np.ndarray:
     return x
 
 
-def _accumulate(mins: np.ndarray, maxs: np.ndarray, sumsq: np.ndarray, cols: np.ndarray,
-                x: np.ndarray, cuts: np.ndarray) -> None:
+def _accumulate(
+    mins: np.ndarray, maxs: np.ndarray, sumsq: np.ndarray, cols: np.ndarray, x: np.ndarray, cuts: np.ndarray
+) -> None:
     """Fold the segments of ``x`` that start at ``cuts`` into columns ``cols`` (one column per segment)."""
     mins[:, cols] = np.minimum(mins[:, cols], np.minimum.reduceat(x, cuts, axis=0).T)
     maxs[:, cols] = np.maximum(maxs[:, cols], np.maximum.reduceat(x, cuts, axis=0).T)
@@ -94,8 +99,11 @@ def _accumulate(mins: np.ndarray, maxs: np.ndarray, sumsq: np.ndarray, cols: np.
 
 
 def _identity(channels: int, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return (np.full((channels, n), np.inf, np.float32), np.full((channels, n), -np.inf, np.float32),
-            np.zeros((channels, n), np.float64))
+    return (
+        np.full((channels, n), np.inf, np.float32),
+        np.full((channels, n), -np.inf, np.float32),
+        np.zeros((channels, n), np.float64),
+    )
 
 
 class WaveformOverview:
@@ -127,7 +135,7 @@ class WaveformOverview:
         while start < x.shape[0]:
             # a chunk adds at most target/2 columns, so one merge always makes room for it
             n = min(x.shape[0] - start, max(1, self.target_columns // 2) * self.frames_per_column)
-            self._push_chunk(x[start:start + n])
+            self._push_chunk(x[start : start + n])
             start += n
 
     def _push_chunk(self, x: np.ndarray) -> None:
@@ -164,8 +172,16 @@ def _column_edges(rate: int, n_frames: int, start_s: float, end_s: float, n_colu
     return np.round(np.linspace(first, last, n_columns + 1)).astype(np.int64)
 
 
-def envelope_from_reader(read: Reader, rate: int, n_frames: int, start_s: float, end_s: float,
-                         n_columns: int, *, max_read_frames: int = MAX_READ_FRAMES) -> WaveformEnvelope:
+def envelope_from_reader(
+    read: Reader,
+    rate: int,
+    n_frames: int,
+    start_s: float,
+    end_s: float,
+    n_columns: int,
+    *,
+    max_read_frames: int = MAX_READ_FRAMES,
+) -> WaveformEnvelope:
     """Envelope of ``[start_s, end_s)`` in ``n_columns`` equal columns, from a random-access reader.
 
     read(start_frame, n_frames) -> (n, channels) float32 (or (n,) for mono); it is asked for
@@ -182,18 +198,19 @@ def envelope_from_reader(read: Reader, rate: int, n_frames: int, start_s: float,
         x = _as_frames(read(pos, min(max_read_frames, last - pos)), acc[0].shape[0] if acc else None)
         if x.shape[0] == 0:
             break
-        x = x[:min(x.shape[0], last - pos)]
+        x = x[: min(x.shape[0], last - pos)]
         if acc is None:
             acc = _identity(x.shape[1], len(edges) - 1)
-        cols = np.arange(np.searchsorted(edges, pos, side="right") - 1,
-                         np.searchsorted(edges, pos + x.shape[0], side="left"))
+        cols = np.arange(
+            np.searchsorted(edges, pos, side="right") - 1, np.searchsorted(edges, pos + x.shape[0], side="left")
+        )
         cuts = np.maximum(edges[cols], pos) - pos
         _accumulate(*acc, cols, x, cuts)
         pos += x.shape[0]
     if acc is None:
         raise ValueError("the reader returned no audio for this range")
     n_done = int(np.searchsorted(edges, pos, side="left"))  # columns fully or partly read
-    edges = np.minimum(edges[:n_done + 1], pos)
+    edges = np.minimum(edges[: n_done + 1], pos)
     mins, maxs, sumsq = (a[:, :n_done] for a in acc)
     return _envelope(mins, maxs, sumsq, edges, rate)
 
@@ -201,4 +218,4 @@ def envelope_from_reader(read: Reader, rate: int, n_frames: int, start_s: float,
 def envelope_of(samples: np.ndarray, rate: int, start_s: float, end_s: float, n_columns: int) -> WaveformEnvelope:
     """:func:`envelope_from_reader` over samples in memory: (n,) or (n, channels) from frame 0."""
     x = _as_frames(samples)
-    return envelope_from_reader(lambda start, n: x[start:start + n], rate, x.shape[0], start_s, end_s, n_columns)
+    return envelope_from_reader(lambda start, n: x[start : start + n], rate, x.shape[0], start_s, end_s, n_columns)

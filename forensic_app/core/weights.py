@@ -18,8 +18,17 @@ from typing import Any, Optional, Sequence
 import torch
 
 from ..resources import ENV_WEIGHTS, weights_dir
-from .bundle import (MANIFEST, SEAL_KEY, BundleCheck, bundle_digest, check_bundle, require_released, sha256_of,  # noqa: F401
-                     verify_file, write_manifest)
+from .bundle import (  # noqa: F401 - re-exported: training and the tests write manifests through here
+    MANIFEST,
+    SEAL_KEY,
+    BundleCheck,
+    bundle_digest,
+    check_bundle,
+    require_released,
+    sha256_of,
+    verify_file,
+    write_manifest,
+)
 from .calibration import Calibration
 from .errors import ModelError
 from .fakeprint import FakeprintModel
@@ -62,13 +71,23 @@ class ModelManifest:
     def load(cls, directory: Path) -> "ModelManifest":
         path = directory / MANIFEST
         if not path.is_file():
-            raise ModelError(f"No model manifest at {path}. Reinstall the app, or point {ENV_WEIGHTS} to a folder with manifest.json")
+            raise ModelError(
+                f"No model manifest at {path}. Reinstall the app, or point {ENV_WEIGHTS} to a folder with manifest.json"
+            )
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            return cls(directory=directory, name=raw["name"], version=raw["version"],
-                       contract=FeatureContract.from_dict(raw["input"]), labels=tuple(raw["labels"]),
-                       families=tuple(raw["families"]), architecture=raw["architecture"],
-                       files=raw["files"], trained=bool(raw.get("trained", False)), raw=raw)
+            return cls(
+                directory=directory,
+                name=raw["name"],
+                version=raw["version"],
+                contract=FeatureContract.from_dict(raw["input"]),
+                labels=tuple(raw["labels"]),
+                families=tuple(raw["families"]),
+                architecture=raw["architecture"],
+                files=raw["files"],
+                trained=bool(raw.get("trained", False)),
+                raw=raw,
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"The model manifest {path} is damaged ({exc}). Reinstall the app") from None
 
@@ -125,14 +144,20 @@ def load_model(directory: Optional[Path | str] = None, *, allow_modified: Option
             state = torch.load(wpath, map_location="cpu", weights_only=True)
             net.load_state_dict(state)
         except Exception as exc:  # a state dict that does not fit the architecture
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]  # torch's advice runs to many lines
-            raise ModelError(f"Model weights {wpath.name} do not fit the manifest's architecture ({first}). Reinstall the app") from None
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][
+                :200
+            ]  # torch's advice runs to many lines
+            raise ModelError(
+                f"Model weights {wpath.name} do not fit the manifest's architecture ({first}). Reinstall the app"
+            ) from None
         net = fuse_for_inference(net.eval())
         weights_sha = manifest.files["weights"]["sha256"]
         cal = Calibration.load(manifest.verified_path("calibration"))
         if cal.model_sha256 != weights_sha:
-            raise ModelError(f"The calibration file ({cal.version}) was fitted for other weights "
-                             f"({cal.model_sha256[:12]}...), not {weights_sha[:12]}.... Reinstall the app")
+            raise ModelError(
+                f"The calibration file ({cal.version}) was fitted for other weights "
+                f"({cal.model_sha256[:12]}...), not {weights_sha[:12]}.... Reinstall the app"
+            )
         comb_ref = manifest.verified_path("comb_reference") if "comb_reference" in manifest.files else None
         fakeprint = None
         if "fakeprint" in manifest.files:
@@ -141,8 +166,9 @@ def load_model(directory: Optional[Path | str] = None, *, allow_modified: Option
                 fakeprint = FakeprintModel.load(fp_path)
             except (OSError, KeyError, ValueError) as exc:
                 raise ModelError(f"The fakeprint model {fp_path.name} is damaged ({exc}). Reinstall the app") from None
-        loaded = LoadedModel(manifest, net, cal, weights_sha, comb_ref, fakeprint, bundle,
-                             profiles=_builtin_profiles(manifest))
+        loaded = LoadedModel(
+            manifest, net, cal, weights_sha, comb_ref, fakeprint, bundle, profiles=_builtin_profiles(manifest)
+        )
         _CACHE[key] = loaded
         return loaded
 
@@ -159,8 +185,14 @@ def _builtin_profiles(manifest: ModelManifest) -> tuple[Profile, ...]:
     return tuple(sorted(out, key=lambda p: p.generator.lower()))
 
 
-def save_model_bundle(directory: Path, *, network: PatchCNN, manifest: dict[str, Any],
-                      calibration: dict[str, Any], extra_files: Optional[dict[str, Path]] = None) -> Path:
+def save_model_bundle(
+    directory: Path,
+    *,
+    network: PatchCNN,
+    manifest: dict[str, Any],
+    calibration: dict[str, Any],
+    extra_files: Optional[dict[str, Path]] = None,
+) -> Path:
     """Write weights, calibration (bound to the weights' sha256) and manifest into ``directory``.
 
     ``manifest`` must hold name, version, input, labels, families, architecture (``files``
@@ -173,7 +205,10 @@ def save_model_bundle(directory: Path, *, network: PatchCNN, manifest: dict[str,
     cal = dict(calibration, model_sha256=wsha)
     cpath = directory / "calibration.json"
     cpath.write_text(json.dumps(cal, indent=1), encoding="utf-8")
-    files = {"weights": {"path": wpath.name, "sha256": wsha}, "calibration": {"path": cpath.name, "sha256": sha256_of(cpath)}}
+    files = {
+        "weights": {"path": wpath.name, "sha256": wsha},
+        "calibration": {"path": cpath.name, "sha256": sha256_of(cpath)},
+    }
     for key, p in (extra_files or {}).items():
         files[key] = {"path": Path(p).name, "sha256": sha256_of(Path(p))}
     write_manifest(directory, dict(manifest, files=files))

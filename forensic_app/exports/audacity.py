@@ -40,11 +40,11 @@ def format_audacity_labels(regions: Iterable[Region]) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def write_audacity_labels(regions: Iterable[Region], path: Union[str, os.PathLike], *, inputs=(),
-                          overwrite: bool = False) -> Path:
+def write_audacity_labels(
+    regions: Iterable[Region], path: Union[str, os.PathLike], *, inputs=(), overwrite: bool = False
+) -> Path:
     """Write ``regions`` to ``path`` (asked of :func:`check_output` first: never over an input)."""
-    target = check_output(path, inputs=inputs, overwrite=overwrite, what="the label file", suffix=".txt",
-                          tag="labels")
+    target = check_output(path, inputs=inputs, overwrite=overwrite, what="the label file", suffix=".txt", tag="labels")
     _write_atomic(target, format_audacity_labels(regions))
     return target
 

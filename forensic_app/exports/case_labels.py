@@ -35,30 +35,52 @@ def find_lane(case: Case, which: Optional[str]) -> CaseFile:
     raise ValueError(f"no lane {which!r} in the case (its lanes: {names})")
 
 
-def export_regions(regions: list[Region], fmt: str, path: Union[str, os.PathLike], *, sample_rate: int,
-                   duration_s: float, title: str = "", sha256: str = "", inputs=(), overwrite: bool = False) -> Path:
+def export_regions(
+    regions: list[Region],
+    fmt: str,
+    path: Union[str, os.PathLike],
+    *,
+    sample_rate: int,
+    duration_s: float,
+    title: str = "",
+    sha256: str = "",
+    inputs=(),
+    overwrite: bool = False,
+) -> Path:
     """Write ``regions`` as ``fmt`` (one of :data:`FORMATS`); every writer asks ``check_output`` first."""
     if fmt == "audacity":
         return write_audacity_labels(regions, path, inputs=inputs, overwrite=overwrite)
     if fmt == "sv":
-        return write_svl(regions, path, sample_rate=sample_rate, name=title or "forensic_app", inputs=inputs,
-                         overwrite=overwrite)
+        return write_svl(
+            regions, path, sample_rate=sample_rate, name=title or "forensic_app", inputs=inputs, overwrite=overwrite
+        )
     if fmt == "jams":
-        return write_jams(regions, path, duration_s=duration_s, title=title, sha256=sha256, inputs=inputs,
-                          overwrite=overwrite)
+        return write_jams(
+            regions, path, duration_s=duration_s, title=title, sha256=sha256, inputs=inputs, overwrite=overwrite
+        )
     raise ValueError(f"unknown export format {fmt!r} (one of {', '.join(FORMATS)})")
 
 
-def import_audacity_labels(case: Case, path: Union[str, os.PathLike], *, lane: Optional[str] = None,
-                           author: str = "") -> list[Annotation]:
+def import_audacity_labels(
+    case: Case, path: Union[str, os.PathLike], *, lane: Optional[str] = None, author: str = ""
+) -> list[Annotation]:
     """Add the labels of an Audacity label file to ``case`` as annotations and return them.
 
     ``lane``: a lane id, so that the labels are in that lane's time; None for the whole case (the
     reference lane's time). Spectral labels keep their frequency range. Raises
     :class:`~forensic_app.exports.audacity.LabelFileError` for a file that is not a label track.
     """
-    added = [Annotation(start_s=r.start_s, end_s=r.end_s, text=r.label or "(label)", lane=lane,
-                        low_hz=r.low_hz, high_hz=r.high_hz, author=author)
-             for r in read_audacity_labels(path)]
+    added = [
+        Annotation(
+            start_s=r.start_s,
+            end_s=r.end_s,
+            text=r.label or "(label)",
+            lane=lane,
+            low_hz=r.low_hz,
+            high_hz=r.high_hz,
+            author=author,
+        )
+        for r in read_audacity_labels(path)
+    ]
     case.annotations.extend(added)
     return added

@@ -24,9 +24,13 @@ def register(subparsers, common_options, analyze_file: Callable) -> None:
     """Add both subcommands. ``analyze_file(path, args) -> AnalysisResult`` is the CLI's own analysis."""
     e = subparsers.add_parser("export", help=EXPORT_HELP, description=EXPORT_HELP + ".")
     e.add_argument("source", metavar="FILE_OR_CASE", help="an audio file (analysed first) or a .facase")
-    e.add_argument("--format", required=True, choices=["audacity", "sv", "jams"],
-                   help="audacity: label track with frequency ranges (.txt); sv: Sonic Visualiser layer file (.svl); "
-                        "jams: JAMS (.jams)")
+    e.add_argument(
+        "--format",
+        required=True,
+        choices=["audacity", "sv", "jams"],
+        help="audacity: label track with frequency ranges (.txt); sv: Sonic Visualiser layer file (.svl); "
+        "jams: JAMS (.jams)",
+    )
     e.add_argument("-o", "--output", required=True, metavar="OUT")
     e.add_argument("--lane", help="for a case: the lane to export (label, lane id or file name; default: the first)")
     e.add_argument("--force", action="store_true", help="replace OUT if it exists")
@@ -58,8 +62,15 @@ def cmd_export(args, analyze_file: Callable) -> int:
 
     suffix = FORMATS[args.format]
     try:
-        check_output(args.output, inputs=[args.source], overwrite=args.force, what="the export", suffix=suffix,
-                     tag="export", option="-o")
+        check_output(
+            args.output,
+            inputs=[args.source],
+            overwrite=args.force,
+            what="the export",
+            suffix=suffix,
+            tag="export",
+            option="-o",
+        )
         if Path(args.source).suffix.lower() == SUFFIX:
             case = load_case(args.source)
             lane = find_lane(case, args.lane)
@@ -70,10 +81,16 @@ def cmd_export(args, analyze_file: Callable) -> int:
             result = analyze_file(args.source, args)
             regions, inputs, title = result_regions(result), [args.source], Path(args.source).name
         out = export_regions(
-            regions, args.format, args.output, inputs=inputs, overwrite=args.force, title=title,
+            regions,
+            args.format,
+            args.output,
+            inputs=inputs,
+            overwrite=args.force,
+            title=title,
             sample_rate=result.input.sample_rate if result else 44100,
             duration_s=result.input.duration_s if result else max((r.end_s for r in regions), default=0.0),
-            sha256=result.input.file_sha256 if result else "")
+            sha256=result.input.file_sha256 if result else "",
+        )
     except Exception as exc:  # noqa: BLE001 - one line, exit 2 or 1
         return _fail(exc)
     print(f"{len(regions)} region(s) written to {printable(out)}", file=sys.stderr)

@@ -44,10 +44,8 @@ def jams_document(regions: Iterable[Region], *, duration_s: float, title: str = 
         ann.annotation_metadata.data_source = "program" if kind != "annotation" else "reviewer"
         ann.annotation_metadata.annotation_rules = KIND_WORDS[kind]
         for r in mine:
-            ann.append(time=r.start_s, duration=max(0.0, r.end_s - r.start_s), value=r.label,
-                       confidence=_confidence(r))
-        ann.sandbox.update(kind=kind, frequency_ranges_hz=[[r.low_hz, r.high_hz] if r.has_band else None
-                                                           for r in mine])
+            ann.append(time=r.start_s, duration=max(0.0, r.end_s - r.start_s), value=r.label, confidence=_confidence(r))
+        ann.sandbox.update(kind=kind, frequency_ranges_hz=[[r.low_hz, r.high_hz] if r.has_band else None for r in mine])
         doc.annotations.append(ann)
     with warnings.catch_warnings():  # jams calls a jsonschema API that jsonschema marks deprecated
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -59,11 +57,20 @@ def _confidence(r: Region) -> Optional[float]:
     return float(r.value) if r.kind == "window" and r.value is not None else None
 
 
-def write_jams(regions: Iterable[Region], path: Union[str, os.PathLike], *, duration_s: float, title: str = "",
-               sha256: str = "", inputs=(), overwrite: bool = False) -> Path:
+def write_jams(
+    regions: Iterable[Region],
+    path: Union[str, os.PathLike],
+    *,
+    duration_s: float,
+    title: str = "",
+    sha256: str = "",
+    inputs=(),
+    overwrite: bool = False,
+) -> Path:
     """Write the validated JAMS file (asked of :func:`check_output` first: never over an input)."""
-    target = check_output(path, inputs=inputs, overwrite=overwrite, what="the JAMS file", suffix=".jams",
-                          tag="annotations")
+    target = check_output(
+        path, inputs=inputs, overwrite=overwrite, what="the JAMS file", suffix=".jams", tag="annotations"
+    )
     doc = jams_document(regions, duration_s=duration_s, title=title, sha256=sha256)
     _write_atomic(target, doc.dumps(indent=1))
     return target

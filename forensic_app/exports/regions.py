@@ -72,12 +72,20 @@ def window_regions(windows, threshold: float) -> list[Region]:
             spans[-1][2] = max(spans[-1][2], w.probability_fake)
         else:
             spans.append([w.start_s, w.end_s, w.probability_fake])
-    return [Region(float(s), float(e), f"Above the likely-AI line: up to {format_probability(p)}", "window",
-                   value=float(p)) for s, e, p in spans]
+    return [
+        Region(float(s), float(e), f"Above the likely-AI line: up to {format_probability(p)}", "window", value=float(p))
+        for s, e, p in spans
+    ]
 
 
-def heatmap_boxes(real_share: np.ndarray, time_edges_s: np.ndarray, freq_edges_hz: np.ndarray, *,
-                  below: float = HEAT_UNCOLOURED_SHARE, limit: int = MAX_HEATMAP_BOXES) -> list[Region]:
+def heatmap_boxes(
+    real_share: np.ndarray,
+    time_edges_s: np.ndarray,
+    freq_edges_hz: np.ndarray,
+    *,
+    below: float = HEAT_UNCOLOURED_SHARE,
+    limit: int = MAX_HEATMAP_BOXES,
+) -> list[Region]:
     """Connected coloured cells of a heatmap (8-neighbour) as bounding boxes, the rarest first.
 
     ``real_share``: (n_freq_cells, n_time_cells), row 0 the lowest frequency; cell ``(i, j)`` covers
@@ -95,10 +103,20 @@ def heatmap_boxes(real_share: np.ndarray, time_edges_s: np.ndarray, freq_edges_h
             continue
         fi, tj = sl
         rarest = float(share[sl][labels[sl] == index].min())
-        boxes.append((rarest, Region(
-            float(time_edges_s[tj.start]), float(time_edges_s[tj.stop]),
-            f"Heatmap: unusual for real music ({share_words(rarest)})", "heatmap",
-            low_hz=float(freq_edges_hz[fi.start]), high_hz=float(freq_edges_hz[fi.stop]), value=rarest)))
+        boxes.append(
+            (
+                rarest,
+                Region(
+                    float(time_edges_s[tj.start]),
+                    float(time_edges_s[tj.stop]),
+                    f"Heatmap: unusual for real music ({share_words(rarest)})",
+                    "heatmap",
+                    low_hz=float(freq_edges_hz[fi.start]),
+                    high_hz=float(freq_edges_hz[fi.stop]),
+                    value=rarest,
+                ),
+            )
+        )
     boxes.sort(key=lambda b: (b[0], b[1].start_s))
     return sorted((r for _, r in boxes[:limit]), key=lambda r: (r.start_s, r.low_hz))
 
@@ -106,8 +124,10 @@ def heatmap_boxes(real_share: np.ndarray, time_edges_s: np.ndarray, freq_edges_h
 def comb_regions(comb, duration_s: float) -> list[Region]:
     """Each comb line found, as a whole-track region at its frequency (``low_hz == high_hz``)."""
     lines = [float(f) for f in np.asarray(comb.lines_found_hz).ravel()[:MAX_COMB_LINES]]
-    return [Region(0.0, float(duration_s), f"Comb line {f:.1f} Hz ({comb.architecture})", "comb",
-                   low_hz=f, high_hz=f) for f in lines]
+    return [
+        Region(0.0, float(duration_s), f"Comb line {f:.1f} Hz ({comb.architecture})", "comb", low_hz=f, high_hz=f)
+        for f in lines
+    ]
 
 
 def annotation_regions(annotations, *, lane: Optional[str] = None, prefix: str = "") -> list[Region]:
@@ -116,6 +136,7 @@ def annotation_regions(annotations, *, lane: Optional[str] = None, prefix: str =
     for a in annotations:
         if lane is not None and a.lane not in (None, lane):
             continue
-        out.append(Region(float(a.start_s), float(a.end_s), prefix + a.text, "annotation",
-                          low_hz=a.low_hz, high_hz=a.high_hz))
+        out.append(
+            Region(float(a.start_s), float(a.end_s), prefix + a.text, "annotation", low_hz=a.low_hz, high_hz=a.high_hz)
+        )
     return out

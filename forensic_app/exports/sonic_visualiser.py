@@ -46,29 +46,42 @@ def svl_document(regions: Iterable[Region], *, sample_rate: int, name: str = "fo
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<!DOCTYPE sonic-visualiser>", "<sonic-visualiser>", "  <data>"]
     s0, s1 = extent(spans)
     values = [r.value for r in spans if r.value is not None] or [0.0]
-    lines.append(f'    <model id="1" name={quoteattr(name + " regions")} sampleRate="{sr}" start="{s0}" end="{s1}" '
-                 'type="sparse" dimensions="3" resolution="1" notifyOnAdd="true" dataset="0" subtype="region" '
-                 f'valueQuantization="0" minimum="{min(values):.6g}" maximum="{max(values):.6g}" units="" />')
+    lines.append(
+        f'    <model id="1" name={quoteattr(name + " regions")} sampleRate="{sr}" start="{s0}" end="{s1}" '
+        'type="sparse" dimensions="3" resolution="1" notifyOnAdd="true" dataset="0" subtype="region" '
+        f'valueQuantization="0" minimum="{min(values):.6g}" maximum="{max(values):.6g}" units="" />'
+    )
     lines.append('    <dataset id="0" dimensions="3">')
     for r in spans:
-        lines.append(f'      <point frame="{frame(r.start_s)}" value="{(r.value or 0.0):.6g}" '
-                     f'duration="{frame(r.end_s) - frame(r.start_s)}" label={quoteattr(_one_line(r))} />')
+        lines.append(
+            f'      <point frame="{frame(r.start_s)}" value="{(r.value or 0.0):.6g}" '
+            f'duration="{frame(r.end_s) - frame(r.start_s)}" label={quoteattr(_one_line(r))} />'
+        )
     lines.append("    </dataset>")
     b0, b1 = extent(boxes)
-    lines.append(f'    <model id="3" name={quoteattr(name + " boxes")} sampleRate="{sr}" start="{b0}" end="{b1}" '
-                 'type="sparse" dimensions="2" resolution="1" notifyOnAdd="true" dataset="2" subtype="box" units="Hz" />')
+    lines.append(
+        f'    <model id="3" name={quoteattr(name + " boxes")} sampleRate="{sr}" start="{b0}" end="{b1}" '
+        'type="sparse" dimensions="2" resolution="1" notifyOnAdd="true" dataset="2" subtype="box" units="Hz" />'
+    )
     lines.append('    <dataset id="2" dimensions="2">')
     for r in boxes:
-        lines.append(f'      <point frame="{frame(r.start_s)}" value="{r.low_hz:.6g}" '
-                     f'extent="{max(0.0, r.high_hz - r.low_hz):.6g}" duration="{frame(r.end_s) - frame(r.start_s)}" '
-                     f'label={quoteattr(_one_line(r))} />')
+        lines.append(
+            f'      <point frame="{frame(r.start_s)}" value="{r.low_hz:.6g}" '
+            f'extent="{max(0.0, r.high_hz - r.low_hz):.6g}" duration="{frame(r.end_s) - frame(r.start_s)}" '
+            f"label={quoteattr(_one_line(r))} />"
+        )
     lines.append("    </dataset>")
     lines.append(f'    <layer id="4" type="regions" name={quoteattr(name + " regions")} model="1" />')
     lines.append(f'    <layer id="5" type="boxes" name={quoteattr(name + " boxes")} model="3" />')
-    lines += ["  </data>", "  <display>",
-              '    <layer id="4" type="regions" model="1" visible="true" />',
-              '    <layer id="5" type="boxes" model="3" visible="true" />',
-              "  </display>", "</sonic-visualiser>", ""]
+    lines += [
+        "  </data>",
+        "  <display>",
+        '    <layer id="4" type="regions" model="1" visible="true" />',
+        '    <layer id="5" type="boxes" model="3" visible="true" />',
+        "  </display>",
+        "</sonic-visualiser>",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -76,10 +89,18 @@ def _one_line(r: Region) -> str:
     return " ".join(str(r.label).split())
 
 
-def write_svl(regions: Iterable[Region], path: Union[str, os.PathLike], *, sample_rate: int, name: str = "forensic_app",
-              inputs=(), overwrite: bool = False) -> Path:
+def write_svl(
+    regions: Iterable[Region],
+    path: Union[str, os.PathLike],
+    *,
+    sample_rate: int,
+    name: str = "forensic_app",
+    inputs=(),
+    overwrite: bool = False,
+) -> Path:
     """Write the layer file (asked of :func:`check_output` first: never over an input)."""
-    target = check_output(path, inputs=inputs, overwrite=overwrite, what="the Sonic Visualiser layer file",
-                          suffix=".svl", tag="layers")
+    target = check_output(
+        path, inputs=inputs, overwrite=overwrite, what="the Sonic Visualiser layer file", suffix=".svl", tag="layers"
+    )
     _write_atomic(target, svl_document(regions, sample_rate=sample_rate, name=name))
     return target

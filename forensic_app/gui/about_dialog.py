@@ -35,19 +35,28 @@ def about_html(info: AboutInfo) -> str:
         status = e(info.bundle_status)
         if info.modified:
             status = f"<b style='color:#c0392b'>{status}</b>"
-        rows += [("Model", f"{e(info.model_name)} {e(info.model_version)}"),
-                 ("Calibration", e(info.calibration_version) or "not listed in the manifest"),
-                 ("Model bundle", f"<tt>{e(info.bundle_sha256)}</tt><br>{status}")]
-    rows.append(("Released bundle", f"<tt>{e(info.released_bundle_sha256)}</tt><br>the sha256 this version's "
-                 "weights must have (also in the README)"))
+        rows += [
+            ("Model", f"{e(info.model_name)} {e(info.model_version)}"),
+            ("Calibration", e(info.calibration_version) or "not listed in the manifest"),
+            ("Model bundle", f"<tt>{e(info.bundle_sha256)}</tt><br>{status}"),
+        ]
+    rows.append(
+        (
+            "Released bundle",
+            f"<tt>{e(info.released_bundle_sha256)}</tt><br>the sha256 this version's "
+            "weights must have (also in the README)",
+        )
+    )
     rows.append(("Weights folder", e(str(info.weights_dir))))
     table = "".join(f"<tr><td style='padding-right:12px'><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows)
-    parts = [f"<h3>forensic_app {e(info.app_version)}</h3>",
-             "<p>Offline analyzer for AI-generated music. Nothing leaves your machine.</p>",
-             f"<table>{table}</table>",
-             "<h4>Licences</h4>",
-             f"<p><b>The app</b>: {e(info.app_licence)}. <b>Its detector weights</b> (trained by this project): "
-             f"{e(info.weights_licence) if info.weights_licence else 'shipped with the app, under its licence'}.</p>"]
+    parts = [
+        f"<h3>forensic_app {e(info.app_version)}</h3>",
+        "<p>Offline analyzer for AI-generated music. Nothing leaves your machine.</p>",
+        f"<table>{table}</table>",
+        "<h4>Licences</h4>",
+        f"<p><b>The app</b>: {e(info.app_licence)}. <b>Its detector weights</b> (trained by this project): "
+        f"{e(info.weights_licence) if info.weights_licence else 'shipped with the app, under its licence'}.</p>",
+    ]
     if info.third_party:
         for tp in info.third_party:
             bits = [f"<b>{e(tp.name)}</b> (third-party model)"]
@@ -55,7 +64,9 @@ def about_html(info: AboutInfo) -> str:
             if tp.source:
                 bits.append(f"source: {e(tp.source)}")
             if tp.licence_file is not None:
-                where = e(str(tp.licence_file)) + ("" if tp.licence_file.is_file() else " (missing from this installation)")
+                where = e(str(tp.licence_file)) + (
+                    "" if tp.licence_file.is_file() else " (missing from this installation)"
+                )
                 bits.append(f"licence text: {where}")
             if tp.notes:
                 bits.append(e(tp.notes))
@@ -63,8 +74,11 @@ def about_html(info: AboutInfo) -> str:
     else:
         parts.append("<p>No third-party model ships with this version.</p>")
     if info.coverage:
-        parts.append("<h4>Generator profiles applied (decoder fingerprints)</h4><p>"
-                     + "<br>".join(e(line) for line in info.coverage) + "</p>")
+        parts.append(
+            "<h4>Generator profiles applied (decoder fingerprints)</h4><p>"
+            + "<br>".join(e(line) for line in info.coverage)
+            + "</p>"
+        )
     if info.demo_credits:
         for name, text in credit_entries(info.demo_credits):
             parts.append(f"<p><b>Demo track</b> <tt>{e(name)}</tt>: {e(text)}</p>")

@@ -83,7 +83,8 @@ class ExceptionHook:
         try:
             self._window.show_error(
                 f"Unexpected problem: {exc_type.__name__}: {exc}. The window is still usable; "
-                "details were printed to the terminal. Please report this.")
+                "details were printed to the terminal. Please report this."
+            )
         except Exception:  # noqa: BLE001 - the window may already be gone
             pass
 
@@ -130,8 +131,11 @@ class Splash(QtWidgets.QLabel):
     """
 
     def __init__(self, pixmap: QtGui.QPixmap) -> None:
-        flags = (QtCore.Qt.WindowType.SplashScreen | QtCore.Qt.WindowType.FramelessWindowHint
-                 | QtCore.Qt.WindowType.WindowStaysOnTopHint)
+        flags = (
+            QtCore.Qt.WindowType.SplashScreen
+            | QtCore.Qt.WindowType.FramelessWindowHint
+            | QtCore.Qt.WindowType.WindowStaysOnTopHint
+        )
         super().__init__(None, flags)
         self._base = pixmap
         self.setPixmap(pixmap)
@@ -145,8 +149,11 @@ class Splash(QtWidgets.QLabel):
         painter = QtGui.QPainter(pixmap)
         painter.setPen(QtGui.QColor("#f0f0f5"))
         size = pixmap.deviceIndependentSize()
-        painter.drawText(QtCore.QRectF(24, size.height() - 36, size.width() - 48, 24),
-                         int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter), text)
+        painter.drawText(
+            QtCore.QRectF(24, size.height() - 36, size.width() - 48, 24),
+            int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter),
+            text,
+        )
         painter.end()
         self.setPixmap(pixmap)
         self.repaint()
@@ -191,8 +198,12 @@ def _log_startup(what: str) -> None:
     """With FORENSIC_APP_DEBUG set, say on stderr when each start-up step was reached."""
     if os.environ.get("FORENSIC_APP_DEBUG"):
         t = seconds_since_process_start()
-        print(f"forensic-app: {what} at {t:.2f} s after the process started" if t is not None
-              else f"forensic-app: {what}", file=sys.stderr)
+        print(
+            f"forensic-app: {what} at {t:.2f} s after the process started"
+            if t is not None
+            else f"forensic-app: {what}",
+            file=sys.stderr,
+        )
 
 
 def _save_screenshot(window, out: str) -> bool:
@@ -257,8 +268,14 @@ def _run_case(paths: list[str], *, screenshot: Optional[str], weights_dir: Optio
             def ready() -> None:
                 failed = window.failed_lanes()
                 if failed:  # the grab shows each lane's message; the exit code says it
-                    QtCore.QTimer.singleShot(300, lambda: finish(2, f"could not read {', '.join(failed)}: "
-                                                                    "see the lane's message in the screenshot", grab=True))
+                    QtCore.QTimer.singleShot(
+                        300,
+                        lambda: finish(
+                            2,
+                            f"could not read {', '.join(failed)}: see the lane's message in the screenshot",
+                            grab=True,
+                        ),
+                    )
                     return
                 QtCore.QTimer.singleShot(300, lambda: finish(0))
 
@@ -278,8 +295,9 @@ def _run_case(paths: list[str], *, screenshot: Optional[str], weights_dir: Optio
     return outcome["code"]
 
 
-def run_gui(path: "Optional[str] | Sequence[str]" = None, *, screenshot: Optional[str] = None,
-            weights_dir: Optional[str] = None) -> int:
+def run_gui(
+    path: "Optional[str] | Sequence[str]" = None, *, screenshot: Optional[str] = None, weights_dir: Optional[str] = None
+) -> int:
     """Open the window (optionally on ``path``; several paths or a ``.facase`` open the case
     window; a folder opens the window with the Queue on the folders and files given). With ``screenshot``:
     load, wait for the analysis (or the Queue's batch), save a grab of the whole window to that PNG and
@@ -327,8 +345,11 @@ def run_gui(path: "Optional[str] | Sequence[str]" = None, *, screenshot: Optiona
         if queued:  # File > Queue, then its Add folder
             panel = window.show_queue()
             if screenshot:
-                panel.batch_finished.connect(lambda run: QtCore.QTimer.singleShot(
-                    300, lambda: finish(0) if run >= 0 else finish(1, panel.status_label.text())))
+                panel.batch_finished.connect(
+                    lambda run: QtCore.QTimer.singleShot(
+                        300, lambda: finish(0) if run >= 0 else finish(1, panel.status_label.text())
+                    )
+                )
             panel.add_paths(queued)
         if path:
             window.open_file(path)

@@ -32,8 +32,9 @@ def fit_title(axis: pg.AxisItem, titles: Sequence[str]) -> None:
         metrics = QtGui.QFontMetricsF(axis.label.font())
         margin = 2 * axis.label.document().documentMargin()
         # pyqtgraph draws "text (units)": with no units, the text and a space
-        choice = next((t for t in titles if metrics.horizontalAdvance(t + " ") + margin + 2 * TITLE_GAP_PX <= room),
-                      titles[-1])
+        choice = next(
+            (t for t in titles if metrics.horizontalAdvance(t + " ") + margin + 2 * TITLE_GAP_PX <= room), titles[-1]
+        )
         if choice != axis.labelText:
             axis.setLabel(choice)
             axis.resizeEvent()  # centres the new title (setLabel alone leaves it where the old one was)
@@ -63,8 +64,9 @@ class TimeAxisItem(pg.AxisItem):
         levels = [(major, list(np.arange(first, maxVal + major * 1e-6, major)))]
         if minor is not None and span / minor <= size / 8:
             first_m = np.ceil(minVal / minor) * minor
-            ticks = [t for t in np.arange(first_m, maxVal + minor * 1e-6, minor)
-                     if abs(t / major - round(t / major)) > 1e-6]
+            ticks = [
+                t for t in np.arange(first_m, maxVal + minor * 1e-6, minor) if abs(t / major - round(t / major)) > 1e-6
+            ]
             levels.append((minor, ticks))
         return levels
 

@@ -34,8 +34,9 @@ class Banner(QtWidgets.QFrame):
         self._action: Optional[Callable[[], None]] = None
         self.hide()
 
-    def show_message(self, text: str, kind: str = "error", *,
-                     action: Optional[tuple[str, Callable[[], None]]] = None) -> None:
+    def show_message(
+        self, text: str, kind: str = "error", *, action: Optional[tuple[str, Callable[[], None]]] = None
+    ) -> None:
         """Show ``text``; ``action`` = (button label, callback) adds a button that also dismisses."""
         self.kind = kind
         self.setStyleSheet(f"QFrame{{{self.STYLES[kind]}}} QLabel{{border:none;}}")

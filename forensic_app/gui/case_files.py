@@ -37,7 +37,11 @@ class CaseFiles:
             now = None
         for lane in case.lanes:
             m = lane.result.provenance.model if lane.result is not None else None
-            model_ok = now is not None and m is not None and (m.sha256, m.calibration_version) == (now.sha256, now.calibration_version)
+            model_ok = (
+                now is not None
+                and m is not None
+                and (m.sha256, m.calibration_version) == (now.sha256, now.calibration_version)
+            )
             self._start_lane(lane, lane.result, model_ok)
         self.panel.set_case(case)
         self.dirty = False
@@ -106,16 +110,23 @@ class CaseFiles:
         from ..case.report import write_case_report
 
         case = self.case
-        return self._submit(lambda _job: write_case_report(case, path, overwrite=overwrite), "writing the case report",
-                            lambda out: self.statusBar().showMessage(f"Case report written to {out}", 8000))
+        return self._submit(
+            lambda _job: write_case_report(case, path, overwrite=overwrite),
+            "writing the case report",
+            lambda out: self.statusBar().showMessage(f"Case report written to {out}", 8000),
+        )
 
     def confirm_discard(self) -> bool:
         if not self.dirty or not self.case.lanes:
             return True
         answer = QtWidgets.QMessageBox.question(
-            self, "Unsaved case", "The case has unsaved changes. Save them first?",
-            QtWidgets.QMessageBox.StandardButton.Save | QtWidgets.QMessageBox.StandardButton.Discard
-            | QtWidgets.QMessageBox.StandardButton.Cancel)
+            self,
+            "Unsaved case",
+            "The case has unsaved changes. Save them first?",
+            QtWidgets.QMessageBox.StandardButton.Save
+            | QtWidgets.QMessageBox.StandardButton.Discard
+            | QtWidgets.QMessageBox.StandardButton.Cancel,
+        )
         if answer == QtWidgets.QMessageBox.StandardButton.Save:
             return self.save()
         return answer == QtWidgets.QMessageBox.StandardButton.Discard

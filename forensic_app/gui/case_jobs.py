@@ -33,9 +33,11 @@ class SavedAnalysis(Backend):
             self.note = "saved analysis (file and model unchanged)"
             return saved
         if saved is not None:
-            self.note = ("the file changed since the case was saved: analysed again"
-                         if audio.info.file_sha256 != saved.input.file_sha256
-                         else "the model changed since the case was saved: analysed again")
+            self.note = (
+                "the file changed since the case was saved: analysed again"
+                if audio.info.file_sha256 != saved.input.file_sha256
+                else "the model changed since the case was saved: analysed again"
+            )
         return self._backend.analyze(audio, on_progress=on_progress, cancel=cancel)
 
 
@@ -87,8 +89,9 @@ class LaneJobs(QtCore.QObject):
         w = self.widget
         if w.audio is not None:
             lane_start, lane_end = detail_in_lane_time(start_s, end_s, w.offset_s)
-            self.detail.submit(detail_job(w.audio, lane_start, lane_end, n_cols, self.n_fft),
-                               "drawing the zoomed-in spectrogram")
+            self.detail.submit(
+                detail_job(w.audio, lane_start, lane_end, n_cols, self.n_fft), "drawing the zoomed-in spectrogram"
+            )
 
     def _on_detail(self, _job: int, spec: Any) -> None:
         if spec is not None:

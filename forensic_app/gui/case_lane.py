@@ -79,8 +79,10 @@ class LaneWidget(QtWidgets.QFrame):
         self.status = QtWidgets.QLabel()
         self.status.setStyleSheet("color: #9a9aa8;")
         self.separated = QtWidgets.QCheckBox("separated stem")
-        self.separated.setToolTip("Tick when this stem was made by a source separator rather than exported from the "
-                                  "project: a separator leaves artefacts of its own, which the report then points out.")
+        self.separated.setToolTip(
+            "Tick when this stem was made by a source separator rather than exported from the "
+            "project: a separator leaves artefacts of its own, which the report then points out."
+        )
         self.separated.toggled.connect(lambda on: self.separated_toggled.emit(self.lane_id, on))
         self.mute = self._toggle("M", "Mute this lane in playback")
         self.solo = self._toggle("S", "Solo: play only the soloed lanes")
@@ -106,8 +108,9 @@ class LaneWidget(QtWidgets.QFrame):
         self.view.selection_changed.connect(lambda sel: self.selection_made.emit(self.lane_id, sel))
         self.view.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view.scene().sigMouseClicked.connect(self._on_mouse_clicked)
-        self.cursor_line = pg.InfiniteLine(angle=90, movable=False,
-                                           pen=pg.mkPen(colours.SPECTRUM_MARK, width=1, style=QtCore.Qt.PenStyle.DashLine))
+        self.cursor_line = pg.InfiniteLine(
+            angle=90, movable=False, pen=pg.mkPen(colours.SPECTRUM_MARK, width=1, style=QtCore.Qt.PenStyle.DashLine)
+        )
         self.cursor_line.setZValue(25)
         self.cursor_line.hide()
         self.view.spec_plot.addItem(self.cursor_line, ignoreBounds=True)
@@ -152,8 +155,11 @@ class LaneWidget(QtWidgets.QFrame):
         else:
             label = strong.elidedText(self.label, middle, max(room // 2, 60))  # the label takes at most half
             name = plain.elidedText(self.file_name, middle, max(room - strong.horizontalAdvance(label + " "), 40))
-        self.title.setText(f"<b>{html.escape(label)}</b>" + (f" {grey.format(html.escape(name))}" if name else "")
-                           + (" " + grey.format(shift) if shift else ""))
+        self.title.setText(
+            f"<b>{html.escape(label)}</b>"
+            + (f" {grey.format(html.escape(name))}" if name else "")
+            + (" " + grey.format(shift) if shift else "")
+        )
         self.title.setToolTip(f"{self.label}: {self.file_name}" + (f" {shift}" if shift else ""))
 
     def resizeEvent(self, ev: QtGui.QResizeEvent) -> None:  # noqa: N802 - Qt's name
@@ -210,8 +216,10 @@ class LaneWidget(QtWidgets.QFrame):
         self.view.set_profile_evidence(profile_evidence(r, offset_s=self.offset_s))
         self.verdict_chip.setText(f"{r.verdict_words} \u00b7 {format_probability(r.probability_fake)}")
         self.verdict_chip.setToolTip(f"{r.verdict_words}: {probability_text(r.probability_fake, r.interval, r.held)}")
-        self.verdict_chip.setStyleSheet("padding: 1px 8px; border-radius: 6px; color: white; "
-                                        f"background: {VERDICT_COLOURS.get(r.verdict, '#3a3a44')};")
+        self.verdict_chip.setStyleSheet(
+            "padding: 1px 8px; border-radius: 6px; color: white; "
+            f"background: {VERDICT_COLOURS.get(r.verdict, '#3a3a44')};"
+        )
 
     def set_status(self, text: str, *, problem: bool = False) -> None:
         self.status.setText(text)
@@ -263,8 +271,9 @@ class LaneWidget(QtWidgets.QFrame):
             lo, hi = detail_in_lane_time(start_s, end_s, self.offset_s)
             lo, hi = max(0.0, lo), min(hi, a.n_frames / a.rate)
             if hi > lo:
-                self.waveform.set_detail(shifted(envelope_from_reader(a.read, a.rate, a.n_frames, lo, hi, n),
-                                                 -self.offset_s))
+                self.waveform.set_detail(
+                    shifted(envelope_from_reader(a.read, a.rate, a.n_frames, lo, hi, n), -self.offset_s)
+                )
 
     # ------------------------------------------------------------------ cursor, annotations
     def set_cursor(self, t_case: Optional[float]) -> None:
@@ -321,8 +330,12 @@ class MixSource:
             block = lane.audio.read(max(0, s), n - skip)
             if block.shape[0] == 0:
                 continue
-            block = block[:, :self.channels] if block.shape[1] >= self.channels else np.repeat(block[:, :1], self.channels, axis=1)
-            out[skip:skip + block.shape[0]] += block
+            block = (
+                block[:, : self.channels]
+                if block.shape[1] >= self.channels
+                else np.repeat(block[:, :1], self.channels, axis=1)
+            )
+            out[skip : skip + block.shape[0]] += block
         np.clip(out, -1.0, 1.0, out=out)
         return out
 

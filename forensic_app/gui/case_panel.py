@@ -53,8 +53,10 @@ class SummaryTable(QtWidgets.QTableWidget):
 
     def fit_columns(self) -> None:
         header = self.horizontalHeader()
-        cells = [max([self._text_width(self.item(r, c).text()) for r in range(self.rowCount()) if self.item(r, c)]
-                     or [0]) for c in range(self.columnCount())]
+        cells = [
+            max([self._text_width(self.item(r, c).text()) for r in range(self.rowCount()) if self.item(r, c)] or [0])
+            for c in range(self.columnCount())
+        ]
         wanted = [max(cell, header.sectionSizeHint(c)) for c, cell in enumerate(cells)]
         widths = share_width(wanted, self.viewport().width())
         for c, width in enumerate(widths):
@@ -66,8 +68,11 @@ class SummaryTable(QtWidgets.QTableWidget):
     def fit_height(self) -> None:
         """Tall enough for every row up to MAX_ROWS_SHOWN (no empty space under them, no scroll bar)."""
         rows = max(1, min(self.rowCount(), MAX_ROWS_SHOWN))
-        height = (self.horizontalHeader().sizeHint().height() + rows * self.verticalHeader().defaultSectionSize()
-                  + 2 * self.frameWidth())
+        height = (
+            self.horizontalHeader().sizeHint().height()
+            + rows * self.verticalHeader().defaultSectionSize()
+            + 2 * self.frameWidth()
+        )
         if (self.minimumHeight(), self.maximumHeight()) != (height, height):
             self.setFixedHeight(height)
 
@@ -83,7 +88,7 @@ class AnnotationDialog(QtWidgets.QDialog):
         super().__init__(parent)
         self.setWindowTitle("Annotate selection")
         self.note = QtWidgets.QLineEdit()
-        self.note.setPlaceholderText("What you see here, e.g. \"lines every 86 Hz during the chorus\"")
+        self.note.setPlaceholderText('What you see here, e.g. "lines every 86 Hz during the chorus"')
         self.band = QtWidgets.QCheckBox("Only a frequency band")
         self.low, self.high = QtWidgets.QDoubleSpinBox(), QtWidgets.QDoubleSpinBox()
         for box, value in ((self.low, 4000.0), (self.high, min(12000.0, nyquist_hz))):
@@ -93,8 +98,9 @@ class AnnotationDialog(QtWidgets.QDialog):
             box.setValue(value)
             box.setEnabled(False)
             self.band.toggled.connect(box.setEnabled)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Ok
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Ok | QtWidgets.QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form = QtWidgets.QFormLayout(self)
@@ -226,8 +232,15 @@ class CasePanel(QtWidgets.QWidget):
             self.notes.setText("\n\n".join(summary.notes))
             self.table.setRowCount(len(summary.rows))
             for i, row in enumerate(summary.rows):
-                values = (f"{row.label}{' (separated)' if row.separated else ''}", row.verdict_clause, row.probability,
-                          row.interval or row.probability, row.cnn, row.comb, row.fakeprint)
+                values = (
+                    f"{row.label}{' (separated)' if row.separated else ''}",
+                    row.verdict_clause,
+                    row.probability,
+                    row.interval or row.probability,
+                    row.cnn,
+                    row.comb,
+                    row.fakeprint,
+                )
                 for j, value in enumerate(values):
                     item = QtWidgets.QTableWidgetItem(value)
                     item.setToolTip(f"{row.file_name} \u00b7 {COLUMNS[j]}: {value}")  # the full text of a cut cell
@@ -241,7 +254,9 @@ class CasePanel(QtWidgets.QWidget):
         for a in case.annotations:
             where = labels.get(a.lane, "whole case") if a.lane else "whole case"
             freq = f", {a.low_hz:.0f}-{a.high_hz:.0f} Hz" if a.low_hz is not None and a.high_hz is not None else ""
-            self.annotations.addItem(f"{where} {format_time(a.start_s, 0.1)}-{format_time(a.end_s, 0.1)}{freq}: {a.text}")
+            self.annotations.addItem(
+                f"{where} {format_time(a.start_s, 0.1)}-{format_time(a.end_s, 0.1)}{freq}: {a.text}"
+            )
         self.remove_button.setEnabled(bool(case.annotations))
         d = case.decision
         self.decided.setText(f"Decided {d.decided_at}" if d.decided_at else "")

@@ -40,8 +40,13 @@ PANEL_MAX_PX = 600
 class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
     case_ready = QtCore.Signal()  # every lane has a result or an error
 
-    def __init__(self, *, backend: Optional[Backend] = None, weights_dir: Optional[str] = None,
-                 settings: Optional[settings_mod.Settings] = None):
+    def __init__(
+        self,
+        *,
+        backend: Optional[Backend] = None,
+        weights_dir: Optional[str] = None,
+        settings: Optional[settings_mod.Settings] = None,
+    ):
         """``settings``: the main window's, when it opens this window (they are saved together); else read here."""
         super().__init__()
         self.backend = backend or Backend(weights_dir)
@@ -111,8 +116,9 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
             self.statusBar().showMessage(settings_problem)
 
     # ------------------------------------------------------------------ menus
-    def _act(self, menu: QtWidgets.QMenu, text: str, slot: Callable, shortcut: Any = None, *,
-             checkable: bool = False) -> QtGui.QAction:
+    def _act(
+        self, menu: QtWidgets.QMenu, text: str, slot: Callable, shortcut: Any = None, *, checkable: bool = False
+    ) -> QtGui.QAction:
         act = menu.addAction(text)
         if shortcut is not None:
             act.setShortcut(QtGui.QKeySequence(shortcut))
@@ -157,8 +163,13 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
         from ..case.build import default_label
 
         for p in paths:
-            lane = CaseFile(lane_id=self.case.new_lane_id(), path=os.path.abspath(p), sha256="", size_bytes=0,
-                            label=default_label(p))
+            lane = CaseFile(
+                lane_id=self.case.new_lane_id(),
+                path=os.path.abspath(p),
+                sha256="",
+                size_bytes=0,
+                label=default_label(p),
+            )
             self.case.lanes.append(lane)
             self._start_lane(lane, None, True)
         self._on_case_edited()
@@ -210,10 +221,13 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
     def _on_lane_failed(self, widget: LaneWidget, message: str) -> None:
         lane = self._lane(widget)
         message = message.rstrip(". ") + "."
-        relink = " File \u25b8 Relink missing files\u2026 finds it by its hash." if not os.path.exists(lane.path) else ""
+        relink = (
+            " File \u25b8 Relink missing files\u2026 finds it by its hash." if not os.path.exists(lane.path) else ""
+        )
         if lane.result is not None:  # a saved case: its analysis still stands for the bytes it was made from
-            widget.show_saved_only(lane.result, f"{message} Showing the saved analysis (no playback, no zoomed "
-                                                f"detail).{relink}")
+            widget.show_saved_only(
+                lane.result, f"{message} Showing the saved analysis (no playback, no zoomed detail).{relink}"
+            )
         else:
             widget.set_failed(message + relink)
         self._failed.add(widget.lane_id)
@@ -229,8 +243,9 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
         if not self._pending:
             failed = self.failed_lanes()
             self.statusBar().showMessage(
-                f"Could not read: {', '.join(failed)} (see the lane)." if failed else
-                "Every lane is ready.", 0 if failed else 5000)
+                f"Could not read: {', '.join(failed)} (see the lane)." if failed else "Every lane is ready.",
+                0 if failed else 5000,
+            )
             if self.spectrum.spectrum is None:
                 self.show_strongest_evidence()
             self.case_ready.emit()
@@ -267,8 +282,13 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
             return
         a = w.audio
         spec = spectrum_at(a.read, a.rate, a.n_frames, max(0.0, t_case + w.offset_s))
-        self.spectrum.show_at(spec, t_case, w.result.comb if w.result is not None else None, label=w.label,
-                              profile=profile_evidence(w.result))
+        self.spectrum.show_at(
+            spec,
+            t_case,
+            w.result.comb if w.result is not None else None,
+            label=w.label,
+            profile=profile_evidence(w.result),
+        )
 
     def _on_selection(self, lane_id: str, sel: Any) -> None:
         self._selection = (lane_id, sel) if sel else None
@@ -286,13 +306,26 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
         w = next((w for w in self.lanes if w.lane_id == lane_id), None)
         return w.audio.rate / 2 if w is not None and w.audio is not None else 22050.0
 
-    def annotate(self, lane_id: Optional[str], start_case_s: float, end_case_s: float, text: str,
-                 low_hz: Optional[float] = None, high_hz: Optional[float] = None) -> Annotation:
+    def annotate(
+        self,
+        lane_id: Optional[str],
+        start_case_s: float,
+        end_case_s: float,
+        text: str,
+        low_hz: Optional[float] = None,
+        high_hz: Optional[float] = None,
+    ) -> Annotation:
         """Add an annotation over a case-time range of one lane (None: the whole case), optionally
         limited to ``low_hz``..``high_hz``."""
         offset = self.case.lane(lane_id).offset_s if lane_id else 0.0
-        a = Annotation(start_s=start_case_s + offset, end_s=end_case_s + offset, text=text, lane=lane_id,
-                       low_hz=low_hz, high_hz=high_hz)
+        a = Annotation(
+            start_s=start_case_s + offset,
+            end_s=end_case_s + offset,
+            text=text,
+            lane=lane_id,
+            low_hz=low_hz,
+            high_hz=high_hz,
+        )
         self.panel.add_annotation(a)
         return a
 
@@ -382,7 +415,9 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
         mix = MixSource(self.lanes)
         self.player.set_source(mix if mix.lanes else None)
         if mix.left_out:
-            self.statusBar().showMessage(f"Not in the mix (another sample rate; solo to listen): {', '.join(mix.left_out)}", 8000)
+            self.statusBar().showMessage(
+                f"Not in the mix (another sample rate; solo to listen): {', '.join(mix.left_out)}", 8000
+            )
         if at is not None:
             self.player.play(at)
 
@@ -397,7 +432,9 @@ class CaseWindow(CaseFiles, QtWidgets.QMainWindow):
     # ------------------------------------------------------------------ window
     def _update_title(self) -> None:
         name = os.path.basename(self.case_path) if self.case_path else "Untitled case"
-        self.setWindowTitle(f"{name}{' *' if self.dirty else ''} \u2014 forensic_app case ({len(self.case.lanes)} files)")
+        self.setWindowTitle(
+            f"{name}{' *' if self.dirty else ''} \u2014 forensic_app case ({len(self.case.lanes)} files)"
+        )
 
     def show_error(self, message: str) -> None:
         QtWidgets.QMessageBox.warning(self, "forensic_app", message)

@@ -15,7 +15,8 @@ NO_DISPLAY_MESSAGE = (
     "  - Start it from a desktop session (a terminal inside your desktop, or the app's menu entry).\n"
     "  - For a window screenshot without a screen: QT_QPA_PLATFORM=offscreen forensic-app gui FILE "
     "--screenshot OUT.png\n"
-    "  - To analyse without a window: forensic-app analyze FILE (or forensic-app report FILE -o OUT.pdf)")
+    "  - To analyse without a window: forensic-app analyze FILE (or forensic-app report FILE -o OUT.pdf)"
+)
 
 
 def display_problem(env: Optional[Mapping[str, str]] = None, platform: Optional[str] = None) -> Optional[str]:

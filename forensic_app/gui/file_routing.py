@@ -52,10 +52,14 @@ class FileRouting:
                 self.open_file(path)
 
     def ask_case_or_queue(self, n: int) -> str:
-        """"case", "queue" or "" (cancelled): what to do with several dropped files."""
-        box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Question, "Several files",
-                                    f"Open the {n} files side by side as one case (stems or versions of a track), "
-                                    "or add them to the Queue to review each on its own?", parent=self)
+        """ "case", "queue" or "" (cancelled): what to do with several dropped files."""
+        box = QtWidgets.QMessageBox(
+            QtWidgets.QMessageBox.Icon.Question,
+            "Several files",
+            f"Open the {n} files side by side as one case (stems or versions of a track), "
+            "or add them to the Queue to review each on its own?",
+            parent=self,
+        )
         case = box.addButton("Open as a case", QtWidgets.QMessageBox.ButtonRole.AcceptRole)
         queue = box.addButton("Add to the Queue", QtWidgets.QMessageBox.ButtonRole.ActionRole)
         box.addButton(QtWidgets.QMessageBox.StandardButton.Cancel)
@@ -77,7 +81,9 @@ class FileRouting:
         return win
 
     def _on_new_case(self) -> None:
-        paths, _ = QtWidgets.QFileDialog.getOpenFileNames(self, "New case: choose the stems or versions", "", AUDIO_FILTER)
+        paths, _ = QtWidgets.QFileDialog.getOpenFileNames(
+            self, "New case: choose the stems or versions", "", AUDIO_FILTER
+        )
         if paths:
             self.open_case_window(paths)
 
@@ -100,9 +106,11 @@ class FileRouting:
         """Show the Queue panel under the track view (one splitter: neither squeezes the other below its
         minimum), making it on first use."""
         if self.queue_panel is None:
-            self.queue_panel = QueuePanel(store_path=settings_mod.config_dir() / "queue.sqlite",
-                                          weights_dir=getattr(self.backend, "weights_dir", None),
-                                          reviewer=self.settings.reviewer)
+            self.queue_panel = QueuePanel(
+                store_path=settings_mod.config_dir() / "queue.sqlite",
+                weights_dir=getattr(self.backend, "weights_dir", None),
+                reviewer=self.settings.reviewer,
+            )
             self.queue_panel.open_requested.connect(self.open_file)
             self.queue_panel.row_selected.connect(self._on_queue_row_selected)
             self.queue_panel.play_requested.connect(self._on_queue_play)
@@ -116,8 +124,9 @@ class FileRouting:
             self.queue_panel.show()
             total = sum(self.track_split.sizes())
             track_min = self.track_split.widget(0).minimumSizeHint().height()
-            queue = min(max(self.queue_panel.minimumSizeHint().height(), int(total * QUEUE_SHARE)),
-                        max(total - track_min, 0))
+            queue = min(
+                max(self.queue_panel.minimumSizeHint().height(), int(total * QUEUE_SHARE)), max(total - track_min, 0)
+            )
             self.track_split.setSizes([total - queue, queue])
         return self.queue_panel
 

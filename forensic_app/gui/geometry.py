@@ -20,7 +20,7 @@ def screen_of(window: QtWidgets.QWidget) -> Optional[QtGui.QScreen]:
 
 
 def screen_key(screen: Optional[QtGui.QScreen]) -> str:
-    """"name WxH" of the screen, the settings key its window geometry is kept under."""
+    """ "name WxH" of the screen, the settings key its window geometry is kept under."""
     if screen is None:
         return "no-screen"
     size = screen.size()
@@ -65,8 +65,10 @@ def size_to_screen(window: QtWidgets.QWidget, preferred: tuple[int, int]) -> Non
         window.resize(*preferred)
         return
     avail = screen.availableGeometry()
-    window.resize(min(preferred[0], int(avail.width() * SCREEN_FRACTION)),
-                  min(preferred[1], int(avail.height() * SCREEN_FRACTION)))
+    window.resize(
+        min(preferred[0], int(avail.width() * SCREEN_FRACTION)),
+        min(preferred[1], int(avail.height() * SCREEN_FRACTION)),
+    )
 
 
 def place_window(window: QtWidgets.QMainWindow, saved_by_screen: dict[str, str], saved_last: str = "") -> None:

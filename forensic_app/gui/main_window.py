@@ -187,14 +187,20 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
 
     def offer_demo(self) -> bool:
         """First start without a file: offer the demo track in the banner (once; non-blocking)."""
-        if (self.settings.demo_offered or self.current_path is not None or resources.demo_track() is None
-                or self.banner.isVisible()):  # a message about the settings file comes first; offer next time
+        if (
+            self.settings.demo_offered
+            or self.current_path is not None
+            or resources.demo_track() is None
+            or self.banner.isVisible()
+        ):  # a message about the settings file comes first; offer next time
             return False
         self.settings.demo_offered = True
         self.banner.show_message(
             "Welcome. New to forensic_app? Open the demo track (a real song with vocals, 30 s) to see an "
-            "analysis, or open your own file with File > Open or by dropping it here.", "info",
-            action=("Open demo track", self.open_demo))
+            "analysis, or open your own file with File > Open or by dropping it here.",
+            "info",
+            action=("Open demo track", self.open_demo),
+        )
         return True
 
     def open_demo(self) -> None:
@@ -246,12 +252,16 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
             self.setWindowTitle(APP_TITLE)
             self.verdict.show_waiting("No track open.")
             # core messages already start with the file name and say what to do
-            self.show_error(f"Could not open the file. {message}" if name in message
-                            else f"Could not open {name}: {message}")
+            self.show_error(
+                f"Could not open the file. {message}" if name in message else f"Could not open {name}: {message}"
+            )
         else:
             self.verdict.show_waiting("The analysis did not complete; the spectrogram is still shown.")
-            self.show_error(f"The analysis did not finish. {message}" if name in message
-                            else f"The analysis of {name} did not finish: {message}")
+            self.show_error(
+                f"The analysis did not finish. {message}"
+                if name in message
+                else f"The analysis of {name} did not finish: {message}"
+            )
         self.analysis_failed.emit(message)
 
     def _on_analysis_cancelled(self) -> None:
@@ -290,8 +300,9 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
     def _on_selection_changed(self, sel: Optional[tuple[float, float]]) -> None:
         if sel is not None:
             a, b = sel
-            self.statusBar().showMessage(f"Selected {format_time(a, 0.1)}\u2013{format_time(b, 0.1)} "
-                                         f"({b - a:.1f} s). Esc clears.", 5000)
+            self.statusBar().showMessage(
+                f"Selected {format_time(a, 0.1)}\u2013{format_time(b, 0.1)} ({b - a:.1f} s). Esc clears.", 5000
+            )
         self.controller.set_selection(sel)
 
     def show_about(self) -> QtWidgets.QDialog:
@@ -314,8 +325,11 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
             files = q.selected_paths() if q is not None and q.isVisible() else []
         dialog = TeachDialog(self, files=files, can_reanalyse=self.current_path is not None)
         dialog.setAttribute(QtCore.Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.taught.connect(lambda p: self.statusBar().showMessage(
-            f"Generator profile '{p.generator}' saved: it applies to every analysis from now on.", 8000))
+        dialog.taught.connect(
+            lambda p: self.statusBar().showMessage(
+                f"Generator profile '{p.generator}' saved: it applies to every analysis from now on.", 8000
+            )
+        )
         dialog.reanalyse_requested.connect(lambda: self.current_path and self.open_file(self.current_path))
         dialog.show()
         geometry.clamp_to_screen(dialog)
@@ -323,16 +337,21 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         return dialog
 
     def _on_help(self) -> None:
-        QtWidgets.QMessageBox.information(self, "How to read the results", (
-            "The heatmap colours a time-frequency patch only where the patch detector's reading is unusual "
-            "for real music: fewer than 1 in 100 real-music patches reach it (blue-amber), down to 1 in "
-            "10,000 or fewer (red). Uncoloured patches read like ordinary music; a coloured patch is a place "
-            "to listen, not a verdict.\n\n"
-            "The timeline shows the detector's calibrated probability per time window; click a bar to select it, Shift+drag on the "
-            "spectrogram to select any range.\n\nThe verdict is a calibrated estimate with a plausible "
-            "range, never proof. Read the notes beside it: they say when the estimate is less reliable.\n\n"
-            "Navigation: mouse wheel zooms time, Shift+wheel zooms frequency, drag pans, "
-            "arrow keys pan, +/- zoom, 0 fits the whole track."))
+        QtWidgets.QMessageBox.information(
+            self,
+            "How to read the results",
+            (
+                "The heatmap colours a time-frequency patch only where the patch detector's reading is unusual "
+                "for real music: fewer than 1 in 100 real-music patches reach it (blue-amber), down to 1 in "
+                "10,000 or fewer (red). Uncoloured patches read like ordinary music; a coloured patch is a place "
+                "to listen, not a verdict.\n\n"
+                "The timeline shows the detector's calibrated probability per time window; click a bar to select it, Shift+drag on the "
+                "spectrogram to select any range.\n\nThe verdict is a calibrated estimate with a plausible "
+                "range, never proof. Read the notes beside it: they say when the estimate is less reliable.\n\n"
+                "Navigation: mouse wheel zooms time, Shift+wheel zooms frequency, drag pans, "
+                "arrow keys pan, +/- zoom, 0 fits the whole track."
+            ),
+        )
 
     # ================================================================ playback
     def _on_play_pause(self) -> None:
@@ -357,7 +376,9 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
     # ================================================================ export
     def _on_export_png(self) -> None:
         base = os.path.splitext(os.path.basename(self.current_path or "view"))[0]
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export view as PNG", f"{base}-view.png", "PNG image (*.png)")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export view as PNG", f"{base}-view.png", "PNG image (*.png)"
+        )
         if path:
             self.export_view_png(path)
 
@@ -375,8 +396,12 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         base = os.path.splitext(self.result.input.file_name)[0]
         start = os.path.join(os.path.dirname(self.current_path or ""), f"{base}-forensic-report.pdf")
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export report", start, "PDF report (*.pdf)",
-            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite)
+            self,
+            "Export report",
+            start,
+            "PDF report (*.pdf)",
+            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite,
+        )
         if path:
             self.export_report_to(path)
 
@@ -386,8 +411,12 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         base = os.path.splitext(self.result.input.file_name)[0]
         start = os.path.join(os.path.dirname(self.current_path or ""), f"{base}-dispute-pack.zip")
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self, "Export dispute pack", start, "Zip archive (*.zip)",
-            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite)
+            self,
+            "Export dispute pack",
+            start,
+            "Zip archive (*.zip)",
+            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite,
+        )
         if path:
             self.export_pack_to(path)
 
@@ -403,8 +432,9 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         return job
 
     def _on_verify_report(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Verify a report", os.path.dirname(self.current_path or ""),
-                                                        "PDF report (*.pdf)")
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(
+            self, "Verify a report", os.path.dirname(self.current_path or ""), "PDF report (*.pdf)"
+        )
         if path:
             self.verify_report_file(path)
 
@@ -417,8 +447,12 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
         try:
             v = check_report(path)
             r = self.result
-            if v.payload and r is not None and self.current_path and \
-                    r.input.file_sha256 == v.payload["analysis"].get("sha256"):
+            if (
+                v.payload
+                and r is not None
+                and self.current_path
+                and r.input.file_sha256 == v.payload["analysis"].get("sha256")
+            ):
                 v = verify_report(path, self.current_path, result_now=r)
             icon = QtWidgets.QMessageBox.Icon.Information if v.ok else QtWidgets.QMessageBox.Icon.Warning
             line, details = v.line, v.text()

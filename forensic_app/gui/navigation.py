@@ -25,7 +25,10 @@ class EvidenceViewBox(pg.ViewBox):
         super().wheelEvent(ev, axis=1 if freq else 0)
 
     def mouseDragEvent(self, ev, axis=None):
-        if ev.button() == QtCore.Qt.MouseButton.LeftButton and ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier:
+        if (
+            ev.button() == QtCore.Qt.MouseButton.LeftButton
+            and ev.modifiers() & QtCore.Qt.KeyboardModifier.ShiftModifier
+        ):
             ev.accept()
             a = self.mapSceneToView(ev.buttonDownScenePos()).x()
             b = self.mapSceneToView(ev.scenePos()).x()

@@ -105,8 +105,13 @@ class Player(QtCore.QObject):
         try:
             device = self._sd.query_devices(kind="output")
             channels = max(1, min(int(self._source.channels), int(device["max_output_channels"])))
-            self._stream = self._sd.OutputStream(samplerate=self._rate, channels=channels, dtype="float32",
-                                                 callback=self._callback, finished_callback=self._on_finished)
+            self._stream = self._sd.OutputStream(
+                samplerate=self._rate,
+                channels=channels,
+                dtype="float32",
+                callback=self._callback,
+                finished_callback=self._on_finished,
+            )
             self._stream.start()
         except Exception as err:  # noqa: BLE001 - device busy, unsupported rate...
             self._stream = None
@@ -143,7 +148,7 @@ class Player(QtCore.QObject):
         if off < 0 or off + n > len(self._buf):
             self._buf = self._source.read(pos, max(n, int(READ_AHEAD_S * self._rate)))
             self._buf_start, off = pos, 0
-        return self._buf[off:off + n]
+        return self._buf[off : off + n]
 
     def _callback(self, outdata, n_frames, time_info, status) -> None:
         ch = outdata.shape[1]
@@ -161,7 +166,7 @@ class Player(QtCore.QObject):
                 outdata[written:] = 0
                 raise self._sd.CallbackStop()
             take = len(chunk)
-            outdata[written:written + take] = chunk[:, :ch] if chunk.shape[1] >= ch else chunk[:, :1]
+            outdata[written : written + take] = chunk[:, :ch] if chunk.shape[1] >= ch else chunk[:, :1]
             written += take
             self._pos += take
 

@@ -59,8 +59,14 @@ def profile_evidence(result: Any, *, offset_s: float = 0.0) -> Optional[ProfileE
         f = b.get("freq_hz")
         if f is not None and all(abs(float(f) - q) > MERGE_HZ for q in peaks):
             peaks.append(float(f))
-    windows = tuple((float(w["start_s"]) - offset_s, float(w["end_s"]) - offset_s,
-                     None if w.get("logit") is None else float(w["logit"])) for w in d.get("windows", ()))
+    windows = tuple(
+        (
+            float(w["start_s"]) - offset_s,
+            float(w["end_s"]) - offset_s,
+            None if w.get("logit") is None else float(w["logit"]),
+        )
+        for w in d.get("windows", ())
+    )
     return ProfileEvidence(name, float(facts["threshold_logit"]), tuple(peaks), windows)
 
 
@@ -77,13 +83,16 @@ class ProfileLane(pg.PlotItem):
         left.setWidth(axis_width_px)
         left.setStyle(hideOverlappingLabels=False)
         self.setLabel("left", "Profile")
-        left.setToolTip("A matched generator profile's reading on each ~10 s window, against its threshold "
-                        "(display only: the verdict reads the whole track)")
+        left.setToolTip(
+            "A matched generator profile's reading on each ~10 s window, against its threshold "
+            "(display only: the verdict reads the whole track)"
+        )
         self.setLabel("bottom", "Time (m:ss)")
         self.vb.setDefaultPadding(0.0)
         self.vb.disableAutoRange(axis=pg.ViewBox.YAxis)
-        self.threshold_line = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(
-            "#8a8a96", width=1, style=QtCore.Qt.PenStyle.DashLine))
+        self.threshold_line = pg.InfiniteLine(
+            pos=0.0, angle=0, pen=pg.mkPen("#8a8a96", width=1, style=QtCore.Qt.PenStyle.DashLine)
+        )
         self.addItem(self.threshold_line, ignoreBounds=True)
         self.caption = pg.TextItem("", color="#c8c8d2", anchor=(0, 0))
         self.caption.setZValue(20)
@@ -98,13 +107,18 @@ class ProfileLane(pg.PlotItem):
             self.removeItem(self._bars)
             self._bars = None
         rows = [(a, b, logit - ev.threshold_logit) for a, b, logit in ev.windows if logit is not None]
-        self.caption.setText(f"{ev.name}: each window's reading against the profile's threshold (dashed); "
-                             "display only")
+        self.caption.setText(f"{ev.name}: each window's reading against the profile's threshold (dashed); display only")
         if rows:
             x0, x1, margin = (np.array(c, dtype=np.float64) for c in zip(*rows))
             brushes = [pg.mkBrush(colours.PROFILE_MARK if m >= 0 else BELOW) for m in margin]
-            self._bars = pg.BarGraphItem(x0=x0, x1=x1, y0=np.zeros_like(margin), y1=margin, brushes=brushes,
-                                         pen=pg.mkPen(20, 20, 26, 200, width=1))
+            self._bars = pg.BarGraphItem(
+                x0=x0,
+                x1=x1,
+                y0=np.zeros_like(margin),
+                y1=margin,
+                brushes=brushes,
+                pen=pg.mkPen(20, 20, 26, 200, width=1),
+            )
             self._bars.setZValue(5)
             self.addItem(self._bars)
             lo, hi = min(float(margin.min()), -1.0), max(float(margin.max()), 1.0)
@@ -131,8 +145,10 @@ class ProfileLane(pg.PlotItem):
             return f"{where}   \u00b7   {ev.name}: not measured in this window"
         m = w[2] - ev.threshold_logit
         side = "above" if m >= 0 else "below"
-        return (f"{where}   \u00b7   {ev.name}: logit {w[2]:+.1f}, {abs(m):.1f} {side} its threshold "
-                "(display only; the verdict reads the whole track)")
+        return (
+            f"{where}   \u00b7   {ev.name}: logit {w[2]:+.1f}, {abs(m):.1f} {side} its threshold "
+            "(display only; the verdict reads the whole track)"
+        )
 
     def _place_caption(self, *args: Any) -> None:
         (x0, _x1), (_y0, y1) = self.vb.viewRange()

@@ -20,11 +20,18 @@ SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 PATH_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2
 ROW_ROLE = QtCore.Qt.ItemDataRole.UserRole + 3  # the row dict
 # the triage keys, without modifiers, while the table has the focus
-KEYS = {QtCore.Qt.Key.Key_J: "next", QtCore.Qt.Key.Key_K: "previous", QtCore.Qt.Key.Key_Space: "play",
-        QtCore.Qt.Key.Key_F: "likely_ai", QtCore.Qt.Key.Key_R: "human_made", QtCore.Qt.Key.Key_U: "undecided",
-        QtCore.Qt.Key.Key_N: "note"}
-KEYS_HINT = ("J/K next/previous \u00b7 Space listen \u00b7 F likely AI \u00b7 R human-made \u00b7 U undecided "
-             "\u00b7 N note")
+KEYS = {
+    QtCore.Qt.Key.Key_J: "next",
+    QtCore.Qt.Key.Key_K: "previous",
+    QtCore.Qt.Key.Key_Space: "play",
+    QtCore.Qt.Key.Key_F: "likely_ai",
+    QtCore.Qt.Key.Key_R: "human_made",
+    QtCore.Qt.Key.Key_U: "undecided",
+    QtCore.Qt.Key.Key_N: "note",
+}
+KEYS_HINT = (
+    "J/K next/previous \u00b7 Space listen \u00b7 F likely AI \u00b7 R human-made \u00b7 U undecided \u00b7 N note"
+)
 
 
 class QueueModel(QtCore.QAbstractTableModel):
@@ -197,8 +204,9 @@ class NoteDialog(QtWidgets.QDialog):
         self.edit = QtWidgets.QLineEdit(note)
         self.edit.setPlaceholderText("What you heard or checked, for the next reviewer")
         self.edit.setMinimumWidth(420)
-        buttons = QtWidgets.QDialogButtonBox(QtWidgets.QDialogButtonBox.StandardButton.Save
-                                             | QtWidgets.QDialogButtonBox.StandardButton.Cancel)
+        buttons = QtWidgets.QDialogButtonBox(
+            QtWidgets.QDialogButtonBox.StandardButton.Save | QtWidgets.QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QtWidgets.QVBoxLayout(self)

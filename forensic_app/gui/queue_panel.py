@@ -24,8 +24,7 @@ from ..batch.decisions import Decision, DecisionLog, default_reviewer
 from ..core.vocabulary import VERDICT_SHORT
 from .jobs import Job, JobRunner
 from .elided_label import ElidedLabel
-from .queue_model import (COLUMNS, KEYS_HINT, PATH_ROLE, ROW_ROLE, NoteDialog, QueueFilter, QueueModel,
-                          QueueTable)
+from .queue_model import COLUMNS, KEYS_HINT, PATH_ROLE, ROW_ROLE, NoteDialog, QueueFilter, QueueModel, QueueTable
 
 ALL = "All verdicts"
 ALL_EVIDENCE = "All evidence"
@@ -57,13 +56,21 @@ def batch_job(inputs: list, store_path: str, options: Any) -> Callable[[Job], An
         job.what = "running the queue"
         skipped = Skipped(options.extensions or ())
         with Store(store_path) as store:
+
             def on_file(event) -> None:
                 row = store.file_row(store.current_run, event.path)
                 if row is not None:
                     job.send(("settled", row))
 
-            run_id = run_batch(inputs, store, options, on_started=lambda total: job.send(("started", total)),
-                               on_file=on_file, cancel=job.token, skipped=skipped)
+            run_id = run_batch(
+                inputs,
+                store,
+                options,
+                on_started=lambda total: job.send(("started", total)),
+                on_file=on_file,
+                cancel=job.token,
+                skipped=skipped,
+            )
             for row in store.iter_rows(run_id):  # duplicates now know their verdict
                 if row.get("duplicate_of"):
                     job.send(("refreshed", row))
@@ -73,7 +80,7 @@ def batch_job(inputs: list, store_path: str, options: Any) -> Callable[[Job], An
 
 
 def skipped_words(count: int, paths: list[str]) -> str:
-    """"Left out 2 files that are not audio: cover.jpg, notes.txt." ("" for none)."""
+    """ "Left out 2 files that are not audio: cover.jpg, notes.txt." ("" for none)."""
     if not count:
         return ""
     names = ", ".join(os.path.basename(p) for p in paths) + (", \u2026" if count > len(paths) else "")
@@ -89,8 +96,15 @@ class QueuePanel(QtWidgets.QWidget):
     teach_requested = QtCore.Signal(list)  # the selected rows' paths: teach a generator from them
     close_requested = QtCore.Signal()  # the close button: the window hides the panel (a running batch goes on)
 
-    def __init__(self, *, store_path: Path, weights_dir: Optional[str] = None, jobs: int = 1, reviewer: str = "",
-                 parent: Optional[QtWidgets.QWidget] = None):
+    def __init__(
+        self,
+        *,
+        store_path: Path,
+        weights_dir: Optional[str] = None,
+        jobs: int = 1,
+        reviewer: str = "",
+        parent: Optional[QtWidgets.QWidget] = None,
+    ):
         super().__init__(parent)
         self.store_path, self.weights_dir, self.jobs = Path(store_path), weights_dir, jobs
         self.run_id: Optional[int] = None
@@ -145,8 +159,9 @@ class QueuePanel(QtWidgets.QWidget):
         self._follow.setInterval(FOLLOW_MS)
         self._follow.timeout.connect(self._on_follow)
         rows = self.table.verticalHeader().defaultSectionSize()
-        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + MIN_ROWS_SHOWN * rows
-                                    + 2 * self.table.frameWidth())
+        self.table.setMinimumHeight(
+            self.table.horizontalHeader().sizeHint().height() + MIN_ROWS_SHOWN * rows + 2 * self.table.frameWidth()
+        )
 
         self.add_files_button = QtWidgets.QPushButton("Add f&iles\u2026")
         self.add_files_button.clicked.connect(self._on_add_files)
@@ -156,12 +171,14 @@ class QueuePanel(QtWidgets.QWidget):
         self.cancel_button = QtWidgets.QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.cancel)
         self.export_button = QtWidgets.QPushButton("Export &CSV\u2026")
-        self.export_button.setToolTip("Save the rows shown (as filtered and sorted), with the reviewer's decisions, "
-                                      "as CSV (Alt+C)")
+        self.export_button.setToolTip(
+            "Save the rows shown (as filtered and sorted), with the reviewer's decisions, as CSV (Alt+C)"
+        )
         self.export_button.clicked.connect(self._on_export)
         self.export_log_button = QtWidgets.QPushButton("Export decisions (audit &log)\u2026")
-        self.export_log_button.setToolTip("Save every decision and note made in this Queue, oldest first, with who "
-                                          "made it and when, as CSV (Alt+L)")
+        self.export_log_button.setToolTip(
+            "Save every decision and note made in this Queue, oldest first, with who made it and when, as CSV (Alt+L)"
+        )
         self.export_log_button.clicked.connect(self._on_export_log)
         self.progress = QtWidgets.QProgressBar()
         self.progress.setFormat("%v / %m files")
@@ -176,30 +193,37 @@ class QueuePanel(QtWidgets.QWidget):
         self.verdict_combo = QtWidgets.QComboBox()
         self.verdict_combo.addItem(ALL, None)
         self.verdict_combo.currentIndexChanged.connect(
-            lambda _i: self.proxy.set_filter(verdict=self.verdict_combo.currentData()))
+            lambda _i: self.proxy.set_filter(verdict=self.verdict_combo.currentData())
+        )
         self.evidence_combo = QtWidgets.QComboBox()
         self.evidence_combo.addItem(ALL_EVIDENCE, None)
         self.evidence_combo.setToolTip("Show the files whose probability one line of evidence gave")
         self.evidence_combo.currentIndexChanged.connect(
-            lambda _i: self.proxy.set_filter(evidence=self.evidence_combo.currentData()))
+            lambda _i: self.proxy.set_filter(evidence=self.evidence_combo.currentData())
+        )
         self.decision_combo = QtWidgets.QComboBox()
         self.decision_combo.addItem(ALL_DECISIONS, None)
         for key, words in triage.DECISION_FILTER_WORDS.items():
             self.decision_combo.addItem(words, key)
         self.decision_combo.currentIndexChanged.connect(
-            lambda _i: self.proxy.set_filter(decision=self.decision_combo.currentData()))
+            lambda _i: self.proxy.set_filter(decision=self.decision_combo.currentData())
+        )
         self.declared_check = QtWidgets.QCheckBox("Declared AI origin")
-        self.declared_check.setToolTip("Show only the files whose own tags or Content Credentials say they were made "
-                                       "with an AI generator (a claim anyone can write or strip; its absence says "
-                                       "nothing)")
+        self.declared_check.setToolTip(
+            "Show only the files whose own tags or Content Credentials say they were made "
+            "with an AI generator (a claim anyone can write or strip; its absence says "
+            "nothing)"
+        )
         self.declared_check.toggled.connect(lambda on: self.proxy.set_filter(declared_ai=bool(on)))
         self.reviewer_edit = QtWidgets.QLineEdit(reviewer)
         self.reviewer_edit.setPlaceholderText(default_reviewer() or "your name")
-        self.reviewer_edit.setToolTip("Your name, recorded with every decision and note (empty: the computer's "
-                                      "user name)")
+        self.reviewer_edit.setToolTip(
+            "Your name, recorded with every decision and note (empty: the computer's user name)"
+        )
         self.reviewer_edit.setMaximumWidth(140)
         self.reviewer_edit.editingFinished.connect(
-            lambda: self.reviewer_changed.emit(self.reviewer_edit.text().strip()))
+            lambda: self.reviewer_changed.emit(self.reviewer_edit.text().strip())
+        )
 
         title = QtWidgets.QLabel("Queue")
         title.setStyleSheet("font-weight: bold;")
@@ -328,8 +352,11 @@ class QueuePanel(QtWidgets.QWidget):
         self._job = None
         self._set_running(False)
         self._skipped = skipped_words(n_skipped, skipped)
-        self._say(("Cancelled. " if cancelled else "Done. ") + self.summary()
-                                  + (f". {self._skipped}" if self._skipped else ""))
+        self._say(
+            ("Cancelled. " if cancelled else "Done. ")
+            + self.summary()
+            + (f". {self._skipped}" if self._skipped else "")
+        )
         self._fit_file_column()
         self.batch_finished.emit(run)
         self._start_next()
@@ -349,8 +376,10 @@ class QueuePanel(QtWidgets.QWidget):
     def _fit_file_column(self) -> None:
         col = COLUMNS.index("file")
         metrics = self.table.fontMetrics()
-        widest = max((metrics.horizontalAdvance(triage.cell_words("file", r, None, self.model.root))
-                      for r in self.model.rows), default=0)
+        widest = max(
+            (metrics.horizontalAdvance(triage.cell_words("file", r, None, self.model.root)) for r in self.model.rows),
+            default=0,
+        )
         self.table.setColumnWidth(col, min(max(widest + 16, COLUMN_WIDTHS["file"]), FILE_COLUMN_MAX))
 
     # ------------------------------------------------------------ the selected row and the triage keys
@@ -410,8 +439,10 @@ class QueuePanel(QtWidgets.QWidget):
             self._say(f"Nothing to play in {self._name(row)}: {reason[:1].lower()}{reason[1:]}")
             return
         what = "the strongest window" if row.get("strongest_window_s") else "the start (no window stands out)"
-        self._say(f"Playing {what} of {self._name(row)}, {triage.format_clock(span[0])}\u2013"
-                                  f"{triage.format_clock(span[1] + 0.999)}")
+        self._say(
+            f"Playing {what} of {self._name(row)}, {triage.format_clock(span[0])}\u2013"
+            f"{triage.format_clock(span[1] + 0.999)}"
+        )
         self.play_requested.emit(row["path"], span[0], span[1])
 
     def show_message(self, text: str) -> None:
@@ -422,8 +453,9 @@ class QueuePanel(QtWidgets.QWidget):
         self.status_label.setText(text)
         self.status_label.setToolTip(text)  # whole, where the line is cut
 
-    def decide(self, decision: Optional[str], note: Optional[str] = None, *, path: Optional[str] = None
-               ) -> Optional[Decision]:
+    def decide(
+        self, decision: Optional[str], note: Optional[str] = None, *, path: Optional[str] = None
+    ) -> Optional[Decision]:
         """Record ``decision`` (and ``note``; None keeps the current note) for the row of ``path`` (the current
         row when None), by the reviewer; returns the new log row (None when nothing changed or it could not be
         recorded). The row stays current, unless the filters now hide it: then the row that took its place is."""
@@ -448,8 +480,10 @@ class QueuePanel(QtWidgets.QWidget):
             self.table.selectRow(self.table.currentIndex().row())
         words = new.words if decision else "Note saved"
         decided = self.decided_count()
-        self._say(f"{self._name(row)}: {words} (by {new.reviewer or 'an unnamed reviewer'}); "
-                  f"{decided} of {len(self.model.rows)} decided")
+        self._say(
+            f"{self._name(row)}: {words} (by {new.reviewer or 'an unnamed reviewer'}); "
+            f"{decided} of {len(self.model.rows)} decided"
+        )
         return new
 
     def open_note_dialog(self) -> Optional[NoteDialog]:
@@ -496,8 +530,9 @@ class QueuePanel(QtWidgets.QWidget):
 
     def shown_rows(self) -> list[dict[str, Any]]:
         """The rows the table shows, filtered and in its order."""
-        return [self.model.rows[self.proxy.mapToSource(self.proxy.index(i, 0)).row()]
-                for i in range(self.proxy.rowCount())]
+        return [
+            self.model.rows[self.proxy.mapToSource(self.proxy.index(i, 0)).row()] for i in range(self.proxy.rowCount())
+        ]
 
     def _on_export(self) -> None:
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the queue as CSV", "queue.csv", "CSV (*.csv)")
@@ -505,8 +540,9 @@ class QueuePanel(QtWidgets.QWidget):
             self.export_csv(path)
 
     def _on_export_log(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export the decisions (audit log) as CSV",
-                                                        "decisions.csv", "CSV (*.csv)")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(
+            self, "Export the decisions (audit log) as CSV", "decisions.csv", "CSV (*.csv)"
+        )
         if path:
             self.export_decisions(path)
 
@@ -516,16 +552,22 @@ class QueuePanel(QtWidgets.QWidget):
         from ..batch.export import write_rows_csv
 
         rows = self.shown_rows()
-        return self._write(lambda: write_rows_csv(rows, path, decisions=self.model.decisions), path,
-                           f"Exported {len(rows)} rows to {path}")
+        return self._write(
+            lambda: write_rows_csv(rows, path, decisions=self.model.decisions),
+            path,
+            f"Exported {len(rows)} rows to {path}",
+        )
 
     def export_decisions(self, path: str) -> bool:
         """Every decision and note recorded in this Queue's store, oldest first (the audit log)."""
         from ..batch.export import write_decisions_csv
 
         log = self.decisions.history()
-        return self._write(lambda: write_decisions_csv(log, path, inputs=[r["path"] for r in self.model.rows]), path,
-                           f"Exported {len(log)} decisions and notes to {path}")
+        return self._write(
+            lambda: write_decisions_csv(log, path, inputs=[r["path"] for r in self.model.rows]),
+            path,
+            f"Exported {len(log)} decisions and notes to {path}",
+        )
 
     def _write(self, write: Callable[[], None], path: str, done: str) -> bool:
         from ..core.errors import ForensicError

@@ -17,9 +17,11 @@ LOG_MIN_HZ = 20.0  # the log scale starts here: below it there is no musical det
 # the frequency scales every spectrogram offers (the track view and each case lane), with their words
 SCALE_NAMES = ("linear", "log", "mel")
 SCALE_WORDS = {"linear": "Linear", "log": "Log", "mel": "Mel"}
-SCALE_TIPS = {"linear": "Hz evenly spaced: harmonics and comb lines at equal distances",
-              "log": "Octaves evenly spaced, from 20 Hz: a bass line gets as much room as the treble",
-              "mel": "Spaced as pitch is heard: linear below about 1 kHz, logarithmic above"}
+SCALE_TIPS = {
+    "linear": "Hz evenly spaced: harmonics and comb lines at equal distances",
+    "log": "Octaves evenly spaced, from 20 Hz: a bass line gets as much room as the treble",
+    "mel": "Spaced as pitch is heard: linear below about 1 kHz, logarithmic above",
+}
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class FrequencyScale:
     def to_hz(self, units):
         u = np.asarray(units, dtype=np.float64)
         if self.name == "log":
-            return 10.0 ** u
+            return 10.0**u
         if self.name == "mel":
             return 700.0 * (10.0 ** (u / 2595.0) - 1.0)
         return u
@@ -58,8 +60,9 @@ def cell_index(edges: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return np.clip(k, 0, len(edges) - 2)
 
 
-def resample_rows(values: np.ndarray, freq_edges_hz: np.ndarray, scale: FrequencyScale,
-                  n_rows: int = 512) -> tuple[np.ndarray, float, float]:
+def resample_rows(
+    values: np.ndarray, freq_edges_hz: np.ndarray, scale: FrequencyScale, n_rows: int = 512
+) -> tuple[np.ndarray, float, float]:
     """Resample ``values`` (n_freq, n_time), row 0 lowest, onto rows uniform in scale units.
 
     Returns ``(image, unit_low, unit_high)``; a linear scale with uniform edges is returned
@@ -81,8 +84,9 @@ def resample_rows(values: np.ndarray, freq_edges_hz: np.ndarray, scale: Frequenc
     return values[cell_index(edges, centres_hz)], lo_u, hi_u
 
 
-def resample_cols(values: np.ndarray, time_edges_s: np.ndarray,
-                  n_cols: int | None = None) -> tuple[np.ndarray, float, float]:
+def resample_cols(
+    values: np.ndarray, time_edges_s: np.ndarray, n_cols: int | None = None
+) -> tuple[np.ndarray, float, float]:
     """Make columns uniform in time (heatmaps may have a short last cell)."""
     edges = np.asarray(time_edges_s, dtype=np.float64)
     if is_uniform(edges):

@@ -72,10 +72,12 @@ class Settings:
             self.db_floor, self.db_ceiling = d.db_floor, d.db_ceiling
         self.overlay_opacity = float(min(max(self.overlay_opacity, 0.0), 1.0))
         self.recent_files = [str(p) for p in self.recent_files if isinstance(p, str)][:MAX_RECENT]
-        self.window_geometries = {k: v for k, v in self.window_geometries.items()
-                                  if isinstance(k, str) and isinstance(v, str)}
-        self.case_window_geometries = {k: v for k, v in self.case_window_geometries.items()
-                                       if isinstance(k, str) and isinstance(v, str)}
+        self.window_geometries = {
+            k: v for k, v in self.window_geometries.items() if isinstance(k, str) and isinstance(v, str)
+        }
+        self.case_window_geometries = {
+            k: v for k, v in self.case_window_geometries.items() if isinstance(k, str) and isinstance(v, str)
+        }
         return self
 
 

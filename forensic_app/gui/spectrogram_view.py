@@ -39,7 +39,7 @@ Mark = tuple[str, float, float, Optional[float], Optional[float]]
 
 class AnalysisView(pg.GraphicsLayoutWidget):
     """Spectrogram + heatmap + colour bars on top, per-window timeline below; under it a matched
-profile's lane (row 2) and the waveform lane (row 3) when shown."""
+    profile's lane (row 2) and the waveform lane (row 3) when shown."""
 
     cursor_moved = QtCore.Signal(str)  # readout text, "" when the cursor leaves the plots
     selection_changed = QtCore.Signal(object)  # (start_s, end_s) or None
@@ -59,7 +59,9 @@ profile's lane (row 2) and the waveform lane (row 3) when shown."""
         self._selection: Optional[tuple[float, float]] = None
         self._closed = False
         self.waveform: Optional[WaveformPlot] = None  # the waveform lane, under the timeline (show_waveform)
-        self.profile_lane: Optional[ProfileLane] = None  # a matched profile's per-window readings (set_profile_evidence)
+        self.profile_lane: Optional[ProfileLane] = (
+            None  # a matched profile's per-window readings (set_profile_evidence)
+        )
         self._profile: Optional[ProfileEvidence] = None
         self.profile_items: list[Any] = []  # its peak frequencies, drawn across the spectrogram
         self._marks: list[Mark] = []
@@ -69,8 +71,9 @@ profile's lane (row 2) and the waveform lane (row 3) when shown."""
         self.freq_axis = FrequencyAxisItem()
         self.freq_axis.setWidth(AXIS_WIDTH_PX)
         self.spec_box = EvidenceViewBox()
-        self.spec_plot = pg.PlotItem(viewBox=self.spec_box,
-                                     axisItems={"left": self.freq_axis, "bottom": TimeAxisItem()})
+        self.spec_plot = pg.PlotItem(
+            viewBox=self.spec_box, axisItems={"left": self.freq_axis, "bottom": TimeAxisItem()}
+        )
         self.spec_plot.setMenuEnabled(False)
         self.spec_plot.hideButtons()
         self.spec_plot.setLabel("left", "Frequency")
@@ -94,19 +97,34 @@ profile's lane (row 2) and the waveform lane (row 3) when shown."""
         self.spec_plot.addItem(self.detail_image)
         self.spec_plot.addItem(self.heat_image)
         self.placeholder = pg.TextItem(
-            "Open a track: File \u25b8 Open\u2026, or drop an audio file here", color="#d0d0d8", anchor=(0.5, 0.5))
+            "Open a track: File \u25b8 Open\u2026, or drop an audio file here", color="#d0d0d8", anchor=(0.5, 0.5)
+        )
         self.spec_plot.addItem(self.placeholder)
         self.placeholder.setPos(0.5, 0.5)
         self.spec_box.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
 
         # --- colour bars: what the colours mean
-        self.heat_bar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=colours.heat_colormap(),
-                                        label=HEAT_LABEL, interactive=False, width=14, colorMapMenu=False)
+        self.heat_bar = pg.ColorBarItem(
+            values=(0.0, 1.0),
+            colorMap=colours.heat_colormap(),
+            label=HEAT_LABEL,
+            interactive=False,
+            width=14,
+            colorMapMenu=False,
+        )
         self.heat_bar.axis.setTicks([list(HEAT_TICKS)])
         self.heat_bar.axis.setStyle(hideOverlappingLabels=False)  # the end ticks name the ends of the scale
-        self.heat_bar.axis.setWidth(54)  # ColorBarItem's 45 px drops the "0.01 %" label (pyqtgraph skips labels that overflow)
-        self.db_bar = pg.ColorBarItem(values=self._db_range, colorMap=colours.spectrogram_colormap("magma"),
-                                      label="Level (dBFS)", interactive=False, width=14, colorMapMenu=False)
+        self.heat_bar.axis.setWidth(
+            54
+        )  # ColorBarItem's 45 px drops the "0.01 %" label (pyqtgraph skips labels that overflow)
+        self.db_bar = pg.ColorBarItem(
+            values=self._db_range,
+            colorMap=colours.spectrogram_colormap("magma"),
+            label="Level (dBFS)",
+            interactive=False,
+            width=14,
+            colorMapMenu=False,
+        )
         self.addItem(self.spec_plot, row=0, col=0)
         self.addItem(self.db_bar, row=0, col=1)
         self.addItem(self.heat_bar, row=0, col=2)
@@ -126,8 +144,10 @@ profile's lane (row 2) and the waveform lane (row 3) when shown."""
         # --- playhead and selection, mirrored on both plots
         pen = pg.mkPen("#ffffff", width=1.5)
         self.playheads = [pg.InfiniteLine(angle=90, movable=False, pen=pen) for _ in range(2)]
-        self.regions = [pg.LinearRegionItem(movable=True, brush=pg.mkBrush(255, 255, 255, 40),
-                                            pen=pg.mkPen("#e0e0e0", width=1)) for _ in range(2)]
+        self.regions = [
+            pg.LinearRegionItem(movable=True, brush=pg.mkBrush(255, 255, 255, 40), pen=pg.mkPen("#e0e0e0", width=1))
+            for _ in range(2)
+        ]
         for plot, line, region in zip((self.spec_plot, self.timeline), self.playheads, self.regions):
             line.setZValue(30)
             region.setZValue(20)
@@ -164,8 +184,9 @@ profile's lane (row 2) and the waveform lane (row 3) when shown."""
         self.set_playhead(None)
         self.placeholder.show()
         self._show_axis_values(False)
-        self.spec_box.setLimits(xMin=None, xMax=None, yMin=None, yMax=None, minXRange=None, maxXRange=None,
-                                minYRange=None, maxYRange=None)
+        self.spec_box.setLimits(
+            xMin=None, xMax=None, yMin=None, yMax=None, minXRange=None, maxXRange=None, minYRange=None, maxYRange=None
+        )
         self.spec_box.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
 
     def set_spectrogram(self, spec: Spectrogram, duration_s: float) -> None:
@@ -283,12 +304,24 @@ profile's lane (row 2) and the waveform lane (row 3) when shown."""
         top = max(ev.peaks_hz)
         for f in ev.peaks_hz:
             label = f"{ev.name} peaks" if f == top else None
-            line = pg.InfiniteLine(pos=float(self._scale.to_units(f)), angle=0, movable=False, pen=pen, label=label,
-                                   labelOpts={"position": 0.99, "color": colours.PROFILE_MARK, "anchors": [(1, 1), (1, 1)],
-                                              "fill": pg.mkBrush(20, 20, 26, 170)})
+            line = pg.InfiniteLine(
+                pos=float(self._scale.to_units(f)),
+                angle=0,
+                movable=False,
+                pen=pen,
+                label=label,
+                labelOpts={
+                    "position": 0.99,
+                    "color": colours.PROFILE_MARK,
+                    "anchors": [(1, 1), (1, 1)],
+                    "fill": pg.mkBrush(20, 20, 26, 170),
+                },
+            )
             line.setZValue(12)  # over the heatmap, under selection and annotations
-            line.setToolTip(f"{format_hz(f, 0.1)}: one of the frequencies that weigh most for the {ev.name} "
-                            "generator profile, which this track matches")
+            line.setToolTip(
+                f"{format_hz(f, 0.1)}: one of the frequencies that weigh most for the {ev.name} "
+                "generator profile, which this track matches"
+            )
             self.spec_plot.addItem(line, ignoreBounds=True)
             self.profile_items.append(line)
 
@@ -314,8 +347,12 @@ profile's lane (row 2) and the waveform lane (row 3) when shown."""
         self.annotation_items = []
         top_u = self._freq_units_range()[1]
         for text, a, b, lo, hi in self._marks:
-            region = pg.LinearRegionItem((a, b), movable=False, brush=pg.mkBrush(colours.ANNOTATION + "1c"),
-                                         pen=pg.mkPen(colours.ANNOTATION, width=1))
+            region = pg.LinearRegionItem(
+                (a, b),
+                movable=False,
+                brush=pg.mkBrush(colours.ANNOTATION + "1c"),
+                pen=pg.mkPen(colours.ANNOTATION, width=1),
+            )
             region.setZValue(15)
             label = pg.TextItem(text, color=colours.ANNOTATION_TEXT, anchor=(0, 0), fill=pg.mkBrush(20, 30, 40, 170))
             label.setZValue(16)
@@ -428,9 +465,16 @@ profile's lane (row 2) and the waveform lane (row 3) when shown."""
             return
         lo_u, hi_u = self._freq_units_range()
         span_u = hi_u - lo_u
-        self.spec_box.setLimits(xMin=0.0, xMax=self._duration_s, yMin=lo_u, yMax=hi_u,
-                                minXRange=min(0.05, self._duration_s), maxXRange=self._duration_s,
-                                minYRange=span_u / 200.0, maxYRange=span_u)
+        self.spec_box.setLimits(
+            xMin=0.0,
+            xMax=self._duration_s,
+            yMin=lo_u,
+            yMax=hi_u,
+            minXRange=min(0.05, self._duration_s),
+            maxXRange=self._duration_s,
+            minYRange=span_u / 200.0,
+            maxYRange=span_u,
+        )
         self.timeline.set_time_limits(self._duration_s)
 
     # ------------------------------------------------------------------ navigation
@@ -530,7 +574,9 @@ profile's lane (row 2) and the waveform lane (row 3) when shown."""
     def _on_mouse_moved(self, scene_pos: QtCore.QPointF) -> None:
         if self._spec is None:
             return
-        if self.spec_plot.sceneBoundingRect().contains(scene_pos) and self.spec_box.sceneBoundingRect().contains(scene_pos):
+        if self.spec_plot.sceneBoundingRect().contains(scene_pos) and self.spec_box.sceneBoundingRect().contains(
+            scene_pos
+        ):
             p = self.spec_box.mapSceneToView(scene_pos)
             freq_hz = float(self._scale.to_hz(p.y()))
             self.cursor_moved.emit(self.readout_at(p.x(), freq_hz))

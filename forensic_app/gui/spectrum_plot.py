@@ -96,8 +96,14 @@ class SpectrumPlot(QtWidgets.QWidget):
         self.clear()
 
     # ------------------------------------------------------------------ data
-    def set_spectrum(self, spectrum: Spectrum, time_s: float, comb_f0_hz: Optional[float] = None, *,
-                     comb_max_hz: Optional[float] = None) -> None:
+    def set_spectrum(
+        self,
+        spectrum: Spectrum,
+        time_s: float,
+        comb_f0_hz: Optional[float] = None,
+        *,
+        comb_max_hz: Optional[float] = None,
+    ) -> None:
         """Show ``spectrum``, titled with the time it was taken at; with ``comb_f0_hz``, faint
         dashed lines at k x f0 up to ``comb_max_hz`` (default Nyquist) and a dot where each
         line meets the spectrum."""
@@ -108,14 +114,17 @@ class SpectrumPlot(QtWidgets.QWidget):
             f"Average of {spectrum.n_averaged} Hann-windowed frames of {spectrum.n_fft} samples (50 % overlap) "
             f"over {format_time(spectrum.start_s, 0.01)}\u2013{format_time(spectrum.end_s, 0.01)}; bins "
             f"{spectrum.bin_hz:.2f} Hz apart. 0 dBFS is a full-scale sine."
-            + (f" Dashed: multiples of {format_hz(comb_f0_hz, 1.0)} (the comb)." if comb_f0_hz else ""))
-        self._comb_freqs, self._comb_levels = (peak_lines(spectrum, comb_f0_hz, comb_max_hz) if comb_f0_hz
-                                               else (np.zeros(0), np.zeros(0)))
+            + (f" Dashed: multiples of {format_hz(comb_f0_hz, 1.0)} (the comb)." if comb_f0_hz else "")
+        )
+        self._comb_freqs, self._comb_levels = (
+            peak_lines(spectrum, comb_f0_hz, comb_max_hz) if comb_f0_hz else (np.zeros(0), np.zeros(0))
+        )
         self._draw()
         self.readout.setText(self.resting_readout())
 
-    def show_at(self, spectrum: Spectrum, time_s: float, comb: Optional[CombEvidence], *, label: str = "",
-                profile: Any = None) -> None:
+    def show_at(
+        self, spectrum: Spectrum, time_s: float, comb: Optional[CombEvidence], *, label: str = "", profile: Any = None
+    ) -> None:
         """Show ``spectrum`` taken at ``time_s`` for a track whose comb reading is ``comb``, titled with
         ``label`` (a case lane's name) when given. Comb lines are marked only where the comb found a
         pattern: a best candidate within what real music shows (grade "none") is not evidence, and

@@ -25,11 +25,13 @@ from .verdict_panel import breakable
 from .workers import teach_job
 
 MIN_EXAMPLES = 3
-INTRO = ("Teach the app a generator it does not know yet from a few of its outputs (at least 3; 5 or more from "
-         "different prompts is better). The examples' decoder fingerprint is fitted against the app's real-music "
-         "reference and checked before it is kept: real songs, tracks that share a production chain (one artist's "
-         "catalogue, one mastering chain) and profiles that would flag real music are refused. The profile is "
-         "saved on this computer and applied to every analysis from then on.")
+INTRO = (
+    "Teach the app a generator it does not know yet from a few of its outputs (at least 3; 5 or more from "
+    "different prompts is better). The examples' decoder fingerprint is fitted against the app's real-music "
+    "reference and checked before it is kept: real songs, tracks that share a production chain (one artist's "
+    "catalogue, one mastering chain) and profiles that would flag real music are refused. The profile is "
+    "saved on this computer and applied to every analysis from then on."
+)
 
 
 class TeachDialog(QtWidgets.QDialog):
@@ -39,8 +41,14 @@ class TeachDialog(QtWidgets.QDialog):
     taught = QtCore.Signal(object)  # the saved Profile
     reanalyse_requested = QtCore.Signal()
 
-    def __init__(self, parent: Optional[QtWidgets.QWidget] = None, *, files: Sequence[str] = (),
-                 teach: Optional[Callable[..., Any]] = None, can_reanalyse: bool = False):
+    def __init__(
+        self,
+        parent: Optional[QtWidgets.QWidget] = None,
+        *,
+        files: Sequence[str] = (),
+        teach: Optional[Callable[..., Any]] = None,
+        can_reanalyse: bool = False,
+    ):
         super().__init__(parent)
         self.setWindowTitle("Teach a generator")
         self._teach = teach
@@ -188,8 +196,10 @@ class TeachDialog(QtWidgets.QDialog):
         self.outcome = None
         self.progress.setValue(0)
         self.stage_label.setText("Starting\u2026")
-        self._job = self.runner.submit(teach_job(teach, self.name_edit.text().strip(), self.files(),
-                                                 self.notes_edit.text().strip()), "teaching the generator profile")
+        self._job = self.runner.submit(
+            teach_job(teach, self.name_edit.text().strip(), self.files(), self.notes_edit.text().strip()),
+            "teaching the generator profile",
+        )
         self._set_running(True)
         return self._job
 
@@ -243,12 +253,15 @@ def outcome_html(outcome: Any) -> tuple[str, str]:
         p = outcome.profile
         v = p.validation
         where = f" in {html.escape(str(outcome.path.parent))}" if outcome.path is not None else ""
-        return (f"<b>Taught and saved{where}.</b> '{html.escape(p.generator)}' from {p.n_examples} examples: held out "
-                f"one at a time, {v.get('cv_detection', 0):.0%} of them were recognised; on the real-music reference "
-                f"({v.get('n_reference_sources', 0)} sources) at most {v.get('fp_leave_one_source_out_max', 0):.1%} of "
-                f"a source it never saw would be flagged. It applies to every analysis from now on "
-                f"(<code>forensic-app profile list</code> lists it, <code>profile remove</code> removes it). sha256 "
-                f"{html.escape(breakable(p.sha256))}{warnings}", "#1e6b2e")
+        return (
+            f"<b>Taught and saved{where}.</b> '{html.escape(p.generator)}' from {p.n_examples} examples: held out "
+            f"one at a time, {v.get('cv_detection', 0):.0%} of them were recognised; on the real-music reference "
+            f"({v.get('n_reference_sources', 0)} sources) at most {v.get('fp_leave_one_source_out_max', 0):.1%} of "
+            f"a source it never saw would be flagged. It applies to every analysis from now on "
+            f"(<code>forensic-app profile list</code> lists it, <code>profile remove</code> removes it). sha256 "
+            f"{html.escape(breakable(p.sha256))}{warnings}",
+            "#1e6b2e",
+        )
     head = "Refused" if outcome.refused else "Not possible"
     reason = outcome.reason if outcome.reason.endswith((".", "?", "!")) else outcome.reason + "."
     return f"<b>{head}:</b> {html.escape(reason)}{warnings}", "#c0392b"

@@ -36,10 +36,13 @@ class TimelinePlot(pg.PlotItem):
         self.vb.disableAutoRange(axis=pg.ViewBox.YAxis)
         self._windows: list[WindowScore] = []
         self._bars: Optional[pg.BarGraphItem] = None
-        self.midline = pg.InfiniteLine(pos=0.5, angle=0, pen=pg.mkPen("#8a8a96", width=1, style=QtCore.Qt.PenStyle.DashLine))
+        self.midline = pg.InfiniteLine(
+            pos=0.5, angle=0, pen=pg.mkPen("#8a8a96", width=1, style=QtCore.Qt.PenStyle.DashLine)
+        )
         self.addItem(self.midline, ignoreBounds=True)
-        self.empty_text = pg.TextItem("Per-window scores appear here when the analysis finishes",
-                                      color="#a0a0aa", anchor=(0.5, 0.5))
+        self.empty_text = pg.TextItem(
+            "Per-window scores appear here when the analysis finishes", color="#a0a0aa", anchor=(0.5, 0.5)
+        )
         self.addItem(self.empty_text, ignoreBounds=True)
         self.midline.hide()
         self.empty_text.setPos(0.5, 0.5)
@@ -68,8 +71,14 @@ class TimelinePlot(pg.PlotItem):
         brushes = [pg.mkBrush(*map(int, c)) for c in rgba]
         # a window with next to no evidence still shows as a low bar (a 0-height bar reads as missing data)
         heights = np.maximum(probs, MIN_BAR)
-        self._bars = pg.BarGraphItem(x0=starts, x1=shown_ends, y0=np.zeros_like(probs), y1=heights,
-                                     brushes=brushes, pen=pg.mkPen(20, 20, 26, 200, width=1))
+        self._bars = pg.BarGraphItem(
+            x0=starts,
+            x1=shown_ends,
+            y0=np.zeros_like(probs),
+            y1=heights,
+            brushes=brushes,
+            pen=pg.mkPen(20, 20, 26, 200, width=1),
+        )
         self.addItem(self._bars)
         self._bars.setZValue(5)
         if not self.scene_click_connected and self.scene() is not None:
@@ -87,8 +96,10 @@ class TimelinePlot(pg.PlotItem):
         w = self.window_at(time_s)
         if w is None:
             return format_time(time_s, 0.01)
-        return (f"{format_time(time_s, 0.01)}   \u00b7   window {format_time(w.start_s, 0.1)}\u2013"
-                f"{format_time(w.end_s, 0.1)}   \u00b7   evidence {w.probability_fake:.2f}   (click to select)")
+        return (
+            f"{format_time(time_s, 0.01)}   \u00b7   window {format_time(w.start_s, 0.1)}\u2013"
+            f"{format_time(w.end_s, 0.1)}   \u00b7   evidence {w.probability_fake:.2f}   (click to select)"
+        )
 
     def _on_scene_clicked(self, ev) -> None:
         if ev.button() != QtCore.Qt.MouseButton.LeftButton:

@@ -162,8 +162,10 @@ class TrackController(QtCore.QObject):
     def request_detail(self, start_s: float, end_s: float, n_cols: int) -> None:
         """Ask for a finer spectrogram of [start_s, end_s] in ``n_cols`` columns (``detail_ready``)."""
         if self.audio is not None:
-            self.detail.submit(detail_job(self.audio, float(start_s), float(end_s), int(n_cols), self.display_n_fft),
-                               "drawing the zoomed-in spectrogram")
+            self.detail.submit(
+                detail_job(self.audio, float(start_s), float(end_s), int(n_cols), self.display_n_fft),
+                "drawing the zoomed-in spectrogram",
+            )
 
     def set_display_n_fft(self, n_fft: int) -> None:
         """Draw the spectrogram with ``n_fft``-sample frames (``overview_ready``); the analysis is untouched."""
@@ -181,8 +183,10 @@ class TrackController(QtCore.QObject):
     def request_waveform_detail(self, start_s: float, end_s: float, n_cols: int) -> None:
         """Ask for a finer waveform envelope of [start_s, end_s] in ``n_cols`` columns (``waveform_detail_ready``)."""
         if self.audio is not None:
-            self.waveform.submit(waveform_detail_job(self.audio, float(start_s), float(end_s), int(n_cols)),
-                                 "drawing the zoomed-in waveform")
+            self.waveform.submit(
+                waveform_detail_job(self.audio, float(start_s), float(end_s), int(n_cols)),
+                "drawing the zoomed-in waveform",
+            )
 
     def spectrum_at(self, time_s: float) -> Optional[Spectrum]:
         """The spectrum at ``time_s`` (core.spectrum.spectrum_at: a few frames read from the decoded copy)."""
@@ -197,13 +201,19 @@ class TrackController(QtCore.QObject):
         """The open track's annotations, oldest first (kept for the session, per file)."""
         return list(self._annotations.get(self.path or "", []))
 
-    def annotate(self, start_s: float, end_s: float, text: str, low_hz: Optional[float] = None,
-                 high_hz: Optional[float] = None) -> Optional[Annotation]:
+    def annotate(
+        self, start_s: float, end_s: float, text: str, low_hz: Optional[float] = None, high_hz: Optional[float] = None
+    ) -> Optional[Annotation]:
         """Mark ``start_s``..``end_s`` (optionally only ``low_hz``..``high_hz``) with ``text``."""
         if self.path is None or not text.strip():
             return None
-        a = Annotation(start_s=float(min(start_s, end_s)), end_s=float(max(start_s, end_s)), text=text.strip(),
-                       low_hz=low_hz, high_hz=high_hz)
+        a = Annotation(
+            start_s=float(min(start_s, end_s)),
+            end_s=float(max(start_s, end_s)),
+            text=text.strip(),
+            low_hz=low_hz,
+            high_hz=high_hz,
+        )
         self._annotations.setdefault(self.path, []).append(a)
         self.annotations_changed.emit()
         return a

@@ -33,8 +33,10 @@ from .track_controller import TrackController
 PANE_MIN_HEIGHT_PX = 110  # tabs, a short spectrum and its readout
 SPECTRUM_TAB, ANNOTATIONS_TAB = 0, 1
 CLICK_FOR_SPECTRUM = "Spectrum at the cursor: click the spectrogram"
-PANE_HIDDEN_WORDS = ("The spectrum pane is hidden to make room: View \u25b8 Spectrum and annotations shows it again "
-                     "(once the track view has room).")
+PANE_HIDDEN_WORDS = (
+    "The spectrum pane is hidden to make room: View \u25b8 Spectrum and annotations shows it again "
+    "(once the track view has room)."
+)
 ZOOM_PAD_S = 0.5  # seconds shown either side of an annotation when it is opened from the list
 
 
@@ -45,8 +47,9 @@ def annotation_words(a: Annotation) -> str:
 
 
 class TrackInstruments(QtCore.QObject):
-    def __init__(self, window: QtWidgets.QMainWindow, view: AnalysisView, controller: TrackController,
-                 settings: Settings):
+    def __init__(
+        self, window: QtWidgets.QMainWindow, view: AnalysisView, controller: TrackController, settings: Settings
+    ):
         super().__init__(window)
         self._window, self._view, self._controller, self._settings = window, view, controller, settings
         self._spectrum_time_s: Optional[float] = None  # where the spectrum shown was taken (None: not yet)
@@ -58,8 +61,10 @@ class TrackInstruments(QtCore.QObject):
         self.remove_button = QtWidgets.QPushButton("Remove")
         self.remove_button.setToolTip("Remove the selected annotation")
         self.remove_button.clicked.connect(self._on_remove)
-        hint = QtWidgets.QLabel("Shift+drag across the spectrogram to select, then Analysis \u25b8 Annotate selection "
-                                "(Ctrl+M). Kept while the app runs; the report does not include them.")
+        hint = QtWidgets.QLabel(
+            "Shift+drag across the spectrogram to select, then Analysis \u25b8 Annotate selection "
+            "(Ctrl+M). Kept while the app runs; the report does not include them."
+        )
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #8a8a98;")
         notes = QtWidgets.QWidget()
@@ -83,24 +88,40 @@ class TrackInstruments(QtCore.QObject):
         self.pane.installEventFilter(self)
 
         # where the spectrum was taken, on the spectrogram
-        self.spectrum_mark = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(
-            colours.SPECTRUM_MARK, width=1, style=QtCore.Qt.PenStyle.DashLine))
+        self.spectrum_mark = pg.InfiniteLine(
+            angle=90, movable=False, pen=pg.mkPen(colours.SPECTRUM_MARK, width=1, style=QtCore.Qt.PenStyle.DashLine)
+        )
         self.spectrum_mark.setZValue(25)
         self.spectrum_mark.hide()
         view.spec_plot.addItem(self.spectrum_mark, ignoreBounds=True)
 
-        self.act_waveform = self._action("&Waveform lane", self.show_waveform, "Ctrl+W", checkable=True,
-                                         tip="A min/max/RMS waveform of each channel under the spectrogram")
-        self.act_pane = self._action("Spectrum and &annotations", self.show_pane, "Ctrl+Shift+A", checkable=True,
-                                     tip="The pane under the spectrogram: the spectrum at the cursor and your notes")
-        self.act_annotate = self._action("&Annotate selection\u2026", self._on_annotate, "Ctrl+M",
-                                         tip="Mark the selected time range (and, if you like, a frequency band) "
-                                             "with a note")
+        self.act_waveform = self._action(
+            "&Waveform lane",
+            self.show_waveform,
+            "Ctrl+W",
+            checkable=True,
+            tip="A min/max/RMS waveform of each channel under the spectrogram",
+        )
+        self.act_pane = self._action(
+            "Spectrum and &annotations",
+            self.show_pane,
+            "Ctrl+Shift+A",
+            checkable=True,
+            tip="The pane under the spectrogram: the spectrum at the cursor and your notes",
+        )
+        self.act_annotate = self._action(
+            "&Annotate selection\u2026",
+            self._on_annotate,
+            "Ctrl+M",
+            tip="Mark the selected time range (and, if you like, a frequency band) with a note",
+        )
 
         view.scene().sigMouseClicked.connect(self._on_clicked)
         c = controller  # loaded and analysed come through the window, after it has drawn the track
         c.overview_ready.connect(view.set_overview)
-        c.waveform_detail_ready.connect(lambda env: self._view.waveform is not None and self._view.waveform.set_detail(env))
+        c.waveform_detail_ready.connect(
+            lambda env: self._view.waveform is not None and self._view.waveform.set_detail(env)
+        )
         c.annotations_changed.connect(self._on_annotations_changed)
         c.player.position_changed.connect(self._on_play_position)
         self.show_waveform(settings.waveform_visible)
@@ -172,8 +193,9 @@ class TrackInstruments(QtCore.QObject):
             return False
         result = self._controller.result
         self._spectrum_time_s = float(time_s)
-        self.spectrum.show_at(spec, time_s, result.comb if result is not None else None,
-                              profile=profile_evidence(result))
+        self.spectrum.show_at(
+            spec, time_s, result.comb if result is not None else None, profile=profile_evidence(result)
+        )
         self.spectrum_mark.setValue(float(time_s))
         self.spectrum_mark.show()
         return True
@@ -228,8 +250,9 @@ class TrackInstruments(QtCore.QObject):
             self.annotation_list.addItem(f"{n}. {annotation_words(a)}")
         self.remove_button.setEnabled(bool(marks))
         self.pane.setTabText(ANNOTATIONS_TAB, f"Annotations ({len(marks)})" if marks else "Annotations")
-        self._view.set_annotations([(f"{n}. {a.text}", a.start_s, a.end_s, a.low_hz, a.high_hz)
-                                    for n, a in enumerate(marks, 1)])
+        self._view.set_annotations(
+            [(f"{n}. {a.text}", a.start_s, a.end_s, a.low_hz, a.high_hz) for n, a in enumerate(marks, 1)]
+        )
 
     def _on_remove(self) -> None:
         self._controller.remove_annotation(self.annotation_list.currentRow())

@@ -24,9 +24,11 @@ from . import colours
 from .profile_lane import profile_evidence
 from .scales import format_hz, format_time
 
+
 def _pct(p: float) -> str:
     """format_probability for rich text: '< 1 %' must not read as a tag."""
     return html.escape(format_probability(p))
+
 
 MAX_DRAWN_LINES = 24
 PROFILES_LISTED = 3  # the closest profiles named in the panel (all of them are in the report and the JSON)
@@ -36,7 +38,7 @@ _LONG_TOKEN = re.compile(r"\S{40,}")  # a hash, a URL: not a long word of the co
 def breakable(text: str) -> str:
     """``text`` with a zero-width space every 16 characters of a long unbroken run (a sha256, a URL):
     a label wraps only at spaces, and one 64-character hash would set the whole panel's width."""
-    return _LONG_TOKEN.sub(lambda m: "\u200b".join(m.group(0)[i:i + 16] for i in range(0, len(m.group(0)), 16)), text)
+    return _LONG_TOKEN.sub(lambda m: "\u200b".join(m.group(0)[i : i + 16] for i in range(0, len(m.group(0)), 16)), text)
 
 
 def _text(text: str) -> str:
@@ -86,8 +88,10 @@ def _validation_words(v: dict[str, Any]) -> str:
 def profile_facts_html(p: dict[str, Any]) -> str:
     """Name, kind, examples, date, validation and sha256 of the profile a verdict rests on."""
     kind = "your own profile" if p.get("kind") == "user" else "built-in profile"
-    parts = [f"<b>{_text(_profile_name(p))}</b> ({kind})",
-             f"taught from {int(p.get('n_examples', 0))} examples on {_text(str(p.get('created') or 'an unknown date'))}"]
+    parts = [
+        f"<b>{_text(_profile_name(p))}</b> ({kind})",
+        f"taught from {int(p.get('n_examples', 0))} examples on {_text(str(p.get('created') or 'an unknown date'))}",
+    ]
     words = _validation_words(p.get("validation") or {})
     if words:
         parts.append(_text(words))
@@ -114,14 +118,19 @@ def profiles_html(result: AnalysisResult) -> str:
         rows = []
         for p in ranked:
             m = p["logit"] - p["threshold_logit"]
-            where = (f"<b>matches</b>, {m:+.1f} logits over its threshold" if p.get("match")
-                     else f"{-m:.1f} logits below its threshold")
+            where = (
+                f"<b>matches</b>, {m:+.1f} logits over its threshold"
+                if p.get("match")
+                else f"{-m:.1f} logits below its threshold"
+            )
             rows.append(f"{_text(_profile_name(p))}: {where}")
         n = len(row.details.get("profiles", ()))
         out.append(f"Closest of the {n} profiles applied:<br>" + "<br>".join(rows))
     if profile_evidence(result) is not None:
-        out.append("Its strongest peak frequencies are drawn on the spectrogram and marked on the fakeprint plot "
-                   "below (green); the lane under the timeline shows its reading per ~10 s window (display only).")
+        out.append(
+            "Its strongest peak frequencies are drawn on the spectrogram and marked on the fakeprint plot "
+            "below (green); the lane under the timeline shows its reading per ~10 s window (display only)."
+        )
     return "<p style='margin:0 0 4px 0'>" + "</p><p style='margin:0 0 4px 0'>".join(out) + "</p>"
 
 
@@ -131,8 +140,10 @@ def fakeprint_sentence(ev) -> str:
     if not ev.measured:
         return html.escape(f"Not measured: {ev.reason}.")
     tops = peak_frequencies_words(f for f, _ in ev.top_bins)
-    return html.escape(f"Logit {ev.logit:+.1f} (first {ev.seconds_used:.0f} s). The bins that weigh most towards "
-                       f"'AI' here: {tops or 'none'}.")
+    return html.escape(
+        f"Logit {ev.logit:+.1f} (first {ev.seconds_used:.0f} s). The bins that weigh most towards "
+        f"'AI' here: {tops or 'none'}."
+    )
 
 
 def comb_sentence(comb: CombEvidence) -> str:
@@ -144,8 +155,9 @@ def comb_sentence(comb: CombEvidence) -> str:
         else:
             # "1 in N" reads well only for rare events: 40 % is not "1 track in 2"
             odds = f" (about 1 track in {round(1.0 / share)})" if share <= 0.2 else ""
-            parts.append(f"A comb at least this strong occurs in about {_pct(share)} of real music "
-                         f"in our reference set{odds}.")
+            parts.append(
+                f"A comb at least this strong occurs in about {_pct(share)} of real music in our reference set{odds}."
+            )
     else:
         parts.append("How often real music shows such a comb was not measured for this model.")
     return " ".join(parts)
@@ -154,8 +166,10 @@ def comb_sentence(comb: CombEvidence) -> str:
 def robustness_html(result: AnalysisResult) -> str:
     """The robustness rows in words, or how to run the check."""
     if result.robustness is None:
-        return ("Not checked. <i>Analysis ▸ Check robustness</i> repeats the analysis on re-encoded and "
-                "manipulated copies to show whether the score depends on such processing.")
+        return (
+            "Not checked. <i>Analysis ▸ Check robustness</i> repeats the analysis on re-encoded and "
+            "manipulated copies to show whether the score depends on such processing."
+        )
     ref = reference_row(result.robustness)
     p0 = reference_probability(result.probability_fake, result.robustness)
     lines = []
@@ -169,15 +183,24 @@ def robustness_html(result: AnalysisResult) -> str:
             value = f"{_pct(p)} ({points_change(p, p0)})"
         value = value.replace("\u202f", "&nbsp;")  # Qt may break at a narrow space: "3 / %"
         lines.append(f"{html.escape(row['manipulation'])}: <b>{value}</b>")
-    moved = [abs(r["probability_fake"] - p0) for r in result.robustness
-             if r.get("probability_fake") is not None and r is not ref]
+    moved = [
+        abs(r["probability_fake"] - p0)
+        for r in result.robustness
+        if r.get("probability_fake") is not None and r is not ref
+    ]
     summary = ""
     if moved:
-        summary = ("<br>The score stayed within 10 points under every manipulation." if max(moved) < 0.1 else
-                   "<br><b>The score moved by 10 points or more under some manipulations: it depends on fragile "
-                   "traces, so give it less weight.</b>")
-    changed = [r["manipulation"] for r in result.robustness
-               if r.get("verdict") and r is not ref and r["verdict"] != result.verdict]
+        summary = (
+            "<br>The score stayed within 10 points under every manipulation."
+            if max(moved) < 0.1
+            else "<br><b>The score moved by 10 points or more under some manipulations: it depends on fragile "
+            "traces, so give it less weight.</b>"
+        )
+    changed = [
+        r["manipulation"]
+        for r in result.robustness
+        if r.get("verdict") and r is not ref and r["verdict"] != result.verdict
+    ]
     if changed:
         summary += "<br>The verdict changed after: " + html.escape("; ".join(changed)) + "."
     return "Same analysis on manipulated copies:<br>" + "<br>".join(lines) + summary
@@ -185,9 +208,11 @@ def robustness_html(result: AnalysisResult) -> str:
 
 def input_sentence(info: InputInfo) -> str:
     lossy = "lossy" if info.is_lossy else "lossless"
-    return (f"{html.escape(info.file_name)} \u2014 {html.escape(info.format)} {html.escape(info.subtype)} ({lossy}), "
-            f"{info.sample_rate} Hz, {info.channels} ch, {format_time(info.duration_s)}; "
-            f"SHA-256 {info.file_sha256[:16]}\u2026")
+    return (
+        f"{html.escape(info.file_name)} \u2014 {html.escape(info.format)} {html.escape(info.subtype)} ({lossy}), "
+        f"{info.sample_rate} Hz, {info.channels} ch, {format_time(info.duration_s)}; "
+        f"SHA-256 {info.file_sha256[:16]}\u2026"
+    )
 
 
 def _label(text: str = "", *, rich: bool = True, selectable: bool = True) -> QtWidgets.QLabel:
@@ -254,10 +279,13 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.coverage_label.setStyleSheet("color: #505060;")
         # what the file itself declares (an AI origin only): under the verdict, never inside it
         self.declared_headline = _label()
-        self.declared_headline.setStyleSheet("color: #7a4a00; background: #fff4dc; border-left: 3px solid #d08a00; "
-                                             "padding: 3px 6px;")
-        self.declared_headline.setToolTip("What the file's own tags or Content Credentials say. A declaration is a "
-                                          "claim anyone can write or remove: the verdict above is about the audio alone.")
+        self.declared_headline.setStyleSheet(
+            "color: #7a4a00; background: #fff4dc; border-left: 3px solid #d08a00; padding: 3px 6px;"
+        )
+        self.declared_headline.setToolTip(
+            "What the file's own tags or Content Credentials say. A declaration is a "
+            "claim anyone can write or remove: the verdict above is about the audio alone."
+        )
         self.declared_headline.hide()
         lay.addWidget(self.verdict_label)
         lay.addWidget(self.declared_headline)
@@ -319,9 +347,20 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.verdict_label.setStyleSheet("color: #606070;")
         self.probability_label.setText(html.escape(message))
         self.meter.set_values(None, None)
-        for lab in (self.band_label, self.coverage_label, self.fakeprint_label, self.notes_label, self.attribution_label, self.comb_label,
-                    self.detectors_label, self.robustness_label, self.input_label, self.provenance_label,
-                    self.profiles_label, self.declared_label):
+        for lab in (
+            self.band_label,
+            self.coverage_label,
+            self.fakeprint_label,
+            self.notes_label,
+            self.attribution_label,
+            self.comb_label,
+            self.detectors_label,
+            self.robustness_label,
+            self.input_label,
+            self.provenance_label,
+            self.profiles_label,
+            self.declared_label,
+        ):
             lab.setText("\u2014")
         self.declared_headline.hide()
         self.fakeprint_legend.hide()
@@ -337,14 +376,17 @@ class VerdictPanel(QtWidgets.QScrollArea):
         self.input_label.setText(input_sentence(info))
 
     def set_result(self, result: AnalysisResult) -> None:
-        headline = result.headline  # "too_short": a "No traces" on a clip too short to tell (vocabulary.headline_verdict)
+        headline = (
+            result.headline
+        )  # "too_short": a "No traces" on a clip too short to tell (vocabulary.headline_verdict)
         colour = colours.VERDICT_COLOURS.get(HEADLINE_COLOUR_OF.get(headline, headline), "#303040")
         self.verdict_label.setText(html.escape(result.verdict_words))
         self.verdict_label.setStyleSheet(f"color: {colour};")
         self.probability_label.setText(probability_sentence(result))
         self.meter.set_values(result.probability_fake, result.interval)
-        self.band_label.setText(html.escape(TOO_SHORT_MEANING if headline == TOO_SHORT
-                                            else VERDICT_MEANING.get(result.verdict, "")))
+        self.band_label.setText(
+            html.escape(TOO_SHORT_MEANING if headline == TOO_SHORT else VERDICT_MEANING.get(result.verdict, ""))
+        )
         headline = result.declaration_headline
         self.declared_headline.setText(_text(headline or ""))
         self.declared_headline.setVisible(bool(headline))
@@ -361,7 +403,8 @@ class VerdictPanel(QtWidgets.QScrollArea):
         m = result.provenance.model
         self.provenance_label.setText(
             f"Model {html.escape(m.name)} {html.escape(m.version)} (calibration {html.escape(m.calibration_version).replace('+', '+&#8203;')}), "
-            f"forensic_app {html.escape(result.provenance.app_version)}, analysed {html.escape(result.provenance.analysed_at)}.")
+            f"forensic_app {html.escape(result.provenance.app_version)}, analysed {html.escape(result.provenance.analysed_at)}."
+        )
 
     @staticmethod
     def _notes_html(result: AnalysisResult) -> str:
@@ -373,8 +416,10 @@ class VerdictPanel(QtWidgets.QScrollArea):
         rows = []
         for note in decide(result).notes:
             c = colours.SEVERITY_COLOURS.get(note.severity, "#303040")
-            rows.append(f"<p style='margin:0 0 4px 0'><b style='color:{c}'>{words.get(note.severity, 'Note')}:</b> "
-                        f"{_text(note.text)}</p>")
+            rows.append(
+                f"<p style='margin:0 0 4px 0'><b style='color:{c}'>{words.get(note.severity, 'Note')}:</b> "
+                f"{_text(note.text)}</p>"
+            )
         return "".join(rows)
 
     @staticmethod
@@ -383,8 +428,7 @@ class VerdictPanel(QtWidgets.QScrollArea):
             return "No attribution: the evidence does not single out a known generator family."
         items = sorted(result.attribution.items(), key=lambda kv: -kv[1])
         lines = [f"{html.escape(display_name(name))}: {_pct(p)}" for name, p in items[:4]]
-        return ("Closest among the families the model was trained on (not an identification):<br>"
-                + "<br>".join(lines))
+        return "Closest among the families the model was trained on (not an identification):<br>" + "<br>".join(lines)
 
     @staticmethod
     def _detectors_html(result: AnalysisResult) -> str:
@@ -410,19 +454,36 @@ class VerdictPanel(QtWidgets.QScrollArea):
         pi.plot(ev.freqs_hz, ev.fakeprint, pen=pg.mkPen("#303848", width=1))
         if ev.top_bins:
             f = np.array([b[0] for b in ev.top_bins])
-            pi.plot(f, np.interp(f, ev.freqs_hz, ev.fakeprint), pen=None, symbol="o", symbolSize=6,
-                    symbolBrush=colours.probability_hex(0.95), symbolPen=None)
-        pi.setToolTip("The track's average 1-8 kHz spectrum minus its lower hull, scaled to 0-1 (the model's input). "
-                      "Dots: the bins that push the logit most towards 'AI'.")
+            pi.plot(
+                f,
+                np.interp(f, ev.freqs_hz, ev.fakeprint),
+                pen=None,
+                symbol="o",
+                symbolSize=6,
+                symbolBrush=colours.probability_hex(0.95),
+                symbolPen=None,
+            )
+        pi.setToolTip(
+            "The track's average 1-8 kHz spectrum minus its lower hull, scaled to 0-1 (the model's input). "
+            "Dots: the bins that push the logit most towards 'AI'."
+        )
         matched = profile_evidence(result) if result is not None else None
         if matched is not None and matched.peaks_hz:
             f = np.array(matched.peaks_hz)
-            pi.plot(f, np.interp(f, ev.freqs_hz, ev.fakeprint), pen=None, symbol="t1", symbolSize=9,
-                    symbolBrush=colours.PROFILE_MARK_ON_LIGHT, symbolPen=None)
+            pi.plot(
+                f,
+                np.interp(f, ev.freqs_hz, ev.fakeprint),
+                pen=None,
+                symbol="t1",
+                symbolSize=9,
+                symbolBrush=colours.PROFILE_MARK_ON_LIGHT,
+                symbolPen=None,
+            )
             self.fakeprint_legend.setText(
                 f"<span style='color:{colours.probability_hex(0.95)}'>\u25cf</span> the bins that weigh most for the "
                 f"third-party model; <span style='color:{colours.PROFILE_MARK_ON_LIGHT}'>\u25b2</span> the peaks that "
-                f"weigh most for the matched profile {_text(matched.name)} (also drawn on the spectrogram).")
+                f"weigh most for the matched profile {_text(matched.name)} (also drawn on the spectrogram)."
+            )
             self.fakeprint_legend.show()
 
     def _set_comb(self, comb: Optional[CombEvidence]) -> None:
@@ -438,15 +499,29 @@ class VerdictPanel(QtWidgets.QScrollArea):
             pi.plot(comb.freqs_hz, comb.residual_db, pen=pg.mkPen("#303848", width=1))
         # a dense comb (every 21-50 Hz) would draw as a solid wall: mark the first lines only
         for f in comb.expected_lines_hz[:MAX_DRAWN_LINES]:
-            pi.addItem(pg.InfiniteLine(pos=float(f), angle=90,
-                                       pen=pg.mkPen(colours.probability_hex(0.9), width=1, style=QtCore.Qt.PenStyle.DashLine)),
-                       ignoreBounds=True)
+            pi.addItem(
+                pg.InfiniteLine(
+                    pos=float(f),
+                    angle=90,
+                    pen=pg.mkPen(colours.probability_hex(0.9), width=1, style=QtCore.Qt.PenStyle.DashLine),
+                ),
+                ignoreBounds=True,
+            )
         if comb.lines_found_hz.size and comb.freqs_hz.size:
             y = np.interp(comb.lines_found_hz, comb.freqs_hz, comb.residual_db)
-            pi.plot(comb.lines_found_hz, y, pen=None, symbol="o", symbolSize=6,
-                    symbolBrush=colours.probability_hex(0.95), symbolPen=None)
-        pi.setToolTip(f"Residual spectrum (average minus its floor). Dashed: multiples of {format_hz(comb.f0_hz, 1)}; "
-                      "dots: lines that stand out.")
+            pi.plot(
+                comb.lines_found_hz,
+                y,
+                pen=None,
+                symbol="o",
+                symbolSize=6,
+                symbolBrush=colours.probability_hex(0.95),
+                symbolPen=None,
+            )
+        pi.setToolTip(
+            f"Residual spectrum (average minus its floor). Dashed: multiples of {format_hz(comb.f0_hz, 1)}; "
+            "dots: lines that stand out."
+        )
 
 
 class _IntervalMeter(QtWidgets.QWidget):

@@ -19,12 +19,15 @@ from .spectrogram_view import AnalysisView
 from .spectrum_plot import SpectrumPlot
 
 MIN_DB_SPAN = 10
-FFT_TIP = ("Frame length of the spectrogram drawn: longer frames separate close frequencies (a bass line), "
-           "shorter ones place sounds more exactly in time. The analysis always uses the model's own frames.")
+FFT_TIP = (
+    "Frame length of the spectrogram drawn: longer frames separate close frequencies (a bass line), "
+    "shorter ones place sounds more exactly in time. The analysis always uses the model's own frames."
+)
 
 
-def _exclusive_actions(window: QtWidgets.QWidget, items: dict[Any, tuple[str, str]],
-                       chosen: Callable[[Any], None]) -> tuple[QtGui.QActionGroup, dict[Any, QtGui.QAction]]:
+def _exclusive_actions(
+    window: QtWidgets.QWidget, items: dict[Any, tuple[str, str]], chosen: Callable[[Any], None]
+) -> tuple[QtGui.QActionGroup, dict[Any, QtGui.QAction]]:
     """One checkable action per ``items`` key (its text and tip), mutually exclusive, calling ``chosen(key)``."""
     group = QtGui.QActionGroup(window)
     actions: dict[Any, QtGui.QAction] = {}
@@ -38,15 +41,18 @@ def _exclusive_actions(window: QtWidgets.QWidget, items: dict[Any, tuple[str, st
     return group, actions
 
 
-def scale_actions(window: QtWidgets.QWidget,
-                  chosen: Callable[[str], None]) -> tuple[QtGui.QActionGroup, dict[str, QtGui.QAction]]:
+def scale_actions(
+    window: QtWidgets.QWidget, chosen: Callable[[str], None]
+) -> tuple[QtGui.QActionGroup, dict[str, QtGui.QAction]]:
     """One checkable action per frequency scale (linear, log, mel), exclusive, calling ``chosen(name)``."""
-    return _exclusive_actions(window, {name: (f"{SCALE_WORDS[name]} frequency scale", SCALE_TIPS[name])
-                                       for name in FREQ_SCALES}, chosen)
+    return _exclusive_actions(
+        window, {name: (f"{SCALE_WORDS[name]} frequency scale", SCALE_TIPS[name]) for name in FREQ_SCALES}, chosen
+    )
 
 
-def fft_size_actions(window: QtWidgets.QWidget,
-                     chosen: Callable[[int], None]) -> tuple[QtGui.QActionGroup, dict[int, QtGui.QAction]]:
+def fft_size_actions(
+    window: QtWidgets.QWidget, chosen: Callable[[int], None]
+) -> tuple[QtGui.QActionGroup, dict[int, QtGui.QAction]]:
     """One checkable action per display FFT size, exclusive, calling ``chosen(n_fft)``."""
     return _exclusive_actions(window, {n: (f"{n} samples", FFT_TIP) for n in FFT_SIZES}, chosen)
 
@@ -54,8 +60,13 @@ def fft_size_actions(window: QtWidgets.QWidget,
 class ViewControls(QtCore.QObject):
     fft_size_changed = QtCore.Signal(int)  # the spectrogram's frame length: the owner draws it again
 
-    def __init__(self, window: QtWidgets.QMainWindow, view: AnalysisView, settings: Settings,
-                 spectrum: Optional[SpectrumPlot] = None):
+    def __init__(
+        self,
+        window: QtWidgets.QMainWindow,
+        view: AnalysisView,
+        settings: Settings,
+        spectrum: Optional[SpectrumPlot] = None,
+    ):
         """``spectrum``: the spectrum at the cursor, kept on the spectrogram's frequency scale."""
         super().__init__(window)
         self._view, self._settings, self._spectrum = view, settings, spectrum
@@ -109,9 +120,13 @@ class ViewControls(QtCore.QObject):
 
     # ------------------------------------------------------------------ placing
     def add_to_toolbar(self, tb: QtWidgets.QToolBar) -> None:
-        for label, widget in ((" Scale ", self.scale_combo), ("  FFT ", self.fft_combo),
-                              ("  Colours ", self.cmap_combo),
-                              ("  dB range ", self.floor_spin), (" to ", self.ceiling_spin)):
+        for label, widget in (
+            (" Scale ", self.scale_combo),
+            ("  FFT ", self.fft_combo),
+            ("  Colours ", self.cmap_combo),
+            ("  dB range ", self.floor_spin),
+            (" to ", self.ceiling_spin),
+        ):
             tb.addWidget(QtWidgets.QLabel(label))
             tb.addWidget(widget)
         tb.addSeparator()

@@ -58,10 +58,11 @@ def splice(overview: Optional[WaveformEnvelope], detail: Optional[WaveformEnvelo
     e = overview.time_edges_s
     a = int(np.searchsorted(e[:-1], detail.start_s, side="left"))  # columns starting before the detail
     b = int(np.searchsorted(e[1:], detail.end_s, side="right"))  # first column ending after it
-    edges = np.concatenate([e[:a], detail.time_edges_s, e[b + 1:]])
-    cols = [np.concatenate([v[:, :a], d, v[:, b:]], axis=1)
-            for v, d in ((overview.minimum, detail.minimum), (overview.maximum, detail.maximum),
-                         (overview.rms, detail.rms))]
+    edges = np.concatenate([e[:a], detail.time_edges_s, e[b + 1 :]])
+    cols = [
+        np.concatenate([v[:, :a], d, v[:, b:]], axis=1)
+        for v, d in ((overview.minimum, detail.minimum), (overview.maximum, detail.maximum), (overview.rms, detail.rms))
+    ]
     return (edges, *cols)
 
 

@@ -18,8 +18,9 @@ from .. import resources
 class WindowMenus:
     """Builds ``act_*``, the menus, the toolbar and the status bar widgets on the window."""
 
-    def _action(self, text: str, slot: Callable, shortcut: Any = None, *, checkable: bool = False,
-                tip: str = "") -> QtGui.QAction:
+    def _action(
+        self, text: str, slot: Callable, shortcut: Any = None, *, checkable: bool = False, tip: str = ""
+    ) -> QtGui.QAction:
         act = QtGui.QAction(text, self)
         if shortcut is not None:
             act.setShortcut(QtGui.QKeySequence(shortcut))
@@ -43,22 +44,37 @@ class WindowMenus:
         self.act_export_png = self._action("Export view as &PNG\u2026", self._on_export_png, "Ctrl+E")
         self.act_export_report = self._action("Export &report\u2026", self._on_export_report, "Ctrl+R")
         self.act_export_pack = self._action(
-            "Export &dispute pack\u2026", self._on_export_pack,
-            tip="A zip for a platform: the PDF report, the analysis (JSON) and a README on how to verify them")
-        self.act_verify = self._action("&Verify a report\u2026", self._on_verify_report,
-                                       tip="Check that a report's pages and its embedded analysis agree, untouched")
-        self.act_queue = self._action("&Queue\u2026", self.show_queue, "Ctrl+Shift+Q",
-                                      tip="Analyse many files or a folder in the background and review the verdicts")
+            "Export &dispute pack\u2026",
+            self._on_export_pack,
+            tip="A zip for a platform: the PDF report, the analysis (JSON) and a README on how to verify them",
+        )
+        self.act_verify = self._action(
+            "&Verify a report\u2026",
+            self._on_verify_report,
+            tip="Check that a report's pages and its embedded analysis agree, untouched",
+        )
+        self.act_queue = self._action(
+            "&Queue\u2026",
+            self.show_queue,
+            "Ctrl+Shift+Q",
+            tip="Analyse many files or a folder in the background and review the verdicts",
+        )
         self.act_quit = self._action("&Quit", self.close, SK.Quit)
         self.act_cancel = self._action("Cancel analysis", self.cancel_analysis, "Ctrl+.")
         self.act_robustness = self._action(
-            "Check &robustness", self.check_robustness, "Ctrl+K",
+            "Check &robustness",
+            self.check_robustness,
+            "Ctrl+K",
             tip="Analyse re-encoded and manipulated copies (MP3, Opus, level, pitch, speed, noise) "
-                "to see how far the score moves; takes several times as long as the analysis")
+            "to see how far the score moves; takes several times as long as the analysis",
+        )
         self.act_teach = self._action(
-            "&Teach a generator\u2026", lambda: self.teach_generator(), "Ctrl+Shift+T",
+            "&Teach a generator\u2026",
+            lambda: self.teach_generator(),
+            "Ctrl+Shift+T",
             tip="Make a generator profile from a few example files of a generator the app does not cover yet "
-                "(or from the rows selected in the Queue); it is checked against real music before it is kept")
+            "(or from the rows selected in the Queue); it is checked against real music before it is kept",
+        )
         self.act_play = self._action("&Play / pause", self._on_play_pause, "Space")
         self.act_stop = self._action("&Stop", self._on_stop, "Shift+Space")
         self.act_play_sel = self._action("Play s&election", self._on_play_selection, "Ctrl+Space")
@@ -157,10 +173,12 @@ class WindowMenus:
     def _update_enabled(self) -> None:
         c = self.controller
         why = c.playback_blocked
-        for act, ok, tip in ((self.act_play, c.can_play, "Play or pause (Space)"),
-                             (self.act_stop, c.can_stop, "Stop (Shift+Space)"),
-                             (self.act_play_sel, c.can_play_selection, "Play the selected range (Ctrl+Space)"),
-                             (self.act_loop, c.can_loop, "Loop playback")):
+        for act, ok, tip in (
+            (self.act_play, c.can_play, "Play or pause (Space)"),
+            (self.act_stop, c.can_stop, "Stop (Shift+Space)"),
+            (self.act_play_sel, c.can_play_selection, "Play the selected range (Ctrl+Space)"),
+            (self.act_loop, c.can_loop, "Loop playback"),
+        ):
             act.setEnabled(ok)
             act.setToolTip(why if (why and not ok) else tip)
         self.act_export_png.setEnabled(c.can_export_view)
@@ -173,5 +191,8 @@ class WindowMenus:
             self.act_export_report.setStatusTip(c.report_unavailable)
         else:
             self.act_export_report.setEnabled(c.can_export_report)
-            self.act_export_report.setToolTip("Write a PDF report of this analysis" if c.result is not None
-                                              else "Available when the analysis has finished.")
+            self.act_export_report.setToolTip(
+                "Write a PDF report of this analysis"
+                if c.result is not None
+                else "Available when the analysis has finished."
+            )

@@ -34,8 +34,9 @@ class Backend:
             self._analyzer = Analyzer(self.weights_dir)
         return self._analyzer
 
-    def load(self, path: str, cancel: Optional[CancelToken] = None,
-             on_fraction: Optional[Callable[[float], None]] = None):
+    def load(
+        self, path: str, cancel: Optional[CancelToken] = None, on_fraction: Optional[Callable[[float], None]] = None
+    ):
         """The file decoded once to disk (:class:`~forensic_app.core.decoded.DecodedAudio`), with its overview."""
         from ..core.decoded import decode_to_disk
 
@@ -70,8 +71,9 @@ def analysis_job(backend: Backend, path: str) -> Callable[[Job], Any]:
     return run
 
 
-def detail_job(audio: Any, start_s: float, end_s: float, n_cols: int,
-               n_fft: Optional[int] = None) -> Callable[[Job], Any]:
+def detail_job(
+    audio: Any, start_s: float, end_s: float, n_cols: int, n_fft: Optional[int] = None
+) -> Callable[[Job], Any]:
     """A finer spectrogram of [start_s, end_s] of ``audio`` (a DecodedAudio) in about ``n_cols``
     columns of ``n_fft``-sample frames (default: the overview's), with absolute time edges; None
     when the range is too short to draw."""
@@ -80,9 +82,18 @@ def detail_job(audio: Any, start_s: float, end_s: float, n_cols: int,
         from ..core.spectrogram import DISPLAY_N_FFT, display_spectrogram_of_range
 
         job.what = "drawing the zoomed-in spectrogram"
-        return display_spectrogram_of_range(audio.mono, audio.rate, audio.n_frames, start_s, end_s,
-                                            n_fft=n_fft or DISPLAY_N_FFT, max_columns=max(n_cols, 16), min_hop=64,
-                                            cancel=job.token, block_frames=DETAIL_BLOCK_FRAMES)
+        return display_spectrogram_of_range(
+            audio.mono,
+            audio.rate,
+            audio.n_frames,
+            start_s,
+            end_s,
+            n_fft=n_fft or DISPLAY_N_FFT,
+            max_columns=max(n_cols, 16),
+            min_hop=64,
+            cancel=job.token,
+            block_frames=DETAIL_BLOCK_FRAMES,
+        )
 
     return run
 
@@ -95,8 +106,16 @@ def overview_job(audio: Any, n_fft: int) -> Callable[[Job], Any]:
         from ..core.spectrogram import display_spectrogram_of_range
 
         job.what = "drawing the spectrogram"
-        return display_spectrogram_of_range(audio.mono, audio.rate, audio.n_frames, 0.0, audio.n_frames / audio.rate,
-                                            n_fft=n_fft, cancel=job.token, block_frames=DETAIL_BLOCK_FRAMES)
+        return display_spectrogram_of_range(
+            audio.mono,
+            audio.rate,
+            audio.n_frames,
+            0.0,
+            audio.n_frames / audio.rate,
+            n_fft=n_fft,
+            cancel=job.token,
+            block_frames=DETAIL_BLOCK_FRAMES,
+        )
 
     return run
 
@@ -125,7 +144,8 @@ def waveform_detail_job(audio: Any, start_s: float, end_s: float, n_cols: int) -
 def robustness_job(backend: Backend, audio: Any) -> Callable[[Job], Any]:
     """The robustness rows of ``audio`` (core.robustness.check_robustness)."""
     return file_errors_in_words(
-        lambda job: backend.check_robustness(audio, on_progress=job.reporter(), cancel=job.token))
+        lambda job: backend.check_robustness(audio, on_progress=job.reporter(), cancel=job.token)
+    )
 
 
 def report_job(write: Callable[..., Any], result: Any, path: str, overwrite: bool) -> Callable[[Job], Any]:

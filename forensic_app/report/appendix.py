@@ -38,20 +38,37 @@ def sources_table(result: AnalysisResult, s: Styles, width: float) -> list[Flowa
     rows = [cells(["Evidence source", "Reading", "Alone", "What it found"], s.cell_bold)]
     learned = (result.provenance.settings.get("probability_by_detector") or {}).get("learned")
     if learned is not None:  # the line the probability is usually taken from: the CNN's reading with the comb's
-        rows.append([Paragraph("Patch CNN + comb (learned fusion)", s.cell), Paragraph("n/a", s.cell),
-                     Paragraph(fmt_prob(learned), s.cell),
-                     Paragraph("The patch CNN's reading and the comb's, combined and calibrated on labelled reference "
-                               "tracks: one of the lines the verdict takes the strongest of.", s.cell)])
+        rows.append(
+            [
+                Paragraph("Patch CNN + comb (learned fusion)", s.cell),
+                Paragraph("n/a", s.cell),
+                Paragraph(fmt_prob(learned), s.cell),
+                Paragraph(
+                    "The patch CNN's reading and the comb's, combined and calibrated on labelled reference "
+                    "tracks: one of the lines the verdict takes the strongest of.",
+                    s.cell,
+                ),
+            ]
+        )
     for d in result.detectors:
-        rows.append([Paragraph(t(d.title), s.cell), Paragraph(_reading(d), s.cell),
-                     Paragraph("n/a" if d.probability_fake is None else fmt_prob(d.probability_fake), s.cell),
-                     Paragraph(t(d.summary), s.cell)])
-    return [Paragraph("A.2 Each evidence source against real music", s.h1),
-            Paragraph("Each source reads the track on its own and is placed on the verdict's scale against the real "
-                      "music it was measured on: its line (where traces count as found) is one no real music we "
-                      "measured reached. The strongest source decides; 'Alone' is what each would say by itself.",
-                      s.body),
-            grid_table(rows, [0.24 * width, 0.11 * width, 0.09 * width, 0.56 * width])]
+        rows.append(
+            [
+                Paragraph(t(d.title), s.cell),
+                Paragraph(_reading(d), s.cell),
+                Paragraph("n/a" if d.probability_fake is None else fmt_prob(d.probability_fake), s.cell),
+                Paragraph(t(d.summary), s.cell),
+            ]
+        )
+    return [
+        Paragraph("A.2 Each evidence source against real music", s.h1),
+        Paragraph(
+            "Each source reads the track on its own and is placed on the verdict's scale against the real "
+            "music it was measured on: its line (where traces count as found) is one no real music we "
+            "measured reached. The strongest source decides; 'Alone' is what each would say by itself.",
+            s.body,
+        ),
+        grid_table(rows, [0.24 * width, 0.11 * width, 0.09 * width, 0.56 * width]),
+    ]
 
 
 def profiles_part(result: AnalysisResult, d: ReportDecision, s: Styles, width: float) -> list[Flowable]:
@@ -69,18 +86,34 @@ def profiles_part(result: AnalysisResult, d: ReportDecision, s: Styles, width: f
         lead = f"No profile matched; the closest is {generator_name(closest)}."
     else:
         lead = "No profile could read this file (its fingerprint was not measured)."
-    out: list[Flowable] = [head, Paragraph(
-        "A profile is a small model taught on one generator's output; it recognises the fingerprint that "
-        "generator's decoder leaves in the track's average spectrum (any generator built on the same decoder "
-        "leaves it too). Its line is set above the highest reading of the real music it was checked against. "
-        + t(lead), s.body)]
+    out: list[Flowable] = [
+        head,
+        Paragraph(
+            "A profile is a small model taught on one generator's output; it recognises the fingerprint that "
+            "generator's decoder leaves in the track's average spectrum (any generator built on the same decoder "
+            "leaves it too). Its line is set above the highest reading of the real music it was checked against. "
+            + t(lead),
+            s.body,
+        ),
+    ]
     rows = [cells(["Profile", "Kind", "Examples", "Taught on", "Reading vs. its line", "Match"], s.cell_bold)]
     for p in listed:
         logit, thr = p.get("logit"), p.get("threshold_logit")
         margin = "not measured" if logit is None or thr is None else f"{float(logit) - float(thr):+.1f}"
         kind = "yours (taught on this computer)" if p.get("kind") == "user" else "built-in"
-        rows.append(cells([t(generator_name(str(p.get("name", "?")))), kind, str(p.get("n_examples", "?")),
-                           t(str(p.get("created") or "?")), margin, "yes" if p.get("match") else "no"], s.cell))
+        rows.append(
+            cells(
+                [
+                    t(generator_name(str(p.get("name", "?")))),
+                    kind,
+                    str(p.get("n_examples", "?")),
+                    t(str(p.get("created") or "?")),
+                    margin,
+                    "yes" if p.get("match") else "no",
+                ],
+                s.cell,
+            )
+        )
     out.append(grid_table(rows, [0.22 * width, 0.22 * width, 0.12 * width, 0.14 * width, 0.2 * width, 0.1 * width]))
     return [KeepTogether(out[:3])] + out[3:]
 
@@ -105,30 +138,48 @@ def notes_part(d: ReportDecision, s: Styles, width: float) -> list[Flowable]:
     rows = [cells(["Severity", "Note"], s.cell_bold)]
     for n in d.notes:
         colour = SEVERITY_COLOURS.get(n.severity, "#1a1a1a")
-        rows.append([Paragraph(f'<font color="{colour}"><b>{t(SEVERITY_WORDS.get(n.severity, n.severity))}</b></font>',
-                               s.cell), Paragraph(t(n.text), s.cell)])
+        rows.append(
+            [
+                Paragraph(
+                    f'<font color="{colour}"><b>{t(SEVERITY_WORDS.get(n.severity, n.severity))}</b></font>', s.cell
+                ),
+                Paragraph(t(n.text), s.cell),
+            ]
+        )
     return out + [grid_table(rows, [0.24 * width, 0.76 * width])]
 
 
-def limitations(model_card: Optional[Mapping[str, Any]], result: AnalysisResult, s: Styles,
-                width: float) -> list[Flowable]:
+def limitations(
+    model_card: Optional[Mapping[str, Any]], result: AnalysisResult, s: Styles, width: float
+) -> list[Flowable]:
     out: list[Flowable] = [Paragraph("A.5 Limitations", s.h1)]
     card = dict(model_card or {})
     fams = next((card[k] for k in _FAMILY_KEYS if k in card), None) or list(result.provenance.model.families)
     if fams:
-        out.append(Paragraph("<b>Generator families the model was trained on:</b> "
-                             + t(", ".join(display_name(str(f)) for f in fams)) + ".", s.body))
+        out.append(
+            Paragraph(
+                "<b>Generator families the model was trained on:</b> "
+                + t(", ".join(display_name(str(f)) for f in fams))
+                + ".",
+                s.body,
+            )
+        )
     fails = next((card[k] for k in _FAILURE_KEYS if k in card), None)
     if fails:
         out.append(Paragraph("<b>Known failure modes:</b>", s.body))
         out += [Paragraph(t(str(x)), s.bullet, bulletText="•") for x in (fails if isinstance(fails, list) else [fails])]
     else:
-        out.append(Paragraph("The model card states no known failure modes: treat them as unknown, not as absent.",
-                             s.body))
-    out.append(Paragraph(
-        "The model card's measured figures (false-positive rates on real music by source, detection of generator "
-        "families held out of training) and this analysis' settings and evidence rules are in the file "
-        "<i>analysis.json</i> attached to this PDF (open the attachments pane of a PDF reader).", s.small))
+        out.append(
+            Paragraph("The model card states no known failure modes: treat them as unknown, not as absent.", s.body)
+        )
+    out.append(
+        Paragraph(
+            "The model card's measured figures (false-positive rates on real music by source, detection of generator "
+            "families held out of training) and this analysis' settings and evidence rules are in the file "
+            "<i>analysis.json</i> attached to this PDF (open the attachments pane of a PDF reader).",
+            s.small,
+        )
+    )
     return out
 
 
@@ -138,30 +189,57 @@ def third_party(model_card: Optional[Mapping[str, Any]], s: Styles) -> list[Flow
     for m in (model_card or {}).get("third_party_models") or []:
         if not isinstance(m, Mapping):
             continue
-        bits = [f"{m.get('name', '?')} {m.get('version', '')}".strip(), f"by {m['author']}" if m.get("author") else "",
-                f"source {m['source']}" if m.get("source") else "", f"{m['licence']} licence" if m.get("licence") else "",
-                f"trained on {m['trained_on']}" if m.get("trained_on") else ""]
+        bits = [
+            f"{m.get('name', '?')} {m.get('version', '')}".strip(),
+            f"by {m['author']}" if m.get("author") else "",
+            f"source {m['source']}" if m.get("source") else "",
+            f"{m['licence']} licence" if m.get("licence") else "",
+            f"trained on {m['trained_on']}" if m.get("trained_on") else "",
+        ]
         out.append(Paragraph("<b>Third-party model.</b> " + t("; ".join(b for b in bits if b)) + ".", s.body))
     return out
 
 
-def identity(result: AnalysisResult, s: Styles, width: float, *, include_path: bool,
-             model_card: Optional[Mapping[str, Any]] = None) -> list[Flowable]:
+def identity(
+    result: AnalysisResult,
+    s: Styles,
+    width: float,
+    *,
+    include_path: bool,
+    model_card: Optional[Mapping[str, Any]] = None,
+) -> list[Flowable]:
     out = recourse.contest(result, s, width, include_path=include_path)
     # recourse.contest's heading and its list of material (the summary has it) give way to the appendix's
     start = next(i for i, f in enumerate(out) if isinstance(f, Spacer))
     model = result.provenance.model
-    who = Paragraph(t(f"Model {model.name}, version {model.version} (its weights, bundle and calibration are "
-                      "identified in A.1)."), s.body)
-    return ([Paragraph("A.6 Model identity, reproducing and verifying", s.h1), who] + third_party(model_card, s)
-            + out[start + 1:] + [Paragraph(
-        "<b>Checking this report.</b> <font face=\"DejaVuSansMono\">forensic-app verify REPORT.pdf [AUDIO]</font> "
-        "checks that the pages and the attached analysis belong together and were not edited (the report digest in "
-        "every footer), and with the audio file re-runs the analysis and compares the figures.", s.body)])
+    who = Paragraph(
+        t(f"Model {model.name}, version {model.version} (its weights, bundle and calibration are identified in A.1)."),
+        s.body,
+    )
+    return (
+        [Paragraph("A.6 Model identity, reproducing and verifying", s.h1), who]
+        + third_party(model_card, s)
+        + out[start + 1 :]
+        + [
+            Paragraph(
+                '<b>Checking this report.</b> <font face="DejaVuSansMono">forensic-app verify REPORT.pdf [AUDIO]</font> '
+                "checks that the pages and the attached analysis belong together and were not edited (the report digest in "
+                "every footer), and with the audio file re-runs the analysis and compares the figures.",
+                s.body,
+            )
+        ]
+    )
 
 
-def appendix(result: AnalysisResult, d: ReportDecision, s: Styles, width: float, *,
-             model_card: Optional[Mapping[str, Any]], include_path: bool) -> list[Flowable]:
+def appendix(
+    result: AnalysisResult,
+    d: ReportDecision,
+    s: Styles,
+    width: float,
+    *,
+    model_card: Optional[Mapping[str, Any]],
+    include_path: bool,
+) -> list[Flowable]:
     ident = sections.identification(result, s, width, include_path=include_path)
     ident[0] = Paragraph("A.1 Identification", s.h1)
     out: list[Flowable] = [PageBreak(), Paragraph(PART_2, s.title), Spacer(1, 2)] + ident

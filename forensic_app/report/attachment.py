@@ -34,7 +34,8 @@ _DIGEST_IN_TEXT = re.compile(r"reportdigest[0-9a-f]{%d}" % DIGEST_CHARS)
 def canonical(obj: Any) -> bytes:
     """The one serialisation the digest is taken over."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True).encode(
-        "utf-8", "backslashreplace")  # a file name that is not valid UTF-8 keeps its bytes as \\udcXX, as JSON reads back
+        "utf-8", "backslashreplace"
+    )  # a file name that is not valid UTF-8 keeps its bytes as \\udcXX, as JSON reads back
 
 
 def digest_of(payload_bytes: bytes) -> str:

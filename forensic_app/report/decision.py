@@ -32,16 +32,27 @@ from forensic_app.core.vocabulary import (
 )
 
 # the sources' names as a sentence says them
-SOURCE_WORDS = {"patch_cnn": "the patch CNN", "comb": "the spectral comb", "fakeprint": "the fakeprint",
-                "profiles": "a generator profile", "none": "no line of evidence"}
+SOURCE_WORDS = {
+    "patch_cnn": "the patch CNN",
+    "comb": "the spectral comb",
+    "fakeprint": "the fakeprint",
+    "profiles": "a generator profile",
+    "none": "no line of evidence",
+}
 
 DECIDED_BECAUSE = {
-    "patch_cnn": ("the patch CNN, which reads the fine time-frequency texture of the sound: its reading on this "
-                  "track is beyond what the real music we measured reaches"),
-    "comb": ("the spectral comb: the track's long-term spectrum carries evenly spaced lines on the exact spacing "
-             "that a neural decoder's upsampling leaves, stronger than in the real music we measured"),
-    "fakeprint": ("the fakeprint, a third-party model for Suno and Udio output that reads the peaks of the track's "
-                  "average spectrum: its reading is beyond the line set on the real music we measured"),
+    "patch_cnn": (
+        "the patch CNN, which reads the fine time-frequency texture of the sound: its reading on this "
+        "track is beyond what the real music we measured reaches"
+    ),
+    "comb": (
+        "the spectral comb: the track's long-term spectrum carries evenly spaced lines on the exact spacing "
+        "that a neural decoder's upsampling leaves, stronger than in the real music we measured"
+    ),
+    "fakeprint": (
+        "the fakeprint, a third-party model for Suno and Udio output that reads the peaks of the track's "
+        "average spectrum: its reading is beyond the line set on the real music we measured"
+    ),
 }
 
 PROBABILITY_MEANS = (
@@ -57,17 +68,24 @@ REGIONS_LISTED = 3  # the summary's region table lists at most this many windows
 REGION_WHY_NO_TRACES = (
     "Single windows reach up to {top}. A few seconds of audio are a much weaker test than the whole track: short "
     "passages of real music reach such values now and then, and the verdict rests on the whole track, whose "
-    "evidence stays within what real music reaches. The windows are listed as places to listen, not as findings.")
-REGION_HELD = ("No region is listed as a finding: the per-window readings are the patch CNN's, and on this track "
-               "they are not evidence (the probability is held, see above).")
-TIMELINE_OTHER_SOURCE = ("The timeline shows the patch CNN's reading window by window; the verdict rests on {source}, "
-                         "which reads the whole track at once and has no timeline of its own.")
+    "evidence stays within what real music reaches. The windows are listed as places to listen, not as findings."
+)
+REGION_HELD = (
+    "No region is listed as a finding: the per-window readings are the patch CNN's, and on this track "
+    "they are not evidence (the probability is held, see above)."
+)
+TIMELINE_OTHER_SOURCE = (
+    "The timeline shows the patch CNN's reading window by window; the verdict rests on {source}, "
+    "which reads the whole track at once and has no timeline of its own."
+)
 
 HELD_BECAUSE = {
     "no_content": "there is no musical content to examine.",
     "held_tone": "the audio is a held tone, on which the detectors' readings are not evidence.",
-    "cnn_confounded": ("the patch CNN reads high, but real music and synthesizer sounds reach readings this high, "
-                       "and no other check supports it."),
+    "cnn_confounded": (
+        "the patch CNN reads high, but real music and synthesizer sounds reach readings this high, "
+        "and no other check supports it."
+    ),
 }
 
 VERDICT_BASIS_WORDS = {
@@ -135,8 +153,11 @@ def validation_words(p: dict[str, Any]) -> str:
     if fp is not None:
         n = v.get("n_reference_sources")
         among = f" (of {n} sources)" if n else ""
-        figs.append(f"no real-music source of its reference{among} reached it, each held out in turn" if fp == 0 else
-                    f"at most {float(fp):.1%} of a real-music source of its reference reached it, each held out in turn")
+        figs.append(
+            f"no real-music source of its reference{among} reached it, each held out in turn"
+            if fp == 0
+            else f"at most {float(fp):.1%} of a real-music source of its reference reached it, each held out in turn"
+        )
     return "; ".join(figs) or "no validation figures recorded"
 
 
@@ -144,27 +165,38 @@ def _profile_sentence(p: dict[str, Any]) -> str:
     name = profile_name(p)
     mine = p.get("kind") == "user"
     kind = "your own generator profile" if mine else "the built-in generator profile"
-    return (f"{kind} of {name}: the track carries the fingerprint that the decoder it was taught on leaves, beyond "
-            "what any real music we measured reached (another generator built on the same decoder leaves it too)")
+    return (
+        f"{kind} of {name}: the track carries the fingerprint that the decoder it was taught on leaves, beyond "
+        "what any real music we measured reached (another generator built on the same decoder leaves it too)"
+    )
 
 
 def _note_for(n: Note, d_headline: str, deciding: str, source_words: str) -> Optional[Note]:
     """A note as the pages print it under this decision (None: left off the pages)."""
     if n.code == "cnn_confounded" and deciding not in ("patch_cnn", "none"):
-        return Note(n.code, "info",
-                    "The patch CNN's own reading is high on this track, but held synthesizer tones, vocoders and "
-                    "bitcrushers, and real music made with them, reach readings this high: on its own it is not "
-                    f"evidence, and the verdict does not rest on it. It rests on {source_words}.")
+        return Note(
+            n.code,
+            "info",
+            "The patch CNN's own reading is high on this track, but held synthesizer tones, vocoders and "
+            "bitcrushers, and real music made with them, reach readings this high: on its own it is not "
+            f"evidence, and the verdict does not rest on it. It rests on {source_words}.",
+        )
     if n.code == "near_boundary":
         if d_headline in ("no_traces_found", TOO_SHORT):
-            return Note(n.code, "caution",
-                        "The score is close to the line between 'No traces' and 'Inconclusive', or its range "
-                        "crosses it: re-encoding or trimming the file could move the result to 'Inconclusive'. It "
-                        "is nowhere near the 'likely AI-generated' line.")
+            return Note(
+                n.code,
+                "caution",
+                "The score is close to the line between 'No traces' and 'Inconclusive', or its range "
+                "crosses it: re-encoding or trimming the file could move the result to 'Inconclusive'. It "
+                "is nowhere near the 'likely AI-generated' line.",
+            )
         if d_headline == "likely_fake":
-            return Note(n.code, "caution",
-                        "The score is close to the 'likely AI-generated' line, or its range crosses it: "
-                        "re-encoding or trimming the file could move the result to 'Inconclusive'.")
+            return Note(
+                n.code,
+                "caution",
+                "The score is close to the 'likely AI-generated' line, or its range crosses it: "
+                "re-encoding or trimming the file could move the result to 'Inconclusive'.",
+            )
     return n
 
 
@@ -188,27 +220,35 @@ def decide(result: AnalysisResult) -> ReportDecision:
     elif deciding == "none":
         decided = "No line of evidence gives a probability here."
     else:
-        decided = (f"The probability shown is {source_words}'s reading, the strongest of the checks; "
-                   + ("none of them reached the line at which traces count as found."
-                      if result.verdict == "no_traces_found" else
-                      "it lies between the lines at which traces count as absent or found."))
+        decided = f"The probability shown is {source_words}'s reading, the strongest of the checks; " + (
+            "none of them reached the line at which traces count as found."
+            if result.verdict == "no_traces_found"
+            else "it lies between the lines at which traces count as absent or found."
+        )
 
     set_aside: list[str] = []
     codes = {n.code for n in result.notes}
     if "cnn_confounded" in codes and deciding not in ("patch_cnn", "none"):
-        set_aside.append("The patch CNN's own reading was set aside: held synthesizer tones and some real recordings "
-                         "reach readings this high, so it is not evidence on its own.")
+        set_aside.append(
+            "The patch CNN's own reading was set aside: held synthesizer tones and some real recordings "
+            "reach readings this high, so it is not evidence on its own."
+        )
 
     if held is not None:
-        paragraph = ("<b>What the probability means here.</b> Nothing beyond what the box above says: it is held, "
-                     "not estimated.")
+        paragraph = (
+            "<b>What the probability means here.</b> Nothing beyond what the box above says: it is held, not estimated."
+        )
     else:
-        p_value, in_100 = (("a value this high", "more than 99") if p > 0.99 else
-                           ("a value this low", "fewer than 1") if p < 0.01 else
-                           (f"a value near {format_probability(p, probability_digits(lo, hi))}",
-                            f"about {round(p * 100)}"))
+        p_value, in_100 = (
+            ("a value this high", "more than 99")
+            if p > 0.99
+            else ("a value this low", "fewer than 1")
+            if p < 0.01
+            else (f"a value near {format_probability(p, probability_digits(lo, hi))}", f"about {round(p * 100)}")
+        )
         paragraph = "<b>What the probability means.</b> " + PROBABILITY_MEANS.format(
-            p_value=p_value, n=in_100, range_words=format_range(lo, hi), source=source_words)
+            p_value=p_value, n=in_100, range_words=format_range(lo, hi), source=source_words
+        )
 
     notes = tuple(x for x in (_note_for(n, headline, deciding, source_words) for n in result.notes) if x is not None)
 
@@ -223,23 +263,45 @@ def decide(result: AnalysisResult) -> ReportDecision:
             region_note = REGION_WHY_NO_TRACES.format(top=format_probability(top[0].probability_fake))
     if regions:  # more windows print the same as the last one listed: a tie, not a finding
         last = format_probability(regions[-1].probability_fake)
-        tied = sum(1 for w in result.windows if w.probability_fake >= regions[-1].probability_fake
-                   or format_probability(w.probability_fake) == last)
+        tied = sum(
+            1
+            for w in result.windows
+            if w.probability_fake >= regions[-1].probability_fake or format_probability(w.probability_fake) == last
+        )
         if tied > len(regions):
-            tie_note = (f"{tied} of the {len(result.windows)} windows score {last}"
-                        f"{'' if last.startswith('>') else ' or more'}; the table lists {len(regions)} of them, so "
-                        "the shaded span in the chart is not the only one that high.")
+            tie_note = (
+                f"{tied} of the {len(result.windows)} windows score {last}"
+                f"{'' if last.startswith('>') else ' or more'}; the table lists {len(regions)} of them, so "
+                "the shaded span in the chart is not the only one that high."
+            )
     if result.verdict == "likely_fake" and deciding not in ("patch_cnn", "none"):
         timeline_note = TIMELINE_OTHER_SOURCE.format(source=source_words)
 
-    exhibit = {"patch_cnn": "heatmap", "comb": "comb", "fakeprint": "fakeprint", "profiles": "fakeprint"}.get(deciding, "")
+    exhibit = {"patch_cnn": "heatmap", "comb": "comb", "fakeprint": "fakeprint", "profiles": "fakeprint"}.get(
+        deciding, ""
+    )
     if held is not None:
         exhibit = ""
     meaning = TOO_SHORT_MEANING if headline == TOO_SHORT else VERDICT_MEANING.get(result.verdict, "")
     return ReportDecision(
-        verdict=result.verdict, headline=headline, headline_words=result.verdict_words,
-        colour_key=HEADLINE_COLOUR_OF.get(headline, headline), meaning=meaning, deciding=deciding,
-        decided_sentence=decided, held=held, held_words=HELD_WORDS.get(held) if held else None,
-        set_aside=tuple(set_aside), probability_text=probability_text(p, result.interval, held),
-        probability_paragraph=paragraph, notes=notes, regions=regions, region_note=region_note, tie_note=tie_note,
-        timeline_note=timeline_note, exhibit=exhibit, profile=profile, declaration=result.declaration_headline)
+        verdict=result.verdict,
+        headline=headline,
+        headline_words=result.verdict_words,
+        colour_key=HEADLINE_COLOUR_OF.get(headline, headline),
+        meaning=meaning,
+        deciding=deciding,
+        decided_sentence=decided,
+        held=held,
+        held_words=HELD_WORDS.get(held) if held else None,
+        set_aside=tuple(set_aside),
+        probability_text=probability_text(p, result.interval, held),
+        probability_paragraph=paragraph,
+        notes=notes,
+        regions=regions,
+        region_note=region_note,
+        tie_note=tie_note,
+        timeline_note=timeline_note,
+        exhibit=exhibit,
+        profile=profile,
+        declaration=result.declaration_headline,
+    )

@@ -19,8 +19,16 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from forensic_app.core.result import CombEvidence, Heatmap, Spectrogram, WindowScore
-from forensic_app.core.vocabulary import (HEAT_LABEL, format_clock, HEAT_TICKS, HEAT_UNCOLOURED_SHARE, PROBABILITY_ALPHA, PROBABILITY_RGB,
-                                         PROBABILITY_STOPS, format_probability)
+from forensic_app.core.vocabulary import (
+    HEAT_LABEL,
+    format_clock,
+    HEAT_TICKS,
+    HEAT_UNCOLOURED_SHARE,
+    PROBABILITY_ALPHA,
+    PROBABILITY_RGB,
+    PROBABILITY_STOPS,
+    format_probability,
+)
 
 DPI = 200
 SPECTROGRAM_DPI = 160  # the overview has more columns than the page has dots anyway
@@ -29,8 +37,10 @@ PROBABILITY_NORM = Normalize(vmin=0.0, vmax=1.0, clip=True)
 # translucent at the low end so the spectrogram shows through, as in the window.
 HEATMAP_CMAP = LinearSegmentedColormap.from_list(
     "forensic_probability",
-    [(stop, tuple(c / 255.0 for c in (*rgb, alpha)))
-     for stop, rgb, alpha in zip(PROBABILITY_STOPS, PROBABILITY_RGB, PROBABILITY_ALPHA)],
+    [
+        (stop, tuple(c / 255.0 for c in (*rgb, alpha)))
+        for stop, rgb, alpha in zip(PROBABILITY_STOPS, PROBABILITY_RGB, PROBABILITY_ALPHA)
+    ],
 )
 SPECTROGRAM_CMAP = "Greys"  # loud = dark on white paper
 SPECTROGRAM_RANGE_DB = 70.0
@@ -61,8 +71,7 @@ def _draw_grid(ax, x_edges: np.ndarray, y_edges: np.ndarray, values: np.ndarray,
     """
     if _uniform(x_edges) and _uniform(y_edges):
         extent = (float(x_edges[0]), float(x_edges[-1]), float(y_edges[0]), float(y_edges[-1]))
-        return ax.imshow(values, origin="lower", extent=extent, aspect="auto",
-                         interpolation="antialiased", **kwargs)
+        return ax.imshow(values, origin="lower", extent=extent, aspect="auto", interpolation="antialiased", **kwargs)
     return ax.pcolormesh(x_edges, y_edges, values, shading="flat", rasterized=True, **kwargs)
 
 
@@ -115,10 +124,24 @@ def draw_regions(axes, regions: Sequence[Region]) -> None:
         for label, start, end, low, high in regions:
             lo = y0 if low is None else float(low)
             hi = y1 if high is None else float(high)
-            ax.add_patch(Rectangle((start, lo), end - start, hi - lo, fill=False, ec=REGION_COLOUR, lw=1.2,
-                                   ls=(0, (4, 2)), zorder=5))
-            ax.text(start, min(hi, y1), label, color=REGION_COLOUR, fontsize=7, fontweight="bold", va="top",
-                    ha="left", zorder=6, clip_on=True, bbox=dict(facecolor="white", alpha=0.8, lw=0, pad=1.0))
+            ax.add_patch(
+                Rectangle(
+                    (start, lo), end - start, hi - lo, fill=False, ec=REGION_COLOUR, lw=1.2, ls=(0, (4, 2)), zorder=5
+                )
+            )
+            ax.text(
+                start,
+                min(hi, y1),
+                label,
+                color=REGION_COLOUR,
+                fontsize=7,
+                fontweight="bold",
+                va="top",
+                ha="left",
+                zorder=6,
+                clip_on=True,
+                bbox=dict(facecolor="white", alpha=0.8, lw=0, pad=1.0),
+            )
 
 
 def build_spectrogram_figure(
@@ -135,8 +158,9 @@ def build_spectrogram_figure(
     axes = fig.subplots(2, 1, sharex=True, sharey=True)
     vmin, vmax = _levels(overview.db)
     for ax in axes:
-        mesh = _draw_grid(ax, overview.time_edges_s, overview.freq_edges_hz, overview.db,
-                          cmap=SPECTROGRAM_CMAP, vmin=vmin, vmax=vmax)
+        mesh = _draw_grid(
+            ax, overview.time_edges_s, overview.freq_edges_hz, overview.db, cmap=SPECTROGRAM_CMAP, vmin=vmin, vmax=vmax
+        )
         ax.set_ylabel("Frequency (kHz)")
         ax.yaxis.set_major_formatter(_KHZ)
         ax.set_ylim(float(overview.freq_edges_hz[0]), float(overview.freq_edges_hz[-1]))
@@ -149,8 +173,16 @@ def build_spectrogram_figure(
     if strength.size:
         # Always pcolormesh: a few hundred cells, drawn as crisp rectangles at their edges. Cells
         # whose reading real music reaches (strength 0) are left out, as in the window.
-        hm = axes[1].pcolormesh(heatmap.time_edges_s, heatmap.freq_edges_hz, np.ma.masked_less_equal(strength, 0.0),
-                                cmap=HEATMAP_CMAP, norm=PROBABILITY_NORM, shading="flat", edgecolors="none", rasterized=True)
+        hm = axes[1].pcolormesh(
+            heatmap.time_edges_s,
+            heatmap.freq_edges_hz,
+            np.ma.masked_less_equal(strength, 0.0),
+            cmap=HEATMAP_CMAP,
+            norm=PROBABILITY_NORM,
+            shading="flat",
+            edgecolors="none",
+            rasterized=True,
+        )
     else:
         from matplotlib.cm import ScalarMappable
 
@@ -195,8 +227,9 @@ def timeline_figure(
         order = np.argsort(centres)
         ax.plot(centres[order], probs[order], color="0.55", lw=0.8, zorder=1)
         for w in windows:
-            ax.hlines(w.probability_fake, w.start_s, w.end_s, colors=[_bar_colour(w.probability_fake)],
-                      lw=3.0, zorder=2)
+            ax.hlines(
+                w.probability_fake, w.start_s, w.end_s, colors=[_bar_colour(w.probability_fake)], lw=3.0, zorder=2
+            )
         for rank, w in enumerate(top, start=1):
             ax.axvspan(w.start_s, w.end_s, color="#3b6fb6", alpha=0.10, lw=0, zorder=0)
             ax.annotate(
@@ -212,16 +245,29 @@ def timeline_figure(
             )
     else:
         ax.text(0.5, 0.5, "no windows", transform=ax.transAxes, ha="center")
-    ax.axhline(probability_fake, color="#1d3f73", ls="--", lw=0.9,
-               label=f"whole-track probability {format_probability(probability_fake)}")
+    ax.axhline(
+        probability_fake,
+        color="#1d3f73",
+        ls="--",
+        lw=0.9,
+        label=f"whole-track probability {format_probability(probability_fake)}",
+    )
     if top:
         from matplotlib.patches import Patch
 
         handles, labels = ax.get_legend_handles_labels()
         handles.append(Patch(color="#3b6fb6", alpha=0.15, lw=0))
         labels.append("highest-scoring windows (numbered as in the table)")
-        ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=7,
-                  frameon=False, borderaxespad=0.2)
+        ax.legend(
+            handles,
+            labels,
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
+            ncol=2,
+            fontsize=7,
+            frameon=False,
+            borderaxespad=0.2,
+        )
     else:
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), fontsize=7, frameon=False, borderaxespad=0.2)
     ax.set_ylim(0.0, 1.1)
@@ -241,20 +287,33 @@ def comb_figure(comb: CombEvidence, *, width_in: float) -> PILImage.Image:
     resid = np.asarray(comb.residual_db, dtype=float)
     ax.plot(freqs, resid, color="0.25", lw=0.6, label="residual spectrum")
     for i, f in enumerate(np.asarray(comb.expected_lines_hz, dtype=float)):
-        ax.axvline(f, color="#3b6fb6", ls=(0, (3, 3)), lw=0.6, alpha=0.7,
-                   label=f"expected line (multiple of {comb.f0_hz:.1f} Hz)" if i == 0 else None)
+        ax.axvline(
+            f,
+            color="#3b6fb6",
+            ls=(0, (3, 3)),
+            lw=0.6,
+            alpha=0.7,
+            label=f"expected line (multiple of {comb.f0_hz:.1f} Hz)" if i == 0 else None,
+        )
     found = np.asarray(comb.lines_found_hz, dtype=float)
     if found.size and freqs.size:
-        ax.scatter(found, np.interp(found, freqs, resid), s=18, facecolors="none",
-                   edgecolors="#c0151b", lw=1.1, zorder=3, label="line found")
+        ax.scatter(
+            found,
+            np.interp(found, freqs, resid),
+            s=18,
+            facecolors="none",
+            edgecolors="#c0151b",
+            lw=1.1,
+            zorder=3,
+            label="line found",
+        )
     ax.set_xlabel("Frequency (kHz)")
     ax.xaxis.set_major_formatter(_KHZ)
     ax.set_ylabel("Above floor (dB)")
     if freqs.size:
         ax.set_xlim(float(freqs[0]), float(freqs[-1]))
     ax.grid(axis="y", color="0.9", lw=0.6)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=7, frameon=False,
-              borderaxespad=0.2)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=7, frameon=False, borderaxespad=0.2)
     ax.tick_params(labelsize=8)
     return _raster(fig)
 
@@ -267,8 +326,16 @@ def fakeprint_figure(ev, *, width_in: float) -> PILImage.Image:
     ax.plot(freqs, np.asarray(ev.fakeprint, dtype=float), color="0.25", lw=0.5, label="fakeprint (peak residue)")
     if ev.top_bins:
         f = np.array([b[0] for b in ev.top_bins])
-        ax.scatter(f, np.interp(f, freqs, ev.fakeprint), s=18, facecolors="none", edgecolors="#c0151b", lw=1.1,
-                   zorder=3, label="bins that weigh most towards 'AI'")
+        ax.scatter(
+            f,
+            np.interp(f, freqs, ev.fakeprint),
+            s=18,
+            facecolors="none",
+            edgecolors="#c0151b",
+            lw=1.1,
+            zorder=3,
+            label="bins that weigh most towards 'AI'",
+        )
     ax.set_xlabel("Frequency (kHz)")
     ax.xaxis.set_major_formatter(_KHZ)
     ax.set_ylabel("Residue (0-1)")

@@ -72,26 +72,40 @@ def pack_names(result: AnalysisResult) -> tuple[str, str]:
     return f"{stem}-report.pdf", f"{stem}-analysis.json"
 
 
-def pack_bytes(result: AnalysisResult, *, page_size: str = "A4", model_card: Optional[Mapping[str, Any]] = None,
-               include_path: bool = False, extra_files: ExtraFiles = ()) -> bytes:
+def pack_bytes(
+    result: AnalysisResult,
+    *,
+    page_size: str = "A4",
+    model_card: Optional[Mapping[str, Any]] = None,
+    include_path: bool = False,
+    extra_files: ExtraFiles = (),
+) -> bytes:
     """The zip's bytes (deterministic for one result: fixed member dates)."""
     from forensic_app.core.vocabulary import probability_text
 
     pdf, payload = render_report(result, page_size=page_size, model_card=model_card, include_path=include_path)
     pdf_name, json_name = pack_names(result)
     model = result.provenance.model
-    members = [(pdf_name, "the recourse report the artist files (PDF)"),
-               (json_name, "the analysis (JSON): the same bytes the PDF carries as an attachment"),
-               *[(n, "exported evidence regions") for n, _ in extra_files], ("README.txt", "this text")]
+    members = [
+        (pdf_name, "the recourse report the artist files (PDF)"),
+        (json_name, "the analysis (JSON): the same bytes the PDF carries as an attachment"),
+        *[(n, "exported evidence regions") for n, _ in extra_files],
+        ("README.txt", "this text"),
+    ]
     width = max(len(n) for n, _ in members)
     readme = README_TEXT.format(
-        file_name=result.input.file_name, app_version=result.provenance.app_version, sha256=result.input.file_sha256,
+        file_name=result.input.file_name,
+        app_version=result.provenance.app_version,
+        sha256=result.input.file_sha256,
         file_lines="\n".join(f"  {n.ljust(width)}   {what}" for n, what in members),
-        pdf_name=pdf_name, json_name=json_name,
-        verdict=result.verdict_words, probability=probability_text(result.probability_fake, result.interval,
-                                                                    result.held),
-        model=f"{model.name} {model.version}", bundle=(model.bundle_sha256 or "not recorded")[:16],
-        digest=digest_of(payload)[:DIGEST_CHARS])
+        pdf_name=pdf_name,
+        json_name=json_name,
+        verdict=result.verdict_words,
+        probability=probability_text(result.probability_fake, result.interval, result.held),
+        model=f"{model.name} {model.version}",
+        bundle=(model.bundle_sha256 or "not recorded")[:16],
+        digest=digest_of(payload)[:DIGEST_CHARS],
+    )
     readme = "\n".join(line.rstrip() for line in readme.splitlines()) + "\n"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as z:
@@ -103,14 +117,30 @@ def pack_bytes(result: AnalysisResult, *, page_size: str = "A4", model_card: Opt
     return buf.getvalue()
 
 
-def write_pack(result: AnalysisResult, path: Union[str, os.PathLike], *, page_size: str = "A4",
-               model_card: Optional[Mapping[str, Any]] = None, overwrite: bool = False, include_path: bool = False,
-               inputs: Inputs = (), extra_files: ExtraFiles = ()) -> Path:
+def write_pack(
+    result: AnalysisResult,
+    path: Union[str, os.PathLike],
+    *,
+    page_size: str = "A4",
+    model_card: Optional[Mapping[str, Any]] = None,
+    overwrite: bool = False,
+    include_path: bool = False,
+    inputs: Inputs = (),
+    extra_files: ExtraFiles = (),
+) -> Path:
     """Write the dispute pack of ``result`` to ``path`` (a .zip) and return that path. Refused, like the
     report, when ``path`` is the analysed file or one of ``inputs``, a folder, or exists without ``overwrite``
     (core.outputs.check_output); written to a temporary file and moved into place."""
     return write_pdf_atomically(
-        path, lambda fh: fh.write(pack_bytes(result, page_size=page_size, model_card=model_card,
-                                             include_path=include_path, extra_files=extra_files)),
-        overwrite=overwrite, inputs=file_set(inputs).extended([result.input.path]),
-        what="the dispute pack", suffix=".zip", tag="dispute-pack")
+        path,
+        lambda fh: fh.write(
+            pack_bytes(
+                result, page_size=page_size, model_card=model_card, include_path=include_path, extra_files=extra_files
+            )
+        ),
+        overwrite=overwrite,
+        inputs=file_set(inputs).extended([result.input.path]),
+        what="the dispute pack",
+        suffix=".zip",
+        tag="dispute-pack",
+    )

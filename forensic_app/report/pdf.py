@@ -25,8 +25,17 @@ from forensic_app.core.result import AnalysisResult
 
 from . import appendix, sections, summary
 from .decision import decide
-from .attachment import (ATTACHMENT_NAME, DIGEST_LABEL, PLACEHOLDER_DIGEST, canonical, digest_of, extract_page_texts,
-                         make_payload, page_text_hash, private_analysis)
+from .attachment import (
+    ATTACHMENT_NAME,
+    DIGEST_LABEL,
+    PLACEHOLDER_DIGEST,
+    canonical,
+    digest_of,
+    extract_page_texts,
+    make_payload,
+    page_text_hash,
+    private_analysis,
+)
 from .fonts import MONO, SANS, SANS_BOLD, plain_text, register_fonts
 from .styles import MUTED, RULE, make_styles
 
@@ -62,8 +71,16 @@ def _exists_message(path: Path) -> str:
 REPORT_HEADER = "Recourse report: AI-music analysis"
 
 
-def canvas_class(hash_prefix: str, app_version: str, analysed_at: str, *, header: str = REPORT_HEADER,
-                 hash_label: str = "file sha256", date_words: str = "analysed", digest: Optional[str] = None):
+def canvas_class(
+    hash_prefix: str,
+    app_version: str,
+    analysed_at: str,
+    *,
+    header: str = REPORT_HEADER,
+    hash_label: str = "file sha256",
+    date_words: str = "analysed",
+    digest: Optional[str] = None,
+):
     """A canvas that holds pages back until the end, so each can say "page x / y"; every page
     carries ``header``, the app version and date, and ``hash_label`` with ``hash_prefix``, and
     ``digest`` (the report digest of :mod:`.attachment`) when given."""
@@ -100,8 +117,11 @@ def canvas_class(hash_prefix: str, app_version: str, analysed_at: str, *, header
             self.setFont(SANS_BOLD, 8)
             self.drawString(MARGIN_X, height - 11.5 * mm, header)
             self.setFont(SANS, 8)
-            self.drawRightString(width - MARGIN_X, height - 11.5 * mm,
-                                 plain_text(f"forensic_app {app_version} · {date_words} {analysed_at}"))
+            self.drawRightString(
+                width - MARGIN_X,
+                height - 11.5 * mm,
+                plain_text(f"forensic_app {app_version} · {date_words} {analysed_at}"),
+            )
             self.setFont(MONO, 8)
             self.drawString(MARGIN_X, 8 * mm, f"{hash_label} {hash_prefix}…")
             if digest is not None:
@@ -119,8 +139,9 @@ def metadata_text(value: str) -> str:
     return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[str, Any]], include_path: bool,
-           digest: str) -> None:
+def _build(
+    result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[str, Any]], include_path: bool, digest: str
+) -> None:
     styles = make_styles()
     doc = SimpleDocTemplate(
         out,
@@ -139,24 +160,35 @@ def _build(result: AnalysisResult, out, pagesize, model_card: Optional[Mapping[s
     d = decide(result)  # one decision: what every page may say (#26)
     story = [
         Paragraph("Recourse report: is this music AI-generated?", styles.title),
-        Paragraph("Produced offline by forensic_app from one analysis of one file. Part 1 is a summary in plain "
-                  "words; part 2, the technical appendix, gives the details. Every page shows the start of the "
-                  "file's SHA-256 and the report digest, so pages cannot be mixed or edited unnoticed.", styles.small),
+        Paragraph(
+            "Produced offline by forensic_app from one analysis of one file. Part 1 is a summary in plain "
+            "words; part 2, the technical appendix, gives the details. Every page shows the start of the "
+            "file's SHA-256 and the report digest, so pages cannot be mixed or edited unnoticed.",
+            styles.small,
+        ),
         Spacer(1, 4),
     ]
     story += sections.modified_model_banner([result], styles, width)
     story += summary.summary(result, d, styles, width)
     story += appendix.appendix(result, d, styles, width, model_card=model_card, include_path=include_path)
-    doc.build(story, canvasmaker=canvas_class(
-        result.input.file_sha256[:HASH_PREFIX_CHARS],
-        result.provenance.app_version,
-        result.provenance.analysed_at,
-        digest=digest,
-    ))
+    doc.build(
+        story,
+        canvasmaker=canvas_class(
+            result.input.file_sha256[:HASH_PREFIX_CHARS],
+            result.provenance.app_version,
+            result.provenance.analysed_at,
+            digest=digest,
+        ),
+    )
 
 
-def render_report(result: AnalysisResult, *, page_size: str = "A4", model_card: Optional[Mapping[str, Any]] = None,
-                  include_path: bool = False) -> tuple[bytes, bytes]:
+def render_report(
+    result: AnalysisResult,
+    *,
+    page_size: str = "A4",
+    model_card: Optional[Mapping[str, Any]] = None,
+    include_path: bool = False,
+) -> tuple[bytes, bytes]:
     """The report's PDF bytes and the analysis it embeds (``analysis.json``, see :mod:`.attachment`).
 
     Built twice: once with a placeholder digest to read back each page's text, then with the digest of the
@@ -292,19 +324,31 @@ def write_report(
     """
     path = Path(path)
     page_size_points(page_size)  # an unknown page size is refused before anything is written
-    return write_pdf_atomically(path, lambda fh: _write(result, fh, page_size, model_card, include_path),
-                                overwrite=overwrite, inputs=file_set(inputs).extended([result.input.path]))
+    return write_pdf_atomically(
+        path,
+        lambda fh: _write(result, fh, page_size, model_card, include_path),
+        overwrite=overwrite,
+        inputs=file_set(inputs).extended([result.input.path]),
+    )
 
 
-def _write(result: AnalysisResult, fh: IO[bytes], page_size: str, model_card: Optional[Mapping[str, Any]],
-           include_path: bool) -> None:
+def _write(
+    result: AnalysisResult, fh: IO[bytes], page_size: str, model_card: Optional[Mapping[str, Any]], include_path: bool
+) -> None:
     """The report's bytes into ``fh`` (the temporary file beside the target)."""
     fh.write(render_report(result, page_size=page_size, model_card=model_card, include_path=include_path)[0])
 
 
-def write_pdf_atomically(path: Union[str, os.PathLike], build: Callable[[IO[bytes]], Any], *,
-                         overwrite: bool = False, inputs: Inputs = (), what: str = "the report", suffix: str = ".pdf",
-                         tag: str = "report") -> Path:
+def write_pdf_atomically(
+    path: Union[str, os.PathLike],
+    build: Callable[[IO[bytes]], Any],
+    *,
+    overwrite: bool = False,
+    inputs: Inputs = (),
+    what: str = "the report",
+    suffix: str = ".pdf",
+    tag: str = "report",
+) -> Path:
     """Call ``build(fh)`` on a temporary file beside ``path``, then move it into place: a crash never
     leaves a half-written PDF. Raises :class:`ReportExistsError` if ``path`` exists and ``overwrite``
     is false, :class:`ReportError` when ``path`` is one of ``inputs`` (the files analysed), a folder,
@@ -322,8 +366,9 @@ def write_pdf_atomically(path: Union[str, os.PathLike], build: Callable[[IO[byte
         _move_into_place(tmp, path, overwrite)
     except OSError as err:
         _discard(tmp)
-        raise ReportError(f"Could not write {printable(path)} ({err.strerror or err}): free some space or "
-                          "choose another location.") from err
+        raise ReportError(
+            f"Could not write {printable(path)} ({err.strerror or err}): free some space or choose another location."
+        ) from err
     except BaseException:
         _discard(tmp)
         raise

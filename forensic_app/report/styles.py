@@ -36,27 +36,43 @@ class Styles:
 def make_styles() -> Styles:
     register_fonts()
     body = ParagraphStyle(
-        "body", fontName=SANS, fontSize=9.5, leading=12.6, textColor=INK, spaceAfter=5,
-        splitLongWords=1, bulletFontName=SANS, bulletFontSize=9.5, allowWidows=0, allowOrphans=0,
+        "body",
+        fontName=SANS,
+        fontSize=9.5,
+        leading=12.6,
+        textColor=INK,
+        spaceAfter=5,
+        splitLongWords=1,
+        bulletFontName=SANS,
+        bulletFontSize=9.5,
+        allowWidows=0,
+        allowOrphans=0,
     )
     return Styles(
         body=body,
         small=ParagraphStyle("small", parent=body, fontSize=8, leading=10.5, textColor=MUTED),
         cell=ParagraphStyle("cell", parent=body, fontSize=8.5, leading=11, spaceAfter=0),
-        cell_bold=ParagraphStyle("cell_bold", parent=body, fontName=SANS_BOLD, fontSize=8.5,
-                                 leading=11, spaceAfter=0),
-        mono=ParagraphStyle("mono", parent=body, fontName=MONO, fontSize=8.2, leading=10.5,
-                            spaceAfter=0),
-        title=ParagraphStyle("title", parent=body, fontName=SANS_BOLD, fontSize=17, leading=21,
-                             textColor=ACCENT, spaceAfter=2),
-        h1=ParagraphStyle("h1", parent=body, fontName=SANS_BOLD, fontSize=12.5, leading=16,
-                          textColor=ACCENT, spaceBefore=10, spaceAfter=5, keepWithNext=1),
-        h2=ParagraphStyle("h2", parent=body, fontName=SANS_BOLD, fontSize=10, leading=13,
-                          spaceBefore=6, spaceAfter=3, keepWithNext=1),
-        bullet=ParagraphStyle("bullet", parent=body, leftIndent=12, bulletIndent=2,
-                              spaceAfter=2.5),
-        verdict=ParagraphStyle("verdict", parent=body, fontName=SANS_BOLD, fontSize=15,
-                               leading=19, spaceAfter=0),
+        cell_bold=ParagraphStyle("cell_bold", parent=body, fontName=SANS_BOLD, fontSize=8.5, leading=11, spaceAfter=0),
+        mono=ParagraphStyle("mono", parent=body, fontName=MONO, fontSize=8.2, leading=10.5, spaceAfter=0),
+        title=ParagraphStyle(
+            "title", parent=body, fontName=SANS_BOLD, fontSize=17, leading=21, textColor=ACCENT, spaceAfter=2
+        ),
+        h1=ParagraphStyle(
+            "h1",
+            parent=body,
+            fontName=SANS_BOLD,
+            fontSize=12.5,
+            leading=16,
+            textColor=ACCENT,
+            spaceBefore=10,
+            spaceAfter=5,
+            keepWithNext=1,
+        ),
+        h2=ParagraphStyle(
+            "h2", parent=body, fontName=SANS_BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3, keepWithNext=1
+        ),
+        bullet=ParagraphStyle("bullet", parent=body, leftIndent=12, bulletIndent=2, spaceAfter=2.5),
+        verdict=ParagraphStyle("verdict", parent=body, fontName=SANS_BOLD, fontSize=15, leading=19, spaceAfter=0),
     )
 
 

@@ -50,10 +50,18 @@ def _fit(picture, width: float, max_height: float) -> Flowable:
 
 def _boxed(rows: list[list], width: float, colour) -> Table:
     box = Table(rows, colWidths=[width])
-    box.setStyle(table_style([
-        ("BOX", (0, 0), (-1, -1), 1.2, colour), ("BACKGROUND", (0, 0), (-1, -1), SHADE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 8), ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-        ("TOPPADDING", (0, 0), (0, 0), 6), ("BOTTOMPADDING", (0, -1), (-1, -1), 5)]))
+    box.setStyle(
+        table_style(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.2, colour),
+                ("BACKGROUND", (0, 0), (-1, -1), SHADE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (0, 0), 6),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 5),
+            ]
+        )
+    )
     return box
 
 
@@ -65,29 +73,62 @@ def probability_markup(d: ReportDecision) -> str:
 
 def finding(result: AnalysisResult, d: ReportDecision, s: Styles, width: float) -> list[Flowable]:
     info, model = result.input, result.provenance.model
-    ident = grid_table([
-        [Paragraph("File", s.cell_bold), Paragraph(t(f"{info.file_name} ({info.format}, {fmt_duration(info.duration_s)})"), s.cell)],
-        [Paragraph("File SHA-256", s.cell_bold), Paragraph(t(info.file_sha256, MONO), s.mono)],
-        [Paragraph("Analysed", s.cell_bold),
-         Paragraph(t(f"{result.provenance.analysed_at} by forensic_app {result.provenance.app_version}, model "
-                     f"{model.name} {model.version}"), s.cell)],
-    ], [0.2 * width, 0.8 * width], header=False)
+    ident = grid_table(
+        [
+            [
+                Paragraph("File", s.cell_bold),
+                Paragraph(t(f"{info.file_name} ({info.format}, {fmt_duration(info.duration_s)})"), s.cell),
+            ],
+            [Paragraph("File SHA-256", s.cell_bold), Paragraph(t(info.file_sha256, MONO), s.mono)],
+            [
+                Paragraph("Analysed", s.cell_bold),
+                Paragraph(
+                    t(
+                        f"{result.provenance.analysed_at} by forensic_app {result.provenance.app_version}, model "
+                        f"{model.name} {model.version}"
+                    ),
+                    s.cell,
+                ),
+            ],
+        ],
+        [0.2 * width, 0.8 * width],
+        header=False,
+    )
     colour = VERDICT_COLOURS.get(d.colour_key, INK)
     hexcol = colour.hexval()[2:]
-    box = _boxed([
-        [Paragraph(f'Verdict: <font color="#{hexcol}">{t(d.headline_words)}</font>', s.verdict)],
-        [Paragraph(t(result.coverage_line), s.small)],
-        [Paragraph(probability_markup(d) + (". " + t(d.held_words) if d.held_words else ""), s.body)],
-        [Paragraph(t(d.meaning), s.body)],
-    ], width, colour)
+    box = _boxed(
+        [
+            [Paragraph(f'Verdict: <font color="#{hexcol}">{t(d.headline_words)}</font>', s.verdict)],
+            [Paragraph(t(result.coverage_line), s.small)],
+            [Paragraph(probability_markup(d) + (". " + t(d.held_words) if d.held_words else ""), s.body)],
+            [Paragraph(t(d.meaning), s.body)],
+        ],
+        width,
+        colour,
+    )
     out: list[Flowable] = [Paragraph(PART_1, s.h1), ident, Spacer(1, 6), box]
     if d.declaration:  # directly under the verdict, never inside it
-        decl = _boxed([[Paragraph("<b>What the file itself declares:</b> " + t(d.declaration) + " A declaration is a "
-                                  "claim anyone can write or remove; the verdict above is about the audio alone.",
-                                  s.body)]], width, HexColor(SEVERITY_COLOURS["info"]))
+        decl = _boxed(
+            [
+                [
+                    Paragraph(
+                        "<b>What the file itself declares:</b> " + t(d.declaration) + " A declaration is a "
+                        "claim anyone can write or remove; the verdict above is about the audio alone.",
+                        s.body,
+                    )
+                ]
+            ],
+            width,
+            HexColor(SEVERITY_COLOURS["info"]),
+        )
         out += [Spacer(1, 3), decl]
-    out += [Spacer(1, 5), Paragraph("<b>What the verdict rests on.</b> " + t(d.decided_sentence)
-                                    + "".join(" " + t(x) for x in d.set_aside), s.body)]
+    out += [
+        Spacer(1, 5),
+        Paragraph(
+            "<b>What the verdict rests on.</b> " + t(d.decided_sentence) + "".join(" " + t(x) for x in d.set_aside),
+            s.body,
+        ),
+    ]
     if d.profile is not None:
         out += profile_block(d, s, width)
     return out
@@ -100,43 +141,75 @@ def profile_block(d: ReportDecision, s: Styles, width: float) -> list[Flowable]:
     name, ver = profile_name(p), str(p.get("version") or "")
     if ver and ver.split()[0].lower() not in name.lower():  # "ACE-Step v1" with version "v1 (3.5B)": said once
         name += f" ({ver})"
-    rows = [("Profile", name),
-            ("Kind", VERDICT_BASIS_WORDS["profile_kind_user" if mine else "profile_kind_builtin"]),
-            ("Taught from", f"{p.get('n_examples', '?')} examples, on {p.get('created') or 'an unrecorded date'}"),
-            ("Validation", validation_words(p))]
-    table = grid_table([[Paragraph(k, s.cell_bold), Paragraph(t(v), s.cell)] for k, v in rows]
-                       + [[Paragraph("Profile SHA-256", s.cell_bold), Paragraph(t(str(p.get("sha256", "")), MONO), s.mono)]],
-                       [0.2 * width, 0.8 * width], header=False)
+    rows = [
+        ("Profile", name),
+        ("Kind", VERDICT_BASIS_WORDS["profile_kind_user" if mine else "profile_kind_builtin"]),
+        ("Taught from", f"{p.get('n_examples', '?')} examples, on {p.get('created') or 'an unrecorded date'}"),
+        ("Validation", validation_words(p)),
+    ]
+    table = grid_table(
+        [[Paragraph(k, s.cell_bold), Paragraph(t(v), s.cell)] for k, v in rows]
+        + [[Paragraph("Profile SHA-256", s.cell_bold), Paragraph(t(str(p.get("sha256", "")), MONO), s.mono)]],
+        [0.2 * width, 0.8 * width],
+        header=False,
+    )
     out: list[Flowable] = [table]
     if mine:
-        out.append(Paragraph("This verdict rests on a profile taught on this computer, not on one shipped with the "
-                             "app: anyone checking it needs that profile file (forensic-app profile export).", s.small))
+        out.append(
+            Paragraph(
+                "This verdict rests on a profile taught on this computer, not on one shipped with the "
+                "app: anyone checking it needs that profile file (forensic-app profile export).",
+                s.small,
+            )
+        )
     return [KeepTogether(out)]
 
 
 def exhibits(result: AnalysisResult, d: ReportDecision, s: Styles, width: float) -> list[Flowable]:
     width_in = width / 72.0
-    duration = max(result.input.duration_s,
-                   float(result.overview.time_edges_s[-1]) if len(result.overview.time_edges_s) else 0.0)
+    duration = max(
+        result.input.duration_s, float(result.overview.time_edges_s[-1]) if len(result.overview.time_edges_s) else 0.0
+    )
     spec = figures.spectrogram_figure(result.overview, result.heatmap, duration_s=duration, width_in=width_in)
-    out: list[Flowable] = [KeepTogether([
-        Paragraph("The evidence", s.h2),
-        _fit(spec, width, 165),
-        Paragraph("Top: the sound (time left to right, pitch bottom to top). Bottom: the same, with each patch "
-                  "coloured where the patch CNN's reading is rare in real music (coloured: fewer than 1 in 100 "
-                  "real-music patches reach it; red: 1 in 10,000). A coloured patch is a place to listen, not proof.",
-                  s.small)])]
-    timeline = figures.timeline_figure(result.windows, list(d.regions), probability_fake=result.probability_fake,
-                                       duration_s=duration, width_in=width_in)
-    block: list[Flowable] = [_fit(timeline, width, 80),
-                             Paragraph("The probability window by window (each short line is one window)."
-                                       + (" " + t(d.timeline_note) if d.timeline_note else ""), s.small)]
+    out: list[Flowable] = [
+        KeepTogether(
+            [
+                Paragraph("The evidence", s.h2),
+                _fit(spec, width, 165),
+                Paragraph(
+                    "Top: the sound (time left to right, pitch bottom to top). Bottom: the same, with each patch "
+                    "coloured where the patch CNN's reading is rare in real music (coloured: fewer than 1 in 100 "
+                    "real-music patches reach it; red: 1 in 10,000). A coloured patch is a place to listen, not proof.",
+                    s.small,
+                ),
+            ]
+        )
+    ]
+    timeline = figures.timeline_figure(
+        result.windows,
+        list(d.regions),
+        probability_fake=result.probability_fake,
+        duration_s=duration,
+        width_in=width_in,
+    )
+    block: list[Flowable] = [
+        _fit(timeline, width, 80),
+        Paragraph(
+            "The probability window by window (each short line is one window)."
+            + (" " + t(d.timeline_note) if d.timeline_note else ""),
+            s.small,
+        ),
+    ]
     if d.regions:
         rows = [cells(["Rank", "From", "To", "Window"], s.cell_bold)]
-        rows += [cells([str(i), fmt_clock(w.start_s), fmt_clock(w.end_s), fmt_prob(w.probability_fake)], s.cell)
-                 for i, w in enumerate(d.regions, start=1)]
-        block += [Paragraph("Highest-scoring regions (minutes:seconds)", s.cell_bold),
-                  grid_table(rows, [0.1 * width, 0.18 * width, 0.18 * width, 0.18 * width])]
+        rows += [
+            cells([str(i), fmt_clock(w.start_s), fmt_clock(w.end_s), fmt_prob(w.probability_fake)], s.cell)
+            for i, w in enumerate(d.regions, start=1)
+        ]
+        block += [
+            Paragraph("Highest-scoring regions (minutes:seconds)", s.cell_bold),
+            grid_table(rows, [0.1 * width, 0.18 * width, 0.18 * width, 0.18 * width]),
+        ]
     if d.tie_note:
         block.append(Paragraph(t(d.tie_note), s.small))
     if d.region_note:
@@ -145,37 +218,67 @@ def exhibits(result: AnalysisResult, d: ReportDecision, s: Styles, width: float)
         block.append(Paragraph("No window reaches 50 %: no region of the track stands out.", s.small))
     out.append(KeepTogether(block))
     if d.exhibit == "comb" and result.comb is not None:
-        out.append(KeepTogether([
-            Paragraph("The plot that decided: the spectral comb", s.h2),
-            _fit(figures.comb_figure(result.comb, width_in=width_in), width, 100),
-            Paragraph("The track's average spectrum minus its smooth floor. Dashed lines: where a decoder's "
-                      "upsampling would leave lines; circles: lines that stand out.", s.small)]))
+        out.append(
+            KeepTogether(
+                [
+                    Paragraph("The plot that decided: the spectral comb", s.h2),
+                    _fit(figures.comb_figure(result.comb, width_in=width_in), width, 100),
+                    Paragraph(
+                        "The track's average spectrum minus its smooth floor. Dashed lines: where a decoder's "
+                        "upsampling would leave lines; circles: lines that stand out.",
+                        s.small,
+                    ),
+                ]
+            )
+        )
     elif d.exhibit == "fakeprint" and result.fakeprint is not None and result.fakeprint.measured:
-        what = ("the fingerprint the generator profile reads" if d.deciding == "profiles" else "the fakeprint")
-        out.append(KeepTogether([
-            Paragraph(f"The plot that decided: {what}", s.h2),
-            _fit(figures.fakeprint_figure(result.fakeprint, width_in=width_in), width, 95),
-            Paragraph("The peaks of the track's average 1-8 kHz spectrum above its lower hull: the pattern a "
-                      "decoder leaves, read by the model named above.", s.small)]))
+        what = "the fingerprint the generator profile reads" if d.deciding == "profiles" else "the fakeprint"
+        out.append(
+            KeepTogether(
+                [
+                    Paragraph(f"The plot that decided: {what}", s.h2),
+                    _fit(figures.fakeprint_figure(result.fakeprint, width_in=width_in), width, 95),
+                    Paragraph(
+                        "The peaks of the track's average 1-8 kHz spectrum above its lower hull: the pattern a "
+                        "decoder leaves, read by the model named above.",
+                        s.small,
+                    ),
+                ]
+            )
+        )
     return out
 
 
 def meaning(result: AnalysisResult, d: ReportDecision, s: Styles, width: float) -> list[Flowable]:
     pct = t(probability_words(result.probability_fake))
-    out: list[Flowable] = [Paragraph("What this means, and what it does not", s.h2),
-                           Paragraph(d.probability_paragraph, s.body)]  # markup of the decision's own making
+    out: list[Flowable] = [
+        Paragraph("What this means, and what it does not", s.h2),
+        Paragraph(d.probability_paragraph, s.body),
+    ]  # markup of the decision's own making
     out += [Paragraph(line.format(pct=pct), s.bullet, bulletText="•") for line in DOES_NOT_MEAN]
     cautions = [n for n in d.cautions if n.code not in ON_PAGE_ONE]
     if cautions:
         out.append(Paragraph("Cautions", s.h2))
         for n in cautions:
             colour = SEVERITY_COLOURS.get(n.severity, "#1a1a1a")
-            out.append(Paragraph(f'<font color="{colour}"><b>{t(SEVERITY_WORDS.get(n.severity, n.severity))}:</b></font> '
-                                 + t(n.text), s.bullet, bulletText="•"))
+            out.append(
+                Paragraph(
+                    f'<font color="{colour}"><b>{t(SEVERITY_WORDS.get(n.severity, n.severity))}:</b></font> '
+                    + t(n.text),
+                    s.bullet,
+                    bulletText="•",
+                )
+            )
     out.append(Paragraph("What the artist can add", s.h2))
-    out.append(Paragraph("Material that shows how the music was made is the strongest answer to an automated flag: "
-                         + " ".join(ARTIST_CAN_ADD) + " Part 2 gives each check's reading against real music, the "
-                         "robustness test, the limitations and the model's identity.", s.body))
+    out.append(
+        Paragraph(
+            "Material that shows how the music was made is the strongest answer to an automated flag: "
+            + " ".join(ARTIST_CAN_ADD)
+            + " Part 2 gives each check's reading against real music, the "
+            "robustness test, the limitations and the model's identity.",
+            s.body,
+        )
+    )
     return out
 
 

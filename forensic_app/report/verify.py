@@ -28,9 +28,15 @@ from typing import Any, Callable, Optional, Union
 
 from forensic_app.core.errors import UnusableInputError
 from forensic_app.core.outputs import printable
-from forensic_app.core.vocabulary import (PROBABILITY_LABEL, VERDICT_WORDS, deciding_line, format_probability,
-                                          headline_words, printed_held,
-                                          probability_text)
+from forensic_app.core.vocabulary import (
+    PROBABILITY_LABEL,
+    VERDICT_WORDS,
+    deciding_line,
+    format_probability,
+    headline_words,
+    printed_held,
+    probability_text,
+)
 
 from .attachment import ATTACHMENT_NAME, DIGEST_LABEL, SCHEMA, SCHEMA_VERSION, canonical, digest_of, page_text_hash
 
@@ -91,8 +97,9 @@ def read_attachment(pdf: PathLike) -> tuple[bytes, Any]:
         data = files.get(ATTACHMENT_NAME)
         _ = len(reader.pages)
     except (PdfReadError, OSError, ValueError, KeyError) as err:
-        raise UnusableInputError(f"{printable(path.name)}: not a readable PDF ({err}): give the report's PDF, "
-                                 "as it was received.") from None
+        raise UnusableInputError(
+            f"{printable(path.name)}: not a readable PDF ({err}): give the report's PDF, as it was received."
+        ) from None
     return (data[0] if data else None), reader
 
 
@@ -102,9 +109,12 @@ def printed_figures(analysis: dict[str, Any]) -> dict[str, str]:
     p, interval = float(analysis["probability_fake"]), tuple(analysis["interval"])
     by = ((analysis.get("provenance") or {}).get("settings") or {}).get("probability_by_detector") or {}
     held = printed_held(codes, deciding_line(by, p, codes, tol=5e-7))  # the JSON rounds the probability to 6 digits
-    out = {"Verdict": headline_words(analysis["verdict"], float(analysis.get("duration_s", float("inf"))))
-           if analysis["verdict"] in VERDICT_WORDS else analysis["verdict"],
-           "Probability": probability_text(p, interval, held)}
+    out = {
+        "Verdict": headline_words(analysis["verdict"], float(analysis.get("duration_s", float("inf"))))
+        if analysis["verdict"] in VERDICT_WORDS
+        else analysis["verdict"],
+        "Probability": probability_text(p, interval, held),
+    }
     for d in analysis.get("detectors") or []:
         if d.get("probability_fake") is not None:
             out[f"{d.get('title') or d.get('name')} alone"] = format_probability(d["probability_fake"])
@@ -119,8 +129,10 @@ def _made_by(payload: dict[str, Any]) -> str:
     m = a.get("model") or {}
     app = (a.get("provenance") or {}).get("app_version", "?")
     modified = ", MODIFIED MODEL" if m.get("modified") else ""
-    return (f"forensic_app {app}, model {m.get('name', '?')} version {m.get('version', '?')} "
-            f"(bundle sha256 {str(m.get('bundle_sha256') or 'not recorded')[:16]}{modified})")
+    return (
+        f"forensic_app {app}, model {m.get('name', '?')} version {m.get('version', '?')} "
+        f"(bundle sha256 {str(m.get('bundle_sha256') or 'not recorded')[:16]}{modified})"
+    )
 
 
 def check_report(pdf: PathLike) -> Verification:
@@ -128,21 +140,32 @@ def check_report(pdf: PathLike) -> Verification:
     data, reader = read_attachment(pdf)
     name = printable(Path(pdf).name)
     if data is None:
-        return Verification(False, f"{name}: NOT VERIFIED: it carries no embedded analysis ({ATTACHMENT_NAME}); it "
-                                   "was not written by forensic_app's report, or the attachment was removed",
-                            [Check(False, f"embedded {ATTACHMENT_NAME}: missing")])
+        return Verification(
+            False,
+            f"{name}: NOT VERIFIED: it carries no embedded analysis ({ATTACHMENT_NAME}); it "
+            "was not written by forensic_app's report, or the attachment was removed",
+            [Check(False, f"embedded {ATTACHMENT_NAME}: missing")],
+        )
     try:
         payload = json.loads(data.decode("utf-8"))
-        schema_ok = (payload.get("schema") == SCHEMA and int(payload.get("schema_version", 0)) <= SCHEMA_VERSION
-                     and "analysis" in payload and "report" in payload)
+        schema_ok = (
+            payload.get("schema") == SCHEMA
+            and int(payload.get("schema_version", 0)) <= SCHEMA_VERSION
+            and "analysis" in payload
+            and "report" in payload
+        )
     except (ValueError, AttributeError, TypeError):
         payload, schema_ok = {}, False
     if not schema_ok:
-        return Verification(False, f"{name}: NOT VERIFIED: its {ATTACHMENT_NAME} is not an analysis this version "
-                                   f"reads (schema {SCHEMA} version {SCHEMA_VERSION})",
-                            [Check(False, f"embedded {ATTACHMENT_NAME}: unreadable or another schema")])
-    checks: list[Check] = [Check(True, f"embedded {ATTACHMENT_NAME}: schema {SCHEMA} version "
-                                       f"{payload['schema_version']}")]
+        return Verification(
+            False,
+            f"{name}: NOT VERIFIED: its {ATTACHMENT_NAME} is not an analysis this version "
+            f"reads (schema {SCHEMA} version {SCHEMA_VERSION})",
+            [Check(False, f"embedded {ATTACHMENT_NAME}: unreadable or another schema")],
+        )
+    checks: list[Check] = [
+        Check(True, f"embedded {ATTACHMENT_NAME}: schema {SCHEMA} version {payload['schema_version']}")
+    ]
     digest = digest_of(data)
     if canonical(payload) != data:
         checks.append(Check(False, f"{ATTACHMENT_NAME} is not in the form the app writes (edited by hand)"))
@@ -150,30 +173,59 @@ def check_report(pdf: PathLike) -> Verification:
     squashed = ["".join(x.split()) for x in texts]
     wanted = "".join(f"{DIGEST_LABEL} {digest}".split())
     without = [i + 1 for i, x in enumerate(squashed) if wanted not in x]
-    checks.append(Check(not without, f"report digest {digest} on every page" if not without else
-                        f"report digest {digest} of the embedded analysis missing on page(s) "
-                        f"{', '.join(map(str, without))}: the pages and the attachment do not belong together"))
+    checks.append(
+        Check(
+            not without,
+            f"report digest {digest} on every page"
+            if not without
+            else f"report digest {digest} of the embedded analysis missing on page(s) "
+            f"{', '.join(map(str, without))}: the pages and the attachment do not belong together",
+        )
+    )
     recorded = payload["report"].get("pages")
-    checks.append(Check(recorded == len(texts), f"{len(texts)} pages, as recorded" if recorded == len(texts) else
-                        f"{len(texts)} pages, but {recorded} recorded: a page was removed or added"))
+    checks.append(
+        Check(
+            recorded == len(texts),
+            f"{len(texts)} pages, as recorded"
+            if recorded == len(texts)
+            else f"{len(texts)} pages, but {recorded} recorded: a page was removed or added",
+        )
+    )
     hashes = payload["report"].get("page_text_sha256") or []
     changed = [i + 1 for i, x in enumerate(texts) if i >= len(hashes) or page_text_hash(x) != hashes[i]]
-    checks.append(Check(not changed, "every page's text as written" if not changed else
-                        f"the text of page(s) {', '.join(map(str, changed))} differs from what was written"))
+    checks.append(
+        Check(
+            not changed,
+            "every page's text as written"
+            if not changed
+            else f"the text of page(s) {', '.join(map(str, changed))} differs from what was written",
+        )
+    )
     analysis = payload["analysis"]
     first = _words(texts[0]) if texts else ""
     figures = printed_figures(analysis)
-    page1 = [("verdict", f"Verdict: {figures['Verdict']}" in first),
-             ("probability", _words(f"{PROBABILITY_LABEL}: {figures['Probability']}") in first),
-             ("file sha256", str(analysis.get("sha256", "?")) in (squashed[0] if squashed else ""))]
+    page1 = [
+        ("verdict", f"Verdict: {figures['Verdict']}" in first),
+        ("probability", _words(f"{PROBABILITY_LABEL}: {figures['Probability']}") in first),
+        ("file sha256", str(analysis.get("sha256", "?")) in (squashed[0] if squashed else "")),
+    ]
     bad = [w for w, ok in page1 if not ok]
-    checks.append(Check(not bad, f"page 1 prints the analysis' verdict ({figures['Verdict']}), probability "
-                                 f"({figures['Probability']}) and file sha256" if not bad else
-                        f"page 1 does not print the embedded analysis' {', '.join(bad)}"))
+    checks.append(
+        Check(
+            not bad,
+            f"page 1 prints the analysis' verdict ({figures['Verdict']}), probability "
+            f"({figures['Probability']}) and file sha256"
+            if not bad
+            else f"page 1 does not print the embedded analysis' {', '.join(bad)}",
+        )
+    )
     ok = all(c.ok for c in checks)
     failed = next((c.words for c in checks if not c.ok), "")
-    line = (f"{name}: verified: untouched since it was written (report digest {digest})" if ok else
-            f"{name}: NOT VERIFIED: {failed}")
+    line = (
+        f"{name}: verified: untouched since it was written (report digest {digest})"
+        if ok
+        else f"{name}: NOT VERIFIED: {failed}"
+    )
     return Verification(ok, line, checks, _made_by(payload), digest, payload=payload)
 
 
@@ -190,13 +242,23 @@ def compare(then: dict[str, Any], now: dict[str, Any]) -> list[tuple[str, str, s
     a, b = printed_figures(then), printed_figures(now)
     rows = [(k, a.get(k, "not printed"), b.get(k, "not printed")) for k in dict.fromkeys([*a, *b])]
     ma, mb = then.get("model") or {}, now.get("model") or {}
-    rows.append(("Model", f"{ma.get('version', '?')} ({str(ma.get('bundle_sha256', ''))[:12]})",
-                 f"{mb.get('version', '?')} ({str(mb.get('bundle_sha256', ''))[:12]})"))
+    rows.append(
+        (
+            "Model",
+            f"{ma.get('version', '?')} ({str(ma.get('bundle_sha256', ''))[:12]})",
+            f"{mb.get('version', '?')} ({str(mb.get('bundle_sha256', ''))[:12]})",
+        )
+    )
     return rows
 
 
-def verify_report(pdf: PathLike, audio: Optional[PathLike] = None, *,
-                  analyze: Optional[Callable[[str], Any]] = None, result_now: Any = None) -> Verification:
+def verify_report(
+    pdf: PathLike,
+    audio: Optional[PathLike] = None,
+    *,
+    analyze: Optional[Callable[[str], Any]] = None,
+    result_now: Any = None,
+) -> Verification:
     """Checks 1-5 on ``pdf``; with ``audio``, also 6 (the same file) and 7 (analysed again with ``analyze``,
     a callable path -> AnalysisResult, e.g. ``forensic_app.api.Analyzer().analyze``, by default the shipped bundle's; or ``result_now``, an
     analysis of that file already made, as the window has). Raises UnusableInputError for an unreadable PDF
@@ -211,9 +273,15 @@ def verify_report(pdf: PathLike, audio: Optional[PathLike] = None, *,
         raise UnusableInputError(f"{printable(audio)}: no such file: give the audio file the report is about.")
     sha = _file_sha256(audio)
     same_file = sha == then.get("sha256")
-    v.checks.append(Check(same_file, f"{printable(audio.name)} is the analysed file (sha256 {sha[:16]}…)" if same_file
-                          else f"{printable(audio.name)} is not the analysed file: its sha256 {sha[:16]}… differs from "
-                               f"the report's {str(then.get('sha256'))[:16]}…"))
+    v.checks.append(
+        Check(
+            same_file,
+            f"{printable(audio.name)} is the analysed file (sha256 {sha[:16]}…)"
+            if same_file
+            else f"{printable(audio.name)} is not the analysed file: its sha256 {sha[:16]}… differs from "
+            f"the report's {str(then.get('sha256'))[:16]}…",
+        )
+    )
     if not same_file:
         v.ok = False
         v.line = f"{printable(Path(pdf).name)}: NOT VERIFIED: {v.checks[-1].words}"
@@ -228,18 +296,28 @@ def verify_report(pdf: PathLike, audio: Optional[PathLike] = None, *,
     differ = [name for name, a, b in v.comparison if a != b and name != "Model"]
     name = printable(Path(pdf).name)
     if v.same_model:
-        v.checks.append(Check(not differ, "analysed again with the same model bundle: the same figures" if not differ
-                              else f"analysed again with the same model bundle, {', '.join(differ)} differ(s)"))
+        v.checks.append(
+            Check(
+                not differ,
+                "analysed again with the same model bundle: the same figures"
+                if not differ
+                else f"analysed again with the same model bundle, {', '.join(differ)} differ(s)",
+            )
+        )
         if not differ and v.ok:
-            v.line = (f"{name}: verified: untouched, and the same model bundle gives the same figures on "
-                      f"{printable(audio.name)} (report digest {v.digest})")
+            v.line = (
+                f"{name}: verified: untouched, and the same model bundle gives the same figures on "
+                f"{printable(audio.name)} (report digest {v.digest})"
+            )
         else:
             v.ok = False
             v.line = f"{name}: NOT VERIFIED: {next(c.words for c in v.checks if not c.ok)}"
     else:
-        what = ("the figures are the same" if not differ else f"{', '.join(differ)} changed")
+        what = "the figures are the same" if not differ else f"{', '.join(differ)} changed"
         v.checks.append(Check(True, f"analysed again with another model bundle: {what} (both shown side by side)"))
         if v.ok:
-            v.line = (f"{name}: verified: untouched; analysed again with another model version ("
-                      f"{(now.get('model') or {}).get('version', '?')}): {what}")
+            v.line = (
+                f"{name}: verified: untouched; analysed again with another model version ("
+                f"{(now.get('model') or {}).get('version', '?')}): {what}"
+            )
     return v

@@ -43,14 +43,11 @@ NOT_PROOF_OF_HUMAN = (
 )
 
 CONTEST_MATERIAL = [
-    "<b>Stems</b>: the separate tracks (vocals, drums, bass, instruments) as exported from "
-    "the session.",
+    "<b>Stems</b>: the separate tracks (vocals, drums, bass, instruments) as exported from the session.",
     "<b>Project files / DAW sessions</b> (e.g. Ableton .als, Logic, Pro Tools, FL Studio, "
     "Reaper projects) with the plug-ins and samples they use.",
-    "<b>Earlier versions and drafts</b>: demos, rough mixes, pre-master versions, with "
-    "their dates.",
-    "<b>Raw recordings</b>: original takes from microphones or instruments, phone memos, "
-    "rehearsal recordings.",
+    "<b>Earlier versions and drafts</b>: demos, rough mixes, pre-master versions, with their dates.",
+    "<b>Raw recordings</b>: original takes from microphones or instruments, phone memos, rehearsal recordings.",
     "<b>Timestamps</b>: file creation dates, cloud-storage or e-mail history, studio "
     "bookings, collaborator messages that date the work.",
     "Details of the mastering and distribution chain (which service encoded the file, "

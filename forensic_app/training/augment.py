@@ -34,10 +34,16 @@ def lossy_reencode(x: np.ndarray, sr: int, codec: str, kbps: int) -> np.ndarray:
     with tempfile.TemporaryDirectory(prefix="fa-aug-") as tmp:
         src, enc = os.path.join(tmp, "in.wav"), os.path.join(tmp, f"enc.{ext}")
         sf.write(src, np.clip(x, -1, 1), sr, subtype="FLOAT")
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", src, "-c:a", encoder, "-b:a", f"{kbps}k", enc],
-                       check=True, capture_output=True)
-        out = subprocess.run(["ffmpeg", "-v", "error", "-i", enc, "-ac", "1", "-ar", str(sr), "-f", "f32le", "-"],
-                             check=True, capture_output=True).stdout
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-i", src, "-c:a", encoder, "-b:a", f"{kbps}k", enc],
+            check=True,
+            capture_output=True,
+        )
+        out = subprocess.run(
+            ["ffmpeg", "-v", "error", "-i", enc, "-ac", "1", "-ar", str(sr), "-f", "f32le", "-"],
+            check=True,
+            capture_output=True,
+        ).stdout
     y = np.frombuffer(out, np.float32)
     return (y[: len(x)] if len(y) >= len(x) else np.pad(y, (0, len(x) - len(y)))).astype(np.float32)
 

@@ -31,13 +31,27 @@ from .plan import FULL, MARGIN_S, SEGMENT_S, SMALL, WINDOW_S, Item, plan_items
 from .synth import synthetic_music
 
 SR = 44100
-INDEX_FIELDS = ["id", "path", "label", "family", "generator", "pair_id", "source_package", "split",
-                "augment", "heldout", "duration_s", "track", "start_s"]
+INDEX_FIELDS = [
+    "id",
+    "path",
+    "label",
+    "family",
+    "generator",
+    "pair_id",
+    "source_package",
+    "split",
+    "augment",
+    "heldout",
+    "duration_s",
+    "track",
+    "start_s",
+]
 # Seconds of one core per item, for the ETA (measured: see generators.measure_speed).
 _COST_S = {"real": 0.4, "lyra": 1.0, "hifigan": 7.0, "griffinlim": 33.0, "tconv": 4.0, "upsample": 1.5}
 
 
 # ---------------------------------------------------------------- sources
+
 
 def synthetic_tracks(directory: Path, n_sources: int = 5, duration_s: float = 26.0) -> list[Track]:
     directory.mkdir(parents=True, exist_ok=True)
@@ -58,8 +72,11 @@ def _cached_tracks(corpus_dir: Path, log: Callable[[str], None]) -> list[Track]:
         have = {t.source_package for t in tracks}
         # a package with no listed tracks that was never unpacked was skipped or failed to download;
         # a pinned one may also have been unpacked after this list was made (by a study): list it
-        missing = [p for p in corpus.PACKAGES if p.name not in have
-                   and (p.pinned_split or not (corpus_dir / "pkgs" / p.name / ".extracted").exists())]
+        missing = [
+            p
+            for p in corpus.PACKAGES
+            if p.name not in have and (p.pinned_split or not (corpus_dir / "pkgs" / p.name / ".extracted").exists())
+        ]
         if not missing:
             return tracks
         if all(p.pinned_split for p in missing):
@@ -79,6 +96,7 @@ def _cached_tracks(corpus_dir: Path, log: Callable[[str], None]) -> list[Track]:
 
 # ---------------------------------------------------------------- writing
 
+
 def _write_flac(path: Path, x: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
@@ -90,7 +108,7 @@ def _center(x: np.ndarray, n: int) -> np.ndarray:
     if len(x) < n:
         return np.pad(x, (0, n - len(x)))
     start = (len(x) - n) // 2
-    return x[start:start + n]
+    return x[start : start + n]
 
 
 def read_index(cache_dir: Path) -> list[dict]:
@@ -140,16 +158,32 @@ def _process(item: Item, cache_dir: Path, model_dir: Path, timings: dict) -> lis
         x = kinds.render(item.kind, item.kind_seed, WINDOW_S, music)
         source = kinds.KIND_SOURCE_PREFIX + item.kind
     n_out = int(SEGMENT_S * SR)
-    common = {"source_package": source, "split": item.split, "augment": "+".join(item.augment),
-              "duration_s": f"{SEGMENT_S:.2f}", "track": item.track.name, "start_s": f"{item.start_s + MARGIN_S:.2f}"}
+    common = {
+        "source_package": source,
+        "split": item.split,
+        "augment": "+".join(item.augment),
+        "duration_s": f"{SEGMENT_S:.2f}",
+        "track": item.track.name,
+        "start_s": f"{item.start_s + MARGIN_S:.2f}",
+    }
     folder = cache_dir / "segments" / item.split / item.family
     if item.generator is None:
         real = _center(augment.apply_chain(x, SR, list(item.augment), item.seed), n_out)
         real *= min(1.0, 0.99 / (float(np.max(np.abs(real))) + 1e-9))
         path = folder / f"{item.item_id}.flac"
         _write_flac(path, real)
-        return [{**common, "id": item.item_id, "path": str(path.relative_to(cache_dir)), "label": "real",
-                 "family": "real", "generator": "original", "pair_id": "", "heldout": 0}]
+        return [
+            {
+                **common,
+                "id": item.item_id,
+                "path": str(path.relative_to(cache_dir)),
+                "label": "real",
+                "family": "real",
+                "generator": "original",
+                "pair_id": "",
+                "heldout": 0,
+            }
+        ]
     gen = item.generator
     t0 = time.perf_counter()
     fake, real = generators.make_pair_fn(gen, model_dir=model_dir)(x, np.random.default_rng(item.seed))
@@ -164,9 +198,18 @@ def _process(item: Item, cache_dir: Path, model_dir: Path, timings: dict) -> lis
     for label, y in (("fake", fake), ("real", real)):
         path = folder / f"{item.item_id}-{label}.flac"
         _write_flac(path, y * scale)
-        rows.append({**common, "id": f"{item.item_id}-{label}", "path": str(path.relative_to(cache_dir)),
-                     "label": label, "family": gen.family, "generator": gen.name, "pair_id": item.item_id,
-                     "heldout": int(gen.heldout)})
+        rows.append(
+            {
+                **common,
+                "id": f"{item.item_id}-{label}",
+                "path": str(path.relative_to(cache_dir)),
+                "label": label,
+                "family": gen.family,
+                "generator": gen.name,
+                "pair_id": item.item_id,
+                "heldout": int(gen.heldout),
+            }
+        )
     return rows
 
 
@@ -175,9 +218,16 @@ def _fmt_s(s: float) -> str:
     return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
 
 
-def build_dataset(cache_dir: Optional[Path] = None, *, subset: str = "full", families: Optional[Sequence[str]] = None,
-                  corpus_dir: Optional[Path] = None, on_progress: Optional[ProgressCallback] = None,
-                  cancel: Optional[CancelToken] = None, log: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True)) -> Path:
+def build_dataset(
+    cache_dir: Optional[Path] = None,
+    *,
+    subset: str = "full",
+    families: Optional[Sequence[str]] = None,
+    corpus_dir: Optional[Path] = None,
+    on_progress: Optional[ProgressCallback] = None,
+    cancel: Optional[CancelToken] = None,
+    log: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True),
+) -> Path:
     """Build (or resume) the dataset; returns the path of ``index.csv``.
 
     ``subset='small'`` uses synthetic music and four generators (well under a minute);
@@ -202,8 +252,10 @@ def build_dataset(cache_dir: Optional[Path] = None, *, subset: str = "full", fam
     _write_sources(cache_dir, tracks, split_of, items)
     index = _Index(cache_dir)
     todo = [it for it in items if it.item_id not in index.done]
-    log(f"data build ({subset}): {len(items)} items planned, {len(items) - len(todo)} already done, "
-        f"{len(todo)} to go -> {cache_dir}")
+    log(
+        f"data build ({subset}): {len(items)} items planned, {len(items) - len(todo)} already done, "
+        f"{len(todo)} to go -> {cache_dir}"
+    )
     total_cost = sum(_COST_S[it.family] for it in todo) or 1.0
     done_cost, t_start, timings, last_print = 0.0, time.perf_counter(), {}, 0.0
     model_dir = cache_dir / "models"
@@ -212,7 +264,12 @@ def build_dataset(cache_dir: Optional[Path] = None, *, subset: str = "full", fam
             check(cancel)
             try:
                 rows = _process(item, cache_dir, model_dir, timings)
-            except (OSError, RuntimeError, ValueError, subprocess.SubprocessError) as err:  # one bad file must not stop a 1-h build
+            except (
+                OSError,
+                RuntimeError,
+                ValueError,
+                subprocess.SubprocessError,
+            ) as err:  # one bad file must not stop a 1-h build
                 log(f"data build: skipped {item.item_id}: {err}")
                 rows = []
             index.append(rows)
@@ -223,8 +280,10 @@ def build_dataset(cache_dir: Optional[Path] = None, *, subset: str = "full", fam
                 on_progress(Progress(done_cost / total_cost, f"Building dataset: {item.family}"))
             if elapsed - last_print >= 5 or i + 1 == len(todo):
                 last_print = elapsed
-                log(f"[data build] {i + 1}/{len(todo)} items ({100 * done_cost / total_cost:.0f}%), "
-                    f"elapsed {_fmt_s(elapsed)}, ETA {_fmt_s(eta)} - {item.item_id}")
+                log(
+                    f"[data build] {i + 1}/{len(todo)} items ({100 * done_cost / total_cost:.0f}%), "
+                    f"elapsed {_fmt_s(elapsed)}, ETA {_fmt_s(eta)} - {item.item_id}"
+                )
     finally:
         index.close()
         _write_speeds(cache_dir, timings, log)
@@ -238,10 +297,22 @@ def _write_sources(cache_dir: Path, tracks: Sequence[Track], split_of: dict, ite
     tmp = cache_dir / "tracks.csv.tmp"
     with open(tmp, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["track", "source_package", "split", "licence", "low_bitrate", "duration_s", "planned_items", "files"])
+        w.writerow(
+            ["track", "source_package", "split", "licence", "low_bitrate", "duration_s", "planned_items", "files"]
+        )
         for t in tracks:
-            w.writerow([t.name, t.source_package, split_of.get(t.source_package, ""), t.licence, int(t.low_bitrate),
-                        f"{t.duration_s:.1f}", used.get(t.stems, 0), ";".join(t.stems)])
+            w.writerow(
+                [
+                    t.name,
+                    t.source_package,
+                    split_of.get(t.source_package, ""),
+                    t.licence,
+                    int(t.low_bitrate),
+                    f"{t.duration_s:.1f}",
+                    used.get(t.stems, 0),
+                    ";".join(t.stems),
+                ]
+            )
     os.replace(tmp, cache_dir / "tracks.csv")
 
 

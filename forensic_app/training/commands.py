@@ -18,14 +18,31 @@ from typing import Optional, Sequence
 def add_build_arguments(parser: argparse.ArgumentParser) -> None:
     from .generators import FAMILIES
 
-    parser.add_argument("--cache-dir", type=Path, default=None,
-                        help="where segments and index.csv go (default: $FORENSIC_APP_CACHE, else the user cache folder)")
-    parser.add_argument("--subset", choices=("small", "full"), default="full",
-                        help="small: synthetic music, 4 generators, under a minute; full: Debian music, all generators")
-    parser.add_argument("--families", nargs="+", choices=FAMILIES, default=None,
-                        help="only these fake families (plain real segments are always built)")
-    parser.add_argument("--corpus-dir", type=Path, default=None,
-                        help="where Debian packages are downloaded and unpacked (default: CACHE_DIR/corpus)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="where segments and index.csv go (default: $FORENSIC_APP_CACHE, else the user cache folder)",
+    )
+    parser.add_argument(
+        "--subset",
+        choices=("small", "full"),
+        default="full",
+        help="small: synthetic music, 4 generators, under a minute; full: Debian music, all generators",
+    )
+    parser.add_argument(
+        "--families",
+        nargs="+",
+        choices=FAMILIES,
+        default=None,
+        help="only these fake families (plain real segments are always built)",
+    )
+    parser.add_argument(
+        "--corpus-dir",
+        type=Path,
+        default=None,
+        help="where Debian packages are downloaded and unpacked (default: CACHE_DIR/corpus)",
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1: leave cores to others)")
     parser.set_defaults(func=run_build)
 
@@ -54,10 +71,21 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def add_generators_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="from_dir", type=Path, required=True, metavar="DIR",
-                        help="folder holding git directories of the demo-page repositories (<owner>+<name>/repo)")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
-                        help="where the examples and manifest.json (generator, repository, commit, path) go")
+    parser.add_argument(
+        "--from",
+        dest="from_dir",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder holding git directories of the demo-page repositories (<owner>+<name>/repo)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="where the examples and manifest.json (generator, repository, commit, path) go",
+    )
     parser.set_defaults(func=run_generators)
 
 
@@ -88,7 +116,9 @@ def register(subparsers) -> None:
     data_sub = data.add_subparsers(dest="data_command", required=True)
     build = data_sub.add_parser("build", help="make real and content-matched fake 10-s segments (resumable)")
     add_build_arguments(build)
-    gens = data_sub.add_parser("generators", help="copy examples of real generators out of their demo-page git directories")
+    gens = data_sub.add_parser(
+        "generators", help="copy examples of real generators out of their demo-page git directories"
+    )
     add_generators_arguments(gens)
 
 
@@ -97,7 +127,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="make real and content-matched fake 10-s segments (resumable)")
     add_build_arguments(build)
-    add_generators_arguments(sub.add_parser("generators", help="copy examples of real generators out of git directories"))
+    add_generators_arguments(
+        sub.add_parser("generators", help="copy examples of real generators out of git directories")
+    )
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -27,6 +27,8 @@ from ..core.mono import to_mono
 SR = 44100
 AUDIO_EXTS = (".ogg", ".oga", ".opus", ".mp3", ".flac", ".wav")
 MIN_TRACK_S = 30.0  # shorter files in music packages are jingles / sound effects
+
+
 def shared_dir() -> Path:
     """The handed training material (decoders, CC recordings): ``$FORENSIC_APP_SHARED``, else
     ``../shared`` beside the repository (the project's layout)."""
@@ -69,8 +71,7 @@ PACKAGES: tuple[PackageSpec, ...] = (
     PackageSpec("hedgewars-data", "GPL-2 / CC-BY", music_filter=True),
     PackageSpec("nexuiz-music", "GPL-2+"),
     PackageSpec("singularity-music", "CC-BY-SA / PD"),
-    PackageSpec("supertuxkart-data", "CC-BY-SA / GPL", music_filter=True, pinned_split="test",
-                max_download_mb=700.0),
+    PackageSpec("supertuxkart-data", "CC-BY-SA / GPL", music_filter=True, pinned_split="test", max_download_mb=700.0),
     PackageSpec("freedroidrpg-data", "GPL-2+ / CC-BY-SA", music_filter=True),
     PackageSpec("drascula-music", "freeware, redistributable (see copyright)"),
     PackageSpec("megaglest-data", "CC-BY-SA-3.0", music_filter=True),
@@ -84,13 +85,23 @@ PACKAGES: tuple[PackageSpec, ...] = (
     # sequenced by hand) in test; MIDI compositions rendered through two recorded GM soundfonts in
     # train (the third soundfont is kept for the test split's kinds: training.kinds.KIND_SPLITS).
     PackageSpec("colobot-common-sounds", "GPL-3+", music_filter=True, pinned_split="train"),
-    PackageSpec("planetblupi-music-midi", "GPL-3+ (MIDI, rendered here)", pinned_split="train",
-                render="midi", soundfonts=("FluidR3 GM", "TimGM6mb")),
+    PackageSpec(
+        "planetblupi-music-midi",
+        "GPL-3+ (MIDI, rendered here)",
+        pinned_split="train",
+        render="midi",
+        soundfonts=("FluidR3 GM", "TimGM6mb"),
+    ),
     PackageSpec("fillets-ng-data", "GPL-2+ (22 kHz)", music_filter=True, pinned_split="val"),
     PackageSpec("lincity-ng-data", "GPL-2+", music_filter=True, pinned_split="test"),
     PackageSpec("extremetuxracer-data", "GPL-2+", music_filter=True, pinned_split="test"),
-    PackageSpec("pingus-data", "GPL-3+ (tracker modules, rendered here)", music_filter=True, pinned_split="test",
-                render="tracker"),
+    PackageSpec(
+        "pingus-data",
+        "GPL-3+ (tracker modules, rendered here)",
+        music_filter=True,
+        pinned_split="test",
+        render="tracker",
+    ),
 )
 RENDERED_DIR = "music-rendered"  # under a package's root: its notes rendered to audio
 TRACKER_EXTS = (".it", ".xm", ".s3m", ".mod")
@@ -173,8 +184,9 @@ def render_notes(spec: PackageSpec, root: Path) -> list[Path]:
 
     out_dir = root / RENDERED_DIR
     out_dir.mkdir(exist_ok=True)
-    sources = sorted(p for p in root.rglob("*") if p.is_file() and RENDERED_DIR not in p.parts
-                     and "/doc/" not in str(p))
+    sources = sorted(
+        p for p in root.rglob("*") if p.is_file() and RENDERED_DIR not in p.parts and "/doc/" not in str(p)
+    )
     jobs: list[tuple[Path, Path, Optional[str]]] = []
     if spec.render == "midi":
         for p in (p for p in sources if p.suffix.lower() in (".mid", ".midi")):
@@ -226,7 +238,9 @@ def audio_duration_s(path: str) -> float:
         try:
             out = subprocess.run(
                 ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
             return float(out.strip())
         except (OSError, subprocess.CalledProcessError, ValueError):
@@ -236,14 +250,17 @@ def audio_duration_s(path: str) -> float:
 def list_tracks(spec: PackageSpec, root: Path) -> list[Track]:
     """Music tracks of one unpacked package, sorted by path (deterministic)."""
     # resolve(): some packages symlink the same files into per-language folders
-    files = sorted({
-        str(p.resolve()) for p in root.rglob("*")
-        if p.is_file() and p.suffix.lower() in AUDIO_EXTS and "/doc/" not in str(p)
-    })
+    files = sorted(
+        {
+            str(p.resolve())
+            for p in root.rglob("*")
+            if p.is_file() and p.suffix.lower() in AUDIO_EXTS and "/doc/" not in str(p)
+        }
+    )
     if spec.render:  # only what render_notes made (not the package's sound effects)
         files = [f for f in files if f"/{RENDERED_DIR}/" in f and ".tmp." not in f]
     elif spec.music_filter:
-        files = [f for f in files if "music" in f[len(str(root)):].lower()]
+        files = [f for f in files if "music" in f[len(str(root)) :].lower()]
     groups: list[tuple[str, ...]]
     if spec.name.startswith("fretsonfire"):
         by_dir: dict[str, list[str]] = {}
@@ -288,20 +305,43 @@ def _read(path: str, start_s: float, duration_s: float) -> tuple[np.ndarray, int
     try:
         info = sf.info(path)
         start = int(start_s * info.samplerate)
-        x, file_sr = sf.read(path, start=start, frames=int(duration_s * info.samplerate) + 1,
-                             dtype="float32", always_2d=True)
+        x, file_sr = sf.read(
+            path, start=start, frames=int(duration_s * info.samplerate) + 1, dtype="float32", always_2d=True
+        )
         return to_mono(x), file_sr
     except Exception:  # noqa: BLE001 - fall back to ffmpeg for codecs libsndfile lacks
         out = subprocess.run(
-            ["ffmpeg", "-v", "error", "-ss", f"{start_s:.3f}", "-t", f"{duration_s + 0.01:.3f}", "-i", path,
-             "-ac", "1", "-ar", str(SR), "-f", "f32le", "-"],
-            capture_output=True, check=True,
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-ss",
+                f"{start_s:.3f}",
+                "-t",
+                f"{duration_s + 0.01:.3f}",
+                "-i",
+                path,
+                "-ac",
+                "1",
+                "-ar",
+                str(SR),
+                "-f",
+                "f32le",
+                "-",
+            ],
+            capture_output=True,
+            check=True,
         ).stdout
         return np.frombuffer(out, np.float32).copy(), SR
 
 
-def assign_splits(sources: Sequence[str], *, low_bitrate: Sequence[str] = (), seed: int = 1234,
-                  fractions: tuple[float, float] = (0.6, 0.2)) -> dict[str, str]:
+def assign_splits(
+    sources: Sequence[str],
+    *,
+    low_bitrate: Sequence[str] = (),
+    seed: int = 1234,
+    fractions: tuple[float, float] = (0.6, 0.2),
+) -> dict[str, str]:
     """Map each source package to 'train' | 'val' | 'test' (fixed seed).
 
     Low-bitrate packages are spread one per split first (hard negatives everywhere);
@@ -333,8 +373,9 @@ def _slug(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", s).strip("-")[:40]
 
 
-def choose_excerpts(tracks: Sequence[Track], n: int, window_s: float, *, seed: int = 0,
-                    skip_s: float = 5.0) -> list[tuple[Track, float]]:
+def choose_excerpts(
+    tracks: Sequence[Track], n: int, window_s: float, *, seed: int = 0, skip_s: float = 5.0
+) -> list[tuple[Track, float]]:
     """Up to ``n`` non-overlapping windows spread round-robin over the tracks.
 
     Windows start after ``skip_s`` (fade-ins) and are spaced evenly within each track.
@@ -359,9 +400,14 @@ def choose_excerpts(tracks: Sequence[Track], n: int, window_s: float, *, seed: i
     return out
 
 
-def collect_tracks(cache_dir: Path, *, packages: Sequence[PackageSpec] = PACKAGES,
-                   max_download_mb: Optional[float] = None, include_real_cc: bool = True,
-                   log: Callable[[str], None] = print) -> list[Track]:
+def collect_tracks(
+    cache_dir: Path,
+    *,
+    packages: Sequence[PackageSpec] = PACKAGES,
+    max_download_mb: Optional[float] = None,
+    include_real_cc: bool = True,
+    log: Callable[[str], None] = print,
+) -> list[Track]:
     """Fetch every package (skipping failures and huge ones) and list their tracks."""
     tracks: list[Track] = []
     for spec in packages:

@@ -21,6 +21,7 @@ DECODERS_DIR = shared_dir() / "decoders"  # $FORENSIC_APP_SHARED/decoders, defau
 
 # ---------------------------------------------------------------- Lyra v2 (TFLite)
 
+
 class _Lyra:
     def __init__(self, directory: Path = DECODERS_DIR / "lyra"):
         from ai_edge_litert.interpreter import Interpreter
@@ -44,10 +45,10 @@ class _Lyra:
         out = np.zeros(len(x16), np.float32)
         nq = np.array(num_quantizers, dtype=np.int32)
         for i in range(n):
-            feats = self._enc(input_audio=x16[None, i * 320:(i + 1) * 320])["output_0"]
+            feats = self._enc(input_audio=x16[None, i * 320 : (i + 1) * 320])["output_0"]
             idx = self._qenc(input_frames=feats, num_quantizers=nq)["output_0"]
             q = self._qdec(encoding_indices=idx)["output_0"]
-            out[i * 320:(i + 1) * 320] = self._dec(input_audio=q)["output_0"][0]
+            out[i * 320 : (i + 1) * 320] = self._dec(input_audio=q)["output_0"][0]
         return out
 
 
@@ -65,6 +66,7 @@ def lyra_pair(x: np.ndarray, rng: np.random.Generator, *, num_quantizers: int) -
 
 
 # ---------------------------------------------------------------- HiFi-GAN V3 (TFLite)
+
 
 def _envelope(x: np.ndarray, width: int = 64) -> np.ndarray:
     e = np.convolve(np.square(x, dtype=np.float64), np.ones(width) / width, mode="same")
@@ -107,6 +109,7 @@ def hifigan_pair(x: np.ndarray, rng: np.random.Generator, *, variant: str) -> tu
 
 # ---------------------------------------------------------------- Griffin-Lim mel inversion
 
+
 @lru_cache(maxsize=4)
 def _gl_mel(n_mels: int, n_fft: int) -> tuple[np.ndarray, np.ndarray]:
     import librosa
@@ -115,7 +118,9 @@ def _gl_mel(n_mels: int, n_fft: int) -> tuple[np.ndarray, np.ndarray]:
     return m, np.linalg.pinv(m).astype(np.float32)
 
 
-def griffinlim_pair(x: np.ndarray, rng: np.random.Generator, *, n_mels: int, n_iter: int = 32) -> tuple[np.ndarray, np.ndarray]:
+def griffinlim_pair(
+    x: np.ndarray, rng: np.random.Generator, *, n_mels: int, n_iter: int = 32
+) -> tuple[np.ndarray, np.ndarray]:
     """Riffusion-style: 100-ms window, 10-ms hop, 400-ms n_fft at 44.1 kHz, pseudo-inverse + GL."""
     import librosa
 
@@ -123,7 +128,14 @@ def griffinlim_pair(x: np.ndarray, rng: np.random.Generator, *, n_mels: int, n_i
     m, m_inv = _gl_mel(n_mels, n_fft)
     spec = np.abs(librosa.stft(x, n_fft=n_fft, hop_length=hop, win_length=win))
     mag = np.maximum(m_inv @ (m @ spec), 0.0)
-    y = librosa.griffinlim(mag, n_iter=n_iter, hop_length=hop, win_length=win, n_fft=n_fft,
-                           length=len(x), random_state=int(rng.integers(2**31)))
+    y = librosa.griffinlim(
+        mag,
+        n_iter=n_iter,
+        hop_length=hop,
+        win_length=win,
+        n_fft=n_fft,
+        length=len(x),
+        random_state=int(rng.integers(2**31)),
+    )
     real = x.astype(np.float32, copy=True)
     return match_loudness(y.astype(np.float32), real), real

@@ -27,8 +27,15 @@ from ..core.weights import load_model
 from .augment import MANIPULATIONS, UNSEEN_MANIPULATIONS
 from .features import FeatureStore, build_features, load_segment
 from .evaluation_card import markdown, update_manifest
-from .scoring import (comb_scores, fit_on_val_rows, learned_probabilities, readings_of, score_features,
-                      score_store, segment_readings)
+from .scoring import (
+    comb_scores,
+    fit_on_val_rows,
+    learned_probabilities,
+    readings_of,
+    score_features,
+    score_store,
+    segment_readings,
+)
 from .kinds import KIND_SOURCE_PREFIX, is_kind
 from .train import FAMILIES, TrainConfig, train, width_tag
 
@@ -36,8 +43,10 @@ from .train import FAMILIES, TrainConfig, train, width_tag
 def auc_by_family(scores: np.ndarray, rows: list[dict]) -> dict[str, float | None]:
     """AUC of each decoder family's fakes against all real rows (higher score = more fake)."""
     real = np.array([r["label"] == "real" for r in rows])
-    return {f: _auc(scores[np.array([r["label"] == "fake" and r["family"] == f for r in rows])], scores[real])
-            for f in FAMILIES}
+    return {
+        f: _auc(scores[np.array([r["label"] == "fake" and r["family"] == f for r in rows])], scores[real])
+        for f in FAMILIES
+    }
 
 
 def _auc(pos: np.ndarray, neg: np.ndarray) -> float | None:
@@ -74,14 +83,21 @@ def detection_tables(rows, p, cal) -> dict[str, Any]:
     for name, table, d in (("families", out["families"], fam), ("generators", out["generators"], gen)):
         for k, v in sorted(d.items()):
             v = np.array(v)
-            table[k] = {"n": int(v.size), "detected_likely_fake": _rate(v >= cal.threshold_fake),
-                        "called_no_traces_found": _rate(v <= cal.threshold_real),
-                        "mean_p": float(v.mean()), "auc_vs_real": _auc(v, reals)}
+            table[k] = {
+                "n": int(v.size),
+                "detected_likely_fake": _rate(v >= cal.threshold_fake),
+                "called_no_traces_found": _rate(v <= cal.threshold_real),
+                "mean_p": float(v.mean()),
+                "auc_vs_real": _auc(v, reals),
+            }
     for k, v in sorted(src.items()):
         v = np.array(v)
-        out["sources"][k] = {"n": int(v.size), "fp_likely_fake": _rate(v >= cal.threshold_fake),
-                             "inconclusive": _rate((v > cal.threshold_real) & (v < cal.threshold_fake)),
-                             "mean_p": float(v.mean())}
+        out["sources"][k] = {
+            "n": int(v.size),
+            "fp_likely_fake": _rate(v >= cal.threshold_fake),
+            "inconclusive": _rate((v > cal.threshold_real) & (v < cal.threshold_fake)),
+            "mean_p": float(v.mean()),
+        }
     out["all_real"] = {"n": int(reals.size), "fp_likely_fake": _rate(reals >= cal.threshold_fake)}
     return out
 
@@ -108,9 +124,13 @@ def verdict_tables(rows: list[dict], scored: list, cal) -> dict[str, Any]:
     how often each line of evidence alone (its probability in ``Decision.by_detector``) reaches
     the likely_fake line. ``scored``: one core.scoring.TrackScore per row."""
     groups = grouped(rows, [(sc.decision.verdict, sc.decision.by_detector) for sc in scored])
-    out: dict[str, Any] = {k: {name: _verdict_group(items, cal.threshold_fake) for name, items in sorted(g.items())}
-                           for k, g in groups.items()}
-    out["all_real"] = _verdict_group([item for items in groups["sources"].values() for item in items], cal.threshold_fake)
+    out: dict[str, Any] = {
+        k: {name: _verdict_group(items, cal.threshold_fake) for name, items in sorted(g.items())}
+        for k, g in groups.items()
+    }
+    out["all_real"] = _verdict_group(
+        [item for items in groups["sources"].values() for item in items], cal.threshold_fake
+    )
     return out
 
 
@@ -121,17 +141,30 @@ def ece(p: np.ndarray, y: np.ndarray, bins: int = 10) -> tuple[float, list[dict]
         m = (p >= a) & ((p < b) if b < 1 else (p <= b))
         if m.any():
             total += m.mean() * abs(p[m].mean() - y[m].mean())
-            table.append({"lo": float(a), "hi": float(b), "n": int(m.sum()), "mean_p": float(p[m].mean()),
-                          "frac_fake": float(y[m].mean())})
+            table.append(
+                {
+                    "lo": float(a),
+                    "hi": float(b),
+                    "n": int(m.sum()),
+                    "mean_p": float(p[m].mean()),
+                    "frac_fake": float(y[m].mean()),
+                }
+            )
     return float(total), table
 
 
 def comb_tables(rows, cz, ref_threshold: float) -> dict[str, Any]:
     g = grouped(rows, cz)
     fam, src = g["families"], g["sources"]
-    return {"threshold_z": ref_threshold,
-            "families": {k: {"n": len(v), "detected": float(np.mean(np.array(v) >= ref_threshold))} for k, v in sorted(fam.items())},
-            "sources": {k: {"n": len(v), "fp": float(np.mean(np.array(v) >= ref_threshold))} for k, v in sorted(src.items())}}
+    return {
+        "threshold_z": ref_threshold,
+        "families": {
+            k: {"n": len(v), "detected": float(np.mean(np.array(v) >= ref_threshold))} for k, v in sorted(fam.items())
+        },
+        "sources": {
+            k: {"n": len(v), "fp": float(np.mean(np.array(v) >= ref_threshold))} for k, v in sorted(src.items())
+        },
+    }
 
 
 def _plot(path: Path, draw) -> str:
@@ -173,10 +206,15 @@ def run_evaluate(args) -> int:
     cz = np.array([scores.get(r["id"], 0.0) for r in rows])
     p = learned_probabilities(cal, s["track_logit"], cz)
     y = np.array([1 if r["label"] == "fake" else 0 for r in rows])
-    res: dict[str, Any] = {"model": model.manifest.name, "version": model.manifest.version,
-                           "weights_sha256": model.weights_sha256, "calibration": cal.version,
-                           "thresholds": {"likely_fake": cal.threshold_fake, "no_traces_found": cal.threshold_real},
-                           "n_test": int(len(rows)), "n_test_real": int((y == 0).sum())}
+    res: dict[str, Any] = {
+        "model": model.manifest.name,
+        "version": model.manifest.version,
+        "weights_sha256": model.weights_sha256,
+        "calibration": cal.version,
+        "thresholds": {"likely_fake": cal.threshold_fake, "no_traces_found": cal.threshold_real},
+        "n_test": int(len(rows)),
+        "n_test_real": int((y == 0).sum()),
+    }
     res["fused"] = detection_tables(rows, p, cal)
     # the verdicts the app gives (core.scoring.score_track: all three lines of evidence, the
     # evidence rules), and each line of evidence alone, on the same segments
@@ -189,13 +227,19 @@ def run_evaluate(args) -> int:
 
     scored = app_scores(rows, s["window_logits"])
     res["verdicts"] = verdict_tables(rows, scored, cal)
-    res["segment_verdicts"] = {r["id"]: {"verdict": sc.decision.verdict, "probability": sc.decision.probability,
-                                         "by_detector": sc.decision.by_detector, "reasons": list(sc.decision.reasons)}
-                               for r, sc in zip(rows, scored)}
+    res["segment_verdicts"] = {
+        r["id"]: {
+            "verdict": sc.decision.verdict,
+            "probability": sc.decision.probability,
+            "by_detector": sc.decision.by_detector,
+            "reasons": list(sc.decision.reasons),
+        }
+        for r, sc in zip(rows, scored)
+    }
     if kind_keep.size:  # what users see on human-made sounds that imitate decoder evidence, per kind
         krows = [test.rows[i] for i in kind_keep]
         kt = verdict_tables(krows, app_scores(krows, score_store(net, test, kind_keep)["window_logits"]), cal)
-        res["verdicts"]["kinds"] = {k[len(KIND_SOURCE_PREFIX):]: v for k, v in kt["sources"].items()}
+        res["verdicts"]["kinds"] = {k[len(KIND_SOURCE_PREFIX) :]: v for k, v in kt["sources"].items()}
         res["verdicts"]["all_kinds"] = kt["all_real"]
     cnn_only = np.array([float(cal.window_probability(np.array([t]))[0]) for t in s["track_logit"]])
     res["cnn_auc_by_family"] = auc_by_family(cnn_only, rows)
@@ -209,24 +253,47 @@ def run_evaluate(args) -> int:
     # Reliability diagram and score histograms
     figs = {}
     rel = res["reliability"]
-    figs["reliability"] = _plot(out / "reliability.png", lambda ax: (
-        ax.plot([0, 1], [0, 1], "k--", lw=1), ax.plot([b["mean_p"] for b in rel], [b["frac_fake"] for b in rel], "o-"),
-        ax.set_xlabel("calibrated probability (test)"), ax.set_ylabel("fraction fake"),
-        ax.set_title(f"Reliability, ECE = {res['ece']:.3f}")))
+    figs["reliability"] = _plot(
+        out / "reliability.png",
+        lambda ax: (
+            ax.plot([0, 1], [0, 1], "k--", lw=1),
+            ax.plot([b["mean_p"] for b in rel], [b["frac_fake"] for b in rel], "o-"),
+            ax.set_xlabel("calibrated probability (test)"),
+            ax.set_ylabel("fraction fake"),
+            ax.set_title(f"Reliability, ECE = {res['ece']:.3f}"),
+        ),
+    )
 
     # Leave-one-family-out
     if args.lofo_steps > 0:
-        res["lofo"] = lofo(cache, features_dir, scores, contract, rows, y, cz, s, args, test,
-                           channels=[int(c) for c in model.manifest.architecture["channels"]], keep=keep)
+        res["lofo"] = lofo(
+            cache,
+            features_dir,
+            scores,
+            contract,
+            rows,
+            y,
+            cz,
+            s,
+            args,
+            test,
+            channels=[int(c) for c in model.manifest.architecture["channels"]],
+            keep=keep,
+        )
     # Robustness and mixing curve on a subset of test pairs
     res["robustness"] = robustness(cache, contract, net, cal, rows, args.robust_n)
     res["mixing"] = mixing_curve(cache, contract, net, cal, rows, args.robust_n)
     mix = res["mixing"]
-    figs["mixing"] = _plot(out / "mixing.png", lambda ax: (
-        ax.plot([m["alpha"] for m in mix], [m["mean_p"] for m in mix], "o-"),
-        ax.fill_between([m["alpha"] for m in mix], [m["q10"] for m in mix], [m["q90"] for m in mix], alpha=0.2),
-        ax.set_xlabel("share of decoder output in the mix (0 = real, 1 = fake)"), ax.set_ylabel("probability fake"),
-        ax.set_title("Real/fake mixing curve (test pairs)")))
+    figs["mixing"] = _plot(
+        out / "mixing.png",
+        lambda ax: (
+            ax.plot([m["alpha"] for m in mix], [m["mean_p"] for m in mix], "o-"),
+            ax.fill_between([m["alpha"] for m in mix], [m["q10"] for m in mix], [m["q90"] for m in mix], alpha=0.2),
+            ax.set_xlabel("share of decoder output in the mix (0 = real, 1 = fake)"),
+            ax.set_ylabel("probability fake"),
+            ax.set_title("Real/fake mixing curve (test pairs)"),
+        ),
+    )
     # recorded singing and cut, resampled real music (benchmarks/singing_study.py rows), leave-one-source-out
     singing_rows = Path(getattr(args, "singing_rows", "") or "")
     if singing_rows.is_file():
@@ -238,8 +305,9 @@ def run_evaluate(args) -> int:
     if study.is_file():
         from .evaluation_card import profiles_summary
 
-        res["generator_profiles"] = profiles_summary(json.loads(study.read_text()),
-                                                     {p.generator for p in model.profiles})
+        res["generator_profiles"] = profiles_summary(
+            json.loads(study.read_text()), {p.generator for p in model.profiles}
+        )
     res["cost"] = cost(args.weights)
     res["wall_s"] = round(time.time() - t0, 1)
     res["figures"] = figs
@@ -251,8 +319,21 @@ def run_evaluate(args) -> int:
     return 0
 
 
-def lofo(cache, features_dir, scores, contract, rows, y, cz, s_main, args, test, *,
-         channels: list[int], keep: np.ndarray | None = None) -> dict[str, Any]:
+def lofo(
+    cache,
+    features_dir,
+    scores,
+    contract,
+    rows,
+    y,
+    cz,
+    s_main,
+    args,
+    test,
+    *,
+    channels: list[int],
+    keep: np.ndarray | None = None,
+) -> dict[str, Any]:
     """Train one model per family without it (same widths as the evaluated model), test on it."""
     from ..core.calibration import Calibration
 
@@ -268,12 +349,14 @@ def lofo(cache, features_dir, scores, contract, rows, y, cz, s_main, args, test,
         sc = score_store(net, test, keep)  # the rows of ``rows`` (``keep``: their indices in the store)
         p = learned_probabilities(cal, sc["track_logit"], cz)
         cnn = np.array([float(cal.window_probability(np.array([t]))[0]) for t in sc["track_logit"]])
-        table[fam] = {"n_fake": int(fam_rows.sum()),
-                      "fused_detected": float(np.mean(p[fam_rows] >= cal.threshold_fake)),
-                      "fused_auc": _auc(p[fam_rows], p[y == 0]),
-                      "cnn_auc": _auc(cnn[fam_rows], cnn[y == 0]),
-                      "real_fp": float(np.mean(p[y == 0] >= cal.threshold_fake)),
-                      "steps": args.lofo_steps}
+        table[fam] = {
+            "n_fake": int(fam_rows.sum()),
+            "fused_detected": float(np.mean(p[fam_rows] >= cal.threshold_fake)),
+            "fused_auc": _auc(p[fam_rows], p[y == 0]),
+            "cnn_auc": _auc(cnn[fam_rows], cnn[y == 0]),
+            "real_fp": float(np.mean(p[y == 0] >= cal.threshold_fake)),
+            "steps": args.lofo_steps,
+        }
         print(f"LOFO {fam}: {table[fam]}", file=sys.stderr, flush=True)
     return table
 
@@ -317,10 +400,18 @@ def robustness(cache, contract, net, cal, rows, n) -> list[dict[str, Any]]:
                     x = np.asarray(x, np.float32)
                 acc.append(_prob_audio(x, net, cal, contract))
         pr, pf = np.array(pr), np.array(pf)
-        out.append({"manipulation": name, "unseen": name in UNSEEN_MANIPULATIONS, "n_pairs": len(pairs),
-                    "auc": _auc(pf, pr), "detected": _rate(pf >= cal.threshold_fake),
-                    "real_fp": _rate(pr >= cal.threshold_fake), "mean_p_fake": float(pf.mean()) if pf.size else None,
-                    "mean_p_real": float(pr.mean()) if pr.size else None})
+        out.append(
+            {
+                "manipulation": name,
+                "unseen": name in UNSEEN_MANIPULATIONS,
+                "n_pairs": len(pairs),
+                "auc": _auc(pf, pr),
+                "detected": _rate(pf >= cal.threshold_fake),
+                "real_fp": _rate(pr >= cal.threshold_fake),
+                "mean_p_fake": float(pf.mean()) if pf.size else None,
+                "mean_p_real": float(pr.mean()) if pr.size else None,
+            }
+        )
         print(f"robustness {name}: {out[-1]}", file=sys.stderr, flush=True)
     return out
 
@@ -336,8 +427,14 @@ def mixing_curve(cache, contract, net, cal, rows, n) -> list[dict[str, float]]:
             m = min(xr.size, xf.size)
             ps.append(_prob_audio(((1 - a) * xr[:m] + a * xf[:m]).astype(np.float32), net, cal, contract))
         ps = np.array(ps)
-        res.append({"alpha": float(a), "mean_p": float(ps.mean()), "q10": float(np.quantile(ps, 0.1)),
-                    "q90": float(np.quantile(ps, 0.9))})
+        res.append(
+            {
+                "alpha": float(a),
+                "mean_p": float(ps.mean()),
+                "q10": float(np.quantile(ps, 0.1)),
+                "q90": float(np.quantile(ps, 0.9)),
+            }
+        )
     return res
 
 
@@ -369,13 +466,21 @@ def register(sub) -> None:
     e.add_argument("--cache-dir", default=str(default_cache_dir()))
     e.add_argument("--weights", default=None)
     e.add_argument("--out", default="reports/evaluation")
-    e.add_argument("--lofo-steps", type=int, default=600, help="training steps per leave-one-family-out model (0 = skip)")
+    e.add_argument(
+        "--lofo-steps", type=int, default=600, help="training steps per leave-one-family-out model (0 = skip)"
+    )
     e.add_argument("--robust-n", type=int, default=40, help="test pairs for robustness and mixing")
     e.add_argument("--threads", type=int, default=1)
     e.add_argument("--update-manifest", action="store_true", help="copy the figures into weights/manifest.json")
-    e.add_argument("--profiles-study", default="reports/evaluation/profiles.json",
-                   help="benchmarks/profiles_study.py's figures: the generator profiles' part of the evaluation")
-    e.add_argument("--singing-rows", default="reports/evaluation/singing_rows.jsonl",
-                   help="rows of benchmarks/singing_study.py collect: singing and cut real music, reported per source, "
-                        "sample rate and length (skipped when the file is missing)")
+    e.add_argument(
+        "--profiles-study",
+        default="reports/evaluation/profiles.json",
+        help="benchmarks/profiles_study.py's figures: the generator profiles' part of the evaluation",
+    )
+    e.add_argument(
+        "--singing-rows",
+        default="reports/evaluation/singing_rows.jsonl",
+        help="rows of benchmarks/singing_study.py collect: singing and cut real music, reported per source, "
+        "sample rate and length (skipped when the file is missing)",
+    )
     e.set_defaults(func=run_evaluate)

@@ -64,8 +64,7 @@ class FeatureStore:
         return self.n_done
 
 
-def build_features(cache_dir: Path, contract: FeatureContract, *, splits=("train", "val", "test"),
-                   log=None) -> Path:
+def build_features(cache_dir: Path, contract: FeatureContract, *, splits=("train", "val", "test"), log=None) -> Path:
     cache_dir = Path(cache_dir)
     out = cache_dir / "features"
     out.mkdir(exist_ok=True)
@@ -95,7 +94,7 @@ def build_features(cache_dir: Path, contract: FeatureContract, *, splits=("train
             old_x = np.memmap(old_path, dtype=np.float16, mode="r", shape=grown_from)
             x = np.memmap(path, dtype=np.float16, mode="w+", shape=shape)
             for i in range(0, start, 256):
-                x[i:min(start, i + 256)] = old_x[i:min(start, i + 256)]
+                x[i : min(start, i + 256)] = old_x[i : min(start, i + 256)]
             x.flush()
             del old_x
             meta_path.write_text(json.dumps({"shape": list(shape), "n_done": start, "rows": srows}))
@@ -110,7 +109,7 @@ def build_features(cache_dir: Path, contract: FeatureContract, *, splits=("train
             k = min(n_frames, f.shape[1])
             x[i, :, :k] = f[:, :k]
             if k < n_frames:
-                x[i, :, k:] = ((contract.db_floor - contract.norm_offset_db) / contract.norm_scale_db)
+                x[i, :, k:] = (contract.db_floor - contract.norm_offset_db) / contract.norm_scale_db
             if (i + 1) % 200 == 0 or i + 1 == len(srows):
                 x.flush()
                 meta_path.write_text(json.dumps({"shape": list(shape), "n_done": i + 1, "rows": srows}))

@@ -46,18 +46,33 @@ class GeneratorInfo:
     architecture: str  # what ends the generator: the part a fakeprint sees
 
 
-GENERATORS: dict[str, GeneratorInfo] = {g.name: g for g in (
-    GeneratorInfo("ace-step-v1", "ACE-Step", "v1 (3.5B)", "latent diffusion; DCAE latent decoder + vocoder"),
-    GeneratorInfo("yue", "YuE", "s1-7B + s2-1B", "language model over codec tokens; X-codec decoder + vocoder upsampler"),
-    GeneratorInfo("diffrhythm", "DiffRhythm", "base", "latent diffusion; VAE decoder (Stable Audio style)"),
-    GeneratorInfo("mustango", "Mustango", "pretrained / scratch", "latent diffusion on mel; HiFi-GAN vocoder (16 kHz)"),
-    GeneratorInfo("tango", "Tango", "pretrained / MusicBench", "latent diffusion on mel; HiFi-GAN vocoder (16 kHz)"),
-    GeneratorInfo("musicgen-medium", "MusicGen", "medium", "language model over EnCodec 32 kHz tokens; EnCodec decoder"),
-    GeneratorInfo("audioldm2-music", "AudioLDM2", "music", "latent diffusion on mel; HiFi-GAN vocoder (16 kHz)"),
-    GeneratorInfo("stable-audio-open", "Stable Audio Open", "1.0", "latent diffusion; Oobleck VAE decoder (44.1 kHz)"),
-    GeneratorInfo("stable-audio-2", "Stable Audio", "2.0", "latent diffusion; VAE decoder (44.1 kHz)"),
-    GeneratorInfo("musicgen-large", "MusicGen", "large stereo", "language model over EnCodec 32 kHz tokens; EnCodec decoder"),
-)}
+GENERATORS: dict[str, GeneratorInfo] = {
+    g.name: g
+    for g in (
+        GeneratorInfo("ace-step-v1", "ACE-Step", "v1 (3.5B)", "latent diffusion; DCAE latent decoder + vocoder"),
+        GeneratorInfo(
+            "yue", "YuE", "s1-7B + s2-1B", "language model over codec tokens; X-codec decoder + vocoder upsampler"
+        ),
+        GeneratorInfo("diffrhythm", "DiffRhythm", "base", "latent diffusion; VAE decoder (Stable Audio style)"),
+        GeneratorInfo(
+            "mustango", "Mustango", "pretrained / scratch", "latent diffusion on mel; HiFi-GAN vocoder (16 kHz)"
+        ),
+        GeneratorInfo(
+            "tango", "Tango", "pretrained / MusicBench", "latent diffusion on mel; HiFi-GAN vocoder (16 kHz)"
+        ),
+        GeneratorInfo(
+            "musicgen-medium", "MusicGen", "medium", "language model over EnCodec 32 kHz tokens; EnCodec decoder"
+        ),
+        GeneratorInfo("audioldm2-music", "AudioLDM2", "music", "latent diffusion on mel; HiFi-GAN vocoder (16 kHz)"),
+        GeneratorInfo(
+            "stable-audio-open", "Stable Audio Open", "1.0", "latent diffusion; Oobleck VAE decoder (44.1 kHz)"
+        ),
+        GeneratorInfo("stable-audio-2", "Stable Audio", "2.0", "latent diffusion; VAE decoder (44.1 kHz)"),
+        GeneratorInfo(
+            "musicgen-large", "MusicGen", "large stereo", "language model over EnCodec 32 kHz tokens; EnCodec decoder"
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -95,6 +110,7 @@ def _show(git_dir: Path, path: str) -> str:
 
 
 # ---- one selector per repository: (git dir) -> [(generator, group, path)] -------------------
+
 
 def _ace_step(git_dir: Path) -> list[tuple[str, str, str]]:
     folders = ("GeneralSongs", "Experimental", "Instrumentals", "MultipleLang", "RapMachine")
@@ -140,10 +156,15 @@ def _diffrhythm(git_dir: Path) -> list[tuple[str, str, str]]:
 
 # index.html's columns and sections, folder by folder
 MUSTANGO_FOLDERS = {
-    "samples2": "mustango", "CrazytestMustangoP": "mustango", "CommunitySamples": "mustango",
-    "mustango-pretrained": "mustango", "mustango-scratch": "mustango",
-    "tango-pretrained": "tango", "tango-pretrained-musicbench": "tango",
-    "musicgen-expert": "musicgen-medium", "audioldm2-expert": "audioldm2-music",
+    "samples2": "mustango",
+    "CrazytestMustangoP": "mustango",
+    "CommunitySamples": "mustango",
+    "mustango-pretrained": "mustango",
+    "mustango-scratch": "mustango",
+    "tango-pretrained": "tango",
+    "tango-pretrained-musicbench": "tango",
+    "musicgen-expert": "musicgen-medium",
+    "audioldm2-expert": "audioldm2-music",
 }
 
 
@@ -153,8 +174,13 @@ def _mustango(git_dir: Path) -> list[tuple[str, str, str]]:
     out = []
     for p in sorted(_ls_tree(git_dir)):
         parts = p.split("/")
-        if len(parts) == 3 and parts[0] == "samples" and p.endswith(".wav") and parts[1] in MUSTANGO_FOLDERS \
-                and parts[1] in shown:
+        if (
+            len(parts) == 3
+            and parts[0] == "samples"
+            and p.endswith(".wav")
+            and parts[1] in MUSTANGO_FOLDERS
+            and parts[1] in shown
+        ):
             out.append((MUSTANGO_FOLDERS[parts[1]], f"mustango:{parts[1]}", p))
     return out
 
@@ -170,7 +196,8 @@ def _stable_audio(git_dir: Path) -> list[tuple[str, str, str]]:
             for s in srcs:
                 stem = Path(s).stem
                 gen = {"sao": "stable-audio-open", "sa2": "stable-audio-2", "musicgen": "musicgen-large"}.get(
-                    stem.rsplit("_", 1)[-1])
+                    stem.rsplit("_", 1)[-1]
+                )
                 if gen:
                     out.append((gen, f"stable-audio:song-describer:{gen}", s))
         elif title.startswith(("generations by the community", "memorization")):
@@ -239,8 +266,12 @@ def collect_examples(from_dir: Path, out_dir: Path, *, log: Callable[[str], None
             examples.append(Example(generator, group, repository, commit, path, rel, digest, len(data)))
             n += 1
         log(f"generators: {repository} @ {commit[:8]}: {n} examples")
-    manifest = {"examples": [asdict(e) for e in examples], "absent": absent, "missing_repositories": missing,
-                "generators": {k: asdict(v) for k, v in GENERATORS.items()}}
+    manifest = {
+        "examples": [asdict(e) for e in examples],
+        "absent": absent,
+        "missing_repositories": missing,
+        "generators": {k: asdict(v) for k, v in GENERATORS.items()},
+    }
     tmp = out_dir / "manifest.json.part"
     tmp.write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
     tmp.replace(out_dir / "manifest.json")

@@ -38,18 +38,18 @@ class GeneratorSpec:
 # (strides input->output, nominal model rate, rate it actually runs at, heldout)
 # "fed" configs model wrong-rate use: a 48 kHz / 24 kHz model handed 44.1 kHz samples.
 TCONV_CONFIGS: tuple[tuple[tuple[int, ...], int, int, bool], ...] = (
-    ((8, 5, 4, 2), 24000, 24000, False),      # Encodec-24k-like, hop 320
+    ((8, 5, 4, 2), 24000, 24000, False),  # Encodec-24k-like, hop 320
     ((8, 5, 4, 2), 44100, 44100, False),
-    ((8, 8, 4, 2), 44100, 44100, False),      # DAC-44k-like, hop 512
+    ((8, 8, 4, 2), 44100, 44100, False),  # DAC-44k-like, hop 512
     ((8, 8, 4, 2), 48000, 48000, False),
-    ((4, 4, 4, 4), 32000, 32000, False),      # hop 256
-    ((8, 5, 4, 3), 48000, 48000, False),      # hop 480
-    ((8, 4, 4, 3, 2), 24000, 24000, False),   # hop 768
-    ((8, 8, 4, 2, 4), 44100, 44100, False),   # hop 2048
-    ((8, 5, 4, 4), 32000, 32000, False),      # MusicGen-32k-like, hop 640
-    ((2, 4, 4, 8), 48000, 44100, False),      # 48k model fed 44.1k, hop 256, other order
-    ((6, 5, 4, 2), 24000, 24000, True),       # HELD OUT: unseen hop 240
-    ((8, 5, 4, 3), 48000, 44100, True),       # HELD OUT: hop 480 run at the wrong rate
+    ((4, 4, 4, 4), 32000, 32000, False),  # hop 256
+    ((8, 5, 4, 3), 48000, 48000, False),  # hop 480
+    ((8, 4, 4, 3, 2), 24000, 24000, False),  # hop 768
+    ((8, 8, 4, 2, 4), 44100, 44100, False),  # hop 2048
+    ((8, 5, 4, 4), 32000, 32000, False),  # MusicGen-32k-like, hop 640
+    ((2, 4, 4, 8), 48000, 44100, False),  # 48k model fed 44.1k, hop 256, other order
+    ((6, 5, 4, 2), 24000, 24000, True),  # HELD OUT: unseen hop 240
+    ((8, 5, 4, 3), 48000, 44100, True),  # HELD OUT: hop 480 run at the wrong rate
 )
 UPSAMPLE_CONFIGS: tuple[tuple[tuple[int, ...], int, str], ...] = (
     ((8, 5, 4, 2), 24000, "nearest"),
@@ -64,18 +64,24 @@ def _rate_tag(nominal: int, run: int) -> str:
 
 
 def all_generators() -> list[GeneratorSpec]:
-    specs = [GeneratorSpec("lyra", f"lyra-{kbps}kbps", {"num_quantizers": nq})
-             for kbps, nq in (("3.2", 16), ("6", 30), ("9.2", 46))]
+    specs = [
+        GeneratorSpec("lyra", f"lyra-{kbps}kbps", {"num_quantizers": nq})
+        for kbps, nq in (("3.2", 16), ("6", 30), ("9.2", 46))
+    ]
     specs += [GeneratorSpec("hifigan", f"hifigan-v3-{v}", {"variant": v}) for v in ("dr", "float16")]
     specs += [GeneratorSpec("griffinlim", f"griffinlim-mel{m}", {"n_mels": m}) for m in (256, 512)]
     for i, (strides, nominal, run, held) in enumerate(TCONV_CONFIGS):
         name = f"tconv-s{'.'.join(map(str, strides))}-{_rate_tag(nominal, run)}"
-        specs.append(GeneratorSpec("tconv", name, {"strides": strides, "run_rate": run, "upsample": "tconv",
-                                                   "seed": 100 + i}, heldout=held))
+        specs.append(
+            GeneratorSpec(
+                "tconv", name, {"strides": strides, "run_rate": run, "upsample": "tconv", "seed": 100 + i}, heldout=held
+            )
+        )
     for i, (strides, rate, mode) in enumerate(UPSAMPLE_CONFIGS):
         name = f"upsample-{mode}-s{'.'.join(map(str, strides))}-{_rate_tag(rate, rate)}"
-        specs.append(GeneratorSpec("upsample", name, {"strides": strides, "run_rate": rate, "upsample": mode,
-                                                      "seed": 200 + i}))
+        specs.append(
+            GeneratorSpec("upsample", name, {"strides": strides, "run_rate": rate, "upsample": mode, "seed": 200 + i})
+        )
     return specs
 
 
@@ -102,8 +108,15 @@ def make_pair_fn(spec: GeneratorSpec, *, model_dir: Optional[Path] = None) -> Pa
     if spec.family == "griffinlim":
         return lambda x, rng: griffinlim_pair(x, rng, n_mels=p["n_mels"])
     if spec.family in ("tconv", "upsample"):
-        return lambda x, rng: codec_pair(x, rng, strides=tuple(p["strides"]), run_rate=p["run_rate"],
-                                         upsample=p["upsample"], seed=p["seed"], model_dir=model_dir)
+        return lambda x, rng: codec_pair(
+            x,
+            rng,
+            strides=tuple(p["strides"]),
+            run_rate=p["run_rate"],
+            upsample=p["upsample"],
+            seed=p["seed"],
+            model_dir=model_dir,
+        )
     raise ValueError(f"unknown generator family {spec.family!r}")
 
 
@@ -112,9 +125,11 @@ def measure_speed(spec: GeneratorSpec, *, seconds: float = 10.0, model_dir: Opti
     import time
 
     t = np.arange(int(seconds * SR)) / SR
-    x = (0.2 * np.sin(2 * math.pi * 220 * t) + 0.02 * np.random.default_rng(0).standard_normal(len(t))).astype(np.float32)
+    x = (0.2 * np.sin(2 * math.pi * 220 * t) + 0.02 * np.random.default_rng(0).standard_normal(len(t))).astype(
+        np.float32
+    )
     fn = make_pair_fn(spec, model_dir=model_dir)
-    fn(x[: SR], np.random.default_rng(0))  # warm-up: model loading / codec training
+    fn(x[:SR], np.random.default_rng(0))  # warm-up: model loading / codec training
     t0 = time.perf_counter()
     fn(x, np.random.default_rng(0))
     return seconds / (time.perf_counter() - t0)

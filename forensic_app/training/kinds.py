@@ -79,7 +79,7 @@ def detuned_pad(seed: int, seconds: float = 30.0) -> np.ndarray:
             for cents in (-9, 0, 9):
                 seg += oscillator(np.full(per, _midi_hz(root + iv + cents / 100)), "saw")[:per]
         env = np.minimum(1.0, np.arange(per) / (0.5 * SR)) * np.minimum(1.0, (per - np.arange(per)) / (0.3 * SR))
-        x[i * per:(i + 1) * per] = seg * env
+        x[i * per : (i + 1) * per] = seg * env
     return _norm(x)
 
 
@@ -96,13 +96,16 @@ def chiptune(seed: int, seconds: float = 30.0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     n = int(seconds * SR)
     root = int(rng.integers(57, 69))
-    lead = oscillator(_notes([root + i for i in rng.choice([0, 2, 4, 7, 9, 12], 16)], 0.125, n), "pulse",
-                      duty=float(rng.choice([0.125, 0.25])))
+    lead = oscillator(
+        _notes([root + i for i in rng.choice([0, 2, 4, 7, 9, 12], 16)], 0.125, n),
+        "pulse",
+        duty=float(rng.choice([0.125, 0.25])),
+    )
     bass = oscillator(_notes([root - 24, root - 24, root - 17, root - 19], 0.5, n), "triangle")
     hats = np.zeros(n)
     for s in range(0, n, int(0.125 * SR)):
         m = min(n - s, int(0.02 * SR))
-        hats[s:s + m] = rng.choice([-1.0, 1.0], m) * np.exp(-np.arange(m) / (0.004 * SR))
+        hats[s : s + m] = rng.choice([-1.0, 1.0], m) * np.exp(-np.arange(m) / (0.004 * SR))
     return _norm(0.5 * lead + 0.6 * bass + 0.2 * hats)
 
 
@@ -114,7 +117,9 @@ def fm_bells(seed: int, seconds: float = 30.0) -> np.ndarray:
         m = min(n - s, int(2.0 * SR))
         t = np.arange(m) / SR
         f = _midi_hz(int(rng.integers(60, 84)))
-        x[s:s + m] += np.exp(-t * 2) * np.sin(2 * np.pi * f * t + 3 * np.exp(-t * 3) * np.sin(2 * np.pi * 3.5 * f * t))
+        x[s : s + m] += np.exp(-t * 2) * np.sin(
+            2 * np.pi * f * t + 3 * np.exp(-t * 3) * np.sin(2 * np.pi * 3.5 * f * t)
+        )
     return _norm(x)
 
 
@@ -169,7 +174,7 @@ def room_tone(seed: int, seconds: float = 60.0, level_dbfs: float = -74.0) -> np
     spec = np.fft.rfft(rng.standard_normal(n))
     spec /= np.sqrt(np.maximum(np.fft.rfftfreq(n, 1 / SR), 20.0))
     y = np.fft.irfft(spec, n)
-    return (y * 10 ** (level_dbfs / 20) / (np.sqrt(np.mean(y ** 2)) + 1e-12)).astype(np.float32)
+    return (y * 10 ** (level_dbfs / 20) / (np.sqrt(np.mean(y**2)) + 1e-12)).astype(np.float32)
 
 
 def supersaw_chords(seed: int, seconds: float = 20.0) -> np.ndarray:
@@ -200,15 +205,16 @@ def swept_saw_melody(seed: int, seconds: float = 20.0) -> np.ndarray:
     step = SR // 10
     for i in range(0, n, step):
         fc = 300 + 2500 * (0.5 + 0.5 * np.sin(2 * np.pi * i / SR / 4))
-        out[i:i + step] = sosfilt(butter(2, fc, fs=SR, output="sos"), x[i:i + step])
+        out[i : i + step] = sosfilt(butter(2, fc, fs=SR, output="sos"), x[i : i + step])
     return _norm(out)
 
 
 def pulse_note(seed: int, seconds: float = 10.0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     n = int(seconds * SR)
-    return _norm(oscillator(np.full(n, _midi_hz(int(rng.integers(45, 86)))), "pulse",
-                            duty=float(rng.choice([0.125, 0.25]))))
+    return _norm(
+        oscillator(np.full(n, _midi_hz(int(rng.integers(45, 86)))), "pulse", duty=float(rng.choice([0.125, 0.25])))
+    )
 
 
 def vocoder_melody(modulator: np.ndarray, seed: int) -> np.ndarray:
@@ -227,8 +233,16 @@ def vocoder_melody(modulator: np.ndarray, seed: int) -> np.ndarray:
 
 
 # General MIDI programs of the sampled-instrument kinds: acoustic and electric sounds a producer plays
-SAMPLED_PROGRAMS = {"piano": 0, "electric piano": 4, "church organ": 19, "nylon guitar": 24, "string ensemble": 48,
-                    "choir": 52, "brass section": 61, "flute": 73}
+SAMPLED_PROGRAMS = {
+    "piano": 0,
+    "electric piano": 4,
+    "church organ": 19,
+    "nylon guitar": 24,
+    "string ensemble": 48,
+    "choir": 52,
+    "brass section": 61,
+    "flute": 73,
+}
 
 
 def sampled_instruments(seed: int, program: int, seconds: float = 20.0, soundfont: str = "FluidR3 GM") -> np.ndarray:
@@ -258,19 +272,24 @@ def sampled_instruments(seed: int, program: int, seconds: float = 20.0, soundfon
     track.append(mido.Message("program_change", channel=0, program=program))
     events: list[tuple[int, mido.Message]] = []
     bars = int(seconds * 100 / 60 / 4) + 2
+
     def scale(step: int) -> int:  # a degree of the key's major scale, counting on into the next octave
         return key + major[step % 7] + 12 * (step // 7)
 
     for bar in range(bars):
         degree = [0, 5, 3, 4][bar % 4]  # I-vi-IV-V, a triad each
         for note in (scale(degree), scale(degree + 2), scale(degree + 4)):
-            events += [(bar * 4 * beat, mido.Message("note_on", note=note, velocity=60)),
-                       (bar * 4 * beat + 4 * beat - 10, mido.Message("note_off", note=note))]
+            events += [
+                (bar * 4 * beat, mido.Message("note_on", note=note, velocity=60)),
+                (bar * 4 * beat + 4 * beat - 10, mido.Message("note_off", note=note)),
+            ]
         for k in range(8):  # a melody in eighth notes, an octave up
             note = key + 12 + major[int(rng.integers(0, 7))]
             t0 = bar * 4 * beat + k * beat // 2
-            events += [(t0, mido.Message("note_on", note=note, velocity=int(rng.integers(70, 100)))),
-                       (t0 + beat // 2 - 10, mido.Message("note_off", note=note))]
+            events += [
+                (t0, mido.Message("note_on", note=note, velocity=int(rng.integers(70, 100)))),
+                (t0 + beat // 2 - 10, mido.Message("note_off", note=note)),
+            ]
     now = 0
     for t, msg in sorted(events, key=lambda e: (e[0], e[1].type == "note_on")):
         track.append(msg.copy(time=t - now))
@@ -297,9 +316,14 @@ SOLO_KINDS: dict[str, Callable[[int], np.ndarray]] = {
     "synth: FM bells": fm_bells,
     "near-silence: room tone": room_tone,
     # MIDI through recorded instruments, one General MIDI program per seed (SAMPLED_PROGRAMS in turn)
-    **{f"sampled: MIDI through {sf_name}": (lambda seed, sf_name=sf_name: sampled_instruments(
-        seed, list(SAMPLED_PROGRAMS.values())[seed % len(SAMPLED_PROGRAMS)], 20.0, sf_name))
-       for sf_name in midi.SOUNDFONTS},
+    **{
+        f"sampled: MIDI through {sf_name}": (
+            lambda seed, sf_name=sf_name: sampled_instruments(
+                seed, list(SAMPLED_PROGRAMS.values())[seed % len(SAMPLED_PROGRAMS)], 20.0, sf_name
+            )
+        )
+        for sf_name in midi.SOUNDFONTS
+    },
 }
 # Kinds planned in some splits only (others: every split). The MuseScore set is never trained or
 # calibrated on: its test clips measure sampled instruments the CNN has not heard.
@@ -319,9 +343,9 @@ def _saw_drone(music: np.ndarray, seed: int, rel_db: float) -> np.ndarray:
     # decoder's are. Under moving music the held-tone measure stays below its threshold down to
     # about -9 dB, so these are the comb's hardest real negatives.
     midi = (57, 69, 57)[seed % 3]
-    base = music / (np.sqrt(np.mean(music ** 2)) + 1e-12)
+    base = music / (np.sqrt(np.mean(music**2)) + 1e-12)
     saw = oscillator(np.full(music.size, _midi_hz(midi)), "saw")
-    saw = saw / (np.sqrt(np.mean(saw ** 2)) + 1e-12)
+    saw = saw / (np.sqrt(np.mean(saw**2)) + 1e-12)
     return _norm(base + 10 ** (rel_db / 20) * saw)
 
 
@@ -334,8 +358,10 @@ DERIVED_KINDS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {
     "lo-fi: tape preset": lofi,
     "limited master (+12 dB)": lambda music, seed: limited(music),
     "synth pad mixed into real music": _pad_mix,
-    **{f"A-tuned saw drone under real music ({db} dB)": (lambda music, seed, db=db: _saw_drone(music, seed, db))
-       for db in (-9, -13, -17)},
+    **{
+        f"A-tuned saw drone under real music ({db} dB)": (lambda music, seed, db=db: _saw_drone(music, seed, db))
+        for db in (-9, -13, -17)
+    },
 }
 
 
@@ -364,7 +390,7 @@ def render(name: str, seed: int, seconds: float, music: np.ndarray | None = None
     if y.size < n:
         return np.pad(y, (0, n - y.size)).astype(np.float32)
     start = (y.size - n) // 2
-    return y[start:start + n].astype(np.float32)
+    return y[start : start + n].astype(np.float32)
 
 
 def kind_group(name: str) -> str:
@@ -391,5 +417,5 @@ def is_kind(row: dict) -> bool:
 def source_group(source_package: str) -> str:
     """The group a corpus row's source counts in: its package, or ``kind/<kind_group>`` for a kind."""
     if source_package.startswith(KIND_SOURCE_PREFIX):
-        return KIND_SOURCE_PREFIX + kind_group(source_package[len(KIND_SOURCE_PREFIX):])
+        return KIND_SOURCE_PREFIX + kind_group(source_package[len(KIND_SOURCE_PREFIX) :])
     return source_package

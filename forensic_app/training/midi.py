@@ -51,5 +51,8 @@ def render(mid: Path, soundfont: str, out_wav: Path, rate: int = 44100, gain: fl
     Raises RuntimeError (see soundfont_path) or subprocess.CalledProcessError when fluidsynth fails.
     """
     sf_path = soundfont_path(soundfont)
-    subprocess.run(["fluidsynth", "-ni", "-g", str(gain), "-r", str(rate), "-F", str(out_wav), str(sf_path), str(mid)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["fluidsynth", "-ni", "-g", str(gain), "-r", str(rate), "-F", str(out_wav), str(sf_path), str(mid)],
+        check=True,
+        capture_output=True,
+    )

@@ -57,6 +57,7 @@ def shift(y: np.ndarray, lag: int) -> np.ndarray:
 
 # ---------------------------------------------------------------- comb strength
 
+
 def partial_products(strides: Sequence[int]) -> list[int]:
     """Upsampling factors seen from the output: strides (8,5,4,2) -> [2, 8, 40, 320]."""
     out, p = [], 1
@@ -66,8 +67,16 @@ def partial_products(strides: Sequence[int]) -> list[int]:
     return out
 
 
-def comb_strength_db(x: np.ndarray, sr: int, f0_hz: float, *, n_fft: int = 32768,
-                     max_harmonics: int = 200, min_harmonics: int = 3, band_hz: Optional[float] = None) -> float:
+def comb_strength_db(
+    x: np.ndarray,
+    sr: int,
+    f0_hz: float,
+    *,
+    n_fft: int = 32768,
+    max_harmonics: int = 200,
+    min_harmonics: int = 3,
+    band_hz: Optional[float] = None,
+) -> float:
     """Mean prominence (dB) of the average spectrum at k * f0 above its median floor."""
     band = band_hz if band_hz is not None else 0.95 * sr / 2
     n_fft = min(n_fft, 1 << (len(x).bit_length() - 1))
@@ -87,8 +96,9 @@ def comb_strength_db(x: np.ndarray, sr: int, f0_hz: float, *, n_fft: int = 32768
     return float(np.mean(peaks - floor[bins]))
 
 
-def comb_excess_db(fake: np.ndarray, real: np.ndarray, sr: int, strides: Sequence[int],
-                   run_rate: int, band_hz: Optional[float] = None) -> float:
+def comb_excess_db(
+    fake: np.ndarray, real: np.ndarray, sr: int, strides: Sequence[int], run_rate: int, band_hz: Optional[float] = None
+) -> float:
     """Max over partial products P of comb strength at run_rate / P, fake minus real."""
     band = band_hz if band_hz is not None else 0.95 * min(run_rate, sr) / 2
     best = -np.inf

@@ -43,7 +43,9 @@ def data_summary(cache_dir: Path) -> dict:
         "by_split_family": {f"{s}/{f}": n for (s, lab, f), n in sorted(by.items())},
         "by_split_generator": {f"{s}/{g}": n for (s, g), n in sorted(gens.items())},
         "real_by_split_source": {f"{s}/{p}": n for (s, p), n in sorted(src.items())},
-        "heldout_generators": sorted({r["generator"] for r in rows if r.get("heldout", "").lower() in {"1", "true", "yes"}}),
+        "heldout_generators": sorted(
+            {r["generator"] for r in rows if r.get("heldout", "").lower() in {"1", "true", "yes"}}
+        ),
     }
 
 
@@ -68,14 +70,23 @@ def run_train(args) -> int:
     ref.to_json(ref_path)
     hist = json.loads((run_dir / "train_history.json").read_text())
     manifest = {
-        "name": MODEL_NAME, "version": f"1.{version}", "trained": True,
+        "name": MODEL_NAME,
+        "version": f"1.{version}",
+        "trained": True,
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "input": contract.to_dict(), "labels": ["real", "fake"], "families": FAMILIES,
+        "input": contract.to_dict(),
+        "labels": ["real", "fake"],
+        "families": FAMILIES,
         "architecture": cfg.architecture(),
-        "training": {"config": asdict(cfg), "seed": cfg.seed, "train_wall_s": hist["wall_s"],
-                     "pipeline_wall_s": round(time.time() - t0, 1), "final": hist["history"][-1] if hist["history"] else None,
-                     "data": data_summary(cache),
-                     "recipe": "forensic-app data build; forensic-app train; forensic-app evaluate"},
+        "training": {
+            "config": asdict(cfg),
+            "seed": cfg.seed,
+            "train_wall_s": hist["wall_s"],
+            "pipeline_wall_s": round(time.time() - t0, 1),
+            "final": hist["history"][-1] if hist["history"] else None,
+            "data": data_summary(cache),
+            "recipe": "forensic-app data build; forensic-app train; forensic-app evaluate",
+        },
     }
     old = out / "manifest.json"
     if old.exists():  # keep the evaluation/model card of an earlier run only if it was for these weights
@@ -121,8 +132,10 @@ def carried_evidence(weights_dir: Path) -> dict:
         return {}
     evidence = {k: v for k, v in (cal.get("evidence") or {}).items() if k not in CNN_EVIDENCE_KEYS}
     if evidence:
-        evidence["rule"] = (str(evidence.get("rule", "")) + "; carried to retrained weights without the patch "
-                            "CNN's threshold (the CNN cannot decide alone until the evidence study is run on them)")
+        evidence["rule"] = (
+            str(evidence.get("rule", "")) + "; carried to retrained weights without the patch "
+            "CNN's threshold (the CNN cannot decide alone until the evidence study is run on them)"
+        )
     return evidence
 
 
@@ -149,8 +162,10 @@ def run_calibrate(args) -> int:
     cal.update({k: previous[k] for k in CARRIED_CALIBRATION_KEYS if k in previous})
     fit_comb_reference(cache, contract, scores).to_json(out / "comb_reference.json")
     replace_calibration(out, cal, refreshed=["comb_reference"])
-    print(f"calibration {cal['version']} written to {out} (thresholds {cal['thresholds']}, "
-          f"{cal['fit']['n_val_real']} validation real segments)")
+    print(
+        f"calibration {cal['version']} written to {out} (thresholds {cal['thresholds']}, "
+        f"{cal['fit']['n_val_real']} validation real segments)"
+    )
     return 0
 
 

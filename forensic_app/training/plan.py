@@ -124,8 +124,14 @@ def _interleave(per_gen: dict[str, list[Item]], specs: Sequence[GeneratorSpec]) 
     return out
 
 
-def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optional[Sequence[str]] = None,
-               seed: int = 1234, corpus_dir: Optional[Path] = None) -> tuple[list[Item], dict[str, str]]:
+def plan_items(
+    tracks: Sequence[Track],
+    config: SubsetConfig,
+    *,
+    families: Optional[Sequence[str]] = None,
+    seed: int = 1234,
+    corpus_dir: Optional[Path] = None,
+) -> tuple[list[Item], dict[str, str]]:
     """Deterministic list of work items and the source -> split map.
 
     ``corpus_dir``: the folder the tracks were unpacked under; ids do not depend on where it is.
@@ -133,17 +139,21 @@ def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optio
     all_sources = sorted({t.source_package for t in tracks})
     pinned = {s: corpus.PINNED_SPLITS[s] for s in all_sources if s in corpus.PINNED_SPLITS}
     sources = [s for s in all_sources if s not in pinned]
-    split_of = corpus.assign_splits(sources, low_bitrate=[t.source_package for t in tracks if t.low_bitrate],
-                                    seed=seed)
+    split_of = corpus.assign_splits(sources, low_bitrate=[t.source_package for t in tracks if t.low_bitrate], seed=seed)
     cap = int(config.cap_minutes_per_source * 60 // SEGMENT_S)
     windows: dict[str, list[tuple[Track, float]]] = {}
     for src in sources:
         src_tracks = [t for t in tracks if t.source_package == src]
-        windows[src] = corpus.choose_excerpts(src_tracks, cap, WINDOW_S, seed=_seed(src) ^ seed,
-                                              skip_s=2.0 if src.startswith("synthetic") else 5.0)
-    specs = [g for g in generators.all_generators()
-             if (config.generators is None or g.name in config.generators)
-             and (families is None or g.family in families) and generators.is_available(g)]
+        windows[src] = corpus.choose_excerpts(
+            src_tracks, cap, WINDOW_S, seed=_seed(src) ^ seed, skip_s=2.0 if src.startswith("synthetic") else 5.0
+        )
+    specs = [
+        g
+        for g in generators.all_generators()
+        if (config.generators is None or g.name in config.generators)
+        and (families is None or g.family in families)
+        and generators.is_available(g)
+    ]
     items: list[Item] = []
 
     def make(track: Track, start: float, split: str, gen: Optional[GeneratorSpec]) -> Item:
@@ -219,8 +229,13 @@ def plan_items(tracks: Sequence[Track], config: SubsetConfig, *, families: Optio
     return items, split_of
 
 
-def _kind_items(config: SubsetConfig, sources: Sequence[str], split_of: dict[str, str],
-                windows: dict[str, list[tuple[Track, float]]], seed: int) -> list[Item]:
+def _kind_items(
+    config: SubsetConfig,
+    sources: Sequence[str],
+    split_of: dict[str, str],
+    windows: dict[str, list[tuple[Track, float]]],
+    seed: int,
+) -> list[Item]:
     """Real segments of each kind (training.kinds), per split: solo kinds from their seed alone,
     derived kinds from a window of the split's own music (round-robin over its sources, taken
     from the far end of each source's windows)."""
@@ -246,10 +261,28 @@ def _kind_items(config: SubsetConfig, sources: Sequence[str], split_of: dict[str
                     track, start = windows[src][-1 - cursor[src] % len(windows[src])]
                     cursor[src] += 1
                 else:
-                    track, start = Track(source, (f"{corpus._slug(name)}-seed{kind_seed}",), WINDOW_S,
-                                         "generated in code (no licence needed)"), 0.0
+                    track, start = (
+                        Track(
+                            source,
+                            (f"{corpus._slug(name)}-seed{kind_seed}",),
+                            WINDOW_S,
+                            "generated in code (no licence needed)",
+                        ),
+                        0.0,
+                    )
                 item_id = f"kind-{corpus._slug(name)}-{kind_seed}"
                 rng = np.random.default_rng(_seed(item_id) ^ seed)
-                items.append(Item(item_id, track, start, split, None, tuple(augment.sample_chain(rng)),
-                                  _seed(item_id + "aug"), kind=name, kind_seed=kind_seed))
+                items.append(
+                    Item(
+                        item_id,
+                        track,
+                        start,
+                        split,
+                        None,
+                        tuple(augment.sample_chain(rng)),
+                        _seed(item_id + "aug"),
+                        kind=name,
+                        kind_seed=kind_seed,
+                    )
+                )
     return items

@@ -103,8 +103,9 @@ def _cache_key(r: Reading) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:20]
 
 
-def compute_readings(readings: Sequence[Reading], cache_dir: Path, *, cached_only: bool = False,
-                     log: Callable[[str], None] = print) -> tuple[list[Reading], np.ndarray]:
+def compute_readings(
+    readings: Sequence[Reading], cache_dir: Path, *, cached_only: bool = False, log: Callable[[str], None] = print
+) -> tuple[list[Reading], np.ndarray]:
     """Fakeprints of ``readings`` (cached): the readings that were measured and their (n, 3585) float32 rows.
 
     A file that cannot be decoded, and a variant too short or too quiet to measure, is left out.
@@ -201,5 +202,8 @@ EXAMPLE_CODEC_S = 30.0  # re-encoded copies are made of the first 30 s (time: 2 
 def example_plan(examples: Iterable[tuple[str, str, str]]) -> list[Reading]:
     """Readings of generator examples ``(path, generator, group)``: the file (first 300 s) and its three
     re-encodings (the first ``EXAMPLE_CODEC_S`` seconds)."""
-    return [Reading(path, group, generator, v, 0.0, 0.0 if v == "orig" else EXAMPLE_CODEC_S, group=group)
-            for path, generator, group in examples for v in EXAMPLE_VARIANTS]
+    return [
+        Reading(path, group, generator, v, 0.0, 0.0 if v == "orig" else EXAMPLE_CODEC_S, group=group)
+        for path, generator, group in examples
+        for v in EXAMPLE_VARIANTS
+    ]

@@ -72,9 +72,17 @@ def _folds(groups: Sequence[str], k: int) -> list[np.ndarray]:
     return [np.flatnonzero(g == i) for i in range(k)]
 
 
-def fit_profile_model(X_pos: np.ndarray, pos_groups: Sequence[str], X_real: np.ndarray,
-                      real_sources: Sequence[str], *, k: int = N_FOLDS, cv_examples: bool = True,
-                      k_examples: int | None = None, margin: float = MARGIN_LOGIT) -> Fit:
+def fit_profile_model(
+    X_pos: np.ndarray,
+    pos_groups: Sequence[str],
+    X_real: np.ndarray,
+    real_sources: Sequence[str],
+    *,
+    k: int = N_FOLDS,
+    cv_examples: bool = True,
+    k_examples: int | None = None,
+    margin: float = MARGIN_LOGIT,
+) -> Fit:
     """Fit on all rows; cross-validate the real rows by source and the examples by group.
 
     X_pos: (n_pos, 3585) example readings, ``pos_groups`` their groups (a file, a demo table);
@@ -104,7 +112,9 @@ def fit_profile_model(X_pos: np.ndarray, pos_groups: Sequence[str], X_real: np.n
     return Fit(w, b, threshold, cv_real, cv_pos, fp_leave_one_source_out(cv_real, real_sources, margin))
 
 
-def fp_leave_one_source_out(cv_real: np.ndarray, sources: Sequence[str], margin: float = MARGIN_LOGIT) -> dict[str, float]:
+def fp_leave_one_source_out(
+    cv_real: np.ndarray, sources: Sequence[str], margin: float = MARGIN_LOGIT
+) -> dict[str, float]:
     """Per source: the share of its cross-validated readings at or above the threshold the other
     sources alone would have set (their highest cross-validated reading + margin)."""
     src = np.asarray(sources)
@@ -190,8 +200,12 @@ def peak_consensus(X_examples: np.ndarray, q: float = 0.2) -> float:
 def chain_evidence(weights: np.ndarray, X_examples: np.ndarray) -> dict[str, float]:
     """The readings that tell a generator from a production chain (measured in the study)."""
     enr, f0 = lattice_enrichment(weights, X_examples)
-    return {"lattice_enrichment": enr, "lattice_f0_hz": f0, "coherence": coherence(X_examples),
-            "peak_consensus": peak_consensus(X_examples)}
+    return {
+        "lattice_enrichment": enr,
+        "lattice_f0_hz": f0,
+        "coherence": coherence(X_examples),
+        "peak_consensus": peak_consensus(X_examples),
+    }
 
 
 # ---- teaching ------------------------------------------------------------------------------
@@ -214,10 +228,22 @@ class TeachRules:
     chain_min: float | None = None
 
 
-def teach(name: str, X_orig: np.ndarray, X_rows: np.ndarray, row_example: Sequence[int], X_real: np.ndarray,
-          real_sources: Sequence[str], *, rules: TeachRules = TeachRules(), version: str = "",
-          architecture: str = "", notes: str = "", sources: Sequence[dict] = (), k: int = N_FOLDS,
-          kind: str = "user") -> Profile:
+def teach(
+    name: str,
+    X_orig: np.ndarray,
+    X_rows: np.ndarray,
+    row_example: Sequence[int],
+    X_real: np.ndarray,
+    real_sources: Sequence[str],
+    *,
+    rules: TeachRules = TeachRules(),
+    version: str = "",
+    architecture: str = "",
+    notes: str = "",
+    sources: Sequence[dict] = (),
+    k: int = N_FOLDS,
+    kind: str = "user",
+) -> Profile:
     """A user profile from examples, or :class:`Refused` with the reason.
 
     X_orig: (n_examples, 3585) one reading per readable example as it is; X_rows: every reading of
@@ -226,30 +252,54 @@ def teach(name: str, X_orig: np.ndarray, X_rows: np.ndarray, row_example: Sequen
     """
     n = len(X_orig)
     if n < rules.min_examples:
-        raise Refused(f"only {n} readable example{'s' if n != 1 else ''}: a profile needs at least "
-                      f"{rules.min_examples} (files between 1 and 8 kHz loud enough, longer than 0.5 s)")
+        raise Refused(
+            f"only {n} readable example{'s' if n != 1 else ''}: a profile needs at least "
+            f"{rules.min_examples} (files between 1 and 8 kHz loud enough, longer than 0.5 s)"
+        )
     fit = fit_profile_model(X_rows, [str(i) for i in row_example], X_real, real_sources, k=k)
     ex = np.asarray(row_example)
     # judged on each example as it is (its first row): a re-encoded copy can score high for its codec alone
-    per_example = np.array([fit.cv_examples[np.flatnonzero(ex == i)[0]] if np.any(ex == i) else np.nan for i in range(n)])
+    per_example = np.array(
+        [fit.cv_examples[np.flatnonzero(ex == i)[0]] if np.any(ex == i) else np.nan for i in range(n)]
+    )
     detected = float(np.nanmean(per_example >= fit.threshold))
     if detected < rules.min_cv_detection:
-        raise Refused(f"the examples cannot be told apart from real music: held out one at a time, {detected:.0%} "
-                      f"of them reach the threshold set on the real reference (needs {rules.min_cv_detection:.0%}); "
-                      "are these real recordings?")
+        raise Refused(
+            f"the examples cannot be told apart from real music: held out one at a time, {detected:.0%} "
+            f"of them reach the threshold set on the real reference (needs {rules.min_cv_detection:.0%}); "
+            "are these real recordings?"
+        )
     chain = chain_evidence(fit.weights, X_orig)
     if rules.chain_key is not None and rules.chain_min is not None and chain[rules.chain_key] < rules.chain_min:
-        raise Refused(f"the examples share a production chain rather than a generator's fingerprint: "
-                      f"{rules.chain_key.replace('_', ' ')} {chain[rules.chain_key]:.2f}, where single real sources of "
-                      f"the reference reach up to {rules.chain_min:.2f}")
+        raise Refused(
+            f"the examples share a production chain rather than a generator's fingerprint: "
+            f"{rules.chain_key.replace('_', ' ')} {chain[rules.chain_key]:.2f}, where single real sources of "
+            f"the reference reach up to {rules.chain_min:.2f}"
+        )
     worst = max(fit.fp_loso.items(), key=lambda kv: kv[1]) if fit.fp_loso else ("", 0.0)
     if worst[1] > rules.fp_budget:
-        raise Refused(f"above the false-positive budget: {worst[1]:.1%} of the real source {worst[0]} would be "
-                      f"flagged (budget {rules.fp_budget:.0%} per source)")
-    validation = {"cv_detection": round(detected, 3), "n_reference": len(X_real),
-                  "n_reference_sources": len(set(real_sources)),
-                  "fp_leave_one_source_out_max": round(worst[1], 4),
-                  "chain": {k2: round(v, 4) for k2, v in chain.items()}}
-    return Profile(generator=name, version=version, architecture=architecture, weights=fit.weights, bias=fit.bias,
-                   threshold_logit=fit.threshold, n_examples=n, sources=tuple(sources), validation=validation,
-                   created=today(), notes=notes, kind=kind)
+        raise Refused(
+            f"above the false-positive budget: {worst[1]:.1%} of the real source {worst[0]} would be "
+            f"flagged (budget {rules.fp_budget:.0%} per source)"
+        )
+    validation = {
+        "cv_detection": round(detected, 3),
+        "n_reference": len(X_real),
+        "n_reference_sources": len(set(real_sources)),
+        "fp_leave_one_source_out_max": round(worst[1], 4),
+        "chain": {k2: round(v, 4) for k2, v in chain.items()},
+    }
+    return Profile(
+        generator=name,
+        version=version,
+        architecture=architecture,
+        weights=fit.weights,
+        bias=fit.bias,
+        threshold_logit=fit.threshold,
+        n_examples=n,
+        sources=tuple(sources),
+        validation=validation,
+        created=today(),
+        notes=notes,
+        kind=kind,
+    )

@@ -35,7 +35,7 @@ def score_store(net: PatchCNN, store: FeatureStore, indices: Optional[np.ndarray
     track, windows, fams = [], [], []
     with torch.inference_mode():
         for s in range(0, idx.size, batch):
-            xb = torch.from_numpy(np.asarray(store.x[idx[s:s + batch]], dtype=np.float32))
+            xb = torch.from_numpy(np.asarray(store.x[idx[s : s + batch]], dtype=np.float32))
             fake, fam = fused(xb)
             for k in range(fake.shape[0]):
                 w = window_logits_from_map(fake[k].numpy())
@@ -87,15 +87,20 @@ def measure_readings(x: np.ndarray, rate: int, contract: FeatureContract, fakepr
     meters.push(mono)
     meters.push(np.zeros(0, np.float32), last=True)
     comb, fp = meters.finish()
-    return {"fakeprint_logit": None if fp is None else fp.logit, "content_s": meters.content.content_s,
-            "bandwidth_hz": meters.bandwidth_hz(),
-            "stationarity": meters.stationarity.value, "duration_s": mono.size / rate,
-            "comb_z": None if comb is None else float(comb.z_score),
-            "comb_offset_bins": None if comb is None else comb.line_offset_bins}
+    return {
+        "fakeprint_logit": None if fp is None else fp.logit,
+        "content_s": meters.content.content_s,
+        "bandwidth_hz": meters.bandwidth_hz(),
+        "stationarity": meters.stationarity.value,
+        "duration_s": mono.size / rate,
+        "comb_z": None if comb is None else float(comb.z_score),
+        "comb_offset_bins": None if comb is None else comb.line_offset_bins,
+    }
 
 
-def segment_readings(cache_dir: Path, contract: FeatureContract, fakeprint: Optional[FakeprintModel], rows: list[dict],
-                     *, log=None) -> dict[str, dict]:
+def segment_readings(
+    cache_dir: Path, contract: FeatureContract, fakeprint: Optional[FakeprintModel], rows: list[dict], *, log=None
+) -> dict[str, dict]:
     """:func:`measure_readings` of every segment in ``rows`` by id, cached in ``segment_readings_v*.json``."""
     path = Path(cache_dir) / f"segment_readings_v{READINGS_VERSION}.json"
     cached: dict[str, dict] = json.loads(path.read_text()) if path.exists() else {}
@@ -112,10 +117,16 @@ def segment_readings(cache_dir: Path, contract: FeatureContract, fakeprint: Opti
 
 def readings_of(row_readings: dict, window_logits: np.ndarray) -> Readings:
     """A segment's :class:`~forensic_app.core.scoring.Readings`: the network's windows and :func:`measure_readings`."""
-    return Readings(window_logits=np.asarray(window_logits), comb_z=row_readings["comb_z"],
-                    fakeprint_logit=row_readings["fakeprint_logit"], content_s=float(row_readings["content_s"]),
-                    stationarity=row_readings["stationarity"], duration_s=float(row_readings["duration_s"]),
-                    comb_offset_bins=row_readings.get("comb_offset_bins"), bandwidth_hz=row_readings.get("bandwidth_hz"))
+    return Readings(
+        window_logits=np.asarray(window_logits),
+        comb_z=row_readings["comb_z"],
+        fakeprint_logit=row_readings["fakeprint_logit"],
+        content_s=float(row_readings["content_s"]),
+        stationarity=row_readings["stationarity"],
+        duration_s=float(row_readings["duration_s"]),
+        comb_offset_bins=row_readings.get("comb_offset_bins"),
+        bandwidth_hz=row_readings.get("bandwidth_hz"),
+    )
 
 
 # Target for held-out real music called likely_fake: 1 %. Validation packages differ from the
@@ -143,10 +154,17 @@ def package_margin(real_logits: np.ndarray, groups: np.ndarray) -> float:
     return max(0.0, maxima[0] - maxima[1]) if len(maxima) > 1 else 0.0
 
 
-def fit_calibration(track_logit: np.ndarray, comb_z: np.ndarray, labels: np.ndarray,
-                    window_logits: list[np.ndarray], *, groups: Optional[np.ndarray] = None,
-                    comb_z_clip: float = COMB_Z_CLIP, comb_z_floor: Optional[float] = COMB_Z_FLOOR,
-                    version: str) -> dict:
+def fit_calibration(
+    track_logit: np.ndarray,
+    comb_z: np.ndarray,
+    labels: np.ndarray,
+    window_logits: list[np.ndarray],
+    *,
+    groups: Optional[np.ndarray] = None,
+    comb_z_clip: float = COMB_Z_CLIP,
+    comb_z_floor: Optional[float] = COMB_Z_FLOOR,
+    version: str,
+) -> dict:
     """Fit window Platt scaling and the track fusion with scikit-learn on validation data.
 
     likely_fake threshold, on the fused logit of the validation real segments: the conformal
@@ -173,15 +191,25 @@ def fit_calibration(track_logit: np.ndarray, comb_z: np.ndarray, labels: np.ndar
         "version": version,
         "method": "sklearn LogisticRegression (Platt) on validation split",
         "window": {"a": float(wlr.coef_[0, 0]), "b": float(wlr.intercept_[0])},
-        "track": {"features": ["cnn_mean_logit", "comb_z"], "coef": [float(c) for c in tlr.coef_[0]],
-                  "intercept": float(tlr.intercept_[0])},
-        "thresholds": {"likely_fake": t_fake, "no_traces_found": t_real,
-                       "rule": f"conformal bound at {FAKE_ALPHA:.1%} over {n_real} validation real segments "
-                               f"plus a between-package margin of {margin:.2f} logits"},
+        "track": {
+            "features": ["cnn_mean_logit", "comb_z"],
+            "coef": [float(c) for c in tlr.coef_[0]],
+            "intercept": float(tlr.intercept_[0]),
+        },
+        "thresholds": {
+            "likely_fake": t_fake,
+            "no_traces_found": t_real,
+            "rule": f"conformal bound at {FAKE_ALPHA:.1%} over {n_real} validation real segments "
+            f"plus a between-package margin of {margin:.2f} logits",
+        },
         "comb": {"z_clip": comb_z_clip, "z_floor": comb_z_floor},
-        "fit": {"n_val": int(labels.size), "n_val_real": n_real, "n_val_packages": int(np.unique(groups[real]).size),
-                "package_margin_logit": margin,
-                "val_real_fp_at_threshold": float(np.mean(tlr.predict_proba(X)[real, 1] >= t_fake)) if real.any() else None},
+        "fit": {
+            "n_val": int(labels.size),
+            "n_val_real": n_real,
+            "n_val_packages": int(np.unique(groups[real]).size),
+            "package_margin_logit": margin,
+            "val_real_fp_at_threshold": float(np.mean(tlr.predict_proba(X)[real, 1] >= t_fake)) if real.any() else None,
+        },
     }
 
 
@@ -197,8 +225,9 @@ def fit_comb_reference(cache_dir: Path, contract: FeatureContract, scores: dict[
     return fit_reference(by_source)
 
 
-def fit_on_val_rows(net: PatchCNN, features_dir: Path, scores: dict[str, float], *, exclude: list[str], version: str,
-                    **options) -> dict:
+def fit_on_val_rows(
+    net: PatchCNN, features_dir: Path, scores: dict[str, float], *, exclude: list[str], version: str, **options
+) -> dict:
     """Score the validation split (minus families in ``exclude``) and fit calibration on it.
 
     The generated kinds (training.kinds) are left out: the probability is calibrated on real
@@ -207,8 +236,9 @@ def fit_on_val_rows(net: PatchCNN, features_dir: Path, scores: dict[str, float],
     can speak for). As packages they would set the likely_fake line from a single held note.
     """
     val = FeatureStore(features_dir, "val")
-    keep = np.array([i for i, r in enumerate(val.rows[: len(val)]) if r["family"] not in exclude and not is_kind(r)],
-                    int)
+    keep = np.array(
+        [i for i, r in enumerate(val.rows[: len(val)]) if r["family"] not in exclude and not is_kind(r)], int
+    )
     s = score_store(net, val, keep)
     rows = [val.rows[i] for i in keep]
     labels = np.array([1 if r["label"] == "fake" else 0 for r in rows])

@@ -29,8 +29,11 @@ REFERENCE = "profile_reference.npz"
 def ship(profiles_dir: Path, reference: Path, weights: Path) -> list[str]:
     """Copy and list the profiles, reference and teaching limits; returns the manifest keys written."""
     raw = read_manifest(weights)
-    files = {k: v for k, v in raw["files"].items()
-             if not k.startswith(PROFILE_KEY_PREFIX) and k not in ("profile_reference", "profile_teaching")}
+    files = {
+        k: v
+        for k, v in raw["files"].items()
+        if not k.startswith(PROFILE_KEY_PREFIX) and k not in ("profile_reference", "profile_teaching")
+    }
     out_dir = weights / "profiles"
     if out_dir.exists():
         shutil.rmtree(out_dir)
@@ -46,8 +49,10 @@ def ship(profiles_dir: Path, reference: Path, weights: Path) -> list[str]:
         files[key] = {"path": f"profiles/{src.name}", "sha256": sha256_of(dest)}
         keys.append(key)
         shipped.append(prof)
-    for key, src, name in (("profile_reference", reference, REFERENCE),
-                           ("profile_teaching", profiles_dir / TEACHING, TEACHING)):
+    for key, src, name in (
+        ("profile_reference", reference, REFERENCE),
+        ("profile_teaching", profiles_dir / TEACHING, TEACHING),
+    ):
         if src.is_file():
             shutil.copyfile(src, weights / name)
             files[key] = {"path": name, "sha256": sha256_of(weights / name)}
@@ -57,21 +62,33 @@ def ship(profiles_dir: Path, reference: Path, weights: Path) -> list[str]:
     card = dict(raw.get("model_card") or {})
     card["generator_profiles"] = {
         "what": "one linear model over the fakeprint per generator decoder; threshold = highest cross-validated "
-                "real-music reading (corpus sources and real-negative kinds) + 1 logit",
+        "real-music reading (corpus sources and real-negative kinds) + 1 logit",
         "study": "reports/evaluation/profiles.md (benchmarks/profiles_study.py)",
-        "shipped": [{"name": p.generator, "version": p.version, "architecture": p.architecture,
-                     "n_examples": p.n_examples, "threshold_logit": p.threshold_logit, "validation": p.validation,
-                     "sha256": p.sha256} for p in shipped],
+        "shipped": [
+            {
+                "name": p.generator,
+                "version": p.version,
+                "architecture": p.architecture,
+                "n_examples": p.n_examples,
+                "threshold_logit": p.threshold_logit,
+                "validation": p.validation,
+                "sha256": p.sha256,
+            }
+            for p in shipped
+        ],
         "not_covered": "generators without a neural decoder (diffusion straight to waveform or spectrogram), "
-                       "decoder architectures no profile was taught, and profiles whose held-out detection was "
-                       "under 85 % (profiles/not-shipped/)"}
+        "decoder architectures no profile was taught, and profiles whose held-out detection was "
+        "under 85 % (profiles/not-shipped/)",
+    }
     raw["model_card"] = card
     write_manifest(weights, raw)
     return keys
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m forensic_app.training.ship_profiles", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m forensic_app.training.ship_profiles", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--profiles", type=Path, default=Path("profiles"))
     p.add_argument("--reference", type=Path, required=True)
     p.add_argument("--weights", type=Path, default=Path("weights"))

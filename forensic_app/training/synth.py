@@ -15,10 +15,10 @@ def music_like(seconds: float, rate: int, seed: int = 0) -> np.ndarray:
     for k in range(int(np.ceil(seconds / note_s))):
         f0 = 110.0 * 2 ** (rng.integers(0, 24) / 12)
         s = int(k * note_s * rate)
-        seg = t[s:s + int(note_s * 2 * rate)] - t[s]
+        seg = t[s : s + int(note_s * 2 * rate)] - t[s]
         env = np.exp(-seg * 4)
         tone = sum(np.sin(2 * np.pi * f0 * h * seg) / h for h in range(1, 12) if f0 * h < rate / 2)
-        out[s:s + seg.size] += 0.15 * env * tone
+        out[s : s + seg.size] += 0.15 * env * tone
     out += 0.003 * rng.standard_normal(n)
     return (out / max(1e-9, np.abs(out).max()) * 0.7).astype(np.float32)
 
@@ -45,5 +45,5 @@ def synthetic_music(seed: int, duration_s: float, sr: int = 44100) -> np.ndarray
     for start in np.arange(0, duration_s, beat):
         i0 = int(start * sr)
         m = min(n - i0, int(0.15 * sr))
-        x[i0:i0 + m] += 0.3 * rng.standard_normal(m) * np.exp(-np.arange(m) / (0.03 * sr))
+        x[i0 : i0 + m] += 0.3 * rng.standard_normal(m) * np.exp(-np.arange(m) / (0.03 * sr))
     return (0.5 * x / (np.max(np.abs(x)) + 1e-9)).astype(np.float32)

@@ -24,15 +24,22 @@ def write_tiny_model(directory: Path, *, seed: int = 0) -> Path:
     net = PatchCNN.from_architecture(TINY_ARCH, contract.n_bins, len(FAMILIES))
     net.eval()
     manifest = {
-        "name": "forensic-tiny-random", "version": "0.0.0-dev", "trained": False,
-        "input": contract.to_dict(), "labels": ["real", "fake"], "families": list(FAMILIES),
-        "architecture": TINY_ARCH, "training": {"description": "random initialisation, seed %d" % seed},
+        "name": "forensic-tiny-random",
+        "version": "0.0.0-dev",
+        "trained": False,
+        "input": contract.to_dict(),
+        "labels": ["real", "fake"],
+        "families": list(FAMILIES),
+        "architecture": TINY_ARCH,
+        "training": {"description": "random initialisation, seed %d" % seed},
         "model_card": {"summary": "Untrained test model. Scores are meaningless."},
     }
     calibration = {
-        "version": "cal-tiny-0", "window": {"a": 1.0, "b": 0.0},
+        "version": "cal-tiny-0",
+        "window": {"a": 1.0, "b": 0.0},
         "track": {"features": ["cnn_mean_logit", "comb_z"], "coef": [1.0, 0.0], "intercept": 0.0},
-        "thresholds": {"likely_fake": 0.9, "no_traces_found": 0.2}, "comb": {"z_clip": 12.0},
+        "thresholds": {"likely_fake": 0.9, "no_traces_found": 0.2},
+        "comb": {"z_clip": 12.0},
     }
     return save_model_bundle(Path(directory), network=net, manifest=manifest, calibration=calibration)
 

@@ -26,7 +26,7 @@ def _make_codec(strides: Sequence[int], upsample: str, *, ch_min: int = 8, ch_ma
     from torch.nn import functional as F
 
     n = len(strides)
-    chans = [min(ch_max, ch_min * 2 ** i) for i in range(n + 1)]  # chans[0]: waveform side
+    chans = [min(ch_max, ch_min * 2**i) for i in range(n + 1)]  # chans[0]: waveform side
 
     class Down(nn.Module):
         def __init__(self, c_in: int, c_out: int, s: int):
@@ -48,7 +48,7 @@ def _make_codec(strides: Sequence[int], upsample: str, *, ch_min: int = 8, ch_ma
         def forward(self, x):
             length = x.shape[-1] * self.s
             if upsample == "tconv":
-                return self.conv(x)[..., self.s // 2: self.s // 2 + length]
+                return self.conv(x)[..., self.s // 2 : self.s // 2 + length]
             mode = "nearest" if upsample == "nearest" else "linear"
             kw = {} if mode == "nearest" else {"align_corners": False}
             return self.conv(F.interpolate(x, scale_factor=self.s, mode=mode, **kw))
@@ -92,8 +92,15 @@ def _training_signal(rng: np.random.Generator, n: int, rate: int) -> np.ndarray:
 _CODECS: dict[tuple, object] = {}
 
 
-def load_codec(*, strides: Sequence[int], upsample: str, seed: int, rate: int,
-               model_dir: Optional[Path] = None, train_steps: int = 30):
+def load_codec(
+    *,
+    strides: Sequence[int],
+    upsample: str,
+    seed: int,
+    rate: int,
+    model_dir: Optional[Path] = None,
+    train_steps: int = 30,
+):
     """A seeded codec given ``train_steps`` quick Adam steps so it roughly reconstructs.
 
     Weights are cached in memory and, if ``model_dir`` is given, as a state dict on disk.
@@ -119,8 +126,9 @@ def load_codec(*, strides: Sequence[int], upsample: str, seed: int, rate: int,
             batch = torch.from_numpy(np.stack([_training_signal(rng, rate // 2, rate) for _ in range(2)]))[:, None]
             out = model(batch)
             spec = lambda z: torch.stft(z[:, 0], 1024, 256, window=win, return_complex=True).abs()  # noqa: E731
-            loss = (torch.log(spec(out) + 1e-4) - torch.log(spec(batch) + 1e-4)).abs().mean() \
-                + 10 * (out - batch).abs().mean()
+            loss = (torch.log(spec(out) + 1e-4) - torch.log(spec(batch) + 1e-4)).abs().mean() + 10 * (
+                out - batch
+            ).abs().mean()
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -134,8 +142,9 @@ def load_codec(*, strides: Sequence[int], upsample: str, seed: int, rate: int,
     return model
 
 
-def run_codec(x: np.ndarray, *, strides: Sequence[int], upsample: str, seed: int, rate: int,
-              model_dir: Optional[Path] = None) -> np.ndarray:
+def run_codec(
+    x: np.ndarray, *, strides: Sequence[int], upsample: str, seed: int, rate: int, model_dir: Optional[Path] = None
+) -> np.ndarray:
     import torch
 
     model = load_codec(strides=strides, upsample=upsample, seed=seed, rate=rate, model_dir=model_dir)
@@ -143,10 +152,18 @@ def run_codec(x: np.ndarray, *, strides: Sequence[int], upsample: str, seed: int
         return model(torch.from_numpy(x.astype(np.float32))[None, None])[0, 0].numpy()
 
 
-def codec_pair(x: np.ndarray, rng: np.random.Generator, *, strides: tuple[int, ...], run_rate: int,
-               upsample: str, seed: int, model_dir: Optional[Path] = None,
-               target_db: Optional[tuple[float, float]] = (1.0, 10.0),
-               mix_range: tuple[float, float] = (0.15, 0.6)) -> tuple[np.ndarray, np.ndarray]:
+def codec_pair(
+    x: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    strides: tuple[int, ...],
+    run_rate: int,
+    upsample: str,
+    seed: int,
+    model_dir: Optional[Path] = None,
+    target_db: Optional[tuple[float, float]] = (1.0, 10.0),
+    mix_range: tuple[float, float] = (0.15, 0.6),
+) -> tuple[np.ndarray, np.ndarray]:
     """Run a tiny codec at ``run_rate`` and MIX its output into the real audio.
 
     Raw decoder output has comb peaks 20-70 dB above the floor where real codecs show a few

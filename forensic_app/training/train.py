@@ -52,8 +52,13 @@ class TrainConfig:
     checkpoint_every: int = 100
 
     def architecture(self) -> dict:
-        return {"type": "patch_cnn", "channels": list(self.channels), "hidden": self.hidden, "kernel": 3,
-                "coord_channel": True}
+        return {
+            "type": "patch_cnn",
+            "channels": list(self.channels),
+            "hidden": self.hidden,
+            "kernel": 3,
+            "coord_channel": True,
+        }
 
 
 class BalancedSampler:
@@ -130,8 +135,10 @@ def train(features_dir: Path, out_dir: Path, cfg: TrainConfig, contract: Feature
     while step < cfg.steps:
         idx, lab = sampler.draw(cfg.batch)
         starts = rng.integers(0, n_frames - cfg.crop_frames + 1, size=cfg.batch)
-        xb = np.stack([store.x[i, :, s:s + cfg.crop_frames] for i, s in zip(idx, starts)]).astype(np.float32)
-        xb += (rng.uniform(-cfg.gain_db, cfg.gain_db, size=(cfg.batch, 1, 1)) / contract.norm_scale_db).astype(np.float32)
+        xb = np.stack([store.x[i, :, s : s + cfg.crop_frames] for i, s in zip(idx, starts)]).astype(np.float32)
+        xb += (rng.uniform(-cfg.gain_db, cfg.gain_db, size=(cfg.batch, 1, 1)) / contract.norm_scale_db).astype(
+            np.float32
+        )
         x = torch.from_numpy(xb)
         y = torch.from_numpy(lab.astype(np.float32))
         fake, fam = net(x)
@@ -154,15 +161,31 @@ def train(features_dir: Path, out_dir: Path, cfg: TrainConfig, contract: Feature
             k = cfg.checkpoint_every if step % cfg.checkpoint_every == 0 else step % cfg.checkpoint_every
             history.append({"step": step, "loss": run_loss / k, "acc": run_acc / k, "wall_s": round(t_train, 1)})
             eta = t_train / step * (cfg.steps - step)
-            _log(f"step {step}/{cfg.steps} loss {run_loss / k:.4f} acc {run_acc / k:.3f} "
-                 f"({t_train / step:.2f} s/step, ETA {eta / 60:.1f} min)", log)
+            _log(
+                f"step {step}/{cfg.steps} loss {run_loss / k:.4f} acc {run_acc / k:.3f} "
+                f"({t_train / step:.2f} s/step, ETA {eta / 60:.1f} min)",
+                log,
+            )
             run_loss = run_acc = 0.0
             tmp = ckpt.with_suffix(".tmp")
-            torch.save({"config": asdict(cfg), "model": net.state_dict(), "opt": opt.state_dict(),
-                        "sched": sched.state_dict(), "step": step, "data_id": data_id, "wall_s": t_train, "history": history,
-                        "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state()}, tmp)
+            torch.save(
+                {
+                    "config": asdict(cfg),
+                    "model": net.state_dict(),
+                    "opt": opt.state_dict(),
+                    "sched": sched.state_dict(),
+                    "step": step,
+                    "data_id": data_id,
+                    "wall_s": t_train,
+                    "history": history,
+                    "rng": rng.bit_generator.state,
+                    "torch_rng": torch.get_rng_state(),
+                },
+                tmp,
+            )
             tmp.replace(ckpt)
-    (out_dir / "train_history.json").write_text(json.dumps({"config": asdict(cfg), "data_id": data_id, "history": history,
-                                                             "wall_s": t_train}, indent=1))
+    (out_dir / "train_history.json").write_text(
+        json.dumps({"config": asdict(cfg), "data_id": data_id, "history": history, "wall_s": t_train}, indent=1)
+    )
     net.eval()
     return net

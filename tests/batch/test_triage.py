@@ -11,25 +11,63 @@ import pytest
 from forensic_app.batch.decisions import DecisionLog
 from forensic_app.batch.export import write_decisions_csv, write_rows_csv
 from forensic_app.batch.store import Store
-from forensic_app.batch.triage import (NO_DECISION, TriageFilter, cell_tooltip, cell_words, common_folder, ordered,
-                                       play_range)
+from forensic_app.batch.triage import (
+    NO_DECISION,
+    TriageFilter,
+    cell_tooltip,
+    cell_words,
+    common_folder,
+    ordered,
+    play_range,
+)
 
 
-def row(path, *, p=None, verdict=None, evidence=None, window=None, status="analysed", error=None, sha="s" * 64,
-        duplicate_of=None, notes=(), duration_s=30.0):
-    return {"path": path, "status": status, "sha256": sha, "duplicate_of": duplicate_of, "verdict": verdict,
-            "probability_fake": p, "interval": None if p is None else [max(p - 0.1, 0.0), min(p + 0.1, 1.0)],
-            "duration_s": duration_s if verdict else None, "detectors": {}, "notes": list(notes), "model": None,
-            "report": None, "error": error, "deciding_evidence": evidence, "strongest_window_s": window,
-            "comb_spacing_hz": None, "comb_architecture": None}
+def row(
+    path,
+    *,
+    p=None,
+    verdict=None,
+    evidence=None,
+    window=None,
+    status="analysed",
+    error=None,
+    sha="s" * 64,
+    duplicate_of=None,
+    notes=(),
+    duration_s=30.0,
+):
+    return {
+        "path": path,
+        "status": status,
+        "sha256": sha,
+        "duplicate_of": duplicate_of,
+        "verdict": verdict,
+        "probability_fake": p,
+        "interval": None if p is None else [max(p - 0.1, 0.0), min(p + 0.1, 1.0)],
+        "duration_s": duration_s if verdict else None,
+        "detectors": {},
+        "notes": list(notes),
+        "model": None,
+        "report": None,
+        "error": error,
+        "deciding_evidence": evidence,
+        "strongest_window_s": window,
+        "comb_spacing_hz": None,
+        "comb_architecture": None,
+    }
 
 
 ROWS = [
     row("/up/a/000002.mp3", p=0.95, verdict="likely_fake", evidence="comb", window=[12.0, 22.0]),
     row("/up/b/000002.mp3", p=0.08, verdict="no_traces_found", evidence="patch_cnn", window=[65.5, 75.5]),
     row("/up/b/deep/song.flac", p=0.52, verdict="inconclusive", evidence="patch_cnn"),
-    row("/up/a/cover.mp3", status="unusable", error="cover.mp3 is not a readable audio file: it holds no audio "
-        "stream that ffmpeg can decode; check that the upload finished", sha=None),
+    row(
+        "/up/a/cover.mp3",
+        status="unusable",
+        error="cover.mp3 is not a readable audio file: it holds no audio "
+        "stream that ffmpeg can decode; check that the upload finished",
+        sha=None,
+    ),
 ]
 
 
@@ -45,11 +83,18 @@ def test_paths_read_relative_to_the_folder_the_rows_share():
 def test_every_column_in_words():
     root = "/up"
     first, second, third, unusable = ROWS
-    assert [cell_words(c, first, root=root) for c in ("verdict", "probability", "evidence", "where", "reason")] == \
-        ["Likely AI-generated", "95\u202f%", "Comb", "0:12\u20130:22", ""]
+    assert [cell_words(c, first, root=root) for c in ("verdict", "probability", "evidence", "where", "reason")] == [
+        "Likely AI-generated",
+        "95\u202f%",
+        "Comb",
+        "0:12\u20130:22",
+        "",
+    ]
     assert cell_words("where", second) == "1:05\u20131:16"  # the window lies within what is shown
     assert cell_words("where", third) == "" and cell_tooltip("where", third) == "No window stands out."
-    assert cell_tooltip("probability", first) == "95\u202f% (range 85\u202f% and above)"  # core.vocabulary.probability_text
+    assert (
+        cell_tooltip("probability", first) == "95\u202f% (range 85\u202f% and above)"
+    )  # core.vocabulary.probability_text
     assert "comb" in cell_tooltip("evidence", first).lower()
     reason = cell_words("reason", unusable, root=root)
     assert reason.startswith("Unusable: cover.mp3 is not a readable audio file")
@@ -86,8 +131,11 @@ def test_decisions_are_an_append_only_log_whose_latest_row_counts(tmp_path):
             log.record("/up/a/000002.mp3", None, "cleared", reviewer="kim")
     with DecisionLog(store_path) as log:  # closed and reopened: all there
         current = log.current()
-        assert [(d.decision, d.reviewer) for d in log.history()] == [("undecided", "kim"), ("likely_ai", "kim"),
-                                                                    (None, "ana")]
+        assert [(d.decision, d.reviewer) for d in log.history()] == [
+            ("undecided", "kim"),
+            ("likely_ai", "kim"),
+            (None, "ana"),
+        ]
     a, b = current["/up/a/000002.mp3"], current["/up/b/000002.mp3"]
     assert a.decision == "likely_ai" and a.note == "comb lines, listen at 0:12"
     assert cell_words("decision", ROWS[0], a) == "Reviewer: likely AI \u270e"
@@ -123,10 +171,13 @@ def test_the_declared_ai_origin_filter_and_the_sources_columns_in_the_queue_csv(
     rows[1]["columns"] = {"declared_generator": "Suno", "c2pa": "absent"}
     rows[2]["columns"] = {"declared_generator": None, "declared_source_type": "compositeWithTrainedAlgorithmicMedia"}
     rows[0]["columns"] = {"declared_generator": "", "declared_source_type": "digitalCapture", "c2pa": "valid"}
-    assert [r["path"] for r in rows if TriageFilter(declared_ai=True).accepts(r)] == ["/up/b/000002.mp3",
-                                                                                      "/up/b/deep/song.flac"]
-    assert [r["path"] for r in rows if TriageFilter(declared_ai=True, verdict="inconclusive").accepts(r)] == \
-        ["/up/b/deep/song.flac"]
+    assert [r["path"] for r in rows if TriageFilter(declared_ai=True).accepts(r)] == [
+        "/up/b/000002.mp3",
+        "/up/b/deep/song.flac",
+    ]
+    assert [r["path"] for r in rows if TriageFilter(declared_ai=True, verdict="inconclusive").accepts(r)] == [
+        "/up/b/deep/song.flac"
+    ]
     out = tmp_path / "queue.csv"
     write_rows_csv(rows, out)
     with open(out, newline="") as f:
@@ -152,8 +203,10 @@ def test_exports_carry_the_decisions_and_the_audit_log(tmp_path):
     write_decisions_csv(history, audit)
     with open(audit, newline="") as f:
         log_rows = list(csv.DictReader(f))
-    assert [(r["decision"], r["reviewer"], r["sha256"]) for r in log_rows] == [("undecided", "kim", "s" * 64),
-                                                                              ("likely_ai", "ana", "s" * 64)]
+    assert [(r["decision"], r["reviewer"], r["sha256"]) for r in log_rows] == [
+        ("undecided", "kim", "s" * 64),
+        ("likely_ai", "ana", "s" * 64),
+    ]
     from forensic_app.core.errors import ForensicError
 
     with pytest.raises(ForensicError):  # never over a file that was decided on

@@ -21,9 +21,12 @@ def stem_case(stem_paths):
     """The four stems analysed with the shipped model (vocals marked as a separated stem)."""
     from forensic_app.case import new_case
 
-    return new_case([stem_paths[k] for k in ("vocals", "drums", "bass", "other")],
-                    labels={str(p): k for k, p in stem_paths.items()}, separated=[stem_paths["vocals"]],
-                    title="Generated single")
+    return new_case(
+        [stem_paths[k] for k in ("vocals", "drums", "bass", "other")],
+        labels={str(p): k for k, p in stem_paths.items()},
+        separated=[stem_paths["vocals"]],
+        title="Generated single",
+    )
 
 
 @pytest.fixture

@@ -42,8 +42,10 @@ def test_a_known_lead_in_is_found_within_5_ms(tmp_path):
     assert abs(b.offset_s + 1.234) < 0.005, b
 
 
-@pytest.mark.parametrize("make_other", [lambda n: music_like(n / RATE, RATE, 9), lambda n: bass(n / RATE, RATE, 2),
-                                        lambda n: drums(n / RATE, RATE, 5)])
+@pytest.mark.parametrize(
+    "make_other",
+    [lambda n: music_like(n / RATE, RATE, 9), lambda n: bass(n / RATE, RATE, 2), lambda n: drums(n / RATE, RATE, 5)],
+)
 def test_unrelated_audio_is_refused(tmp_path, make_other):
     ref = music_like(15.0, RATE, 3)
     sf.write(tmp_path / "a.wav", ref, RATE)

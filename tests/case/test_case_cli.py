@@ -24,27 +24,55 @@ def pdf_text(path: Path) -> str:
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (packaging/install-deps.sh)")
 def test_a_case_is_written_with_its_report_and_reopened_without_analysis(own_stems, tmp_path, capsys, count_analyze):
     case_path, report = tmp_path / "single.facase", tmp_path / "single.pdf"
-    code = main(["case", str(case_path), str(own_stems["vocals"]), str(own_stems["drums"]), str(own_stems["bass"]),
-                 str(own_stems["other"]), "--label", f"lead vocal={own_stems['vocals']}", "--separated", "lead vocal",
-                 "--report", str(report), "--no-progress"])
+    code = main(
+        [
+            "case",
+            str(case_path),
+            str(own_stems["vocals"]),
+            str(own_stems["drums"]),
+            str(own_stems["bass"]),
+            str(own_stems["other"]),
+            "--label",
+            f"lead vocal={own_stems['vocals']}",
+            "--separated",
+            "lead vocal",
+            "--report",
+            str(report),
+            "--no-progress",
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     calls = count_analyze
     assert sorted(calls) == sorted(str(p) for p in own_stems.values())
-    assert "Analysing 4 file(s)" in err and f"Case written to {case_path}" in err and f"Report written to {report}" in err
+    assert (
+        "Analysing 4 file(s)" in err and f"Case written to {case_path}" in err and f"Report written to {report}" in err
+    )
     # the lead vocal went through a HiFi-GAN-style decoder: its comb, the CNN and the built-in profile whose
     # decoder leaves the same fingerprint (ACE-Step v1's) all say so
-    assert out.splitlines()[0] == ("lead vocal: comb every 86 Hz, patch CNN high, fingerprint of ACE-Step v1, "
-                                   "likely AI-generated; drums, bass, other: no traces of the covered generators.")
+    assert out.splitlines()[0] == (
+        "lead vocal: comb every 86 Hz, patch CNN high, fingerprint of ACE-Step v1, "
+        "likely AI-generated; drums, bass, other: no traces of the covered generators."
+    )
     case = load_case(case_path)
     assert [f.label for f in case.lanes] == ["lead vocal", "drums", "bass", "other"]
     assert [f.separated for f in case.lanes] == [True, False, False, False]
     text = pdf_text(report)
     assert "Case report: 4 files analysed together" in text
-    assert "lead vocal: comb every 86 Hz, patch CNN high, fingerprint of ACE-Step v1, likely AI-generated; drums, bass," in text
-    for words in ("Reviewer decision", "Undecided", "Lane 1 of 4: lead vocal", "Lane 4 of 4: other",
-                  "source separator", "No regions were marked in this case", "Limitations of the model, as measured",
-                  case.lanes[0].sha256[:40]):
+    assert (
+        "lead vocal: comb every 86 Hz, patch CNN high, fingerprint of ACE-Step v1, likely AI-generated; drums, bass,"
+        in text
+    )
+    for words in (
+        "Reviewer decision",
+        "Undecided",
+        "Lane 1 of 4: lead vocal",
+        "Lane 4 of 4: other",
+        "source separator",
+        "No regions were marked in this case",
+        "Limitations of the model, as measured",
+        case.lanes[0].sha256[:40],
+    ):
         assert words in text, words
     assert len(re.findall(r"page \d+ / \d+", text)) >= 9
 
@@ -119,7 +147,9 @@ def test_separated_takes_the_label_taken_from_the_file_name(own_stems, tmp_path,
     """The README's example: no --label, so the vocals lane is called after vocals.wav."""
     case_path = tmp_path / "c.facase"
     files = [str(own_stems["vocals"]), str(own_stems["drums"])]
-    assert main(["case", str(case_path), *files, "--separated", "vocals", "--no-progress"]) == 0, capsys.readouterr().err
+    assert main(["case", str(case_path), *files, "--separated", "vocals", "--no-progress"]) == 0, (
+        capsys.readouterr().err
+    )
     assert [f.separated for f in load_case(case_path).lanes] == [True, False]
     code = main(["case", str(tmp_path / "d.facase"), *files, "--separated", "vocal", "--no-progress"])
     err = capsys.readouterr().err
@@ -137,8 +167,21 @@ def test_an_offset_under_a_millisecond_is_printed_without_a_minus_sign(tmp_path,
     sf.write(tmp_path / "mix.wav", mix, RATE, subtype="PCM_16")
     sf.write(tmp_path / "reexport.wav", mix[8:], RATE, subtype="PCM_16")
     case_path, pdf = tmp_path / "v.facase", tmp_path / "v.pdf"
-    assert main(["case", str(case_path), str(tmp_path / "mix.wav"), str(tmp_path / "reexport.wav"), "--align",
-                 "--report", str(pdf), "--no-progress"]) == 0, capsys.readouterr().err
+    assert (
+        main(
+            [
+                "case",
+                str(case_path),
+                str(tmp_path / "mix.wav"),
+                str(tmp_path / "reexport.wav"),
+                "--align",
+                "--report",
+                str(pdf),
+                "--no-progress",
+            ]
+        )
+        == 0
+    ), capsys.readouterr().err
     assert -0.0005 < load_case(case_path).lanes[1].offset_s < 0  # found, and earlier
     text = pdf_text(pdf)
     assert "0.000 s" in text and "-0.000" not in text and "+0.000" not in text

@@ -11,8 +11,15 @@ import numpy as np
 import pytest
 
 from forensic_app.case import (
-    FORMAT_NAME, FORMAT_VERSION, Annotation, CaseFileError, Decision, load_case, result_from_document,
-    result_to_document, save_case,
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    Annotation,
+    CaseFileError,
+    Decision,
+    load_case,
+    result_from_document,
+    result_to_document,
+    save_case,
 )
 from forensic_app.case.resultdoc import encode_array
 from forensic_app.core.analysis import analyze
@@ -57,18 +64,24 @@ def test_a_result_comes_back_whole(stem_case):
 def test_a_case_round_trips_through_save_and_reopen(stem_case, tmp_path):
     case = dataclasses.replace(stem_case, lanes=[dataclasses.replace(f) for f in stem_case.lanes])
     case.lanes[2].offset_s = -0.25
-    case.annotations = [Annotation(1.0, 2.5, "metallic sibilance", lane=case.lanes[0].lane_id, low_hz=4000.0,
-                                   high_hz=9000.0, author="Ana"),
-                        Annotation(6.0, 7.0, "chorus entry in every stem", author="Ana")]
-    case.decision = Decision("escalate", "ask the label for the project's own stems", "Ana", "2026-11-30T10:00:00+00:00")
+    case.annotations = [
+        Annotation(
+            1.0, 2.5, "metallic sibilance", lane=case.lanes[0].lane_id, low_hz=4000.0, high_hz=9000.0, author="Ana"
+        ),
+        Annotation(6.0, 7.0, "chorus entry in every stem", author="Ana"),
+    ]
+    case.decision = Decision(
+        "escalate", "ask the label for the project's own stems", "Ana", "2026-11-30T10:00:00+00:00"
+    )
     path = save_case(case, tmp_path / "single.facase")
     back = load_case(path)
     assert_same(case, back, "case")
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert (doc["format"], doc["format_version"]) == (FORMAT_NAME, FORMAT_VERSION)
     m = case.lanes[0].result.provenance.model
-    assert doc["models"] == [{"name": m.name, "version": m.version, "sha256": m.sha256,
-                              "calibration_version": m.calibration_version}]
+    assert doc["models"] == [
+        {"name": m.name, "version": m.version, "sha256": m.sha256, "calibration_version": m.calibration_version}
+    ]
     # one file, compact: the four overview spectrograms alone are 14 MB as float32 and ~40 MB as JSON numbers
     assert path.stat().st_size < 6_000_000
 
@@ -89,8 +102,16 @@ def test_the_file_is_written_atomically(stem_case, tmp_path, monkeypatch):
 
 def test_a_case_from_a_newer_app_says_to_update(tmp_path):
     path = tmp_path / "new.facase"
-    path.write_text(json.dumps({"format": FORMAT_NAME, "format_version": FORMAT_VERSION + 1, "app_version": "3.2.0",
-                                "lanes": "a layout this app does not know"}))
+    path.write_text(
+        json.dumps(
+            {
+                "format": FORMAT_NAME,
+                "format_version": FORMAT_VERSION + 1,
+                "app_version": "3.2.0",
+                "lanes": "a layout this app does not know",
+            }
+        )
+    )
     with pytest.raises(CaseFileError) as err:
         load_case(path)
     assert "made by a newer forensic_app (3.2.0" in str(err.value)
@@ -98,12 +119,21 @@ def test_a_case_from_a_newer_app_says_to_update(tmp_path):
     assert isinstance(err.value, ForensicError)
 
 
-@pytest.mark.parametrize("content, words", [
-    (b"\x00\x01binary garbage\xff", "not a case file, or a damaged one (it stops being readable text at byte 16 of 17)"),
-    (b'{"format": "forensic_app case", "format_version": 1, "lanes": [', "stops being readable text at byte 63 of 63"),
-    (b'{"name": "a playlist", "tracks": []}', "not a forensic_app case file"),
-    (b'{"format": "forensic_app case", "format_version": 1, "lanes": []}', "field 'annotations' is missing"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (
+            b"\x00\x01binary garbage\xff",
+            "not a case file, or a damaged one (it stops being readable text at byte 16 of 17)",
+        ),
+        (
+            b'{"format": "forensic_app case", "format_version": 1, "lanes": [',
+            "stops being readable text at byte 63 of 63",
+        ),
+        (b'{"name": "a playlist", "tracks": []}', "not a forensic_app case file"),
+        (b'{"format": "forensic_app case", "format_version": 1, "lanes": []}', "field 'annotations' is missing"),
+    ],
+)
 def test_files_that_are_not_cases_give_a_clear_message(tmp_path, content, words):
     path = tmp_path / "x.facase"
     path.write_bytes(content)
@@ -188,8 +218,10 @@ def test_a_result_array_that_inflates_past_its_shape_is_refused_small(stem_case,
     path = save_case(stem_case, tmp_path / "bomb.facase")
     doc = json.loads(path.read_text(encoding="utf-8"))
     doc["lanes"][0]["result"]["comb"]["freqs_hz"] = {  # 300 kB that inflate to 300 MB, behind a shape of 3 values
-        "dtype": "float64", "shape": [3],
-        "zlib_b64": base64.b64encode(zlib.compress(bytes(300 << 20), 9)).decode("ascii")}
+        "dtype": "float64",
+        "shape": [3],
+        "zlib_b64": base64.b64encode(zlib.compress(bytes(300 << 20), 9)).decode("ascii"),
+    }
     path.write_text(json.dumps(doc), encoding="utf-8")
     tracemalloc.start()
     try:

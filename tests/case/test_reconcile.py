@@ -10,8 +10,9 @@ from forensic_app.case import load_case, new_case, reconcile, refresh_case, reli
 
 
 def _case(paths, **kwargs):
-    return new_case([paths[k] for k in ("vocals", "drums", "bass", "other")],
-                    labels={str(p): k for k, p in paths.items()}, **kwargs)
+    return new_case(
+        [paths[k] for k in ("vocals", "drums", "bass", "other")], labels={str(p): k for k, p in paths.items()}, **kwargs
+    )
 
 
 def test_an_unchanged_case_is_ok_and_nothing_is_analysed(stem_case, tmp_path, count_analyze):

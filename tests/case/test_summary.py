@@ -17,8 +17,12 @@ def _unseparated(case):
 
 
 def test_the_decoded_stem_is_named_and_the_clean_ones_show_no_traces(stem_case):
-    assert [f.result.verdict for f in stem_case.lanes] == ["likely_fake", "no_traces_found", "no_traces_found",
-                                                           "no_traces_found"]
+    assert [f.result.verdict for f in stem_case.lanes] == [
+        "likely_fake",
+        "no_traces_found",
+        "no_traces_found",
+        "no_traces_found",
+    ]
     s = summarize(stem_case)
     vocals, rest = s.sentence.split("; ")
     assert vocals.startswith("vocals: ") and vocals.endswith("likely AI-generated")

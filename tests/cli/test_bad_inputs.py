@@ -100,7 +100,9 @@ def test_shorter_than_one_patch(capsys, make_wav, tiny_weights):
 def test_permission_denied_message(capsys, make_wav, tiny_weights, monkeypatch):
     p = make_wav("music", 3.0)
     real_access = os.access
-    monkeypatch.setattr(audio_mod.os, "access", lambda path, mode: False if str(path) == str(p) else real_access(path, mode))
+    monkeypatch.setattr(
+        audio_mod.os, "access", lambda path, mode: False if str(path) == str(p) else real_access(path, mode)
+    )
     expect_unusable(capsys, p, tiny_weights, "permission denied", "readable")
 
 
@@ -175,8 +177,7 @@ def test_analyze_piped_into_head_ends_quietly(make_wav, tiny_weights):
     import sys
 
     p = make_wav("music", 3.0)
-    cmd = (f"{sys.executable} -m forensic_app analyze {p} {p} --json --no-progress --weights {tiny_weights} "
-           "| head -c 10")
+    cmd = f"{sys.executable} -m forensic_app analyze {p} {p} --json --no-progress --weights {tiny_weights} | head -c 10"
     proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=300)
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
 
@@ -189,16 +190,40 @@ def test_non_utf8_file_name_gives_valid_json(tmp_path, make_wav, tiny_weights):
     with open(name, "wb") as f:
         f.write(src.read_bytes())
     env = dict(os.environ, PYTHONIOENCODING="utf-8:strict", LC_ALL="C.UTF-8")
-    proc = subprocess.run([sys.executable, "-m", "forensic_app", "analyze", name, "--json", "--no-progress",
-                           "--weights", str(tiny_weights)], capture_output=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "forensic_app",
+            "analyze",
+            name,
+            "--json",
+            "--no-progress",
+            "--weights",
+            str(tiny_weights),
+        ],
+        capture_output=True,
+        env=env,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     d = json.loads(proc.stdout.decode("utf-8"))  # valid UTF-8 and valid JSON
     assert d["verdict"] in ("no_traces_found", "inconclusive", "likely_fake")
     assert d["format"] == "WAV" and d["subtype"] == "PCM_16"  # read by libsndfile, not sent round through ffmpeg
 
 
-DECODER_JARGON = ("@ 0x", "#0:", "Last message repeated", "codec none", "Error number", "Decoder (",
-                  "when processing input", "channels at 0 Hz", "psf_", "moov atom")
+DECODER_JARGON = (
+    "@ 0x",
+    "#0:",
+    "Last message repeated",
+    "codec none",
+    "Error number",
+    "Decoder (",
+    "when processing input",
+    "channels at 0 Hz",
+    "psf_",
+    "moov atom",
+)
 
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")

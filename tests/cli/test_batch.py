@@ -52,8 +52,23 @@ def test_folders_lists_globs_and_bad_files_all_become_rows(tmp_path, tiny_weight
     lst = tmp_path / "queue.txt"
     lst.write_text(f"# today's queue\n\nlisted/e.wav\n{a}\n")  # relative to the list; a is listed twice
     out, jl = tmp_path / "out.csv", tmp_path / "out.jsonl"
-    code = main(["batch", str(music), str(notes), f"@{lst}", str(other / "*.wav"), str(tmp_path / "missing.wav"),
-                 "--weights", str(tiny_weights), "-o", str(out), "--jsonl", str(jl), "--no-progress"])
+    code = main(
+        [
+            "batch",
+            str(music),
+            str(notes),
+            f"@{lst}",
+            str(other / "*.wav"),
+            str(tmp_path / "missing.wav"),
+            "--weights",
+            str(tiny_weights),
+            "-o",
+            str(out),
+            "--jsonl",
+            str(jl),
+            "--no-progress",
+        ]
+    )
     stdout, err = capsys.readouterr()
     assert code == 3, err
     assert "3 file(s) could not be analysed" in err
@@ -72,8 +87,16 @@ def test_folders_lists_globs_and_bad_files_all_become_rows(tmp_path, tiny_weight
     assert "file not found" in by[str(tmp_path / "missing.wav")]["error"]
     assert sorted(count_analyze) == sorted(str(p) for p in (a, b, trunc, notes, listed, c, d))
     # the CSV's columns, and the same rows as JSON lines
-    assert list(rows[0])[:8] == ["path", "status", "verdict", "probability_fake", "interval_low", "interval_high",
-                                 "sha256", "duplicate_of"]
+    assert list(rows[0])[:8] == [
+        "path",
+        "status",
+        "verdict",
+        "probability_fake",
+        "interval_low",
+        "interval_high",
+        "sha256",
+        "duplicate_of",
+    ]
     assert {"score_patch_cnn", "score_comb", "note_codes", "model_version", "report", "error"} <= set(rows[0])
     lines = [json.loads(x) for x in jl.read_text().splitlines()]
     assert [x["path"] for x in lines] == [r["path"] for r in rows]
@@ -83,8 +106,9 @@ def test_folders_lists_globs_and_bad_files_all_become_rows(tmp_path, tiny_weight
     assert all(v in stdout for v in verdicts) and "unusable" in stdout and "skipped" not in stdout
 
 
-def test_a_folder_with_sidecar_files_gives_a_row_per_audio_file_and_exit_0(tmp_path, tiny_weights, capsys,
-                                                                          count_analyze):
+def test_a_folder_with_sidecar_files_gives_a_row_per_audio_file_and_exit_0(
+    tmp_path, tiny_weights, capsys, count_analyze
+):
     """`forensic-app batch resources/demo` made CREDITS.txt an 'unusable' row and exited 3."""
     album = tmp_path / "album"
     a = write(album / "01 intro.wav", seed=1)
@@ -104,25 +128,57 @@ def test_a_folder_with_sidecar_files_gives_a_row_per_audio_file_and_exit_0(tmp_p
     assert sorted(count_analyze) == sorted(map(str, (a, b, flac)))
     # a glob is narrowed the same way; --ext chooses the extensions ('*': every file, each a row)
     out2 = tmp_path / "glob.csv"
-    assert main(["batch", str(album / "*"), "-o", str(out2), "--store", str(tmp_path / "g.sqlite"),
-                 "--weights", str(tiny_weights), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "batch",
+                str(album / "*"),
+                "-o",
+                str(out2),
+                "--store",
+                str(tmp_path / "g.sqlite"),
+                "--weights",
+                str(tiny_weights),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert [r["path"] for r in read_csv(out2)] == [str(a), str(flac), str(b)]  # the folder it matched is walked
     assert "skipped 4 files that are not audio" in capsys.readouterr().out
     out3 = tmp_path / "flac.csv"
-    assert main(["batch", str(album), "--ext", "FLAC", "-o", str(out3), "--weights", str(tiny_weights),
-                 "--no-progress"]) == 0
+    assert (
+        main(["batch", str(album), "--ext", "FLAC", "-o", str(out3), "--weights", str(tiny_weights), "--no-progress"])
+        == 0
+    )
     assert [r["path"] for r in read_csv(out3)] == [str(flac)]
     assert "skipped 6 files that are not flac: 01 intro.wav, CREDITS.txt, album.cue, ..." in capsys.readouterr().out
     out4 = tmp_path / "all.csv"
-    assert main(["batch", str(album), "--ext", "*", "-o", str(out4), "--weights", str(tiny_weights),
-                 "--no-progress"]) == 3
+    assert (
+        main(["batch", str(album), "--ext", "*", "-o", str(out4), "--weights", str(tiny_weights), "--no-progress"]) == 3
+    )
     rows = read_csv(out4)
     assert len(rows) == 7 and [r["status"] for r in rows].count("unusable") == 4
     assert "skipped" not in capsys.readouterr().out
     # a file named on its own is analysed whatever its name, also when its folder is given too
     out5 = tmp_path / "named.csv"
-    assert main(["batch", str(album), str(album / "CREDITS.txt"), "-o", str(out5), "--store",
-                 str(tmp_path / "n.sqlite"), "--weights", str(tiny_weights), "--no-progress"]) == 3
+    assert (
+        main(
+            [
+                "batch",
+                str(album),
+                str(album / "CREDITS.txt"),
+                "-o",
+                str(out5),
+                "--store",
+                str(tmp_path / "n.sqlite"),
+                "--weights",
+                str(tiny_weights),
+                "--no-progress",
+            ]
+        )
+        == 3
+    )
     rows = read_csv(out5)
     assert rows[-1]["path"] == str(album / "CREDITS.txt") and rows[-1]["status"] == "unusable"
     assert "skipped 3 files that are not audio: album.cue, cover.jpg" in capsys.readouterr().out
@@ -135,8 +191,20 @@ def test_an_empty_ext_is_refused(tmp_path, capsys):
 
 def test_every_good_file_gives_exit_0(tmp_path, tiny_weights, capsys):
     write(tmp_path / "in" / "a.wav", seed=1)
-    assert main(["batch", str(tmp_path / "in"), "--weights", str(tiny_weights), "--store", str(tmp_path / "s.sqlite"),
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "batch",
+                str(tmp_path / "in"),
+                "--weights",
+                str(tiny_weights),
+                "--store",
+                str(tmp_path / "s.sqlite"),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
 
 
 def test_duplicates_are_analysed_once_and_reported(tmp_path, tiny_weights, count_analyze):
@@ -168,17 +236,28 @@ def test_reports_get_unique_names(tmp_path, tiny_weights, monkeypatch):
     b = write(tmp_path / "in" / "y" / "song.wav", seed=2)
     reports = tmp_path / "reports"
     with Store(tmp_path / "s.sqlite") as store:
-        run = run_batch([str(tmp_path / "in")], store, BatchOptions(weights_dir=str(tiny_weights), reports_dir=str(reports)))
+        run = run_batch(
+            [str(tmp_path / "in")], store, BatchOptions(weights_dir=str(tiny_weights), reports_dir=str(reports))
+        )
         rows = list(store.iter_rows(run))
     assert len(written) == 2 and written[0] != written[1]
-    assert [r["report"] for r in rows] == [str(reports / report_name(str(p), r["sha256"])) for p, r in zip((a, b), rows)]
+    assert [r["report"] for r in rows] == [
+        str(reports / report_name(str(p), r["sha256"])) for p, r in zip((a, b), rows)
+    ]
     assert all(Path(r["report"]).name.startswith("song-") for r in rows)
 
 
 def test_store_in_use_needs_resume(tmp_path, tiny_weights, capsys):
     write(tmp_path / "in" / "a.wav")
-    args = ["batch", str(tmp_path / "in"), "--weights", str(tiny_weights), "--store", str(tmp_path / "s.sqlite"),
-            "--no-progress"]
+    args = [
+        "batch",
+        str(tmp_path / "in"),
+        "--weights",
+        str(tiny_weights),
+        "--store",
+        str(tmp_path / "s.sqlite"),
+        "--no-progress",
+    ]
     assert main(args) == 0
     capsys.readouterr()
     assert main(args) == 2
@@ -248,8 +327,18 @@ def test_kill_9_mid_batch_then_resume_gives_every_file_once(tmp_path, tiny_weigh
     files = [write(tmp_path / "in" / f"t{i:02d}.wav", seed=i, seconds=12.0) for i in range(n)]
     store_path = tmp_path / "s.sqlite"
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    cmd = [sys.executable, "-m", "forensic_app.cli", "batch", str(tmp_path / "in"), "--store", str(store_path),
-           "--weights", str(tiny_weights), "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "forensic_app.cli",
+        "batch",
+        str(tmp_path / "in"),
+        "--store",
+        str(store_path),
+        "--weights",
+        str(tiny_weights),
+        "--no-progress",
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     done_before = 0
     try:
@@ -265,8 +354,23 @@ def test_kill_9_mid_batch_then_resume_gives_every_file_once(tmp_path, tiny_weigh
     before = dict(db.execute("SELECT sha256, finished_at FROM results").fetchall())
     db.close()
     out = tmp_path / "out.csv"
-    assert main(["batch", str(tmp_path / "in"), "--store", str(store_path), "--weights", str(tiny_weights),
-                 "--resume", "-o", str(out), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "batch",
+                str(tmp_path / "in"),
+                "--store",
+                str(store_path),
+                "--weights",
+                str(tiny_weights),
+                "--resume",
+                "-o",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     rows = read_csv(out)
     assert [r["path"] for r in rows] == [str(p) for p in files]
     assert all(r["status"] == "analysed" for r in rows)
@@ -288,8 +392,20 @@ def test_an_interrupted_batch_still_writes_what_finished(tmp_path, tiny_weights,
     (tmp_path / "in" / "notes.txt").write_text("not audio")
     store_path, out, jl = tmp_path / "out.sqlite", tmp_path / "out.csv", tmp_path / "out.jsonl"
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
-    cmd = [sys.executable, "-m", "forensic_app.cli", "batch", str(tmp_path / "in"), "-o", str(out), "--jsonl", str(jl),
-           "--weights", str(tiny_weights), "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "forensic_app.cli",
+        "batch",
+        str(tmp_path / "in"),
+        "-o",
+        str(out),
+        "--jsonl",
+        str(jl),
+        "--weights",
+        str(tiny_weights),
+        "--no-progress",
+    ]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     done_before = 0
     try:
@@ -311,9 +427,11 @@ def test_an_interrupted_batch_still_writes_what_finished(tmp_path, tiny_weights,
     assert [r["path"] for r in rows] == [str(p) for p in files]  # every input once, in order
     finished = [r for r in rows if r["status"] == "analysed"]
     assert len(finished) >= done_before >= 2 and len(finished) < n
-    assert all(r["status"] == "pending" for r in rows[len(finished):])
-    assert all(r["verdict"] and len(r["sha256"]) == 64 and float(r["interval_low"]) <= float(r["probability_fake"])
-               for r in finished)
+    assert all(r["status"] == "pending" for r in rows[len(finished) :])
+    assert all(
+        r["verdict"] and len(r["sha256"]) == 64 and float(r["interval_low"]) <= float(r["probability_fake"])
+        for r in finished
+    )
     lines = [json.loads(x) for x in jl.read_text(encoding="utf-8").splitlines()]  # every line whole
     assert [x["path"] for x in lines] == [r["path"] for r in rows]
     assert [x["status"] for x in lines] == [r["status"] for r in rows]
@@ -360,8 +478,9 @@ def test_a_worker_killed_mid_batch_does_not_lose_files(tmp_path, tiny_weights):
                 killed.append(child.pid)
 
     with Store(tmp_path / "s.sqlite") as store:
-        run = run_batch([str(tmp_path / "in")], store, BatchOptions(jobs=2, weights_dir=str(tiny_weights)),
-                        on_file=kill_a_worker)
+        run = run_batch(
+            [str(tmp_path / "in")], store, BatchOptions(jobs=2, weights_dir=str(tiny_weights)), on_file=kill_a_worker
+        )
         rows = list(store.iter_rows(run))
         workers = store.worker_stats(run)
     assert killed
@@ -372,10 +491,12 @@ def test_a_worker_killed_mid_batch_does_not_lose_files(tmp_path, tiny_weights):
 
 
 def test_the_batch_package_imports_neither_qt_nor_torch():
-    code = ("import sys, forensic_app.batch, forensic_app.batch.runner, forensic_app.batch.export, "
-            "forensic_app.batch.command; "
-            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken6', 'torch'))]; "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, forensic_app.batch, forensic_app.batch.runner, forensic_app.batch.export, "
+        "forensic_app.batch.command; "
+        "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken6', 'torch'))]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
@@ -387,9 +508,18 @@ def test_main_process_memory_does_not_grow_with_the_number_of_files(tmp_path, mo
     import forensic_app.batch.runner as runner_mod
 
     def fake_analyse(job, cancel=None):
-        return {"path": job.path, "sha256": job.sha256, "outcome": "analysed", "verdict": f"v{len(job.path) % 3}",
-                "probability_fake": 0.5, "interval": [0.4, 0.6], "duration_s": 1.0, "notes": ["a", "b"],
-                "detectors": [{"name": "x", "score": 1.0, "probability_fake": None}], "model": {"name": "m"}}
+        return {
+            "path": job.path,
+            "sha256": job.sha256,
+            "outcome": "analysed",
+            "verdict": f"v{len(job.path) % 3}",
+            "probability_fake": 0.5,
+            "interval": [0.4, 0.6],
+            "duration_s": 1.0,
+            "notes": ["a", "b"],
+            "detectors": [{"name": "x", "score": 1.0, "probability_fake": None}],
+            "model": {"name": "m"},
+        }
 
     monkeypatch.setattr(runner_mod, "analyse_file", fake_analyse)
     peaks = []
@@ -419,24 +549,55 @@ def test_rows_say_which_evidence_decided_and_where(tmp_path, capsys):
     t = np.arange(12 * rate) / rate
     f0 = rate / 512  # a decoder's line spacing, faint under music the CNN reads as real: the comb decides alone
     lines = sum(np.cos(2 * np.pi * k * f0 * t) for k in range(1, int(16000 / f0)))
-    sf.write(folder / "lines.wav", (music_like(12.0, rate, 1) + 0.0002 * lines).astype(np.float32), rate,
-             subtype="PCM_16")
+    sf.write(
+        folder / "lines.wav", (music_like(12.0, rate, 1) + 0.0002 * lines).astype(np.float32), rate, subtype="PCM_16"
+    )
     song, _ = sf.read(data_dir("demo") / "karissa_hobbs-lets_go_fishin-excerpt.flac", frames=15 * rate)
-    decoded, _ = sf.read(data_dir("demo") / "karissa_hobbs-lets_go_fishin-excerpt-through-hifigan.flac",
-                         frames=15 * rate)
-    song[6 * rate:12 * rate] = decoded[6 * rate:12 * rate].reshape(6 * rate, -1)  # 0:06-0:12 through HiFi-GAN
+    decoded, _ = sf.read(
+        data_dir("demo") / "karissa_hobbs-lets_go_fishin-excerpt-through-hifigan.flac", frames=15 * rate
+    )
+    song[6 * rate : 12 * rate] = decoded[6 * rate : 12 * rate].reshape(6 * rate, -1)  # 0:06-0:12 through HiFi-GAN
     sf.write(folder / "spliced.wav", song, rate, subtype="PCM_16")
     sf.write(folder / "room_tone.wav", room_tone(1, 12.0), rate)
     out, jl = tmp_path / "out.csv", tmp_path / "out.jsonl"
-    assert main(["batch", str(folder), "-o", str(out), "--jsonl", str(jl), "--no-progress"]) == 0, capsys.readouterr().err
+    assert main(["batch", str(folder), "-o", str(out), "--jsonl", str(jl), "--no-progress"]) == 0, (
+        capsys.readouterr().err
+    )
     rows = read_csv(out)
-    assert list(rows[0]) == ["path", "status", "verdict", "probability_fake", "interval_low", "interval_high", "sha256",
-                             "duplicate_of", "score_comb", "score_declared", "score_fakeprint", "score_patch_cnn",
-                             "score_profiles", "note_codes", "model_name", "model_version", "calibration_version",
-                             "duration_s", "report", "error", "deciding_evidence", "strongest_window_s",
-                             "comb_spacing_hz", "comb_architecture", "rescored_at",
-                             # each evidence source's own columns, in the registry's order
-                             "profile_match", "declared_generator", "declared_source_type", "c2pa", "isrc", "encoder"]
+    assert list(rows[0]) == [
+        "path",
+        "status",
+        "verdict",
+        "probability_fake",
+        "interval_low",
+        "interval_high",
+        "sha256",
+        "duplicate_of",
+        "score_comb",
+        "score_declared",
+        "score_fakeprint",
+        "score_patch_cnn",
+        "score_profiles",
+        "note_codes",
+        "model_name",
+        "model_version",
+        "calibration_version",
+        "duration_s",
+        "report",
+        "error",
+        "deciding_evidence",
+        "strongest_window_s",
+        "comb_spacing_hz",
+        "comb_architecture",
+        "rescored_at",
+        # each evidence source's own columns, in the registry's order
+        "profile_match",
+        "declared_generator",
+        "declared_source_type",
+        "c2pa",
+        "isrc",
+        "encoder",
+    ]
     by = {Path(r["path"]).name: r for r in rows}
     comb = by["lines.wav"]
     # the comb finds the lines; since the built-in profiles, ACE-Step v1's (a decoder that upsamples too) matches
@@ -461,10 +622,12 @@ def test_a_store_of_the_version_before_gains_the_new_columns(tmp_path, tiny_weig
     """--resume on a store written before the evidence columns existed goes on, and fills them for new files."""
     store_path = tmp_path / "old.sqlite"
     db = sqlite3.connect(str(store_path))
-    db.execute("CREATE TABLE results (sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, outcome TEXT NOT NULL, run INTEGER "
-               "NOT NULL, verdict TEXT, probability_fake REAL, interval_low REAL, interval_high REAL, duration_s REAL, "
-               "note_codes TEXT, model_name TEXT, model_version TEXT, model_sha256 TEXT, calibration_version TEXT, "
-               "report_path TEXT, reason TEXT, elapsed_s REAL, worker TEXT, peak_rss_mb REAL, finished_at TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE results (sha256 TEXT PRIMARY KEY, path TEXT NOT NULL, outcome TEXT NOT NULL, run INTEGER "
+        "NOT NULL, verdict TEXT, probability_fake REAL, interval_low REAL, interval_high REAL, duration_s REAL, "
+        "note_codes TEXT, model_name TEXT, model_version TEXT, model_sha256 TEXT, calibration_version TEXT, "
+        "report_path TEXT, reason TEXT, elapsed_s REAL, worker TEXT, peak_rss_mb REAL, finished_at TEXT NOT NULL)"
+    )
     db.commit()
     db.close()
     write(tmp_path / "in" / "a.wav", seed=1)

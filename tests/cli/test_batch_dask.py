@@ -17,8 +17,9 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as c:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    ) as c:
         yield c
 
 
@@ -36,8 +37,19 @@ def test_batch_on_a_two_worker_cluster(tmp_path, tiny_weights, cluster, capsys):
     files = make_files(tmp_path / "in", 4)
     (tmp_path / "in" / "bad.wav").write_text("not audio")
     out = tmp_path / "out.csv"
-    code = main(["batch", str(tmp_path / "in"), "--scheduler", cluster.scheduler_address, "-o", str(out),
-                 "--weights", str(tiny_weights), "--no-progress"])
+    code = main(
+        [
+            "batch",
+            str(tmp_path / "in"),
+            "--scheduler",
+            cluster.scheduler_address,
+            "-o",
+            str(out),
+            "--weights",
+            str(tiny_weights),
+            "--no-progress",
+        ]
+    )
     assert code == 3, capsys.readouterr().err
     with Store(tmp_path / "out.sqlite") as store:
         rows = list(store.iter_rows(1))
@@ -61,9 +73,12 @@ def test_a_lost_worker_does_not_lose_files(tmp_path, tiny_weights, cluster):
                 killed.append((victim, list(busy[victim])))
 
     with Store(tmp_path / "s.sqlite") as store:
-        run = run_batch([str(tmp_path / "in")], store,
-                        BatchOptions(weights_dir=str(tiny_weights), scheduler=cluster.scheduler_address),
-                        on_file=kill_a_worker)
+        run = run_batch(
+            [str(tmp_path / "in")],
+            store,
+            BatchOptions(weights_dir=str(tiny_weights), scheduler=cluster.scheduler_address),
+            on_file=kill_a_worker,
+        )
         rows = list(store.iter_rows(run))
     assert killed and killed[0][1], "the killed worker held no file"
     assert [r["path"] for r in rows] == [str(p) for p in files]

@@ -36,14 +36,29 @@ def inbox(tmp_path):
     return folder
 
 
-def test_rescoring_after_teaching_a_profile_flags_that_file_and_decodes_nothing(tmp_path, tiny_weights, data_dir,
-                                                                                inbox, monkeypatch, capsys):
+def test_rescoring_after_teaching_a_profile_flags_that_file_and_decodes_nothing(
+    tmp_path, tiny_weights, data_dir, inbox, monkeypatch, capsys
+):
     from forensic_app.core.analysis import analyze
     from forensic_app.core.profiles import save_profile, user_profiles_dir
 
     store, before_csv, after_csv = tmp_path / "b.sqlite", tmp_path / "before.csv", tmp_path / "after.csv"
-    assert main(["batch", str(inbox), "--store", str(store), "-o", str(before_csv), "--weights", str(tiny_weights),
-                 "--no-progress"]) == 0, capsys.readouterr().err
+    assert (
+        main(
+            [
+                "batch",
+                str(inbox),
+                "--store",
+                str(store),
+                "-o",
+                str(before_csv),
+                "--weights",
+                str(tiny_weights),
+                "--no-progress",
+            ]
+        )
+        == 0
+    ), capsys.readouterr().err
     before = read_csv(before_csv)
     assert before["peaky.wav"]["verdict"] != "likely_fake"
     assert "profile_match" not in before["peaky.wav"]  # the tiny bundle ships no profiles, and none taught yet
@@ -61,8 +76,20 @@ def test_rescoring_after_teaching_a_profile_flags_that_file_and_decodes_nothing(
     with monkeypatch.context() as m:
         for name in ("measure", "analyze"):
             m.setattr(analysis_mod, name, no_decoding)
-        code = main(["batch", "--rescore", "--store", str(store), "-o", str(after_csv), "--jsonl",
-                     str(tmp_path / "after.jsonl"), "--weights", str(tiny_weights)])
+        code = main(
+            [
+                "batch",
+                "--rescore",
+                "--store",
+                str(store),
+                "-o",
+                str(after_csv),
+                "--jsonl",
+                str(tmp_path / "after.jsonl"),
+                "--weights",
+                str(tiny_weights),
+            ]
+        )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "re-scored 2 result(s) with 1 generator profile(s)" in out
@@ -93,21 +120,52 @@ def test_rescoring_after_teaching_a_profile_flags_that_file_and_decodes_nothing(
     assert args["rescore"] and args["profiles"] == [{"name": "Peaky Gen", "kind": "user", "sha256": profile.sha256}]
 
     # --no-user-profiles takes the profile out again: back to the first verdicts (scored in 2 processes)
-    assert main(["batch", "--rescore", "--store", str(store), "-o", str(after_csv), "--weights", str(tiny_weights),
-                 "--no-user-profiles", "--jobs", "2"]) == 0
+    assert (
+        main(
+            [
+                "batch",
+                "--rescore",
+                "--store",
+                str(store),
+                "-o",
+                str(after_csv),
+                "--weights",
+                str(tiny_weights),
+                "--no-user-profiles",
+                "--jobs",
+                "2",
+            ]
+        )
+        == 0
+    )
     again = read_csv(after_csv)
     for name in ("peaky.wav", "music.wav"):
         for col in ("verdict", "probability_fake", "interval_low", "interval_high", "deciding_evidence"):
             assert again[name][col] == before[name][col], (name, col)
 
 
-def test_results_without_stored_readings_are_reported_and_left_as_they_are(tmp_path, tiny_weights, data_dir, inbox,
-                                                                          capsys):
+def test_results_without_stored_readings_are_reported_and_left_as_they_are(
+    tmp_path, tiny_weights, data_dir, inbox, capsys
+):
     from forensic_app.core.profiles import save_profile, user_profiles_dir
 
     store, out = tmp_path / "b.sqlite", tmp_path / "out.csv"
-    assert main(["batch", str(inbox), "--store", str(store), "-o", str(out), "--weights", str(tiny_weights),
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "batch",
+                str(inbox),
+                "--store",
+                str(store),
+                "-o",
+                str(out),
+                "--weights",
+                str(tiny_weights),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     before = read_csv(out)
     with sqlite3.connect(str(store)) as db:  # as a store written before the readings were kept
         db.execute("DELETE FROM readings WHERE sha256 = ?", (before["peaky.wav"]["sha256"],))
@@ -139,18 +197,41 @@ def test_what_the_files_declare_gets_columns_of_its_own_and_a_queue_filter(tmp_p
     f["isrc"] = "USX9P2612345"
     f.save()
     out, store = tmp_path / "out.csv", tmp_path / "b.sqlite"
-    assert main(["batch", str(folder), "--store", str(store), "-o", str(out), "--jsonl", str(tmp_path / "o.jsonl"),
-                 "--weights", str(tiny_weights), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "batch",
+                str(folder),
+                "--store",
+                str(store),
+                "-o",
+                str(out),
+                "--jsonl",
+                str(tmp_path / "o.jsonl"),
+                "--weights",
+                str(tiny_weights),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     rows = read_csv(out)
     header = list(rows["tagged.flac"])
-    assert header[header.index("rescored_at") + 1:] == ["declared_generator", "declared_source_type", "c2pa", "isrc",
-                                                        "encoder"]
+    assert header[header.index("rescored_at") + 1 :] == [
+        "declared_generator",
+        "declared_source_type",
+        "c2pa",
+        "isrc",
+        "encoder",
+    ]
     assert rows["tagged.flac"]["declared_generator"] == "Suno" and rows["tagged.flac"]["isrc"] == "USX9P2612345"
     assert rows["plain.flac"]["declared_generator"] == "" and rows["plain.flac"]["isrc"] == ""
     assert rows["plain.flac"]["verdict"] == rows["tagged.flac"]["verdict"]
     lines = [json.loads(x) for x in (tmp_path / "o.jsonl").read_text().splitlines()]
-    assert {x["path"].rsplit("/", 1)[-1]: x["declared_generator"] for x in lines} == {"plain.flac": None,
-                                                                                      "tagged.flac": "Suno"}
+    assert {x["path"].rsplit("/", 1)[-1]: x["declared_generator"] for x in lines} == {
+        "plain.flac": None,
+        "tagged.flac": "Suno",
+    }
     with Store(store) as s:
         table = list(s.iter_rows(s.latest_run()))
     shown = [r["path"].rsplit("/", 1)[-1] for r in table if TriageFilter(declared_ai=True).accepts(r)]

@@ -42,8 +42,9 @@ ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
 
 # ---------------------------------------------------------------- one store, one running batch
-def test_a_second_batch_on_a_store_in_use_is_refused_and_the_first_finishes(tmp_path, tiny_weights, capsys,
-                                                                            monkeypatch):
+def test_a_second_batch_on_a_store_in_use_is_refused_and_the_first_finishes(
+    tmp_path, tiny_weights, capsys, monkeypatch
+):
     """Two `batch DIR -o rN.csv --store shared.sqlite --resume` at once: the second starts while the first analyses."""
     import forensic_app.core.analysis as analysis_mod
 
@@ -57,14 +58,40 @@ def test_a_second_batch_on_a_store_in_use_is_refused_and_the_first_finishes(tmp_
         if not started:
             started.append(path)
             capsys.readouterr()  # the first batch's own lines so far
-            second.append(main(["batch", str(tmp_path / "in"), "-o", str(r2), "--store", str(shared), "--resume",
-                                "--weights", str(tiny_weights), "--no-progress"]))
+            second.append(
+                main(
+                    [
+                        "batch",
+                        str(tmp_path / "in"),
+                        "-o",
+                        str(r2),
+                        "--store",
+                        str(shared),
+                        "--resume",
+                        "--weights",
+                        str(tiny_weights),
+                        "--no-progress",
+                    ]
+                )
+            )
             second.append(capsys.readouterr().err)
         return real(path, **kwargs)
 
     monkeypatch.setattr(analysis_mod, "analyze", analyze_while_a_second_batch_starts)
-    code = main(["batch", str(tmp_path / "in"), "-o", str(r1), "--store", str(shared), "--resume",
-                 "--weights", str(tiny_weights), "--no-progress"])
+    code = main(
+        [
+            "batch",
+            str(tmp_path / "in"),
+            "-o",
+            str(r1),
+            "--store",
+            str(shared),
+            "--resume",
+            "--weights",
+            str(tiny_weights),
+            "--no-progress",
+        ]
+    )
     assert second[0] == 2, second[1]
     assert second[1].count("\n") == 1 and "is in use by another batch" in second[1] and "own --store" in second[1]
     assert not r2.exists()
@@ -78,14 +105,42 @@ def test_another_process_gets_a_clear_message_while_the_store_runs_a_batch(tmp_p
     shared = tmp_path / "shared.sqlite"
     with Store(shared) as store:
         store.lock_for_batch()  # as run_batch holds it while it runs
-        r = subprocess.run(cli("batch", str(tmp_path / "in"), "--store", str(shared), "--resume", "--weights",
-                               str(tiny_weights), "--no-progress"), env=ENV, capture_output=True, text=True, timeout=300)
+        r = subprocess.run(
+            cli(
+                "batch",
+                str(tmp_path / "in"),
+                "--store",
+                str(shared),
+                "--resume",
+                "--weights",
+                str(tiny_weights),
+                "--no-progress",
+            ),
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     assert r.returncode == 2, r.stderr
     assert r.stderr.startswith("error: ") and r.stderr.count("\n") == 1
     assert f"process {os.getpid()}" in r.stderr and "wait until it has finished" in r.stderr
     # released with the store: the same command now runs
-    r = subprocess.run(cli("batch", str(tmp_path / "in"), "--store", str(shared), "--resume", "--weights",
-                           str(tiny_weights), "--no-progress"), env=ENV, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        cli(
+            "batch",
+            str(tmp_path / "in"),
+            "--store",
+            str(shared),
+            "--resume",
+            "--weights",
+            str(tiny_weights),
+            "--no-progress",
+        ),
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
 
 
@@ -114,9 +169,22 @@ def _running(pid: int) -> bool:
 def test_kill_9_of_the_batch_takes_its_workers_and_the_resource_tracker_with_it(tmp_path, tiny_weights):
     files = [write(tmp_path / "in" / f"t{i:02d}.wav", seed=i, seconds=8.0) for i in range(12)]
     store_path = tmp_path / "s.sqlite"
-    proc = subprocess.Popen(cli("batch", str(tmp_path / "in"), "--store", str(store_path), "--jobs", "2",
-                                "--weights", str(tiny_weights), "--no-progress"),
-                            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cli(
+            "batch",
+            str(tmp_path / "in"),
+            "--store",
+            str(store_path),
+            "--jobs",
+            "2",
+            "--weights",
+            str(tiny_weights),
+            "--no-progress",
+        ),
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     children: list[int] = []
     try:
         deadline = time.monotonic() + 180
@@ -162,8 +230,22 @@ def test_a_glob_over_a_link_loop_gives_one_row_per_file(tmp_path, tiny_weights, 
     (tmp_path / "lp" / "sub").mkdir()
     (tmp_path / "lp" / "sub" / "loop").symlink_to("..")  # lp/sub/loop -> lp
     out = tmp_path / "r.csv"
-    assert main(["batch", str(tmp_path / "lp" / "**" / "*.flac"), "-o", str(out), "--store",
-                 str(tmp_path / "s.sqlite"), "--weights", str(tiny_weights), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "batch",
+                str(tmp_path / "lp" / "**" / "*.flac"),
+                "-o",
+                str(out),
+                "--store",
+                str(tmp_path / "s.sqlite"),
+                "--weights",
+                str(tiny_weights),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     rows = read_csv(out)
     assert [(r["path"], r["status"]) for r in rows] == [(str(song), "analysed")], capsys.readouterr().err
 
@@ -174,9 +256,12 @@ def test_a_glob_over_two_link_loops_ends_at_once_with_each_real_file(tmp_path):
     (lp / "x" / "up").symlink_to("..")
     (lp / "x" / "top").symlink_to(lp)
     (lp / "also-x").symlink_to("x")  # a second name for a real folder: its file is listed once, by its real path
-    code = ("import sys; from forensic_app.batch.discover import discover; "
-            "print('\\n'.join(e.path for e in discover(sys.argv[1:])))")
-    r = subprocess.run([sys.executable, "-c", code, str(lp / "**" / "*.flac")], env=ENV, capture_output=True,
-                       text=True, timeout=60)  # glob.glob went on for minutes (115,000 paths in 20 s)
+    code = (
+        "import sys; from forensic_app.batch.discover import discover; "
+        "print('\\n'.join(e.path for e in discover(sys.argv[1:])))"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(lp / "**" / "*.flac")], env=ENV, capture_output=True, text=True, timeout=60
+    )  # glob.glob went on for minutes (115,000 paths in 20 s)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == [str(a), str(b)]

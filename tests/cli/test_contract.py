@@ -20,15 +20,29 @@ def test_json_contract(capsys, make_wav, tiny_weights):
     p = make_wav("music", 8.0, channels=2)
     assert main(["analyze", str(p), "--json", "--weights", str(tiny_weights), "--no-progress"]) == 0
     d = json.loads(capsys.readouterr().out)
-    for key in ("file", "sha256", "duration_s", "sample_rate", "channels", "probability_fake", "interval", "verdict",
-                "windows", "notes", "model", "detectors"):
+    for key in (
+        "file",
+        "sha256",
+        "duration_s",
+        "sample_rate",
+        "channels",
+        "probability_fake",
+        "interval",
+        "verdict",
+        "windows",
+        "notes",
+        "model",
+        "detectors",
+    ):
         assert key in d
     assert d["file"] == str(p) and len(d["sha256"]) == 64
     assert d["sample_rate"] == 44100 and d["channels"] == 2 and abs(d["duration_s"] - 8.0) < 1e-3
     lo, hi = d["interval"]
     assert 0.0 <= lo <= d["probability_fake"] <= hi <= 1.0
     assert d["verdict"] in VERDICTS
-    assert d["windows"] and all(0 <= w["start_s"] < w["end_s"] <= 8.1 and 0 <= w["probability_fake"] <= 1 for w in d["windows"])
+    assert d["windows"] and all(
+        0 <= w["start_s"] < w["end_s"] <= 8.1 and 0 <= w["probability_fake"] <= 1 for w in d["windows"]
+    )
     assert all(a["end_s"] <= b["start_s"] + 1e-9 for a, b in zip(d["windows"], d["windows"][1:]))
     assert all(set(n) == {"code", "severity", "text"} and n["severity"] in SEVERITIES and n["text"] for n in d["notes"])
     assert {"name", "version", "sha256"} <= set(d["model"])
@@ -49,7 +63,9 @@ def test_several_files_give_a_list_and_bad_ones_exit_2(capsys, make_wav, tiny_we
     assert code == 2
     d = json.loads(out)
     assert [x["file"] for x in d] == [str(a), str(missing), str(b)]  # the bad file keeps its place in the list
-    assert d[1]["exit"] == 2 and "missing.wav: file not found" in d[1]["error"] and set(d[1]) == {"file", "error", "exit"}
+    assert (
+        d[1]["exit"] == 2 and "missing.wav: file not found" in d[1]["error"] and set(d[1]) == {"file", "error", "exit"}
+    )
     assert "verdict" in d[0] and "verdict" in d[2]
     assert "missing.wav: file not found" in err
 
@@ -103,24 +119,38 @@ def test_cancel_stops_analysis(make_wav, tiny_weights):
 
 
 def test_headless_side_never_imports_qt():
-    code = ("import sys, forensic_app.cli, forensic_app.core.analysis, forensic_app.report, "
-            "forensic_app.training.pipeline; forensic_app.cli.build_parser(); "
-            "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken6'))]; "
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, forensic_app.cli, forensic_app.core.analysis, forensic_app.report, "
+        "forensic_app.training.pipeline; forensic_app.cli.build_parser(); "
+        "bad = [m for m in sys.modules if m.startswith(('PySide6', 'pyqtgraph', 'shiboken6'))]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_reports_for_two_files_of_the_same_name_do_not_overwrite(capsys, make_wav, tiny_weights, tmp_path, monkeypatch):
     written = []
-    monkeypatch.setattr("forensic_app.report.write_report",
-                        lambda result, path, **kw: written.append(path) or path)
+    monkeypatch.setattr("forensic_app.report.write_report", lambda result, path, **kw: written.append(path) or path)
     for sub in ("x", "y"):
         (tmp_path / sub).mkdir()
     a = make_wav("music", 3.0, name="x/song.wav")
     b = make_wav("noise", 3.0, name="y/song.wav")
-    assert main(["analyze", str(a), str(b), "--report", str(tmp_path / "r.pdf"), "--weights", str(tiny_weights),
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                str(a),
+                str(b),
+                "--report",
+                str(tmp_path / "r.pdf"),
+                "--weights",
+                str(tiny_weights),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert len(set(written)) == 2 and all(p.name.startswith("r-song-") for p in written)
 
 

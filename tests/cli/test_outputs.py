@@ -26,8 +26,9 @@ def rows(path: Path) -> list[dict[str, str]]:
 
 
 # ---------------------------------------------------------------------------------------------- batch
-def test_batch_output_named_as_the_input_is_refused_and_the_song_kept(make_wav, tiny_weights, tmp_path, capsys,
-                                                                       count_analyze, monkeypatch):
+def test_batch_output_named_as_the_input_is_refused_and_the_song_kept(
+    make_wav, tiny_weights, tmp_path, capsys, count_analyze, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     song = make_wav("music", 3.0, name="song.flac", fmt="FLAC")
     before = song.read_bytes()
@@ -35,15 +36,20 @@ def test_batch_output_named_as_the_input_is_refused_and_the_song_kept(make_wav, 
         (tmp_path / "sub").mkdir(exist_ok=True)
         code = main(["batch", "song.flac", *out, "--weights", str(tiny_weights), "--no-progress"])
         assert code == 2, out
-        one_line_error(capsys.readouterr().err, f"{out[0]} ", "is the analysed audio file", "song.csv" if out[0] == "-o"
-                       else "song.jsonl")
+        one_line_error(
+            capsys.readouterr().err,
+            f"{out[0]} ",
+            "is the analysed audio file",
+            "song.csv" if out[0] == "-o" else "song.jsonl",
+        )
         assert song.read_bytes() == before
     assert count_analyze == []
     assert not list(tmp_path.glob("*.sqlite"))  # refused before the store was made
 
 
-def test_batch_output_that_is_a_file_of_an_input_folder_or_a_link_to_one_is_refused(tmp_path, tiny_weights, capsys,
-                                                                                     count_analyze, make_wav):
+def test_batch_output_that_is_a_file_of_an_input_folder_or_a_link_to_one_is_refused(
+    tmp_path, tiny_weights, capsys, count_analyze, make_wav
+):
     d = tmp_path / "d"
     d.mkdir()
     b = make_wav("music", 3.0, name="d/b.wav")
@@ -70,32 +76,78 @@ def test_batch_rewrites_its_own_table_inside_the_folder_it_analyses(make_wav, ti
 
 def test_batch_outputs_are_three_different_files(make_wav, tiny_weights, tmp_path, capsys, count_analyze):
     song = make_wav("music", 3.0)
-    assert main(["batch", str(song), "-o", str(tmp_path / "r.csv"), "--jsonl", str(tmp_path / "r.csv"),
-                 "--weights", str(tiny_weights), "--no-progress"]) == 2
+    assert (
+        main(
+            [
+                "batch",
+                str(song),
+                "-o",
+                str(tmp_path / "r.csv"),
+                "--jsonl",
+                str(tmp_path / "r.csv"),
+                "--weights",
+                str(tiny_weights),
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
     one_line_error(capsys.readouterr().err, "-o and --jsonl both name")
     # -o r.sqlite: the default store is r.sqlite too, and the table would replace the results
-    assert main(["batch", str(song), "-o", str(tmp_path / "r.sqlite"), "--weights", str(tiny_weights),
-                 "--no-progress"]) == 2
+    assert (
+        main(["batch", str(song), "-o", str(tmp_path / "r.sqlite"), "--weights", str(tiny_weights), "--no-progress"])
+        == 2
+    )
     one_line_error(capsys.readouterr().err, "-o and --store both name", "--store")
     assert count_analyze == [] and not (tmp_path / "r.sqlite").exists()
 
 
-def test_batch_reports_folder_that_is_the_input_folder_is_refused(make_wav, tiny_weights, tmp_path, capsys,
-                                                                   count_analyze):
+def test_batch_reports_folder_that_is_the_input_folder_is_refused(
+    make_wav, tiny_weights, tmp_path, capsys, count_analyze
+):
     music = tmp_path / "l"
     music.mkdir()
     make_wav("music", 3.0, name="l/a.wav")
     make_wav("noise", 3.0, name="l/b.wav")
     table = tmp_path / "bl.csv"
-    assert main(["batch", str(music), "--reports", str(music), "-o", str(table), "--weights", str(tiny_weights),
-                 "--no-progress"]) == 2
+    assert (
+        main(
+            [
+                "batch",
+                str(music),
+                "--reports",
+                str(music),
+                "-o",
+                str(table),
+                "--weights",
+                str(tiny_weights),
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
     one_line_error(capsys.readouterr().err, f"--reports {music} holds", "a.wav", "l-reports")
     assert count_analyze == [] and not table.exists()
     # a new folder inside the input folder: every input is a row, the reports (second run too) are not
     reports = music / "reports"
     for extra in ([], ["--resume"]):
-        assert main(["batch", str(music), "--reports", str(reports), "-o", str(table), *extra,
-                     "--weights", str(tiny_weights), "--no-progress"]) == 0
+        assert (
+            main(
+                [
+                    "batch",
+                    str(music),
+                    "--reports",
+                    str(reports),
+                    "-o",
+                    str(table),
+                    *extra,
+                    "--weights",
+                    str(tiny_weights),
+                    "--no-progress",
+                ]
+            )
+            == 0
+        )
         got = rows(table)
         assert [Path(r["path"]).name for r in got] == ["a.wav", "b.wav"] and all(r["report"] for r in got)
     assert len(list(reports.glob("*.pdf"))) == 2
@@ -114,8 +166,19 @@ def test_batch_table_in_a_read_only_folder_is_a_user_error(make_wav, tiny_weight
         ro.chmod(0o755)
         pytest.skip("this user may write in a read-only folder (root)")
     try:
-        code = main(["batch", str(song), "-o", str(ro / "results.csv"), "--store", str(tmp_path / "s.sqlite"),
-                     "--weights", str(tiny_weights), "--no-progress"])
+        code = main(
+            [
+                "batch",
+                str(song),
+                "-o",
+                str(ro / "results.csv"),
+                "--store",
+                str(tmp_path / "s.sqlite"),
+                "--weights",
+                str(tiny_weights),
+                "--no-progress",
+            ]
+        )
     finally:
         ro.chmod(0o755)
     assert code == 2
@@ -129,17 +192,30 @@ def test_the_queue_table_is_never_exported_over_one_of_its_files(tmp_path):
 
     song = tmp_path / "song.wav"
     song.write_bytes(b"RIFF audio")
-    row = {"path": str(song), "status": "analysed", "verdict": "no_traces_found", "probability_fake": 0.02,
-           "interval": [0.01, 0.03], "sha256": "ab" * 32, "duplicate_of": None, "detectors": {}, "notes": [],
-           "model": {}, "duration_s": 3.0, "report": None, "error": None}
+    row = {
+        "path": str(song),
+        "status": "analysed",
+        "verdict": "no_traces_found",
+        "probability_fake": 0.02,
+        "interval": [0.01, 0.03],
+        "sha256": "ab" * 32,
+        "duplicate_of": None,
+        "detectors": {},
+        "notes": [],
+        "model": {},
+        "duration_s": 3.0,
+        "report": None,
+        "error": None,
+    }
     with pytest.raises(OutputError, match="analysed audio file itself"):
         write_rows_csv([row], song)
     assert song.read_bytes() == b"RIFF audio"
 
 
 # ---------------------------------------------------------------------------------------------- case
-def test_case_never_writes_its_report_or_itself_over_an_analysed_file(make_wav, tiny_weights, tmp_path, capsys,
-                                                                      count_analyze):
+def test_case_never_writes_its_report_or_itself_over_an_analysed_file(
+    make_wav, tiny_weights, tmp_path, capsys, count_analyze
+):
     song = make_wav("music", 3.0, name="song.flac", fmt="FLAC")
     before = song.read_bytes()
     attempts = [
@@ -156,8 +232,21 @@ def test_case_never_writes_its_report_or_itself_over_an_analysed_file(make_wav, 
     # reopening a saved case: the report may not replace one of its lanes either
     assert main(["case", str(tmp_path / "c.facase"), str(song), "--weights", str(tiny_weights), "--no-progress"]) == 0
     capsys.readouterr()
-    assert main(["case", str(tmp_path / "c.facase"), "--report", str(song), "--force", "--weights", str(tiny_weights),
-                 "--no-progress"]) == 2
+    assert (
+        main(
+            [
+                "case",
+                str(tmp_path / "c.facase"),
+                "--report",
+                str(song),
+                "--force",
+                "--weights",
+                str(tiny_weights),
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
     one_line_error(capsys.readouterr().err, "is the analysed audio file itself")
     assert song.read_bytes() == before
 
@@ -177,8 +266,9 @@ def test_a_case_is_never_saved_over_one_of_its_files(make_wav, tiny_weights, tmp
 
 
 # ---------------------------------------------------------------------------------------------- report, analyze
-def test_report_over_the_song_by_a_link_is_refused_before_the_analysis(make_wav, tiny_weights, tmp_path, capsys,
-                                                                       count_analyze):
+def test_report_over_the_song_by_a_link_is_refused_before_the_analysis(
+    make_wav, tiny_weights, tmp_path, capsys, count_analyze
+):
     song = make_wav("music", 3.0)
     before = song.read_bytes()
     (tmp_path / "link.pdf").symlink_to(song)
@@ -205,8 +295,18 @@ def test_identical_files_in_one_analyze_get_one_report(make_wav, tiny_weights, t
     for sub in ("a", "b"):
         (tmp_path / sub).mkdir()
         (tmp_path / sub / "x.wav").write_bytes(a.read_bytes())
-    code = main(["analyze", str(tmp_path / "a" / "x.wav"), str(tmp_path / "b" / "x.wav"), "--report",
-                 str(tmp_path / "multi.pdf"), "--weights", str(tiny_weights), "--no-progress"])
+    code = main(
+        [
+            "analyze",
+            str(tmp_path / "a" / "x.wav"),
+            str(tmp_path / "b" / "x.wav"),
+            "--report",
+            str(tmp_path / "multi.pdf"),
+            "--weights",
+            str(tiny_weights),
+            "--no-progress",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     assert len(list(tmp_path.glob("multi-x-*.pdf"))) == 1

@@ -63,8 +63,19 @@ def _one_line_refusal(capsys, rc: int, *words: str) -> None:
 
 
 def test_teach_list_show_export_import_remove(files, data_dir, capsys, tmp_path):
-    rc = main(["profile", "add", "Toy decoder", *files["gen"], "--notes", "from the demo", "--json",
-               "--reference", files["ref"]])
+    rc = main(
+        [
+            "profile",
+            "add",
+            "Toy decoder",
+            *files["gen"],
+            "--notes",
+            "from the demo",
+            "--json",
+            "--reference",
+            files["ref"],
+        ]
+    )
     out = capsys.readouterr().out
     assert rc == 0, out
     made = json.loads(out)
@@ -91,12 +102,18 @@ def test_teach_list_show_export_import_remove(files, data_dir, capsys, tmp_path)
 
 
 def test_refusals_exit_2_with_one_line(files, data_dir, capsys):
-    _one_line_refusal(capsys, main(["profile", "add", "two", *files["gen"][:2], "--reference", files["ref"]]),
-                      "at least 3")
-    _one_line_refusal(capsys, main(["profile", "add", "songs", *files["real"], "--reference", files["ref"]]),
-                      "cannot be told apart from real music", "production chain")
-    _one_line_refusal(capsys, main(["profile", "add", "../x", *files["gen"], "--reference", files["ref"]]),
-                      "not a usable name")
+    _one_line_refusal(
+        capsys, main(["profile", "add", "two", *files["gen"][:2], "--reference", files["ref"]]), "at least 3"
+    )
+    _one_line_refusal(
+        capsys,
+        main(["profile", "add", "songs", *files["real"], "--reference", files["ref"]]),
+        "cannot be told apart from real music",
+        "production chain",
+    )
+    _one_line_refusal(
+        capsys, main(["profile", "add", "../x", *files["gen"], "--reference", files["ref"]]), "not a usable name"
+    )
     assert not list((data_dir / "profiles").glob("*.json")) if (data_dir / "profiles").exists() else True
 
 

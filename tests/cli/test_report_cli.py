@@ -16,7 +16,10 @@ def pdf_text(path) -> str:
 def test_report_matches_json_and_refuses_overwrite(capsys, make_wav, tiny_weights, tmp_path):
     wav = make_wav("music", 6.0)
     out = tmp_path / "report.pdf"
-    assert main(["analyze", str(wav), "--json", "--weights", str(tiny_weights), "--report", str(out), "--no-progress"]) == 0
+    assert (
+        main(["analyze", str(wav), "--json", "--weights", str(tiny_weights), "--report", str(out), "--no-progress"])
+        == 0
+    )
     d = json.loads(capsys.readouterr().out)
     text = pdf_text(out).replace("\n", "")
     assert d["sha256"] in text
@@ -42,7 +45,9 @@ def test_robustness_rows_reach_the_json_the_text_and_the_report(capsys, make_wav
     assert "Robustness (the same analysis on manipulated copies):" in text and "Level 6 dB lower: " in text
 
     out = tmp_path / "r.pdf"
-    assert main(["report", str(wav), "-o", str(out), "--robustness", "--weights", str(tiny_weights), "--no-progress"]) == 0
+    assert (
+        main(["report", str(wav), "-o", str(out), "--robustness", "--weights", str(tiny_weights), "--no-progress"]) == 0
+    )
     pdf = pdf_text(out)
     assert "This check was not run" not in pdf
     assert "White noise 40 dB below the music" in pdf and "Slowed down to 96 % speed" in pdf

@@ -31,8 +31,20 @@ def test_real_analyze_output_follows_the_schema(capsys, make_wav, tiny_weights):
     assert out["schema_version"] == ANALYSIS_SCHEMA_VERSION
 
     # two files, one of them missing: a list of an analysis and an error object, each valid
-    assert main(["analyze", str(wav), str(wav.with_name("missing.wav")), "--json", "--weights", str(tiny_weights),
-                 "--no-progress"]) == 2
+    assert (
+        main(
+            [
+                "analyze",
+                str(wav),
+                str(wav.with_name("missing.wav")),
+                "--json",
+                "--weights",
+                str(tiny_weights),
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
     both = json.loads(capsys.readouterr().out)
     for item in both:
         jsonschema.validate(item, schema, cls=jsonschema.Draft202012Validator)

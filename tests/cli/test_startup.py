@@ -13,8 +13,10 @@ HEAVY = ("torch", "scipy", "librosa", "sklearn", "matplotlib", "PySide6", "foren
 
 
 def _heavy_after(code: str) -> list[str]:
-    probe = (f"import sys; {code}; "
-             f"print('HEAVY:', *(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m in {HEAVY!r}))")
+    probe = (
+        f"import sys; {code}; "
+        f"print('HEAVY:', *(m for m in sys.modules if m.split('.')[0] in {HEAVY!r} or m in {HEAVY!r}))"
+    )
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     return r.stdout.rsplit("HEAVY:", 1)[1].split()
@@ -65,8 +67,9 @@ def test_display_problem_only_without_any_display():
 
 def test_gui_without_display_exits_2_with_advice():
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    r = subprocess.run([sys.executable, "-m", "forensic_app", "gui"], capture_output=True, text=True, env=env,
-                       timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "forensic_app", "gui"], capture_output=True, text=True, env=env, timeout=60
+    )
     if not sys.platform.startswith("linux"):
         return
     assert r.returncode == 2, r.stderr

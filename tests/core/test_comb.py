@@ -286,8 +286,13 @@ def test_the_vectorised_null_statistics_give_the_nan_aware_recipe_s_z():
     null = s[:, 1:]
     assert not np.isnan(null).any()  # this null has no gaps: the vectorised path ran
     med = np.nanmedian(null, axis=1)
-    scale = np.maximum(np.maximum(1.4826 * np.nanmedian(np.abs(null - med[:, None]), axis=1),
-                                  (np.nanquantile(null, 0.8, axis=1) - med) / 0.8416), 0.01)
+    scale = np.maximum(
+        np.maximum(
+            1.4826 * np.nanmedian(np.abs(null - med[:, None]), axis=1),
+            (np.nanquantile(null, 0.8, axis=1) - med) / 0.8416,
+        ),
+        0.01,
+    )
     z_ref = (s[:, 0] - med) / scale
     best = {}
     for t, ci in enumerate(scorer.test_cand):

@@ -17,7 +17,12 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from forensic_app.core.detectors.declared import Declarations, declaration_headline, declaration_lines, read_declarations
+from forensic_app.core.detectors.declared import (
+    Declarations,
+    declaration_headline,
+    declaration_lines,
+    read_declarations,
+)
 
 mutagen = pytest.importorskip("mutagen")
 from mutagen.id3 import APIC, COMM, ID3, PRIV, TIT2, TPE1, TSRC  # noqa: E402
@@ -60,8 +65,24 @@ def _tone(seconds: float = 1.0, rate: int = 44100) -> np.ndarray:
 def _mp3(path: Path) -> Path:
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg is not installed: it writes the MP3")
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=f=440:d=1", "-c:a", "libmp3lame",
-                    "-b:a", "64k", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=1",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "64k",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -79,6 +100,7 @@ def _wav_with_chunks(path: Path, *chunks: bytes) -> Path:
 
 
 # --- what the tags declare ---------------------------------------------------------------------------
+
 
 def test_suno_comment_isrc_encoder_and_picture_from_an_mp3(tmp_path):
     path = _mp3(tmp_path / "44100-1-sine.mp3")
@@ -131,14 +153,25 @@ def test_xmp_history_names_the_editor_and_flac_vorbis_comments_are_read(tmp_path
     f.save()
     decl = read_declarations(flac)
     assert (decl.container, decl.declared_generator, decl.isrc, decl.encoder) == (
-        "FLAC", "Udio", "GBAYE0601498", "Lavf60.16.100")
+        "FLAC",
+        "Udio",
+        "GBAYE0601498",
+        "Lavf60.16.100",
+    )
     assert (decl.pictures[0].width, decl.pictures[0].height) == (10, 20)
 
 
 def test_riff_info_and_bext_in_a_wav(tmp_path):
     info = b"INFO" + _riff_chunk(b"ISFT", b"Lavf58.45.100\x00") + _riff_chunk(b"ICMT", b"created with Mureka\x00")
-    bext = (b"Bounced mix".ljust(256, b"\x00") + b"Pro Tools".ljust(32, b"\x00") + b"".ljust(32, b"\x00")
-            + b"2024-01-02" + b"10:11:12" + struct.pack("<IIH", 0, 0, 1) + b"\x00" * 64).ljust(602, b"\x00")
+    bext = (
+        b"Bounced mix".ljust(256, b"\x00")
+        + b"Pro Tools".ljust(32, b"\x00")
+        + b"".ljust(32, b"\x00")
+        + b"2024-01-02"
+        + b"10:11:12"
+        + struct.pack("<IIH", 0, 0, 1)
+        + b"\x00" * 64
+    ).ljust(602, b"\x00")
     bext += b"A=PCM,F=44100,W=16,M=mono\r\n"
     path = _wav_with_chunks(tmp_path / "44100-1-16.wav", _riff_chunk(b"LIST", info), _riff_chunk(b"bext", bext))
     decl = read_declarations(path)
@@ -161,6 +194,7 @@ def test_no_declaration_says_nothing_about_human_origin(tmp_path):
 
 
 # --- bad metadata: a result and a sentence, never a traceback ------------------------------------------
+
 
 def test_truncated_id3_gives_a_problem_not_an_exception(tmp_path):
     path = _mp3(tmp_path / "cut.mp3")
@@ -201,7 +235,9 @@ def test_invalid_utf8_is_read_with_a_problem(tmp_path):
     assert decl.title and decl.title.endswith("-title")
     assert any("not valid UTF-8" in p for p in decl.problems)
 
-    wav = _wav_with_chunks(tmp_path / "bad-utf8.wav", _riff_chunk(b"LIST", b"INFO" + _riff_chunk(b"INAM", b"Caf\xe9\x00")))
+    wav = _wav_with_chunks(
+        tmp_path / "bad-utf8.wav", _riff_chunk(b"LIST", b"INFO" + _riff_chunk(b"INAM", b"Caf\xe9\x00"))
+    )
     decl = read_declarations(wav)
     assert decl.title == "Café"
     assert any("not valid UTF-8" in p for p in decl.problems)
@@ -231,6 +267,7 @@ def test_not_audio_at_all(tmp_path):
 
 # --- Content Credentials (C2PA) -------------------------------------------------------------------------
 
+
 def _test_chain() -> tuple[bytes, bytes]:
     """A throwaway ES256 chain: a test root CA and a leaf for signing (C2PA refuses a self-signed leaf)."""
     from cryptography import x509
@@ -239,30 +276,53 @@ def _test_chain() -> tuple[bytes, bytes]:
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     now = datetime.datetime.now(datetime.timezone.utc)
-    usage = dict(content_commitment=False, key_encipherment=False, data_encipherment=False, key_agreement=False,
-                 encipher_only=False, decipher_only=False)
+    usage = dict(
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "forensic_app test root")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-          .not_valid_after(now + datetime.timedelta(days=7))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, **usage), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, **usage), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test Signer"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example Generator Inc")])
-    leaf = (x509.CertificateBuilder().subject_name(name).issuer_name(ca_name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=7))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=False, crl_sign=False, **usage),
-                           critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "Test Signer"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Example Generator Inc"),
+        ]
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=7))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(digital_signature=True, key_cert_sign=False, crl_sign=False, **usage), critical=True
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     pem = serialization.Encoding.PEM
     chain = leaf.public_bytes(pem) + ca.public_bytes(pem)
     return chain, key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -276,10 +336,24 @@ def signed_wav(tmp_path_factory) -> Path:
     plain = folder / "44100-1-16.wav"
     sf.write(plain, _tone(), 44100, subtype="PCM_16")
     chain, key = _test_chain()
-    manifest = {"claim_generator_info": [{"name": "ExampleGen", "version": "2.0"}], "title": plain.name,
-                "assertions": [{"label": "c2pa.actions", "data": {"actions": [{
-                    "action": "c2pa.created", "softwareAgent": {"name": "ExampleGen"},
-                    "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"}]}}]}
+    manifest = {
+        "claim_generator_info": [{"name": "ExampleGen", "version": "2.0"}],
+        "title": plain.name,
+        "assertions": [
+            {
+                "label": "c2pa.actions",
+                "data": {
+                    "actions": [
+                        {
+                            "action": "c2pa.created",
+                            "softwareAgent": {"name": "ExampleGen"},
+                            "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia",
+                        }
+                    ]
+                },
+            }
+        ],
+    }
     signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain, key, None))
     signed = folder / "signed.wav"
     with c2pa.Builder(manifest) as builder:
@@ -297,7 +371,8 @@ def test_a_signed_content_credential_is_valid_and_says_what_made_the_file(signed
     assert decl.declared_source_type == "trainedAlgorithmicMedia"
     assert decl.declared_generator == "ExampleGen" and decl.declared_generator_from == "Content Credential"
     assert declaration_headline(decl) == (
-        "A valid Content Credential signed by Example Generator Inc says: generated by a trained algorithm.")
+        "A valid Content Credential signed by Example Generator Inc says: generated by a trained algorithm."
+    )
 
 
 def test_a_tampered_copy_is_invalid(signed_wav, tmp_path):

@@ -63,7 +63,7 @@ def test_decoding_holds_one_block_not_the_file_and_leaves_no_named_temporary_fil
         tracemalloc.stop()
     decoded_mb = audio.n_frames * audio.channels * 4 / 1e6
     assert decoded_mb > 120
-    assert peak / 1e6 < 40,  f"decoding peaked at {peak / 1e6:.0f} MB for {decoded_mb:.0f} MB of audio"
+    assert peak / 1e6 < 40, f"decoding peaked at {peak / 1e6:.0f} MB for {decoded_mb:.0f} MB of audio"
     if os.name == "posix":
         assert list(scratch.iterdir()) == []  # the copy has no name: a killed app leaves nothing
     audio.close()
@@ -74,7 +74,7 @@ def test_decoding_holds_one_block_not_the_file_and_leaves_no_named_temporary_fil
 def test_not_enough_disk_for_the_copy_is_said_before_decoding(make_wav, monkeypatch):
     path = make_wav("music", 3.0, 44100, 2)
     usage = namedtuple("usage", "total used free")
-    monkeypatch.setattr(decoded_mod.shutil, "disk_usage", lambda _where: usage(10 ** 9, 10 ** 9, 1000))
+    monkeypatch.setattr(decoded_mod.shutil, "disk_usage", lambda _where: usage(10**9, 10**9, 1000))
     with pytest.raises(UnusableInputError) as err:
         decode_to_disk(path)
     msg = str(err.value)

@@ -28,13 +28,26 @@ def model() -> FakeprintModel:
     return fp
 
 
-@pytest.mark.parametrize("make, logit", [
-    (lambda: 0.1 * np.random.default_rng(0).standard_normal(N), -23.065),
-    (lambda: 0.1 * np.random.default_rng(1).standard_normal(N)
-     + 0.002 * sum(np.cos(2 * np.pi * 500 * k * T) for k in range(2, 16)), -7.866),
-    (lambda: sum(0.1 * np.sin(2 * np.pi * f * T) for f in (220, 277.18, 329.63, 440, 554.37))
-     + 0.01 * np.random.default_rng(2).standard_normal(N), -14.874),
-])
+@pytest.mark.parametrize(
+    "make, logit",
+    [
+        (lambda: 0.1 * np.random.default_rng(0).standard_normal(N), -23.065),
+        (
+            lambda: (
+                0.1 * np.random.default_rng(1).standard_normal(N)
+                + 0.002 * sum(np.cos(2 * np.pi * 500 * k * T) for k in range(2, 16))
+            ),
+            -7.866,
+        ),
+        (
+            lambda: (
+                sum(0.1 * np.sin(2 * np.pi * f * T) for f in (220, 277.18, 329.63, 440, 554.37))
+                + 0.01 * np.random.default_rng(2).standard_normal(N)
+            ),
+            -14.874,
+        ),
+    ],
+)
 def test_reproduces_the_authors_reference_logits(model, make, logit):
     ev = score_fakeprint(make(), model)
     assert ev.measured
@@ -42,7 +55,9 @@ def test_reproduces_the_authors_reference_logits(model, make, logit):
 
 
 def test_quiet_input_is_not_measured_rather_than_called_ai(model):
-    x = soxr.resample(room_tone(0, 60.0), 44100, RATE_HZ)  # the trap: an all-zero fakeprint gives the bias, "AI" at 99 %
+    x = soxr.resample(
+        room_tone(0, 60.0), 44100, RATE_HZ
+    )  # the trap: an all-zero fakeprint gives the bias, "AI" at 99 %
     ev = score_fakeprint(x, model)
     assert not ev.measured and ev.logit is None and "quiet" in ev.reason
 
@@ -56,7 +71,7 @@ def test_streaming_blocks_equal_one_pass(model):
     x = music_like(40.0, 44100, 9)
     stream = FakeprintStream(44100)
     for i in range(0, x.size, 44100 * 7):
-        stream.add(x[i:i + 44100 * 7])
+        stream.add(x[i : i + 44100 * 7])
     ev = stream.finish(model)
     one = score_fakeprint(soxr.resample(x, 44100, RATE_HZ, quality="HQ"), model)
     assert ev.logit == pytest.approx(one.logit, abs=0.05)

@@ -24,8 +24,9 @@ def _music(seconds: float, seed: int) -> np.ndarray:
 KINDS = {
     "one sawtooth note": lambda: kinds.saw_note(21, 6.0),
     "one square note": lambda: kinds.square_note(22, 6.0),
-    "a 3-second square note (too short to tell it is held)": lambda: kinds.oscillator(
-        np.full(3 * SR, kinds._midi_hz(85)), "square") * 0.7,
+    "a 3-second square note (too short to tell it is held)": lambda: (
+        kinds.oscillator(np.full(3 * SR, kinds._midi_hz(85)), "square") * 0.7
+    ),
     "supersaw chords": lambda: kinds.supersaw_chords(33, 15.0),
     "vocoder with a moving carrier": lambda: kinds.vocoder_melody(_music(12.0, 34), 34),
     "detuned saw pad": lambda: kinds.detuned_pad(23, 20.0),
@@ -65,9 +66,11 @@ def test_a_held_value_says_so_and_is_not_painted_as_evidence(tmp_path):
     # held tones that patch CNNs have read as decoder texture (this version's: the saw on F2 and the
     # square on C#6, learned p 0.99-1.0; the one before: the pad); the first one the CNN reads above
     # the no-traces line must be held at the bottom of the undecided band, not shown as evidence
-    held_notes = {"saw note on F2": lambda: kinds._norm(kinds.oscillator(np.full(6 * SR, kinds._midi_hz(41)), "saw")),
-                  "square note on C#6": lambda: kinds._norm(kinds.oscillator(np.full(6 * SR, kinds._midi_hz(85)), "square")),
-                  "detuned pad": lambda: kinds.detuned_pad(31, 20.0)}
+    held_notes = {
+        "saw note on F2": lambda: kinds._norm(kinds.oscillator(np.full(6 * SR, kinds._midi_hz(41)), "saw")),
+        "square note on C#6": lambda: kinds._norm(kinds.oscillator(np.full(6 * SR, kinds._midi_hz(85)), "square")),
+        "detuned pad": lambda: kinds.detuned_pad(31, 20.0),
+    }
     for name, make in held_notes.items():
         p = tmp_path / f"{name.replace(' ', '_')}.wav"
         sf.write(p, make(), SR, subtype="PCM_16")

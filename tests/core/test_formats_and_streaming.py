@@ -15,9 +15,16 @@ from forensic_app.core.spectrogram import compute_features
 from forensic_app.core.weights import load_model
 
 
-@pytest.mark.parametrize("fmt,subtype,lossy", [("WAV", "PCM_24", False), ("FLAC", "PCM_16", False),
-                                               ("OGG", "VORBIS", True), ("OGG", "OPUS", True),
-                                               ("MP3", "MPEG_LAYER_III", True)])
+@pytest.mark.parametrize(
+    "fmt,subtype,lossy",
+    [
+        ("WAV", "PCM_24", False),
+        ("FLAC", "PCM_16", False),
+        ("OGG", "VORBIS", True),
+        ("OGG", "OPUS", True),
+        ("MP3", "MPEG_LAYER_III", True),
+    ],
+)
 def test_formats_decode_with_facts(make_wav, tiny_weights, fmt, subtype, lossy):
     rate = 48000 if subtype == "OPUS" else 44100
     p = make_wav("music", 4.0, rate=rate, channels=2, subtype=subtype, fmt=fmt)

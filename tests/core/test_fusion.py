@@ -17,12 +17,22 @@ def cal():
     return load_model().calibration
 
 
-def run(cal, *, learned=0.05, cnn=-1.0, comb=None, fp=None, content=60.0, rules=RULES, stationarity=0.5,
-        comb_offset=0.05):
+def run(
+    cal, *, learned=0.05, cnn=-1.0, comb=None, fp=None, content=60.0, rules=RULES, stationarity=0.5, comb_offset=0.05
+):
     """``comb_offset``: how far the comb's lines sit from k*f0 (bins); 0.05 is a decoder's (locked)."""
-    return decide(cal, rules, learned_p=learned, learned_interval=(learned * 0.8, min(1.0, learned * 1.2)),
-                  cnn_logit=cnn, comb_z=comb, fakeprint_logit=fp, content_s=content, stationarity=stationarity,
-                  comb_offset_bins=comb_offset)
+    return decide(
+        cal,
+        rules,
+        learned_p=learned,
+        learned_interval=(learned * 0.8, min(1.0, learned * 1.2)),
+        cnn_logit=cnn,
+        comb_z=comb,
+        fakeprint_logit=fp,
+        content_s=content,
+        stationarity=stationarity,
+        comb_offset_bins=comb_offset,
+    )
 
 
 def test_cnn_alone_within_what_synths_reach_is_capped_below_the_line(cal):

@@ -22,8 +22,11 @@ SPLICE = (12.0, 18.0)
 def decoder_like(x: np.ndarray, seed: int = 0) -> np.ndarray:
     torch.manual_seed(seed)
     down = x[::8]
-    net = torch.nn.Sequential(torch.nn.ConvTranspose1d(1, 4, 4, stride=2, padding=1), torch.nn.Tanh(),
-                              torch.nn.ConvTranspose1d(4, 1, 8, stride=4, padding=2))
+    net = torch.nn.Sequential(
+        torch.nn.ConvTranspose1d(1, 4, 4, stride=2, padding=1),
+        torch.nn.Tanh(),
+        torch.nn.ConvTranspose1d(4, 1, 8, stride=4, padding=2),
+    )
     with torch.no_grad():
         y = net(torch.from_numpy(down.astype(np.float32))[None, None])[0, 0].numpy()
     y = np.resize(y, x.size)

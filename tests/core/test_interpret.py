@@ -24,20 +24,46 @@ def model():
     return load_model()
 
 
-def measured(*, seconds: float = 60.0, cnn: float = -2.0, rate: int = 44100, bandwidth_hz: float = 20000.0,
-             stationarity: Optional[float] = 0.5, content_s: Optional[float] = None) -> Measurements:
+def measured(
+    *,
+    seconds: float = 60.0,
+    cnn: float = -2.0,
+    rate: int = 44100,
+    bandwidth_hz: float = 20000.0,
+    stationarity: Optional[float] = 0.5,
+    content_s: Optional[float] = None,
+) -> Measurements:
     """Measurements of a ``seconds``-long mono file whose every patch reads ``cnn``."""
     n_cols = max(1, int(seconds / CELL_S))
-    info = InputInfo(path="/music/song.wav", file_name="song.wav", file_size_bytes=1000, format="WAV",
-                     subtype="PCM_16", is_lossy=False, sample_rate=rate, channels=1, duration_s=seconds,
-                     n_frames=int(seconds * rate), file_sha256="0" * 64, pcm_sha256="1" * 64)
+    info = InputInfo(
+        path="/music/song.wav",
+        file_name="song.wav",
+        file_size_bytes=1000,
+        format="WAV",
+        subtype="PCM_16",
+        is_lossy=False,
+        sample_rate=rate,
+        channels=1,
+        duration_s=seconds,
+        n_frames=int(seconds * rate),
+        file_sha256="0" * 64,
+        pcm_sha256="1" * 64,
+    )
     return Measurements(
-        path=Path(info.path), info=info, fake_map=np.full((N_ROWS, n_cols), cnn, np.float32),
+        path=Path(info.path),
+        info=info,
+        fake_map=np.full((N_ROWS, n_cols), cnn, np.float32),
         family_map=np.zeros((5, N_ROWS, n_cols), np.float32),
-        time_edges_s=np.arange(n_cols + 1) * CELL_S, freq_edges_hz=np.linspace(0, 16000, N_ROWS + 1),
+        time_edges_s=np.arange(n_cols + 1) * CELL_S,
+        freq_edges_hz=np.linspace(0, 16000, N_ROWS + 1),
         overview=Spectrogram(np.zeros((4, 4), np.float32), np.linspace(0, seconds, 5), np.linspace(0, 22050, 5)),
-        comb=None, fakeprint=None, content_s=seconds if content_s is None else content_s, silent_share=0.0,
-        stationarity=stationarity, bandwidth_hz=bandwidth_hz)
+        comb=None,
+        fakeprint=None,
+        content_s=seconds if content_s is None else content_s,
+        silent_share=0.0,
+        stationarity=stationarity,
+        bandwidth_hz=bandwidth_hz,
+    )
 
 
 def test_an_ordinary_full_band_song_has_no_traces(model):

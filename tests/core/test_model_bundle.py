@@ -56,7 +56,8 @@ def test_the_shipped_weights_are_the_released_bundle():
     assert digest == released.RELEASED_BUNDLE_SHA256, (
         f"weights/ hashes to {digest}, but forensic_app/core/released.py says {released.RELEASED_BUNDLE_SHA256}. "
         f"After a retrain or recalibration run `{RELEASE_STEP}` (it rewrites RELEASED_BUNDLE_SHA256 and the README) "
-        "and commit both with weights/")
+        "and commit both with weights/"
+    )
     readme = (PACKAGE_DIR.parent / "README.md").read_text(encoding="utf-8")
     assert f"released model bundle is sha256 `{digest}`" in readme, f"README.md: run `{RELEASE_STEP}`"
 
@@ -114,8 +115,14 @@ def test_a_modified_bundle_runs_when_asked_and_every_output_says_so(released_onl
     raw = _manifest(shipped_copy)
     raw["input"]["norm_scale_db"] = 10.0
     _save(shipped_copy, raw)
-    assert subprocess.run([sys.executable, "-m", "forensic_app.core.bundle", "--seal", str(shipped_copy)],
-                          capture_output=True, timeout=120).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "forensic_app.core.bundle", "--seal", str(shipped_copy)],
+            capture_output=True,
+            timeout=120,
+        ).returncode
+        == 0
+    )
     wav = tmp_path / "music-44100-1-16.wav"
     sf.write(wav, music_like(6.0, 44100, 3), 44100, subtype="PCM_16")
     pdf = tmp_path / "report.pdf"
@@ -147,8 +154,9 @@ def test_writing_the_checkouts_weights_records_the_released_hash(tmp_path, monke
     """A retrain writes weights/ through write_manifest: the released constant and the README follow it."""
     source_weights, constant, readme = tmp_path / "weights", tmp_path / "released.py", tmp_path / "README.md"
     constant.write_text(bundle.RELEASED_FILE.read_text(encoding="utf-8"), encoding="utf-8")
-    readme.write_text(f"The released model bundle is sha256 `{released.RELEASED_BUNDLE_SHA256}` (About shows it).\n",
-                      encoding="utf-8")
+    readme.write_text(
+        f"The released model bundle is sha256 `{released.RELEASED_BUNDLE_SHA256}` (About shows it).\n", encoding="utf-8"
+    )
     monkeypatch.setattr(bundle, "SOURCE_WEIGHTS", source_weights)
     monkeypatch.setattr(bundle, "RELEASED_FILE", constant)
     monkeypatch.setattr(bundle, "README", readme)
@@ -165,8 +173,9 @@ def test_writing_the_checkouts_weights_records_the_released_hash(tmp_path, monke
 
 
 def test_help_names_the_release_step():
-    r = subprocess.run([sys.executable, "-m", "forensic_app.core.bundle", "--help"], capture_output=True, text=True,
-                       timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "forensic_app.core.bundle", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0 and "--release" in r.stdout and "released.py" in r.stdout
 
 

@@ -22,7 +22,10 @@ def test_the_share_is_the_empirical_tail_of_the_reference():
     row0 = np.concatenate([m[0] for m in ref])
     expect = [np.mean(row0 >= v) for v in x[0]]  # the reference's own tail, where colours are decided
     # between table levels the share errs on the ordinary side (a patch is never painted rarer than it is)
-    assert np.all(share[0] >= 0.95 * np.array(expect)) and np.all(share[0] <= 1.35 * np.array(expect)), (share[0], expect)
+    assert np.all(share[0] >= 0.95 * np.array(expect)) and np.all(share[0] <= 1.35 * np.array(expect)), (
+        share[0],
+        expect,
+    )
     assert null.real_share(np.full((3, 1), -1.0)).min() > 0.5
     # more unusual readings never get a larger share; beyond every reference patch: the floor
     dense = null.real_share(np.linspace(-5, 10, 300)[None].repeat(3, 0))

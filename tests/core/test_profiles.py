@@ -22,10 +22,18 @@ from forensic_app.core.profiles import (
 
 def _profile(**kw) -> Profile:
     rng = np.random.default_rng(0)
-    base = {"generator": "toy-gen", "version": "1", "architecture": "transposed convolutions, hop 40 at 24 kHz",
-            "weights": rng.normal(size=N_BINS), "bias": -3.0, "threshold_logit": 2.5, "n_examples": 5,
-            "sources": ({"file": "a.wav", "sha256": "0" * 64},), "validation": {"cv_detection": 1.0},
-            "created": "2026-01-01"}
+    base = {
+        "generator": "toy-gen",
+        "version": "1",
+        "architecture": "transposed convolutions, hop 40 at 24 kHz",
+        "weights": rng.normal(size=N_BINS),
+        "bias": -3.0,
+        "threshold_logit": 2.5,
+        "n_examples": 5,
+        "sources": ({"file": "a.wav", "sha256": "0" * 64},),
+        "validation": {"cv_detection": 1.0},
+        "created": "2026-01-01",
+    }
     base.update(kw)
     return Profile(**base)
 

@@ -44,8 +44,16 @@ class ToyPeak(EvidenceSource):
 
     def rows(self, it):
         peak = it.m.extra[self.name]
-        return [DetectorEvidence(self.name, self.title, round(20 * np.log10(peak), 3), None,
-                                 f"The toy meter read a sample peak of {20 * np.log10(peak):.1f} dBFS.", {"peak": peak})]
+        return [
+            DetectorEvidence(
+                self.name,
+                self.title,
+                round(20 * np.log10(peak), 3),
+                None,
+                f"The toy meter read a sample peak of {20 * np.log10(peak):.1f} dBFS.",
+                {"peak": peak},
+            )
+        ]
 
     def coverage(self, model, profiles):
         return ["toy sample peaks"]
@@ -96,9 +104,18 @@ def toy_profile(name: str = "Peaky Gen", kind: str = "user") -> Profile:
     w = np.full(freqs.size, -0.02)
     for f in PEAKS_HZ:
         w[np.abs(freqs - f) < 3.0] = 1.0
-    return Profile(generator=name, version="1", architecture="toy", weights=w, bias=0.0, threshold_logit=3.0,
-                   n_examples=5, validation={"cv_detection": 1.0, "fp_leave_one_source_out_max": 0.0},
-                   created="2026-12-07", kind=kind)
+    return Profile(
+        generator=name,
+        version="1",
+        architecture="toy",
+        weights=w,
+        bias=0.0,
+        threshold_logit=3.0,
+        n_examples=5,
+        validation={"cv_detection": 1.0, "fp_leave_one_source_out_max": 0.0},
+        created="2026-12-07",
+        kind=kind,
+    )
 
 
 @pytest.fixture

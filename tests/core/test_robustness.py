@@ -19,7 +19,9 @@ def test_manipulated_copies_are_analysed_and_the_file_is_left_alone(make_wav, ti
     wav = make_wav("music", 6.0, channels=2)
     before = hashlib.sha256(wav.read_bytes()).hexdigest()
     fractions = []
-    rows = robustness.check_robustness(wav, weights_dir=tiny_weights, on_progress=lambda p: fractions.append(p.fraction))
+    rows = robustness.check_robustness(
+        wav, weights_dir=tiny_weights, on_progress=lambda p: fractions.append(p.fraction)
+    )
     assert [r["manipulation"] for r in rows] == [m.label for m in robustness.MANIPULATIONS]
     for r in rows:
         if r["probability_fake"] is None:  # only where ffmpeg is missing
@@ -61,8 +63,9 @@ def test_without_ffmpeg_the_codec_rows_say_why_and_the_rest_still_run(make_wav, 
     monkeypatch.setattr(robustness, "ffmpeg_path", lambda: None)
     rows = robustness.check_robustness(make_wav("music", 4.0), weights_dir=tiny_weights)
     codec = [r for r in rows if "round trip" in r["manipulation"]]
-    assert len(codec) == 2 and all(r["probability_fake"] is None and r["note"] == "not run: ffmpeg is not installed"
-                                   for r in codec)
+    assert len(codec) == 2 and all(
+        r["probability_fake"] is None and r["note"] == "not run: ffmpeg is not installed" for r in codec
+    )
     assert all(r["probability_fake"] is not None for r in rows if r not in codec)
 
 
@@ -82,5 +85,6 @@ def test_the_check_can_be_cancelled(make_wav, tiny_weights):
             token.cancel()
 
     with pytest.raises(Cancelled):
-        robustness.check_robustness(make_wav("music", 4.0), weights_dir=tiny_weights, on_progress=on_progress,
-                                    cancel=token)
+        robustness.check_robustness(
+            make_wav("music", 4.0), weights_dir=tiny_weights, on_progress=on_progress, cancel=token
+        )

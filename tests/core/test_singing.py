@@ -34,8 +34,10 @@ def sung_phrase(seconds: float, rate: int, seed: int = 0) -> np.ndarray:
     x = np.zeros(n)
     for k in range(1, 60):
         fk = k * f0
-        formant = sum(a * np.exp(-0.5 * ((fk - fc) / bw) ** 2) for fc, bw, a in ((700, 130, 1.0), (1200, 160, 0.6),
-                                                                                  (2700, 300, 0.25)))
+        formant = sum(
+            a * np.exp(-0.5 * ((fk - fc) / bw) ** 2)
+            for fc, bw, a in ((700, 130, 1.0), (1200, 160, 0.6), (2700, 300, 0.25))
+        )
         x += np.where(fk < 0.45 * rate, (0.02 / k + formant) * np.sin(k * phase), 0.0)
     x += 0.003 * rng.standard_normal(n)
     syll = 0.6 + 0.4 * np.sin(np.pi * (t * 2 % 1)) ** 2
@@ -71,8 +73,9 @@ def _before_29(monkeypatch) -> None:
 
 # the three a cappella clips of the issue: 3.3-6.8 s at 22.05-24 kHz, CNN logit 0.97-1.18, comb z 2-3
 @pytest.mark.parametrize("seconds, rate, logit", [(3.3, 22050, 0.97), (5.0, 24000, 1.05), (6.8, 22050, 1.18)])
-def test_short_band_limited_singing_with_a_high_cnn_reading_is_not_called_likely_ai(tmp_path, cnn_reads, monkeypatch,
-                                                                                    seconds, rate, logit):
+def test_short_band_limited_singing_with_a_high_cnn_reading_is_not_called_likely_ai(
+    tmp_path, cnn_reads, monkeypatch, seconds, rate, logit
+):
     cnn_reads(logit)
     path = tmp_path / f"sung-{rate}-1-16.wav"
     sf.write(str(path), sung_phrase(seconds, rate), rate, subtype="PCM_16")
@@ -93,8 +96,15 @@ def test_short_band_limited_singing_with_a_high_cnn_reading_is_not_called_likely
 def test_a_full_band_whole_track_is_read_as_before():
     cal = load_model().calibration
     rules = EvidenceRules.from_calibration(cal)
-    r = Readings(window_logits=np.full(20, 0.5), comb_z=2.0, fakeprint_logit=None, content_s=60.0, stationarity=0.5,
-                 duration_s=60.0, bandwidth_hz=20000.0)
+    r = Readings(
+        window_logits=np.full(20, 0.5),
+        comb_z=2.0,
+        fakeprint_logit=None,
+        content_s=60.0,
+        stationarity=0.5,
+        duration_s=60.0,
+        bandwidth_hz=20000.0,
+    )
     assert score_track(cal, rules, r).cnn_shift == 0.0
     assert rules.cnn_line(20000.0, 60.0) == rules.cnn_confound_logit
 

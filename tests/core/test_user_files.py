@@ -53,7 +53,7 @@ def test_cut_off_wav_is_still_refused(capsys, tmp_path, tiny_weights):
     x = np.repeat(music_like(3.0, SR, 3)[:, None], 2, axis=1)
     p = tmp_path / "cut.wav"
     full = 3 * SR * 4
-    wav_with_sizes(p, x[: SR], full + 36, full)  # header promises 3 s, file holds 1 s
+    wav_with_sizes(p, x[:SR], full + 36, full)  # header promises 3 s, file holds 1 s
     assert main(["analyze", str(p), "--weights", str(tiny_weights), "--no-progress"]) == 2
     assert "truncated" in capsys.readouterr().err
 
@@ -65,8 +65,10 @@ def test_mp3_without_xing_frame_is_analysed_in_full(tmp_path, tiny_weights):
     src = tmp_path / "in.wav"
     sf.write(src, music_like(8.0, SR, 1), SR)
     mp3 = tmp_path / "vbr.mp3"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(src), "-c:a", "libmp3lame", "-q:a", "2", "-write_xing", "0",
-                    str(mp3)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(src), "-c:a", "libmp3lame", "-q:a", "2", "-write_xing", "0", str(mp3)],
+        check=True,
+    )
     r = analyze(mp3, weights_dir=tiny_weights)
     assert r.input.duration_s == pytest.approx(8.0, abs=0.1)
 
@@ -232,8 +234,12 @@ def test_truncated_mp3_message_is_ours_alone(tmp_path, tiny_weights):
     subprocess.run(["ffmpeg", "-v", "error", "-i", str(src), "-c:a", "libmp3lame", str(mp3)], check=True)
     cut = tmp_path / "cut.mp3"
     cut.write_bytes(mp3.read_bytes()[: mp3.stat().st_size // 2])
-    proc = subprocess.run([sys.executable, "-m", "forensic_app", "analyze", str(cut), "--weights", str(tiny_weights),
-                           "--no-progress"], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "forensic_app", "analyze", str(cut), "--weights", str(tiny_weights), "--no-progress"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "truncated" in lines[0], proc.stderr  # no decoder library's own warnings
@@ -254,7 +260,7 @@ def flac_without_length(path, seconds: float) -> None:
     raw = bytearray(path.read_bytes())
     assert raw[:4] == b"fLaC" and raw[4] & 0x7F == 0  # STREAMINFO first; its 36-bit total ends the 18th byte
     raw[8 + 13] &= 0xF0
-    raw[8 + 14:8 + 18] = b"\0\0\0\0"
+    raw[8 + 14 : 8 + 18] = b"\0\0\0\0"
     path.write_bytes(bytes(raw))
 
 
@@ -299,8 +305,23 @@ def mp3_with_damage(tmp_path, xing: bool):
     src = tmp_path / "in.wav"
     sf.write(src, music_like(8.0, SR, 8), SR)
     mp3 = tmp_path / ("song.mp3" if xing else "song-no-xing.mp3")
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(src), "-c:a", "libmp3lame", "-b:a", "128k",
-                    "-write_xing", "1" if xing else "0", str(mp3)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(src),
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "128k",
+            "-write_xing",
+            "1" if xing else "0",
+            str(mp3),
+        ],
+        check=True,
+    )
     raw = bytearray(mp3.read_bytes())
     at = len(raw) // 2  # about 4 s in
     raw[at:at] = np.random.default_rng(3).integers(0, 256, 16, dtype=np.uint8).tobytes()

@@ -19,7 +19,7 @@ def reader_of(samples: np.ndarray):
     def read(start: int, n: int) -> np.ndarray:
         read.largest = max(read.largest, n)
         read.calls += 1
-        return x[start:start + n]
+        return x[start : start + n]
 
     read.largest, read.calls = 0, 0
     return read
@@ -31,6 +31,7 @@ def sine(freq_hz: float, rate: int, seconds: float, amplitude: float = 1.0) -> n
 
 
 # ---------------------------------------------------------------- spectrum
+
 
 def test_full_scale_sine_on_a_bin_reads_0_dbfs_at_its_frequency():
     rate, n_fft = 48000, 8192
@@ -80,13 +81,13 @@ def test_interpolation_is_exact_on_a_parabola_and_leaves_ends_and_silence_alone(
 def test_the_display_spectrogram_of_a_range_has_the_bins_of_its_fft_size_at_absolute_times():
     rate = 44100
     x = sine(60.0, rate, 6.0, amplitude=0.5)
-    mono = lambda start, n: x[start:start + n]  # noqa: E731
+    mono = lambda start, n: x[start : start + n]  # noqa: E731
     for n_fft in DISPLAY_N_FFTS:
         spec = display_spectrogram_of_range(mono, rate, x.size, 2.0, 5.0, n_fft=n_fft, block_frames=30000)
         assert spec.db.shape[0] == n_fft // 2 + 1
         assert spec.time_edges_s[0] == pytest.approx(2.0 + (n_fft - 512) / 2 / rate, abs=0.05)
         assert spec.time_edges_s[-1] <= 5.0 + 1e-6
-        loudest_hz = (int(np.argmax(spec.db.mean(axis=1))) * rate / n_fft)
+        loudest_hz = int(np.argmax(spec.db.mean(axis=1))) * rate / n_fft
         assert abs(loudest_hz - 60.0) <= rate / n_fft
     assert display_spectrogram_of_range(mono, rate, x.size, 2.0, 2.01, n_fft=8192) is None  # shorter than a frame
     token = CancelToken()
@@ -110,7 +111,7 @@ def test_edges_keep_the_level_true_and_a_short_file_is_zero_padded():
         spec = spectrum_at(reader_of(x), rate, x.size, t, n_fft=n_fft)
         assert spec.level_at(f) == pytest.approx(0.0, abs=0.1), t
         assert 0.0 <= spec.start_s and spec.end_s <= 2.0 + 1e-9
-    short = x[:n_fft // 2]
+    short = x[: n_fft // 2]
     spec = spectrum_at(reader_of(short), rate, short.size, 0.0, n_fft=n_fft)
     assert spec.n_averaged == 1
     assert spec.level_at(f) == pytest.approx(20 * np.log10(0.5), abs=1.0)  # half the frame is padding
@@ -140,6 +141,7 @@ def test_peak_lines_fall_on_the_comb():
 
 # ---------------------------------------------------------------- waveform
 
+
 def test_a_click_shows_in_the_column_that_holds_its_time():
     rate = 44100
     x = np.zeros((rate * 10, 2), np.float32)
@@ -148,7 +150,7 @@ def test_a_click_shows_in_the_column_that_holds_its_time():
     x[int(click_s * rate), 1] = 0.9
     ov = WaveformOverview(rate, 2, target_columns=256)
     for start in range(0, x.shape[0], 10000):  # uneven blocks, as a decoder gives them
-        ov.push(x[start:start + 10000])
+        ov.push(x[start : start + 10000])
     env = ov.result()
     assert env.maximum.shape == env.minimum.shape == env.rms.shape == (2, env.n_columns)
     assert env.time_edges_s.shape == (env.n_columns + 1,)
@@ -165,13 +167,13 @@ def test_overview_equals_a_direct_computation_and_edges_are_frame_exact():
     x = rng.standard_normal((123457, 1)).astype(np.float32)
     ov = WaveformOverview(8000, 1, target_columns=64)
     for start in range(0, x.shape[0], 777):
-        ov.push(x[start:start + 777, 0])  # (n,) blocks are accepted for mono
+        ov.push(x[start : start + 777, 0])  # (n,) blocks are accepted for mono
     env = ov.result()
     spc = ov.frames_per_column
     assert env.n_columns <= 128 and spc & (spc - 1) == 0
     edges = np.round(env.time_edges_s * 8000).astype(int)
     for k in (0, 17, env.n_columns - 1):
-        seg = x[edges[k]:edges[k + 1], 0]
+        seg = x[edges[k] : edges[k + 1], 0]
         assert env.minimum[0, k] == seg.min() and env.maximum[0, k] == seg.max()
         assert env.rms[0, k] == pytest.approx(np.sqrt(np.mean(seg.astype(np.float64) ** 2)), rel=1e-5)
 

@@ -13,8 +13,13 @@ import pytest
 from forensic_app.case.document import Annotation, Case, CaseFile, load_case, save_case
 from forensic_app.core.outputs import OutputExistsError, OutputIsInputError
 from forensic_app.core.result import Heatmap, WindowScore
-from forensic_app.exports.audacity import (LabelFileError, format_audacity_labels, parse_audacity_labels,
-                                           read_audacity_labels, write_audacity_labels)
+from forensic_app.exports.audacity import (
+    LabelFileError,
+    format_audacity_labels,
+    parse_audacity_labels,
+    read_audacity_labels,
+    write_audacity_labels,
+)
 from forensic_app.exports.case_labels import import_audacity_labels
 from forensic_app.exports.jams_export import jams_document, write_jams
 from forensic_app.exports.regions import Region, heatmap_boxes, result_regions, window_regions
@@ -27,14 +32,21 @@ def _result():
     share = np.ones((4, 10), dtype=np.float32)
     share[2:4, 1:3] = 1e-4  # 2..3 s, 1-4 kHz: rarest
     share[0, 7] = 5e-3  # 7..8 s, 0-500 Hz
-    heat = Heatmap(real_share=share, time_edges_s=np.arange(11.0),
-                   freq_edges_hz=np.array([0.0, 500.0, 1000.0, 2000.0, 4000.0]))
-    windows = [WindowScore(0.0, 2.0, 0.1), WindowScore(1.0, 3.0, 0.8), WindowScore(2.0, 4.0, 0.9),
-               WindowScore(5.0, 7.0, 0.2), WindowScore(6.0, 8.0, 0.7)]
+    heat = Heatmap(
+        real_share=share, time_edges_s=np.arange(11.0), freq_edges_hz=np.array([0.0, 500.0, 1000.0, 2000.0, 4000.0])
+    )
+    windows = [
+        WindowScore(0.0, 2.0, 0.1),
+        WindowScore(1.0, 3.0, 0.8),
+        WindowScore(2.0, 4.0, 0.9),
+        WindowScore(5.0, 7.0, 0.2),
+        WindowScore(6.0, 8.0, 0.7),
+    ]
     result = make_result()
     settings = dict(result.provenance.settings, threshold_likely_fake=0.65)
-    return dataclasses.replace(result, heatmap=heat, windows=windows,
-                               provenance=dataclasses.replace(result.provenance, settings=settings))
+    return dataclasses.replace(
+        result, heatmap=heat, windows=windows, provenance=dataclasses.replace(result.provenance, settings=settings)
+    )
 
 
 def test_regions_of_a_result():
@@ -42,8 +54,10 @@ def test_regions_of_a_result():
     windows = window_regions(result.windows, 0.65)
     assert [(r.start_s, r.end_s, r.value) for r in windows] == [(1.0, 4.0, 0.9), (6.0, 8.0, 0.7)]
     boxes = heatmap_boxes(result.heatmap.real_share, result.heatmap.time_edges_s, result.heatmap.freq_edges_hz)
-    assert [(b.start_s, b.end_s, b.low_hz, b.high_hz) for b in boxes] == [(1.0, 3.0, 1000.0, 4000.0),
-                                                                         (7.0, 8.0, 0.0, 500.0)]
+    assert [(b.start_s, b.end_s, b.low_hz, b.high_hz) for b in boxes] == [
+        (1.0, 3.0, 1000.0, 4000.0),
+        (7.0, 8.0, 0.0, 500.0),
+    ]
     assert boxes[0].value == pytest.approx(1e-4)
     regions = result_regions(result)
     combs = [r for r in regions if r.kind == "comb"]
@@ -101,11 +115,17 @@ def test_sonic_visualiser_layer_file_has_what_its_importer_reads(tmp_path):
     assert [(p.get("frame"), p.get("duration")) for p in spans] == [("44100", "132300"), ("264600", "88200")]
     first = boxes[0]
     assert (first.get("frame"), first.get("value"), first.get("extent"), first.get("duration")) == (
-        "44100", "1000", "3000", "88200")
+        "44100",
+        "1000",
+        "3000",
+        "88200",
+    )
     assert all(p.get("label") for p in spans + boxes)
     layers = [layer for layer in root.find("data").iter("layer")]
     assert {(layer.get("type"), layer.get("model")) for layer in layers} == {
-        ("regions", region_model.get("id")), ("boxes", box_model.get("id"))}
+        ("regions", region_model.get("id")),
+        ("boxes", box_model.get("id")),
+    }
     assert {layer.get("id") for layer in root.find("display").iter("layer")} == {layer.get("id") for layer in layers}
 
 
@@ -143,10 +163,17 @@ def test_writers_go_through_the_output_guard(tmp_path):
 
 def _saved_case(tmp_path):
     result = _result()
-    lane = CaseFile(lane_id="lane-1", path=result.input.path, sha256=result.input.file_sha256,
-                    size_bytes=result.input.file_size_bytes, label="mix", result=result)
-    case = Case(lanes=[lane], annotations=[Annotation(10.0, 12.0, "listen here", lane="lane-1", low_hz=50.0,
-                                                      high_hz=300.0)])
+    lane = CaseFile(
+        lane_id="lane-1",
+        path=result.input.path,
+        sha256=result.input.file_sha256,
+        size_bytes=result.input.file_size_bytes,
+        label="mix",
+        result=result,
+    )
+    case = Case(
+        lanes=[lane], annotations=[Annotation(10.0, 12.0, "listen here", lane="lane-1", low_hz=50.0, high_hz=300.0)]
+    )
     return save_case(case, tmp_path / "review.facase")
 
 
@@ -157,7 +184,9 @@ def test_audacity_labels_import_into_a_case(tmp_path):
     case = load_case(path)
     added = import_audacity_labels(case, labels, lane="lane-1", author="rev")
     assert [(a.start_s, a.end_s, a.text, a.low_hz, a.high_hz, a.lane) for a in added] == [
-        (1.5, 3.25, "snare", 200.0, 5000.0, "lane-1"), (4.0, 4.0, "click", None, None, "lane-1")]
+        (1.5, 3.25, "snare", 200.0, 5000.0, "lane-1"),
+        (4.0, 4.0, "click", None, None, "lane-1"),
+    ]
     assert len(case.annotations) == 3
 
 

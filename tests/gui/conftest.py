@@ -10,8 +10,23 @@ import tempfile
 # itself to its screen: give the tests a common desktop size instead.
 _SCREEN = os.path.join(tempfile.mkdtemp(prefix="forensic-qt-"), "screens.json")
 with open(_SCREEN, "w") as _f:
-    json.dump({"screens": [{"name": "test-1920x1080", "x": 0, "y": 0, "width": 1920, "height": 1080,
-                            "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}, _f)
+    json.dump(
+        {
+            "screens": [
+                {
+                    "name": "test-1920x1080",
+                    "x": 0,
+                    "y": 0,
+                    "width": 1920,
+                    "height": 1080,
+                    "logicalDpi": 96,
+                    "logicalBaseDpi": 96,
+                    "dpr": 1,
+                }
+            ]
+        },
+        _f,
+    )
 os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 
 import pytest
@@ -19,8 +34,13 @@ import pytest
 from forensic_app.gui import jobs
 
 # Harmless platform chatter from the offscreen plugin and font probing.
-_IGNORED_QT_MESSAGES = ("propagateSizeHints", "QFont::", "Populating font family aliases", "offscreen",
-                        "not accepted by receiving widget")  # QTest chatter: pyqtgraph accepts clicks in its scene
+_IGNORED_QT_MESSAGES = (
+    "propagateSizeHints",
+    "QFont::",
+    "Populating font family aliases",
+    "offscreen",
+    "not accepted by receiving widget",
+)  # QTest chatter: pyqtgraph accepts clicks in its scene
 
 
 @pytest.fixture(autouse=True)
@@ -45,9 +65,12 @@ def fail_on_qt_warnings(request, qtlog):
     yield
     from PySide6 import QtCore
 
-    bad = [r.message for r in qtlog.records
-           if r.type in (QtCore.QtMsgType.QtWarningMsg, QtCore.QtMsgType.QtCriticalMsg, QtCore.QtMsgType.QtFatalMsg)
-           and not any(s in r.message for s in _IGNORED_QT_MESSAGES)]
+    bad = [
+        r.message
+        for r in qtlog.records
+        if r.type in (QtCore.QtMsgType.QtWarningMsg, QtCore.QtMsgType.QtCriticalMsg, QtCore.QtMsgType.QtFatalMsg)
+        and not any(s in r.message for s in _IGNORED_QT_MESSAGES)
+    ]
     assert not bad, f"Qt warnings: {bad}"
 
 

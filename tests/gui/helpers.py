@@ -55,10 +55,16 @@ class FakeBackend:
                 cancel.raise_if_cancelled()
         cancel.raise_if_cancelled()
         on_progress(Progress(1.0, "Robustness check finished"))
-        return [{"manipulation": "MP3 round trip at 128 kbps", "probability_fake": 0.81, "verdict": "likely_fake"},
-                {"manipulation": "Pitch shifted up 1 semitone", "probability_fake": 0.35, "verdict": "inconclusive"},
-                {"manipulation": "Opus round trip at 96 kbps (as streaming sites use)", "probability_fake": None,
-                 "verdict": None, "note": "not run: ffmpeg is not installed"}]
+        return [
+            {"manipulation": "MP3 round trip at 128 kbps", "probability_fake": 0.81, "verdict": "likely_fake"},
+            {"manipulation": "Pitch shifted up 1 semitone", "probability_fake": 0.35, "verdict": "inconclusive"},
+            {
+                "manipulation": "Opus round trip at 96 kbps (as streaming sites use)",
+                "probability_fake": None,
+                "verdict": None,
+                "note": "not run: ffmpeg is not installed",
+            },
+        ]
 
 
 def lit_share(view, time_s: float, min_luminance: int = 110) -> float:

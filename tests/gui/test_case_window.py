@@ -110,7 +110,9 @@ def test_a_case_round_trips_and_reopens_without_analysing_again(case_window, qtb
     assert again.case.decision.status == "escalate"
     assert again.panel.annotations.item(0).text().endswith("breath noise has no decoder texture")
     assert "separated" in again.panel.notes.text()
-    assert len(again.lanes[0].view.annotation_items) >= 2 and not again.lanes[1].view.annotation_items  # drawn on its lane
+    assert (
+        len(again.lanes[0].view.annotation_items) >= 2 and not again.lanes[1].view.annotation_items
+    )  # drawn on its lane
 
 
 def test_a_file_changed_since_saving_is_analysed_again_and_says_so(case_window, qtbot, tmp_path):
@@ -152,17 +154,22 @@ def test_playback_mixes_the_audible_lanes_on_the_case_time_axis(case_window, qtb
     drums, _ = sf.read(str(stems["drums"]), dtype="float32", always_2d=True)
     bass, _ = sf.read(str(stems["bass"]), dtype="float32", always_2d=True)
     mix = MixSource(win.lanes)
-    assert np.allclose(mix.read(RATE, 1000)[:, 0], np.clip(drums[RATE:RATE + 1000, 0] + bass[RATE:RATE + 1000, 0], -1, 1), atol=1e-6)
+    assert np.allclose(
+        mix.read(RATE, 1000)[:, 0],
+        np.clip(drums[RATE : RATE + 1000, 0] + bass[RATE : RATE + 1000, 0], -1, 1),
+        atol=1e-6,
+    )
     win.lanes[1].solo.setChecked(True)
-    assert np.array_equal(MixSource(win.lanes).read(RATE, 1000)[:, 0], bass[RATE:RATE + 1000, 0])
+    assert np.array_equal(MixSource(win.lanes).read(RATE, 1000)[:, 0], bass[RATE : RATE + 1000, 0])
     win.lanes[1].solo.setChecked(False)
     win.lanes[1].mute.setChecked(True)
-    assert np.array_equal(MixSource(win.lanes).read(RATE, 1000)[:, 0], drums[RATE:RATE + 1000, 0])
+    assert np.array_equal(MixSource(win.lanes).read(RATE, 1000)[:, 0], drums[RATE : RATE + 1000, 0])
     win.lanes[1].mute.setChecked(False)
     win.lanes[1].offset_s = 0.5  # the bass runs half a second later: case time t plays its t + 0.5 s
-    shifted = bass[RATE + RATE // 2:RATE + RATE // 2 + 1000, 0]
-    assert np.allclose(MixSource(win.lanes).read(RATE, 1000)[:, 0],
-                       np.clip(drums[RATE:RATE + 1000, 0] + shifted, -1, 1), atol=1e-6)
+    shifted = bass[RATE + RATE // 2 : RATE + RATE // 2 + 1000, 0]
+    assert np.allclose(
+        MixSource(win.lanes).read(RATE, 1000)[:, 0], np.clip(drums[RATE : RATE + 1000, 0] + shifted, -1, 1), atol=1e-6
+    )
 
 
 def test_the_case_report_from_the_window_names_every_lane(case_window, qtbot, tmp_path):
@@ -187,8 +194,22 @@ def test_the_command_line_opens_several_files_as_a_case(tmp_path):
     stems = write_stems(tmp_path / "stems")
     shot = tmp_path / "case.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FORENSIC_APP_CONFIG_DIR=str(tmp_path / "config"))
-    r = subprocess.run([sys.executable, "-m", "forensic_app", "gui", "--screenshot", str(shot),
-                        str(stems["vocals"]), str(stems["drums"])], capture_output=True, text=True, env=env, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "forensic_app",
+            "gui",
+            "--screenshot",
+            str(shot),
+            str(stems["vocals"]),
+            str(stems["drums"]),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     from PySide6 import QtGui
 
@@ -196,8 +217,9 @@ def test_the_command_line_opens_several_files_as_a_case(tmp_path):
     assert image.width() > 800 and image.height() > 500
     future = tmp_path / "future.facase"
     future.write_text('{"format": "forensic_app case", "format_version": 99}')
-    r = subprocess.run([sys.executable, "-m", "forensic_app", "gui", str(future)], capture_output=True, text=True,
-                       env=env, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "forensic_app", "gui", str(future)], capture_output=True, text=True, env=env, timeout=120
+    )
     assert r.returncode == 2 and "update the app" in r.stderr
 
 
@@ -258,7 +280,10 @@ def test_a_missing_file_shows_its_saved_analysis_and_says_how_to_find_it(case_wi
     # a new case with a file that is not there: no verdict, and the reason in the lane
     fresh = analysed(case_window, qtbot, [stems["vocals"], tmp_path / "stems" / "drums.wav"])
     assert fresh.lanes[1].verdict_chip.text() == "not analysed"
-    assert "file not found" in fresh.lanes[1].status.text() and fresh.lanes[1].view.placeholder.textItem.toPlainText() == ""
+    assert (
+        "file not found" in fresh.lanes[1].status.text()
+        and fresh.lanes[1].view.placeholder.textItem.toPlainText() == ""
+    )
 
 
 def test_align_lines_a_master_up_with_its_demo_and_shows_the_shift(case_window, qtbot, tmp_path):

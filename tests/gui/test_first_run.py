@@ -92,8 +92,14 @@ def test_about_lists_a_third_party_model_from_the_manifest(tmp_path, make_window
     weights.mkdir()
     (weights / "LICENSE-tinycodec.txt").write_text("MIT License ...")
     manifest = json.loads((resources.weights_dir() / "manifest.json").read_text())
-    manifest["third_party"] = [{"name": "TinyCodec detector", "license": "MIT", "source": "https://example.org/tc",
-                                "license_file": "LICENSE-tinycodec.txt"}]
+    manifest["third_party"] = [
+        {
+            "name": "TinyCodec detector",
+            "license": "MIT",
+            "source": "https://example.org/tc",
+            "license_file": "LICENSE-tinycodec.txt",
+        }
+    ]
     (weights / "manifest.json").write_text(json.dumps(manifest))
     dialog = AboutDialog(make_window(), weights_dir=str(weights))
     text = dialog.text.toPlainText()
@@ -109,12 +115,14 @@ def test_splash_shows_before_the_heavy_modules_load(tmp_path):
     import subprocess
     import sys
 
-    code = ("import sys, forensic_app.gui.app as a\n"
-            "def fake(app):\n"
-            "    heavy = [m for m in ('pyqtgraph', 'scipy', 'torch', 'forensic_app.gui.main_window') if m in sys.modules]\n"
-            "    print('HEAVY:', *heavy); sys.exit(0)\n"
-            "a.show_splash = fake\n"
-            "a.run_gui(None)\n")
+    code = (
+        "import sys, forensic_app.gui.app as a\n"
+        "def fake(app):\n"
+        "    heavy = [m for m in ('pyqtgraph', 'scipy', 'torch', 'forensic_app.gui.main_window') if m in sys.modules]\n"
+        "    print('HEAVY:', *heavy); sys.exit(0)\n"
+        "a.show_splash = fake\n"
+        "a.run_gui(None)\n"
+    )
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FORENSIC_APP_CONFIG_DIR=str(tmp_path))
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 0, r.stderr

@@ -51,9 +51,10 @@ def visible_rect(widget: QtWidgets.QWidget) -> QtCore.QRect:
 
 def assert_on_screen(name: str, widget: QtWidgets.QWidget, avail: QtCore.QRect, min_w: int, min_h: int) -> None:
     shown = visible_rect(widget)
-    assert avail.contains(shown) and shown.width() >= min_w and shown.height() >= min_h, \
-        f"{name}: shown {shown.getRect()} of {widget.width()}x{widget.height()}, screen {avail.getRect()}, " \
+    assert avail.contains(shown) and shown.width() >= min_w and shown.height() >= min_h, (
+        f"{name}: shown {shown.getRect()} of {widget.width()}x{widget.height()}, screen {avail.getRect()}, "
         f"wanted at least {min_w}x{min_h}"
+    )
 
 
 def assert_window_fits(window: QtWidgets.QWidget, avail: QtCore.QRect) -> None:
@@ -70,8 +71,12 @@ def assert_view_readable(view, min_spectrogram_h: int) -> None:
     shown = view.mapToScene(view.viewport().rect()).boundingRect()
     assert view.spec_box.sceneBoundingRect().height() >= min_spectrogram_h, view.spec_box.sceneBoundingRect()
     assert view.timeline.getViewBox().sceneBoundingRect().height() >= 30, view.timeline.getViewBox().sceneBoundingRect()
-    axes = {"frequency": view.spec_plot.getAxis("left"), "window evidence": view.timeline.getAxis("left"),
-            "level bar": view.db_bar.getAxis("left"), "heat bar": view.heat_bar.getAxis("left")}
+    axes = {
+        "frequency": view.spec_plot.getAxis("left"),
+        "window evidence": view.timeline.getAxis("left"),
+        "level bar": view.db_bar.getAxis("left"),
+        "heat bar": view.heat_bar.getAxis("left"),
+    }
     labels = {}
     for name, axis in axes.items():
         text = axis.label.toPlainText()
@@ -79,12 +84,13 @@ def assert_view_readable(view, min_spectrogram_h: int) -> None:
         rect = scene_rect_of_label(axis)
         span = axis.sceneBoundingRect()
         # the rotated title runs along the axis: it must end within the axis (1 px of rounding)
-        assert shown.contains(rect) and rect.top() >= span.top() - 1 and rect.bottom() <= span.bottom() + 1, \
+        assert shown.contains(rect) and rect.top() >= span.top() - 1 and rect.bottom() <= span.bottom() + 1, (
             f"{name} title {text!r} cut: {rect.getRect()} along an axis {span.getRect()} in a view {shown.getRect()}"
+        )
         labels[name] = rect
     names = list(labels)
     for i, a in enumerate(names):
-        for b in names[i + 1:]:
+        for b in names[i + 1 :]:
             assert not labels[a].intersects(labels[b]), f"the {a} and {b} titles overlap"
 
 
@@ -94,8 +100,9 @@ def assert_table_shows_every_column(name: str, table: QtWidgets.QTableView, min_
     for col in range(header.count()):
         left, size = header.sectionViewportPosition(col), header.sectionSize(col)
         title = table.model().headerData(col, QtCore.Qt.Orientation.Horizontal)
-        assert 0 <= left and left + size <= width and size >= min_column_px, \
+        assert 0 <= left and left + size <= width and size >= min_column_px, (
             f"{name}: column {title!r} at {left}+{size} px in a {width} px table"
+        )
 
 
 def main_window_on_demo(make_window, qtbot):
@@ -182,8 +189,11 @@ def test_the_case_window_fits_with_its_table_decision_and_spectrum(screen, four_
         # a cut cell still says everything in its tooltip
         item = panel.table.item(0, 4)
         assert item.text() in item.toolTip() and panel.table.horizontalHeaderItem(4).text() in item.toolTip()
-        for name, widget, h in (("decision", panel.decision, 20), ("reviewer", panel.reviewer, 20),
-                                ("reason", panel.reason, 40)):
+        for name, widget, h in (
+            ("decision", panel.decision, 20),
+            ("reviewer", panel.reviewer, 20),
+            ("reason", panel.reason, 40),
+        ):
             assert_on_screen(f"reviewer's {name}", widget, screen, 150, h)
         assert_on_screen("spectrum", win.spectrum.plot, screen, 350, 120)
         assert_on_screen("first lane", win.lanes[0].view, screen, 350, 150)

@@ -96,7 +96,10 @@ def test_each_job_ends_with_one_signal_and_says_what_went_wrong(qtbot, capsys):
         assert ends[ids["model"]] == ("failed", "Reinstall the app.", "")
         assert ends[ids["words"]] == ("failed", "Said as it is.", "")
         assert ends[ids["cancel"]] == ("cancelled",)
-        assert ends[ids["bug"]][0] == "failed" and "Unexpected problem while dividing: ZeroDivisionError" in ends[ids["bug"]][1]
+        assert (
+            ends[ids["bug"]][0] == "failed"
+            and "Unexpected problem while dividing: ZeroDivisionError" in ends[ids["bug"]][1]
+        )
         assert "Traceback" in capsys.readouterr().err  # for the bug report
         assert ends[ids["disk"]] == ("failed", "Could not write /tmp/r.pdf: No space left on device.", "")
     finally:

@@ -21,34 +21,62 @@ PEAKS_HZ = (3617.2, 2755.9, 2927.7, 6029.3, 5513.7, 5511.7)  # the last two are 
 
 
 def _profile(name, logit, *, kind="built-in", version="v1"):
-    return {"name": name, "version": version, "kind": kind, "n_examples": 60, "created": "2026-12-07",
-            "threshold_logit": THRESHOLD, "logit": logit, "match": logit >= THRESHOLD, "sha256": SHA,
-            "validation": {"detection_logo": 1.0, "fp_reference_loso_max": 0.0}}
+    return {
+        "name": name,
+        "version": version,
+        "kind": kind,
+        "n_examples": 60,
+        "created": "2026-12-07",
+        "threshold_logit": THRESHOLD,
+        "logit": logit,
+        "match": logit >= THRESHOLD,
+        "sha256": SHA,
+        "validation": {"detection_logo": 1.0, "fp_reference_loso_max": 0.0},
+    }
 
 
 def profiles_row(logit: float, probability: float) -> DetectorEvidence:
     best = _profile("ace-step-v1", logit)
     other = _profile("diffrhythm", -3.0, version="base")
     matched = best["match"]
-    details = {"profiles": [best, other], "matched": ["ace-step-v1"] if matched else [], "closest": "ace-step-v1",
-               "windows": [{"start_s": 0.0, "end_s": 2.0, "logit": 1.6}, {"start_s": 2.0, "end_s": 4.0, "logit": -2.5}],
-               "top_bins": [{"freq_hz": f, "contribution": 0.14} for f in PEAKS_HZ]}
-    summary = ("Matches the decoder fingerprint of ace-step-v1 v1." if matched else
-               f"None of the 2 generator profiles matches; the closest, ace-step-v1 v1, is {THRESHOLD - logit:.1f} "
-               "logits below its threshold.")
-    return DetectorEvidence("profiles", "Generator profiles (decoder fingerprints)", logit - THRESHOLD, probability,
-                            summary, details)
+    details = {
+        "profiles": [best, other],
+        "matched": ["ace-step-v1"] if matched else [],
+        "closest": "ace-step-v1",
+        "windows": [{"start_s": 0.0, "end_s": 2.0, "logit": 1.6}, {"start_s": 2.0, "end_s": 4.0, "logit": -2.5}],
+        "top_bins": [{"freq_hz": f, "contribution": 0.14} for f in PEAKS_HZ],
+    }
+    summary = (
+        "Matches the decoder fingerprint of ace-step-v1 v1."
+        if matched
+        else f"None of the 2 generator profiles matches; the closest, ace-step-v1 v1, is {THRESHOLD - logit:.1f} "
+        "logits below its threshold."
+    )
+    return DetectorEvidence(
+        "profiles", "Generator profiles (decoder fingerprints)", logit - THRESHOLD, probability, summary, details
+    )
 
 
 def result_with(rows, *, decided_by_profile: bool = False):
     r = make_result(make_info(duration_s=4.0))
-    settings = {"probability_by_detector": {"learned": 0.2, "profiles": r.probability_fake if decided_by_profile else 0.1}}
+    settings = {
+        "probability_by_detector": {"learned": 0.2, "profiles": r.probability_fake if decided_by_profile else 0.1}
+    }
     notes = list(r.notes)
     if decided_by_profile:
-        notes.append(Note("profile_decided", "info", f"This verdict rests on the built-in generator profile of "
-                                                     f"ace-step-v1 v1. Profile sha256 {SHA}."))
-    return dataclasses.replace(r, detectors=list(r.detectors) + list(rows), notes=notes,
-                               provenance=dataclasses.replace(r.provenance, settings=settings))
+        notes.append(
+            Note(
+                "profile_decided",
+                "info",
+                f"This verdict rests on the built-in generator profile of ace-step-v1 v1. Profile sha256 {SHA}.",
+            )
+        )
+    return dataclasses.replace(
+        r,
+        detectors=list(r.detectors) + list(rows),
+        notes=notes,
+        provenance=dataclasses.replace(r.provenance, settings=settings),
+    )
 
 
 @pytest.fixture
@@ -125,7 +153,8 @@ def test_a_matched_profile_is_drawn_where_its_evidence_lies(qtbot):
     view.set_profile_evidence(ev)
     assert len(view.profile_items) == 5
     assert sorted(round(float(view.freq_scale.to_hz(i.value()))) for i in view.profile_items) == sorted(
-        round(f) for f in PEAKS_HZ[:5])
+        round(f) for f in PEAKS_HZ[:5]
+    )
     lane = view.profile_lane
     assert lane is not None
     assert "above its threshold" in lane.readout_at(1.0) and "below its threshold" in lane.readout_at(3.0)
@@ -180,9 +209,12 @@ def test_a_refusal_is_said_in_words(qtbot, tmp_path, data_dir):
 
     def refuse(name, files, *, notes, on_progress, cancel):
         calls.append((name, files, notes))
-        return TeachOutcome(reason="the examples cannot be told apart from real music: held out one at a time, 20% "
-                                   "of them reach the threshold; are these real recordings?", refused=True,
-                            warnings=["gen-1.wav: only 4.0 s long: its fingerprint is noisy"])
+        return TeachOutcome(
+            reason="the examples cannot be told apart from real music: held out one at a time, 20% "
+            "of them reach the threshold; are these real recordings?",
+            refused=True,
+            warnings=["gen-1.wav: only 4.0 s long: its fingerprint is noisy"],
+        )
 
     dialog = _open_dialog(qtbot, _examples(tmp_path), refuse)
     dialog.name_edit.setText("my-gen")
@@ -203,10 +235,19 @@ def test_a_taught_profile_shows_its_validation_and_offers_to_analyse_again(qtbot
 
     def succeed(name, files, *, notes, on_progress, cancel):
         on_progress(Progress(0.5, "Reading example 2 of 3"))
-        p = Profile(generator=name, version="taught", architecture="", weights=np.zeros(N_BINS), bias=0.0,
-                    threshold_logit=1.0, n_examples=len(files), validation={
-                        "cv_detection": 1.0, "n_reference_sources": 21, "fp_leave_one_source_out_max": 0.0},
-                    created="2026-12-07", notes=notes, kind="user")
+        p = Profile(
+            generator=name,
+            version="taught",
+            architecture="",
+            weights=np.zeros(N_BINS),
+            bias=0.0,
+            threshold_logit=1.0,
+            n_examples=len(files),
+            validation={"cv_detection": 1.0, "n_reference_sources": 21, "fp_leave_one_source_out_max": 0.0},
+            created="2026-12-07",
+            notes=notes,
+            kind="user",
+        )
         path = profile_path(data_dir / "profiles", name)
         return TeachOutcome(profile=save_profile(p, path), path=path)
 

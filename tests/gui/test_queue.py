@@ -48,8 +48,9 @@ def test_queue_runs_a_folder_and_shows_flagged_first(make_window, qtbot, tmp_pat
     assert [cell(panel, i, "file") for i in range(5)].count("sub/track1.wav") == 1  # relative to the inbox
     assert cell(panel, 4, "file") == "upload_cut_short.mp3"
     assert cell(panel, 4, "reason").startswith("Unusable: upload_cut_short.mp3: not a readable audio file")
-    assert panel.proxy.index(4, COLUMNS.index("file")).data(QtCore.Qt.ItemDataRole.ToolTipRole) == \
-        str(tmp_path / "inbox" / "upload_cut_short.mp3")  # the full path in the tooltip
+    assert panel.proxy.index(4, COLUMNS.index("file")).data(QtCore.Qt.ItemDataRole.ToolTipRole) == str(
+        tmp_path / "inbox" / "upload_cut_short.mp3"
+    )  # the full path in the tooltip
     assert all(cell(panel, i, "verdict") and cell(panel, i, "evidence") for i in range(4))
     # filter by text, then by verdict
     panel.filter_edit.setText("cut_short")
@@ -58,8 +59,10 @@ def test_queue_runs_a_folder_and_shows_flagged_first(make_window, qtbot, tmp_pat
     verdict = panel.model.rows[0]["verdict"] or panel.model.rows[1]["verdict"]
     panel.verdict_combo.setCurrentIndex(panel.verdict_combo.findData(verdict))
     assert 0 < panel.proxy.rowCount() <= 4
-    assert all(panel.model.rows[panel.proxy.mapToSource(panel.proxy.index(i, 0)).row()]["verdict"] == verdict
-               for i in range(panel.proxy.rowCount()))
+    assert all(
+        panel.model.rows[panel.proxy.mapToSource(panel.proxy.index(i, 0)).row()]["verdict"] == verdict
+        for i in range(panel.proxy.rowCount())
+    )
     panel.verdict_combo.setCurrentIndex(0)
     # export what is shown
     out = tmp_path / "queue.csv"
@@ -107,8 +110,13 @@ def test_dropping_a_folder_queues_it(make_window, qtbot, tmp_path, tiny_weights)
     make_folder(tmp_path / "inbox", 2)
     mime = QtCore.QMimeData()
     mime.setUrls([QtCore.QUrl.fromLocalFile(str(tmp_path / "inbox"))])
-    drop = QtGui.QDropEvent(QtCore.QPointF(50, 50), QtCore.Qt.DropAction.CopyAction, mime,
-                            QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    drop = QtGui.QDropEvent(
+        QtCore.QPointF(50, 50),
+        QtCore.Qt.DropAction.CopyAction,
+        mime,
+        QtCore.Qt.MouseButton.LeftButton,
+        QtCore.Qt.KeyboardModifier.NoModifier,
+    )
     with qtbot.waitSignal(win.queue_panel.batch_finished, timeout=WAIT_MS):
         win.dropEvent(drop)
     assert win.queue_panel.model.rowCount() == 3 and win.current_path is None
@@ -127,8 +135,23 @@ def test_the_command_line_opens_a_folder_in_the_queue(tmp_path, tiny_weights):
     files = make_folder(tmp_path / "inbox", 3)
     shot, config = tmp_path / "queue.png", tmp_path / "config"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FORENSIC_APP_CONFIG_DIR=str(config))
-    r = subprocess.run([sys.executable, "-m", "forensic_app", "gui", str(tmp_path / "inbox"), "--screenshot", str(shot),
-                        "--weights", str(tiny_weights)], capture_output=True, text=True, env=env, timeout=300)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "forensic_app",
+            "gui",
+            str(tmp_path / "inbox"),
+            "--screenshot",
+            str(shot),
+            "--weights",
+            str(tiny_weights),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert "folder" not in r.stderr, r.stderr
     image = QtGui.QImage(str(shot))

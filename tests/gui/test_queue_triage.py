@@ -79,8 +79,7 @@ def test_j_and_k_move_and_the_track_view_follows(make_window, qtbot, small_inbox
     assert current_path(panel) == panel.shown_rows()[0]["path"]
 
 
-def test_space_asks_to_play_the_strongest_window_of_the_row(make_window, qtbot, small_inbox, tiny_weights,
-                                                             monkeypatch):
+def test_space_asks_to_play_the_strongest_window_of_the_row(make_window, qtbot, small_inbox, tiny_weights, monkeypatch):
     win = make_window()
     panel = queue_on(win, qtbot, small_inbox[0], tiny_weights)
     # offscreen there is no audio device: Space says so in the Queue, and nothing plays
@@ -97,7 +96,7 @@ def test_space_asks_to_play_the_strongest_window_of_the_row(make_window, qtbot, 
     assert win.current_path == row["path"]
     window = row["strongest_window_s"] or [0.0, 3.0]  # a 3-s track where no window stands out: its start
     assert asked == [(pytest.approx(window[0]), pytest.approx(window[1]))]
-    name = row["path"][len(str(small_inbox[0])) + 1:]
+    name = row["path"][len(str(small_inbox[0])) + 1 :]
     assert panel.status_label.text().startswith("Playing the ") and f" of {name}, 0:0" in panel.status_label.text()
     # the broken upload has nothing to play
     press(qtbot, panel.table, *[K.Key_J] * 3)
@@ -107,8 +106,9 @@ def test_space_asks_to_play_the_strongest_window_of_the_row(make_window, qtbot, 
     assert len(asked) == 1
 
 
-def test_a_moderators_walk_through_60_uploads_with_the_keyboard(make_window, qtbot, tmp_path, tiny_weights,
-                                                                monkeypatch):
+def test_a_moderators_walk_through_60_uploads_with_the_keyboard(
+    make_window, qtbot, tmp_path, tiny_weights, monkeypatch
+):
     """Done when: open a folder of 60 uploads, triage every row with J/F/R/U/N, go back with K and change one,
     filter, export the rows and the audit log; decisions come back in the next session."""
     inbox = tmp_path / "uploads"
@@ -131,8 +131,15 @@ def test_a_moderators_walk_through_60_uploads_with_the_keyboard(make_window, qtb
     assert "Left out 4 files that are not audio" in panel.status_label.text()
     assert panel.table.hasFocus()
     names = {cell(panel, i, "file") for i in range(60)}
-    assert len(names) == 60 and {"label_north/2026-12-01/000001.mp3", "label_north/2026-12-02/000001.mp3",
-                                 "label_south/2026-12-01/000001.mp3"} <= names  # one base name, three folders
+    assert (
+        len(names) == 60
+        and {
+            "label_north/2026-12-01/000001.mp3",
+            "label_north/2026-12-02/000001.mp3",
+            "label_south/2026-12-01/000001.mp3",
+        }
+        <= names
+    )  # one base name, three folders
 
     table, expected, notes, records = panel.table, {}, {}, 0
     by_ear = ((K.Key_F, "likely_ai"), (K.Key_R, "human_made"), (K.Key_U, "undecided"))  # what the moderator hears
@@ -172,9 +179,9 @@ def test_a_moderators_walk_through_60_uploads_with_the_keyboard(make_window, qtb
         qtbot.keyClick(table, K.Key_R)
         expected[changed["path"]] = "human_made"
     records += 1
-    assert cell(panel, 56, "decision") == {"undecided": "Reviewer: undecided",
-                                           "human_made": "Reviewer: human-made"}[expected[changed["path"]]] + \
-        (" \u270e" if changed["path"] in notes else "")
+    assert cell(panel, 56, "decision") == {"undecided": "Reviewer: undecided", "human_made": "Reviewer: human-made"}[
+        expected[changed["path"]]
+    ] + (" \u270e" if changed["path"] in notes else "")
     # filters: nothing left undecided but the broken upload; a word of a note finds its rows
     panel.decision_combo.setCurrentIndex(panel.decision_combo.findData("none"))
     assert [r["path"] for r in panel.shown_rows()] == [str(audio[BROKEN])]
@@ -204,8 +211,10 @@ def test_a_moderators_walk_through_60_uploads_with_the_keyboard(make_window, qtb
     assert {r["decided_by"] for r in exported} == {"Kim Moderator"} and all(r["decided_at"] for r in exported)
     with open(log_csv, newline="") as f:
         log = list(csv.DictReader(f))
-    assert len(log) == records and [r for r in log if r["path"] == changed["path"]][-1]["decision"] == \
-        expected[changed["path"]]
+    assert (
+        len(log) == records
+        and [r for r in log if r["path"] == changed["path"]][-1]["decision"] == expected[changed["path"]]
+    )
     assert all(r["reviewer"] == "Kim Moderator" for r in log)
     assert all(len(r["sha256"]) == 64 for r in log if r["path"] != str(audio[BROKEN]))
     assert not any(str(s) in {r["path"] for r in exported} for s in sidecars)
@@ -220,8 +229,7 @@ def test_a_moderators_walk_through_60_uploads_with_the_keyboard(make_window, qtb
         assert len(store_log.history()) == records
 
 
-def test_deciding_under_the_no_decision_filter_moves_on_to_the_next_file(make_window, qtbot, small_inbox,
-                                                                       tiny_weights):
+def test_deciding_under_the_no_decision_filter_moves_on_to_the_next_file(make_window, qtbot, small_inbox, tiny_weights):
     win = make_window()
     panel = queue_on(win, qtbot, small_inbox[0], tiny_weights)
     panel.decision_combo.setCurrentIndex(panel.decision_combo.findData("none"))  # what is left to decide
@@ -258,13 +266,25 @@ def test_the_declared_ai_origin_filter_keeps_the_files_that_declare_it(qtbot):
     from forensic_app.gui.queue_model import QueueFilter, QueueModel
 
     def row(name, **columns):
-        return {"path": f"/up/{name}", "status": "analysed", "sha256": name * 4, "verdict": "no_traces_found",
-                "probability_fake": 0.1, "detectors": {}, "notes": [], "columns": columns}
+        return {
+            "path": f"/up/{name}",
+            "status": "analysed",
+            "sha256": name * 4,
+            "verdict": "no_traces_found",
+            "probability_fake": 0.1,
+            "detectors": {},
+            "notes": [],
+            "columns": columns,
+        }
 
     model, proxy = QueueModel(), QueueFilter()
     proxy.setSourceModel(model)
-    for r in (row("a.mp3", declared_generator="Suno", c2pa="absent"), row("b.wav", declared_generator=None),
-              row("c.wav", declared_source_type="trainedAlgorithmicMedia", c2pa="valid"), row("d.flac")):
+    for r in (
+        row("a.mp3", declared_generator="Suno", c2pa="absent"),
+        row("b.wav", declared_generator=None),
+        row("c.wav", declared_source_type="trainedAlgorithmicMedia", c2pa="valid"),
+        row("d.flac"),
+    ):
         model.upsert(r)
 
     def shown():

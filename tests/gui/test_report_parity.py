@@ -28,8 +28,9 @@ def test_window_and_command_line_write_the_same_report(make_window, make_wav, ti
     with qtbot.waitSignal(win.report_written, timeout=WAIT_MS):
         win.export_report_to(str(from_window))
     from_cli = tmp_path / "cli.pdf"
-    assert cli_main(["analyze", str(wav), "--weights", str(tiny_weights), "--report", str(from_cli),
-                     "--no-progress"]) == 0
+    assert (
+        cli_main(["analyze", str(wav), "--weights", str(tiny_weights), "--report", str(from_cli), "--no-progress"]) == 0
+    )
     window_pages, cli_pages = _text(from_window), _text(from_cli)
     assert len(window_pages) == len(cli_pages)
     for number, (a, b) in enumerate(zip(window_pages, cli_pages), start=1):

@@ -219,8 +219,9 @@ def test_a_long_calibration_version_wraps_instead_of_widening_the_panel(qtbot):
     from tests.factories import make_info, make_result
 
     r = make_result(make_info())
-    model = dataclasses.replace(r.provenance.model, calibration_version="cal-20261127-1134+evidence-20261130-1644"
-                                                                       "+heatmap-20261130-1751")
+    model = dataclasses.replace(
+        r.provenance.model, calibration_version="cal-20261127-1134+evidence-20261130-1644+heatmap-20261130-1751"
+    )
     r = dataclasses.replace(r, provenance=dataclasses.replace(r.provenance, model=model))
     panel = VerdictPanel()
     qtbot.addWidget(panel)

@@ -33,7 +33,7 @@ def stereo_track(seconds: float = 20.0) -> np.ndarray:
 def overview_of(x: np.ndarray):
     ov = WaveformOverview(RATE, x.shape[1], target_columns=1024)
     for start in range(0, x.shape[0], 65536):
-        ov.push(x[start:start + 65536])
+        ov.push(x[start : start + 65536])
     return ov.result()
 
 
@@ -116,7 +116,7 @@ def _sine_spectrum(freq_hz: float, comb: bool = False):
         for k in range(1, 15):
             x += 0.003 * np.sin(2 * np.pi * k * 1378.125 * t)
     x = x.astype(np.float32)
-    return spectrum_at(lambda s, m: x[s:s + m], RATE, n, 83.4)
+    return spectrum_at(lambda s, m: x[s : s + m], RATE, n, 83.4)
 
 
 @pytest.fixture

@@ -245,8 +245,13 @@ def test_drop_a_file_on_the_window_opens_it(make_window, make_wav, qtbot):
     path = make_wav("sine", 2.0)
     mime = QtCore.QMimeData()
     mime.setUrls([QtCore.QUrl.fromLocalFile(str(path))])
-    drop = QtGui.QDropEvent(QtCore.QPointF(50, 50), QtCore.Qt.DropAction.CopyAction, mime,
-                            QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    drop = QtGui.QDropEvent(
+        QtCore.QPointF(50, 50),
+        QtCore.Qt.DropAction.CopyAction,
+        mime,
+        QtCore.Qt.MouseButton.LeftButton,
+        QtCore.Qt.KeyboardModifier.NoModifier,
+    )
     with qtbot.waitSignal(win.analysis_finished, timeout=WAIT_MS):
         win.dropEvent(drop)
     assert win.current_path == str(path)
@@ -309,7 +314,9 @@ def test_dispute_pack_and_verify_a_report_from_the_menus(make_window, make_wav, 
 
 def test_report_error_is_shown_in_the_banner(make_window, make_wav, qtbot, tmp_path):
     win = make_window()
-    win.controller.write_report = lambda result, path, **kw: (_ for _ in ()).throw(PermissionError(13, "Permission denied", path))
+    win.controller.write_report = lambda result, path, **kw: (_ for _ in ()).throw(
+        PermissionError(13, "Permission denied", path)
+    )
     with qtbot.waitSignal(win.analysis_finished, timeout=WAIT_MS):
         win.open_file(str(make_wav("sine", 3.0)))
     with qtbot.waitSignal(win.report_failed, timeout=WAIT_MS):
@@ -336,8 +343,10 @@ def test_closing_during_analysis_waits_for_the_thread(make_window, make_wav, qtb
 def _run_gui_script(path, out, weights) -> list[str]:
     import sys
 
-    code = ("import sys; from forensic_app.gui.app import run_gui; "
-            f"sys.exit(run_gui({str(path)!r}, screenshot={str(out)!r}, weights_dir={str(weights)!r}))")
+    code = (
+        "import sys; from forensic_app.gui.app import run_gui; "
+        f"sys.exit(run_gui({str(path)!r}, screenshot={str(out)!r}, weights_dir={str(weights)!r}))"
+    )
     return [sys.executable, "-c", code]
 
 
@@ -348,8 +357,14 @@ def test_run_gui_screenshot_runs_the_real_pipeline(make_wav, tmp_path, tiny_weig
 
     out = tmp_path / "shot.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FORENSIC_APP_CONFIG_DIR=str(isolated_settings))
-    proc = subprocess.run(_run_gui_script(make_wav("music", 4.0), out, tiny_weights), env=env,
-                          capture_output=True, text=True, timeout=180, cwd=os.getcwd())
+    proc = subprocess.run(
+        _run_gui_script(make_wav("music", 4.0), out, tiny_weights),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=os.getcwd(),
+    )
     assert proc.returncode == 0, proc.stderr
     img = QtGui.QImage(str(out))
     assert img.width() >= 1000 and img.height() >= 600
@@ -362,15 +377,22 @@ def test_run_gui_screenshot_of_a_bad_file_fails_with_a_message(tmp_path, tiny_we
     bad = tmp_path / "empty.wav"
     bad.write_bytes(b"")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FORENSIC_APP_CONFIG_DIR=str(isolated_settings))
-    proc = subprocess.run(_run_gui_script(bad, tmp_path / "x.png", tiny_weights), env=env,
-                          capture_output=True, text=True, timeout=120, cwd=os.getcwd())
+    proc = subprocess.run(
+        _run_gui_script(bad, tmp_path / "x.png", tiny_weights),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=os.getcwd(),
+    )
     assert proc.returncode == 2
     assert "empty" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "x.png").exists()
 
 
-def test_run_gui_screenshot_exits_2_for_input_found_unusable_during_analysis(tmp_path, make_wav, tiny_weights,
-                                                                            isolated_settings):
+def test_run_gui_screenshot_exits_2_for_input_found_unusable_during_analysis(
+    tmp_path, make_wav, tiny_weights, isolated_settings
+):
     """Pure digital silence decodes fine (the spectrogram appears) and is refused by the analysis:
     the same exit code as the CLI's, 2, not an internal error."""
     import os
@@ -378,8 +400,14 @@ def test_run_gui_screenshot_exits_2_for_input_found_unusable_during_analysis(tmp
 
     silent = make_wav("silence", 3.0)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FORENSIC_APP_CONFIG_DIR=str(isolated_settings))
-    proc = subprocess.run(_run_gui_script(silent, tmp_path / "x.png", tiny_weights), env=env,
-                          capture_output=True, text=True, timeout=120, cwd=os.getcwd())
+    proc = subprocess.run(
+        _run_gui_script(silent, tmp_path / "x.png", tiny_weights),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=os.getcwd(),
+    )
     assert proc.returncode == 2, proc.stderr
     assert "silence" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -461,11 +489,14 @@ def test_playback_plays_the_file_s_own_samples_from_the_decoded_copy(make_window
     path = make_wav("music", 3.0, 44100, 2)
     with qtbot.waitSignal(win.analysis_finished, timeout=WAIT_MS):
         win.open_file(str(path))
-    assert not any(isinstance(v, np.ndarray) and v.size >= 3 * 44100  # no whole decode held
-                   for holder in (win, win.controller) for v in vars(holder).values())
+    assert not any(
+        isinstance(v, np.ndarray) and v.size >= 3 * 44100  # no whole decode held
+        for holder in (win, win.controller)
+        for v in vars(holder).values()
+    )
     x, _ = sf.read(str(path), dtype="float32", always_2d=True)
     win.player.play(1.0, 2.5)
     out = np.zeros((30000, 2), np.float32)  # more than the read-ahead: the copy is read again mid-callback
     _FakeSd.streams[-1].callback(out, len(out), None, None)
-    assert np.array_equal(out, x[44100:44100 + 30000])
+    assert np.array_equal(out, x[44100 : 44100 + 30000])
     win.act_stop.trigger()

@@ -39,7 +39,9 @@ def test_the_track_view_has_a_waveform_lane_and_the_spectrum_at_the_cursor(make_
     win = analysed(make_window, qtbot, path)
     lane = win.view.waveform
     assert lane is not None and lane.isVisible() and lane.overview.channels == 2  # L and R, made while decoding
-    assert lane.overview.end_s == pytest.approx(4.0) and float(lane.overview.maximum.max()) == pytest.approx(0.5, abs=0.01)
+    assert lane.overview.end_s == pytest.approx(4.0) and float(lane.overview.maximum.max()) == pytest.approx(
+        0.5, abs=0.01
+    )
     assert lane.getViewBox().viewRange()[0] == pytest.approx(win.view.time_range())  # one time axis
     win.view.spec_box.setXRange(1.0, 1.05, padding=0)  # 50 ms: a finer envelope, read off the GUI thread
     qtbot.waitUntil(lambda: lane.detail is not None, timeout=WAIT_MS)
@@ -58,7 +60,9 @@ def test_the_track_view_has_a_waveform_lane_and_the_spectrum_at_the_cursor(make_
     # a click on the spectrogram takes the spectrum there
     scene = win.view.spec_box.mapViewToScene(QtCore.QPointF(1.25, 5000.0))
     qtbot.mouseClick(win.view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=win.view.mapFromScene(scene))
-    assert pane.tabText(0).startswith("Spectrum at 0:01.2") and win.instruments.spectrum_mark.value() == pytest.approx(1.25, abs=0.05)
+    assert pane.tabText(0).startswith("Spectrum at 0:01.2") and win.instruments.spectrum_mark.value() == pytest.approx(
+        1.25, abs=0.05
+    )
     # the View menu takes them away and brings them back
     win.instruments.act_waveform.trigger()
     win.instruments.act_pane.trigger()
@@ -94,7 +98,9 @@ def test_the_peak_readout_gives_a_sine_between_bins_its_own_frequency(make_windo
 
 
 @pytest.mark.parametrize("comb_z, marked", [(7.4, True), (2.0, False)])
-def test_the_spectrum_marks_comb_lines_only_where_the_comb_found_a_pattern(make_window, qtbot, tmp_path, comb_z, marked):
+def test_the_spectrum_marks_comb_lines_only_where_the_comb_found_a_pattern(
+    make_window, qtbot, tmp_path, comb_z, marked
+):
     win = analysed(make_window, qtbot, write_sine(tmp_path, 1378.125), CountingBackend(comb_z=comb_z))
     w = win.spectrum
     assert (w.comb_marks.data.size > 0) == marked
@@ -154,8 +160,9 @@ def _band_box(view):
     return next(item for item in view.annotation_items if isinstance(item, QtWidgets.QGraphicsRectItem))
 
 
-def test_an_annotation_with_a_band_is_drawn_as_a_region_listed_and_kept_for_the_session(make_window, qtbot, tmp_path,
-                                                                                      monkeypatch):
+def test_an_annotation_with_a_band_is_drawn_as_a_region_listed_and_kept_for_the_session(
+    make_window, qtbot, tmp_path, monkeypatch
+):
     monkeypatch.setattr(track_instruments, "AnnotationDialog", NoteDialog)
     first, second = write_sine(tmp_path, 440.0), write_sine(tmp_path, 880.0)
     win = analysed(make_window, qtbot, first)

@@ -35,11 +35,14 @@ def test_versions_come_from_the_weights_in_use(weights):
     assert info.third_party == [] and "Creative Commons" in info.demo_credits
 
 
-@pytest.mark.parametrize("value", [
-    [{"name": "X", "license": "Apache-2.0", "license_file": "X-LICENSE"}],
-    {"name": "X", "licence": "Apache-2.0", "license_file": "X-LICENSE"},
-    {"X": {"license": "Apache-2.0", "license_file": "X-LICENSE"}},
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        [{"name": "X", "license": "Apache-2.0", "license_file": "X-LICENSE"}],
+        {"name": "X", "licence": "Apache-2.0", "license_file": "X-LICENSE"},
+        {"X": {"license": "Apache-2.0", "license_file": "X-LICENSE"}},
+    ],
+)
 def test_third_party_entry_in_any_reasonable_shape(weights, value):
     (info,) = [_with_third_party(weights, value)]
     assert [(t.name, t.licence, t.licence_file.name) for t in info.third_party] == [("X", "Apache-2.0", "X-LICENSE")]

@@ -13,9 +13,20 @@ from reportlab.pdfbase import pdfmetrics
 from forensic_app.report.fonts import register_fonts
 
 BASE14 = {
-    "Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Helvetica-BoldOblique", "Times-Roman",
-    "Times-Bold", "Times-Italic", "Times-BoldItalic", "Courier", "Courier-Bold", "Courier-Oblique",
-    "Courier-BoldOblique", "Symbol", "ZapfDingbats",
+    "Helvetica",
+    "Helvetica-Bold",
+    "Helvetica-Oblique",
+    "Helvetica-BoldOblique",
+    "Times-Roman",
+    "Times-Bold",
+    "Times-Italic",
+    "Times-BoldItalic",
+    "Courier",
+    "Courier-Bold",
+    "Courier-Oblique",
+    "Courier-BoldOblique",
+    "Symbol",
+    "ZapfDingbats",
 }
 
 
@@ -74,11 +85,13 @@ def font_report(path: Path) -> list[dict]:
             if descriptor is None and "/DescendantFonts" in font:
                 descriptor = font["/DescendantFonts"][0].get_object().get("/FontDescriptor")
             descriptor = descriptor.get_object() if descriptor is not None else {}
-            out.append({
-                "name": str(font.get("/BaseFont", "")).lstrip("/"),
-                "subtype": str(font.get("/Subtype", "")),
-                "embedded_truetype": "/FontFile2" in descriptor,
-            })
+            out.append(
+                {
+                    "name": str(font.get("/BaseFont", "")).lstrip("/"),
+                    "subtype": str(font.get("/Subtype", "")),
+                    "embedded_truetype": "/FontFile2" in descriptor,
+                }
+            )
     return out
 
 
@@ -89,9 +102,11 @@ def split_words(path: Path) -> list[str]:
     reader = PdfReader(str(path))
     lines: list[tuple[int, float, str]] = []
     for number, page in enumerate(reader.pages):
+
         def visit(text, cm, tm, font_dict, font_size, _n=number):
             if text.strip():
                 lines.append((_n, round(tm[4] * cm[0] + cm[4], 1), text.strip()))
+
         page.extract_text(visitor_text=visit)
     counts = Counter(w.strip(".,;:()") for _, _, t in lines for w in t.split())
     found = []

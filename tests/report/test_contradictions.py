@@ -69,22 +69,44 @@ def test_no_page_contradicts_the_verdict(path):
         assert not anywhere(path, TREAT_UNDECIDED), f"{path}: 'treat it as undecided' under '{said}'"
         for i, page in enumerate(pages(path), start=1):
             if "Highest-scoring regions" in page:
-                above = [int(x) for x in re.findall(r"(\d+) %", page.split("Highest-scoring regions", 1)[1])
-                         if 50 < int(x) <= 100]
+                above = [
+                    int(x)
+                    for x in re.findall(r"(\d+) %", page.split("Highest-scoring regions", 1)[1])
+                    if 50 < int(x) <= 100
+                ]
                 assert not above or "than the whole track" in page, (
-                    f"{path}: page {i} lists regions above 50 % under '{said}' without saying why")
+                    f"{path}: page {i} lists regions above 50 % under '{said}' without saying why"
+                )
 
 
 def test_every_path_has_its_headline():
-    expected = {"patch_cnn": "likely_fake", "comb": "likely_fake", "fakeprint": "likely_fake",
-                "profile_builtin": "likely_fake", "profile_user": "likely_fake", "held_tone": "inconclusive",
-                "capped_cnn": "inconclusive", "no_content": "inconclusive", "short_clip": "too_short",
-                "borderline": "inconclusive", "no_traces_near_line": "no_traces_found", "declared": "no_traces_found"}
+    expected = {
+        "patch_cnn": "likely_fake",
+        "comb": "likely_fake",
+        "fakeprint": "likely_fake",
+        "profile_builtin": "likely_fake",
+        "profile_user": "likely_fake",
+        "held_tone": "inconclusive",
+        "capped_cnn": "inconclusive",
+        "no_content": "inconclusive",
+        "short_clip": "too_short",
+        "borderline": "inconclusive",
+        "no_traces_near_line": "no_traces_found",
+        "declared": "no_traces_found",
+    }
     assert {p: headline(p) for p in SCENARIOS} == expected
 
 
-@pytest.mark.parametrize("path,named", [("patch_cnn", "patch CNN"), ("comb", "comb"), ("fakeprint", "fakeprint"),
-                                        ("profile_builtin", "ACE-Step v1"), ("profile_user", "my-suno-exports")])
+@pytest.mark.parametrize(
+    "path,named",
+    [
+        ("patch_cnn", "patch CNN"),
+        ("comb", "comb"),
+        ("fakeprint", "fakeprint"),
+        ("profile_builtin", "ACE-Step v1"),
+        ("profile_user", "my-suno-exports"),
+    ],
+)
 def test_page_one_names_the_evidence_that_decided(path, named):
     first = pages(path)[0]
     assert "rests on" in first and named.lower() in first.split("rests on", 1)[1].lower(), path

@@ -22,7 +22,9 @@ def test_analysed_wav_report_matches_json(tiny_weights, make_wav, tmp_path):
     d = result.to_json_dict()
     assert d["sha256"] in squash(text)
     assert d["pcm_sha256"] in squash(text)
-    assert words([f"{PROBABILITY_LABEL}: {probability_text(d['probability_fake'], d['interval'], result.held)}"]) in text
+    assert (
+        words([f"{PROBABILITY_LABEL}: {probability_text(d['probability_fake'], d['interval'], result.held)}"]) in text
+    )
     assert f"Verdict: {result.verdict_words}" in text  # a 6-s clip: "Too short to tell" where it found nothing
     assert "File name Ünïcödé <b>x & [U+66F2].wav" in text
     assert "2 (stereo)" in text and "44,100 Hz" in text

@@ -41,7 +41,9 @@ def test_heatmap_hot_region_is_drawn_where_it_is_in_time_and_frequency():
 
 
 def test_report_package_does_not_import_qt():
-    code = ("import sys, forensic_app.report; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')]; "
-            "assert not bad, bad")
+    code = (
+        "import sys, forensic_app.report; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')]; "
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

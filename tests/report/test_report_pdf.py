@@ -48,10 +48,21 @@ def test_text_matches_the_json_contract(standard):
 def test_sections_appear_in_the_required_order(standard):
     _, _, texts = standard
     text = words(texts)
-    headings = ["Part 1: Summary", "What the verdict rests on", "The evidence", "What this means",
-                "What the artist can add", "Part 2: Technical appendix", "A.1 Identification",
-                "A.2 Each evidence source", "A.3 Notes on this file", "A.4 Robustness", "A.5 Limitations",
-                "A.6 Model identity", "Reviewer"]
+    headings = [
+        "Part 1: Summary",
+        "What the verdict rests on",
+        "The evidence",
+        "What this means",
+        "What the artist can add",
+        "Part 2: Technical appendix",
+        "A.1 Identification",
+        "A.2 Each evidence source",
+        "A.3 Notes on this file",
+        "A.4 Robustness",
+        "A.5 Limitations",
+        "A.6 Model identity",
+        "Reviewer",
+    ]
     positions = [text.index(h) for h in headings]
     assert positions == sorted(positions)
     assert "not a percentage of AI content" in text
@@ -231,8 +242,11 @@ def test_missing_folder_is_a_user_error(tmp_path):
 
 
 def test_partial_model_card_says_what_it_does_not_state(tmp_path):
-    card = {"summary": "Untrained test model.", "known_failure_modes": ["Loud masters."],
-            "evaluation": {"auc": 0.91, "eer": 0.12}}
+    card = {
+        "summary": "Untrained test model.",
+        "known_failure_modes": ["Loud masters."],
+        "evaluation": {"auc": 0.91, "eer": 0.12},
+    }
     path = write_report(make_result(), tmp_path / "r.pdf", model_card=card)
     text = words(page_texts(path))
     assert "Known failure modes: • Loud masters." in text
@@ -320,8 +334,15 @@ def test_tied_top_windows_are_said_to_be_a_tie(tmp_path, standard):
 
     # a whole decoded track: every window above 99 %, so "the five highest" are five of many
     windows = [WindowScore(start_s=float(k * 3), end_s=float(k * 3 + 3), probability_fake=0.9995) for k in range(10)]
-    text = words(page_texts(write_report(make_result(windows=windows, probability_fake=0.9995, interval=(0.996, 0.9999)),
-                                         tmp_path / "tie.pdf", model_card=MODEL_CARD)))
+    text = words(
+        page_texts(
+            write_report(
+                make_result(windows=windows, probability_fake=0.9995, interval=(0.996, 0.9999)),
+                tmp_path / "tie.pdf",
+                model_card=MODEL_CARD,
+            )
+        )
+    )
     assert "10 of the 10 windows score" in text and "the table lists 3 of them" in text
     # a clear ranking (the standard result: one hot region) says nothing of a tie
     assert "the table lists" not in words(standard[2])
@@ -334,7 +355,9 @@ def test_no_word_is_split_across_lines(standard, tmp_path):
     from ._pdfread import split_words
 
     assert split_words(standard[1]) == []
-    model = dataclasses.replace(standard[0].provenance.model, calibration_version=(
-        "cal-20261130-2155+evidence-20261130-2231+heatmap-20261130-2239+singing-20261207-1333"))
+    model = dataclasses.replace(
+        standard[0].provenance.model,
+        calibration_version=("cal-20261130-2155+evidence-20261130-2231+heatmap-20261130-2239+singing-20261207-1333"),
+    )
     long_id = dataclasses.replace(standard[0], provenance=dataclasses.replace(standard[0].provenance, model=model))
     assert split_words(write_report(long_id, tmp_path / "long-id.pdf", model_card=MODEL_CARD)) == []

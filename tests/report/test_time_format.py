@@ -11,12 +11,15 @@ from forensic_app.report.figures import _clock
 from forensic_app.report.wording import fmt_clock
 
 
-@pytest.mark.parametrize("seconds, report, axis, window", [
-    (59.96, "1:00.0", "1:00", "1:00"),
-    (59.94, "0:59.9", "0:59.9", "1:00"),
-    (3725.04, "1:02:05.0", "1:02:05", "1:02:05"),
-    (0.04, "0:00.0", "0:00", "0:00"),
-])
+@pytest.mark.parametrize(
+    "seconds, report, axis, window",
+    [
+        (59.96, "1:00.0", "1:00", "1:00"),
+        (59.94, "0:59.9", "0:59.9", "1:00"),
+        (3725.04, "1:02:05.0", "1:02:05", "1:02:05"),
+        (0.04, "0:00.0", "0:00", "0:00"),
+    ],
+)
 def test_every_face_of_the_app_prints_a_time_the_same_way(seconds, report, axis, window):
     assert fmt_clock(seconds) == report  # report tables, annotations, case offsets
     assert _clock(seconds) == axis  # report figure axes

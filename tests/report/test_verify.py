@@ -98,7 +98,7 @@ def _change_one_digit(src: Path, dst: Path, page_index: int = 0, near: str = "")
         for i, ch in enumerate(text):
             other = next((d for d in "0123456789" if ch.isdigit() and d != ch and d in code), None)
             if other is not None:
-                new = raw[:i] + bytes([ord(code[other])]) + raw[i + 1:]
+                new = raw[:i] + bytes([ord(code[other])]) + raw[i + 1 :]
                 operands[0] = ByteStringObject(new)
                 page[NameObject("/Contents")] = content
                 writer.write(str(dst))
@@ -162,7 +162,7 @@ def test_a_changed_audio_file_is_caught(made, tmp_path, capsys, tiny_weights):
     analyzer, _, wav, pdf, _ = made
     changed = tmp_path / "song-44100-1-16.wav"
     x, rate = sf.read(wav, dtype="float32")
-    x[rate:rate + 10] += 0.01  # ten samples, a quarter of a millisecond
+    x[rate : rate + 10] += 0.01  # ten samples, a quarter of a millisecond
     sf.write(changed, x, rate, subtype="PCM_16")
     v = verify_report(pdf, changed, analyze=analyzer.analyze)
     assert not v.ok and "is not the analysed file" in v.line
@@ -174,8 +174,13 @@ def test_another_model_bundle_is_shown_side_by_side(made):
     """The same file analysed again by another model version: verified, with both sets of figures."""
     analyzer, result, wav, pdf, _ = made
     model = dataclasses.replace(result.provenance.model, version="9.9.9", bundle_sha256="f" * 64)
-    newer = dataclasses.replace(result, verdict="likely_fake", probability_fake=0.91, interval=(0.85, 0.95),
-                                provenance=dataclasses.replace(result.provenance, model=model))
+    newer = dataclasses.replace(
+        result,
+        verdict="likely_fake",
+        probability_fake=0.91,
+        interval=(0.85, 0.95),
+        provenance=dataclasses.replace(result.provenance, model=model),
+    )
     v = verify_report(pdf, wav, result_now=newer)
     assert v.ok and v.same_model is False
     rows = {name: (then, now) for name, then, now in v.comparison}
@@ -217,7 +222,9 @@ def test_the_dispute_pack(made, tmp_path, capsys, tiny_weights):
     assert main(["report", str(wav), "--pack", str(pack), "--weights", str(tiny_weights)]) == 2
     assert "already exists" in capsys.readouterr().err
     out = tmp_path / "cli.zip"
-    assert main(["report", str(wav), "--pack", str(out), "-o", str(tmp_path / "cli.pdf"),
-                 "--weights", str(tiny_weights)]) == 0
+    assert (
+        main(["report", str(wav), "--pack", str(out), "-o", str(tmp_path / "cli.pdf"), "--weights", str(tiny_weights)])
+        == 0
+    )
     assert re.search(r"Dispute pack written to .*cli\.zip", capsys.readouterr().out)
     assert zipfile.ZipFile(out).namelist()[-1] == "README.txt"

@@ -12,7 +12,19 @@ import soundfile as sf
 from forensic_app.training.synth import music_like
 
 RATE = 44100
-FIELDS = ["id", "path", "label", "family", "generator", "pair_id", "source_package", "split", "augment", "heldout", "duration_s"]
+FIELDS = [
+    "id",
+    "path",
+    "label",
+    "family",
+    "generator",
+    "pair_id",
+    "source_package",
+    "split",
+    "augment",
+    "heldout",
+    "duration_s",
+]
 
 
 def fake_of(x: np.ndarray, period: int) -> np.ndarray:
@@ -34,15 +46,24 @@ def mini_dataset(tmp_path_factory) -> Path:
                 rel = f"segments/{rid}.flac"
                 (root / "segments").mkdir(exist_ok=True)
                 sf.write(str(root / rel), y, RATE, subtype="PCM_16")
-                rows.append({"id": rid, "path": rel, "label": label, "family": "tconv" if label == "fake" else "real",
-                             "generator": "hold8" if label == "fake" else "original", "pair_id": f"p{k}",
-                             "source_package": f"pkg-{split}-{i % 2}", "split": split, "augment": "", "heldout": "0",
-                             "duration_s": "10.0"})
+                rows.append(
+                    {
+                        "id": rid,
+                        "path": rel,
+                        "label": label,
+                        "family": "tconv" if label == "fake" else "real",
+                        "generator": "hold8" if label == "fake" else "original",
+                        "pair_id": f"p{k}",
+                        "source_package": f"pkg-{split}-{i % 2}",
+                        "split": split,
+                        "augment": "",
+                        "heldout": "0",
+                        "duration_s": "10.0",
+                    }
+                )
             k += 1
     with open(root / "index.csv", "w", newline="") as f:
         w = csv.DictWriter(f, FIELDS)
         w.writeheader()
         w.writerows(rows)
     return root
-
-

@@ -30,8 +30,12 @@ def _val_set(shift_last_package: float, seed: int = 0):
 
 
 def _probs(cal: Calibration, tl, cz):
-    return np.array([cal.track_probability({"cnn_mean_logit": t, "comb_z": cal.comb_input(np.clip(z, -5, 20))})
-                     for t, z in zip(tl, cz)])
+    return np.array(
+        [
+            cal.track_probability({"cnn_mean_logit": t, "comb_z": cal.comb_input(np.clip(z, -5, 20))})
+            for t, z in zip(tl, cz)
+        ]
+    )
 
 
 def test_conformal_threshold_bounds_the_share_of_scores_above_it():

@@ -20,8 +20,18 @@ import soundfile as sf
 
 from forensic_app.core.errors import Cancelled
 from forensic_app.core.progress import CancelToken
-from forensic_app.training import (augment, build, commands, corpus, decoder_pairs, kinds, pair_signal, plan, synth,
-                                   toy_codecs)
+from forensic_app.training import (
+    augment,
+    build,
+    commands,
+    corpus,
+    decoder_pairs,
+    kinds,
+    pair_signal,
+    plan,
+    synth,
+    toy_codecs,
+)
 from forensic_app.training.train import BalancedSampler
 
 SR = 44100
@@ -104,7 +114,7 @@ def test_kinds_are_real_segments_of_train_and_val_made_from_their_own_split(smal
         split_of_track = {t["track"]: t["split"] for t in csv.DictReader(f)}
     for r in kind_rows:
         y = sf.read(cache / r["path"], dtype="float32")[0]
-        assert y.size == 10 * SR and np.sqrt(np.mean(y ** 2)) > 0.01  # not silence
+        assert y.size == 10 * SR and np.sqrt(np.mean(y**2)) > 0.01  # not silence
         if r["source_package"].endswith("bitcrusher x4 8-bit"):  # made from music of its own split only
             assert split_of_track[r["track"]] == r["split"]
     # a saw note is a line spectrum (time-stretched or not): its strongest bins stand far above the median bin
@@ -114,15 +124,24 @@ def test_kinds_are_real_segments_of_train_and_val_made_from_their_own_split(smal
 
 
 def test_adding_kinds_keeps_every_earlier_item_and_plans_them_last():
-    tracks = [corpus.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 300.0, "test") for i in range(6) for j in range(2)]
-    base = dict(real_per_source={"train": 2, "val": 2, "test": 2}, fakes_per_generator={"train": 1, "val": 1, "test": 1},
-                family_scale={}, cap_minutes_per_source=4.0, generators=("tconv-s8.5.4.2-24k",))
+    tracks = [
+        corpus.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 300.0, "test") for i in range(6) for j in range(2)
+    ]
+    base = dict(
+        real_per_source={"train": 2, "val": 2, "test": 2},
+        fakes_per_generator={"train": 1, "val": 1, "test": 1},
+        family_scale={},
+        cap_minutes_per_source=4.0,
+        generators=("tconv-s8.5.4.2-24k",),
+    )
     before, _ = plan.plan_items(tracks, plan.SubsetConfig(**base))
     after, split_of = plan.plan_items(tracks, plan.SubsetConfig(**base, kind_seeds={"train": 3, "val": 2, "test": 0}))
     assert [(it.item_id, it.augment) for it in after[: len(before)]] == [(it.item_id, it.augment) for it in before]
-    added = after[len(before):]
+    added = after[len(before) :]
     # kinds held back for the test split (KIND_SPLITS) get no train/val seeds
-    n_kinds = len([k for k in (*kinds.SOLO_KINDS, *kinds.DERIVED_KINDS) if "train" in kinds.KIND_SPLITS.get(k, ("train",))])
+    n_kinds = len(
+        [k for k in (*kinds.SOLO_KINDS, *kinds.DERIVED_KINDS) if "train" in kinds.KIND_SPLITS.get(k, ("train",))]
+    )
     assert n_kinds < len(kinds.SOLO_KINDS) + len(kinds.DERIVED_KINDS)
     assert len(added) == 5 * n_kinds and len({it.item_id for it in added}) == len(added)
     assert all(it.kind and it.generator is None and it.split in ("train", "val") for it in added)
@@ -134,8 +153,10 @@ def test_adding_kinds_keeps_every_earlier_item_and_plans_them_last():
 
 
 def test_a_kind_family_is_drawn_as_often_as_one_source_package():
-    rows = [{"label": "real", "source_package": p, "family": "real", "heldout": "0"}
-            for p in ("pkg-a", "pkg-b", "kind/synth: saw note", "kind/synth: chiptune", "kind/lo-fi: tape preset")]
+    rows = [
+        {"label": "real", "source_package": p, "family": "real", "heldout": "0"}
+        for p in ("pkg-a", "pkg-b", "kind/synth: saw note", "kind/synth: chiptune", "kind/lo-fi: tape preset")
+    ]
     rows += [{"label": "fake", "source_package": "pkg-a", "family": "tconv", "heldout": "0"}]
     sampler = BalancedSampler(rows, [], np.random.default_rng(0))
     assert set(sampler.real_by_source) == {"pkg-a", "pkg-b", "kind/synth", "kind/lo-fi"}
@@ -165,7 +186,9 @@ def test_tconv_fake_shows_comb_at_rate_over_stride_that_its_twin_lacks():
     fake, real = toy_codecs.codec_pair(x, np.random.default_rng(0), upsample="tconv", **params)
     assert len(fake) == len(real) == len(x)
     # lines at multiples of 24000 / 40 = 600 Hz (partial product 5*4*2 of the strides)
-    excess = pair_signal.comb_strength_db(fake, SR, 600.0, band_hz=11000) - pair_signal.comb_strength_db(real, SR, 600.0, band_hz=11000)
+    excess = pair_signal.comb_strength_db(fake, SR, 600.0, band_hz=11000) - pair_signal.comb_strength_db(
+        real, SR, 600.0, band_hz=11000
+    )
     assert 0.5 < excess < 15
     # nearest-neighbour upsampling at the same strides leaves no comb
     fake_nn, real_nn = toy_codecs.codec_pair(x, np.random.default_rng(0), upsample="nearest", **params)
@@ -200,12 +223,17 @@ def test_manipulations_are_deterministic_and_reverb_is_unseen():
 
 def test_a_package_added_later_keeps_every_earlier_item_and_gets_real_segments_only(monkeypatch):
     # plan_items only needs Track metadata (no audio is read while planning)
-    tracks = [corpus.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 300.0, "test") for i in range(6) for j in range(2)]
-    config = plan.SubsetConfig(real_per_source={"train": 2, "val": 2, "test": 2},
-                                fakes_per_generator={"train": 1, "val": 1, "test": 1},
-                                family_scale={}, cap_minutes_per_source=4.0,
-                                generators=("tconv-s8.5.4.2-24k", "upsample-nearest-s8.5.4.2-24k"),
-                                pinned_real_per_source=5)
+    tracks = [
+        corpus.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 300.0, "test") for i in range(6) for j in range(2)
+    ]
+    config = plan.SubsetConfig(
+        real_per_source={"train": 2, "val": 2, "test": 2},
+        fakes_per_generator={"train": 1, "val": 1, "test": 1},
+        family_scale={},
+        cap_minutes_per_source=4.0,
+        generators=("tconv-s8.5.4.2-24k", "upsample-nearest-s8.5.4.2-24k"),
+        pinned_real_per_source=5,
+    )
     before, split_before = plan.plan_items(tracks, config)
     monkeypatch.setitem(corpus.PINNED_SPLITS, "late-pkg", "val")
     late = [corpus.Track("late-pkg", (f"/music/late/song-{j}.ogg",), 200.0, "test") for j in range(3)]
@@ -221,14 +249,24 @@ def test_a_package_added_later_keeps_every_earlier_item_and_gets_real_segments_o
 
 def test_item_ids_do_not_depend_on_where_the_corpus_was_unpacked():
     def tracks_under(root):
-        return [corpus.Track(f"pkg-{i}", (f"{root}/pkgs/pkg-{i}/music/song-{j}.ogg",), 300.0, "test")
-                for i in range(6) for j in range(2)]
+        return [
+            corpus.Track(f"pkg-{i}", (f"{root}/pkgs/pkg-{i}/music/song-{j}.ogg",), 300.0, "test")
+            for i in range(6)
+            for j in range(2)
+        ]
 
-    config = plan.SubsetConfig(real_per_source={"train": 2, "val": 2, "test": 2},
-                                fakes_per_generator={"train": 1, "val": 1, "test": 1}, family_scale={},
-                                cap_minutes_per_source=4.0, generators=("tconv-s8.5.4.2-24k",))
-    here, _ = plan.plan_items(tracks_under("/home/ann/.cache/forensic_app/corpus"), config,
-                               corpus_dir=Path("/home/ann/.cache/forensic_app/corpus"))
+    config = plan.SubsetConfig(
+        real_per_source={"train": 2, "val": 2, "test": 2},
+        fakes_per_generator={"train": 1, "val": 1, "test": 1},
+        family_scale={},
+        cap_minutes_per_source=4.0,
+        generators=("tconv-s8.5.4.2-24k",),
+    )
+    here, _ = plan.plan_items(
+        tracks_under("/home/ann/.cache/forensic_app/corpus"),
+        config,
+        corpus_dir=Path("/home/ann/.cache/forensic_app/corpus"),
+    )
     there, _ = plan.plan_items(tracks_under("/mnt/big/fa/corpus"), config, corpus_dir=Path("/mnt/big/fa/corpus"))
     shipped, _ = plan.plan_items(tracks_under(plan.ID_ROOT), config)  # the shipped build's own paths
     assert [(it.item_id, it.augment, it.seed) for it in here] == [(it.item_id, it.augment, it.seed) for it in there]
@@ -236,17 +274,26 @@ def test_item_ids_do_not_depend_on_where_the_corpus_was_unpacked():
 
 
 def test_extra_real_segments_keep_every_earlier_item_and_never_reuse_a_window(monkeypatch):
-    tracks = [corpus.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 400.0, "test") for i in range(6) for j in range(2)]
+    tracks = [
+        corpus.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 400.0, "test") for i in range(6) for j in range(2)
+    ]
     tracks += [corpus.Track("pinned-pkg", (f"/music/pinned/song-{j}.ogg",), 400.0, "test") for j in range(2)]
     monkeypatch.setitem(corpus.PINNED_SPLITS, "pinned-pkg", "test")
-    base = dict(real_per_source={"train": 2, "val": 2, "test": 2}, fakes_per_generator={"train": 1, "val": 1, "test": 1},
-                family_scale={}, cap_minutes_per_source=2.0, generators=("tconv-s8.5.4.2-24k",),
-                pinned_real_per_source=3)
+    base = dict(
+        real_per_source={"train": 2, "val": 2, "test": 2},
+        fakes_per_generator={"train": 1, "val": 1, "test": 1},
+        family_scale={},
+        cap_minutes_per_source=2.0,
+        generators=("tconv-s8.5.4.2-24k",),
+        pinned_real_per_source=3,
+    )
     before, _ = plan.plan_items(tracks, plan.SubsetConfig(**base))
-    after, split_of = plan.plan_items(tracks, plan.SubsetConfig(**base, extra_real_per_source={"train": 4, "val": 0, "test": 3}))
+    after, split_of = plan.plan_items(
+        tracks, plan.SubsetConfig(**base, extra_real_per_source={"train": 4, "val": 0, "test": 3})
+    )
 
     assert [it.item_id for it in after[: len(before)]] == [it.item_id for it in before]
-    extra = after[len(before):]
+    extra = after[len(before) :]
     per_source = defaultdict(int)
     for it in extra:
         assert it.generator is None and it.split == split_of[it.track.source_package]
@@ -266,14 +313,16 @@ def test_a_downloaded_package_unpacks_into_a_fresh_cache(tmp_path):
     src = tmp_path / "src"
     (src / "DEBIAN").mkdir(parents=True)
     (src / "DEBIAN" / "control").write_text(
-        "Package: tiny-music\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@t.invalid>\nDescription: t\n")
+        "Package: tiny-music\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@t.invalid>\nDescription: t\n"
+    )
     music = src / "usr" / "share" / "games" / "tiny" / "music"
     music.mkdir(parents=True)
     sf.write(music / "theme.ogg", 0.1 * np.sin(np.arange(SR) * 2 * np.pi * 440 / SR), SR)
     cache = tmp_path / "corpus"
     (cache / "debs").mkdir(parents=True)
-    subprocess.run(["dpkg-deb", "-b", str(src), str(cache / "debs" / "tiny-music_1.0_all.deb")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["dpkg-deb", "-b", str(src), str(cache / "debs" / "tiny-music_1.0_all.deb")], check=True, capture_output=True
+    )
     spec = corpus.PackageSpec("tiny-music", "test")
     root = corpus.fetch_package(spec, cache)
     assert root is not None and (root / "usr/share/games/tiny/music/theme.ogg").is_file()
@@ -315,8 +364,10 @@ def test_a_pinned_package_unpacked_after_the_track_list_was_made_is_appended(mon
         return [corpus.Track(p.name, (f"/m/{p.name}.ogg",), 60.0, "test") for p in packages]
 
     monkeypatch.setattr(corpus, "collect_tracks", collect)
-    (tmp_path / "tracks.json").write_text('[{"source_package": "pkg-a", "stems": ["/m/pkg-a.ogg"], '
-                                          '"duration_s": 60.0, "licence": "test", "low_bitrate": false}]')
+    (tmp_path / "tracks.json").write_text(
+        '[{"source_package": "pkg-a", "stems": ["/m/pkg-a.ogg"], '
+        '"duration_s": 60.0, "licence": "test", "low_bitrate": false}]'
+    )
     for name in ("pkg-a", "pkg-late"):
         (tmp_path / "pkgs" / name).mkdir(parents=True)
         (tmp_path / "pkgs" / name / ".extracted").touch()

@@ -24,21 +24,41 @@ from .conftest import FIELDS, RATE
 def with_kind(mini_dataset, tmp_path_factory) -> Path:
     """The mini dataset plus one generated kind clip in test (a held pulse note, a perfect line comb)."""
     data = tmp_path_factory.mktemp("with_kind") / "data"
-    shutil.copytree(mini_dataset, data, ignore=shutil.ignore_patterns("features", "runs", "comb_scores*", "segment_readings*"))
+    shutil.copytree(
+        mini_dataset, data, ignore=shutil.ignore_patterns("features", "runs", "comb_scores*", "segment_readings*")
+    )
     sf.write(str(data / "segments/kind-pulse-test.flac"), kinds.pulse_note(5, 10.0), RATE, subtype="PCM_16")
     with open(data / "index.csv", "a", newline="") as f:
-        csv.DictWriter(f, FIELDS).writerow({
-            "id": "kind-pulse-test", "path": "segments/kind-pulse-test.flac", "label": "real", "family": "real",
-            "generator": "original", "pair_id": "", "source_package": "kind/synth: pulse note", "split": "test",
-            "augment": "", "heldout": "0", "duration_s": "10.0"})
+        csv.DictWriter(f, FIELDS).writerow(
+            {
+                "id": "kind-pulse-test",
+                "path": "segments/kind-pulse-test.flac",
+                "label": "real",
+                "family": "real",
+                "generator": "original",
+                "pair_id": "",
+                "source_package": "kind/synth: pulse note",
+                "split": "test",
+                "augment": "",
+                "heldout": "0",
+                "duration_s": "10.0",
+            }
+        )
     return data
 
 
 @pytest.fixture(scope="module")
 def evaluated(with_kind, tiny_weights, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("evaluation")
-    args = argparse.Namespace(cache_dir=str(with_kind), weights=str(tiny_weights), out=str(out), lofo_steps=0,
-                              robust_n=1, threads=1, update_manifest=False)
+    args = argparse.Namespace(
+        cache_dir=str(with_kind),
+        weights=str(tiny_weights),
+        out=str(out),
+        lofo_steps=0,
+        robust_n=1,
+        threads=1,
+        update_manifest=False,
+    )
     assert run_evaluate(args) == 0
     return out
 

@@ -12,7 +12,19 @@ from forensic_app.training import features
 from forensic_app.training.synth import music_like
 
 RATE = 44100
-FIELDS = ["id", "path", "label", "family", "generator", "pair_id", "source_package", "split", "augment", "heldout", "duration_s"]
+FIELDS = [
+    "id",
+    "path",
+    "label",
+    "family",
+    "generator",
+    "pair_id",
+    "source_package",
+    "split",
+    "augment",
+    "heldout",
+    "duration_s",
+]
 
 
 def _write_index(root, n):
@@ -22,9 +34,21 @@ def _write_index(root, n):
         if not (root / rel).exists():
             (root / "segments").mkdir(exist_ok=True)
             sf.write(str(root / rel), music_like(10.0, RATE, seed=i), RATE, subtype="PCM_16")
-        rows.append({"id": f"real-{i}", "path": rel, "label": "real", "family": "real", "generator": "original",
-                     "pair_id": "", "source_package": f"pkg-{i % 2}", "split": "val", "augment": "", "heldout": "0",
-                     "duration_s": "10.0"})
+        rows.append(
+            {
+                "id": f"real-{i}",
+                "path": rel,
+                "label": "real",
+                "family": "real",
+                "generator": "original",
+                "pair_id": "",
+                "source_package": f"pkg-{i % 2}",
+                "split": "val",
+                "augment": "",
+                "heldout": "0",
+                "duration_s": "10.0",
+            }
+        )
     with open(root / "index.csv", "w", newline="") as f:
         w = csv.DictWriter(f, FIELDS)
         w.writeheader()

@@ -14,8 +14,9 @@ import pytest
 
 from forensic_app.training import corpus, kinds, midi, plan
 
-needs_fluidsynth = pytest.mark.skipif(not midi.available(),
-                                      reason="needs fluidsynth and the GM soundfonts (install-deps.sh --studies)")
+needs_fluidsynth = pytest.mark.skipif(
+    not midi.available(), reason="needs fluidsynth and the GM soundfonts (install-deps.sh --studies)"
+)
 
 
 def _peak_hz(x: np.ndarray, rate: int, lo: float = 50.0) -> float:
@@ -63,7 +64,9 @@ def test_a_package_of_notes_that_cannot_be_rendered_is_skipped_saying_what_to_in
     with pytest.raises(RuntimeError, match="install-deps.sh --studies"):
         corpus.render_notes(spec, root)
     logged = []
-    monkeypatch.setattr(corpus, "fetch_package", lambda spec, cache, max_download_mb=None: corpus.render_notes(spec, root))
+    monkeypatch.setattr(
+        corpus, "fetch_package", lambda spec, cache, max_download_mb=None: corpus.render_notes(spec, root)
+    )
     assert corpus.collect_tracks(tmp_path, packages=[spec], include_real_cc=False, log=logged.append) == []
     assert logged and "skipped tiny-midi" in logged[0] and "fluidsynth" in logged[0]
 
@@ -85,7 +88,7 @@ def test_midi_is_rendered_through_each_soundfont_and_listed_as_real_tracks(tmp_p
     for t in tracks:
         assert t.duration_s >= corpus.MIN_TRACK_S
         x = corpus.load_excerpt(t, 5.0, 10.0)
-        assert np.sqrt(np.mean(x ** 2)) > 0.01
+        assert np.sqrt(np.mean(x**2)) > 0.01
         assert abs(_peak_hz(x, corpus.SR) - 440.0) < 3.0  # the piano's A4, not noise
         renders.append(x)
     assert np.corrcoef(renders[0], renders[1])[0, 1] < 0.9  # two different recorded pianos
@@ -118,18 +121,27 @@ def test_sampled_instrument_kinds_render_through_their_own_soundfont():
     assert names == [f"sampled: MIDI through {s}" for s in midi.SOUNDFONTS]
     clips = [kinds.render(n, 7, 10.0) for n in names]
     for name, x in zip(names, clips):
-        assert x.shape == (10 * kinds.SR,) and np.sqrt(np.mean(x ** 2)) > 0.02, name
+        assert x.shape == (10 * kinds.SR,) and np.sqrt(np.mean(x**2)) > 0.02, name
         assert kinds.kind_group(name) == "sampled instruments"
     # the same notes (seed 7: one program, one melody) through three sets of recordings
-    assert max(abs(np.corrcoef(a, b)[0, 1]) for a, b in ((clips[0], clips[1]), (clips[0], clips[2]), (clips[1], clips[2]))) < 0.9
+    assert (
+        max(abs(np.corrcoef(a, b)[0, 1]) for a, b in ((clips[0], clips[1]), (clips[0], clips[2]), (clips[1], clips[2])))
+        < 0.9
+    )
 
 
 def test_the_held_back_soundfont_is_planned_in_the_test_split_only():
-    tracks = [corpus.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 300.0, "test") for i in range(6) for j in range(2)]
-    config = plan.SubsetConfig(real_per_source={"train": 1, "val": 1, "test": 1},
-                                fakes_per_generator={"train": 0, "val": 0, "test": 0}, family_scale={},
-                                cap_minutes_per_source=2.0, generators=(),
-                                kind_seeds={"train": 2, "val": 1, "test": 3})
+    tracks = [
+        corpus.Track(f"pkg-{i}", (f"/music/pkg-{i}/song-{j}.ogg",), 300.0, "test") for i in range(6) for j in range(2)
+    ]
+    config = plan.SubsetConfig(
+        real_per_source={"train": 1, "val": 1, "test": 1},
+        fakes_per_generator={"train": 0, "val": 0, "test": 0},
+        family_scale={},
+        cap_minutes_per_source=2.0,
+        generators=(),
+        kind_seeds={"train": 2, "val": 1, "test": 3},
+    )
     items, _ = plan.plan_items(tracks, config)
     by_kind: dict[str, list[str]] = {}
     for it in items:

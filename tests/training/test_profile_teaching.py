@@ -93,9 +93,23 @@ def test_a_fingerprint_off_every_decoder_lattice_is_refused_as_a_production_chai
     realistic limit and is refused by an impossible one)."""
     X_ref, sources = reference
     taught = generator_fps[:5]
-    ok = teach("toy", taught, taught, list(range(5)), X_ref, sources,
-               rules=TeachRules(chain_key="lattice_enrichment", chain_min=4.13))
+    ok = teach(
+        "toy",
+        taught,
+        taught,
+        list(range(5)),
+        X_ref,
+        sources,
+        rules=TeachRules(chain_key="lattice_enrichment", chain_min=4.13),
+    )
     assert ok.validation["chain"]["lattice_enrichment"] > 4.13
     with pytest.raises(Refused, match="production chain"):
-        teach("toy", taught, taught, list(range(5)), X_ref, sources,
-              rules=TeachRules(chain_key="lattice_enrichment", chain_min=1e6))
+        teach(
+            "toy",
+            taught,
+            taught,
+            list(range(5)),
+            X_ref,
+            sources,
+            rules=TeachRules(chain_key="lattice_enrichment", chain_min=1e6),
+        )

@@ -32,6 +32,8 @@ def test_shipped_profiles_are_sealed_loaded_and_in_the_model_card(tmp_path, tiny
     from forensic_app.core import weights
 
     weights._CACHE.clear()
-    (bundle / "profiles" / "peaky.json").write_text((bundle / "profiles" / "peaky.json").read_text().replace("toy", "t0y"))
+    (bundle / "profiles" / "peaky.json").write_text(
+        (bundle / "profiles" / "peaky.json").read_text().replace("toy", "t0y")
+    )
     with pytest.raises(ModelError):
         load_model(bundle, allow_modified=True)

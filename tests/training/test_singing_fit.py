@@ -17,10 +17,24 @@ def _rows(source: str, n: int, rise: float, seed: int) -> list[dict]:
         base = rng.normal(-1.0, 0.3)
         for rate, bw, up in ((16000, 7800.0, rise), (22050, 10700.0, rise), (44100, 20000.0, 0.0)):
             w = list(base + up + rng.normal(0, 0.05, 4))
-            out.append({"id": f"{source}|{i}|{rate}", "kind": "singing", "source": source, "file": f"{i}.wav",
-                        "rate": rate, "clip_s": None, "window_logits": w, "comb": 2.0, "comb_offset": None,
-                        "fakeprint": None, "stationarity": 0.5, "content_s": 8.0, "duration_s": 8.0,
-                        "bandwidth_hz": bw})
+            out.append(
+                {
+                    "id": f"{source}|{i}|{rate}",
+                    "kind": "singing",
+                    "source": source,
+                    "file": f"{i}.wav",
+                    "rate": rate,
+                    "clip_s": None,
+                    "window_logits": w,
+                    "comb": 2.0,
+                    "comb_offset": None,
+                    "fakeprint": None,
+                    "stationarity": 0.5,
+                    "content_s": 8.0,
+                    "duration_s": 8.0,
+                    "bandwidth_hz": bw,
+                }
+            )
     return out
 
 

@@ -47,8 +47,15 @@ def _teach(readings, X, rules, chosen_rows: list[list[int]], leave_out: set[str]
     owner = [k for k, rs in enumerate(chosen_rows) for _ in rs]
     orig = [_whole(readings, rs) for rs in chosen_rows]
     keep = np.array([r.source not in leave_out for r in readings])
-    return teach("taught", X[orig], X[rows], owner, X[keep], [r.source for r in readings if r.source not in leave_out],
-                 rules=rules)
+    return teach(
+        "taught",
+        X[orig],
+        X[rows],
+        owner,
+        X[keep],
+        [r.source for r in readings if r.source not in leave_out],
+        rules=rules,
+    )
 
 
 def test_five_tracks_of_any_single_real_source_are_refused_or_flag_none_of_its_other_tracks(reference):

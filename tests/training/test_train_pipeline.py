@@ -21,8 +21,19 @@ from .conftest import FIELDS, RATE
 
 def test_train_writes_weights_the_engine_loads(mini_dataset, tmp_path, capsys):
     out = tmp_path / "weights"
-    args = ["train", "--cache-dir", str(mini_dataset), "--out", str(out), "--steps", "6", "--batch", "4",
-            "--channels", "4,4,8,8,8,8"]
+    args = [
+        "train",
+        "--cache-dir",
+        str(mini_dataset),
+        "--out",
+        str(out),
+        "--steps",
+        "6",
+        "--batch",
+        "4",
+        "--channels",
+        "4,4,8,8,8,8",
+    ]
     assert pipeline_main(args) == 0
     man = json.loads((out / "manifest.json").read_text())
     assert man["trained"] is True and man["training"]["seed"] == 1234
@@ -84,22 +95,47 @@ def test_tampered_weights_are_refused(tmp_path, tiny_weights):
 
 def test_recalibrating_in_place_keeps_weights_and_binds_the_new_calibration(mini_dataset, tmp_path):
     out = tmp_path / "weights"
-    assert pipeline_main(["train", "--cache-dir", str(mini_dataset), "--out", str(out), "--steps", "4", "--batch", "4",
-                          "--channels", "4,4,8,8,8,8"]) == 0
+    assert (
+        pipeline_main(
+            [
+                "train",
+                "--cache-dir",
+                str(mini_dataset),
+                "--out",
+                str(out),
+                "--steps",
+                "4",
+                "--batch",
+                "4",
+                "--channels",
+                "4,4,8,8,8,8",
+            ]
+        )
+        == 0
+    )
     weights_before = (out / "patch_cnn.pt").read_bytes()
     cal = json.loads((out / "calibration.json").read_text())
     cal["thresholds"]["likely_fake"] = 0.123  # a stale fit that recalibration must replace
     # what the evidence and heatmap studies fitted on these weights' readings must survive the refit
     cal["evidence"] = {"comb_threshold_z": 20.5, "fakeprint_threshold_logit": 5.2, "rule": "study"}
-    cal["patch_null"] = {"levels": [1.0], "logit_at_level": [[0.0]], "row_max": [1.0], "floor": 0.5,
-                         "margin_logit": 0.5, "n_patches": 1}
+    cal["patch_null"] = {
+        "levels": [1.0],
+        "logit_at_level": [[0.0]],
+        "row_max": [1.0],
+        "floor": 0.5,
+        "margin_logit": 0.5,
+        "n_patches": 1,
+    }
     (out / "calibration.json").write_text(json.dumps(cal))
 
     assert pipeline_main(["calibrate", "--cache-dir", str(mini_dataset), "--weights", str(out)]) == 0
     model = load_model(out)  # verifies every sha256 in the manifest
     assert (out / "patch_cnn.pt").read_bytes() == weights_before
     assert model.calibration.threshold_fake >= 0.6 and "margin" in model.calibration.raw["thresholds"]["rule"]
-    assert model.calibration.raw["evidence"] == cal["evidence"] and model.calibration.raw["patch_null"] == cal["patch_null"]
+    assert (
+        model.calibration.raw["evidence"] == cal["evidence"]
+        and model.calibration.raw["patch_null"] == cal["patch_null"]
+    )
 
     data = bytearray(weights_before)
     data[-10] ^= 0xFF
@@ -113,8 +149,19 @@ def test_a_checkpoint_from_before_the_dataset_grew_is_not_resumed(mini_dataset, 
 
     data = tmp_path / "data"
     shutil.copytree(mini_dataset, data, ignore=shutil.ignore_patterns("features", "runs", "comb_scores*"))
-    args = ["train", "--cache-dir", str(data), "--out", str(tmp_path / "w"), "--steps", "4", "--batch", "4",
-            "--channels", "4,4,8,8,8,8"]
+    args = [
+        "train",
+        "--cache-dir",
+        str(data),
+        "--out",
+        str(tmp_path / "w"),
+        "--steps",
+        "4",
+        "--batch",
+        "4",
+        "--channels",
+        "4,4,8,8,8,8",
+    ]
     assert pipeline_main(args) == 0
     with open(data / "index.csv", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -144,14 +191,42 @@ def test_kinds_train_but_leave_calibration_and_the_comb_reference_to_real_record
     for split in ("train", "val"):
         rid = f"kind-pulse-{split}"
         sf.write(str(data / f"segments/{rid}.flac"), kinds.pulse_note(3, 10.0), RATE, subtype="PCM_16")
-        new_rows.append({"id": rid, "path": f"segments/{rid}.flac", "label": "real", "family": "real",
-                         "generator": "original", "pair_id": "", "source_package": "kind/synth: pulse note",
-                         "split": split, "augment": "", "heldout": "0", "duration_s": "10.0"})
+        new_rows.append(
+            {
+                "id": rid,
+                "path": f"segments/{rid}.flac",
+                "label": "real",
+                "family": "real",
+                "generator": "original",
+                "pair_id": "",
+                "source_package": "kind/synth: pulse note",
+                "split": split,
+                "augment": "",
+                "heldout": "0",
+                "duration_s": "10.0",
+            }
+        )
     with open(data / "index.csv", "a", newline="") as f:
         csv.DictWriter(f, FIELDS).writerows(new_rows)
     out = tmp_path / "w"
-    assert pipeline_main(["train", "--cache-dir", str(data), "--out", str(out), "--steps", "4", "--batch", "4",
-                          "--channels", "4,4,8,8,8,8"]) == 0
+    assert (
+        pipeline_main(
+            [
+                "train",
+                "--cache-dir",
+                str(data),
+                "--out",
+                str(out),
+                "--steps",
+                "4",
+                "--batch",
+                "4",
+                "--channels",
+                "4,4,8,8,8,8",
+            ]
+        )
+        == 0
+    )
     man = json.loads((out / "manifest.json").read_text())
     assert man["training"]["data"]["real_by_split_source"]["train/kind/synth: pulse note"] == 1
     with open(mini_dataset / "index.csv", newline="") as f:

@@ -24,11 +24,18 @@ def fakeprint_detector(ev: FakeprintEvidence, p_alone: Optional[float], rules: E
         summary = f"Not measured: {ev.reason}. This says nothing either way."
     else:
         side = "above" if ev.logit >= rules.fakeprint_threshold_logit else "below"
-        summary = (f"Logit {ev.logit:+.1f}, {side} the threshold {rules.fakeprint_threshold_logit:+.1f} set on the real music "
-                   f"we measured (first {ev.seconds_used:.0f} s, 1-8 kHz peak residue).")
-    return DetectorEvidence(name="fakeprint", title=TITLE, score=ev.logit,
-                            probability_fake=p_alone, summary=summary,
-                            details={"threshold_logit": rules.fakeprint_threshold_logit, **ev.to_dict()})
+        summary = (
+            f"Logit {ev.logit:+.1f}, {side} the threshold {rules.fakeprint_threshold_logit:+.1f} set on the real music "
+            f"we measured (first {ev.seconds_used:.0f} s, 1-8 kHz peak residue)."
+        )
+    return DetectorEvidence(
+        name="fakeprint",
+        title=TITLE,
+        score=ev.logit,
+        probability_fake=p_alone,
+        summary=summary,
+        details={"threshold_logit": rules.fakeprint_threshold_logit, **ev.to_dict()},
+    )
 
 
 class Fakeprint(EvidenceSource):

@@ -69,8 +69,11 @@ def read_profiles(fakeprint: Optional[np.ndarray], profiles: Sequence[Any], cal:
             out.append(ProfileReading(p, None, None))
             continue
         logit = p.score(fakeprint)
-        prob = (mapped_probability(cal, logit, p.threshold_logit, SLOPE)
-                if logit >= p.threshold_logit - REAL_MARGIN else None)
+        prob = (
+            mapped_probability(cal, logit, p.threshold_logit, SLOPE)
+            if logit >= p.threshold_logit - REAL_MARGIN
+            else None
+        )
         out.append(ProfileReading(p, logit, prob))
     return out
 
@@ -92,9 +95,17 @@ def _label(p: Any) -> str:
 
 def profile_facts(p: Any) -> dict[str, Any]:
     """What a report says of a profile a verdict rests on: name, kind, examples, date, validation, sha256."""
-    return {"name": p.generator, "version": p.version, "kind": p.kind, "architecture": p.architecture,
-            "n_examples": int(p.n_examples), "created": p.created, "threshold_logit": p.threshold_logit,
-            "validation": p.validation, "sha256": p.sha256 or p.sealed().sha256}
+    return {
+        "name": p.generator,
+        "version": p.version,
+        "kind": p.kind,
+        "architecture": p.architecture,
+        "n_examples": int(p.n_examples),
+        "created": p.created,
+        "threshold_logit": p.threshold_logit,
+        "validation": p.validation,
+        "sha256": p.sha256 or p.sealed().sha256,
+    }
 
 
 def window_readings(m: Any, profile: Any) -> list[dict[str, Any]]:
@@ -128,34 +139,48 @@ class Profiles(EvidenceSource):
         measured = [r for r in readings if r.logit is not None]
         details: dict[str, Any] = {
             "threshold_note": "each profile's threshold: its highest cross-validated real-music reading + 1 logit",
-            "profiles": [dict(profile_facts(r.profile), logit=None if r.logit is None else round(r.logit, 3),
-                              match=r.matches) for r in readings],
-            "matched": [r.profile.generator for r in readings if r.matches]}
+            "profiles": [
+                dict(profile_facts(r.profile), logit=None if r.logit is None else round(r.logit, 3), match=r.matches)
+                for r in readings
+            ],
+            "matched": [r.profile.generator for r in readings if r.matches],
+        }
         if not measured:
             ev = it.m.fakeprint
-            why = ev.reason if ev is not None and ev.reason else "the track is too quiet or too short between 1 and 8 kHz"
+            why = (
+                ev.reason if ev is not None and ev.reason else "the track is too quiet or too short between 1 and 8 kHz"
+            )
             summary = f"Not measured: {why}. This says nothing either way."
             return [DetectorEvidence(NAME, self.title, None, None, summary, details)]
         best = max(measured, key=_measured_margin)
         margin = _measured_margin(best)
         details["closest"] = best.profile.generator
         details["windows"] = window_readings(it.m, best.profile)
-        details["top_bins"] = [{"freq_hz": round(f, 1), "contribution": round(c, 3)}
-                               for f, c in best.profile.top_bins(_measured_fakeprint(it.m), 8)]
+        details["top_bins"] = [
+            {"freq_hz": round(f, 1), "contribution": round(c, 3)}
+            for f, c in best.profile.top_bins(_measured_fakeprint(it.m), 8)
+        ]
         n = len(readings)
         if best.matches:
             others = [r.profile.generator for r in measured if r.matches and r is not best]
-            summary = (f"Matches the decoder fingerprint of {_label(best.profile)}: {margin:+.1f} logits against "
-                       f"its threshold, which no real music we measured reached (profile taught from "
-                       f"{best.profile.n_examples} examples). The fingerprint belongs to the decoder's design: another "
-                       "generator built on the same decoder leaves it too."
-                       + (f" Also matched: {', '.join(others)}." if others else ""))
+            summary = (
+                f"Matches the decoder fingerprint of {_label(best.profile)}: {margin:+.1f} logits against "
+                f"its threshold, which no real music we measured reached (profile taught from "
+                f"{best.profile.n_examples} examples). The fingerprint belongs to the decoder's design: another "
+                "generator built on the same decoder leaves it too."
+                + (f" Also matched: {', '.join(others)}." if others else "")
+            )
         else:
             within = margin < -REAL_MARGIN
-            summary = (f"None of the {n} generator profile{'s' if n != 1 else ''} matches; the closest, "
-                       f"{_label(best.profile)}, is {-margin:.1f} logits below its threshold"
-                       + (", within what real music reaches." if within else
-                          ", above what the real music we measured reached but short of the threshold."))
+            summary = (
+                f"None of the {n} generator profile{'s' if n != 1 else ''} matches; the closest, "
+                f"{_label(best.profile)}, is {-margin:.1f} logits below its threshold"
+                + (
+                    ", within what real music reaches."
+                    if within
+                    else ", above what the real music we measured reached but short of the threshold."
+                )
+            )
         return [DetectorEvidence(NAME, self.title, round(margin, 6), p_line, summary, details)]
 
     def coverage(self, model, profiles) -> list[str]:

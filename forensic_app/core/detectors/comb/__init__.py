@@ -81,13 +81,16 @@ LINE_NULL_QUANTILE = 0.95  # ... and above this quantile of jittered-line promin
 FOUND_LINES_MIN_Z = Z_WEAK  # below this z no line is reported as found (they would be chance)
 
 
-def fit_reference(z_scores_by_source: dict[str, Sequence[float]], *,
-                  settings: Optional[dict[str, Any]] = None) -> CombReference:
+def fit_reference(
+    z_scores_by_source: dict[str, Sequence[float]], *, settings: Optional[dict[str, Any]] = None
+) -> CombReference:
     """:func:`.comb_reference.fit_reference` with the default analyser's :func:`comb_recipe` as ``settings``."""
     return _fit_reference(z_scores_by_source, settings=comb_recipe() if settings is None else settings)
 
 
-def comb_recipe(rate_hz: int = 44100, n_fft: int = 16384, catalogue: Optional[Iterable[Architecture]] = None) -> dict[str, Any]:
+def comb_recipe(
+    rate_hz: int = 44100, n_fft: int = 16384, catalogue: Optional[Iterable[Architecture]] = None
+) -> dict[str, Any]:
     """The settings a z-score depends on; stored with a :class:`CombReference`."""
     return {
         "comb_version": COMB_VERSION,
@@ -217,7 +220,9 @@ class CombAnalyzer:
         chunk = 64  # frames per FFT call: 4 MiB of float32
         for f0 in range(0, n_frames, chunk):
             f1 = min(n_frames, f0 + chunk)
-            view = np.lib.stride_tricks.sliding_window_view(self._buf, self.n_fft)[f0 * self.hop : (f1 - 1) * self.hop + 1 : self.hop]
+            view = np.lib.stride_tricks.sliding_window_view(self._buf, self.n_fft)[
+                f0 * self.hop : (f1 - 1) * self.hop + 1 : self.hop
+            ]
             spec = scipy.fft.rfft(view * self._window, axis=1, workers=1)
             power = np.square(spec.real, dtype=np.float64)
             power += np.square(spec.imag, dtype=np.float64)
@@ -244,7 +249,9 @@ class CombAnalyzer:
     def _close_segment(self, next_idx: int) -> None:
         if self._cur_frames:
             if self._pending is not None:
-                self._done.append(self._score_segment(*self._pending, end_sample=(self._pending[2] + 1) * self._seg_len))
+                self._done.append(
+                    self._score_segment(*self._pending, end_sample=(self._pending[2] + 1) * self._seg_len)
+                )
             self._pending = (self._cur.copy(), self._cur_frames, self._cur_idx)
         self._cur[:] = 0.0
         self._cur_frames = 0
@@ -351,7 +358,9 @@ class CombAnalyzer:
         elif pending is not None:
             # a short tail joins the previous segment so every segment is >= segment_s
             merged = pending[0] + cur[0]
-            done.append(self._score_segment(merged, pending[1] + cur[1], cur[2], end_sample=self._n_seen, start_idx=pending[2]))
+            done.append(
+                self._score_segment(merged, pending[1] + cur[1], cur[2], end_sample=self._n_seen, start_idx=pending[2])
+            )
         out = []
         for start_s, end_s, sc in done:
             if sc is None or not np.isfinite(sc[0][best]):

@@ -61,7 +61,9 @@ class Architecture:
         return tuple(self.run_rate_hz / p for p in self.partial_products())
 
 
-def _arch(family: str, label: str, strides: Sequence[int], native_khz: float, run_khz: Optional[float] = None) -> Architecture:
+def _arch(
+    family: str, label: str, strides: Sequence[int], native_khz: float, run_khz: Optional[float] = None
+) -> Architecture:
     native = int(round(native_khz * 1000))
     run = native if run_khz is None else int(round(run_khz * 1000))
     hop = 1
@@ -71,7 +73,9 @@ def _arch(family: str, label: str, strides: Sequence[int], native_khz: float, ru
     name = f"{label} {_khz(native)}, hop {hop} (upsampling strides {stride_txt})"
     if run != native:
         name += f", run at {_khz(run)}"
-    return Architecture(name=name, family=family, strides=tuple(int(s) for s in strides), native_rate_hz=native, run_rate_hz=run)
+    return Architecture(
+        name=name, family=family, strides=tuple(int(s) for s in strides), native_rate_hz=native, run_rate_hz=run
+    )
 
 
 def _khz(rate_hz: int) -> str:

@@ -39,7 +39,7 @@ def line_offsets_bins(level_db: np.ndarray, lines_hz: np.ndarray, df_hz: float) 
         b = int(round(e))
         if b < 2 or b + 2 >= level_db.size:
             continue
-        j = b - 1 + int(np.argmax(level_db[b - 1:b + 2]))
+        j = b - 1 + int(np.argmax(level_db[b - 1 : b + 2]))
         a, m, c = level_db[j - 1], level_db[j], level_db[j + 1]
         den = a - 2.0 * m + c
         out.append(abs(j + (0.5 * (a - c) / den if den < 0 else 0.0) - e))
@@ -48,12 +48,13 @@ def line_offsets_bins(level_db: np.ndarray, lines_hz: np.ndarray, df_hz: float) 
 
 def comb_locked(evidence: Optional[CombEvidence], max_offset_bins: float = LOCK_MAX_OFFSET_BINS) -> bool:
     """Whether the comb's found lines sit at k*f0 as a decoder's do (see LOCK_MAX_OFFSET_BINS)."""
-    return (evidence is not None and evidence.line_offset_bins is not None
-            and evidence.line_offset_bins <= max_offset_bins)
+    return (
+        evidence is not None and evidence.line_offset_bins is not None and evidence.line_offset_bins <= max_offset_bins
+    )
 
 
 def comb_grade(evidence: CombEvidence) -> str:
-    """"strong" (z >= Z_STRONG), "weak" (Z_WEAK <= z < Z_STRONG) or "none"."""
+    """ "strong" (z >= Z_STRONG), "weak" (Z_WEAK <= z < Z_STRONG) or "none"."""
     z = evidence.z_score
     if not math.isfinite(z) or z < Z_WEAK:
         return "none"
@@ -66,19 +67,27 @@ def comb_finding(evidence: CombEvidence) -> str:
     grade = comb_grade(evidence)
     spacing = f"every {evidence.f0_hz:.1f} Hz"
     if grade == "none":
-        return (f"No regular line pattern stands out: the best candidate ({spacing}, z = {evidence.z_score:.1f}) "
-                "is within what real music shows, so this check found no upsampling artefacts.")
+        return (
+            f"No regular line pattern stands out: the best candidate ({spacing}, z = {evidence.z_score:.1f}) "
+            "is within what real music shows, so this check found no upsampling artefacts."
+        )
     off = evidence.line_offset_bins
     if off is None:
         lock = "Too few of its lines stand out to tell whether they sit exactly where a decoder puts them."
     elif off > LOCK_MAX_OFFSET_BINS:
-        lock = (f"Its lines sit {off:.2f} of a frequency bin from that spacing on average, as the partials of music "
-                f"do (a decoder's sit within {LOCK_MAX_OFFSET_BINS:g}): not the mark of a decoder.")
+        lock = (
+            f"Its lines sit {off:.2f} of a frequency bin from that spacing on average, as the partials of music "
+            f"do (a decoder's sit within {LOCK_MAX_OFFSET_BINS:g}): not the mark of a decoder."
+        )
     else:
         lock = f"Its lines sit exactly where a decoder puts them (within {off:.2f} of a frequency bin)."
     if grade == "weak":
-        return (f"A weak regular line pattern {spacing} (z = {evidence.z_score:.1f}, {evidence.strength_db:.1f} dB): "
-                f"suggestive at most. Closest known upsampling pattern: {evidence.architecture}. {lock}")
-    return (f"Regularly spaced spectral lines {spacing} stand out (z = {evidence.z_score:.1f}, "
-            f"{evidence.strength_db:.1f} dB above chance spacings). Closest known upsampling pattern: "
-            f"{evidence.architecture}. {lock}")
+        return (
+            f"A weak regular line pattern {spacing} (z = {evidence.z_score:.1f}, {evidence.strength_db:.1f} dB): "
+            f"suggestive at most. Closest known upsampling pattern: {evidence.architecture}. {lock}"
+        )
+    return (
+        f"Regularly spaced spectral lines {spacing} stand out (z = {evidence.z_score:.1f}, "
+        f"{evidence.strength_db:.1f} dB above chance spacings). Closest known upsampling pattern: "
+        f"{evidence.architecture}. {lock}"
+    )

@@ -60,7 +60,9 @@ class CombReference:
         data = {
             "format": "forensic_app.comb_reference",
             "settings": self.settings,
-            "z_scores_by_source": {s: [round(float(z), 4) for z in v] for s, v in sorted(self.z_scores_by_source.items())},
+            "z_scores_by_source": {
+                s: [round(float(z), 4) for z in v] for s, v in sorted(self.z_scores_by_source.items())
+            },
         }
         Path(path).write_text(json.dumps(data, indent=1))
 

@@ -103,8 +103,9 @@ class CombScorer:
         with np.errstate(divide="ignore"):
             weights = 1.0 / self.counts[self.grp]
         self._n_cols = int(self.idx.max()) + 1 if self.idx.size else 0
-        self._mean = scipy.sparse.csr_matrix((weights, (self.grp, self.idx)),
-                                             shape=(self.n_tests * n_spacings, self._n_cols))
+        self._mean = scipy.sparse.csr_matrix(
+            (weights, (self.grp, self.idx)), shape=(self.n_tests * n_spacings, self._n_cols)
+        )
         self._empty = self.counts == 0
 
     def null_lines(self, test: int) -> np.ndarray:

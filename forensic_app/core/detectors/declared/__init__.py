@@ -67,12 +67,33 @@ _FIELDS: dict[str, tuple[str, ...]] = {
     "album": ("talb", "album", "©alb", "info:iprd"),
     "comment": ("comm", "comment", "description", "©cmt", "info:icmt", "bext:description", "iXML:NOTE"),
     "encoder": ("tsse", "encoder", "©too", "info:isft", "wm/encodingsettings", "vendor"),
-    "software": ("txxx:software", "tenc", "encoded-by", "encodedby", "encoded_by", "software",
-                 "bext:originator", "xmp:creatortool"),
+    "software": (
+        "txxx:software",
+        "tenc",
+        "encoded-by",
+        "encodedby",
+        "encoded_by",
+        "software",
+        "bext:originator",
+        "xmp:creatortool",
+    ),
     "isrc": ("tsrc", "isrc", "----:com.apple.itunes:isrc", "wm/isrc", "txxx:isrc"),
 }
-_DATE_KEYS = ("tdrc", "tdrl", "tdor", "tden", "tyer", "date", "year", "©day", "info:icrd", "bext:origination_date",
-              "wm/year", "xmp:createdate", "xmp:modifydate")
+_DATE_KEYS = (
+    "tdrc",
+    "tdrl",
+    "tdor",
+    "tden",
+    "tyer",
+    "date",
+    "year",
+    "©day",
+    "info:icrd",
+    "bext:origination_date",
+    "wm/year",
+    "xmp:createdate",
+    "xmp:modifydate",
+)
 _URL_PREFIXES = ("wo", "wxxx", "wcom", "wpub", "url", "website", "purl", "info:isrf")
 _TOOL_KEYS = ("comment", "encoder", "software")  # the fields where a tool names itself
 _ISRC_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}\d{7}$")
@@ -112,21 +133,34 @@ class Declarations:
     def to_dict(self) -> dict:
         """JSON-safe and bounded (every field is already capped)."""
         return {
-            "container": self.container, "title": self.title, "artist": self.artist, "album": self.album,
-            "comment": self.comment, "encoder": self.encoder, "software": self.software, "isrc": self.isrc,
-            "dates": list(self.dates), "urls": list(self.urls),
-            "pictures": [p.to_dict() for p in self.pictures], "n_pictures": self.n_pictures,
+            "container": self.container,
+            "title": self.title,
+            "artist": self.artist,
+            "album": self.album,
+            "comment": self.comment,
+            "encoder": self.encoder,
+            "software": self.software,
+            "isrc": self.isrc,
+            "dates": list(self.dates),
+            "urls": list(self.urls),
+            "pictures": [p.to_dict() for p in self.pictures],
+            "n_pictures": self.n_pictures,
             "xmp_history": [e.to_dict() for e in self.xmp_history],
-            "tags": [[k, v] for k, v in self.tags], "n_tags": self.n_tags,
-            "declared_generator": self.declared_generator, "declared_generator_from": self.declared_generator_from,
-            "declared_source_type": self.declared_source_type, "c2pa": self.c2pa,
+            "tags": [[k, v] for k, v in self.tags],
+            "n_tags": self.n_tags,
+            "declared_generator": self.declared_generator,
+            "declared_generator_from": self.declared_generator_from,
+            "declared_source_type": self.declared_source_type,
+            "c2pa": self.c2pa,
             "credential": self.credential.to_dict() if self.credential else None,
-            "problems": list(self.problems), "headline": declaration_headline(self),
+            "problems": list(self.problems),
+            "headline": declaration_headline(self),
         }
 
 
-def read_declarations(path: os.PathLike | str, *, check_c2pa: bool = True,
-                      c2pa_timeout_s: float = C2PA_TIMEOUT_S) -> Declarations:
+def read_declarations(
+    path: os.PathLike | str, *, check_c2pa: bool = True, c2pa_timeout_s: float = C2PA_TIMEOUT_S
+) -> Declarations:
     """Everything the file at ``path`` declares about itself. Never raises on the file's content.
 
     Parameters
@@ -180,8 +214,14 @@ def _declarations(facts: TagFacts, credential: Optional[ContentCredential]) -> D
     if credential is not None and credential.status in ("valid", "invalid", "present"):
         source_type = credential.digital_source_type or None
         if source_type in AI_SOURCE_TYPES:
-            agent = next((a.software_agent for a in credential.actions
-                          if a.digital_source_type == source_type and a.software_agent), "")
+            agent = next(
+                (
+                    a.software_agent
+                    for a in credential.actions
+                    if a.digital_source_type == source_type and a.software_agent
+                ),
+                "",
+            )
             generator = _known_generator(agent) or agent or credential.claim_generator or None
             generator_from = "Content Credential" if generator else None
     tool_texts = [t for t in (found[k] for k in _TOOL_KEYS) if t] + list(urls)
@@ -198,13 +238,28 @@ def _declarations(facts: TagFacts, credential: Optional[ContentCredential]) -> D
     if credential is not None:
         problems.extend(credential.problems)
     return Declarations(
-        container=facts.container, title=found["title"], artist=found["artist"], album=found["album"],
-        comment=found["comment"], encoder=found["encoder"], software=found["software"], isrc=isrc,
-        dates=dates, urls=urls, pictures=tuple(facts.pictures), n_pictures=facts.n_pictures,
-        xmp_history=tuple(facts.xmp_history), tags=tuple(facts.tags), n_tags=facts.n_tags,
-        declared_generator=clip(generator, 80) if generator else None, declared_generator_from=generator_from,
-        declared_source_type=source_type, c2pa=credential.status if credential else "not checked",
-        credential=credential, problems=tuple(dict.fromkeys(problems))[:16])
+        container=facts.container,
+        title=found["title"],
+        artist=found["artist"],
+        album=found["album"],
+        comment=found["comment"],
+        encoder=found["encoder"],
+        software=found["software"],
+        isrc=isrc,
+        dates=dates,
+        urls=urls,
+        pictures=tuple(facts.pictures),
+        n_pictures=facts.n_pictures,
+        xmp_history=tuple(facts.xmp_history),
+        tags=tuple(facts.tags),
+        n_tags=facts.n_tags,
+        declared_generator=clip(generator, 80) if generator else None,
+        declared_generator_from=generator_from,
+        declared_source_type=source_type,
+        c2pa=credential.status if credential else "not checked",
+        credential=credential,
+        problems=tuple(dict.fromkeys(problems))[:16],
+    )
 
 
 def _known_generator(text: str) -> Optional[str]:
@@ -218,6 +273,7 @@ def _known_generator(text: str) -> Optional[str]:
 
 
 # --- words ---------------------------------------------------------------------------------------
+
 
 def declaration_headline(decl: Declarations) -> Optional[str]:
     """The one line under the verdict when the file declares an AI origin; ``None`` otherwise.
@@ -250,8 +306,14 @@ def declaration_lines(decl: Declarations) -> list[str]:
     headline = declaration_headline(decl)
     if headline:
         lines.append(headline)
-    for label, value in (("Title", decl.title), ("Artist", decl.artist), ("Comment", decl.comment),
-                         ("Encoder", decl.encoder), ("Software", decl.software), ("ISRC", decl.isrc)):
+    for label, value in (
+        ("Title", decl.title),
+        ("Artist", decl.artist),
+        ("Comment", decl.comment),
+        ("Encoder", decl.encoder),
+        ("Software", decl.software),
+        ("ISRC", decl.isrc),
+    ):
         if value:
             lines.append(f"{label}: {value}")
     if decl.dates:
@@ -260,9 +322,13 @@ def declaration_lines(decl: Declarations) -> list[str]:
         shown = "; ".join(_picture_words(p) for p in decl.pictures)
         lines.append(f"Embedded pictures: {decl.n_pictures}" + (f" ({shown})" if shown else ""))
     if decl.xmp_history:
-        lines.append("Editing history (XMP): " + "; ".join(
-            " ".join(x for x in (e.action, "by " + e.software_agent if e.software_agent else "", e.when) if x)
-            for e in decl.xmp_history[:8]))
+        lines.append(
+            "Editing history (XMP): "
+            + "; ".join(
+                " ".join(x for x in (e.action, "by " + e.software_agent if e.software_agent else "", e.when) if x)
+                for e in decl.xmp_history[:8]
+            )
+        )
     cred = decl.credential
     lines.append("Content Credential (C2PA): " + _credential_words(decl.c2pa, cred))
     lines.extend(decl.problems)
@@ -280,7 +346,9 @@ def _credential_words(status: str, cred: Optional[ContentCredential]) -> str:
         return {"absent": "none in the file", "not checked": "not checked"}.get(status, status)
     parts = [{"valid": "valid signature", "invalid": "fails its check", "present": "found, not verified"}[status]]
     if cred.signed_by:
-        parts.append(f"signed by {cred.signed_by}" + ("" if cred.trusted else " (a certificate on no trust list the app holds)"))
+        parts.append(
+            f"signed by {cred.signed_by}" + ("" if cred.trusted else " (a certificate on no trust list the app holds)")
+        )
     if cred.claim_generator:
         parts.append(f"written by {cred.claim_generator}")
     if cred.digital_source_type:

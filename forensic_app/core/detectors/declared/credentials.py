@@ -40,8 +40,11 @@ class CredentialAction:
     digital_source_type: str = ""  # the IPTC term, e.g. "trainedAlgorithmicMedia"
 
     def to_dict(self) -> dict:
-        return {"action": self.action, "software_agent": self.software_agent,
-                "digital_source_type": self.digital_source_type}
+        return {
+            "action": self.action,
+            "software_agent": self.software_agent,
+            "digital_source_type": self.digital_source_type,
+        }
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,18 @@ class ContentCredential:
         return self.issuer or self.signer
 
     def to_dict(self) -> dict:
-        return {"status": self.status, "signer": self.signer, "issuer": self.issuer, "trusted": self.trusted,
-                "claim_generator": self.claim_generator, "title": self.title,
-                "actions": [a.to_dict() for a in self.actions], "digital_source_type": self.digital_source_type,
-                "failures": list(self.failures), "problems": list(self.problems)}
+        return {
+            "status": self.status,
+            "signer": self.signer,
+            "issuer": self.issuer,
+            "trusted": self.trusted,
+            "claim_generator": self.claim_generator,
+            "title": self.title,
+            "actions": [a.to_dict() for a in self.actions],
+            "digital_source_type": self.digital_source_type,
+            "failures": list(self.failures),
+            "problems": list(self.problems),
+        }
 
 
 def source_type_term(uri: str) -> str:
@@ -86,8 +97,10 @@ def read_content_credential(path: str, *, timeout_s: float = C2PA_TIMEOUT_S) -> 
     try:
         import c2pa  # noqa: F401 - loads a 20 MB native library: only when asked
     except Exception as exc:  # noqa: BLE001 - ImportError or a native library that does not load
-        return ContentCredential("not checked", problems=(
-            f"Content Credentials were not checked: c2pa-python is not available ({clip(exc, 100)}).",))
+        return ContentCredential(
+            "not checked",
+            problems=(f"Content Credentials were not checked: c2pa-python is not available ({clip(exc, 100)}).",),
+        )
     box: dict[str, Any] = {}
 
     def work() -> None:
@@ -100,12 +113,16 @@ def read_content_credential(path: str, *, timeout_s: float = C2PA_TIMEOUT_S) -> 
     thread.start()
     thread.join(timeout_s)
     if thread.is_alive():
-        return ContentCredential("not checked", problems=(
-            f"Content Credentials were not checked: the check took longer than {timeout_s:g} s.",))
+        return ContentCredential(
+            "not checked",
+            problems=(f"Content Credentials were not checked: the check took longer than {timeout_s:g} s.",),
+        )
     if "error" in box:
         error = box["error"]
-        return ContentCredential("not checked", problems=(
-            f"Content Credentials could not be checked ({clip(error, 160) or type(error).__name__}).",))
+        return ContentCredential(
+            "not checked",
+            problems=(f"Content Credentials could not be checked ({clip(error, 160) or type(error).__name__}).",),
+        )
     return box["result"]
 
 
@@ -115,16 +132,22 @@ def _read(path: str) -> ContentCredential:
     suffix = Path(path).suffix.lower().lstrip(".")
     supported = {m.lower() for m in c2pa.Reader.get_supported_mime_types()}
     if suffix and suffix not in supported:
-        return ContentCredential("not checked", problems=(
-            f"Content Credentials are not defined for .{clip(suffix, 10)} files, so none were looked for.",))
+        return ContentCredential(
+            "not checked",
+            problems=(f"Content Credentials are not defined for .{clip(suffix, 10)} files, so none were looked for.",),
+        )
     context = c2pa.Context.from_dict(_OFFLINE)
     try:
         reader = c2pa.Reader.try_create(path, None, None, context)
     except c2pa.C2paError as exc:
         text = clip(exc, 160)
         if "remote" in text.lower():
-            return ContentCredential("present", problems=(
-                "The file points to a Content Credential stored online; the app works offline and did not fetch it.",))
+            return ContentCredential(
+                "present",
+                problems=(
+                    "The file points to a Content Credential stored online; the app works offline and did not fetch it.",
+                ),
+            )
         return ContentCredential("invalid", problems=(f"The Content Credential could not be read ({text}).",))
     if reader is None:
         return ContentCredential("absent")
@@ -153,17 +176,38 @@ def _credential(store: dict, state: str) -> ContentCredential:
             agent = act.get("softwareAgent") or ""
             if isinstance(agent, dict):
                 agent = " ".join(str(agent.get(k, "")) for k in ("name", "version")).strip()
-            actions.append(CredentialAction(action=clip(act.get("action", ""), 80), software_agent=clip(agent, 120),
-                                            digital_source_type=source_type_term(act.get("digitalSourceType", ""))))
+            actions.append(
+                CredentialAction(
+                    action=clip(act.get("action", ""), 80),
+                    software_agent=clip(agent, 120),
+                    digital_source_type=source_type_term(act.get("digitalSourceType", "")),
+                )
+            )
     source_type = next((a.digital_source_type for a in actions if a.digital_source_type), "")
-    failures = tuple(clip(f.get("code", ""), 80) for f in
-                     ((store.get("validation_results") or {}).get("activeManifest") or {}).get("failure") or [])[:16]
+    failures = tuple(
+        clip(f.get("code", ""), 80)
+        for f in ((store.get("validation_results") or {}).get("activeManifest") or {}).get("failure") or []
+    )[:16]
     lowered = state.lower()
     status = {"valid": "valid", "trusted": "valid", "invalid": "invalid"}.get(lowered, "present")
-    problems = () if status != "present" else (
-        "The Content Credential was found but its check gave no verdict" + (f" ({clip(state, 40)})" if state else "")
-        + ".",)
+    problems = (
+        ()
+        if status != "present"
+        else (
+            "The Content Credential was found but its check gave no verdict"
+            + (f" ({clip(state, 40)})" if state else "")
+            + ".",
+        )
+    )
     return ContentCredential(
-        status=status, signer=clip(sig.get("common_name", ""), 120), issuer=clip(sig.get("issuer", ""), 120),
-        trusted=lowered == "trusted", claim_generator=clip(claim_generator, 120), title=clip(manifest.get("title", "")),
-        actions=tuple(actions), digital_source_type=source_type, failures=failures, problems=problems)
+        status=status,
+        signer=clip(sig.get("common_name", ""), 120),
+        issuer=clip(sig.get("issuer", ""), 120),
+        trusted=lowered == "trusted",
+        claim_generator=clip(claim_generator, 120),
+        title=clip(manifest.get("title", "")),
+        actions=tuple(actions),
+        digital_source_type=source_type,
+        failures=failures,
+        problems=problems,
+    )

@@ -22,12 +22,20 @@ BATCH_COLUMNS = ("declared_generator", "declared_source_type", "c2pa", "isrc", "
 def declared_row(decl: Declarations) -> DetectorEvidence:
     """The row: no score, no probability; summary = the headline, or that nothing is declared."""
     headline = declaration_headline(decl)
-    summary = headline or ("The file declares no AI origin in its tags or Content Credentials. Its absence says "
-                           "nothing about who made it: such declarations are easy to strip.")
-    details = dict(decl.to_dict(), headline=headline, lines=declaration_lines(decl), declares_ai=decl.declares_ai,
-                   columns={k: getattr(decl, k) for k in BATCH_COLUMNS})
-    return DetectorEvidence(name=NAME, title=Declared.title, score=None, probability_fake=None, summary=summary,
-                            details=details)
+    summary = headline or (
+        "The file declares no AI origin in its tags or Content Credentials. Its absence says "
+        "nothing about who made it: such declarations are easy to strip."
+    )
+    details = dict(
+        decl.to_dict(),
+        headline=headline,
+        lines=declaration_lines(decl),
+        declares_ai=decl.declares_ai,
+        columns={k: getattr(decl, k) for k in BATCH_COLUMNS},
+    )
+    return DetectorEvidence(
+        name=NAME, title=Declared.title, score=None, probability_fake=None, summary=summary, details=details
+    )
 
 
 class Declared(EvidenceSource):

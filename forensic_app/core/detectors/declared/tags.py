@@ -61,8 +61,13 @@ class Picture:
     height: Optional[int] = None
 
     def to_dict(self) -> dict:
-        return {"mime": self.mime, "n_bytes": self.n_bytes, "kind": self.kind,
-                "width": self.width, "height": self.height}
+        return {
+            "mime": self.mime,
+            "n_bytes": self.n_bytes,
+            "kind": self.kind,
+            "width": self.width,
+            "height": self.height,
+        }
 
 
 @dataclass(frozen=True)
@@ -105,11 +110,29 @@ class TagFacts:
             self.problems.append(text)
 
 
-_PICTURE_TYPES = {0: "other", 1: "file icon", 2: "other file icon", 3: "front cover", 4: "back cover",
-                  5: "leaflet page", 6: "media", 7: "lead artist", 8: "artist", 9: "conductor", 10: "band",
-                  11: "composer", 12: "lyricist", 13: "recording location", 14: "during recording",
-                  15: "during performance", 16: "video capture", 17: "a bright coloured fish",
-                  18: "illustration", 19: "band logo", 20: "publisher logo"}
+_PICTURE_TYPES = {
+    0: "other",
+    1: "file icon",
+    2: "other file icon",
+    3: "front cover",
+    4: "back cover",
+    5: "leaflet page",
+    6: "media",
+    7: "lead artist",
+    8: "artist",
+    9: "conductor",
+    10: "band",
+    11: "composer",
+    12: "lyricist",
+    13: "recording location",
+    14: "during recording",
+    15: "during performance",
+    16: "video capture",
+    17: "a bright coloured fish",
+    18: "illustration",
+    19: "band logo",
+    20: "publisher logo",
+}
 
 
 def _picture(data: bytes, mime: str, kind: str) -> Picture:
@@ -129,6 +152,7 @@ def _picture(data: bytes, mime: str, kind: str) -> Picture:
 
 
 # --- mutagen: every container it knows -------------------------------------------------------------
+
 
 def read_tags(path: str) -> TagFacts:
     """Tags, pictures and XMP of the file at ``path``. Never raises on what the file holds."""
@@ -160,8 +184,11 @@ def _tag_failure(exc: Exception) -> str:
     name = type(exc).__module__
     reason = clip(exc, 120)
     if "id3" in name:
-        return ("The ID3 tag at the start of the file is damaged or cut short"
-                + (f" ({reason})" if reason else "") + "; its tags were not read.")
+        return (
+            "The ID3 tag at the start of the file is damaged or cut short"
+            + (f" ({reason})" if reason else "")
+            + "; its tags were not read."
+        )
     return "The file's tags could not be read" + (f" ({reason})" if reason else "") + "."
 
 
@@ -264,7 +291,7 @@ def _add_mp4(key: str, values: Any, facts: TagFacts) -> None:
         return
     for value in values if isinstance(values, list) else [values]:
         if isinstance(value, (bytes, bytearray)):  # freeform "----:com.apple.iTunes:ISRC" atoms
-            text, bad = decode_text(bytes(value[:MAX_TEXT_CHARS * 4]))
+            text, bad = decode_text(bytes(value[: MAX_TEXT_CHARS * 4]))
             facts.add(key, text)
             if bad:
                 facts.problem(f"The MP4 tag {clip(key, 60)} is not valid UTF-8; it was read as Latin-1.")
@@ -273,6 +300,7 @@ def _add_mp4(key: str, values: Any, facts: TagFacts) -> None:
 
 
 # --- RIFF chunks mutagen walks but does not interpret ---------------------------------------------
+
 
 def _read_riff_chunks(path: str, facts: TagFacts) -> None:
     try:
@@ -322,8 +350,13 @@ def _read_riff_chunk(chunk: Any, facts: TagFacts) -> None:
             facts.problem("The BWF bext chunk is shorter than its fixed fields; it was not read.")
             return
         desc, originator, ref, date, time_, _lo, _hi, _ver, _umid = _BEXT.unpack_from(raw)
-        for name, value in (("description", desc), ("originator", originator), ("originator_reference", ref),
-                            ("origination_date", date + b" " + time_), ("coding_history", raw[_BEXT_HISTORY_AT:])):
+        for name, value in (
+            ("description", desc),
+            ("originator", originator),
+            ("originator_reference", ref),
+            ("origination_date", date + b" " + time_),
+            ("coding_history", raw[_BEXT_HISTORY_AT:]),
+        ):
             text, _ = decode_text(value.rstrip(b"\x00 "))
             if text.strip():
                 facts.add(f"bext:{name}", text)
@@ -376,8 +409,10 @@ def _parse_xml(raw: bytes, facts: TagFacts, what: str):
     try:
         return DET.fromstring(text, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
-        facts.problem(f"The {what} packet declares a DTD or XML entities, which the app refuses to expand "
-                      "(this is how an entity 'bomb' attacks a reader); it was not read.")
+        facts.problem(
+            f"The {what} packet declares a DTD or XML entities, which the app refuses to expand "
+            "(this is how an entity 'bomb' attacks a reader); it was not read."
+        )
     except Exception as exc:  # noqa: BLE001 - ParseError and friends
         facts.problem(f"The {what} packet is not well-formed XML ({clip(exc, 100)}); it was not read.")
     return None
@@ -405,8 +440,14 @@ def read_xmp(raw: bytes, facts: TagFacts) -> None:
     root = _parse_xml(raw, facts, "XMP")
     if root is None:
         return
-    for ns, name in (("xmp", "CreatorTool"), ("xmp", "CreateDate"), ("xmp", "ModifyDate"),
-                     ("xmp", "MetadataDate"), ("Iptc4xmpExt", "DigitalSourceType"), ("dc", "title")):
+    for ns, name in (
+        ("xmp", "CreatorTool"),
+        ("xmp", "CreateDate"),
+        ("xmp", "ModifyDate"),
+        ("xmp", "MetadataDate"),
+        ("Iptc4xmpExt", "DigitalSourceType"),
+        ("dc", "title"),
+    ):
         value = _xmp_value(root, ns, name)
         if value:
             facts.xmp.setdefault(name, clip(value))
@@ -421,8 +462,10 @@ def read_xmp(raw: bytes, facts: TagFacts) -> None:
                 fields.update((k, v) for k, v in child.attrib.items() if k.startswith(evt))
                 if child.tag.startswith(evt) and (child.text or "").strip():
                     fields[child.tag] = child.text
-            event = XmpEvent(action=clip(fields.get(evt + "action", ""), 60),
-                             software_agent=clip(fields.get(evt + "softwareAgent", ""), 120),
-                             when=clip(fields.get(evt + "when", ""), 40))
+            event = XmpEvent(
+                action=clip(fields.get(evt + "action", ""), 60),
+                software_agent=clip(fields.get(evt + "softwareAgent", ""), 120),
+                when=clip(fields.get(evt + "when", ""), 40),
+            )
             if event.action or event.software_agent:
                 facts.xmp_history.append(event)
