@@ -39,6 +39,19 @@ MAX_ARRAY_VALUES = 1 << 25
 _ALLOWED_DTYPES = {"float16", "float32", "float64", "int32", "int64", "uint8", "bool"}
 
 
+def _readings_to(r: Any) -> dict[str, Any]:
+    out = {k: v for k, v in asdict(r).items() if k != "window_logits"}
+    out["window_logits"] = encode_array(np.asarray(r.window_logits))
+    return out
+
+
+def _readings_from(d: Mapping[str, Any]) -> Any:
+    from forensic_app.core.scoring import Readings
+
+    fields = {k: v for k, v in d.items() if k in Readings.__dataclass_fields__ and k != "window_logits"}
+    return Readings(window_logits=decode_array(d["window_logits"]), **fields)
+
+
 def encode_array(a: np.ndarray, dtype: Optional[str] = None) -> dict[str, Any]:
     """``a`` (any shape) -> ``{"dtype", "shape", "zlib_b64"}``, cast to ``dtype`` if given."""
     arr = np.asarray(a)
@@ -167,6 +180,10 @@ def result_to_document(result: AnalysisResult) -> dict[str, Any]:
         "fakeprint": None if r.fakeprint is None else _fakeprint_to(r.fakeprint),
         "model_card": r.model_card,
         "coverage": r.coverage,
+        # what the verdict was scored from (scoring.Readings) and the measured fakeprint: a case lane can be
+        # re-scored with today's profiles as a batch store can
+        "readings": None if r.readings is None else _readings_to(r.readings),
+        "fakeprint_curve": None if r.fakeprint_curve is None else encode_array(r.fakeprint_curve),
     }
 
 
@@ -218,4 +235,6 @@ def result_from_document(d: Mapping[str, Any]) -> AnalysisResult:
         fakeprint=None if d.get("fakeprint") is None else _fakeprint_from(d["fakeprint"]),
         model_card=d.get("model_card") or {},
         coverage=str(d.get("coverage") or ""),
+        readings=None if d.get("readings") is None else _readings_from(d["readings"]),
+        fakeprint_curve=None if d.get("fakeprint_curve") is None else decode_array(d["fakeprint_curve"]),
     )

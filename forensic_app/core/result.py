@@ -168,7 +168,7 @@ class AnalysisResult:
     coverage: str = ""  # the coverage line: what the evidence sources applied recognise, and what not
     # what the verdict was scored from, so that it can be scored again without decoding (the batch store keeps
     # them for ``batch --rescore``): core.scoring.Readings and the measured (3585,) fakeprint the profiles read
-    # (None: not measured). Not part of the JSON; None in results read back from a case file.
+    # (None: not measured). Not part of the JSON; a case file keeps them (case/resultdoc.py).
     readings: Optional[Any] = None
     fakeprint_curve: Optional[np.ndarray] = None
 

@@ -31,6 +31,7 @@ from .profile_lane import profile_evidence
 
 LANE_HEIGHT_PX = 250
 WAVEFORM_HEIGHT_PX = 150
+PROFILE_HEIGHT_PX = 70  # a matched generator profile's per-window lane
 WAVEFORM_BLOCK_FRAMES = 1 << 20
 WAVEFORM_DETAIL_MAX_S = 600.0  # finer envelopes are read (on the GUI thread) for views up to this long
 
@@ -214,6 +215,7 @@ class LaneWidget(QtWidgets.QFrame):
         self.view.set_windows(shifted(list(r.windows), -self.offset_s))
         # a matched generator profile: its peaks across the spectrogram, its ~10 s readings under the timeline
         self.view.set_profile_evidence(profile_evidence(r, offset_s=self.offset_s))
+        self._fit_height()
         self.verdict_chip.setText(f"{r.verdict_words} \u00b7 {format_probability(r.probability_fake)}")
         self.verdict_chip.setToolTip(f"{r.verdict_words}: {probability_text(r.probability_fake, r.interval, r.held)}")
         self.verdict_chip.setStyleSheet(
@@ -255,11 +257,18 @@ class LaneWidget(QtWidgets.QFrame):
         self.waveform = self.view.show_waveform(on)
         if self.waveform is not None and not had:
             self.waveform.x_range_changed.connect(self._on_waveform_range)
-            self.setMinimumHeight(LANE_HEIGHT_PX + WAVEFORM_HEIGHT_PX)
             if self.audio is not None:
                 self.waveform.set_overview(self._waveform_envelope())
-        elif self.waveform is None:
-            self.setMinimumHeight(LANE_HEIGHT_PX)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Room for what the lane draws: the spectrogram and timeline, the waveform lane when shown, and a
+        matched profile's per-window lane, so that no lane's titles run into another's."""
+        self.setMinimumHeight(
+            LANE_HEIGHT_PX
+            + (WAVEFORM_HEIGHT_PX if self.waveform is not None else 0)
+            + (PROFILE_HEIGHT_PX if self.view.profile_lane is not None else 0)
+        )
 
     def _on_waveform_range(self, start_s: float, end_s: float) -> None:
         """Zoomed in: a finer envelope of the visible range, read from the decoded copy."""

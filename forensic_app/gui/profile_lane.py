@@ -161,4 +161,5 @@ class ProfileLane(pg.PlotItem):
 
     def resizeEvent(self, ev: Any) -> None:
         super().resizeEvent(ev)
-        self._place_caption()
+        if hasattr(self, "caption"):  # Qt resizes it inside __init__, before the caption exists
+            self._place_caption()
