@@ -200,6 +200,16 @@ def _note_for(n: Note, d_headline: str, deciding: str, source_words: str) -> Opt
     return n
 
 
+def value_words(p: float, lo: float, hi: float) -> tuple[str, str]:
+    """The probability and how many reference tracks in 100 read it, in words that never print
+    "near more than 99 %": ("a value near 63 %", "about 63")."""
+    if p > 0.99:
+        return "a value this high", "more than 99"
+    if p < 0.01:
+        return "a value this low", "fewer than 1"
+    return f"a value near {format_probability(p, probability_digits(lo, hi))}", f"about {round(p * 100)}"
+
+
 def decide(result: AnalysisResult) -> ReportDecision:
     headline = result.headline
     deciding = result.deciding_evidence
@@ -239,13 +249,7 @@ def decide(result: AnalysisResult) -> ReportDecision:
             "<b>What the probability means here.</b> Nothing beyond what the box above says: it is held, not estimated."
         )
     else:
-        p_value, in_100 = (
-            ("a value this high", "more than 99")
-            if p > 0.99
-            else ("a value this low", "fewer than 1")
-            if p < 0.01
-            else (f"a value near {format_probability(p, probability_digits(lo, hi))}", f"about {round(p * 100)}")
-        )
+        p_value, in_100 = value_words(p, lo, hi)
         paragraph = "<b>What the probability means.</b> " + PROBABILITY_MEANS.format(
             p_value=p_value, n=in_100, range_words=format_range(lo, hi), source=source_words
         )

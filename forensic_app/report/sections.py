@@ -16,11 +16,12 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 from forensic_app.core.detectors.comb import comb_finding, comb_grade
 from forensic_app.core.result import VERDICT_WORDS, VERDICTS, AnalysisResult
 from forensic_app.core.vocabulary import HELD_WORDS, PROBABILITY_LABEL, display_name, probability_words
-from forensic_app.core.vocabulary import format_probability, format_range, probability_digits, probability_text
+from forensic_app.core.vocabulary import format_range, probability_text
 from forensic_app.core.vocabulary import MODIFIED_MODEL_NOTE, MODIFIED_MODEL_WORDS
 from forensic_app.core.robustness import points_change, reference_probability, reference_row
 
 from . import figures
+from .decision import value_words
 from .fonts import MONO, needs_code_points, para_text as t
 from .styles import INK, SHADE, VERDICT_COLOURS, Styles, cells, grid_table, table_style
 from .wording import (
@@ -186,14 +187,7 @@ def finding(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
             )
         )
     else:
-        # the value and its frequency among reference tracks, in words that never print "near more than 99 %"
-        p_value, in_100 = (
-            ("a value this high", "more than 99")
-            if p > 0.99
-            else ("a value this low", "fewer than 1")
-            if p < 0.01
-            else (f"a value near {format_probability(p, probability_digits(lo, hi))}", f"about {round(p * 100)}")
-        )
+        p_value, in_100 = value_words(p, lo, hi)
         out.append(
             Paragraph(
                 "<b>What the probability means.</b> "
