@@ -321,39 +321,7 @@ def interpret(
     it = Interpretation(m=m, model=model, rules=rules, scored=scored, shown=shown, profiles=profiles)
     detectors = [row for s in srcs for row in s.rows(it)]
     coverage = coverage_sentence([c for s in srcs for c in s.coverage(model, profiles)])
-    notes = make_notes(
-        NoteInputs(
-            decision_reasons=decision.reasons,
-            container_notes=m.container_notes,
-            polarity_inverted=m.polarity_inverted,
-            skipped_at_s=m.skipped_at_s,
-            fakeprint=m.fakeprint,
-            content_s=m.content_s,
-            held_tone=held_tone,
-            cnn_shifted=scored.cnn_shift > 0,
-            cnn_limited=CnnReference.limited(m.bandwidth_hz, m.info.duration_s),
-            info=m.info,
-            probability=decision.probability,
-            interval=decision.interval,
-            verdict=decision.verdict,
-            window_probs=shown.window_probs,
-            bandwidth_hz=m.bandwidth_hz,
-            silent_share=m.silent_share,
-            clipped_share=m.clipped_share,
-            comb=m.comb,
-            families=model.manifest.families,
-            model_trained=model.manifest.trained,
-            model_card=model.manifest.model_card,
-            model_modified=(
-                (model.bundle.sha256, model.bundle.released_sha256)
-                if model.bundle is not None and model.bundle.modified
-                else None
-            ),
-            threshold_fake=cal.threshold_fake,
-            threshold_real=cal.threshold_real,
-            deciding_profile=_deciding_profile(decision, detectors),
-        )
-    )
+    notes = _notes(m, model, scored, shown, held_tone, detectors)
     return AnalysisResult(
         input=m.info,
         probability_fake=decision.probability,
@@ -374,6 +342,45 @@ def interpret(
         coverage=coverage,
         readings=m.readings,
         fakeprint_curve=m.fakeprint_curve,
+    )
+
+
+def _notes(
+    m: Measurements, model: LoadedModel, scored: TrackScore, shown: "_Shown", held_tone: bool, detectors: list
+) -> list:
+    """The plain-language notes (core.notes) on what the verdict can and cannot mean for this input."""
+    return make_notes(
+        NoteInputs(
+            decision_reasons=scored.decision.reasons,
+            container_notes=m.container_notes,
+            polarity_inverted=m.polarity_inverted,
+            skipped_at_s=m.skipped_at_s,
+            fakeprint=m.fakeprint,
+            content_s=m.content_s,
+            held_tone=held_tone,
+            cnn_shifted=scored.cnn_shift > 0,
+            cnn_limited=CnnReference.limited(m.bandwidth_hz, m.info.duration_s),
+            info=m.info,
+            probability=scored.decision.probability,
+            interval=scored.decision.interval,
+            verdict=scored.decision.verdict,
+            window_probs=shown.window_probs,
+            bandwidth_hz=m.bandwidth_hz,
+            silent_share=m.silent_share,
+            clipped_share=m.clipped_share,
+            comb=m.comb,
+            families=model.manifest.families,
+            model_trained=model.manifest.trained,
+            model_card=model.manifest.model_card,
+            model_modified=(
+                (model.bundle.sha256, model.bundle.released_sha256)
+                if model.bundle is not None and model.bundle.modified
+                else None
+            ),
+            threshold_fake=model.calibration.threshold_fake,
+            threshold_real=model.calibration.threshold_real,
+            deciding_profile=_deciding_profile(scored.decision, detectors),
+        )
     )
 
 
