@@ -321,7 +321,7 @@ def interpret(
     it = Interpretation(m=m, model=model, rules=rules, scored=scored, shown=shown, profiles=profiles)
     detectors = [row for s in srcs for row in s.rows(it)]
     coverage = coverage_sentence([c for s in srcs for c in s.coverage(model, profiles)])
-    notes = _notes(m, model, scored, shown, held_tone, detectors)
+    notes = _notes(m, model, scored, shown, held_tone, detectors) + [n for s in srcs for n in s.notes(it)]
     return AnalysisResult(
         input=m.info,
         probability_fake=decision.probability,

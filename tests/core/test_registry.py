@@ -193,3 +193,21 @@ def test_what_the_file_declares_is_shown_beside_the_verdict_and_never_moves_it(t
     assert row["details"]["columns"]["isrc"] == "USX9P2612345"
     assert row["details"]["columns"]["declared_generator"] == "Suno"
     assert "declared" not in b.provenance.settings["probability_by_detector"]
+
+
+def test_metadata_that_cannot_be_read_gives_the_analysis_as_usual_plus_a_note(tmp_path, tiny_weights):
+    from mutagen.flac import FLAC
+
+    x = 0.5 * signal("music", 6.0, 44100, seed=7)
+    good, bad = tmp_path / "good.flac", tmp_path / "bad.flac"
+    for p in (good, bad):
+        sf.write(p, x, 44100, format="FLAC")
+        f = FLAC(p)
+        f["TITLE"] = "AAAA-title"
+        f.save()
+    bad.write_bytes(bad.read_bytes().replace(b"AAAA-title", b"\xff\xfe\xc3(-title"))  # not UTF-8
+    a, b = analyze(good, weights_dir=tiny_weights), analyze(bad, weights_dir=tiny_weights)
+    assert (b.verdict, b.probability_fake) == (a.verdict, a.probability_fake)
+    note = next(n for n in b.notes if n.code == "metadata_problems")
+    assert "UTF-8" in note.text and "not affected" in note.text
+    assert not any(n.code == "metadata_problems" for n in a.notes)

@@ -84,6 +84,10 @@ class EvidenceSource:
         """The source's rows in the result (usually one; none when it has nothing to say)."""
         return []
 
+    def notes(self, it: Interpretation) -> list[Any]:
+        """Notes (core.result.Note) the source adds for this input, after the others (e.g. unreadable metadata)."""
+        return []
+
     def coverage(self, model: Any, profiles: tuple[Any, ...]) -> list[str]:
         """Phrases naming what this source recognises, for the coverage line."""
         return []

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
-from ...result import DetectorEvidence
+from ...result import DetectorEvidence, Note
 from ..base import EvidenceSource, Interpretation
 from . import Declarations, declaration_headline, declaration_lines, read_declarations
 
@@ -48,3 +48,19 @@ class Declared(EvidenceSource):
     def rows(self, it: Interpretation) -> list[DetectorEvidence]:
         decl = it.m.extra.get(NAME)
         return [] if decl is None else [declared_row(decl)]
+
+    def notes(self, it: Interpretation) -> list[Note]:
+        decl = it.m.extra.get(NAME)
+        if decl is None or not decl.problems:
+            return []
+        shown = " ".join(decl.problems[:3]) + (
+            f" (and {len(decl.problems) - 3} more)" if len(decl.problems) > 3 else ""
+        )
+        return [
+            Note(
+                "metadata_problems",
+                "info",
+                f"Some of the file's own metadata could not be read: {shown} What the file declares is "
+                "shown as far as it could be read; the analysis of the audio is not affected.",
+            )
+        ]
