@@ -162,7 +162,13 @@ def headline_words(verdict: str, duration_s: float) -> str:
 
 
 # Which line of evidence gave a result's probability (AnalysisResult.deciding_evidence), for tables (the Queue)
-EVIDENCE_SHORT = {"patch_cnn": "Patch CNN", "comb": "Comb", "fakeprint": "Fakeprint", "none": "None (held)"}
+EVIDENCE_SHORT = {
+    "patch_cnn": "Patch CNN",
+    "comb": "Comb",
+    "fakeprint": "Fakeprint",
+    "profiles": "Generator profile",
+    "none": "None (held)",
+}
 EVIDENCE_MEANING = {
     "patch_cnn": "The patch CNN's reading (fused with the comb's) gave the probability.",
     "comb": "The spectral comb (regular lines that upsampling decoders leave) gave the probability on its own.",

@@ -24,7 +24,7 @@ from ..core.vocabulary import profile_label
 from .scales import format_time
 
 LANE_MAX_HEIGHT_PX = 62
-ROOMY_PX = 40  # under this height the lane shows bars and threshold only
+ROOMY_PX = 24  # under this height the lane shows bars and threshold only
 MERGE_HZ = 10.0  # peaks closer than this are one line (the fakeprint's bins are 2 Hz apart)
 BELOW = "#5a5a68"  # a window under the profile's threshold: grey, not "no traces" blue
 
@@ -98,6 +98,7 @@ class ProfileLane(pg.PlotItem):
         self.caption.setZValue(20)
         self.addItem(self.caption, ignoreBounds=True)
         self.vb.sigRangeChanged.connect(self._place_caption)
+        self.vb.sigResized.connect(self._place_caption)  # the caption shows only where the lane has room
         self._bars: Optional[pg.BarGraphItem] = None
         self.evidence: Optional[ProfileEvidence] = None
 
@@ -159,7 +160,4 @@ class ProfileLane(pg.PlotItem):
         self.caption.setVisible(roomy)
         self.getAxis("left").showLabel(roomy)
 
-    def resizeEvent(self, ev: Any) -> None:
-        super().resizeEvent(ev)
-        if hasattr(self, "caption"):  # Qt resizes it inside __init__, before the caption exists
-            self._place_caption()
+

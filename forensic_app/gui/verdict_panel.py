@@ -81,7 +81,11 @@ def _validation_words(v: dict[str, Any]) -> str:
     if detected is not None:
         parts.append(f"recognised {float(detected):.0%} of its own examples held out in turn")
     if fp is not None:
-        parts.append(f"at most {float(fp):.1%} of any real-music source of the reference reached it")
+        parts.append(
+            "no real-music source of the reference reached it, each held out in turn"
+            if float(fp) == 0
+            else f"at most {float(fp):.1%} of a real-music source of the reference reached it"
+        )
     return "; ".join(parts)
 
 

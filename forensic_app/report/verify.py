@@ -71,10 +71,11 @@ class Verification:
         if self.comparison:
             head = "same model bundle" if self.same_model else "another model bundle"
             w = max(len(r[0]) for r in self.comparison)
-            lines.append(f"  {'figure':<{w}}  {'in the report':<28}  now ({head})")
+            v = max(28, *(len(r[1]) for r in self.comparison))  # a column as wide as its longest value
+            lines.append(f"  {'figure':<{w}}  {'in the report':<{v}}  now ({head})")
             for name, then, now in self.comparison:
                 mark = "" if then == now else "   <- changed"
-                lines.append(f"  {name:<{w}}  {then:<28}  {now}{mark}")
+                lines.append(f"  {name:<{w}}  {then:<{v}}  {now}{mark}")
         return "\n".join(x for x in lines if x)
 
 
