@@ -297,17 +297,38 @@ def _load_all():
     return load_profiles(_folder())
 
 
+def _builtin() -> list:
+    """The model bundle's built-in profiles (sealed in its manifest), without loading the network."""
+    from .core.bundle import read_manifest, verify_file
+    from .core.errors import ModelError
+    from .core.profiles import PROFILE_KEY_PREFIX, ProfileError, load_profile
+    from .resources import weights_dir
+
+    d, out = weights_dir(), []
+    try:
+        files = read_manifest(d).get("files") or {}
+        for key, entry in sorted(files.items()):
+            if key.startswith(PROFILE_KEY_PREFIX):
+                out.append(load_profile(verify_file(d, key, entry)))
+    except (ModelError, ProfileError):
+        return out
+    return out
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     profiles, problems = _load_all()
+    builtin = _builtin()
     for line in problems:
         print(f"warning: {line}", file=sys.stderr)
     if args.json:
-        print(json.dumps([p.summary() for p in profiles], ensure_ascii=False))
+        print(json.dumps([p.summary() for p in (*builtin, *profiles)], ensure_ascii=False))
         return EXIT_OK
+    for p in builtin:
+        print(f"{p.generator}\tbuilt-in\t{p.n_examples} examples\t{p.created}\t{p.sha256[:12]}")
     if not profiles:
-        print(f"no profiles taught yet ({_folder()})")
+        print(f"no profiles of yours taught yet ({_folder()})")
     for p in profiles:
-        print(f"{p.generator}\t{p.n_examples} examples\t{p.created}\t{p.sha256[:12]}\t{p.notes}")
+        print(f"{p.generator}\tyours\t{p.n_examples} examples\t{p.created}\t{p.sha256[:12]}\t{p.notes}")
     return EXIT_OK
 
 
@@ -316,6 +337,11 @@ def _by_name(name: str):
 
     path = find_profile(_folder(), name)
     if path is None:
+        from .core.vocabulary import generator_name
+
+        builtin = next((p for p in _builtin() if name in (p.generator, generator_name(p.generator))), None)
+        if builtin is not None:
+            return builtin, ""
         return None, f"no profile named '{name}' (forensic-app profile list)"
     try:
         return load_profile(path), ""

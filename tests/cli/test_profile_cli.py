@@ -83,7 +83,10 @@ def test_teach_list_show_export_import_remove(files, data_dir, capsys, tmp_path)
     assert (data_dir / "profiles" / "Toy_decoder.json").exists()
     assert main(["profile", "list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert [p["name"] for p in listed] == ["Toy decoder"] and listed[0]["notes"] == "from the demo"
+    mine = [p for p in listed if p["kind"] == "user"]
+    assert [p["name"] for p in mine] == ["Toy decoder"] and mine[0]["notes"] == "from the demo"
+    # the built-in profiles are listed too, each once, before the user's
+    assert {p["kind"] for p in listed[: len(listed) - 1]} == {"built-in"} and len(listed) >= 2
     assert main(["profile", "show", "Toy decoder"]) == 0
     shown = capsys.readouterr().out
     assert "toy-decoder-0-16000-1-16.wav" in shown and made["sha256"] in shown
