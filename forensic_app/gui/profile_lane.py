@@ -159,5 +159,3 @@ class ProfileLane(pg.PlotItem):
         roomy = self.vb.height() >= ROOMY_PX
         self.caption.setVisible(roomy)
         self.getAxis("left").showLabel(roomy)
-
-

@@ -12,6 +12,7 @@ from __future__ import annotations
 from reportlab.lib.colors import HexColor
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 
+from forensic_app.core.vocabulary import MODIFIED_MODEL_WORDS
 from forensic_app.core.result import AnalysisResult
 from forensic_app.core.vocabulary import PROBABILITY_LABEL, probability_words
 
@@ -86,6 +87,7 @@ def finding(result: AnalysisResult, d: ReportDecision, s: Styles, width: float) 
                     t(
                         f"{result.provenance.analysed_at} by forensic_app {result.provenance.app_version}, model "
                         f"{model.name} {model.version}"
+                        + (f" ({MODIFIED_MODEL_WORDS.lower()}: not the released bundle)" if model.modified else "")
                     ),
                     s.cell,
                 ),
