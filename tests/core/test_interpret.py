@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from forensic_app.core.analysis import Measurements, interpret
-from forensic_app.core.result import InputInfo, Spectrogram
+from forensic_app.core.result import Spectrogram
+from tests.factories import make_info
 from forensic_app.core.weights import load_model
 
 N_ROWS, CELL_S = 16, 0.75  # the shipped model's heatmap rows; a cell is about 0.75 s
@@ -35,20 +36,7 @@ def measured(
 ) -> Measurements:
     """Measurements of a ``seconds``-long mono file whose every patch reads ``cnn``."""
     n_cols = max(1, int(seconds / CELL_S))
-    info = InputInfo(
-        path="/music/song.wav",
-        file_name="song.wav",
-        file_size_bytes=1000,
-        format="WAV",
-        subtype="PCM_16",
-        is_lossy=False,
-        sample_rate=rate,
-        channels=1,
-        duration_s=seconds,
-        n_frames=int(seconds * rate),
-        file_sha256="0" * 64,
-        pcm_sha256="1" * 64,
-    )
+    info = make_info("/music/song.wav", seconds, rate)
     return Measurements(
         path=Path(info.path),
         info=info,
