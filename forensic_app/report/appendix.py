@@ -14,7 +14,7 @@ from typing import Any, Mapping, Optional
 from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from forensic_app.core.result import AnalysisResult
-from forensic_app.core.vocabulary import display_name, generator_name
+from forensic_app.core.vocabulary import display_name, format_clock, generator_name
 
 from . import recourse, sections
 from .decision import ReportDecision
@@ -115,7 +115,46 @@ def profiles_part(result: AnalysisResult, d: ReportDecision, s: Styles, width: f
             )
         )
     out.append(grid_table(rows, [0.22 * width, 0.22 * width, 0.12 * width, 0.14 * width, 0.2 * width, 0.1 * width]))
+    out += _profile_evidence(det, s)
     return [KeepTogether(out[:3])] + out[3:]
+
+
+def _profile_evidence(det: Mapping[str, Any], s: Styles) -> list[Flowable]:
+    """Where a matched profile's evidence lies: the peak frequencies that weigh most towards it, and its
+    reading on each ~10 s window against its line (shown for reading only: the verdict reads the whole track)."""
+    closest, matched = det.get("closest"), det.get("matched") or []
+    if not closest or closest not in matched:
+        return []
+    thr = next((p.get("threshold_logit") for p in det.get("profiles", ()) if p.get("name") == closest), None)
+    out: list[Flowable] = []
+    peaks = sorted({round(float(b["freq_hz"])) for b in det.get("top_bins", ()) if b.get("freq_hz") is not None})
+    if peaks:
+        out.append(
+            Paragraph(
+                t(
+                    f"Peaks of the {generator_name(closest)} fingerprint in this track (Hz): "
+                    + ", ".join(str(f) for f in peaks)
+                    + "."
+                ),
+                s.body,
+            )
+        )
+    wins = [w for w in det.get("windows", ()) if w.get("logit") is not None]
+    if wins and thr is not None:
+        parts = [
+            f"{format_clock(w['start_s'], 0)}-{format_clock(w['end_s'], 0)} {float(w['logit']) - float(thr):+.1f}"
+            for w in wins
+        ]
+        out.append(
+            Paragraph(
+                t(
+                    "Its reading on each ~10 s window against its line (for reading only; the verdict "
+                    "reads the whole track): " + "; ".join(parts) + "."
+                ),
+                s.body,
+            )
+        )
+    return out
 
 
 def declared_part(result: AnalysisResult, s: Styles, width: float) -> list[Flowable]:
