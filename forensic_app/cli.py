@@ -570,23 +570,11 @@ def _environment(name: str, on: bool):
             os.environ[name] = before
 
 
-@contextlib.contextmanager
 def _allowing_modified_model(allow: bool):
     """--allow-modified-model, through the environment: batch workers and the window's threads inherit it."""
-    if not allow:
-        yield
-        return
     from .core.bundle import ENV_ALLOW_MODIFIED
 
-    before = os.environ.get(ENV_ALLOW_MODIFIED)
-    os.environ[ENV_ALLOW_MODIFIED] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(ENV_ALLOW_MODIFIED, None)
-        else:
-            os.environ[ENV_ALLOW_MODIFIED] = before
+    return _environment(ENV_ALLOW_MODIFIED, allow)
 
 
 def _unknown_command(word: str) -> Optional[str]:

@@ -390,33 +390,25 @@ class MainWindow(WindowMenus, FileRouting, QtWidgets.QMainWindow):
             self.show_error(f"Could not save the image to {path}. Check the folder exists and is writable.")
         return ok
 
-    def _on_export_report(self) -> None:
+    def _ask_export_path(self, title: str, suffix: str, file_filter: str) -> str:
+        """A save dialog for an export of the open result, starting beside the track as ``<name><suffix>``
+        (the writers ask before overwriting); "" when cancelled or when there is nothing to export."""
         if not self.controller.can_export_report:
-            return
+            return ""
         base = os.path.splitext(self.result.input.file_name)[0]
-        start = os.path.join(os.path.dirname(self.current_path or ""), f"{base}-forensic-report.pdf")
+        start = os.path.join(os.path.dirname(self.current_path or ""), f"{base}{suffix}")
         path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self,
-            "Export report",
-            start,
-            "PDF report (*.pdf)",
-            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite,
+            self, title, start, file_filter, options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite
         )
+        return path
+
+    def _on_export_report(self) -> None:
+        path = self._ask_export_path("Export report", "-forensic-report.pdf", "PDF report (*.pdf)")
         if path:
             self.export_report_to(path)
 
     def _on_export_pack(self) -> None:
-        if not self.controller.can_export_report:
-            return
-        base = os.path.splitext(self.result.input.file_name)[0]
-        start = os.path.join(os.path.dirname(self.current_path or ""), f"{base}-dispute-pack.zip")
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(
-            self,
-            "Export dispute pack",
-            start,
-            "Zip archive (*.zip)",
-            options=QtWidgets.QFileDialog.Option.DontConfirmOverwrite,
-        )
+        path = self._ask_export_path("Export dispute pack", "-dispute-pack.zip", "Zip archive (*.zip)")
         if path:
             self.export_pack_to(path)
 
